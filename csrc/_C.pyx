@@ -1,0 +1,181 @@
+# pyad._C: the compiled engine. Compiler directives are set once, in setup.py.
+#
+# Reading order: numeric.pxi (buffers, kernels) -> graph.pxi (nodes) -> ops.pxi (every op's
+# forward and backward side by side) -> engine.pxi (the backward sweep) -> tensor.pxi (the
+# Tensor type and composite ops). This file holds the module-level functions.
+
+cimport cython
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_DECREF
+from libc.stdlib cimport malloc, realloc, free
+from libc.string cimport memcpy, memset
+from libc.math cimport log
+
+import warnings
+import numpy as np
+
+from pyad_types cimport *
+
+cdef extern from *:
+    Py_ssize_t PY_SSIZE_T_MAX
+
+include "numeric.pxi"
+include "graph.pxi"
+include "ops.pxi"
+include "engine.pxi"
+include "tensor.pxi"
+
+init_ops()
+
+
+# ============================================================================================
+# Grad mode (thread-local in C)
+# ============================================================================================
+def is_grad_enabled():
+    """True when operations are being recorded for autograd in this thread."""
+    return pyad_is_grad_enabled()
+
+def _set_grad_enabled(bint mode):
+    pyad_set_grad_enabled(mode)
+
+
+# ============================================================================================
+# Default dtype
+# ============================================================================================
+def get_default_dtype():
+    """The dtype of floating tensors created from Python floats (pyad.float32 to start with)."""
+    return _DTYPES[_default_dtype]
+
+def set_default_dtype(d):
+    global _default_dtype
+    cdef int code = dtype_code(d)
+    if code > PYAD_F64:
+        raise TypeError(f"only floating-point types are supported as the default type")
+    _default_dtype = code
+
+
+# ============================================================================================
+# Engine entry point (argument checking lives in pyad.autograd)
+# ============================================================================================
+def _run_backward(list roots, list seeds, inputs, bint keep_graph, bint create_graph,
+                  bint accumulate):
+    return run_backward(roots, seeds, None if inputs is None else list(inputs), keep_graph,
+                        create_graph, accumulate)
+
+def _seed_like(Tensor out, Tensor g, bint create_graph):
+    """grad_outputs cast to the output's dtype (a float64 seed for a float32 output is fine)."""
+    if g.m.dtype == out.m.dtype:
+        return g
+    return t_to(g, out.m.dtype) if create_graph else to_dtype_nograd(g, out.m.dtype)
+
+def _ones_like(Tensor t):
+    cdef Tensor o = new_tensor(t.m.dtype, t.m.ndim, t.m.shape)
+    _fill(o, 1.0)
+    return o
+
+cdef void _fill(Tensor t, double v) noexcept:
+    cdef Py_ssize_t i
+    if t.m.dtype == PYAD_F32:
+        for i in range(t.m.numel):
+            (<float*>t.buf.data)[i] = <float>v
+    elif t.m.dtype == PYAD_F64:
+        for i in range(t.m.numel):
+            (<double*>t.buf.data)[i] = v
+
+def _same_shape(Tensor a, Tensor b):
+    return same_shape(&a.m, &b.m)
+
+def _grad_fn_is_null(Tensor t):
+    return t.grad_fn_ == NULL
+
+
+# ============================================================================================
+# Function forms of the ops (torch.sin(x) etc.)
+# ============================================================================================
+cdef inline Tensor _t(object x):
+    if isinstance(x, Tensor):
+        return <Tensor>x
+    raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
+
+def add(input, other, *, alpha=1):
+    if isinstance(input, Tensor):
+        return input.add(other, alpha=alpha)
+    return _t(other).add(input, alpha=alpha) if alpha == 1 else _t(other) * alpha + input
+
+def sub(input, other, *, alpha=1):
+    return _t(input).sub(other, alpha=alpha)
+
+def mul(input, other):
+    return input * other
+
+def div(input, other):
+    return input / other
+
+def pow(input, exponent):
+    return input ** exponent
+
+def neg(input):
+    return t_neg(_t(input))
+
+def exp(input):
+    return t_unary(U_EXP, _t(input))
+
+def log(input):
+    return t_unary(U_LOG, _t(input))
+
+def sqrt(input):
+    return t_unary(U_SQRT, _t(input))
+
+def sin(input):
+    return t_unary(U_SIN, _t(input))
+
+def cos(input):
+    return t_unary(U_COS, _t(input))
+
+def tanh(input):
+    return t_unary(U_TANH, _t(input))
+
+def sigmoid(input):
+    return t_unary(U_SIGMOID, _t(input))
+
+def relu(input):
+    return t_unary(U_RELU, _t(input))
+
+def abs(input):
+    return t_unary(U_ABS, _t(input))
+
+def reciprocal(input):
+    return t_unary(U_RECIPROCAL, _t(input))
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):
+    return _t(input).sum(dim, keepdim, dtype=dtype)
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    return _t(input).mean(dim, keepdim, dtype=dtype)
+
+def reshape(input, shape):
+    return _t(input).reshape(shape)
+
+def transpose(input, dim0, dim1):
+    return _t(input).transpose(dim0, dim1)
+
+def t(input):
+    return _t(input).t()
+
+def permute(input, dims):
+    return _t(input).permute(dims)
+
+def unsqueeze(input, dim):
+    return _t(input).unsqueeze(dim)
+
+def squeeze(input, dim=None):
+    return _t(input).squeeze(dim)
+
+def matmul(input, other):
+    return t_matmul(_t(input), _t(other))
+
+def mm(input, mat2):
+    return _t(input).mm(mat2)
+
+def dot(input, other):
+    return _t(input).dot(other)

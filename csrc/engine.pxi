@@ -1,0 +1,298 @@
+# engine.pxi: the backward sweep.
+#
+# 1. collect: iterative DFS from the roots over C node pointers, counting each node's consumers;
+# 2. order:   Kahn's algorithm gives a topological order (no recursion, no Python objects);
+# 3. prune:   walking that order backwards marks the nodes a wanted gradient flows through;
+# 4. sweep:   nodes run in order; each gradient slot is a Buffer* (numeric path) or a Tensor
+#             (create_graph: the formulas are recorded pyad ops, so the result is differentiable);
+# 5. clean:   scratch fields are reset and slots freed, also when an error interrupts the sweep.
+
+cdef struct NodeVec:
+    Node** items
+    Py_ssize_t n
+    Py_ssize_t cap
+
+cdef int vec_push(NodeVec* v, Node* x) except -1:
+    cdef Node** grown
+    if v.n == v.cap:
+        grown = <Node**>realloc(v.items, (2 * v.cap + 16) * sizeof(Node*))
+        if grown == NULL:
+            raise MemoryError()
+        v.items = grown
+        v.cap = 2 * v.cap + 16
+    v.items[v.n] = x
+    v.n += 1
+    return 0
+
+
+cdef inline void slot_clear(Node* n, bint recorded) noexcept:
+    if n.grad != NULL:
+        if recorded:
+            Py_DECREF(<object>n.grad)
+        else:
+            buf_decref(<Buffer*>n.grad)
+        n.grad = NULL
+
+
+cdef int slot_add_numeric(Node* n, Buffer* g) except -1:
+    """Accumulate g (a new reference, given away) into n's gradient slot."""
+    cdef Buffer* acc = <Buffer*>n.grad
+    cdef Buffer* fresh
+    if acc == NULL:
+        n.grad = g
+        return 0
+    try:
+        if acc.refcnt == 1:
+            nb_add_inplace(acc, g.data, &n.out_meta)
+        else:
+            # shared (a user's grad_output or a view's buffer): never write into it
+            fresh = nb_cast(acc.data, &n.out_meta, n.out_meta.dtype)
+            nb_add_inplace(fresh, g.data, &n.out_meta)
+            buf_decref(acc)
+            n.grad = fresh
+    finally:
+        buf_decref(g)
+    return 0
+
+
+cdef int slot_add_recorded(Node* n, Tensor g) except -1:
+    cdef Tensor acc
+    if n.grad == NULL:
+        Py_INCREF(g)
+        n.grad = <PyObject*>g
+        return 0
+    acc = <Tensor>n.grad
+    s = t_add(acc, g)
+    Py_INCREF(s)
+    Py_DECREF(acc)
+    n.grad = <PyObject*>s
+    return 0
+
+
+cdef Buffer* fix_grad_numeric(Buffer* g, const Meta* gm, const Meta* want) except NULL:
+    """Reduce a broadcast gradient to the input's shape and cast it to its dtype (steals g)."""
+    cdef Buffer* out
+    if same_shape(gm, want) and gm.dtype == want.dtype:
+        return g
+    try:
+        if not same_shape(gm, want):
+            out = nb_reduce_to(g.data, gm, want)
+        else:
+            out = nb_cast(g.data, gm, want.dtype)
+    finally:
+        buf_decref(g)
+    return out
+
+
+cdef Tensor sum_to(Tensor g, const Meta* want):
+    """Differentiable reduction of g to want's shape (torch's sum_to_size)."""
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef int d, off = g.m.ndim - want.ndim
+    cdef bint any_dim = False
+    for d in range(g.m.ndim):
+        mask[d] = d < off or (want.shape[d - off] == 1 and g.m.shape[d] != 1)
+        any_dim = any_dim or mask[d]
+    if any_dim:
+        g = t_sum(g, mask, True, False, False)
+    if g.m.ndim != want.ndim:
+        g = t_view(g, want.ndim, want.shape, NAME_VIEW)
+    return g
+
+
+cdef Tensor fix_grad_recorded(Tensor g, const Meta* want):
+    if not same_shape(&g.m, want):
+        g = sum_to(g, want)
+    if g.m.dtype != want.dtype:
+        g = t_to(g, want.dtype)
+    return g
+
+
+cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded) except -1:
+    """AccumulateGrad: leaf.grad += g (in place unless create_graph, as torch does)."""
+    cdef Buffer* b
+    cdef Tensor cur
+    if recorded:
+        if leaf.grad_ is None:
+            leaf.grad_ = <Tensor>g
+        else:
+            leaf.grad_ = t_add(<Tensor>leaf.grad_, <Tensor>g)
+        return 0
+    b = <Buffer*>g
+    if leaf.grad_ is None:
+        if b.refcnt == 1:
+            leaf.grad_ = tensor_from_buffer(b, &leaf.m)
+        else:
+            leaf.grad_ = tensor_from_new_buffer(nb_cast(b.data, &leaf.m, leaf.m.dtype),
+                                                &leaf.m, leaf.m.dtype)
+    else:
+        cur = <Tensor>leaf.grad_
+        nb_add_inplace(cur.buf, b.data, &cur.m)
+    return 0
+
+
+cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
+                         bint create_graph, bint accumulate):
+    """Run one backward pass. Returns, for grad(), a list aligned with inputs (None = unused)."""
+    cdef NodeVec reach, stack, order
+    cdef Node* n
+    cdef Node* child
+    cdef Node* root
+    cdef Tensor t, g
+    cdef Buffer* gin[2]
+    cdef Buffer* g_fixed
+    cdef const Meta* gm[2]
+    cdef Py_ssize_t i, j, n_inputs = len(inputs) if inputs is not None else 0
+    cdef int k
+    cdef bint prev_mode = pyad_is_grad_enabled()
+    cdef list results = [None] * n_inputs
+    cdef list rec
+    reach.items = NULL; reach.n = 0; reach.cap = 0
+    stack.items = NULL; stack.n = 0; stack.cap = 0
+    order.items = NULL; order.n = 0; order.cap = 0
+    root_refs = []          # keeps the root Tensors (and their nodes) alive during the run
+    try:
+        # ---- 1. collect ----------------------------------------------------------------
+        for t in roots:
+            root = t.grad_fn_ if t.grad_fn_ != NULL else accumulate_node(t)
+            if t.grad_fn_ == NULL:
+                root_refs.append(wrap_node(root))     # owns the extra ref accumulate_node made
+                node_decref(root)
+            if not (root.mark & MARK_VISITED):
+                root.mark = MARK_VISITED
+                root.deps = 0
+                root.grad = NULL
+                vec_push(&reach, root)
+                vec_push(&stack, root)
+            while stack.n > 0:
+                stack.n -= 1
+                n = stack.items[stack.n]
+                for k in range(n.n_in):
+                    child = n.next[k].fn
+                    if child == NULL:
+                        continue
+                    if not (child.mark & MARK_VISITED):
+                        child.mark = MARK_VISITED
+                        child.deps = 0
+                        child.grad = NULL
+                        vec_push(&reach, child)
+                        vec_push(&stack, child)
+                    child.deps += 1
+        # ---- 2. order (Kahn) -----------------------------------------------------------
+        for i in range(reach.n):
+            if reach.items[i].deps == 0:
+                vec_push(&stack, reach.items[i])
+        while stack.n > 0:
+            stack.n -= 1
+            n = stack.items[stack.n]
+            vec_push(&order, n)
+            for k in range(n.n_in):
+                child = n.next[k].fn
+                if child != NULL:
+                    child.deps -= 1
+                    if child.deps == 0:
+                        vec_push(&stack, child)
+        # ---- 3. prune ------------------------------------------------------------------
+        if inputs is not None:
+            for t in inputs:
+                n = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
+                if n != NULL and (n.mark & MARK_VISITED):
+                    n.mark |= MARK_CAPTURE
+                    if accumulate and n.op == OP_ACCUMULATE:
+                        n.mark |= MARK_NEEDED
+        else:
+            for i in range(order.n):
+                if order.items[i].op == OP_ACCUMULATE:
+                    order.items[i].mark |= MARK_NEEDED
+        for i in range(order.n - 1, -1, -1):
+            n = order.items[i]
+            for k in range(n.n_in):
+                child = n.next[k].fn
+                if child != NULL and (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
+                    n.mark |= MARK_NEEDED
+                    break
+        # ---- 4. sweep ------------------------------------------------------------------
+        if create_graph:
+            pyad_set_grad_enabled(True)
+        for j, t in enumerate(roots):
+            root = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
+            g = <Tensor>seeds[j]
+            if create_graph:
+                slot_add_recorded(root, g)
+            else:
+                buf_incref(g.buf)
+                slot_add_numeric(root, g.buf)
+        for i in range(order.n):
+            n = order.items[i]
+            if n.grad == NULL:
+                continue
+            if n.mark & MARK_CAPTURE:
+                for j in range(n_inputs):
+                    t = <Tensor>inputs[j]
+                    if (t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc) == n:
+                        results[j] = _slot_as_tensor(n, create_graph, &t.m)
+                        if accumulate and n.op != OP_ACCUMULATE:
+                            _accumulate_captured(t, results[j], create_graph)
+                            results[j] = None
+            if n.op == OP_ACCUMULATE:
+                if accumulate and (n.mark & MARK_NEEDED):
+                    accumulate_into_leaf(<Tensor>n.leaf, n.grad, create_graph)
+                slot_clear(n, create_graph)
+                continue
+            if not (n.mark & MARK_NEEDED):
+                slot_clear(n, create_graph)
+                continue
+            if create_graph:
+                rec = OPS[n.op].recorded(n, <Tensor>n.grad)
+                for k in range(n.n_in):
+                    child = n.next[k].fn
+                    if child == NULL or rec[k] is None or not (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
+                        continue
+                    slot_add_recorded(child, fix_grad_recorded(<Tensor>rec[k], &n.in_meta[k]))
+            else:
+                gin[0] = NULL
+                gin[1] = NULL
+                try:
+                    OPS[n.op].numeric(n, <Buffer*>n.grad, gin, gm)
+                    for k in range(n.n_in):
+                        child = n.next[k].fn
+                        if gin[k] == NULL:
+                            continue
+                        if child == NULL or not (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
+                            buf_decref(gin[k])
+                            gin[k] = NULL
+                            continue
+                        g_fixed = fix_grad_numeric(gin[k], gm[k], &n.in_meta[k])
+                        gin[k] = NULL
+                        slot_add_numeric(child, g_fixed)
+                finally:
+                    buf_decref(gin[0])
+                    buf_decref(gin[1])
+            if not keep_graph:
+                node_release(n)
+            slot_clear(n, create_graph)
+        return results
+    finally:
+        pyad_set_grad_enabled(prev_mode)
+        for i in range(reach.n):
+            n = reach.items[i]
+            slot_clear(n, create_graph)
+            n.mark = 0
+            n.deps = 0
+        free(reach.items)
+        free(stack.items)
+        free(order.items)
+
+
+cdef object _slot_as_tensor(Node* n, bint recorded, const Meta* m):
+    if recorded:
+        return <Tensor>n.grad
+    return tensor_from_buffer(<Buffer*>n.grad, m)
+
+
+cdef int _accumulate_captured(Tensor t, object g, bint recorded) except -1:
+    """backward(inputs=[non_leaf]): the non-leaf's .grad accumulates, as torch does."""
+    if t.grad_ is None:
+        t.grad_ = g if recorded else t_clone_nograd(<Tensor>g)
+    else:
+        t.grad_ = t_add(<Tensor>t.grad_, <Tensor>g)
+    return 0

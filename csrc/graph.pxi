@@ -1,0 +1,278 @@
+# graph.pxi: nodes of the autograd graph: allocation, recording, saving, release, iterative
+# freeing, and the Python-visible grad_fn wrappers.
+
+cdef enum:
+    NODE_HAS_SAVED = 1      # backward reads saved data (so running it after release is an error)
+    NODE_RELEASED = 2       # saved data freed by a backward without retain_graph
+
+cdef enum:
+    MARK_VISITED = 1
+    MARK_NEEDED = 2         # must run: a gradient we want flows through it
+    MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
+
+cdef unsigned long long _next_seq = 0
+
+ERR_BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed when "
+    "you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+
+
+cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
+                      int n_ip) except NULL:
+    """One malloc: header, then edges, input metas, and every shape/parameter array."""
+    global _next_seq
+    cdef size_t size = (sizeof(Node) + n_in * (sizeof(Edge) + sizeof(Meta))
+                        + (out_ndim + in_ndims + n_ip) * sizeof(Py_ssize_t))
+    cdef Node* n = <Node*>malloc(size)
+    cdef Py_ssize_t* tail
+    if n == NULL:
+        raise MemoryError()
+    n.refcnt = 1
+    n.op = op
+    n.name_id = name_id
+    n.n_in = n_in
+    n.flags = 0
+    n.seq = _next_seq
+    _next_seq += 1
+    n.next = <Edge*>(<char*>n + sizeof(Node))
+    n.in_meta = <Meta*>(<char*>n.next + n_in * sizeof(Edge))
+    tail = <Py_ssize_t*>(<char*>n.in_meta + n_in * sizeof(Meta))
+    n.out_meta.shape = tail
+    n.ip = tail + out_ndim + in_ndims
+    n.n_ip = n_ip
+    n.saved[0] = NULL
+    n.saved[1] = NULL
+    n.saved_out = NULL
+    n.leaf = NULL
+    n.pyobj = NULL
+    n.deps = 0
+    n.mark = 0
+    n.grad = NULL
+    return n
+
+
+cdef Node* accumulate_node(Tensor leaf) except NULL:
+    """The leaf's AccumulateGrad node, created on first use and shared afterwards."""
+    cdef Node* n
+    if leaf.grad_acc != NULL:
+        n = leaf.grad_acc
+        n.refcnt += 1
+        return n
+    n = node_alloc(OP_ACCUMULATE, NAME_ACCUMULATE, 0, leaf.m.ndim, 0, 0)
+    n.out_meta.dtype = leaf.m.dtype
+    n.out_meta.ndim = leaf.m.ndim
+    n.out_meta.numel = leaf.m.numel
+    memcpy(n.out_meta.shape, leaf.m.shape, leaf.m.ndim * sizeof(Py_ssize_t))
+    Py_INCREF(leaf)
+    n.leaf = <PyObject*>leaf
+    leaf.grad_acc = n           # borrowed: cleared when the node dies
+    return n
+
+
+cdef inline int set_edge(Node* n, int i, Tensor t) except -1:
+    cdef Meta* m = &n.in_meta[i]
+    if t is None:
+        n.next[i].fn = NULL
+        n.next[i].input_nr = 0
+        m.ndim = 0
+        m.numel = 1
+        m.dtype = PYAD_F64
+        return 0
+    m.dtype = t.m.dtype
+    m.ndim = t.m.ndim
+    m.numel = t.m.numel
+    memcpy(m.shape, t.m.shape, t.m.ndim * sizeof(Py_ssize_t))
+    n.next[i].input_nr = 0
+    if not t._requires_grad:
+        n.next[i].fn = NULL
+    elif t.grad_fn_ != NULL:
+        t.grad_fn_.refcnt += 1
+        n.next[i].fn = t.grad_fn_
+    else:
+        n.next[i].fn = accumulate_node(t)
+    return 0
+
+
+cdef Node* record(int op, int name_id, Tensor out, Tensor a, Tensor b=None, int n_in=1,
+                  int n_ip=0) except NULL:
+    """Create the node of `out` with inputs a (and b), and attach it as out.grad_fn."""
+    cdef int in_ndims = (a.m.ndim if a is not None else 0) + (b.m.ndim if b is not None else 0)
+    cdef Node* n = node_alloc(op, name_id, n_in, out.m.ndim, in_ndims, n_ip)
+    cdef Py_ssize_t* cursor
+    if n_in >= 1:
+        n.in_meta[0].shape = n.out_meta.shape + out.m.ndim
+        set_edge(n, 0, a)
+    if n_in >= 2:
+        n.in_meta[1].shape = n.in_meta[0].shape + n.in_meta[0].ndim
+        set_edge(n, 1, b)
+    n.out_meta.dtype = out.m.dtype
+    n.out_meta.ndim = out.m.ndim
+    n.out_meta.numel = out.m.numel
+    memcpy(n.out_meta.shape, out.m.shape, out.m.ndim * sizeof(Py_ssize_t))
+    out.grad_fn_ = n
+    out._requires_grad = True
+    return n
+
+
+cdef inline bint wants_grad(Tensor a) noexcept:
+    return a._requires_grad and pyad_is_grad_enabled()
+
+cdef inline bint wants_grad2(Tensor a, Tensor b) noexcept:
+    return (a._requires_grad or b._requires_grad) and pyad_is_grad_enabled()
+
+
+cdef inline void save_input(Node* n, int slot, Tensor t) noexcept:
+    Py_INCREF(t)
+    n.saved[slot] = <PyObject*>t
+    n.flags |= NODE_HAS_SAVED
+
+cdef inline void save_output(Node* n, Tensor out) noexcept:
+    # the buffer, not the Tensor: out -> node -> out would be a cycle
+    buf_incref(out.buf)
+    n.saved_out = out.buf
+    n.flags |= NODE_HAS_SAVED
+
+cdef inline void save_scalar(Node* n) noexcept:
+    # torch saves a wrapped scalar tensor (MulBackward0, DivBackward0): freed like any saved value
+    n.flags |= NODE_HAS_SAVED
+
+cdef inline int check_saved(Node* n) except -1:
+    if n.flags & NODE_RELEASED:
+        raise RuntimeError(ERR_BACKWARD_TWICE)
+    return 0
+
+cdef inline bint needs_input_grad(Node* n, int i) noexcept:
+    return n.next[i].fn != NULL
+
+cdef inline Tensor saved_tensor(Node* n, int slot):
+    return <Tensor>n.saved[slot]
+
+cdef Tensor saved_result(Node* n):
+    """The saved output as a Tensor whose grad_fn is n itself (for the recorded backward)."""
+    cdef Tensor t = tensor_from_buffer(n.saved_out, &n.out_meta)
+    n.refcnt += 1
+    t.grad_fn_ = n
+    t._requires_grad = True
+    return t
+
+
+cdef void node_release(Node* n) noexcept:
+    """Free what the node saved (backward without retain_graph)."""
+    cdef int i
+    if not (n.flags & NODE_HAS_SAVED):
+        return
+    n.flags |= NODE_RELEASED
+    for i in range(2):
+        if n.saved[i] != NULL:
+            Py_DECREF(<object>n.saved[i])
+            n.saved[i] = NULL
+    buf_decref(n.saved_out)
+    n.saved_out = NULL
+
+
+# Nodes whose refcount reached zero wait here; one drain loop frees them, so freeing a chain of
+# a million nodes takes a million iterations, not a million nested C calls.
+cdef Node** _dead = NULL
+cdef Py_ssize_t _dead_n = 0
+cdef Py_ssize_t _dead_cap = 0
+cdef bint _draining = False
+
+cdef void node_decref(Node* n) noexcept:
+    global _dead, _dead_n, _dead_cap, _draining
+    cdef Node** grown
+    cdef Node* m
+    cdef int i
+    if n == NULL:
+        return
+    n.refcnt -= 1
+    if n.refcnt > 0:
+        return
+    if _dead_n == _dead_cap:
+        grown = <Node**>realloc(_dead, (2 * _dead_cap + 64) * sizeof(Node*))
+        if grown == NULL:
+            return      # out of memory while freeing: leak this node rather than crash
+        _dead = grown
+        _dead_cap = 2 * _dead_cap + 64
+    _dead[_dead_n] = n
+    _dead_n += 1
+    if _draining:
+        return
+    _draining = True
+    while _dead_n > 0:
+        _dead_n -= 1
+        m = _dead[_dead_n]
+        for i in range(m.n_in):
+            node_decref(m.next[i].fn)
+        for i in range(2):
+            if m.saved[i] != NULL:
+                Py_DECREF(<object>m.saved[i])
+        buf_decref(m.saved_out)
+        if m.leaf != NULL:
+            (<Tensor>m.leaf).grad_acc = NULL
+            Py_DECREF(<object>m.leaf)
+        free(m)
+    _draining = False
+
+
+# ============================================================================================
+# grad_fn objects seen from Python
+# ============================================================================================
+cdef class BackwardNode:
+    """A handle on a graph node: `type(t.grad_fn).__name__` is torch's name (SumBackward0)."""
+    cdef Node* n
+
+    def __dealloc__(self):
+        if self.n != NULL:
+            self.n.pyobj = NULL
+            node_decref(self.n)
+
+    def name(self):
+        return NODE_NAMES[self.n.name_id]
+
+    @property
+    def next_functions(self):
+        cdef int i
+        return tuple((wrap_node(self.n.next[i].fn), self.n.next[i].input_nr)
+                     for i in range(self.n.n_in))
+
+    @property
+    def variable(self):
+        if self.n.leaf == NULL:
+            raise AttributeError(f"'{NODE_NAMES[self.n.name_id]}' object has no attribute 'variable'")
+        return <object>self.n.leaf
+
+    @property
+    def metadata(self):
+        return {}
+
+    def __repr__(self):
+        return f"<{NODE_NAMES[self.n.name_id]} object at {hex(id(self))}>"
+
+    def __eq__(self, other):
+        return isinstance(other, BackwardNode) and (<BackwardNode>other).n == self.n
+
+    def __hash__(self):
+        return hash(<size_t>self.n)
+
+
+cdef dict _node_classes = {}
+
+cdef object wrap_node(Node* n):
+    """The node's Python wrapper; one per live node, so `a.grad_fn is a.grad_fn`."""
+    cdef BackwardNode w
+    if n == NULL:
+        return None
+    if n.pyobj != NULL:
+        return <object>n.pyobj
+    cls = _node_classes.get(n.name_id)
+    if cls is None:
+        cls = type(NODE_NAMES[n.name_id], (BackwardNode,), {"__module__": "pyad.autograd"})
+        _node_classes[n.name_id] = cls
+    w = cls.__new__(cls)
+    n.refcnt += 1
+    w.n = n
+    n.pyobj = <PyObject*>w
+    return w

@@ -1,0 +1,428 @@
+# numeric.pxi: buffers, metas and the numeric array helpers shared by forward ops and the
+# C backward sweep. Every helper takes raw (data, Meta) pairs: no Python object per call.
+
+cdef extern from "pyad_kernels.h":
+    pyad_loop loop_neg_f32, loop_neg_f64, loop_neg_i64
+    pyad_loop loop_exp_f32, loop_exp_f64
+    pyad_loop loop_log_f32, loop_log_f64
+    pyad_loop loop_sqrt_f32, loop_sqrt_f64
+    pyad_loop loop_sin_f32, loop_sin_f64
+    pyad_loop loop_cos_f32, loop_cos_f64
+    pyad_loop loop_tanh_f32, loop_tanh_f64
+    pyad_loop loop_sigmoid_f32, loop_sigmoid_f64
+    pyad_loop loop_relu_f32, loop_relu_f64
+    pyad_loop loop_abs_f32, loop_abs_f64, loop_abs_i64
+    pyad_loop loop_sign_f32, loop_sign_f64
+    pyad_loop loop_reciprocal_f32, loop_reciprocal_f64
+    pyad_loop loop_fill_f32, loop_fill_f64
+    pyad_loop loop_adds_f32, loop_adds_f64, loop_adds_i64
+    pyad_loop loop_muls_f32, loop_muls_f64, loop_muls_i64
+    pyad_loop loop_divs_f32, loop_divs_f64
+    pyad_loop loop_rsubs_f32, loop_rsubs_f64, loop_rsubs_i64
+    pyad_loop loop_pows_f32, loop_pows_f64, loop_pows_i64
+    pyad_loop loop_rpows_f32, loop_rpows_f64, loop_rpows_i64
+    pyad_loop loop_add_f32, loop_add_f64, loop_add_i64
+    pyad_loop loop_sub_f32, loop_sub_f64, loop_sub_i64
+    pyad_loop loop_mul_f32, loop_mul_f64, loop_mul_i64
+    pyad_loop loop_div_f32, loop_div_f64
+    pyad_loop loop_pow_f32, loop_pow_f64, loop_pow_i64
+    pyad_loop loop_sin_bw_f32, loop_sin_bw_f64
+    pyad_loop loop_cos_bw_f32, loop_cos_bw_f64
+    pyad_loop loop_tanh_bw_f32, loop_tanh_bw_f64
+    pyad_loop loop_sigmoid_bw_f32, loop_sigmoid_bw_f64
+    pyad_loop loop_relu_bw_f32, loop_relu_bw_f64
+    pyad_loop loop_abs_bw_f32, loop_abs_bw_f64
+    pyad_loop loop_sqrt_bw_f32, loop_sqrt_bw_f64
+    pyad_loop loop_reciprocal_bw_f32, loop_reciprocal_bw_f64
+    pyad_loop loop_pows_bw_f32, loop_pows_bw_f64
+    pyad_loop loop_rpows_bw_f32, loop_rpows_bw_f64
+    pyad_loop loop_div_bw_b_f32, loop_div_bw_b_f64
+    pyad_loop loop_pow_bw_a_f32, loop_pow_bw_a_f64
+    pyad_loop loop_pow_bw_b_f32, loop_pow_bw_b_f64
+    pyad_loop loop_accum_f32, loop_accum_f64, loop_accum_f32_in_f64, loop_accum_i64
+    pyad_loop loop_accum_bool_in_i64
+
+
+# Kernel ids: rows of KERNELS, columns are dtypes (f32, f64, i64). NULL = unsupported dtype.
+cdef enum:
+    K_NEG, K_EXP, K_LOG, K_SQRT, K_SIN, K_COS, K_TANH, K_SIGMOID, K_RELU, K_ABS, K_SIGN,
+    K_RECIPROCAL, K_FILL, K_ADDS, K_MULS, K_DIVS, K_RSUBS, K_POWS, K_RPOWS,
+    K_ADD, K_SUB, K_MUL, K_DIV, K_POW,
+    K_SIN_BW, K_COS_BW, K_TANH_BW, K_SIGMOID_BW, K_RELU_BW, K_ABS_BW, K_SQRT_BW,
+    K_RECIPROCAL_BW, K_POWS_BW, K_RPOWS_BW, K_DIV_BW_B, K_POW_BW_A, K_POW_BW_B,
+    K_ACCUM,
+    K_COUNT
+
+cdef pyad_loop KERNELS[K_COUNT][3]
+
+cdef void _k(int k, pyad_loop f32, pyad_loop f64, pyad_loop i64) noexcept:
+    KERNELS[k][0] = f32
+    KERNELS[k][1] = f64
+    KERNELS[k][2] = i64
+
+cdef void init_kernels() noexcept:
+    memset(KERNELS, 0, sizeof(KERNELS))
+    _k(K_NEG, loop_neg_f32, loop_neg_f64, loop_neg_i64)
+    _k(K_EXP, loop_exp_f32, loop_exp_f64, NULL)
+    _k(K_LOG, loop_log_f32, loop_log_f64, NULL)
+    _k(K_SQRT, loop_sqrt_f32, loop_sqrt_f64, NULL)
+    _k(K_SIN, loop_sin_f32, loop_sin_f64, NULL)
+    _k(K_COS, loop_cos_f32, loop_cos_f64, NULL)
+    _k(K_TANH, loop_tanh_f32, loop_tanh_f64, NULL)
+    _k(K_SIGMOID, loop_sigmoid_f32, loop_sigmoid_f64, NULL)
+    _k(K_RELU, loop_relu_f32, loop_relu_f64, NULL)
+    _k(K_ABS, loop_abs_f32, loop_abs_f64, loop_abs_i64)
+    _k(K_SIGN, loop_sign_f32, loop_sign_f64, NULL)
+    _k(K_RECIPROCAL, loop_reciprocal_f32, loop_reciprocal_f64, NULL)
+    _k(K_FILL, loop_fill_f32, loop_fill_f64, NULL)
+    _k(K_ADDS, loop_adds_f32, loop_adds_f64, loop_adds_i64)
+    _k(K_MULS, loop_muls_f32, loop_muls_f64, loop_muls_i64)
+    _k(K_DIVS, loop_divs_f32, loop_divs_f64, NULL)
+    _k(K_RSUBS, loop_rsubs_f32, loop_rsubs_f64, loop_rsubs_i64)
+    _k(K_POWS, loop_pows_f32, loop_pows_f64, loop_pows_i64)
+    _k(K_RPOWS, loop_rpows_f32, loop_rpows_f64, loop_rpows_i64)
+    _k(K_ADD, loop_add_f32, loop_add_f64, loop_add_i64)
+    _k(K_SUB, loop_sub_f32, loop_sub_f64, loop_sub_i64)
+    _k(K_MUL, loop_mul_f32, loop_mul_f64, loop_mul_i64)
+    _k(K_DIV, loop_div_f32, loop_div_f64, NULL)
+    _k(K_POW, loop_pow_f32, loop_pow_f64, loop_pow_i64)
+    _k(K_SIN_BW, loop_sin_bw_f32, loop_sin_bw_f64, NULL)
+    _k(K_COS_BW, loop_cos_bw_f32, loop_cos_bw_f64, NULL)
+    _k(K_TANH_BW, loop_tanh_bw_f32, loop_tanh_bw_f64, NULL)
+    _k(K_SIGMOID_BW, loop_sigmoid_bw_f32, loop_sigmoid_bw_f64, NULL)
+    _k(K_RELU_BW, loop_relu_bw_f32, loop_relu_bw_f64, NULL)
+    _k(K_ABS_BW, loop_abs_bw_f32, loop_abs_bw_f64, NULL)
+    _k(K_SQRT_BW, loop_sqrt_bw_f32, loop_sqrt_bw_f64, NULL)
+    _k(K_RECIPROCAL_BW, loop_reciprocal_bw_f32, loop_reciprocal_bw_f64, NULL)
+    _k(K_POWS_BW, loop_pows_bw_f32, loop_pows_bw_f64, NULL)
+    _k(K_RPOWS_BW, loop_rpows_bw_f32, loop_rpows_bw_f64, NULL)
+    _k(K_DIV_BW_B, loop_div_bw_b_f32, loop_div_bw_b_f64, NULL)
+    _k(K_POW_BW_A, loop_pow_bw_a_f32, loop_pow_bw_a_f64, NULL)
+    _k(K_POW_BW_B, loop_pow_bw_b_f32, loop_pow_bw_b_f64, NULL)
+    _k(K_ACCUM, loop_accum_f32, loop_accum_f64, loop_accum_i64)
+
+
+# ============================================================================================
+# Buffers
+# ============================================================================================
+cdef Buffer* buf_new(Py_ssize_t nbytes) except NULL:
+    """One allocation for header and data; data 64-byte aligned for SIMD loads."""
+    cdef Buffer* b
+    cdef size_t total
+    if nbytes < 0 or <size_t>nbytes > <size_t>(PY_SSIZE_T_MAX - 256):
+        raise MemoryError(f"pyad: cannot allocate {nbytes} bytes")
+    total = sizeof(Buffer) + 64 + <size_t>nbytes
+    b = <Buffer*>malloc(total)
+    if b == NULL:
+        raise MemoryError(f"pyad: could not allocate {nbytes} bytes")
+    b.refcnt = 1
+    b.data = <char*>((<size_t>(<char*>b + sizeof(Buffer)) + 63) & ~(<size_t>63))
+    b.base = NULL
+    b.nbytes = nbytes
+    b.version = 0
+    return b
+
+cdef Buffer* buf_wrap(object owner, char* data, Py_ssize_t nbytes) except NULL:
+    """A Buffer over foreign memory (a numpy array), keeping its owner alive."""
+    cdef Buffer* b = <Buffer*>malloc(sizeof(Buffer))
+    if b == NULL:
+        raise MemoryError()
+    b.refcnt = 1
+    b.data = data
+    Py_INCREF(owner)
+    b.base = <PyObject*>owner
+    b.nbytes = nbytes
+    b.version = 0
+    return b
+
+cdef inline void buf_incref(Buffer* b) noexcept:
+    if b != NULL:
+        b.refcnt += 1
+
+cdef inline void buf_decref(Buffer* b) noexcept:
+    if b == NULL:
+        return
+    b.refcnt -= 1
+    if b.refcnt == 0:
+        if b.base != NULL:
+            Py_DECREF(<object>b.base)
+        free(b)
+
+
+# ============================================================================================
+# Metas and shapes
+# ============================================================================================
+cdef inline Py_ssize_t itemsize(int dtype) noexcept nogil:
+    return pyad_itemsize[dtype]
+
+cdef inline int kcol(int dtype) noexcept nogil:
+    # column in KERNELS; bool arithmetic is done as int64 by callers
+    return dtype if dtype <= PYAD_I64 else PYAD_I64
+
+cdef inline bint same_shape(const Meta* a, const Meta* b) noexcept nogil:
+    cdef int d
+    if a.ndim != b.ndim:
+        return False
+    for d in range(a.ndim):
+        if a.shape[d] != b.shape[d]:
+            return False
+    return True
+
+cdef inline void contiguous_strides(const Meta* m, Py_ssize_t* out) noexcept nogil:
+    """Element strides of a C-contiguous layout."""
+    cdef Py_ssize_t s = 1
+    cdef int d
+    for d in range(m.ndim - 1, -1, -1):
+        out[d] = s
+        s *= m.shape[d]
+
+cdef inline void broadcast_byte_strides(const Meta* m, const Meta* out, Py_ssize_t* st) noexcept nogil:
+    """Byte strides of m viewed in out's (broadcast) index space: 0 on broadcast dims."""
+    cdef int d, off = out.ndim - m.ndim
+    cdef Py_ssize_t s = itemsize(m.dtype)
+    for d in range(out.ndim - 1, -1, -1):
+        if d < off or m.shape[d - off] == 1:
+            st[d] = 0
+        else:
+            st[d] = s
+            s *= m.shape[d - off]
+
+cdef inline void meta_copy(Meta* dst, const Meta* src) noexcept nogil:
+    cdef int d
+    dst.dtype = src.dtype
+    dst.ndim = src.ndim
+    dst.numel = src.numel
+    for d in range(src.ndim):
+        dst.shape[d] = src.shape[d]
+
+cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1:
+    """Product of sizes with overflow and sign checks."""
+    cdef Py_ssize_t n = 1
+    cdef int d
+    for d in range(ndim):
+        if shape[d] < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {shape[d]}: "
+                               f"{[shape[i] for i in range(ndim)]}")
+    for d in range(ndim):
+        if shape[d] == 0:
+            return 0
+    for d in range(ndim):
+        if n > PY_SSIZE_T_MAX // shape[d]:
+            raise RuntimeError(f"pyad: tensor of shape {tuple(shape[i] for i in range(ndim))} "
+                               "has more elements than can be addressed")
+        n *= shape[d]
+    return n
+
+cdef int broadcast_meta(const Meta* a, const Meta* b, Meta* out) except -1:
+    """NumPy broadcasting of a and b into out (out.shape must have room for PYAD_MAXDIM)."""
+    cdef int nd = a.ndim if a.ndim > b.ndim else b.ndim
+    cdef int d, ia, ib
+    cdef Py_ssize_t sa, sb
+    out.ndim = nd
+    for d in range(nd):
+        ia = d - (nd - a.ndim)
+        ib = d - (nd - b.ndim)
+        sa = a.shape[ia] if ia >= 0 else 1
+        sb = b.shape[ib] if ib >= 0 else 1
+        if sa == sb or sb == 1:
+            out.shape[d] = sa
+        elif sa == 1:
+            out.shape[d] = sb
+        else:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                               f"({sb}) at non-singleton dimension {d}")
+    out.numel = shape_numel(nd, out.shape)
+    return 0
+
+
+# ============================================================================================
+# Numeric helpers: each returns a new Buffer (refcount 1) laid out as the given out meta.
+# ============================================================================================
+cdef Buffer* nb_cast(const char* x, const Meta* mx, int dtype) except NULL:
+    cdef Buffer* out = buf_new(mx.numel * itemsize(dtype))
+    cdef char* args[2]
+    cdef Py_ssize_t steps[2]
+    args[0] = <char*>x
+    args[1] = out.data
+    steps[0] = itemsize(mx.dtype)
+    steps[1] = itemsize(dtype)
+    pyad_cast_loop(mx.dtype, dtype)(args, steps, mx.numel, NULL)
+    return out
+
+cdef Buffer* nb_map(int k, const char* x, const Meta* mx, const Meta* mout,
+                    const double* c) except NULL:
+    """out = k(x) elementwise; x already has mout's dtype; mout may broadcast x."""
+    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
+    cdef pyad_loop f = KERNELS[k][kcol(mout.dtype)]
+    cdef char* base[2]
+    cdef Py_ssize_t st[2][PYAD_MAXDIM]
+    cdef Py_ssize_t steps[2]
+    if f == NULL:
+        buf_decref(out)
+        raise RuntimeError(f"pyad: operation not supported for {DTYPE_NAMES[mout.dtype]} tensors")
+    base[0] = <char*>x
+    base[1] = out.data
+    if mx.numel == mout.numel:
+        steps[0] = itemsize(mout.dtype)
+        steps[1] = steps[0]
+        f(base, steps, mout.numel, c)
+    else:
+        broadcast_byte_strides(mx, mout, st[0])
+        broadcast_byte_strides(mout, mout, st[1])
+        pyad_nd_apply(2, base, st, mout.ndim, mout.shape, f, c)
+    return out
+
+cdef Buffer* nb_zip(int k, int nops, const char** xs, const Meta** ms, const Meta* mout,
+                    const double* c) except NULL:
+    """out = k(x0, x1[, x2]) elementwise with broadcasting; operands have mout's dtype."""
+    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
+    cdef pyad_loop f = KERNELS[k][kcol(mout.dtype)]
+    cdef char* base[4]
+    cdef Py_ssize_t st[4][PYAD_MAXDIM]
+    cdef Py_ssize_t steps[4]
+    cdef int i
+    cdef bint flat = True
+    if f == NULL:
+        buf_decref(out)
+        raise RuntimeError(f"pyad: operation not supported for {DTYPE_NAMES[mout.dtype]} tensors")
+    for i in range(nops):
+        base[i] = <char*>xs[i]
+        if ms[i].numel != mout.numel and not (ms[i].numel == 1 and i == 1 and nops == 2):
+            flat = False
+    base[nops] = out.data
+    if flat and mout.numel > 0:
+        # same-size operands (or a scalar second operand): one contiguous run
+        for i in range(nops):
+            steps[i] = 0 if ms[i].numel != mout.numel else itemsize(mout.dtype)
+        steps[nops] = itemsize(mout.dtype)
+        f(base, steps, mout.numel, c)
+    else:
+        for i in range(nops):
+            broadcast_byte_strides(ms[i], mout, st[i])
+        broadcast_byte_strides(mout, mout, st[nops])
+        pyad_nd_apply(nops + 1, base, st, mout.ndim, mout.shape, f, c)
+    return out
+
+cdef Buffer* nb_reduce_to(const char* x, const Meta* mx, const Meta* mout) except NULL:
+    """Sum x over the dims where mout (right-aligned, keepdim-style sizes) is 1 or absent."""
+    cdef int acc_dtype = PYAD_F64 if mx.dtype == PYAD_F32 else mx.dtype
+    cdef Buffer* acc = buf_new(mout.numel * itemsize(acc_dtype))
+    cdef Buffer* out
+    cdef char* base[2]
+    cdef Py_ssize_t st[2][PYAD_MAXDIM]
+    cdef pyad_loop f
+    cdef Meta macc
+    memset(acc.data, 0, mout.numel * itemsize(acc_dtype))
+    if mout.numel == 1 and mx.dtype != PYAD_I64 and mx.dtype != PYAD_BOOL:
+        (<double*>acc.data)[0] = (pyad_sum_f32(<float*>x, mx.numel) if mx.dtype == PYAD_F32
+                                  else pyad_sum_f64(<double*>x, mx.numel))
+    else:
+        macc.dtype = acc_dtype
+        macc.ndim = mout.ndim
+        macc.numel = mout.numel
+        macc.shape = mout.shape
+        if mx.dtype == PYAD_F32:
+            f = loop_accum_f32_in_f64
+        elif mx.dtype == PYAD_BOOL:
+            f = loop_accum_bool_in_i64
+        else:
+            f = KERNELS[K_ACCUM][kcol(mx.dtype)]
+        base[0] = <char*>x
+        base[1] = acc.data
+        broadcast_byte_strides(mx, mx, st[0])
+        broadcast_byte_strides(&macc, mx, st[1])
+        pyad_nd_apply(2, base, st, mx.ndim, mx.shape, f, NULL)
+    if acc_dtype == mout.dtype:
+        return acc
+    macc.dtype = acc_dtype
+    macc.ndim = mout.ndim
+    macc.numel = mout.numel
+    macc.shape = mout.shape
+    try:
+        out = nb_cast(acc.data, &macc, mout.dtype)
+    finally:
+        buf_decref(acc)
+    return out
+
+cdef Buffer* nb_gather(const char* x, int dtype, Py_ssize_t offset, const Py_ssize_t* strides,
+                       const Meta* mout) except NULL:
+    """out[i] = x[offset + sum_d i_d * strides[d]] (element units): select, slice, permute, expand."""
+    cdef Py_ssize_t isz = itemsize(dtype)
+    cdef Buffer* out = buf_new(mout.numel * isz)
+    cdef char* base[2]
+    cdef Py_ssize_t st[2][PYAD_MAXDIM]
+    cdef int d
+    for d in range(mout.ndim):
+        st[0][d] = strides[d] * isz
+    broadcast_byte_strides(mout, mout, st[1])
+    base[0] = <char*>x + offset * isz
+    base[1] = out.data
+    pyad_nd_apply(2, base, st, mout.ndim, mout.shape, pyad_cast_loop(dtype, dtype), NULL)
+    return out
+
+cdef Buffer* nb_scatter(const char* g, const Meta* mg, Py_ssize_t offset,
+                        const Py_ssize_t* strides, const Meta* mout) except NULL:
+    """The adjoint of nb_gather: zeros(mout), then out[offset + i.strides] += g[i]."""
+    cdef Py_ssize_t isz = itemsize(mg.dtype)
+    cdef Buffer* out = buf_new(mout.numel * isz)
+    cdef char* base[2]
+    cdef Py_ssize_t st[2][PYAD_MAXDIM]
+    cdef int d
+    memset(out.data, 0, mout.numel * isz)
+    broadcast_byte_strides(mg, mg, st[0])
+    for d in range(mg.ndim):
+        st[1][d] = strides[d] * isz
+    base[0] = <char*>g
+    base[1] = out.data + offset * isz
+    pyad_nd_apply(2, base, st, mg.ndim, mg.shape, KERNELS[K_ACCUM][kcol(mg.dtype)], NULL)
+    return out
+
+cdef int nb_add_inplace(Buffer* acc, const char* x, const Meta* m) except -1:
+    """acc += x, same meta: gradient accumulation into a buffer the engine owns."""
+    cdef char* args[3]
+    cdef Py_ssize_t steps[3]
+    cdef double one = 1.0
+    cdef pyad_loop f = KERNELS[K_ADD][kcol(m.dtype)]
+    args[0] = acc.data
+    args[1] = <char*>x
+    args[2] = acc.data
+    steps[0] = itemsize(m.dtype)
+    steps[1] = steps[0]
+    steps[2] = steps[0]
+    f(args, steps, m.numel, &one)
+    return 0
+
+cdef int nb_bmm(const char* A, const char* B, char* C, int dtype, Py_ssize_t nb, Py_ssize_t M,
+                Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa, const Py_ssize_t* sb) except -1:
+    """C[b] = A[b] @ B[b] on strided operands; large products go to numpy's BLAS."""
+    if M * N * K >= 32768 and nb * M * N * K > 0:
+        _bmm_numpy(A, B, C, dtype, nb, M, K, N, sa, sb)
+        return 0
+    if dtype == PYAD_F32:
+        pyad_bmm_f32(<const float*>A, <const float*>B, <float*>C, nb, M, K, N, sa, sb)
+    elif dtype == PYAD_F64:
+        pyad_bmm_f64(<const double*>A, <const double*>B, <double*>C, nb, M, K, N, sa, sb)
+    else:
+        raise RuntimeError(f"pyad: matmul is not supported for {DTYPE_NAMES[dtype]} tensors")
+    return 0
+
+cdef object _np_strided(const char* p, int dtype, Py_ssize_t nb, Py_ssize_t r, Py_ssize_t c,
+                        const Py_ssize_t* s):
+    isz = itemsize(dtype)
+    span = ((nb - 1) * s[0] + (r - 1) * s[1] + (c - 1) * s[2] + 1) * isz
+    raw = np.frombuffer(<char[:span]> p, dtype=np.uint8)
+    return np.lib.stride_tricks.as_strided(raw.view(NP_DTYPES[dtype]), shape=(nb, r, c),
+                                           strides=(s[0] * isz, s[1] * isz, s[2] * isz))
+
+cdef int _bmm_numpy(const char* A, const char* B, char* C, int dtype, Py_ssize_t nb,
+                    Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
+                    const Py_ssize_t* sb) except -1:
+    cdef Py_ssize_t sc[3]
+    sc[0] = M * N
+    sc[1] = N
+    sc[2] = 1
+    a = _np_strided(A, dtype, nb, M, K, sa)
+    b = _np_strided(B, dtype, nb, K, N, sb)
+    c = _np_strided(C, dtype, nb, M, N, sc)
+    np.matmul(a, b, out=c)
+    return 0

@@ -1,0 +1,843 @@
+# ops.pxi: every differentiable primitive of pyad, one block per op family:
+#   forward (compute + record) | numeric backward (C kernels, create_graph=False)
+#                              | recorded backward (pyad ops, create_graph=True)
+# The three sit side by side so a reader checks one formula against the other two.
+# Numeric backwards may return a gradient in the output's (broadcast) shape and dtype; the
+# engine reduces it to the input's shape and casts it (fix_grad_numeric / fix_grad_recorded).
+
+ctypedef int (*numeric_bw_t)(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1
+ctypedef list (*recorded_bw_t)(Node* n, Tensor g)
+
+ctypedef struct OpDef:
+    numeric_bw_t numeric     # gradient of each input from a gradient buffer
+    recorded_bw_t recorded   # the same formula written with differentiable pyad ops
+
+cdef enum:
+    OP_ACCUMULATE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW,
+    OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS,
+    OP_UNARY,           # neg exp log sqrt sin cos tanh sigmoid relu abs reciprocal
+    OP_SUM, OP_VIEW, OP_GATHER, OP_SCATTER, OP_BMM, OP_CAST,
+    OP_COUNT
+
+cdef OpDef OPS[OP_COUNT]
+
+# grad_fn names, as torch 2.13 prints them
+NODE_NAMES = [
+    "AccumulateGrad", "AddBackward0", "SubBackward0", "RsubBackward1", "MulBackward0",
+    "DivBackward0", "NegBackward0", "PowBackward0", "PowBackward1", "PowBackward2",
+    "ExpBackward0", "LogBackward0", "SqrtBackward0", "SinBackward0", "CosBackward0",
+    "TanhBackward0", "SigmoidBackward0", "ReluBackward0", "AbsBackward0", "ReciprocalBackward0",
+    "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
+    "ViewBackward0", "UnsafeViewBackward0", "UnsqueezeBackward0", "SqueezeBackward0",
+    "SqueezeBackward1", "SqueezeBackward2", "SqueezeBackward4", "AliasBackward0",
+    "SelectBackward0", "SliceBackward0", "TransposeBackward0", "TBackward0",
+    "PermuteBackward0", "ExpandBackward0", "SelectBackwardBackward0", "SliceBackwardBackward0",
+    "DotBackward0", "MvBackward0", "MmBackward0", "BmmBackward0", "ToCopyBackward0",
+]
+cdef enum:
+    NAME_ACCUMULATE, NAME_ADD, NAME_SUB, NAME_RSUB, NAME_MUL,
+    NAME_DIV, NAME_NEG, NAME_POW0, NAME_POW1, NAME_POW2,
+    NAME_EXP, NAME_LOG, NAME_SQRT, NAME_SIN, NAME_COS,
+    NAME_TANH, NAME_SIGMOID, NAME_RELU, NAME_ABS, NAME_RECIPROCAL,
+    NAME_SUM0, NAME_SUM1, NAME_MEAN0, NAME_MEAN1,
+    NAME_VIEW, NAME_UNSAFE_VIEW, NAME_UNSQUEEZE, NAME_SQUEEZE0,
+    NAME_SQUEEZE1, NAME_SQUEEZE2, NAME_SQUEEZE4, NAME_ALIAS,
+    NAME_SELECT, NAME_SLICE, NAME_TRANSPOSE, NAME_T,
+    NAME_PERMUTE, NAME_EXPAND, NAME_SELECT_BW, NAME_SLICE_BW,
+    NAME_DOT, NAME_MV, NAME_MM, NAME_BMM, NAME_TO_COPY
+
+
+# ============================================================================================
+# Shared forward machinery
+# ============================================================================================
+cdef inline int category(int dtype) noexcept:
+    return 2 if dtype <= PYAD_F64 else (1 if dtype == PYAD_I64 else 0)
+
+cdef int result_type2(Tensor a, Tensor b) noexcept:
+    """torch's promotion: higher category wins; within one, dimensioned beats 0-d."""
+    cdef int ca = category(a.m.dtype), cb = category(b.m.dtype)
+    if ca != cb:
+        return a.m.dtype if ca > cb else b.m.dtype
+    if a.m.dtype == b.m.dtype:
+        return a.m.dtype
+    if (a.m.ndim == 0) != (b.m.ndim == 0):
+        return b.m.dtype if a.m.ndim == 0 else a.m.dtype
+    if ca == 2:
+        return PYAD_F64
+    return PYAD_I64
+
+cdef int result_type_scalar(Tensor a, object c) noexcept:
+    if type(c) is float and category(a.m.dtype) < 2:
+        return _default_dtype
+    if type(c) is int and a.m.dtype == PYAD_BOOL:
+        return PYAD_I64
+    return a.m.dtype
+
+cdef Tensor to_dtype_nograd(Tensor t, int dtype):
+    """A cast that records nothing (operand promotion inside an op that records itself)."""
+    if t.m.dtype == dtype:
+        return t
+    cdef Buffer* b = nb_cast(t.buf.data, &t.m, dtype)
+    cdef Tensor out = tensor_from_new_buffer(b, &t.m, dtype)
+    return out
+
+cdef inline Tensor map_forward(int k, Tensor x, int dtype, const double* c):
+    cdef Tensor xc = to_dtype_nograd(x, dtype)
+    cdef Buffer* b = nb_map(k, xc.buf.data, &xc.m, &xc.m, c)
+    return tensor_from_new_buffer(b, &xc.m, dtype)
+
+cdef Tensor zip_forward(int k, Tensor a, Tensor b, int dtype, const double* c):
+    cdef Tensor ac = to_dtype_nograd(a, dtype)
+    cdef Tensor bc = to_dtype_nograd(b, dtype)
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    mo.shape = shp
+    mo.dtype = dtype
+    broadcast_meta(&ac.m, &bc.m, &mo)
+    xs[0] = ac.buf.data
+    xs[1] = bc.buf.data
+    ms[0] = &ac.m
+    ms[1] = &bc.m
+    return tensor_from_new_buffer(nb_zip(k, 2, xs, ms, &mo, c), &mo, dtype)
+
+cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, Tensor x, Tensor y,
+                         const double* c) except NULL:
+    """k(g, x[, y]) at g's shape and dtype, casting saved operands to g's dtype if needed."""
+    cdef Tensor xc = to_dtype_nograd(x, mg.dtype)
+    cdef Tensor yc
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    xs[0] = g.data
+    ms[0] = mg
+    xs[1] = xc.buf.data
+    ms[1] = &xc.m
+    if y is None:
+        return nb_zip(k, 2, xs, ms, mg, c)
+    yc = to_dtype_nograd(y, mg.dtype)
+    xs[2] = yc.buf.data
+    ms[2] = &yc.m
+    return nb_zip(k, 3, xs, ms, mg, c)
+
+cdef inline int float_dtype(int dtype) noexcept:
+    return dtype if dtype <= PYAD_F64 else _default_dtype
+
+
+# ============================================================================================
+# add / sub: AddBackward0, SubBackward0          d/da = g      d/db = +-alpha g
+# ============================================================================================
+cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
+    cdef int dt = result_type2(a, b)
+    cdef Tensor out = zip_forward(K_ADD, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
+    cdef Node* n
+    if wants_grad2(a, b):
+        n = record(OP_ADD, NAME_ADD, out, a, b, 2)
+        n.c[0] = alpha
+    return out
+
+cdef Tensor t_sub(Tensor a, Tensor b, double alpha=1.0):
+    cdef int dt = result_type2(a, b)
+    cdef Tensor out = zip_forward(K_SUB, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
+    cdef Node* n
+    if wants_grad2(a, b):
+        n = record(OP_SUB, NAME_SUB, out, a, b, 2)
+        n.c[0] = alpha
+    return out
+
+cdef int add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef double s = -n.c[0] if n.op == OP_SUB else n.c[0]
+    if needs_input_grad(n, 0):
+        buf_incref(g)
+        gin[0] = g
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        if s == 1.0:
+            buf_incref(g)
+            gin[1] = g
+        else:
+            gin[1] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, &s)
+        gm[1] = &n.out_meta
+    return 0
+
+cdef list add_recorded(Node* n, Tensor g):
+    cdef double s = -n.c[0] if n.op == OP_SUB else n.c[0]
+    cdef object gb = None
+    if needs_input_grad(n, 1):
+        if n.op == OP_SUB:
+            gb = t_neg(g) if s == -1.0 else t_muls(t_neg(g), -s)
+        else:
+            gb = g if s == 1.0 else t_muls(g, s)
+    return [g if needs_input_grad(n, 0) else None, gb]
+
+
+# ============================================================================================
+# mul: MulBackward0                              d/da = g b      d/db = g a
+# ============================================================================================
+cdef Tensor t_mul(Tensor a, Tensor b):
+    cdef int dt = result_type2(a, b)
+    cdef Tensor out = zip_forward(K_MUL, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
+    cdef Node* n
+    if wants_grad2(a, b):
+        n = record(OP_MUL, NAME_MUL, out, a, b, 2)
+        if a._requires_grad:
+            save_input(n, 1, b)
+        if b._requires_grad:
+            save_input(n, 0, a)
+    return out
+
+cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    check_saved(n)
+    if needs_input_grad(n, 0):
+        gin[0] = zip_numeric(K_MUL, g, &n.out_meta, saved_tensor(n, 1), None, NULL)
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        gin[1] = zip_numeric(K_MUL, g, &n.out_meta, saved_tensor(n, 0), None, NULL)
+        gm[1] = &n.out_meta
+    return 0
+
+cdef list mul_recorded(Node* n, Tensor g):
+    check_saved(n)
+    return [t_mul(g, saved_tensor(n, 1)) if needs_input_grad(n, 0) else None,
+            t_mul(g, saved_tensor(n, 0)) if needs_input_grad(n, 1) else None]
+
+
+# ============================================================================================
+# div: DivBackward0                              d/da = g / b    d/db = -g a / b^2
+# ============================================================================================
+cdef Tensor t_div(Tensor a, Tensor b):
+    cdef int dt = float_dtype(result_type2(a, b))
+    cdef Tensor out = zip_forward(K_DIV, a, b, dt, NULL)
+    cdef Node* n
+    if wants_grad2(a, b):
+        n = record(OP_DIV, NAME_DIV, out, a, b, 2)
+        save_input(n, 1, b)
+        if b._requires_grad:
+            save_input(n, 0, a)
+    return out
+
+cdef int div_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    check_saved(n)
+    if needs_input_grad(n, 0):
+        gin[0] = zip_numeric(K_DIV, g, &n.out_meta, saved_tensor(n, 1), None, NULL)
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        gin[1] = zip_numeric(K_DIV_BW_B, g, &n.out_meta, saved_tensor(n, 0), saved_tensor(n, 1), NULL)
+        gm[1] = &n.out_meta
+    return 0
+
+cdef list div_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef Tensor b = saved_tensor(n, 1)
+    return [t_div(g, b) if needs_input_grad(n, 0) else None,
+            t_div(t_mul(t_neg(g), saved_tensor(n, 0)), t_mul(b, b))
+            if needs_input_grad(n, 1) else None]
+
+
+# ============================================================================================
+# pow(tensor, tensor): PowBackward1
+#   d/da = g b a^(b-1)  (0 where b == 0)      d/db = g a^b log a  (0 where a == 0 and b >= 0)
+# ============================================================================================
+cdef Tensor t_pow(Tensor a, Tensor b):
+    cdef int dt = result_type2(a, b)
+    cdef Tensor out = zip_forward(K_POW, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
+    cdef Node* n
+    if wants_grad2(a, b):
+        n = record(OP_POW, NAME_POW1, out, a, b, 2)
+        save_input(n, 0, a)
+        save_input(n, 1, b)
+        save_output(n, out)
+    return out
+
+cdef int pow_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    check_saved(n)
+    if needs_input_grad(n, 0):
+        gin[0] = zip_numeric(K_POW_BW_A, g, &n.out_meta, saved_tensor(n, 0), saved_tensor(n, 1), NULL)
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        gin[1] = zip_numeric(K_POW_BW_B, g, &n.out_meta, saved_tensor(n, 0), saved_tensor(n, 1), NULL)
+        gm[1] = &n.out_meta
+    return 0
+
+cdef Tensor const_mask(Tensor x, object pred):
+    """A 0/1 tensor of x's dtype, recording nothing: where a formula switches branches."""
+    arr = pred(np.asarray(_np_view(x)))
+    return tensor_from_numpy_copy(arr.astype(NP_DTYPES[x.m.dtype]), x.m.dtype)
+
+cdef list pow_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
+    cdef Tensor keep, safe_a, ga = None, gb = None
+    if needs_input_grad(n, 0):
+        keep = const_mask(b, lambda v: v != 0)          # b == 0 contributes exactly 0
+        safe_a = t_add(t_mul(a, keep), t_rsubs(keep, 1.0, 1.0))
+        ga = t_mul(t_mul(g, keep), t_mul(b, t_pow(safe_a, t_adds(b, -1.0))))
+    if needs_input_grad(n, 1):
+        keep = const_mask(a, lambda v: v != 0)
+        keep = t_add(keep, t_mul(t_rsubs(keep, 1.0, 1.0), const_mask(b, lambda v: v < 0)))
+        safe_a = t_add(t_mul(a, keep), t_rsubs(keep, 1.0, 1.0))
+        gb = t_mul(t_mul(g, keep), t_mul(t_pow(a, b), t_log(safe_a)))
+    return [ga, gb]
+
+
+# ============================================================================================
+# Ops with one Python scalar: x + c, x * c, x / c, c - x, x ** c, c ** x.
+# The scalar is an input with no grad (next_functions shows (None, 0)), as in torch.
+# ============================================================================================
+cdef Tensor t_adds(Tensor x, double c, int name=NAME_ADD, int dtype=-1):
+    if dtype < 0:
+        dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    cdef Tensor out = map_forward(K_ADDS, x, dtype, &c)
+    if wants_grad(x):
+        record(OP_ADDS, name, out, x, None, 2)
+    return out
+
+cdef Tensor t_muls(Tensor x, double c, int dtype=-1):
+    if dtype < 0:
+        dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    cdef Tensor out = map_forward(K_MULS, x, dtype, &c)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_MULS, NAME_MUL, out, x, None, 2)
+        n.c[0] = c
+        save_scalar(n)
+    return out
+
+cdef Tensor t_divs(Tensor x, double c):
+    cdef Tensor out = map_forward(K_DIVS, x, float_dtype(x.m.dtype), &c)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_DIVS, NAME_DIV, out, x, None, 2)
+        n.c[0] = c
+        save_scalar(n)
+    return out
+
+cdef Tensor t_rsubs(Tensor x, double c, double alpha=1.0, int dtype=-1):
+    """c - alpha * x: RsubBackward1."""
+    cdef double cs[2]
+    cs[0] = c
+    cs[1] = alpha
+    if dtype < 0:
+        dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    cdef Tensor out = map_forward(K_RSUBS, x, dtype, cs)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_RSUBS, NAME_RSUB, out, x, None, 1)
+        n.c[1] = alpha
+    return out
+
+cdef Tensor t_pows(Tensor x, double c, int dtype=-1):
+    """x ** c: PowBackward0."""
+    if dtype < 0:
+        dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    cdef Tensor out = map_forward(K_POWS, x, dtype, &c)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_POWS, NAME_POW0, out, x, None, 1)
+        n.c[0] = c
+        save_input(n, 0, x)
+    return out
+
+cdef Tensor t_rpows(Tensor x, double c, int dtype=-1):
+    """c ** x: PowBackward2."""
+    if dtype < 0:
+        dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    cdef Tensor out = map_forward(K_RPOWS, x, dtype, &c)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_RPOWS, NAME_POW2, out, x, None, 1)
+        n.c[0] = c
+        save_output(n, out)
+    return out
+
+cdef int scalar_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef double s
+    gm[0] = &n.out_meta
+    if n.op == OP_ADDS:
+        buf_incref(g)
+        gin[0] = g
+    elif n.op == OP_MULS:
+        check_saved(n)
+        gin[0] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, n.c)
+    elif n.op == OP_DIVS:
+        check_saved(n)
+        gin[0] = nb_map(K_DIVS, g.data, &n.out_meta, &n.out_meta, n.c)
+    elif n.op == OP_RSUBS:
+        s = -n.c[1]
+        gin[0] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, &s)
+    elif n.op == OP_POWS:
+        check_saved(n)
+        gin[0] = zip_numeric(K_POWS_BW, g, &n.out_meta, saved_tensor(n, 0), None, n.c)
+    elif n.op == OP_RPOWS:
+        check_saved(n)
+        gin[0] = zip_numeric(K_RPOWS_BW, g, &n.out_meta,
+                             tensor_from_buffer(n.saved_out, &n.out_meta), None, n.c)
+    return 0
+
+cdef list scalar_recorded(Node* n, Tensor g):
+    cdef Tensor x
+    if n.op == OP_ADDS:
+        return [g, None]
+    if n.op == OP_RSUBS:
+        return [t_neg(g) if n.c[1] == 1.0 else t_muls(g, -n.c[1])]
+    check_saved(n)
+    if n.op == OP_MULS:
+        return [t_muls(g, n.c[0]), None]
+    if n.op == OP_DIVS:
+        return [t_divs(g, n.c[0]), None]
+    if n.op == OP_POWS:
+        x = saved_tensor(n, 0)
+        if n.c[0] == 0.0:
+            return [zeros_like_nograd(x)]
+        return [t_mul(g, t_muls(t_pows(x, n.c[0] - 1.0), n.c[0]))]
+    # OP_RPOWS: g * c**x * log(c)
+    return [t_muls(t_mul(g, saved_result(n)), log(n.c[0]))]
+
+
+# ============================================================================================
+# Unary elementwise ops. Each row: forward kernel, what is saved, numeric backward kernel
+# (applied to g and the saved value), and the recorded formula below.
+# ============================================================================================
+cdef enum:
+    SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT
+
+ctypedef struct UnaryDef:
+    int fwd_kernel           # forward kernel id
+    int bw_kernel            # numeric backward kernel id, applied as k(g, saved)
+    int saves                # SAVE_NONE | SAVE_INPUT | SAVE_OUTPUT
+    int name_id              # grad_fn name
+
+cdef enum:
+    U_NEG, U_EXP, U_LOG, U_SQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_RECIPROCAL,
+    U_COUNT
+
+cdef UnaryDef UNARY[U_COUNT]
+
+cdef void _u(int u, int fwd, int bw, int saves, int name) noexcept:
+    UNARY[u].fwd_kernel = fwd
+    UNARY[u].bw_kernel = bw
+    UNARY[u].saves = saves
+    UNARY[u].name_id = name
+
+cdef void init_unary() noexcept:
+    _u(U_NEG, K_NEG, K_NEG, SAVE_NONE, NAME_NEG)                            # -g
+    _u(U_EXP, K_EXP, K_MUL, SAVE_OUTPUT, NAME_EXP)                          # g * y
+    _u(U_LOG, K_LOG, K_DIV, SAVE_INPUT, NAME_LOG)                           # g / x
+    _u(U_SQRT, K_SQRT, K_SQRT_BW, SAVE_OUTPUT, NAME_SQRT)                   # g / (2 y)
+    _u(U_SIN, K_SIN, K_SIN_BW, SAVE_INPUT, NAME_SIN)                        # g cos x
+    _u(U_COS, K_COS, K_COS_BW, SAVE_INPUT, NAME_COS)                        # -g sin x
+    _u(U_TANH, K_TANH, K_TANH_BW, SAVE_OUTPUT, NAME_TANH)                   # g (1 - y^2)
+    _u(U_SIGMOID, K_SIGMOID, K_SIGMOID_BW, SAVE_OUTPUT, NAME_SIGMOID)       # g y (1 - y)
+    _u(U_RELU, K_RELU, K_RELU_BW, SAVE_OUTPUT, NAME_RELU)                   # g [y > 0]
+    _u(U_ABS, K_ABS, K_ABS_BW, SAVE_INPUT, NAME_ABS)                        # g sign(x)
+    _u(U_RECIPROCAL, K_RECIPROCAL, K_RECIPROCAL_BW, SAVE_OUTPUT, NAME_RECIPROCAL)  # -g y^2
+
+cdef Tensor t_unary(int u, Tensor x):
+    cdef const UnaryDef* d = &UNARY[u]
+    cdef int dtype = x.m.dtype
+    if KERNELS[d.fwd_kernel][kcol(dtype)] == NULL or dtype == PYAD_BOOL:
+        dtype = float_dtype(dtype) if dtype != PYAD_BOOL or u != U_NEG else dtype
+    if u == U_NEG and x.m.dtype == PYAD_BOOL:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+    cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, NULL)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_UNARY, d.name_id, out, x, None, 1)
+        n.ip[0] = u
+        if d.saves == SAVE_INPUT:
+            save_input(n, 0, x)
+        elif d.saves == SAVE_OUTPUT:
+            save_output(n, out)
+    return out
+
+cdef inline Tensor t_neg(Tensor x):
+    return t_unary(U_NEG, x)
+
+cdef inline Tensor t_log(Tensor x):
+    return t_unary(U_LOG, x)
+
+cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const UnaryDef* d = &UNARY[n.ip[0]]
+    cdef Tensor s
+    gm[0] = &n.out_meta
+    if d.saves == SAVE_NONE:
+        gin[0] = nb_map(d.bw_kernel, g.data, &n.out_meta, &n.out_meta, NULL)
+        return 0
+    check_saved(n)
+    s = saved_tensor(n, 0) if d.saves == SAVE_INPUT else tensor_from_buffer(n.saved_out, &n.out_meta)
+    gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, s, None, NULL)
+    return 0
+
+cdef list unary_recorded(Node* n, Tensor g):
+    cdef int u = n.ip[0]
+    cdef Tensor x, y
+    if u == U_NEG:
+        return [t_neg(g)]
+    check_saved(n)
+    if UNARY[u].saves == SAVE_INPUT:
+        x = saved_tensor(n, 0)
+    else:
+        y = saved_result(n)
+    if u == U_EXP:
+        return [t_mul(g, y)]
+    if u == U_LOG:
+        return [t_div(g, x)]
+    if u == U_SQRT:
+        return [t_div(g, t_muls(y, 2.0))]
+    if u == U_SIN:
+        return [t_mul(g, t_unary(U_COS, x))]
+    if u == U_COS:
+        return [t_mul(g, t_neg(t_unary(U_SIN, x)))]
+    if u == U_TANH:
+        return [t_mul(g, t_rsubs(t_mul(y, y), 1.0))]
+    if u == U_SIGMOID:
+        return [t_mul(g, t_mul(t_rsubs(y, 1.0), y))]
+    if u == U_RELU:
+        return [t_mul(g, const_mask(y, lambda v: v > 0))]
+    if u == U_ABS:
+        return [t_mul(g, const_mask(x, np.sign))]
+    # U_RECIPROCAL: -g y^2
+    return [t_mul(t_neg(g), t_mul(y, y))]
+
+
+# ============================================================================================
+# sum / mean over dims: SumBackward0/1, MeanBackward0/1       d/dx = expand(g) (/ count)
+# ip[0..ndim): 1 where reduced; ip[ndim]: keepdim; c[0]: divisor (1 for sum)
+# ============================================================================================
+cdef int keepdim_meta(Meta* mk, const Meta* mx, const Py_ssize_t* mask) noexcept:
+    cdef int d
+    mk.dtype = mx.dtype
+    mk.ndim = mx.ndim
+    mk.numel = 1
+    for d in range(mx.ndim):
+        mk.shape[d] = 1 if mask[d] else mx.shape[d]
+        mk.numel *= mk.shape[d]
+    return 0
+
+cdef Tensor t_sum(Tensor x, const Py_ssize_t* mask, bint keepdim, bint mean, bint all_dims):
+    cdef Meta mk, mo
+    cdef Py_ssize_t shk[PYAD_MAXDIM]
+    cdef Py_ssize_t sho[PYAD_MAXDIM]
+    cdef Py_ssize_t count = 1
+    cdef int d, dtype = x.m.dtype
+    cdef double divisor
+    cdef Buffer* b
+    cdef Tensor out, xf = x
+    cdef Node* n
+    mk.shape = shk
+    mo.shape = sho
+    if dtype == PYAD_BOOL or (dtype == PYAD_I64 and mean):
+        if mean:
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
+                               f"a floating point or complex dtype. Got: {DTYPE_TITLES[dtype]}")
+        dtype = PYAD_I64
+    keepdim_meta(&mk, &x.m, mask)
+    mk.dtype = dtype
+    for d in range(x.m.ndim):
+        if mask[d]:
+            count *= x.m.shape[d]
+    mo.dtype = dtype
+    mo.ndim = 0
+    mo.numel = mk.numel
+    for d in range(x.m.ndim):
+        if keepdim or not mask[d]:
+            mo.shape[mo.ndim] = mk.shape[d]
+            mo.ndim += 1
+    b = nb_reduce_to(x.buf.data, &x.m, &mk)
+    divisor = <double>count
+    if mean:
+        out = tensor_from_new_buffer(b, &mo, dtype)
+        b = nb_map(K_DIVS, out.buf.data, &mo, &mo, &divisor)
+    out = tensor_from_new_buffer(b, &mo, dtype)
+    if wants_grad(x):
+        n = record(OP_SUM, (NAME_MEAN0 if all_dims else NAME_MEAN1) if mean
+                   else (NAME_SUM0 if all_dims else NAME_SUM1), out, x, None, 1, x.m.ndim + 1)
+        for d in range(x.m.ndim):
+            n.ip[d] = mask[d]
+        n.ip[x.m.ndim] = keepdim
+        n.c[0] = divisor if mean else 1.0
+    return out
+
+cdef int sum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Meta mk
+    cdef Py_ssize_t shk[PYAD_MAXDIM]
+    cdef Py_ssize_t st[PYAD_MAXDIM]
+    cdef Buffer* e
+    cdef int d
+    mk.shape = shk
+    keepdim_meta(&mk, mx, n.ip)
+    mk.dtype = n.out_meta.dtype
+    contiguous_strides(&mk, st)
+    for d in range(mx.ndim):
+        if n.ip[d]:
+            st[d] = 0
+    mk.shape = mx.shape      # gather over the input's full shape
+    mk.ndim = mx.ndim
+    mk.numel = mx.numel
+    e = nb_gather(g.data, n.out_meta.dtype, 0, st, &mk)
+    if n.c[0] != 1.0:
+        try:
+            gin[0] = nb_map(K_DIVS, e.data, &mk, &mk, n.c)
+        finally:
+            buf_decref(e)
+    else:
+        gin[0] = e
+    gm[0] = mx
+    return 0
+
+cdef list sum_recorded(Node* n, Tensor g):
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Meta mk
+    cdef Py_ssize_t shk[PYAD_MAXDIM]
+    cdef Tensor e
+    mk.shape = shk
+    keepdim_meta(&mk, mx, n.ip)
+    e = t_expand(t_view(g, mk.ndim, mk.shape, NAME_VIEW), mx.ndim, mx.shape)
+    if n.c[0] != 1.0:
+        e = t_divs(e, n.c[0])
+    return [e]
+
+
+# ============================================================================================
+# Views: reshape, view, squeeze, unsqueeze, alias. The output shares the input's buffer.
+#   d/dx = g reshaped to x's shape
+# ============================================================================================
+cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
+    cdef Meta m
+    m.dtype = x.m.dtype
+    m.ndim = ndim
+    m.shape = <Py_ssize_t*>shape
+    m.numel = x.m.numel
+    cdef Tensor out = tensor_from_buffer(x.buf, &m)
+    if wants_grad(x):
+        record(OP_VIEW, name, out, x, None, 1)
+    return out
+
+cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    buf_incref(g)
+    gin[0] = g
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list view_recorded(Node* n, Tensor g):
+    return [t_view(g, n.in_meta[0].ndim, n.in_meta[0].shape, NAME_VIEW)]
+
+
+# ============================================================================================
+# Strided gathers: select, slice, transpose, t, permute, expand. One primitive: out[i] =
+# x[offset + i . strides]. Its adjoint is the scatter-add with the same (offset, strides), and
+# the scatter's adjoint is the gather again, so every order of derivative is covered.
+# ip[0] = offset, ip[1] = name of the adjoint node, ip[2:2+out_ndim] = strides (elements)
+# ============================================================================================
+cdef Tensor t_gather(Tensor x, Py_ssize_t offset, const Py_ssize_t* strides, int ndim,
+                     const Py_ssize_t* shape, int name, int adjoint_name):
+    cdef Meta m
+    m.dtype = x.m.dtype
+    m.ndim = ndim
+    m.shape = <Py_ssize_t*>shape
+    m.numel = shape_numel(ndim, shape)
+    cdef Tensor out = tensor_from_new_buffer(nb_gather(x.buf.data, x.m.dtype, offset, strides, &m),
+                                             &m, x.m.dtype)
+    cdef Node* n
+    if wants_grad(x):
+        n = record(OP_GATHER, name, out, x, None, 1, 2 + ndim)
+        n.ip[0] = offset
+        n.ip[1] = adjoint_name
+        memcpy(n.ip + 2, strides, ndim * sizeof(Py_ssize_t))
+    return out
+
+cdef Tensor t_scatter(Tensor g, Py_ssize_t offset, const Py_ssize_t* strides, int ndim,
+                      const Py_ssize_t* shape, int name, int adjoint_name):
+    """zeros(shape) with g added at x[offset + i . strides]: the adjoint of t_gather."""
+    cdef Meta m
+    m.dtype = g.m.dtype
+    m.ndim = ndim
+    m.shape = <Py_ssize_t*>shape
+    m.numel = shape_numel(ndim, shape)
+    cdef Tensor out = tensor_from_new_buffer(nb_scatter(g.buf.data, &g.m, offset, strides, &m),
+                                             &m, g.m.dtype)
+    cdef Node* n
+    if wants_grad(g):
+        n = record(OP_SCATTER, name, out, g, None, 1, 2 + g.m.ndim)
+        n.ip[0] = offset
+        n.ip[1] = adjoint_name
+        memcpy(n.ip + 2, strides, g.m.ndim * sizeof(Py_ssize_t))
+    return out
+
+cdef int gather_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    if n.op == OP_GATHER:
+        gin[0] = nb_scatter(g.data, &n.out_meta, n.ip[0], n.ip + 2, &n.in_meta[0])
+    else:
+        gin[0] = nb_gather(g.data, n.out_meta.dtype, n.ip[0], n.ip + 2, &n.in_meta[0])
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list gather_recorded(Node* n, Tensor g):
+    cdef const Meta* mi = &n.in_meta[0]
+    if n.op == OP_GATHER:
+        return [t_scatter(g, n.ip[0], n.ip + 2, mi.ndim, mi.shape, n.ip[1], n.name_id)]
+    return [t_gather(g, n.ip[0], n.ip + 2, mi.ndim, mi.shape, n.ip[1], n.name_id)]
+
+cdef Tensor t_expand(Tensor x, int ndim, const Py_ssize_t* shape):
+    """Broadcast x to shape (ExpandBackward0); the adjoint sums back (SumBackward1)."""
+    cdef Py_ssize_t st[PYAD_MAXDIM]
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef int d, off = ndim - x.m.ndim
+    contiguous_strides(&x.m, cs)
+    for d in range(ndim):
+        st[d] = 0 if d < off or x.m.shape[d - off] == 1 else cs[d - off]
+    return t_gather(x, 0, st, ndim, shape, NAME_EXPAND, NAME_SUM1)
+
+cdef Tensor t_permute(Tensor x, const int* perm, int name):
+    cdef Py_ssize_t st[PYAD_MAXDIM]
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int d
+    contiguous_strides(&x.m, cs)
+    for d in range(x.m.ndim):
+        st[d] = cs[perm[d]]
+        shp[d] = x.m.shape[perm[d]]
+    return t_gather(x, 0, st, x.m.ndim, shp, name, name)
+
+cdef Tensor t_transpose(Tensor x, int d0, int d1, int name=NAME_TRANSPOSE):
+    cdef int perm[PYAD_MAXDIM]
+    cdef int d
+    for d in range(x.m.ndim):
+        perm[d] = d
+    perm[d0] = d1
+    perm[d1] = d0
+    return t_permute(x, perm, name)
+
+
+# ============================================================================================
+# Matrix products: DotBackward0, MvBackward0, MmBackward0, BmmBackward0 on one strided batched
+# kernel. ip = [kind, nb, M, K, N]; operands are viewed as (nb, M, K) @ (nb, K, N).
+#   d/dA = g @ B^T      d/dB = A^T @ g
+# ============================================================================================
+cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M, Py_ssize_t K,
+                       Py_ssize_t N, int out_ndim, const Py_ssize_t* out_shape):
+    cdef Py_ssize_t sa[3]
+    cdef Py_ssize_t sb[3]
+    cdef Meta m
+    cdef Node* n
+    if a.m.dtype != b.m.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{DTYPE_C_NAMES[a.m.dtype]} != {DTYPE_C_NAMES[b.m.dtype]}")
+    if category(a.m.dtype) != 2:
+        raise RuntimeError(f"pyad: matmul is not supported for {DTYPE_NAMES[a.m.dtype]} tensors")
+    m.dtype = a.m.dtype
+    m.ndim = out_ndim
+    m.shape = <Py_ssize_t*>out_shape
+    m.numel = nb * M * N
+    sa[0] = M * K
+    sa[1] = K
+    sa[2] = 1
+    sb[0] = K * N
+    sb[1] = N
+    sb[2] = 1
+    cdef Buffer* buf = buf_new(m.numel * itemsize(m.dtype))
+    cdef Tensor out = tensor_from_new_buffer(buf, &m, m.dtype)
+    nb_bmm(a.buf.data, b.buf.data, out.buf.data, m.dtype, nb, M, K, N, sa, sb)
+    if wants_grad2(a, b):
+        n = record(OP_BMM, name, out, a, b, 2, 5)
+        n.ip[0] = name
+        n.ip[1] = nb
+        n.ip[2] = M
+        n.ip[3] = K
+        n.ip[4] = N
+        if a._requires_grad:
+            save_input(n, 1, b)
+        if b._requires_grad:
+            save_input(n, 0, a)
+    return out
+
+cdef int bmm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef Py_ssize_t nb = n.ip[1], M = n.ip[2], K = n.ip[3], N = n.ip[4]
+    cdef Py_ssize_t s1[3]
+    cdef Py_ssize_t s2[3]
+    cdef int dt = n.out_meta.dtype
+    check_saved(n)
+    if needs_input_grad(n, 0):      # (nb, M, N) @ (nb, N, K): B^T read in place
+        s1[0] = M * N; s1[1] = N; s1[2] = 1
+        s2[0] = K * N; s2[1] = 1; s2[2] = N
+        gin[0] = buf_new(nb * M * K * itemsize(dt))
+        nb_bmm(g.data, saved_tensor(n, 1).buf.data, gin[0].data, dt, nb, M, N, K, s1, s2)
+        gm[0] = &n.in_meta[0]
+    if needs_input_grad(n, 1):      # (nb, K, M) @ (nb, M, N): A^T read in place
+        s1[0] = M * K; s1[1] = 1; s1[2] = K
+        s2[0] = M * N; s2[1] = N; s2[2] = 1
+        gin[1] = buf_new(nb * K * N * itemsize(dt))
+        nb_bmm(saved_tensor(n, 0).buf.data, g.data, gin[1].data, dt, nb, K, M, N, s1, s2)
+        gm[1] = &n.in_meta[1]
+    return 0
+
+cdef list bmm_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef int kind = n.ip[0]
+    cdef Tensor a = None, b = None, ga = None, gb = None
+    if needs_input_grad(n, 0):
+        b = saved_tensor(n, 1)
+    if needs_input_grad(n, 1):
+        a = saved_tensor(n, 0)
+    if kind == NAME_DOT:
+        return [t_mul(g, b) if b is not None else None, t_mul(g, a) if a is not None else None]
+    if kind == NAME_MV:           # A (M,K) @ v (K): dA = g v^T, dv = A^T g
+        if b is not None:
+            ga = t_mul(t_unsqueeze(g, 1), t_unsqueeze(b, 0))
+        if a is not None:
+            gb = t_matmul(t_transpose(a, 0, 1, NAME_T), g)
+        return [ga, gb]
+    if kind == NAME_MM:
+        if b is not None:
+            ga = t_matmul(g, t_transpose(b, 0, 1, NAME_T))
+        if a is not None:
+            gb = t_matmul(t_transpose(a, 0, 1, NAME_T), g)
+        return [ga, gb]
+    if b is not None:
+        ga = t_matmul(g, t_transpose(b, 1, 2))
+    if a is not None:
+        gb = t_matmul(t_transpose(a, 1, 2), g)
+    return [ga, gb]
+
+
+# ============================================================================================
+# dtype conversion: ToCopyBackward0                                d/dx = g cast back
+# ============================================================================================
+cdef Tensor t_to(Tensor x, int dtype):
+    if x.m.dtype == dtype:
+        return x
+    cdef Tensor out = to_dtype_nograd(x, dtype)
+    if wants_grad(x) and category(dtype) == 2:     # casts to integers cut the graph, as in torch
+        record(OP_CAST, NAME_TO_COPY, out, x, None, 1)
+    return out
+
+cdef int cast_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    gin[0] = nb_cast(g.data, &n.out_meta, n.in_meta[0].dtype)
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list cast_recorded(Node* n, Tensor g):
+    return [t_to(g, n.in_meta[0].dtype)]
+
+
+cdef void init_ops() noexcept:
+    init_kernels()
+    init_unary()
+    memset(OPS, 0, sizeof(OPS))
+    OPS[OP_ADD] = OpDef(add_numeric, add_recorded)
+    OPS[OP_SUB] = OpDef(add_numeric, add_recorded)
+    OPS[OP_MUL] = OpDef(mul_numeric, mul_recorded)
+    OPS[OP_DIV] = OpDef(div_numeric, div_recorded)
+    OPS[OP_POW] = OpDef(pow_numeric, pow_recorded)
+    for op in (OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS):
+        OPS[op] = OpDef(scalar_numeric, scalar_recorded)
+    OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded)
+    OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded)
+    OPS[OP_VIEW] = OpDef(view_numeric, view_recorded)
+    OPS[OP_GATHER] = OpDef(gather_numeric, gather_recorded)
+    OPS[OP_SCATTER] = OpDef(gather_numeric, gather_recorded)
+    OPS[OP_BMM] = OpDef(bmm_numeric, bmm_recorded)
+    OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded)

@@ -1,0 +1,334 @@
+/*
+ * pyad_kernels.h: the numeric kernels of pyad, in plain C.
+ *
+ * Every elementwise operation is a numpy-style "inner loop": it receives an array of
+ * operand pointers, one byte step per operand and a run length, and processes that run.
+ * One N-d iterator (pyad_nd_apply) feeds runs to any loop, so broadcasting, strided
+ * gathers, scatter-adds and reductions share one piece of index arithmetic.
+ * Contiguous runs take a branch the compiler can vectorise.
+ *
+ * Nothing here touches Python objects; everything is noexcept and safe without the GIL.
+ * Portable flags only: no -ffast-math (NaN/Inf semantics must match PyTorch).
+ */
+#ifndef PYAD_KERNELS_H
+#define PYAD_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+
+#ifdef _MSC_VER
+#define PYAD_TLS __declspec(thread)
+#else
+#define PYAD_TLS __thread
+#endif
+
+/* Py_ssize_t without pulling Python.h into kernels compiled standalone */
+#ifndef PY_SSIZE_T_CLEAN
+typedef ptrdiff_t pyad_ssize_t;
+#else
+typedef Py_ssize_t pyad_ssize_t;
+#endif
+
+#define PYAD_MAXDIM 16
+
+enum { PYAD_F32 = 0, PYAD_F64 = 1, PYAD_I64 = 2, PYAD_BOOL = 3, PYAD_NDTYPES = 4 };
+
+static const int pyad_itemsize[PYAD_NDTYPES] = {4, 8, 8, 1};
+
+/* ---- grad mode: one flag per OS thread (Python threads are OS threads) ---- */
+static PYAD_TLS int pyad_grad_disabled = 0;
+static inline int pyad_is_grad_enabled(void) { return !pyad_grad_disabled; }
+static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
+
+/* ---- the loop signature: args[k] advances by steps[k] bytes, n elements, c = constants ---- */
+typedef void (*pyad_loop)(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c);
+
+/*
+ * Apply `loop` over an N-d index space of `shape` for `nops` operands whose byte strides are
+ * strides[k][d]. The innermost dimension becomes the run; outer dimensions are walked with an
+ * odometer, so there is no recursion and no per-element call.
+ */
+static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides)[PYAD_MAXDIM], int ndim,
+                          const pyad_ssize_t *shape, pyad_loop loop, const double *c)
+{
+    char *ptr[8];
+    pyad_ssize_t idx[PYAD_MAXDIM];
+    pyad_ssize_t steps[8];
+    pyad_ssize_t numel = 1, inner, outer, o;
+    int k, d;
+    for (d = 0; d < ndim; d++) numel *= shape[d];
+    if (numel == 0) return;
+    for (k = 0; k < nops; k++) ptr[k] = base[k];
+    if (ndim == 0) {
+        for (k = 0; k < nops; k++) steps[k] = 0;
+        loop(ptr, steps, 1, c);
+        return;
+    }
+    inner = shape[ndim - 1];
+    for (k = 0; k < nops; k++) steps[k] = strides[k][ndim - 1];
+    outer = numel / inner;
+    for (d = 0; d < ndim; d++) idx[d] = 0;
+    for (o = 0; o < outer; o++) {
+        loop(ptr, steps, inner, c);
+        for (d = ndim - 2; d >= 0; d--) {
+            idx[d]++;
+            for (k = 0; k < nops; k++) ptr[k] += strides[k][d];
+            if (idx[d] < shape[d]) break;
+            for (k = 0; k < nops; k++) ptr[k] -= strides[k][d] * shape[d];
+            idx[d] = 0;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Loop generators. EXPR sees x (and y, z) of the element type T, and c[0..3] as doubles.
+ * The contiguous branch is a plain indexed loop, which GCC and Clang vectorise where the
+ * expression allows it.
+ * ------------------------------------------------------------------------------------------ */
+#define PYAD_UNARY(NAME, T, EXPR)                                                          \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        (void)c;                                                                           \
+        if (steps[0] == (pyad_ssize_t)sizeof(T) && steps[1] == (pyad_ssize_t)sizeof(T)) {  \
+            const T *restrict px = (const T *)args[0];                                     \
+            T *restrict po = (T *)args[1];                                                 \
+            for (i = 0; i < n; i++) { T x = px[i]; po[i] = (T)(EXPR); }                    \
+        } else {                                                                           \
+            char *a0 = args[0], *a1 = args[1];                                             \
+            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1]) {                      \
+                T x = *(const T *)a0; *(T *)a1 = (T)(EXPR);                                \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+#define PYAD_BINARY(NAME, T, EXPR)                                                         \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        (void)c;                                                                           \
+        if (steps[0] == (pyad_ssize_t)sizeof(T) && steps[1] == (pyad_ssize_t)sizeof(T) &&  \
+            steps[2] == (pyad_ssize_t)sizeof(T)) {                                         \
+            const T *restrict px = (const T *)args[0];                                     \
+            const T *restrict py = (const T *)args[1];                                     \
+            T *restrict po = (T *)args[2];                                                 \
+            for (i = 0; i < n; i++) { T x = px[i]; T y = py[i]; po[i] = (T)(EXPR); }       \
+        } else if (steps[0] == (pyad_ssize_t)sizeof(T) && steps[1] == 0 &&                 \
+                   steps[2] == (pyad_ssize_t)sizeof(T)) {                                  \
+            const T *restrict px = (const T *)args[0];                                     \
+            const T y = *(const T *)args[1];                                               \
+            T *restrict po = (T *)args[2];                                                 \
+            for (i = 0; i < n; i++) { T x = px[i]; po[i] = (T)(EXPR); }                    \
+        } else {                                                                           \
+            char *a0 = args[0], *a1 = args[1], *a2 = args[2];                              \
+            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2]) {      \
+                T x = *(const T *)a0; T y = *(const T *)a1; *(T *)a2 = (T)(EXPR);          \
+            }                                                                              \
+        }                                                                                  \
+    }
+
+#define PYAD_TERNARY(NAME, T, EXPR)                                                        \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3];                   \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2], a3 += steps[3]) { \
+            T x = *(const T *)a0; T y = *(const T *)a1; T z = *(const T *)a2;              \
+            *(T *)a3 = (T)(EXPR);                                                          \
+        }                                                                                  \
+    }
+
+/* accumulate: out[.] += x  (out may repeat itself through stride 0: reductions) */
+#define PYAD_ACCUM(NAME, TO, TI)                                                           \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1];                                                 \
+        (void)c;                                                                           \
+        if (steps[1] == 0) {                                                               \
+            TO acc = *(TO *)a1;                                                            \
+            for (i = 0; i < n; i++, a0 += steps[0]) acc += (TO)(*(const TI *)a0);          \
+            *(TO *)a1 = acc;                                                               \
+        } else {                                                                           \
+            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                        \
+                *(TO *)a1 += (TO)(*(const TI *)a0);                                        \
+        }                                                                                  \
+    }
+
+/* cast / copy: out[.] = (TO)x */
+#define PYAD_CAST(NAME, TI, TO)                                                            \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1];                                                 \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                            \
+            *(TO *)a1 = (TO)(*(const TI *)a0);                                             \
+    }
+
+static inline double pyad_sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
+static inline float pyad_sigmoidf(float x) { return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)); }
+static inline double pyad_sign(double x) { return (double)((x > 0) - (x < 0)) + (x != x ? x : 0.0); }
+/* relu keeps NaN, as torch's clamp_min(0) does */
+#define PYAD_RELU(x) ((x) > 0 ? (x) : ((x) != (x) ? (x) : 0))
+static inline int64_t pyad_ipow(int64_t b, int64_t e)
+{
+    int64_t r = 1;
+    if (e < 0) return b == 1 ? 1 : (b == -1 ? ((e & 1) ? -1 : 1) : 0);
+    while (e) { if (e & 1) r *= b; b *= b; e >>= 1; }
+    return r;
+}
+
+/* One macro body per dtype family: F = function suffix (f for float, empty for double). */
+#define PYAD_FLOAT_LOOPS(S, T, F)                                                               \
+    PYAD_UNARY(loop_neg_##S, T, -x)                                                             \
+    PYAD_UNARY(loop_exp_##S, T, exp##F(x))                                                      \
+    PYAD_UNARY(loop_log_##S, T, log##F(x))                                                      \
+    PYAD_UNARY(loop_sqrt_##S, T, sqrt##F(x))                                                    \
+    PYAD_UNARY(loop_sin_##S, T, sin##F(x))                                                      \
+    PYAD_UNARY(loop_cos_##S, T, cos##F(x))                                                      \
+    PYAD_UNARY(loop_tanh_##S, T, tanh##F(x))                                                    \
+    PYAD_UNARY(loop_sigmoid_##S, T, pyad_sigmoid##F(x))                                         \
+    PYAD_UNARY(loop_relu_##S, T, PYAD_RELU(x))                                                  \
+    PYAD_UNARY(loop_abs_##S, T, fabs##F(x))                                                     \
+    PYAD_UNARY(loop_sign_##S, T, pyad_sign(x))                                                  \
+    PYAD_UNARY(loop_reciprocal_##S, T, (T)1 / x)                                                \
+    PYAD_UNARY(loop_fill_##S, T, (T)c[0] + 0 * x)                                               \
+    PYAD_UNARY(loop_adds_##S, T, x + (T)c[0])                                                   \
+    PYAD_UNARY(loop_muls_##S, T, x *(T)c[0])                                                    \
+    PYAD_UNARY(loop_divs_##S, T, x / (T)c[0])                                                   \
+    PYAD_UNARY(loop_rsubs_##S, T, (T)c[0] - (T)c[1] * x)                                        \
+    PYAD_UNARY(loop_pows_##S, T, c[0] == 2.0 ? x * x : pow##F(x, (T)c[0]))                      \
+    PYAD_UNARY(loop_rpows_##S, T, pow##F((T)c[0], x))                                           \
+    PYAD_BINARY(loop_add_##S, T, x + (T)c[0] * y)                                               \
+    PYAD_BINARY(loop_sub_##S, T, x - (T)c[0] * y)                                               \
+    PYAD_BINARY(loop_mul_##S, T, x *y)                                                          \
+    PYAD_BINARY(loop_div_##S, T, x / y)                                                         \
+    PYAD_BINARY(loop_pow_##S, T, pow##F(x, y))                                                  \
+    /* backward helpers: x = incoming gradient, y = saved value */                             \
+    PYAD_BINARY(loop_sin_bw_##S, T, x *cos##F(y))                                               \
+    PYAD_BINARY(loop_cos_bw_##S, T, -x * sin##F(y))                                             \
+    PYAD_BINARY(loop_tanh_bw_##S, T, x *((T)1 - y * y))                                         \
+    PYAD_BINARY(loop_sigmoid_bw_##S, T, x *y *((T)1 - y))                                       \
+    PYAD_BINARY(loop_relu_bw_##S, T, y > 0 ? x : (T)0)                                          \
+    PYAD_BINARY(loop_abs_bw_##S, T, x *(T)pyad_sign(y))                                         \
+    PYAD_BINARY(loop_sqrt_bw_##S, T, x / ((T)2 * y))                                            \
+    PYAD_BINARY(loop_reciprocal_bw_##S, T, -x * y * y)                                          \
+    PYAD_BINARY(loop_pows_bw_##S, T, c[0] == 0.0 ? (T)0 : x * (T)c[0] * pow##F(y, (T)(c[0] - 1.0))) \
+    PYAD_BINARY(loop_rpows_bw_##S, T, x *y *(T)log((double)c[0]))                               \
+    PYAD_TERNARY(loop_div_bw_b_##S, T, -x * y / (z * z))                                       \
+    PYAD_TERNARY(loop_pow_bw_a_##S, T, z == 0 ? (T)0 : x * z * pow##F(y, z - (T)1))             \
+    PYAD_TERNARY(loop_pow_bw_b_##S, T, (y == 0 && z >= 0) ? (T)0 : x * pow##F(y, z) * log##F(y))
+
+PYAD_FLOAT_LOOPS(f32, float, f)
+PYAD_FLOAT_LOOPS(f64, double, )
+
+/* Integer tensors support the arithmetic that keeps them integral, as torch does. */
+PYAD_UNARY(loop_neg_i64, int64_t, -x)
+PYAD_UNARY(loop_abs_i64, int64_t, x < 0 ? -x : x)
+PYAD_UNARY(loop_adds_i64, int64_t, x + (int64_t)c[0])
+PYAD_UNARY(loop_muls_i64, int64_t, x *(int64_t)c[0])
+PYAD_UNARY(loop_rsubs_i64, int64_t, (int64_t)c[0] - (int64_t)c[1] * x)
+PYAD_UNARY(loop_pows_i64, int64_t, pyad_ipow(x, (int64_t)c[0]))
+PYAD_UNARY(loop_rpows_i64, int64_t, pyad_ipow((int64_t)c[0], x))
+PYAD_BINARY(loop_add_i64, int64_t, x + (int64_t)c[0] * y)
+PYAD_BINARY(loop_sub_i64, int64_t, x - (int64_t)c[0] * y)
+PYAD_BINARY(loop_mul_i64, int64_t, x *y)
+PYAD_BINARY(loop_pow_i64, int64_t, pyad_ipow(x, y))
+
+PYAD_ACCUM(loop_accum_f32, float, float)
+PYAD_ACCUM(loop_accum_f64, double, double)
+PYAD_ACCUM(loop_accum_f32_in_f64, double, float) /* float32 sums accumulate in double */
+PYAD_ACCUM(loop_accum_i64, int64_t, int64_t)
+PYAD_ACCUM(loop_accum_bool_in_i64, int64_t, unsigned char)
+
+#define PYAD_CAST_FROM(S, TI)                     \
+    PYAD_CAST(loop_cast_##S##_f32, TI, float)     \
+    PYAD_CAST(loop_cast_##S##_f64, TI, double)    \
+    PYAD_CAST(loop_cast_##S##_i64, TI, int64_t)
+PYAD_CAST_FROM(f32, float)
+PYAD_CAST_FROM(f64, double)
+PYAD_CAST_FROM(i64, int64_t)
+PYAD_CAST_FROM(bool, unsigned char)
+#define PYAD_TO_BOOL(NAME, TI)                                                             \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1];                                                 \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                            \
+            *(unsigned char *)a1 = (*(const TI *)a0) != 0;                                 \
+    }
+PYAD_TO_BOOL(loop_tobool_f32, float)
+PYAD_TO_BOOL(loop_tobool_f64, double)
+PYAD_TO_BOOL(loop_tobool_i64, int64_t)
+PYAD_TO_BOOL(loop_tobool_bool, unsigned char)
+
+/* cast table [from][to] */
+static pyad_loop pyad_cast_loop(int from, int to)
+{
+    static const pyad_loop table[PYAD_NDTYPES][PYAD_NDTYPES] = {
+        {loop_cast_f32_f32, loop_cast_f32_f64, loop_cast_f32_i64, loop_tobool_f32},
+        {loop_cast_f64_f32, loop_cast_f64_f64, loop_cast_f64_i64, loop_tobool_f64},
+        {loop_cast_i64_f32, loop_cast_i64_f64, loop_cast_i64_i64, loop_tobool_i64},
+        {loop_cast_bool_f32, loop_cast_bool_f64, loop_cast_bool_i64, loop_tobool_bool},
+    };
+    return table[from][to];
+}
+
+/* Pairwise sum of a contiguous run: error grows like log(n), as numpy and torch do. */
+#define PYAD_PAIRWISE(NAME, T)                                                             \
+    static double NAME(const T *x, pyad_ssize_t n)                                        \
+    {                                                                                      \
+        if (n <= 64) {                                                                     \
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                         \
+            pyad_ssize_t i = 0;                                                            \
+            for (; i + 4 <= n; i += 4) { s0 += x[i]; s1 += x[i + 1]; s2 += x[i + 2]; s3 += x[i + 3]; } \
+            for (; i < n; i++) s0 += x[i];                                                 \
+            return (s0 + s1) + (s2 + s3);                                                  \
+        } else {                                                                           \
+            pyad_ssize_t h = (n / 2) & ~(pyad_ssize_t)7;                                   \
+            return NAME(x, h) + NAME(x + h, n - h);                                        \
+        }                                                                                  \
+    }
+PYAD_PAIRWISE(pyad_sum_f32, float)
+PYAD_PAIRWISE(pyad_sum_f64, double)
+
+/*
+ * Batched matrix product on strided operands: C[b,i,j] = sum_k A[b,i,k] * B[b,k,j].
+ * Strides are in elements, so transposed operands (the backward's A^T, B^T) need no copy.
+ * C is contiguous (B, M, N). The i-k-j order keeps the inner loop on contiguous rows of B
+ * and C when B is row-major, which compilers vectorise.
+ */
+#define PYAD_BMM(NAME, T)                                                                  \
+    static void NAME(const T *A, const T *B, T *C, pyad_ssize_t nb, pyad_ssize_t M,        \
+                     pyad_ssize_t K, pyad_ssize_t N, const pyad_ssize_t *sa,               \
+                     const pyad_ssize_t *sb)                                               \
+    {                                                                                      \
+        pyad_ssize_t b, i, k, j;                                                           \
+        for (b = 0; b < nb; b++) {                                                         \
+            const T *Ab = A + b * sa[0];                                                   \
+            const T *Bb = B + b * sb[0];                                                   \
+            T *Cb = C + b * M * N;                                                         \
+            for (i = 0; i < M * N; i++) Cb[i] = 0;                                         \
+            for (i = 0; i < M; i++) {                                                      \
+                T *restrict crow = Cb + i * N;                                             \
+                for (k = 0; k < K; k++) {                                                  \
+                    const T aik = Ab[i * sa[1] + k * sa[2]];                               \
+                    const T *brow = Bb + k * sb[1];                                        \
+                    if (sb[2] == 1) {                                                      \
+                        for (j = 0; j < N; j++) crow[j] += aik * brow[j];                  \
+                    } else {                                                               \
+                        for (j = 0; j < N; j++) crow[j] += aik * brow[j * sb[2]];          \
+                    }                                                                      \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+PYAD_BMM(pyad_bmm_f32, float)
+PYAD_BMM(pyad_bmm_f64, double)
+
+#endif /* PYAD_KERNELS_H */

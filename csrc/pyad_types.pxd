@@ -1,0 +1,79 @@
+# Declarations of pyad's engine: C kernels, storage and graph structs. _C.pyx (and the
+# .pxi files it includes) implement them; the Tensor's fields are declared in tensor.pxi.
+#
+# Memory model, in one paragraph: a Tensor owns one reference to a Buffer (refcounted raw
+# storage) and, when it is a non-leaf, one reference to the Node that produced it (its grad_fn).
+# A Node owns references to the Nodes its gradient flows into (its edges), to the Tensors it
+# saved for backward, and to its saved output Buffer. Nothing points back up the graph, so a
+# graph dies as soon as no Tensor refers to its root; node_decref frees chains iteratively.
+
+from cpython.object cimport PyObject
+
+cdef extern from "pyad_kernels.h":
+    enum: PYAD_MAXDIM
+    enum: PYAD_F32, PYAD_F64, PYAD_I64, PYAD_BOOL, PYAD_NDTYPES
+    const int pyad_itemsize[4]
+    ctypedef void (*pyad_loop)(char** args, const Py_ssize_t* steps, Py_ssize_t n,
+                               const double* c) noexcept nogil
+    bint pyad_is_grad_enabled() noexcept nogil
+    void pyad_set_grad_enabled(int on) noexcept nogil
+    void pyad_nd_apply(int nops, char** base, Py_ssize_t (*strides)[PYAD_MAXDIM], int ndim,
+                       const Py_ssize_t* shape, pyad_loop loop, const double* c) noexcept nogil
+    pyad_loop pyad_cast_loop(int src, int dst) noexcept nogil
+    double pyad_sum_f32(const float* x, Py_ssize_t n) noexcept nogil
+    double pyad_sum_f64(const double* x, Py_ssize_t n) noexcept nogil
+    void pyad_bmm_f32(const float* A, const float* B, float* C, Py_ssize_t nb, Py_ssize_t M,
+                      Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
+                      const Py_ssize_t* sb) noexcept nogil
+    void pyad_bmm_f64(const double* A, const double* B, double* C, Py_ssize_t nb, Py_ssize_t M,
+                      Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
+                      const Py_ssize_t* sb) noexcept nogil
+
+
+# ============================================================================================
+# Storage
+# ============================================================================================
+ctypedef struct Buffer:
+    Py_ssize_t refcnt        # owners: Tensors, nodes' saved outputs, engine gradient slots
+    char* data               # first element; C-contiguous, the owner's Meta gives the layout
+    PyObject* base           # owner of foreign memory (a numpy array), or NULL if pyad's own
+    Py_ssize_t nbytes        # size of data in bytes
+    Py_ssize_t version       # bumped by in-place writes (reserved for in-place ops)
+
+
+# ============================================================================================
+# Graph
+# ============================================================================================
+ctypedef struct Meta:
+    int dtype                # PYAD_F32 ... PYAD_BOOL
+    int ndim                 # number of dimensions
+    Py_ssize_t numel         # product of shape
+    Py_ssize_t* shape        # ndim sizes; points into the owning Tensor or Node
+
+ctypedef struct Edge:
+    Node* fn                 # node the gradient flows into, or NULL (input needs no grad)
+    int input_nr             # which output of fn this input was (always 0: one output per node)
+
+ctypedef struct Node:
+    Py_ssize_t refcnt        # Tensors whose grad_fn this is + edges pointing here + wrappers
+    int op                   # opcode: row of the OPS table (forward and backward side by side)
+    int name_id              # index into NODE_NAMES (torch's grad_fn class name)
+    int n_in                 # number of inputs (edges); python scalars count, with fn NULL
+    int flags                # NODE_HAS_SAVED | NODE_RELEASED
+    unsigned long long seq   # creation order; a node's inputs always have a smaller seq
+    Edge* next               # n_in edges, in the node's own allocation
+    Meta* in_meta            # n_in input metas: the shape and dtype each gradient must have
+    Meta out_meta            # the output's meta (every node has exactly one output)
+    PyObject* saved[2]       # saved input Tensors (strong refs), NULL where not needed
+    Buffer* saved_out        # saved output buffer (exp, tanh, ...), never the output Tensor
+    double c[4]              # scalar parameters: alpha, exponent, wrapped scalar, scale
+    Py_ssize_t* ip           # n_ip integer parameters (dims, strides), in the allocation
+    int n_ip                 # length of ip
+    PyObject* leaf           # AccumulateGrad only: the leaf Tensor (strong ref)
+    PyObject* pyobj          # borrowed: the cached Python grad_fn wrapper, if any
+    # ---- scratch owned by one backward run (meaningless between runs) ----
+    int deps                 # consumers in this run that have not yet passed their gradient
+    int mark                 # MARK_* flags of this run
+    void* grad               # accumulated output gradient: Buffer* or a Tensor (PyObject*)
+
+

@@ -1,0 +1,1044 @@
+# tensor.pxi: the Tensor type, its construction from buffers and numpy, shape arguments,
+# composite ops (matmul, indexing, reshape family) and the Python-facing methods.
+
+cdef int _default_dtype = PYAD_F32
+
+DTYPE_NAMES = ["float32", "float64", "int64", "bool"]
+DTYPE_TITLES = ["Float", "Double", "Long", "Bool"]
+DTYPE_C_NAMES = ["float", "double", "long int", "bool"]
+NP_DTYPES = [np.float32, np.float64, np.int64, np.bool_]
+_NP_TO_CODE = {np.dtype(np.float32): PYAD_F32, np.dtype(np.float64): PYAD_F64,
+               np.dtype(np.int64): PYAD_I64, np.dtype(np.bool_): PYAD_BOOL}
+
+
+cdef class dtype:
+    """A tensor element type: pyad.float32, pyad.float64, pyad.int64, pyad.bool."""
+    cdef readonly int code
+
+    @property
+    def is_floating_point(self):
+        return self.code <= PYAD_F64
+
+    @property
+    def itemsize(self):
+        return pyad_itemsize[self.code]
+
+    def __repr__(self):
+        return "pyad." + DTYPE_NAMES[self.code]
+
+    def __reduce__(self):
+        return (_dtype_by_name, (DTYPE_NAMES[self.code],))
+
+cdef list _DTYPES = []
+for _code in range(4):
+    _d = dtype.__new__(dtype)
+    (<dtype>_d).code = _code
+    _DTYPES.append(_d)
+float32, float64, int64, bool_ = _DTYPES
+
+def _dtype_by_name(name):
+    return _DTYPES[DTYPE_NAMES.index(name)]
+
+cdef int dtype_code(object d) except -1:
+    if d is None:
+        return _default_dtype
+    if isinstance(d, dtype):
+        return (<dtype>d).code
+    try:
+        return _NP_TO_CODE[np.dtype(d)]
+    except Exception:
+        raise TypeError(f"pyad: unsupported dtype {d!r} (use pyad.float32, pyad.float64, "
+                        "pyad.int64 or pyad.bool)") from None
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple that prints as pyad.Size([3, 4])."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"pyad.Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, i):
+        r = tuple.__getitem__(self, i)
+        return Size(r) if isinstance(i, slice) else r
+
+
+# ============================================================================================
+# Construction
+# ============================================================================================
+cdef Tensor tensor_from_new_buffer(Buffer* b, const Meta* m, int dtype):
+    """Wrap a fresh buffer (its reference is given to the Tensor)."""
+    cdef Tensor t = Tensor.__new__(Tensor)
+    t.buf = b
+    t.m.shape = t._shape
+    t.m.dtype = dtype
+    t.m.ndim = m.ndim
+    t.m.numel = m.numel
+    memcpy(t._shape, m.shape, m.ndim * sizeof(Py_ssize_t))
+    return t
+
+cdef Tensor tensor_from_buffer(Buffer* b, const Meta* m):
+    """A Tensor sharing b (a view: reshape, detach, a gradient slot)."""
+    buf_incref(b)
+    return tensor_from_new_buffer(b, m, m.dtype)
+
+cdef Tensor new_tensor(int dtype, int ndim, const Py_ssize_t* shape):
+    cdef Meta m
+    if ndim > PYAD_MAXDIM:
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got {ndim}")
+    m.ndim = ndim
+    m.shape = <Py_ssize_t*>shape
+    m.numel = shape_numel(ndim, shape)
+    m.dtype = dtype
+    return tensor_from_new_buffer(buf_new(m.numel * itemsize(dtype)), &m, dtype)
+
+cdef Tensor zeros_like_nograd(Tensor x):
+    cdef Tensor t = new_tensor(x.m.dtype, x.m.ndim, x.m.shape)
+    memset(t.buf.data, 0, t.m.numel * itemsize(t.m.dtype))
+    return t
+
+cdef Tensor t_clone_nograd(Tensor x):
+    return tensor_from_new_buffer(nb_cast(x.buf.data, &x.m, x.m.dtype), &x.m, x.m.dtype)
+
+cdef Tensor tensor_from_numpy_copy(object arr, int dtype):
+    """Copy an ndarray of any layout into a new tensor of dtype."""
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int d
+    arr = np.ascontiguousarray(arr, dtype=NP_DTYPES[dtype])
+    if arr.ndim > PYAD_MAXDIM:
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got {arr.ndim}")
+    for d in range(arr.ndim):
+        shp[d] = arr.shape[d]
+    cdef Tensor t = new_tensor(dtype, arr.ndim, shp)
+    if t.m.numel:
+        memcpy(t.buf.data, <char*><size_t>arr.ctypes.data, t.m.numel * itemsize(dtype))
+    return t
+
+def _from_numpy_copy(arr, int dtype):
+    return tensor_from_numpy_copy(arr, dtype)
+
+def _from_numpy_shared(arr):
+    """torch.from_numpy: the tensor uses the array's memory (C-contiguous, native order)."""
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Meta m
+    cdef int d
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    if arr.dtype not in _NP_TO_CODE:
+        raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
+                        "are: float64, float32, int64, and bool.")
+    if not arr.flags.c_contiguous:
+        raise ValueError("pyad.from_numpy: the array must be C-contiguous (pyad tensors are "
+                         "always contiguous); use pyad.tensor(arr) to copy it")
+    if arr.ndim > PYAD_MAXDIM:
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got {arr.ndim}")
+    m.dtype = _NP_TO_CODE[arr.dtype]
+    m.ndim = arr.ndim
+    m.shape = shp
+    for d in range(arr.ndim):
+        shp[d] = arr.shape[d]
+    m.numel = shape_numel(m.ndim, shp)
+    b = buf_wrap(arr, <char*><size_t>arr.ctypes.data, arr.nbytes)
+    return tensor_from_new_buffer(b, &m, m.dtype)
+
+def _full(shape, double value, int dtype):
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int nd = parse_shape(shape, shp)
+    cdef Tensor t = new_tensor(dtype, nd, shp)
+    cdef Py_ssize_t i
+    if value == 0.0:
+        memset(t.buf.data, 0, t.m.numel * itemsize(dtype))
+    elif dtype == PYAD_F32:
+        for i in range(t.m.numel):
+            (<float*>t.buf.data)[i] = <float>value
+    elif dtype == PYAD_F64:
+        for i in range(t.m.numel):
+            (<double*>t.buf.data)[i] = value
+    elif dtype == PYAD_I64:
+        for i in range(t.m.numel):
+            (<long long*>t.buf.data)[i] = <long long>value
+    else:
+        memset(t.buf.data, 1 if value != 0 else 0, t.m.numel)
+    return t
+
+def _empty(shape, int dtype):
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int nd = parse_shape(shape, shp)
+    return new_tensor(dtype, nd, shp)
+
+
+cdef class _BufferView:
+    """Exports a Buffer through the buffer protocol so numpy can view it without a copy."""
+    cdef Buffer* buf
+    cdef Meta m
+    cdef Py_ssize_t shape[PYAD_MAXDIM]
+    cdef Py_ssize_t strides[PYAD_MAXDIM]
+
+    def __dealloc__(self):
+        buf_decref(self.buf)
+
+    def __getbuffer__(self, Py_buffer* view, int flags):
+        cdef int d
+        view.buf = self.buf.data
+        view.obj = self
+        view.len = self.m.numel * itemsize(self.m.dtype)
+        view.readonly = 0
+        view.itemsize = itemsize(self.m.dtype)
+        view.format = FORMATS[self.m.dtype]
+        view.ndim = self.m.ndim
+        view.shape = self.shape
+        view.strides = self.strides
+        view.suboffsets = NULL
+        view.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer* view):
+        pass
+
+cdef char* FORMATS[4]
+FORMATS[0] = b"f"
+FORMATS[1] = b"d"
+FORMATS[2] = b"q"
+FORMATS[3] = b"?"
+
+cdef object _np_view(Tensor t):
+    """An ndarray over t's memory (no copy, no grad check)."""
+    cdef _BufferView v = _BufferView.__new__(_BufferView)
+    cdef int d
+    buf_incref(t.buf)
+    v.buf = t.buf
+    v.m = t.m
+    v.m.shape = v.shape
+    memcpy(v.shape, t.m.shape, t.m.ndim * sizeof(Py_ssize_t))
+    contiguous_strides(&t.m, v.strides)
+    for d in range(t.m.ndim):
+        v.strides[d] *= itemsize(t.m.dtype)
+    return np.asarray(v)
+
+# ============================================================================================
+# Argument parsing shared by the shape methods
+# ============================================================================================
+cdef int parse_shape(object args, Py_ssize_t* out) except -1:
+    """Sizes given as ints or as one sequence: f(2, 3) or f((2, 3)) or f(pyad.Size(...))."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        args = args[0]
+    if isinstance(args, Tensor):
+        args = args.tolist()
+    if len(args) > PYAD_MAXDIM:
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got {len(args)}")
+    cdef int i = 0
+    for s in args:
+        if not isinstance(s, int):
+            raise TypeError(f"expected a sequence of integers, but got {type(s).__name__}")
+        out[i] = s
+        i += 1
+    return i
+
+cdef int wrap_dim(object dim, int ndim) except -100:
+    cdef int lo, hi, d
+    if not isinstance(dim, int):
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    hi = ndim - 1 if ndim > 0 else 0
+    lo = -ndim if ndim > 0 else -1
+    d = dim
+    if d < lo or d > hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return d + ndim if d < 0 else d
+
+cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
+    cdef int d, w
+    if dim is None:
+        for d in range(x.m.ndim):
+            mask[d] = 1
+        return 0
+    for d in range(x.m.ndim):
+        mask[d] = 0
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    for d in dims:
+        w = wrap_dim(d, x.m.ndim)
+        if x.m.ndim == 0:
+            continue
+        if mask[w]:
+            raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
+        mask[w] = 1
+    return 0
+
+cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out) except -1:
+    cdef int nd = parse_shape(shape, out)
+    cdef int infer = -1, d
+    cdef Py_ssize_t known = 1
+    for d in range(nd):
+        if out[d] == -1:
+            if infer >= 0:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = d
+        elif out[d] < 0:
+            raise RuntimeError(f"invalid shape dimension {out[d]}")
+        else:
+            known *= out[d]
+    if infer >= 0:
+        if known == 0 or x.m.numel % known:
+            raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size {x.m.numel}")
+        out[infer] = x.m.numel // known
+    elif known != x.m.numel:
+        raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size {x.m.numel}")
+    return nd
+
+cdef str _shape_str(int nd, const Py_ssize_t* s):
+    return "[" + ", ".join(str(s[d]) for d in range(nd)) + "]"
+
+cdef object size_of(Tensor t):
+    return Size([t.m.shape[d] for d in range(t.m.ndim)])
+
+
+# ============================================================================================
+# Composite shape ops
+# ============================================================================================
+cdef Tensor t_reshape(Tensor x, object shape, int name=NAME_VIEW):
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int nd = infer_view_shape(x, shape, shp)
+    return t_view(x, nd, shp, name)
+
+cdef Tensor t_unsqueeze(Tensor x, int dim):
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int d, j = 0
+    if x.m.ndim + 1 > PYAD_MAXDIM:
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions")
+    for d in range(x.m.ndim + 1):
+        if d == dim:
+            shp[d] = 1
+        else:
+            shp[d] = x.m.shape[j]
+            j += 1
+    return t_view(x, x.m.ndim + 1, shp, NAME_UNSQUEEZE)
+
+cdef Tensor t_squeeze(Tensor x, const Py_ssize_t* mask, int name):
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int d, nd = 0
+    for d in range(x.m.ndim):
+        if not (mask[d] and x.m.shape[d] == 1):
+            shp[nd] = x.m.shape[d]
+            nd += 1
+    return t_view(x, nd, shp, name)
+
+cdef Tensor t_matmul(Tensor a, Tensor b):
+    """torch.matmul's case analysis, ending in the dot/mv/mm/bmm primitives."""
+    cdef int da = a.m.ndim, db = b.m.ndim, d, nbd
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t K
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{da}D and {db}D")
+    if da == 1 and db == 1:
+        if a.m.shape[0] != b.m.shape[0]:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.m.shape[0]}] and "
+                               f"src [{b.m.shape[0]}] to have the same number of elements, but "
+                               f"got {a.m.shape[0]} and {b.m.shape[0]} elements respectively")
+        return t_bmm_kind(a, b, NAME_DOT, 1, 1, a.m.shape[0], 1, 0, shp)
+    if da == 2 and db == 1:
+        if a.m.shape[1] != b.m.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({a.m.shape[0]}), mat "
+                               f"({a.m.shape[0]}x{a.m.shape[1]}), vec ({b.m.shape[0]})")
+        shp[0] = a.m.shape[0]
+        return t_bmm_kind(a, b, NAME_MV, 1, a.m.shape[0], a.m.shape[1], 1, 1, shp)
+    if da == 1 and db == 2:
+        return t_squeeze(t_matmul(t_unsqueeze(a, 0), b), _MASK0, NAME_SQUEEZE4)
+    if da == 2 and db == 2:
+        if a.m.shape[1] != b.m.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.m.shape[0]}x"
+                               f"{a.m.shape[1]} and {b.m.shape[0]}x{b.m.shape[1]})")
+        shp[0] = a.m.shape[0]
+        shp[1] = b.m.shape[1]
+        return t_bmm_kind(a, b, NAME_MM, 1, a.m.shape[0], a.m.shape[1], b.m.shape[1], 2, shp)
+    if da >= 3 and db <= 2:
+        # fold the batch into rows: (..., M, K) -> (B*M, K), one mm / mv, then unfold
+        K = a.m.shape[da - 1]
+        shp[0] = a.m.numel // K if K else _batch_numel(a) * a.m.shape[da - 2]
+        shp[1] = K
+        folded = t_view(a, 2, shp, NAME_VIEW)
+        r = t_matmul(folded, b)
+        for d in range(da - 1):
+            shp[d] = a.m.shape[d]
+        if db == 2:
+            shp[da - 1] = b.m.shape[1]
+            return t_view(r, da, shp, NAME_UNSAFE_VIEW)
+        return t_view(r, da - 1, shp, NAME_UNSAFE_VIEW)
+    # general batched case: broadcast batch dims, flatten them, bmm, restore
+    a2 = t_unsqueeze(a, 0) if da == 1 else a
+    b2 = t_unsqueeze(b, 1) if db == 1 else b
+    return _batched_matmul(a2, b2, da == 1, db == 1)
+
+cdef Py_ssize_t* _pair(Py_ssize_t r, Py_ssize_t c, Py_ssize_t* shp) noexcept:
+    shp[0] = r
+    shp[1] = c
+    return shp
+
+cdef Tensor _batched_matmul(Tensor a, Tensor b, bint squeeze_m, bint squeeze_n):
+    cdef int da = a.m.ndim, db = b.m.ndim, nbd, d
+    cdef Meta ba, bb, bo
+    cdef Py_ssize_t sa[PYAD_MAXDIM]
+    cdef Py_ssize_t sb[PYAD_MAXDIM]
+    cdef Py_ssize_t so[PYAD_MAXDIM]
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t M = a.m.shape[da - 2], K = a.m.shape[da - 1], N = b.m.shape[db - 1], B
+    if b.m.shape[db - 2] != K:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{_batch_numel(b)}, {K}] but got: [{_batch_numel(b)}, "
+                           f"{b.m.shape[db - 2]}].")
+    ba.ndim = da - 2
+    ba.shape = a.m.shape
+    bb.ndim = db - 2
+    bb.shape = b.m.shape
+    bo.shape = so
+    broadcast_meta(&ba, &bb, &bo)
+    nbd = bo.ndim
+    B = bo.numel
+    for d in range(nbd):
+        shp[d] = so[d]
+    shp[nbd] = M
+    shp[nbd + 1] = K
+    ae = t_expand(a, nbd + 2, shp) if not _is_shape(a, nbd + 2, shp) else a
+    shp[nbd] = K
+    shp[nbd + 1] = N
+    be = t_expand(b, nbd + 2, shp) if not _is_shape(b, nbd + 2, shp) else b
+    sa[0] = B; sa[1] = M; sa[2] = K
+    sb[0] = B; sb[1] = K; sb[2] = N
+    a3 = t_view(ae, 3, sa, NAME_VIEW) if ae.m.ndim != 3 else ae
+    b3 = t_view(be, 3, sb, NAME_VIEW) if be.m.ndim != 3 else be
+    shp[0] = B; shp[1] = M; shp[2] = N
+    r = t_bmm_kind(a3, b3, NAME_BMM, B, M, K, N, 3, shp)
+    for d in range(nbd):
+        shp[d] = so[d]
+    d = nbd
+    if not squeeze_m:
+        shp[d] = M
+        d += 1
+    if not squeeze_n:
+        shp[d] = N
+        d += 1
+    return t_view(r, d, shp, NAME_UNSAFE_VIEW)
+
+cdef Py_ssize_t _batch_numel(Tensor t):
+    cdef Py_ssize_t n = 1
+    cdef int d
+    for d in range(t.m.ndim - 2):
+        n *= t.m.shape[d]
+    return n
+
+cdef bint _is_shape(Tensor t, int nd, const Py_ssize_t* shp) noexcept:
+    cdef int d
+    if t.m.ndim != nd:
+        return False
+    for d in range(nd):
+        if t.m.shape[d] != shp[d]:
+            return False
+    return True
+
+cdef Py_ssize_t _MASK0[PYAD_MAXDIM]
+_MASK0[0] = 1
+
+
+cdef Tensor t_getitem(Tensor x, object index):
+    """Basic indexing, decomposed as torch does into Select/Slice/Unsqueeze/Alias nodes."""
+    cdef Tensor r = x
+    cdef int dim = 0, n_specified = 0, i, n_ellipsis = 0
+    cdef bint single = not isinstance(index, tuple)
+    cdef bint applied = False
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t start, stop, step, length, size
+    items = (index,) if single else index
+    for it in items:
+        if it is None:
+            continue
+        if it is Ellipsis:
+            n_ellipsis += 1
+            continue
+        if isinstance(it, (int, slice)) or (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
+                                            and (<Tensor>it).m.dtype == PYAD_I64):
+            n_specified += 1
+            continue
+        if isinstance(it, np.integer):
+            n_specified += 1
+            continue
+        raise NotImplementedError(
+            "pyad: advanced indexing (lists, tensors and masks as indices) is not supported yet; "
+            f"got an index of type {type(it).__name__}")
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_specified > x.m.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
+    for it in items:
+        if it is Ellipsis:
+            dim += r.m.ndim - dim - (n_specified - _count_before(items, it))
+            if single:
+                return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
+            continue
+        if it is None:
+            r = t_unsqueeze(r, dim)
+            dim += 1
+            applied = True
+            continue
+        if isinstance(it, slice):
+            size = r.m.shape[dim]
+            if it.step is not None and it.step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, step = it.indices(size)
+            if stop < start:
+                stop = start
+            if not single and start == 0 and stop == size and step == 1:
+                dim += 1
+                continue
+            length = (stop - start + step - 1) // step
+            contiguous_strides(&r.m, cs)
+            for i in range(r.m.ndim):
+                shp[i] = r.m.shape[i]
+            shp[dim] = length
+            start_off = start * cs[dim]
+            cs[dim] *= step
+            r = t_gather(r, start_off, cs, r.m.ndim, shp, NAME_SLICE, NAME_SLICE_BW)
+            dim += 1
+            applied = True
+            continue
+        # an integer: select
+        idx = int(it)
+        size = r.m.shape[dim]
+        if idx < -size or idx >= size:
+            raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
+        if idx < 0:
+            idx += size
+        contiguous_strides(&r.m, cs)
+        start_off = idx * cs[dim]
+        for i in range(dim, r.m.ndim - 1):
+            cs[i] = cs[i + 1]
+        for i in range(r.m.ndim):
+            shp[i] = r.m.shape[i]
+        for i in range(dim, r.m.ndim - 1):
+            shp[i] = shp[i + 1]
+        r = t_gather(r, start_off, cs, r.m.ndim - 1, shp, NAME_SELECT, NAME_SELECT_BW)
+        applied = True
+    if not applied:
+        return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
+    return r
+
+cdef int _count_before(tuple items, object stop_at):
+    cdef int n = 0
+    for it in items:
+        if it is stop_at:
+            break
+        if it is not None and it is not Ellipsis:
+            n += 1
+    return n
+
+
+# ============================================================================================
+# Operand coercion for the Python operators
+# ============================================================================================
+cdef inline bint is_scalar(object o) noexcept:
+    return type(o) is float or type(o) is int or type(o) is bool
+
+cdef object as_scalar_or_tensor(object o):
+    """Python and numpy scalars stay scalars; arrays and sequences become constant tensors."""
+    if isinstance(o, Tensor) or is_scalar(o):
+        return o
+    if isinstance(o, (np.floating, np.integer, np.bool_)):
+        return o.item()
+    if isinstance(o, (np.ndarray, list, tuple)):
+        return _tensor_from_data(o)
+    return None
+
+cdef Tensor _tensor_from_data(object data):
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f":
+        code = _default_dtype if not isinstance(data, np.ndarray) else _NP_TO_CODE.get(arr.dtype, PYAD_F64)
+    elif arr.dtype.kind in "iu":
+        code = PYAD_I64
+    elif arr.dtype.kind == "b":
+        code = PYAD_BOOL
+    else:
+        raise TypeError(f"pyad: cannot make a tensor from data of type {arr.dtype}")
+    return tensor_from_numpy_copy(arr, code)
+
+cdef Tensor scalar_tensor(object c, Tensor like):
+    """A 0-d constant for the rare scalar-with-tensor-formula paths (x ** tensor)."""
+    cdef int dt = result_type_scalar(like, c)
+    return tensor_from_numpy_copy(np.asarray(c), dt)
+
+
+cdef object binop(int which, object a, object b):
+    """Dispatch of + - * / ** for Tensor/scalar operand orders; `a` is always self's side."""
+    cdef Tensor x
+    b = as_scalar_or_tensor(b)
+    if b is None:
+        return NotImplemented
+    x = <Tensor>a
+    if isinstance(b, Tensor):
+        if which == 0:
+            return t_add(x, <Tensor>b)
+        if which == 1:
+            return t_sub(x, <Tensor>b)
+        if which == 2:
+            return t_mul(x, <Tensor>b)
+        if which == 3:
+            return t_div(x, <Tensor>b)
+        return t_pow(x, <Tensor>b)
+    dt = result_type_scalar(x, b)
+    if which == 0:
+        return t_adds(x, b, NAME_ADD, dt)
+    if which == 1:
+        return t_adds(x, -b, NAME_SUB, dt)
+    if which == 2:
+        return t_muls(x, b, dt)
+    if which == 3:
+        return t_divs(x, b)
+    return t_pows(x, b, dt)
+
+cdef object rbinop(int which, Tensor x, object c):
+    """c OP x for a scalar c on the left."""
+    c = as_scalar_or_tensor(c)
+    if c is None:
+        return NotImplemented
+    if isinstance(c, Tensor):
+        return binop(which, c, x)
+    dt = result_type_scalar(x, c)
+    if which == 0:
+        return t_adds(x, c, NAME_ADD, dt)
+    if which == 1:
+        return t_rsubs(x, c, 1.0, dt)
+    if which == 2:
+        return t_muls(x, c, dt)
+    if which == 3:
+        return t_muls(t_unary(U_RECIPROCAL, x), c)
+    return t_rpows(x, c, dt)
+
+
+# ============================================================================================
+# The Tensor type
+# ============================================================================================
+@cython.freelist(256)
+cdef class Tensor:
+    """A multi-dimensional array on the CPU that records operations for autograd."""
+    cdef Buffer* buf             # strong ref to storage
+    cdef Meta m                  # dtype, ndim, numel; m.shape points at _shape
+    cdef Py_ssize_t _shape[PYAD_MAXDIM]  # storage for m.shape
+    cdef bint _requires_grad     # leaf flag, or "produced by a recorded op"
+    cdef Node* grad_fn_          # strong ref; NULL for leaves and constants
+    cdef Node* grad_acc          # borrowed: the leaf's AccumulateGrad node, if one exists
+    cdef object grad_            # .grad (Tensor or None)
+    cdef bint retains_grad_      # retain_grad() was called on this non-leaf
+    cdef object __weakref__
+
+    def __dealloc__(self):
+        buf_decref(self.buf)
+        node_decref(self.grad_fn_)
+
+    # ---- metadata ------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return size_of(self)
+
+    def size(self, dim=None):
+        if dim is None:
+            return size_of(self)
+        return self.m.shape[wrap_dim(dim, self.m.ndim)] if self.m.ndim else 1
+
+    def dim(self):
+        return self.m.ndim
+
+    @property
+    def ndim(self):
+        return self.m.ndim
+
+    def numel(self):
+        return self.m.numel
+
+    def nelement(self):
+        return self.m.numel
+
+    @property
+    def dtype(self):
+        return _DTYPES[self.m.dtype]
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def is_floating_point(self):
+        return self.m.dtype <= PYAD_F64
+
+    def is_contiguous(self):
+        return True
+
+    def __len__(self):
+        if self.m.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.m.shape[0]
+
+    def __iter__(self):
+        if self.m.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.m.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    # ---- autograd state ------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, bint value):
+        if self.grad_fn_ != NULL:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach().")
+        if value and self.m.dtype > PYAD_F64:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def grad_fn(self):
+        return wrap_node(self.grad_fn_)
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn_ == NULL
+
+    @property
+    def grad(self):
+        if self.grad_fn_ != NULL and not self.retains_grad_:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you "
+                "access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for "
+                "more information.", UserWarning, stacklevel=2)
+        return self.grad_
+
+    @grad.setter
+    def grad(self, value):
+        cdef Tensor g
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            g = <Tensor>value
+            if g.m.dtype != self.m.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if not same_shape(&g.m, &self.m):
+                raise RuntimeError("assigned grad has data of a different size")
+        self.grad_ = value
+
+    def detach(self):
+        """A tensor sharing this one's memory, cut from the graph."""
+        return tensor_from_buffer(self.buf, &self.m)
+
+    def detach_(self):
+        if self.grad_fn_ != NULL:
+            node_decref(self.grad_fn_)
+            self.grad_fn_ = NULL
+        self._requires_grad = False
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into each leaf's .grad (see pyad.autograd.backward)."""
+        from pyad import autograd
+        autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ---- conversion ----------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return _np_view(self)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        return arr
+
+    def item(self):
+        if self.m.numel != 1:
+            raise RuntimeError(f"a Tensor with {self.m.numel} elements cannot be converted to Scalar")
+        return _np_view(self).reshape(-1)[0].item()
+
+    def tolist(self):
+        return _np_view(self).tolist()
+
+    def __float__(self):
+        if self._requires_grad:
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.m.numel != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __repr__(self):
+        from pyad._tensor_str import format_tensor
+        return format_tensor(_np_view(self), dtype_name=DTYPE_NAMES[self.m.dtype],
+                             default_dtype_name=DTYPE_NAMES[_default_dtype],
+                             grad_fn_name=(NODE_NAMES[self.grad_fn_.name_id]
+                                           if self.grad_fn_ != NULL else None),
+                             requires_grad=self._requires_grad)
+
+    def __str__(self):
+        return self.__repr__()
+
+    def to(self, dtype, *args, **kwargs):
+        """Convert to another dtype (ToCopyBackward0); device arguments other than cpu fail."""
+        if isinstance(dtype, str) and dtype == "cpu":
+            return self
+        return t_to(self, dtype_code(dtype))
+
+    def float(self):
+        return t_to(self, PYAD_F32)
+
+    def double(self):
+        return t_to(self, PYAD_F64)
+
+    def long(self):
+        return t_to(self, PYAD_I64)
+
+    def contiguous(self):
+        return self
+
+    # ---- operators -----------------------------------------------------------------------
+    def __add__(self, other):
+        return binop(0, self, other)
+
+    def __radd__(self, other):
+        return rbinop(0, self, other)
+
+    def __sub__(self, other):
+        return binop(1, self, other)
+
+    def __rsub__(self, other):
+        return rbinop(1, self, other)
+
+    def __mul__(self, other):
+        return binop(2, self, other)
+
+    def __rmul__(self, other):
+        return rbinop(2, self, other)
+
+    def __truediv__(self, other):
+        return binop(3, self, other)
+
+    def __rtruediv__(self, other):
+        return rbinop(3, self, other)
+
+    def __pow__(self, other, mod):
+        return binop(4, self, other)
+
+    def __rpow__(self, other, mod):
+        return rbinop(4, self, other)
+
+    def __neg__(self):
+        return t_neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, other):
+        other = as_scalar_or_tensor(other)
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return t_matmul(self, <Tensor>other)
+
+    def __rmatmul__(self, other):
+        other = as_scalar_or_tensor(other)
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return t_matmul(<Tensor>other, self)
+
+    def __getitem__(self, index):
+        return t_getitem(self, index)
+
+    # ---- arithmetic methods ----------------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        other = as_scalar_or_tensor(other)
+        if isinstance(other, Tensor):
+            return t_add(self, <Tensor>other, alpha)
+        return binop(0, self, other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        other = as_scalar_or_tensor(other)
+        if isinstance(other, Tensor):
+            return t_sub(self, <Tensor>other, alpha)
+        return binop(1, self, other * alpha)
+
+    def mul(self, other):
+        return binop(2, self, other)
+
+    def div(self, other):
+        return binop(3, self, other)
+
+    def pow(self, exponent):
+        return binop(4, self, exponent)
+
+    def neg(self):
+        return t_neg(self)
+
+    def exp(self):
+        return t_unary(U_EXP, self)
+
+    def log(self):
+        return t_unary(U_LOG, self)
+
+    def sqrt(self):
+        return t_unary(U_SQRT, self)
+
+    def sin(self):
+        return t_unary(U_SIN, self)
+
+    def cos(self):
+        return t_unary(U_COS, self)
+
+    def tanh(self):
+        return t_unary(U_TANH, self)
+
+    def sigmoid(self):
+        return t_unary(U_SIGMOID, self)
+
+    def relu(self):
+        return t_unary(U_RELU, self)
+
+    def abs(self):
+        return t_unary(U_ABS, self)
+
+    def reciprocal(self):
+        return t_unary(U_RECIPROCAL, self)
+
+    # ---- reductions ------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        cdef Py_ssize_t mask[PYAD_MAXDIM]
+        x = self if dtype is None else t_to(self, dtype_code(dtype))
+        dims_mask(x, dim, mask)
+        return t_sum(x, mask, keepdim, False, dim is None)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        cdef Py_ssize_t mask[PYAD_MAXDIM]
+        x = self if dtype is None else t_to(self, dtype_code(dtype))
+        dims_mask(x, dim, mask)
+        return t_sum(x, mask, keepdim, True, dim is None)
+
+    # ---- shape -----------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return t_reshape(self, shape)
+
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], dtype):
+            raise NotImplementedError("pyad: view(dtype) is not supported")
+        return t_reshape(self, shape)
+
+    def view_as(self, other):
+        return t_reshape(self, (<Tensor>other).shape)
+
+    def reshape_as(self, other):
+        return t_reshape(self, (<Tensor>other).shape)
+
+    def transpose(self, dim0, dim1):
+        cdef int d0 = wrap_dim(dim0, self.m.ndim), d1 = wrap_dim(dim1, self.m.ndim)
+        if self.m.ndim == 0:
+            return t_view(self, 0, self.m.shape, NAME_TRANSPOSE)
+        return t_transpose(self, d0, d1)
+
+    def t(self):
+        if self.m.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self.m.ndim}D")
+        if self.m.ndim < 2:
+            return t_view(self, self.m.ndim, self.m.shape, NAME_T)
+        return t_transpose(self, 0, 1, NAME_T)
+
+    def permute(self, *dims):
+        cdef int perm[PYAD_MAXDIM]
+        cdef int d
+        if len(dims) == 1 and not isinstance(dims[0], int):
+            dims = tuple(dims[0])
+        if len(dims) != self.m.ndim:
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
+                               f"does not match the length of the desired ordering of dimensions "
+                               f"i.e. input.dim() = {self.m.ndim} is not equal to len(dims) = "
+                               f"{len(dims)}")
+        seen = set()
+        for d in range(self.m.ndim):
+            perm[d] = wrap_dim(dims[d], self.m.ndim)
+            if perm[d] in seen:
+                raise RuntimeError("permute(): duplicate dims are not allowed.")
+            seen.add(perm[d])
+        return t_permute(self, perm, NAME_PERMUTE)
+
+    def unsqueeze(self, dim):
+        return t_unsqueeze(self, wrap_dim(dim, self.m.ndim + 1))
+
+    def squeeze(self, dim=None):
+        cdef Py_ssize_t mask[PYAD_MAXDIM]
+        cdef int d
+        if dim is None:
+            for d in range(self.m.ndim):
+                mask[d] = 1
+            return t_squeeze(self, mask, NAME_SQUEEZE0)
+        dims_mask(self, dim, mask)
+        return t_squeeze(self, mask, NAME_SQUEEZE1 if isinstance(dim, int) else NAME_SQUEEZE2)
+
+    def expand(self, *sizes):
+        cdef Py_ssize_t shp[PYAD_MAXDIM]
+        cdef int nd = parse_shape(sizes, shp), d, off
+        off = nd - self.m.ndim
+        if off < 0:
+            raise RuntimeError(f"expand(pyad.{DTYPE_TITLES[self.m.dtype]}Tensor"
+                               f"{{{list(self.shape)}}}, size={[shp[i] for i in range(nd)]}): "
+                               "the number of sizes provided "
+                               f"({nd}) must be greater or equal to the number of dimensions in "
+                               f"the tensor ({self.m.ndim})")
+        for d in range(nd):
+            if d >= off and shp[d] == -1:
+                shp[d] = self.m.shape[d - off]
+            elif d >= off and self.m.shape[d - off] != shp[d] and self.m.shape[d - off] != 1:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({shp[d]}) must match the existing size "
+                    f"({self.m.shape[d - off]}) at non-singleton dimension {d}.  Target sizes: "
+                    f"{[shp[i] for i in range(nd)]}.  Tensor sizes: {list(self.shape)}")
+            elif shp[d] < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({shp[d]}) isn't allowed in "
+                                   "a leading, non-existing dimension 0")
+        return t_expand(self, nd, shp)
+
+    def expand_as(self, other):
+        return self.expand((<Tensor>other).shape)
+
+    def matmul(self, other):
+        return t_matmul(self, <Tensor>other)
+
+    def mm(self, other):
+        if self.m.ndim != 2 or (<Tensor>other).m.ndim != 2:
+            raise RuntimeError("self must be a matrix" if self.m.ndim != 2 else "mat2 must be a matrix")
+        return t_matmul(self, <Tensor>other)
+
+    def dot(self, other):
+        if self.m.ndim != 1 or (<Tensor>other).m.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.m.ndim}D and "
+                               f"{(<Tensor>other).m.ndim}D tensors")
+        return t_matmul(self, <Tensor>other)

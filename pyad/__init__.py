@@ -1,0 +1,212 @@
+"""pyad: a small, fast reverse-mode autodiff engine with PyTorch's autograd API.
+
+    import pyad as torch
+    from pyad import autograd
+
+Tensors live in pyad-owned contiguous float32/float64 buffers; the graph, its recording and
+the backward sweep are C (see ARCHITECTURE.md). numpy is the only dependency.
+"""
+import numpy as _np
+
+from pyad import _C
+from pyad._C import (Size, Tensor, abs, add, cos, div, dot, exp, get_default_dtype, log,
+                     matmul, mean, mm, mul, neg, permute, pow, reciprocal, relu, reshape,
+                     set_default_dtype, sigmoid, sin, sqrt, squeeze, sub, sum, t, tanh,
+                     transpose, unsqueeze)
+from pyad._C import dtype
+from pyad._C import float32, float64, int64
+from pyad._C import bool_ as bool  # noqa: A001  (torch.bool)
+from pyad._tensor_str import set_printoptions
+from pyad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from pyad import autograd
+
+__version__ = "0.1.0"
+
+float = float32  # noqa: A001  (torch.float)
+double = float64
+long = int64
+
+_NP_FLOAT = {float32: _np.float32, float64: _np.float64, int64: _np.int64, bool: _np.bool_}
+_rng = _np.random.default_rng()
+
+
+def _code(d):
+    return (get_default_dtype() if d is None else d).__reduce__()[1][0]
+
+
+def _dtype_code(d):
+    return ["float32", "float64", "int64", "bool"].index(_code(d))
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_code(arr, data, dtype):
+    if dtype is not None:
+        return _dtype_code(dtype)
+    if arr.dtype.kind == "f":
+        if isinstance(data, _np.ndarray) and arr.dtype in (_np.float32, _np.float64):
+            return 0 if arr.dtype == _np.float32 else 1
+        return _dtype_code(None)
+    if arr.dtype.kind in "iu":
+        return 2
+    if arr.dtype.kind == "b":
+        return 3
+    raise TypeError(f"pyad.tensor: cannot make a tensor from data of type {arr.dtype}")
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or tensors).
+
+    Python floats give the default dtype (float32), ints give int64, bools give bool.
+
+    Example:
+        >>> pyad.tensor([[1., 2.], [3., 4.]])
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
+    if isinstance(data, Tensor):
+        arr = data.detach().numpy()
+        code = _dtype_code(dtype) if dtype is not None else _dtype_code(data.dtype)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
+            data = [v.detach().numpy() if isinstance(v, Tensor) else v for v in data]
+        arr = _np.asarray(data)
+        if arr.dtype == object:
+            raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
+        code = _infer_code(arr, data, dtype)
+    return _finish(_C._from_numpy_copy(arr, code), requires_grad)
+
+
+def _flat(seq):
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor: a tensor of the right dtype is returned as is."""
+    if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
+        return data
+    if isinstance(data, _np.ndarray) and dtype is None and data.dtype in (
+            _np.float32, _np.float64, _np.int64, _np.bool_) and data.flags.c_contiguous:
+        return _C._from_numpy_shared(data)
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(ndarray):
+    """A tensor that shares ``ndarray``'s memory (C-contiguous float32/float64/int64/bool)."""
+    return _C._from_numpy_shared(ndarray)
+
+
+def _sizes(size):
+    if len(size) == 1 and not isinstance(size[0], int):
+        return tuple(size[0])
+    return size
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros of the given size."""
+    return _finish(_C._full(_sizes(size), 0.0, _dtype_code(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones of the given size."""
+    return _finish(_C._full(_sizes(size), 1.0, _dtype_code(dtype)), requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of the given size filled with ``fill_value``."""
+    if dtype is None:
+        dtype = (int64 if isinstance(fill_value, int) and not isinstance(fill_value, type(True))
+                 else bool if isinstance(fill_value, type(True)) else None)
+    return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor of the given size."""
+    return _finish(_C._empty(_sizes(size), _dtype_code(dtype)), requires_grad)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False):
+    return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def manual_seed(seed):
+    """Seed pyad's random number generator (numpy's PCG64; streams differ from torch's)."""
+    global _rng
+    _rng = _np.random.default_rng(int(seed))
+    return _rng
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False):
+    """Uniform samples on [0, 1)."""
+    code = _dtype_code(dtype)
+    arr = _rng.random(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
+    return _finish(_C._from_numpy_copy(arr, code), requires_grad)
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples."""
+    code = _dtype_code(dtype)
+    arr = _rng.standard_normal(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
+    return _finish(_C._from_numpy_copy(arr, code), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Values from start to end (exclusive) by step; int64 when all arguments are ints."""
+    if end is None:
+        start, end = 0, start
+    ints = all(isinstance(v, int) for v in (start, end, step))
+    if dtype is None:
+        dtype = int64 if ints else get_default_dtype()
+    arr = _np.arange(start, end, step, dtype=_np.float64 if not ints else _np.int64)
+    return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from start to end inclusive."""
+    arr = _np.linspace(float(start), float(end), int(steps))
+    return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    """A 2-D tensor with ones on the diagonal."""
+    arr = _np.eye(n, n if m is None else m)
+    return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
