@@ -9,7 +9,7 @@ from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memset
-from libc.math cimport log
+from libc.math cimport log as c_log
 
 import warnings
 import numpy as np
@@ -24,6 +24,7 @@ include "graph.pxi"
 include "ops.pxi"
 include "engine.pxi"
 include "tensor.pxi"
+include "autograd.pxi"
 
 init_ops()
 
@@ -62,13 +63,13 @@ def _run_backward(list roots, list seeds, inputs, bint keep_graph, bint create_g
     return run_backward(roots, seeds, None if inputs is None else list(inputs), keep_graph,
                         create_graph, accumulate)
 
-def _seed_like(Tensor out, Tensor g, bint create_graph):
+cdef Tensor _seed_like(Tensor out, Tensor g, bint create_graph):
     """grad_outputs cast to the output's dtype (a float64 seed for a float32 output is fine)."""
     if g.m.dtype == out.m.dtype:
         return g
     return t_to(g, out.m.dtype) if create_graph else to_dtype_nograd(g, out.m.dtype)
 
-def _ones_like(Tensor t):
+cdef Tensor _ones_like(Tensor t):
     cdef Tensor o = new_tensor(t.m.dtype, t.m.ndim, t.m.shape)
     _fill(o, 1.0)
     return o

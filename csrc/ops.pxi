@@ -391,7 +391,7 @@ cdef list scalar_recorded(Node* n, Tensor g):
             return [zeros_like_nograd(x)]
         return [t_mul(g, t_muls(t_pows(x, n.c[0] - 1.0), n.c[0]))]
     # OP_RPOWS: g * c**x * log(c)
-    return [t_muls(t_mul(g, saved_result(n)), log(n.c[0]))]
+    return [t_muls(t_mul(g, saved_result(n)), c_log(n.c[0]))]
 
 
 # ============================================================================================
@@ -444,7 +444,7 @@ cdef Tensor t_unary(int u, Tensor x):
     cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, NULL)
     cdef Node* n
     if wants_grad(x):
-        n = record(OP_UNARY, d.name_id, out, x, None, 1)
+        n = record(OP_UNARY, d.name_id, out, x, None, 1, 1)
         n.ip[0] = u
         if d.saves == SAVE_INPUT:
             save_input(n, 0, x)

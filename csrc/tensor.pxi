@@ -51,6 +51,14 @@ cdef int dtype_code(object d) except -1:
                         "pyad.int64 or pyad.bool)") from None
 
 
+cdef str _requires_grad_leaf_error(bint requires_grad):
+    if requires_grad:
+        return "you can only change requires_grad flags of leaf variables."
+    return ("you can only change requires_grad flags of leaf variables. If you want to use a "
+            "computed variable in a subgraph that doesn't require differentiation use "
+            "var_no_grad = var.detach().")
+
+
 class Size(tuple):
     """The shape of a tensor: a tuple that prints as pyad.Size([3, 4])."""
     __slots__ = ()
@@ -110,7 +118,7 @@ cdef Tensor tensor_from_numpy_copy(object arr, int dtype):
     """Copy an ndarray of any layout into a new tensor of dtype."""
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int d
-    arr = np.ascontiguousarray(arr, dtype=NP_DTYPES[dtype])
+    arr = np.asarray(arr, dtype=NP_DTYPES[dtype], order="C")
     if arr.ndim > PYAD_MAXDIM:
         raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got {arr.ndim}")
     for d in range(arr.ndim):
@@ -696,16 +704,20 @@ cdef class Tensor:
     @requires_grad.setter
     def requires_grad(self, bint value):
         if self.grad_fn_ != NULL:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+            raise RuntimeError(_requires_grad_leaf_error(value))
         if value and self.m.dtype > PYAD_F64:
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
         self._requires_grad = value
 
-    def requires_grad_(self, requires_grad=True):
-        self.requires_grad = requires_grad
+    def requires_grad_(self, bint requires_grad=True):
+        if self.grad_fn_ != NULL:
+            if not requires_grad:
+                raise RuntimeError(_requires_grad_leaf_error(False))
+            return self
+        if requires_grad and self.m.dtype > PYAD_F64:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = requires_grad
         return self
 
     @property
@@ -737,9 +749,15 @@ cdef class Tensor:
                                 f"type {type(value).__name__}")
             g = <Tensor>value
             if g.m.dtype != self.m.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(f"attempting to assign a gradient with dtype "
+                                   f"'{DTYPE_C_NAMES[g.m.dtype]}' to a tensor with dtype "
+                                   f"'{DTYPE_C_NAMES[self.m.dtype]}'. Please ensure that the "
+                                   "gradient and the tensor have the same dtype")
             if not same_shape(&g.m, &self.m):
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(g.shape)}' to a tensor of size '{list(self.shape)}'. "
+                                   "Please ensure that the gradient and the tensor are the same "
+                                   "size")
         self.grad_ = value
 
     def detach(self):
@@ -780,6 +798,8 @@ cdef class Tensor:
         return _np_view(self).tolist()
 
     def __float__(self):
+        if self.m.numel != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         if self._requires_grad:
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
@@ -787,6 +807,8 @@ cdef class Tensor:
         return float(self.item())
 
     def __int__(self):
+        if self.m.numel != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __bool__(self):

@@ -6,6 +6,8 @@
 Tensors live in pyad-owned contiguous float32/float64 buffers; the graph, its recording and
 the backward sweep are C (see ARCHITECTURE.md). numpy is the only dependency.
 """
+import builtins as _builtins
+
 import numpy as _np
 
 from pyad import _C
@@ -194,7 +196,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
-    arr = _np.linspace(float(start), float(end), int(steps))
+    arr = _np.linspace(_builtins.float(start), _builtins.float(end), int(steps))
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
 
 

@@ -28,15 +28,28 @@ class _GradModeContext:
 
 
 class no_grad(_GradModeContext):
-    """Stop recording operations (inside the block or the decorated function)."""
+    """Stop recording operations (inside the block or the decorated function).
+
+    Works as ``with no_grad():``, ``@no_grad()`` and bare ``@no_grad``, like torch.
+    """
 
     _mode = False
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
 
 
 class enable_grad(_GradModeContext):
     """Record operations again, e.g. inside a no_grad block."""
 
     _mode = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
 
 
 class set_grad_enabled(_GradModeContext):
