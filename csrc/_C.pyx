@@ -74,6 +74,37 @@ cdef Tensor _ones_like(Tensor t):
     _fill(o, 1.0)
     return o
 
+
+cdef Tensor _filled_like(object input, double value, object dtype, bint requires_grad):
+    cdef Tensor t = _t(input)
+    cdef int code = t.m.dtype if dtype is None else dtype_code(dtype)
+    cdef Tensor o = new_tensor(code, t.m.ndim, t.m.shape)
+    if code <= PYAD_F64:
+        _fill(o, value)
+    else:
+        o = tensor_from_new_buffer(nb_cast((<Tensor>_full_f64(t, value)).buf.data, &t.m, code),
+                                   &t.m, code)
+    if requires_grad:
+        o.requires_grad = True
+    return o
+
+cdef Tensor _full_f64(Tensor like, double value):
+    cdef Tensor o = new_tensor(PYAD_F64, like.m.ndim, like.m.shape)
+    _fill(o, value)
+    return o
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros with input's shape (and dtype unless given)."""
+    return _filled_like(input, 0.0, dtype, requires_grad)
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones with input's shape (and dtype unless given)."""
+    return _filled_like(input, 1.0, dtype, requires_grad)
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with fill_value, with input's shape (and dtype unless given)."""
+    return _filled_like(input, fill_value, dtype, requires_grad)
+
 cdef void _fill(Tensor t, double v) noexcept:
     cdef Py_ssize_t i
     if t.m.dtype == PYAD_F32:

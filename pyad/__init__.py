@@ -15,7 +15,7 @@ from pyad._C import (Size, Tensor, abs, add, cos, div, dot, exp, get_default_dty
                      matmul, mean, mm, mul, neg, permute, pow, reciprocal, relu, reshape,
                      set_default_dtype, sigmoid, sin, sqrt, squeeze, sub, sum, t, tanh,
                      transpose, unsqueeze)
-from pyad._C import dtype
+from pyad._C import dtype, full_like, ones_like, zeros_like
 from pyad._C import float32, float64, int64
 from pyad._C import bool_ as bool  # noqa: A001  (torch.bool)
 from pyad._tensor_str import set_printoptions
@@ -136,18 +136,6 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor of the given size."""
     return _finish(_C._empty(_sizes(size), _dtype_code(dtype)), requires_grad)
-
-
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
-    return zeros(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def ones_like(input, *, dtype=None, device=None, requires_grad=False):
-    return ones(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
