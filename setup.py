@@ -3,10 +3,14 @@
 PYAD_DEBUG_CYTHON=1 turns on Cython bounds/initialisation checks (a debug build).
 """
 import os
+import shutil
 import sys
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEBUG = os.environ.get("PYAD_DEBUG_CYTHON", "0") not in ("", "0")
 
@@ -36,5 +40,27 @@ ext = Extension(
     extra_compile_args=compile_args,
 )
 
-setup(ext_modules=cythonize([ext], compiler_directives=directives, include_path=["csrc"],
+
+
+class build_ext_into_checkout(build_ext):
+    """Also place the built extension in the checkout's pyad/ (it is git-ignored).
+
+    `python -m pyad` and `python -m pytest` run from a checkout import ./pyad before the
+    installed copy (the current directory comes first on sys.path); with the extension just
+    built beside the sources, both run the code that `pip install .` installed.
+    """
+
+    def run(self):
+        super().run()
+        if self.inplace:
+            return
+        for ext in self.extensions:
+            built = self.get_ext_fullpath(ext.name)
+            target = os.path.join(HERE, *ext.name.split(".")[:-1], os.path.basename(built))
+            if os.path.isdir(os.path.dirname(target)) and os.path.abspath(built) != target:
+                shutil.copyfile(built, target)
+
+
+setup(cmdclass={"build_ext": build_ext_into_checkout},
+      ext_modules=cythonize([ext], compiler_directives=directives, include_path=["csrc"],
                             build_dir="build/cython"))
