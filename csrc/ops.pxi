@@ -102,23 +102,40 @@ cdef Tensor zip_forward(int k, Tensor a, Tensor b, int dtype, const double* c):
     ms[1] = &bc.m
     return tensor_from_new_buffer(nb_zip(k, 2, xs, ms, &mo, c), &mo, dtype)
 
-cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, Tensor x, Tensor y,
-                         const double* c) except NULL:
-    """k(g, x[, y]) at g's shape and dtype, casting saved operands to g's dtype if needed."""
-    cdef Tensor xc = to_dtype_nograd(x, mg.dtype)
-    cdef Tensor yc
+cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, const char* xd, const Meta* xm,
+                         const char* yd, const Meta* ym, const double* c) except NULL:
+    """k(g, x[, y]) at g's shape and dtype; an operand of another dtype is cast first.
+
+    Operands are raw (data, meta) pairs, so the backward sweep creates no Python object.
+    """
+    cdef Buffer* xc = NULL
+    cdef Buffer* yc = NULL
+    cdef Meta xmc, ymc
     cdef const char* xs[3]
     cdef const Meta* ms[3]
-    xs[0] = g.data
-    ms[0] = mg
-    xs[1] = xc.buf.data
-    ms[1] = &xc.m
-    if y is None:
-        return nb_zip(k, 2, xs, ms, mg, c)
-    yc = to_dtype_nograd(y, mg.dtype)
-    xs[2] = yc.buf.data
-    ms[2] = &yc.m
-    return nb_zip(k, 3, xs, ms, mg, c)
+    try:
+        if xm.dtype != mg.dtype:
+            xc = nb_cast(xd, xm, mg.dtype)
+            xmc = xm[0]
+            xmc.dtype = mg.dtype
+            xd, xm = xc.data, &xmc
+        if ym != NULL and ym.dtype != mg.dtype:
+            yc = nb_cast(yd, ym, mg.dtype)
+            ymc = ym[0]
+            ymc.dtype = mg.dtype
+            yd, ym = yc.data, &ymc
+        xs[0], xs[1], xs[2] = g.data, xd, yd
+        ms[0], ms[1], ms[2] = mg, xm, ym
+        return nb_zip(k, 2 if ym == NULL else 3, xs, ms, mg, c)
+    finally:
+        buf_decref(xc)
+        buf_decref(yc)
+
+cdef inline const char* sdata(Node* n, int slot) noexcept:
+    return (<Tensor>n.saved[slot]).buf.data
+
+cdef inline const Meta* smeta(Node* n, int slot) noexcept:
+    return &(<Tensor>n.saved[slot]).m
 
 cdef inline int float_dtype(int dtype) noexcept:
     return dtype if dtype <= PYAD_F64 else _default_dtype
@@ -189,10 +206,10 @@ cdef Tensor t_mul(Tensor a, Tensor b):
 cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     check_saved(n)
     if needs_input_grad(n, 0):
-        gin[0] = zip_numeric(K_MUL, g, &n.out_meta, saved_tensor(n, 1), None, NULL)
+        gin[0] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1):
-        gin[1] = zip_numeric(K_MUL, g, &n.out_meta, saved_tensor(n, 0), None, NULL)
+        gin[1] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
         gm[1] = &n.out_meta
     return 0
 
@@ -219,10 +236,11 @@ cdef Tensor t_div(Tensor a, Tensor b):
 cdef int div_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     check_saved(n)
     if needs_input_grad(n, 0):
-        gin[0] = zip_numeric(K_DIV, g, &n.out_meta, saved_tensor(n, 1), None, NULL)
+        gin[0] = zip_numeric(K_DIV, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1):
-        gin[1] = zip_numeric(K_DIV_BW_B, g, &n.out_meta, saved_tensor(n, 0), saved_tensor(n, 1), NULL)
+        gin[1] = zip_numeric(K_DIV_BW_B, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+                             sdata(n, 1), smeta(n, 1), NULL)
         gm[1] = &n.out_meta
     return 0
 
@@ -252,10 +270,12 @@ cdef Tensor t_pow(Tensor a, Tensor b):
 cdef int pow_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     check_saved(n)
     if needs_input_grad(n, 0):
-        gin[0] = zip_numeric(K_POW_BW_A, g, &n.out_meta, saved_tensor(n, 0), saved_tensor(n, 1), NULL)
+        gin[0] = zip_numeric(K_POW_BW_A, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+                             sdata(n, 1), smeta(n, 1), NULL)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1):
-        gin[1] = zip_numeric(K_POW_BW_B, g, &n.out_meta, saved_tensor(n, 0), saved_tensor(n, 1), NULL)
+        gin[1] = zip_numeric(K_POW_BW_B, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+                             sdata(n, 1), smeta(n, 1), NULL)
         gm[1] = &n.out_meta
     return 0
 
@@ -367,11 +387,11 @@ cdef int scalar_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) excep
         gin[0] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, &s)
     elif n.op == OP_POWS:
         check_saved(n)
-        gin[0] = zip_numeric(K_POWS_BW, g, &n.out_meta, saved_tensor(n, 0), None, n.c)
+        gin[0] = zip_numeric(K_POWS_BW, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, n.c)
     elif n.op == OP_RPOWS:
         check_saved(n)
-        gin[0] = zip_numeric(K_RPOWS_BW, g, &n.out_meta,
-                             tensor_from_buffer(n.saved_out, &n.out_meta), None, n.c)
+        gin[0] = zip_numeric(K_RPOWS_BW, g, &n.out_meta, n.saved_out.data, &n.out_meta,
+                             NULL, NULL, n.c)
     return 0
 
 cdef list scalar_recorded(Node* n, Tensor g):
@@ -460,14 +480,16 @@ cdef inline Tensor t_log(Tensor x):
 
 cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef const UnaryDef* d = &UNARY[n.ip[0]]
-    cdef Tensor s
     gm[0] = &n.out_meta
     if d.saves == SAVE_NONE:
         gin[0] = nb_map(d.bw_kernel, g.data, &n.out_meta, &n.out_meta, NULL)
         return 0
     check_saved(n)
-    s = saved_tensor(n, 0) if d.saves == SAVE_INPUT else tensor_from_buffer(n.saved_out, &n.out_meta)
-    gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, s, None, NULL)
+    if d.saves == SAVE_INPUT:
+        gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
+    else:
+        gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, n.saved_out.data, &n.out_meta,
+                             NULL, NULL, NULL)
     return 0
 
 cdef list unary_recorded(Node* n, Tensor g):
@@ -764,13 +786,13 @@ cdef int bmm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
         s1[0] = M * N; s1[1] = N; s1[2] = 1
         s2[0] = K * N; s2[1] = 1; s2[2] = N
         gin[0] = buf_new(nb * M * K * itemsize(dt))
-        nb_bmm(g.data, saved_tensor(n, 1).buf.data, gin[0].data, dt, nb, M, N, K, s1, s2)
+        nb_bmm(g.data, sdata(n, 1), gin[0].data, dt, nb, M, N, K, s1, s2)
         gm[0] = &n.in_meta[0]
     if needs_input_grad(n, 1):      # (nb, K, M) @ (nb, M, N): A^T read in place
         s1[0] = M * K; s1[1] = 1; s1[2] = K
         s2[0] = M * N; s2[1] = N; s2[2] = 1
         gin[1] = buf_new(nb * K * N * itemsize(dt))
-        nb_bmm(saved_tensor(n, 0).buf.data, g.data, gin[1].data, dt, nb, K, M, N, s1, s2)
+        nb_bmm(sdata(n, 0), g.data, gin[1].data, dt, nb, K, M, N, s1, s2)
         gm[1] = &n.in_meta[1]
     return 0
 

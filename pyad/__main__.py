@@ -1,43 +1,12 @@
 """python -m pyad: the seed example run with pyad, then a short benchmark against numpy and
 PyTorch (when installed). `python -m pyad --help` lists the options."""
 import argparse
-import os
+import runpy
 import sys
-
-SEED_EXAMPLE = '''\
-import pyad as torch
-from pyad import autograd
-
-x = torch.rand(3, 4)
-x.requires_grad_()
-
-y = torch.sum(x)
-print("-"*30,"\\n x= \\n",x)
-print("-"*30,"\\n y= x_1 + x_2 + x_3 +... =\\n",y)
-
-print("-"*30,"\\n dy/dx= ")
-print(autograd.grad(outputs=y, inputs=x)[0])
-print("-"*30,"\\n dy/dx= ")
-print(autograd.grad(outputs=y, inputs=x,grad_outputs=torch.ones_like(y))[0])
-
-
-
-y = x[:,0] +x[:,1]**2
-print("-"*30,"\\n x= \\n",x)
-print("-"*30,"\\n y=x[:,0] + x[:,1]**2 =\\n",y)
-grad3 = autograd.grad(outputs=y, inputs=x, grad_outputs=torch.ones_like(y), create_graph=True)[0]
-grad4 = autograd.grad(outputs=grad3, inputs=x, grad_outputs=torch.ones_like(grad3))[0]
-print("-"*30,"\\n dy/dx= ")
-print(grad3)
-print("-"*30,"\\n d2y/dx2=")
-print(grad4)
-print("-"*30)
-'''
-
 
 def run_seed():
     print("=== the seed example (PyTorch code, imports switched to pyad) ===")
-    exec(compile(SEED_EXAMPLE, "seed_example.py", "exec"), {"__name__": "__seed__"})
+    runpy.run_module("pyad.seed_example", run_name="__seed__")
 
 
 def main(argv=None):
