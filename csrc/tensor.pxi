@@ -80,9 +80,17 @@ class Size(tuple):
 # ============================================================================================
 # Construction
 # ============================================================================================
+cdef unsigned long long _tensors_created = 0   # lets tests prove a path creates no Tensors
+
+def _tensor_count():
+    """How many Tensor objects pyad has created so far (a test hook)."""
+    return _tensors_created
+
 cdef Tensor tensor_from_new_buffer(Buffer* b, const Meta* m, int dtype):
     """Wrap a fresh buffer (its reference is given to the Tensor)."""
+    global _tensors_created
     cdef Tensor t = Tensor.__new__(Tensor)
+    _tensors_created += 1
     t.buf = b
     t.m.shape = t._shape
     t.m.dtype = dtype
