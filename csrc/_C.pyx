@@ -23,10 +23,29 @@ include "numeric.pxi"
 include "graph.pxi"
 include "ops.pxi"
 include "engine.pxi"
+init_ops()
+
 include "tensor.pxi"
 include "autograd.pxi"
 
-init_ops()
+# Op families: each file registers its ops (register_op / register_name), defines its
+# forward and backward side by side, its module-level functions, and appends its public
+# names to __all__. Their Tensor methods live in the marked regions at the end of tensor.pxi.
+include "ops_elementwise.pxi"
+include "ops_reduce.pxi"
+include "ops_shape.pxi"
+include "ops_index.pxi"
+include "ops_linalg.pxi"
+
+
+__all__ = [
+    "Tensor", "Size", "dtype", "float32", "float64", "int64",
+    "is_grad_enabled", "get_default_dtype", "set_default_dtype",
+    "zeros_like", "ones_like", "full_like",
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh",
+    "sigmoid", "relu", "abs", "reciprocal", "sum", "mean", "reshape", "transpose", "t", "permute",
+    "unsqueeze", "squeeze", "matmul", "mm", "dot",
+]
 
 
 # ============================================================================================

@@ -19,7 +19,27 @@ cdef enum:
     OP_SUM, OP_VIEW, OP_GATHER, OP_SCATTER, OP_BMM, OP_CAST,
     OP_COUNT
 
-cdef OpDef OPS[OP_COUNT]
+cdef enum:
+    MAX_OPS = 256
+cdef OpDef OPS[MAX_OPS]          # static storage: zero until an op registers
+cdef int _n_ops = OP_COUNT       # opcodes below OP_COUNT are the core ones (enum above)
+
+cdef int register_op(numeric_bw_t numeric, recorded_bw_t recorded) except -1:
+    """A new opcode for an op family defined in its own .pxi file (ops_<family>.pxi)."""
+    global _n_ops
+    if _n_ops >= MAX_OPS:
+        raise RuntimeError("pyad: too many registered ops")
+    OPS[_n_ops].numeric = numeric
+    OPS[_n_ops].recorded = recorded
+    _n_ops += 1
+    return _n_ops - 1
+
+cdef int register_name(str name) except -1:
+    """The name id of a grad_fn class name (torch's, e.g. "CumsumBackward0")."""
+    if name in NODE_NAMES:
+        return NODE_NAMES.index(name)
+    NODE_NAMES.append(name)
+    return len(NODE_NAMES) - 1
 
 # grad_fn names, as torch 2.13 prints them
 NODE_NAMES = [
@@ -848,7 +868,6 @@ cdef list cast_recorded(Node* n, Tensor g):
 cdef void init_ops() noexcept:
     init_kernels()
     init_unary()
-    memset(OPS, 0, sizeof(OPS))
     OPS[OP_ADD] = OpDef(add_numeric, add_recorded)
     OPS[OP_SUB] = OpDef(add_numeric, add_recorded)
     OPS[OP_MUL] = OpDef(mul_numeric, mul_recorded)

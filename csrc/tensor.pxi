@@ -1072,3 +1072,18 @@ cdef class Tensor:
             raise RuntimeError(f"1D tensors expected, but got {self.m.ndim}D and "
                                f"{(<Tensor>other).m.ndim}D tensors")
         return t_matmul(self, <Tensor>other)
+
+    # ==== methods of ops_elementwise.pxi ====
+    # ==== end of ops_elementwise.pxi methods ====
+
+    # ==== methods of ops_reduce.pxi ====
+    # ==== end of ops_reduce.pxi methods ====
+
+    # ==== methods of ops_shape.pxi ====
+    # ==== end of ops_shape.pxi methods ====
+
+    # ==== methods of ops_index.pxi ====
+    # ==== end of ops_index.pxi methods ====
+
+    # ==== methods of ops_linalg.pxi ====
+    # ==== end of ops_linalg.pxi methods ====

@@ -11,12 +11,7 @@ import builtins as _builtins
 import numpy as _np
 
 from pyad import _C
-from pyad._C import (Size, Tensor, abs, add, cos, div, dot, exp, get_default_dtype, log,
-                     matmul, mean, mm, mul, neg, permute, pow, reciprocal, relu, reshape,
-                     set_default_dtype, sigmoid, sin, sqrt, squeeze, sub, sum, t, tanh,
-                     transpose, unsqueeze)
-from pyad._C import dtype, full_like, ones_like, zeros_like
-from pyad._C import float32, float64, int64
+from pyad._C import *  # noqa: F401,F403  (the compiled ops; _C.__all__ lists them)
 from pyad._C import bool_ as bool  # noqa: A001  (torch.bool)
 from pyad._tensor_str import set_printoptions
 from pyad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -77,7 +72,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         arr = data.detach().numpy()
         code = _dtype_code(dtype) if dtype is not None else _dtype_code(data.dtype)
     else:
-        if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in _flat(data)):
+        if isinstance(data, (list, tuple)) and _builtins.any(isinstance(v, Tensor) for v in _flat(data)):
             data = [v.detach().numpy() if isinstance(v, Tensor) else v for v in data]
         arr = _np.asarray(data)
         if arr.dtype == object:
@@ -175,7 +170,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """Values from start to end (exclusive) by step; int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
-    ints = all(isinstance(v, int) for v in (start, end, step))
+    ints = _builtins.all(isinstance(v, int) for v in (start, end, step))
     if dtype is None:
         dtype = int64 if ints else get_default_dtype()
     arr = _np.arange(start, end, step, dtype=_np.float64 if not ints else _np.int64)
