@@ -23,6 +23,15 @@ include "numeric.pxi"
 include "graph.pxi"
 include "ops.pxi"
 include "engine.pxi"
+__all__ = [
+    "Tensor", "Size", "dtype", "float32", "float64", "int64",
+    "is_grad_enabled", "get_default_dtype", "set_default_dtype",
+    "zeros_like", "ones_like", "full_like",
+    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh",
+    "sigmoid", "relu", "abs", "reciprocal", "sum", "mean", "reshape", "transpose", "t", "permute",
+    "unsqueeze", "squeeze", "matmul", "mm", "dot",
+]
+
 init_ops()
 
 include "tensor.pxi"
@@ -38,14 +47,6 @@ include "ops_index.pxi"
 include "ops_linalg.pxi"
 
 
-__all__ = [
-    "Tensor", "Size", "dtype", "float32", "float64", "int64",
-    "is_grad_enabled", "get_default_dtype", "set_default_dtype",
-    "zeros_like", "ones_like", "full_like",
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh",
-    "sigmoid", "relu", "abs", "reciprocal", "sum", "mean", "reshape", "transpose", "t", "permute",
-    "unsqueeze", "squeeze", "matmul", "mm", "dot",
-]
 
 
 # ============================================================================================

@@ -159,6 +159,18 @@ cdef Tensor saved_result(Node* n):
     return t
 
 
+cdef Tensor named(Tensor out, int name_id):
+    """Give a composed op's outermost node torch's name for the whole op.
+
+    For ops built from other differentiable ops (logsumexp, softmax, ...): their gradients
+    come from the parts, and grad_fn prints the name torch prints. Only for a node the op
+    itself just created (never one that belongs to an input).
+    """
+    if out.grad_fn_ != NULL:
+        out.grad_fn_.name_id = name_id
+    return out
+
+
 cdef void node_release(Node* n) noexcept:
     """Free what the node saved (backward without retain_graph)."""
     cdef int i
