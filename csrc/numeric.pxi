@@ -53,7 +53,19 @@ cdef enum:
     K_ACCUM,
     K_COUNT
 
-cdef pyad_loop KERNELS[K_COUNT][3]
+cdef enum:
+    MAX_KERNELS = 160
+cdef pyad_loop KERNELS[MAX_KERNELS][3]
+cdef int _n_kernels = K_COUNT
+
+cdef int register_kernel(pyad_loop f32, pyad_loop f64, pyad_loop i64) except -1:
+    """A kernel id for loops an op family declares (column = dtype: f32, f64, i64/bool)."""
+    global _n_kernels
+    if _n_kernels >= MAX_KERNELS:
+        raise RuntimeError("pyad: too many registered kernels")
+    _k(_n_kernels, f32, f64, i64)
+    _n_kernels += 1
+    return _n_kernels - 1
 
 cdef void _k(int k, pyad_loop f32, pyad_loop f64, pyad_loop i64) noexcept:
     KERNELS[k][0] = f32
@@ -61,7 +73,6 @@ cdef void _k(int k, pyad_loop f32, pyad_loop f64, pyad_loop i64) noexcept:
     KERNELS[k][2] = i64
 
 cdef void init_kernels() noexcept:
-    memset(KERNELS, 0, sizeof(KERNELS))
     _k(K_NEG, loop_neg_f32, loop_neg_f64, loop_neg_i64)
     _k(K_EXP, loop_exp_f32, loop_exp_f64, NULL)
     _k(K_LOG, loop_log_f32, loop_log_f64, NULL)
@@ -249,22 +260,29 @@ cdef Buffer* nb_cast(const char* x, const Meta* mx, int dtype) except NULL:
     pyad_cast_loop(mx.dtype, dtype)(args, steps, mx.numel, NULL)
     return out
 
+cdef inline pyad_loop kernel_for(int k, int dtype) except NULL:
+    cdef pyad_loop f = KERNELS[k][kcol(dtype)]
+    if f == NULL:
+        raise RuntimeError(f"pyad: operation not supported for {DTYPE_NAMES[dtype]} tensors")
+    return f
+
 cdef Buffer* nb_map(int k, const char* x, const Meta* mx, const Meta* mout,
                     const double* c) except NULL:
     """out = k(x) elementwise; x already has mout's dtype; mout may broadcast x."""
+    return nb_map_loop(kernel_for(k, mout.dtype), x, mx, mout, c)
+
+cdef Buffer* nb_map_loop(pyad_loop f, const char* x, const Meta* mx, const Meta* mout,
+                         const double* c) except NULL:
+    """out = f(x) elementwise into a new buffer of mout's layout (x may be broadcast)."""
     cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
-    cdef pyad_loop f = KERNELS[k][kcol(mout.dtype)]
     cdef char* base[2]
     cdef Py_ssize_t st[2][PYAD_MAXDIM]
     cdef Py_ssize_t steps[2]
-    if f == NULL:
-        buf_decref(out)
-        raise RuntimeError(f"pyad: operation not supported for {DTYPE_NAMES[mout.dtype]} tensors")
     base[0] = <char*>x
     base[1] = out.data
     if mx.numel == mout.numel:
-        steps[0] = itemsize(mout.dtype)
-        steps[1] = steps[0]
+        steps[0] = itemsize(mx.dtype)
+        steps[1] = itemsize(mout.dtype)
         f(base, steps, mout.numel, c)
     else:
         broadcast_byte_strides(mx, mout, st[0])
@@ -275,16 +293,17 @@ cdef Buffer* nb_map(int k, const char* x, const Meta* mx, const Meta* mout,
 cdef Buffer* nb_zip(int k, int nops, const char** xs, const Meta** ms, const Meta* mout,
                     const double* c) except NULL:
     """out = k(x0, x1[, x2]) elementwise with broadcasting; operands have mout's dtype."""
+    return nb_zip_loop(kernel_for(k, mout.dtype), nops, xs, ms, mout, c)
+
+cdef Buffer* nb_zip_loop(pyad_loop f, int nops, const char** xs, const Meta** ms,
+                         const Meta* mout, const double* c) except NULL:
+    """out = f(x0, x1[, x2]) with broadcasting; each operand's stride uses its own dtype."""
     cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
-    cdef pyad_loop f = KERNELS[k][kcol(mout.dtype)]
     cdef char* base[4]
     cdef Py_ssize_t st[4][PYAD_MAXDIM]
     cdef Py_ssize_t steps[4]
     cdef int i
     cdef bint flat = True
-    if f == NULL:
-        buf_decref(out)
-        raise RuntimeError(f"pyad: operation not supported for {DTYPE_NAMES[mout.dtype]} tensors")
     for i in range(nops):
         base[i] = <char*>xs[i]
         if ms[i].numel != mout.numel and not (ms[i].numel == 1 and i == 1 and nops == 2):
@@ -293,7 +312,7 @@ cdef Buffer* nb_zip(int k, int nops, const char** xs, const Meta** ms, const Met
     if flat and mout.numel > 0:
         # same-size operands (or a scalar second operand): one contiguous run
         for i in range(nops):
-            steps[i] = 0 if ms[i].numel != mout.numel else itemsize(mout.dtype)
+            steps[i] = 0 if ms[i].numel != mout.numel else itemsize(ms[i].dtype)
         steps[nops] = itemsize(mout.dtype)
         f(base, steps, mout.numel, c)
     else:

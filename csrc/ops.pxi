@@ -441,51 +441,100 @@ cdef list scalar_recorded(Node* n, Tensor g):
 cdef enum:
     SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT
 
+cdef enum:
+    BW_ZERO = -1             # bw_kernel of ops whose derivative is zero (floor, sign, ...)
+
+ctypedef Tensor (*unary_rec_t)(Tensor g, Tensor s, const double* c)
+
 ctypedef struct UnaryDef:
     int fwd_kernel           # forward kernel id
-    int bw_kernel            # numeric backward kernel id, applied as k(g, saved)
+    int bw_kernel            # numeric backward kernel id, applied as k(g, saved); or BW_ZERO
     int saves                # SAVE_NONE | SAVE_INPUT | SAVE_OUTPUT
     int name_id              # grad_fn name
+    unary_rec_t recorded     # the same derivative with pyad ops: (g, saved value, params)
 
 cdef enum:
     U_NEG, U_EXP, U_LOG, U_SQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_RECIPROCAL,
     U_COUNT
+cdef enum:
+    MAX_UNARY = 64
 
-cdef UnaryDef UNARY[U_COUNT]
+cdef UnaryDef UNARY[MAX_UNARY]
+cdef int _n_unary = U_COUNT
 
-cdef void _u(int u, int fwd, int bw, int saves, int name) noexcept:
+cdef int _u(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except -1:
     UNARY[u].fwd_kernel = fwd
     UNARY[u].bw_kernel = bw
     UNARY[u].saves = saves
     UNARY[u].name_id = name
+    UNARY[u].recorded = rec
+    return u
+
+cdef int register_unary(int fwd, int bw, int saves, str name, unary_rec_t rec) except -1:
+    """A new elementwise unary op: one row of the table (ops_elementwise.pxi uses this)."""
+    global _n_unary
+    if _n_unary >= MAX_UNARY:
+        raise RuntimeError("pyad: too many unary ops")
+    _n_unary += 1
+    return _u(_n_unary - 1, fwd, bw, saves, register_name(name), rec)
+
+# Each row: forward kernel, numeric backward kernel k(g, saved), what is saved, name, and
+# the recorded formula right above it.
+cdef Tensor neg_rec(Tensor g, Tensor s, const double* c):
+    return t_neg(g)                                                           # -g
+cdef Tensor exp_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(g, y)                                                        # g y
+cdef Tensor log_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, x)                                                        # g / x
+cdef Tensor sqrt_rec(Tensor g, Tensor y, const double* c):
+    return t_div(g, t_muls(y, 2.0))                                           # g / (2 y)
+cdef Tensor sin_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, t_unary(U_COS, x))                                        # g cos x
+cdef Tensor cos_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, t_neg(t_unary(U_SIN, x)))                                 # -g sin x
+cdef Tensor tanh_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(g, t_rsubs(t_mul(y, y), 1.0))                                # g (1 - y^2)
+cdef Tensor sigmoid_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(g, t_mul(t_rsubs(y, 1.0), y))                                # g (1 - y) y
+cdef Tensor relu_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(g, const_mask(y, lambda v: v > 0))                           # g [y > 0]
+cdef Tensor abs_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, const_mask(x, np.sign))                                   # g sign(x)
+cdef Tensor reciprocal_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(t_neg(g), t_mul(y, y))                                       # -g y^2
 
 cdef void init_unary() noexcept:
-    _u(U_NEG, K_NEG, K_NEG, SAVE_NONE, NAME_NEG)                            # -g
-    _u(U_EXP, K_EXP, K_MUL, SAVE_OUTPUT, NAME_EXP)                          # g * y
-    _u(U_LOG, K_LOG, K_DIV, SAVE_INPUT, NAME_LOG)                           # g / x
-    _u(U_SQRT, K_SQRT, K_SQRT_BW, SAVE_OUTPUT, NAME_SQRT)                   # g / (2 y)
-    _u(U_SIN, K_SIN, K_SIN_BW, SAVE_INPUT, NAME_SIN)                        # g cos x
-    _u(U_COS, K_COS, K_COS_BW, SAVE_INPUT, NAME_COS)                        # -g sin x
-    _u(U_TANH, K_TANH, K_TANH_BW, SAVE_OUTPUT, NAME_TANH)                   # g (1 - y^2)
-    _u(U_SIGMOID, K_SIGMOID, K_SIGMOID_BW, SAVE_OUTPUT, NAME_SIGMOID)       # g y (1 - y)
-    _u(U_RELU, K_RELU, K_RELU_BW, SAVE_OUTPUT, NAME_RELU)                   # g [y > 0]
-    _u(U_ABS, K_ABS, K_ABS_BW, SAVE_INPUT, NAME_ABS)                        # g sign(x)
-    _u(U_RECIPROCAL, K_RECIPROCAL, K_RECIPROCAL_BW, SAVE_OUTPUT, NAME_RECIPROCAL)  # -g y^2
+    _u(U_NEG, K_NEG, K_NEG, SAVE_NONE, NAME_NEG, neg_rec)
+    _u(U_EXP, K_EXP, K_MUL, SAVE_OUTPUT, NAME_EXP, exp_rec)
+    _u(U_LOG, K_LOG, K_DIV, SAVE_INPUT, NAME_LOG, log_rec)
+    _u(U_SQRT, K_SQRT, K_SQRT_BW, SAVE_OUTPUT, NAME_SQRT, sqrt_rec)
+    _u(U_SIN, K_SIN, K_SIN_BW, SAVE_INPUT, NAME_SIN, sin_rec)
+    _u(U_COS, K_COS, K_COS_BW, SAVE_INPUT, NAME_COS, cos_rec)
+    _u(U_TANH, K_TANH, K_TANH_BW, SAVE_OUTPUT, NAME_TANH, tanh_rec)
+    _u(U_SIGMOID, K_SIGMOID, K_SIGMOID_BW, SAVE_OUTPUT, NAME_SIGMOID, sigmoid_rec)
+    _u(U_RELU, K_RELU, K_RELU_BW, SAVE_OUTPUT, NAME_RELU, relu_rec)
+    _u(U_ABS, K_ABS, K_ABS_BW, SAVE_INPUT, NAME_ABS, abs_rec)
+    _u(U_RECIPROCAL, K_RECIPROCAL, K_RECIPROCAL_BW, SAVE_OUTPUT, NAME_RECIPROCAL, reciprocal_rec)
 
-cdef Tensor t_unary(int u, Tensor x):
+cdef Tensor t_unary(int u, Tensor x, const double* c=NULL):
+    """Apply unary op u (a row of UNARY); c: up to 4 parameters kept in the node (clamp bounds)."""
     cdef const UnaryDef* d = &UNARY[u]
     cdef int dtype = x.m.dtype
-    if KERNELS[d.fwd_kernel][kcol(dtype)] == NULL or dtype == PYAD_BOOL:
-        dtype = float_dtype(dtype) if dtype != PYAD_BOOL or u != U_NEG else dtype
-    if u == U_NEG and x.m.dtype == PYAD_BOOL:
+    cdef int k
+    if u == U_NEG and dtype == PYAD_BOOL:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
-    cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, NULL)
+    if KERNELS[d.fwd_kernel][kcol(dtype)] == NULL or dtype == PYAD_BOOL:
+        dtype = float_dtype(dtype)
+    cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, c)
     cdef Node* n
     if wants_grad(x):
         n = record(OP_UNARY, d.name_id, out, x, None, 1, 1)
         n.ip[0] = u
+        if c != NULL:
+            for k in range(4):
+                n.c[k] = c[k]
         if d.saves == SAVE_INPUT:
             save_input(n, 0, x)
         elif d.saves == SAVE_OUTPUT:
@@ -501,47 +550,30 @@ cdef inline Tensor t_log(Tensor x):
 cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef const UnaryDef* d = &UNARY[n.ip[0]]
     gm[0] = &n.out_meta
+    if d.bw_kernel == BW_ZERO:
+        gin[0] = buf_new(n.out_meta.numel * itemsize(n.out_meta.dtype))
+        memset(gin[0].data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
+        return 0
     if d.saves == SAVE_NONE:
-        gin[0] = nb_map(d.bw_kernel, g.data, &n.out_meta, &n.out_meta, NULL)
+        gin[0] = nb_map(d.bw_kernel, g.data, &n.out_meta, &n.out_meta, n.c)
         return 0
     check_saved(n)
     if d.saves == SAVE_INPUT:
-        gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
+        gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, n.c)
     else:
         gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, n.saved_out.data, &n.out_meta,
-                             NULL, NULL, NULL)
+                             NULL, NULL, n.c)
     return 0
 
 cdef list unary_recorded(Node* n, Tensor g):
-    cdef int u = n.ip[0]
-    cdef Tensor x, y
-    if u == U_NEG:
-        return [t_neg(g)]
-    check_saved(n)
-    if UNARY[u].saves == SAVE_INPUT:
-        x = saved_tensor(n, 0)
-    else:
-        y = saved_result(n)
-    if u == U_EXP:
-        return [t_mul(g, y)]
-    if u == U_LOG:
-        return [t_div(g, x)]
-    if u == U_SQRT:
-        return [t_div(g, t_muls(y, 2.0))]
-    if u == U_SIN:
-        return [t_mul(g, t_unary(U_COS, x))]
-    if u == U_COS:
-        return [t_mul(g, t_neg(t_unary(U_SIN, x)))]
-    if u == U_TANH:
-        return [t_mul(g, t_rsubs(t_mul(y, y), 1.0))]
-    if u == U_SIGMOID:
-        return [t_mul(g, t_mul(t_rsubs(y, 1.0), y))]
-    if u == U_RELU:
-        return [t_mul(g, const_mask(y, lambda v: v > 0))]
-    if u == U_ABS:
-        return [t_mul(g, const_mask(x, np.sign))]
-    # U_RECIPROCAL: -g y^2
-    return [t_mul(t_neg(g), t_mul(y, y))]
+    cdef const UnaryDef* d = &UNARY[n.ip[0]]
+    cdef Tensor s = None
+    if d.bw_kernel == BW_ZERO:
+        return [zeros_like_nograd(g)]
+    if d.saves != SAVE_NONE:
+        check_saved(n)
+        s = saved_tensor(n, 0) if d.saves == SAVE_INPUT else saved_result(n)
+    return [d.recorded(g, s, n.c)]
 
 
 # ============================================================================================

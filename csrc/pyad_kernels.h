@@ -331,4 +331,177 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
 PYAD_BMM(pyad_bmm_f32, float)
 PYAD_BMM(pyad_bmm_f64, double)
 
+/* ---- the elementwise catalogue (ops_elementwise.pxi) ---- */
+#define PYAD_LN2 0.693147180559945309417232121458176568
+#define PYAD_LN10 2.30258509299404568401799145468436421
+#define PYAD_2_SQRTPI 1.12837916709551257389615890312154517
+
+static inline double pyad_round_half_even(double x) { return nearbyint(x); }
+static inline double pyad_fmod(double a, double b) { return fmod(a, b); }
+static inline double pyad_remainder(double a, double b)
+{
+    double r = fmod(a, b);
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+}
+static inline int64_t pyad_iremainder(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (b == 0) return 0;
+    r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+}
+static inline int64_t pyad_ifloordiv(int64_t a, int64_t b)
+{
+    int64_t q;
+    if (b == 0) return 0;
+    q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+    return q;
+}
+/* clamp keeps NaN; with min > max every value becomes max, as torch does */
+static inline double pyad_clamp(double x, double lo, double hi)
+{
+    double t;
+    if (x != x) return x;
+    t = x < lo ? lo : x;
+    return t > hi ? hi : t;
+}
+
+#define PYAD_FLOAT_LOOPS2(S, T, F)                                                              \
+    PYAD_UNARY(loop_expm1_##S, T, expm1##F(x))                                                  \
+    PYAD_UNARY(loop_log2_##S, T, log2##F(x))                                                    \
+    PYAD_UNARY(loop_log10_##S, T, log10##F(x))                                                  \
+    PYAD_UNARY(loop_log1p_##S, T, log1p##F(x))                                                  \
+    PYAD_UNARY(loop_rsqrt_##S, T, (T)1 / sqrt##F(x))                                            \
+    PYAD_UNARY(loop_tan_##S, T, tan##F(x))                                                      \
+    PYAD_UNARY(loop_asin_##S, T, asin##F(x))                                                    \
+    PYAD_UNARY(loop_acos_##S, T, acos##F(x))                                                    \
+    PYAD_UNARY(loop_atan_##S, T, atan##F(x))                                                    \
+    PYAD_UNARY(loop_sinh_##S, T, sinh##F(x))                                                    \
+    PYAD_UNARY(loop_cosh_##S, T, cosh##F(x))                                                    \
+    PYAD_UNARY(loop_asinh_##S, T, asinh##F(x))                                                  \
+    PYAD_UNARY(loop_acosh_##S, T, acosh##F(x))                                                  \
+    PYAD_UNARY(loop_atanh_##S, T, atanh##F(x))                                                  \
+    PYAD_UNARY(loop_erf_##S, T, erf##F(x))                                                      \
+    PYAD_UNARY(loop_floor_##S, T, floor##F(x))                                                  \
+    PYAD_UNARY(loop_ceil_##S, T, ceil##F(x))                                                    \
+    PYAD_UNARY(loop_round_##S, T, nearbyint##F(x))                                              \
+    PYAD_UNARY(loop_trunc_##S, T, trunc##F(x))                                                  \
+    PYAD_UNARY(loop_clamp_##S, T, pyad_clamp(x, (T)c[0], (T)c[1]))                              \
+    PYAD_UNARY(loop_nan_to_num_##S, T, x != x ? (T)c[0] : (x == (T)INFINITY ? (T)c[1] : (x == -(T)INFINITY ? (T)c[2] : x))) \
+    PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                          \
+    PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                           \
+    PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                   \
+    PYAD_UNARY(loop_divfloor_s_##S, T, floor##F(x / (T)c[0]))                                   \
+    PYAD_BINARY(loop_maximum_##S, T, (x != x || y != y) ? x + y : (x > y ? x : y))              \
+    PYAD_BINARY(loop_minimum_##S, T, (x != x || y != y) ? x + y : (x < y ? x : y))              \
+    PYAD_BINARY(loop_atan2_##S, T, atan2##F(x, y))                                              \
+    PYAD_BINARY(loop_hypot_##S, T, hypot##F(x, y))                                              \
+    PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                                \
+    PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                 \
+    PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                          \
+    PYAD_BINARY(loop_divfloor_##S, T, floor##F(x / y))                                          \
+    /* backward helpers: x = incoming gradient, y = saved value */                             \
+    PYAD_BINARY(loop_expm1_bw_##S, T, x *(y + (T)1))                                            \
+    PYAD_BINARY(loop_log2_bw_##S, T, x / (y * (T)PYAD_LN2))                                     \
+    PYAD_BINARY(loop_log10_bw_##S, T, x / (y * (T)PYAD_LN10))                                   \
+    PYAD_BINARY(loop_log1p_bw_##S, T, x / (y + (T)1))                                           \
+    PYAD_BINARY(loop_rsqrt_bw_##S, T, (T)-0.5 * x * y * y * y)                                  \
+    PYAD_BINARY(loop_tan_bw_##S, T, x *((T)1 + y * y))                                          \
+    PYAD_BINARY(loop_asin_bw_##S, T, x / sqrt##F((T)1 - y * y))                                 \
+    PYAD_BINARY(loop_acos_bw_##S, T, -x / sqrt##F((T)1 - y * y))                                \
+    PYAD_BINARY(loop_atan_bw_##S, T, x / ((T)1 + y * y))                                        \
+    PYAD_BINARY(loop_sinh_bw_##S, T, x *cosh##F(y))                                             \
+    PYAD_BINARY(loop_cosh_bw_##S, T, x *sinh##F(y))                                             \
+    PYAD_BINARY(loop_asinh_bw_##S, T, x / sqrt##F(y * y + (T)1))                                \
+    PYAD_BINARY(loop_acosh_bw_##S, T, x / sqrt##F(y * y - (T)1))                                \
+    PYAD_BINARY(loop_atanh_bw_##S, T, x / ((T)1 - y * y))                                       \
+    PYAD_BINARY(loop_erf_bw_##S, T, x *(T)PYAD_2_SQRTPI * exp##F(-y * y))                       \
+    PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)                \
+    PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                                \
+    /* maximum's gradient to its first input: all of g where it won, half on ties */           \
+    PYAD_TERNARY(loop_max_bw_a_##S, T, y > z ? x : (y == z ? x / (T)2 : (T)0))                   \
+    PYAD_TERNARY(loop_min_bw_a_##S, T, y < z ? x : (y == z ? x / (T)2 : (T)0))                   \
+    PYAD_TERNARY(loop_atan2_bw_a_##S, T, x *z / (y * y + z * z))                                 \
+    PYAD_TERNARY(loop_atan2_bw_b_##S, T, -x * y / (y * y + z * z))                               \
+    PYAD_TERNARY(loop_hypot_bw_##S, T, x *y / hypot##F(y, z))                                    \
+    PYAD_TERNARY(loop_fmod_bw_b_##S, T, -x * trunc##F(y / z))                                    \
+    PYAD_TERNARY(loop_remainder_bw_b_##S, T, -x * floor##F(y / z))
+
+PYAD_FLOAT_LOOPS2(f32, float, f)
+PYAD_FLOAT_LOOPS2(f64, double, )
+
+PYAD_UNARY(loop_remainders_i64, int64_t, pyad_iremainder(x, (int64_t)c[0]))
+PYAD_UNARY(loop_divfloor_s_i64, int64_t, pyad_ifloordiv(x, (int64_t)c[0]))
+PYAD_UNARY(loop_divtrunc_s_i64, int64_t, (int64_t)c[0] == 0 ? 0 : x / (int64_t)c[0])
+PYAD_UNARY(loop_sign_i64, int64_t, (int64_t)((x > 0) - (x < 0)))
+PYAD_BINARY(loop_maximum_i64, int64_t, x > y ? x : y)
+PYAD_BINARY(loop_minimum_i64, int64_t, x < y ? x : y)
+PYAD_BINARY(loop_remainder_i64, int64_t, pyad_iremainder(x, y))
+PYAD_BINARY(loop_divfloor_i64, int64_t, pyad_ifloordiv(x, y))
+PYAD_BINARY(loop_divtrunc_i64, int64_t, y == 0 ? 0 : x / y)
+PYAD_BINARY(loop_fmod_i64, int64_t, y == 0 ? 0 : x % y)
+
+/* comparisons and predicates write bool (unsigned char) */
+#define PYAD_TO_U8_2(NAME, T, EXPR)                                                        \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1], *a2 = args[2];                                  \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2]) {          \
+            T x = *(const T *)a0; T y = *(const T *)a1;                                    \
+            *(unsigned char *)a2 = (unsigned char)(EXPR);                                  \
+        }                                                                                  \
+    }
+#define PYAD_TO_U8_1(NAME, T, EXPR)                                                        \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1];                                                 \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1]) {                          \
+            T x = *(const T *)a0;                                                          \
+            *(unsigned char *)a1 = (unsigned char)(EXPR);                                  \
+        }                                                                                  \
+    }
+#define PYAD_CMP_LOOPS(S, T)                  \
+    PYAD_TO_U8_2(loop_eq_##S, T, x == y)      \
+    PYAD_TO_U8_2(loop_ne_##S, T, x != y)      \
+    PYAD_TO_U8_2(loop_lt_##S, T, x < y)       \
+    PYAD_TO_U8_2(loop_le_##S, T, x <= y)      \
+    PYAD_TO_U8_2(loop_gt_##S, T, x > y)       \
+    PYAD_TO_U8_2(loop_ge_##S, T, x >= y)
+PYAD_CMP_LOOPS(f32, float)
+PYAD_CMP_LOOPS(f64, double)
+PYAD_CMP_LOOPS(i64, int64_t)
+PYAD_CMP_LOOPS(bool, unsigned char)
+PYAD_TO_U8_2(loop_and_bool, unsigned char, x && y)
+PYAD_TO_U8_2(loop_or_bool, unsigned char, x || y)
+PYAD_TO_U8_2(loop_xor_bool, unsigned char, (!x) != (!y))
+PYAD_TO_U8_1(loop_not_bool, unsigned char, !x)
+PYAD_TO_U8_1(loop_isnan_f32, float, x != x)
+PYAD_TO_U8_1(loop_isnan_f64, double, x != x)
+PYAD_TO_U8_1(loop_isinf_f32, float, isinf(x))
+PYAD_TO_U8_1(loop_isinf_f64, double, isinf(x))
+PYAD_TO_U8_1(loop_isfinite_f32, float, isfinite(x))
+PYAD_TO_U8_1(loop_isfinite_f64, double, isfinite(x))
+
+/* where(cond, a, b): args = cond (bool), a, b, out */
+#define PYAD_WHERE(NAME, T)                                                                \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3];                   \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2], a3 += steps[3]) \
+            *(T *)a3 = *(const unsigned char *)a0 ? *(const T *)a1 : *(const T *)a2;       \
+    }
+PYAD_WHERE(loop_where_f32, float)
+PYAD_WHERE(loop_where_f64, double)
+PYAD_WHERE(loop_where_i64, int64_t)
+PYAD_WHERE(loop_where_bool, unsigned char)
+
 #endif /* PYAD_KERNELS_H */
