@@ -27,7 +27,7 @@ __all__ = [
     "Tensor", "Size", "dtype", "float32", "float64", "int64",
     "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "zeros_like", "ones_like", "full_like",
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh",
+    "add", "sub", "mul", "div", "divide", "true_divide", "pow", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh",
     "sigmoid", "relu", "abs", "reciprocal", "sum", "mean", "reshape", "transpose", "t", "permute",
     "unsqueeze", "squeeze", "matmul", "mm", "dot",
 ]
@@ -160,8 +160,14 @@ def sub(input, other, *, alpha=1):
 def mul(input, other):
     return input * other
 
-def div(input, other):
-    return input / other
+def div(input, other, *, rounding_mode=None):
+    """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
+    if not isinstance(input, Tensor):
+        input = scalar0d(input, _default_dtype if type(input) is float else PYAD_I64)
+    return t_div_rounding(<Tensor>input, other, rounding_mode)
+
+divide = div
+true_divide = div
 
 def pow(input, exponent):
     return input ** exponent

@@ -16,7 +16,7 @@ cdef enum:
     OP_ACCUMULATE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW,
     OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS,
     OP_UNARY,           # neg exp log sqrt sin cos tanh sigmoid relu abs reciprocal
-    OP_SUM, OP_VIEW, OP_GATHER, OP_SCATTER, OP_BMM, OP_CAST,
+    OP_SUM, OP_VIEW, OP_GATHER, OP_SCATTER, OP_BMM, OP_CAST, OP_ZERO,
     OP_COUNT
 
 cdef enum:
@@ -53,6 +53,7 @@ NODE_NAMES = [
     "SelectBackward0", "SliceBackward0", "TransposeBackward0", "TBackward0",
     "PermuteBackward0", "ExpandBackward0", "SelectBackwardBackward0", "SliceBackwardBackward0",
     "DotBackward0", "MvBackward0", "MmBackward0", "BmmBackward0", "ToCopyBackward0",
+    "ThresholdBackwardBackward0", "SgnBackward0",
 ]
 cdef enum:
     NAME_ACCUMULATE, NAME_ADD, NAME_SUB, NAME_RSUB, NAME_MUL,
@@ -64,7 +65,8 @@ cdef enum:
     NAME_SQUEEZE1, NAME_SQUEEZE2, NAME_SQUEEZE4, NAME_ALIAS,
     NAME_SELECT, NAME_SLICE, NAME_TRANSPOSE, NAME_T,
     NAME_PERMUTE, NAME_EXPAND, NAME_SELECT_BW, NAME_SLICE_BW,
-    NAME_DOT, NAME_MV, NAME_MM, NAME_BMM, NAME_TO_COPY
+    NAME_DOT, NAME_MV, NAME_MM, NAME_BMM, NAME_TO_COPY,
+    NAME_THRESHOLD_BW, NAME_SGN
 
 
 # ============================================================================================
@@ -497,9 +499,11 @@ cdef Tensor tanh_rec(Tensor g, Tensor y, const double* c):
 cdef Tensor sigmoid_rec(Tensor g, Tensor y, const double* c):
     return t_mul(g, t_mul(t_rsubs(y, 1.0), y))                                # g (1 - y) y
 cdef Tensor relu_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(g, const_mask(y, lambda v: v > 0))                           # g [y > 0]
+    # g [y > 0]; torch's threshold_backward keeps y in the graph (with zero derivative)
+    return t_mul(g, zero_grad_of(const_mask(y, lambda v: v > 0), y, NAME_THRESHOLD_BW))
 cdef Tensor abs_rec(Tensor g, Tensor x, const double* c):
-    return t_mul(g, const_mask(x, np.sign))                                   # g sign(x)
+    # g sign(x); sign is a graph node with zero derivative, as in torch
+    return t_mul(g, zero_grad_of(const_mask(x, np.sign), x, NAME_SGN))
 cdef Tensor reciprocal_rec(Tensor g, Tensor y, const double* c):
     return t_mul(t_neg(g), t_mul(y, y))                                       # -g y^2
 
@@ -897,6 +901,27 @@ cdef list cast_recorded(Node* n, Tensor g):
     return [t_to(g, n.in_meta[0].dtype)]
 
 
+# ============================================================================================
+# A value computed from x whose derivative is zero but which stays in x's graph (torch's sign,
+# threshold_backward masks): requires_grad follows x, as it does in torch.
+# ============================================================================================
+cdef Tensor zero_grad_of(Tensor value, Tensor x, int name):
+    if wants_grad(x):
+        record(OP_ZERO, name, value, x, None, 1)
+    return value
+
+cdef int zero_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    gin[0] = buf_new(n.in_meta[0].numel * itemsize(n.in_meta[0].dtype))
+    memset(gin[0].data, 0, n.in_meta[0].numel * itemsize(n.in_meta[0].dtype))
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list zero_recorded(Node* n, Tensor g):
+    cdef Tensor z = new_tensor(n.in_meta[0].dtype, n.in_meta[0].ndim, n.in_meta[0].shape)
+    memset(z.buf.data, 0, z.m.numel * itemsize(z.m.dtype))
+    return [z]
+
+
 cdef void init_ops() noexcept:
     init_kernels()
     init_unary()
@@ -914,3 +939,4 @@ cdef void init_ops() noexcept:
     OPS[OP_SCATTER] = OpDef(gather_numeric, gather_recorded)
     OPS[OP_BMM] = OpDef(bmm_numeric, bmm_recorded)
     OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded)
+    OPS[OP_ZERO] = OpDef(zero_numeric, zero_recorded)

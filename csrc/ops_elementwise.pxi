@@ -1,3 +1,802 @@
-# ops_elementwise.pxi: elementwise unary and binary ops, comparisons, logical ops, where, clamp, nan_to_num.
-# Each op: forward, numeric backward and recorded backward side by side; registered with
-# register_op/register_name; public functions appended to __all__.
+# ops_elementwise.pxi: the elementwise catalogue beyond the core ops: more unary functions,
+# clamp, nan_to_num, maximum/minimum/atan2/hypot/fmod/remainder/rounding division, where,
+# comparisons, logical ops and predicates.
+# Each op: forward, numeric backward (kernel ids) and recorded backward side by side.
+
+cdef extern from "pyad_kernels.h":
+    double pyad_round_half_even(double x) noexcept nogil
+    pyad_loop loop_expm1_f32, loop_expm1_f64, loop_log2_f32, loop_log2_f64
+    pyad_loop loop_log10_f32, loop_log10_f64, loop_log1p_f32, loop_log1p_f64
+    pyad_loop loop_rsqrt_f32, loop_rsqrt_f64, loop_tan_f32, loop_tan_f64
+    pyad_loop loop_asin_f32, loop_asin_f64, loop_acos_f32, loop_acos_f64
+    pyad_loop loop_atan_f32, loop_atan_f64, loop_sinh_f32, loop_sinh_f64
+    pyad_loop loop_cosh_f32, loop_cosh_f64, loop_asinh_f32, loop_asinh_f64
+    pyad_loop loop_acosh_f32, loop_acosh_f64, loop_atanh_f32, loop_atanh_f64
+    pyad_loop loop_erf_f32, loop_erf_f64, loop_floor_f32, loop_floor_f64
+    pyad_loop loop_ceil_f32, loop_ceil_f64, loop_round_f32, loop_round_f64
+    pyad_loop loop_trunc_f32, loop_trunc_f64, loop_sign_i64
+    pyad_loop loop_clamp_f32, loop_clamp_f64, loop_nan_to_num_f32, loop_nan_to_num_f64
+    pyad_loop loop_fmods_f32, loop_fmods_f64, loop_remainders_f32, loop_remainders_f64
+    pyad_loop loop_remainders_i64, loop_divtrunc_s_f32, loop_divtrunc_s_f64, loop_divtrunc_s_i64
+    pyad_loop loop_divfloor_s_f32, loop_divfloor_s_f64, loop_divfloor_s_i64
+    pyad_loop loop_maximum_f32, loop_maximum_f64, loop_maximum_i64
+    pyad_loop loop_minimum_f32, loop_minimum_f64, loop_minimum_i64
+    pyad_loop loop_atan2_f32, loop_atan2_f64, loop_hypot_f32, loop_hypot_f64
+    pyad_loop loop_fmod_f32, loop_fmod_f64, loop_fmod_i64
+    pyad_loop loop_remainder_f32, loop_remainder_f64, loop_remainder_i64
+    pyad_loop loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64
+    pyad_loop loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64
+    pyad_loop loop_expm1_bw_f32, loop_expm1_bw_f64, loop_log2_bw_f32, loop_log2_bw_f64
+    pyad_loop loop_log10_bw_f32, loop_log10_bw_f64, loop_log1p_bw_f32, loop_log1p_bw_f64
+    pyad_loop loop_rsqrt_bw_f32, loop_rsqrt_bw_f64, loop_tan_bw_f32, loop_tan_bw_f64
+    pyad_loop loop_asin_bw_f32, loop_asin_bw_f64, loop_acos_bw_f32, loop_acos_bw_f64
+    pyad_loop loop_atan_bw_f32, loop_atan_bw_f64, loop_sinh_bw_f32, loop_sinh_bw_f64
+    pyad_loop loop_cosh_bw_f32, loop_cosh_bw_f64, loop_asinh_bw_f32, loop_asinh_bw_f64
+    pyad_loop loop_acosh_bw_f32, loop_acosh_bw_f64, loop_atanh_bw_f32, loop_atanh_bw_f64
+    pyad_loop loop_erf_bw_f32, loop_erf_bw_f64, loop_clamp_bw_f32, loop_clamp_bw_f64
+    pyad_loop loop_finite_mask_f32, loop_finite_mask_f64
+    pyad_loop loop_max_bw_a_f32, loop_max_bw_a_f64, loop_min_bw_a_f32, loop_min_bw_a_f64
+    pyad_loop loop_atan2_bw_a_f32, loop_atan2_bw_a_f64, loop_atan2_bw_b_f32, loop_atan2_bw_b_f64
+    pyad_loop loop_hypot_bw_f32, loop_hypot_bw_f64
+    pyad_loop loop_fmod_bw_b_f32, loop_fmod_bw_b_f64
+    pyad_loop loop_remainder_bw_b_f32, loop_remainder_bw_b_f64
+    pyad_loop loop_eq_f32, loop_eq_f64, loop_eq_i64, loop_eq_bool
+    pyad_loop loop_ne_f32, loop_ne_f64, loop_ne_i64, loop_ne_bool
+    pyad_loop loop_lt_f32, loop_lt_f64, loop_lt_i64, loop_lt_bool
+    pyad_loop loop_le_f32, loop_le_f64, loop_le_i64, loop_le_bool
+    pyad_loop loop_gt_f32, loop_gt_f64, loop_gt_i64, loop_gt_bool
+    pyad_loop loop_ge_f32, loop_ge_f64, loop_ge_i64, loop_ge_bool
+    pyad_loop loop_and_bool, loop_or_bool, loop_xor_bool, loop_not_bool
+    pyad_loop loop_isnan_f32, loop_isnan_f64, loop_isinf_f32, loop_isinf_f64
+    pyad_loop loop_isfinite_f32, loop_isfinite_f64
+    pyad_loop loop_where_f32, loop_where_f64, loop_where_i64, loop_where_bool
+
+
+# ============================================================================================
+# Constants that formulas multiply by (masks and piecewise-constant factors): computed with a
+# kernel, recorded as nothing, so their derivative is zero as it should be.
+# ============================================================================================
+cdef Tensor scalar0d(double v, int dtype):
+    """A 0-d constant tensor."""
+    cdef Tensor t = new_tensor(dtype, 0, NULL)
+    if dtype == PYAD_F32:
+        (<float*>t.buf.data)[0] = <float>v
+    elif dtype == PYAD_F64:
+        (<double*>t.buf.data)[0] = v
+    elif dtype == PYAD_I64:
+        (<long long*>t.buf.data)[0] = <long long>v
+    else:
+        (<unsigned char*>t.buf.data)[0] = v != 0
+    return t
+
+cdef Tensor const_k(int k, Tensor a, Tensor b, const double* c):
+    """k(1, a[, b]) as a constant: the mask or factor a derivative multiplies g by."""
+    cdef Tensor one = scalar0d(1.0, a.m.dtype)
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    mo.shape = shp
+    mo.dtype = a.m.dtype
+    if b is None:
+        meta_copy(&mo, &a.m)
+    else:
+        b = to_dtype_nograd(b, a.m.dtype)
+        broadcast_meta(&a.m, &b.m, &mo)
+    xs[0], xs[1], xs[2] = one.buf.data, a.buf.data, b.buf.data if b is not None else NULL
+    ms[0], ms[1], ms[2] = &one.m, &a.m, &b.m if b is not None else NULL
+    return tensor_from_new_buffer(nb_zip(k, 2 if b is None else 3, xs, ms, &mo, c), &mo, mo.dtype)
+
+
+# ============================================================================================
+# Unary functions: one row each (forward kernel, numeric backward kernel k(g, saved), saved
+# value, grad_fn name) with its recorded formula right above it.
+# ============================================================================================
+cdef int K_EXPM1 = register_kernel(loop_expm1_f32, loop_expm1_f64, NULL)
+cdef int K_LOG2 = register_kernel(loop_log2_f32, loop_log2_f64, NULL)
+cdef int K_LOG10 = register_kernel(loop_log10_f32, loop_log10_f64, NULL)
+cdef int K_LOG1P = register_kernel(loop_log1p_f32, loop_log1p_f64, NULL)
+cdef int K_RSQRT = register_kernel(loop_rsqrt_f32, loop_rsqrt_f64, NULL)
+cdef int K_TAN = register_kernel(loop_tan_f32, loop_tan_f64, NULL)
+cdef int K_ASIN = register_kernel(loop_asin_f32, loop_asin_f64, NULL)
+cdef int K_ACOS = register_kernel(loop_acos_f32, loop_acos_f64, NULL)
+cdef int K_ATAN = register_kernel(loop_atan_f32, loop_atan_f64, NULL)
+cdef int K_SINH = register_kernel(loop_sinh_f32, loop_sinh_f64, NULL)
+cdef int K_COSH = register_kernel(loop_cosh_f32, loop_cosh_f64, NULL)
+cdef int K_ASINH = register_kernel(loop_asinh_f32, loop_asinh_f64, NULL)
+cdef int K_ACOSH = register_kernel(loop_acosh_f32, loop_acosh_f64, NULL)
+cdef int K_ATANH = register_kernel(loop_atanh_f32, loop_atanh_f64, NULL)
+cdef int K_ERF = register_kernel(loop_erf_f32, loop_erf_f64, NULL)
+cdef int K_FLOOR = register_kernel(loop_floor_f32, loop_floor_f64, NULL)
+cdef int K_CEIL = register_kernel(loop_ceil_f32, loop_ceil_f64, NULL)
+cdef int K_ROUND = register_kernel(loop_round_f32, loop_round_f64, NULL)
+cdef int K_TRUNC = register_kernel(loop_trunc_f32, loop_trunc_f64, NULL)
+cdef int K_CLAMP = register_kernel(loop_clamp_f32, loop_clamp_f64, NULL)
+cdef int K_NAN_TO_NUM = register_kernel(loop_nan_to_num_f32, loop_nan_to_num_f64, NULL)
+cdef int K_EXPM1_BW = register_kernel(loop_expm1_bw_f32, loop_expm1_bw_f64, NULL)
+cdef int K_LOG2_BW = register_kernel(loop_log2_bw_f32, loop_log2_bw_f64, NULL)
+cdef int K_LOG10_BW = register_kernel(loop_log10_bw_f32, loop_log10_bw_f64, NULL)
+cdef int K_LOG1P_BW = register_kernel(loop_log1p_bw_f32, loop_log1p_bw_f64, NULL)
+cdef int K_RSQRT_BW = register_kernel(loop_rsqrt_bw_f32, loop_rsqrt_bw_f64, NULL)
+cdef int K_TAN_BW = register_kernel(loop_tan_bw_f32, loop_tan_bw_f64, NULL)
+cdef int K_ASIN_BW = register_kernel(loop_asin_bw_f32, loop_asin_bw_f64, NULL)
+cdef int K_ACOS_BW = register_kernel(loop_acos_bw_f32, loop_acos_bw_f64, NULL)
+cdef int K_ATAN_BW = register_kernel(loop_atan_bw_f32, loop_atan_bw_f64, NULL)
+cdef int K_SINH_BW = register_kernel(loop_sinh_bw_f32, loop_sinh_bw_f64, NULL)
+cdef int K_COSH_BW = register_kernel(loop_cosh_bw_f32, loop_cosh_bw_f64, NULL)
+cdef int K_ASINH_BW = register_kernel(loop_asinh_bw_f32, loop_asinh_bw_f64, NULL)
+cdef int K_ACOSH_BW = register_kernel(loop_acosh_bw_f32, loop_acosh_bw_f64, NULL)
+cdef int K_ATANH_BW = register_kernel(loop_atanh_bw_f32, loop_atanh_bw_f64, NULL)
+cdef int K_ERF_BW = register_kernel(loop_erf_bw_f32, loop_erf_bw_f64, NULL)
+cdef int K_CLAMP_BW = register_kernel(loop_clamp_bw_f32, loop_clamp_bw_f64, NULL)
+cdef int K_FINITE_MASK = register_kernel(loop_finite_mask_f32, loop_finite_mask_f64, NULL)
+
+cdef inline Tensor _sq(Tensor x):
+    return t_mul(x, x)
+
+cdef Tensor expm1_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(g, t_adds(y, 1.0))                                           # g (y + 1)
+cdef Tensor log2_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_muls(x, 0.6931471805599453))                            # g / (x ln 2)
+cdef Tensor log10_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_muls(x, 2.302585092994046))                             # g / (x ln 10)
+cdef Tensor log1p_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_adds(x, 1.0))                                           # g / (x + 1)
+cdef Tensor rsqrt_rec(Tensor g, Tensor y, const double* c):
+    return t_muls(t_mul(g, t_mul(_sq(y), y)), -0.5)                           # -g y^3 / 2
+cdef Tensor tan_rec(Tensor g, Tensor y, const double* c):
+    return t_mul(g, t_adds(_sq(y), 1.0))                                      # g (1 + y^2)
+cdef Tensor asin_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_unary(U_SQRT, t_rsubs(_sq(x), 1.0)))                    # g / sqrt(1 - x^2)
+cdef Tensor acos_rec(Tensor g, Tensor x, const double* c):
+    return t_div(t_neg(g), t_unary(U_SQRT, t_rsubs(_sq(x), 1.0)))             # -g / sqrt(1 - x^2)
+cdef Tensor atan_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_adds(_sq(x), 1.0))                                      # g / (1 + x^2)
+cdef Tensor sinh_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, t_unary(U_COSH, x))                                       # g cosh x
+cdef Tensor cosh_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, t_unary(U_SINH, x))                                       # g sinh x
+cdef Tensor asinh_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_unary(U_SQRT, t_adds(_sq(x), 1.0)))                     # g / sqrt(x^2 + 1)
+cdef Tensor acosh_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_unary(U_SQRT, t_adds(_sq(x), -1.0)))                    # g / sqrt(x^2 - 1)
+cdef Tensor atanh_rec(Tensor g, Tensor x, const double* c):
+    return t_div(g, t_rsubs(_sq(x), 1.0))                                     # g / (1 - x^2)
+cdef Tensor erf_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, t_muls(t_unary(U_EXP, t_neg(_sq(x))), 1.1283791670955126))  # g 2/sqrt(pi) e^-x^2
+cdef Tensor clamp_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, const_k(K_CLAMP_BW, x, None, c))                          # g [lo <= x <= hi]
+cdef Tensor nan_to_num_rec(Tensor g, Tensor x, const double* c):
+    return t_mul(g, const_k(K_FINITE_MASK, x, None, c))                       # g [x finite]
+cdef Tensor identity_rec(Tensor g, Tensor x, const double* c):
+    return g                                                                  # g
+
+cdef int U_EXPM1 = register_unary(K_EXPM1, K_EXPM1_BW, SAVE_OUTPUT, "Expm1Backward0", expm1_rec)
+cdef int U_LOG2 = register_unary(K_LOG2, K_LOG2_BW, SAVE_INPUT, "Log2Backward0", log2_rec)
+cdef int U_LOG10 = register_unary(K_LOG10, K_LOG10_BW, SAVE_INPUT, "Log10Backward0", log10_rec)
+cdef int U_LOG1P = register_unary(K_LOG1P, K_LOG1P_BW, SAVE_INPUT, "Log1PBackward0", log1p_rec)
+cdef int U_RSQRT = register_unary(K_RSQRT, K_RSQRT_BW, SAVE_OUTPUT, "RsqrtBackward0", rsqrt_rec)
+cdef int U_TAN = register_unary(K_TAN, K_TAN_BW, SAVE_OUTPUT, "TanBackward0", tan_rec)
+cdef int U_ASIN = register_unary(K_ASIN, K_ASIN_BW, SAVE_INPUT, "AsinBackward0", asin_rec)
+cdef int U_ACOS = register_unary(K_ACOS, K_ACOS_BW, SAVE_INPUT, "AcosBackward0", acos_rec)
+cdef int U_ATAN = register_unary(K_ATAN, K_ATAN_BW, SAVE_INPUT, "AtanBackward0", atan_rec)
+cdef int U_SINH = register_unary(K_SINH, K_SINH_BW, SAVE_INPUT, "SinhBackward0", sinh_rec)
+cdef int U_COSH = register_unary(K_COSH, K_COSH_BW, SAVE_INPUT, "CoshBackward0", cosh_rec)
+cdef int U_ASINH = register_unary(K_ASINH, K_ASINH_BW, SAVE_INPUT, "AsinhBackward0", asinh_rec)
+cdef int U_ACOSH = register_unary(K_ACOSH, K_ACOSH_BW, SAVE_INPUT, "AcoshBackward0", acosh_rec)
+cdef int U_ATANH = register_unary(K_ATANH, K_ATANH_BW, SAVE_INPUT, "AtanhBackward0", atanh_rec)
+cdef int U_ERF = register_unary(K_ERF, K_ERF_BW, SAVE_INPUT, "ErfBackward0", erf_rec)
+# piecewise constant: derivative zero
+cdef int U_SIGN = register_unary(K_SIGN, BW_ZERO, SAVE_NONE, "SignBackward0", NULL)
+cdef int U_FLOOR = register_unary(K_FLOOR, BW_ZERO, SAVE_NONE, "FloorBackward0", NULL)
+cdef int U_CEIL = register_unary(K_CEIL, BW_ZERO, SAVE_NONE, "CeilBackward0", NULL)
+cdef int U_ROUND = register_unary(K_ROUND, BW_ZERO, SAVE_NONE, "RoundBackward0", NULL)
+cdef int U_TRUNC = register_unary(K_TRUNC, BW_ZERO, SAVE_NONE, "TruncBackward0", NULL)
+# with parameters in c[]: clamp bounds (lo, hi); nan_to_num's (nan, posinf, neginf)
+cdef int U_CLAMP = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampBackward1", clamp_rec)
+cdef int U_CLAMP_MIN = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampMinBackward0",
+                                      clamp_rec)
+cdef int U_CLAMP_MAX = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampMaxBackward0",
+                                      clamp_rec)
+cdef int U_NAN_TO_NUM = register_unary(K_NAN_TO_NUM, K_FINITE_MASK, SAVE_INPUT,
+                                       "NanToNumBackward0", nan_to_num_rec)
+
+
+# ============================================================================================
+# Ops with one Python scalar and a piecewise derivative: fmod(x, s), remainder(x, s) pass g
+# through; division with rounding has derivative zero.
+# ============================================================================================
+cdef int K_FMODS = register_kernel(loop_fmods_f32, loop_fmods_f64, NULL)
+cdef int K_REMAINDERS = register_kernel(loop_remainders_f32, loop_remainders_f64,
+                                        loop_remainders_i64)
+cdef int K_DIVTRUNC_S = register_kernel(loop_divtrunc_s_f32, loop_divtrunc_s_f64,
+                                        loop_divtrunc_s_i64)
+cdef int K_DIVFLOOR_S = register_kernel(loop_divfloor_s_f32, loop_divfloor_s_f64,
+                                        loop_divfloor_s_i64)
+cdef int K_IDENTITY = register_kernel(loop_cast_f32_f32, loop_cast_f64_f64, NULL)
+
+cdef extern from "pyad_kernels.h":
+    pyad_loop loop_cast_f32_f32, loop_cast_f64_f64
+
+cdef int U_FMODS = register_unary(K_FMODS, K_IDENTITY, SAVE_NONE, "FmodBackward0", identity_rec)
+cdef int U_REMAINDERS = register_unary(K_REMAINDERS, K_IDENTITY, SAVE_NONE, "RemainderBackward0",
+                                       identity_rec)
+cdef int U_DIVTRUNC_S = register_unary(K_DIVTRUNC_S, BW_ZERO, SAVE_NONE, "DivBackward2", NULL)
+cdef int U_DIVFLOOR_S = register_unary(K_DIVFLOOR_S, BW_ZERO, SAVE_NONE, "DivBackward2", NULL)
+
+
+# ============================================================================================
+# Binary ops with broadcasting: maximum, minimum, atan2, hypot, fmod, remainder, rounding
+# division. Numeric backward: kernels k(g, a, b) per input (BW_ZERO: no gradient; BW_PASS: g);
+# recorded backward: the formula functions below. Both inputs are saved.
+# ============================================================================================
+cdef enum:
+    BW_PASS = -2
+    BW_UNDEFINED = -3        # torch records the node, but its derivative is not implemented
+
+ctypedef list (*binary_rec_t)(Tensor g, Tensor a, Tensor b)
+
+ctypedef struct BinaryDef:
+    int fwd_kernel           # out = k(a, b)
+    int bw_a                 # numeric gradient of a: k(g, a, b), BW_PASS or BW_ZERO
+    int bw_b                 # numeric gradient of b: k(g, a, b), BW_PASS or BW_ZERO
+    bint bw_b_swapped        # bw_b is bw_a applied to (g, b, a) (symmetric ops)
+    bint float_only          # integer inputs promote to the default float dtype
+    int name_id              # grad_fn name
+    binary_rec_t recorded    # [grad a, grad b] with pyad ops
+
+cdef enum:
+    MAX_BINARY = 16
+cdef BinaryDef BINARY[MAX_BINARY]
+cdef int _n_binary = 0
+
+cdef int register_binary(int fwd, int bw_a, int bw_b, bint swapped, bint float_only, str name,
+                         binary_rec_t rec) except -1:
+    global _n_binary
+    cdef BinaryDef* d = &BINARY[_n_binary]
+    d.fwd_kernel, d.bw_a, d.bw_b, d.bw_b_swapped = fwd, bw_a, bw_b, swapped
+    d.float_only, d.name_id, d.recorded = float_only, register_name(name), rec
+    _n_binary += 1
+    return _n_binary - 1
+
+cdef Tensor t_binary(int b, Tensor x, Tensor y):
+    cdef const BinaryDef* d = &BINARY[b]
+    cdef int dt = result_type2(x, y)
+    if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
+        dt = float_dtype(dt) if d.float_only else PYAD_I64
+    cdef Tensor out = zip_forward(d.fwd_kernel, x, y, dt, NULL)
+    cdef Node* n
+    if wants_grad2(x, y):
+        n = record(OP_BINARY, d.name_id, out, x, y, 2, 1)
+        n.ip[0] = b
+        save_input(n, 0, x)
+        save_input(n, 1, y)
+    return out
+
+cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
+    cdef Buffer* z
+    if k == BW_UNDEFINED:
+        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+    if k == BW_PASS:
+        buf_incref(g)
+        return g
+    if k == BW_ZERO:
+        z = buf_new(n.out_meta.numel * itemsize(n.out_meta.dtype))
+        memset(z.data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
+        return z
+    if swap:
+        return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0), NULL)
+    return zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), sdata(n, 1), smeta(n, 1), NULL)
+
+cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const BinaryDef* d = &BINARY[n.ip[0]]
+    check_saved(n)
+    if needs_input_grad(n, 0):
+        gin[0] = _binary_grad(d.bw_a, False, n, g)
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        gin[1] = _binary_grad(d.bw_a if d.bw_b_swapped else d.bw_b, d.bw_b_swapped, n, g)
+        gm[1] = &n.out_meta
+    return 0
+
+cdef list binary_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef list r = BINARY[n.ip[0]].recorded(g, saved_tensor(n, 0), saved_tensor(n, 1))
+    if not needs_input_grad(n, 0):
+        r[0] = None
+    if not needs_input_grad(n, 1):
+        r[1] = None
+    return r
+
+cdef int OP_BINARY = register_op(binary_numeric, binary_recorded)
+
+cdef int K_MAXIMUM = register_kernel(loop_maximum_f32, loop_maximum_f64, loop_maximum_i64)
+cdef int K_MINIMUM = register_kernel(loop_minimum_f32, loop_minimum_f64, loop_minimum_i64)
+cdef int K_ATAN2 = register_kernel(loop_atan2_f32, loop_atan2_f64, NULL)
+cdef int K_HYPOT = register_kernel(loop_hypot_f32, loop_hypot_f64, NULL)
+cdef int K_FMOD = register_kernel(loop_fmod_f32, loop_fmod_f64, loop_fmod_i64)
+cdef int K_REMAINDER = register_kernel(loop_remainder_f32, loop_remainder_f64, loop_remainder_i64)
+cdef int K_DIVTRUNC = register_kernel(loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64)
+cdef int K_DIVFLOOR = register_kernel(loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64)
+cdef int K_MAX_BW_A = register_kernel(loop_max_bw_a_f32, loop_max_bw_a_f64, NULL)
+cdef int K_MIN_BW_A = register_kernel(loop_min_bw_a_f32, loop_min_bw_a_f64, NULL)
+cdef int K_ATAN2_BW_A = register_kernel(loop_atan2_bw_a_f32, loop_atan2_bw_a_f64, NULL)
+cdef int K_ATAN2_BW_B = register_kernel(loop_atan2_bw_b_f32, loop_atan2_bw_b_f64, NULL)
+cdef int K_HYPOT_BW = register_kernel(loop_hypot_bw_f32, loop_hypot_bw_f64, NULL)
+cdef int K_FMOD_BW_B = register_kernel(loop_fmod_bw_b_f32, loop_fmod_bw_b_f64, NULL)
+cdef int K_REMAINDER_BW_B = register_kernel(loop_remainder_bw_b_f32, loop_remainder_bw_b_f64, NULL)
+
+cdef list maximum_rec(Tensor g, Tensor a, Tensor b):
+    # all of g to the larger input, half to each on ties
+    return [t_mul(g, const_k(K_MAX_BW_A, a, b, NULL)), t_mul(g, const_k(K_MAX_BW_A, b, a, NULL))]
+cdef list minimum_rec(Tensor g, Tensor a, Tensor b):
+    return [t_mul(g, const_k(K_MIN_BW_A, a, b, NULL)), t_mul(g, const_k(K_MIN_BW_A, b, a, NULL))]
+cdef list atan2_rec(Tensor g, Tensor a, Tensor b):
+    cdef Tensor r2 = t_add(_sq(a), _sq(b))                # g b / (a^2 + b^2), -g a / (a^2 + b^2)
+    return [t_div(t_mul(g, b), r2), t_div(t_mul(t_neg(g), a), r2)]
+cdef list hypot_rec(Tensor g, Tensor a, Tensor b):
+    cdef Tensor h = t_binary(B_HYPOT, a, b)               # g a / h, g b / h
+    return [t_div(t_mul(g, a), h), t_div(t_mul(g, b), h)]
+cdef list fmod_rec(Tensor g, Tensor a, Tensor b):
+    return [g, t_mul(t_neg(g), t_binary(B_DIVTRUNC, a, b))]   # g, -g trunc(a / b)
+cdef list remainder_rec(Tensor g, Tensor a, Tensor b):
+    return [g, t_mul(t_neg(g), t_binary(B_DIVFLOOR, a, b))]  # g, -g floor(a / b)
+cdef list zero_rec(Tensor g, Tensor a, Tensor b):
+    return [zeros_like_nograd(g), zeros_like_nograd(g)]
+
+cdef int B_MAXIMUM = register_binary(K_MAXIMUM, K_MAX_BW_A, 0, True, False, "MaximumBackward0",
+                                     maximum_rec)
+cdef int B_MINIMUM = register_binary(K_MINIMUM, K_MIN_BW_A, 0, True, False, "MinimumBackward0",
+                                     minimum_rec)
+cdef int B_ATAN2 = register_binary(K_ATAN2, K_ATAN2_BW_A, K_ATAN2_BW_B, False, True,
+                                   "Atan2Backward0", atan2_rec)
+cdef int B_HYPOT = register_binary(K_HYPOT, K_HYPOT_BW, 0, True, True, "HypotBackward0", hypot_rec)
+cdef int B_FMOD = register_binary(K_FMOD, BW_PASS, K_FMOD_BW_B, False, False, "FmodBackward1",
+                                  fmod_rec)
+cdef int B_REMAINDER = register_binary(K_REMAINDER, BW_PASS, K_REMAINDER_BW_B, False, False,
+                                       "RemainderBackward1", remainder_rec)
+cdef int B_DIVTRUNC = register_binary(K_DIVTRUNC, BW_ZERO, BW_ZERO, False, False, "DivBackward2",
+                                      zero_rec)
+cdef int B_DIVFLOOR = register_binary(K_DIVFLOOR, BW_ZERO, BW_ZERO, False, False, "DivBackward2",
+                                      zero_rec)
+# x // y: torch records a node whose backward is not implemented
+cdef list floor_divide_rec(Tensor g, Tensor a, Tensor b):
+    raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+cdef int B_FLOOR_DIVIDE = register_binary(K_DIVFLOOR, BW_UNDEFINED, BW_UNDEFINED, False, False,
+                                          "NotImplemented", floor_divide_rec)
+
+
+cdef object _binary_with_scalar(int b, Tensor x, object other):
+    other = as_scalar_or_tensor(other)
+    if other is None:
+        return NotImplemented
+    if isinstance(other, Tensor):
+        return t_binary(b, x, <Tensor>other)
+    return t_binary(b, x, scalar0d(other, result_type_scalar(x, other)))
+
+
+cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
+    """div(x, other, rounding_mode=None | "trunc" | "floor")."""
+    if rounding_mode is None:
+        return binop(3, x, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    other = as_scalar_or_tensor(other)
+    if isinstance(other, Tensor):
+        return t_binary(B_DIVTRUNC if rounding_mode == "trunc" else B_DIVFLOOR, x, <Tensor>other)
+    cdef double c[4]
+    c[0] = other
+    if x.m.dtype == PYAD_I64 and type(other) is int and other == 0:
+        raise ZeroDivisionError("ZeroDivisionError")
+    return t_unary(U_DIVTRUNC_S if rounding_mode == "trunc" else U_DIVFLOOR_S,
+                   t_to(x, result_type_scalar(x, other)), c)
+
+
+# ============================================================================================
+# where(cond, a, b): WhereBackward0          d/da = where(cond, g, 0)   d/db = where(cond, 0, g)
+# cond is saved (not an input: it has no gradient).
+# ============================================================================================
+cdef pyad_loop WHERE_LOOPS[4]
+WHERE_LOOPS[0] = loop_where_f32
+WHERE_LOOPS[1] = loop_where_f64
+WHERE_LOOPS[2] = loop_where_i64
+WHERE_LOOPS[3] = loop_where_bool
+
+cdef Buffer* _where_numeric(const char* cd, const Meta* cm, const char* ad, const Meta* am,
+                            const char* bd, const Meta* bm, const Meta* mout) except NULL:
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    xs[0], xs[1], xs[2] = cd, ad, bd
+    ms[0], ms[1], ms[2] = cm, am, bm
+    return nb_zip_loop(WHERE_LOOPS[mout.dtype], 3, xs, ms, mout, NULL)
+
+cdef Tensor t_where(Tensor cond, Tensor a, Tensor b):
+    cdef Meta mo, m1
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t shp1[PYAD_MAXDIM]
+    cdef Node* n
+    if cond.m.dtype != PYAD_BOOL:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {DTYPE_TITLES[cond.m.dtype]}")
+    cdef int dt = result_type2(a, b)
+    cdef Tensor ac = to_dtype_nograd(a, dt), bc = to_dtype_nograd(b, dt)
+    m1.shape = shp1
+    mo.shape = shp
+    broadcast_meta(&ac.m, &bc.m, &m1)
+    broadcast_meta(&cond.m, &m1, &mo)
+    mo.dtype = dt
+    cdef Tensor out = tensor_from_new_buffer(
+        _where_numeric(cond.buf.data, &cond.m, ac.buf.data, &ac.m, bc.buf.data, &bc.m, &mo),
+        &mo, dt)
+    if wants_grad2(a, b):
+        n = record(OP_WHERE, NAME_WHERE, out, a, b, 2)
+        save_input(n, 0, cond)
+    return out
+
+cdef int where_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef long long zbuf[2]      # a 0-d zero of any dtype
+    cdef Meta zm
+    zbuf[0] = 0
+    zbuf[1] = 0
+    zm.dtype = n.out_meta.dtype
+    zm.ndim = 0
+    zm.numel = 1
+    zm.shape = NULL
+    check_saved(n)
+    if needs_input_grad(n, 0):
+        gin[0] = _where_numeric(sdata(n, 0), smeta(n, 0), g.data, &n.out_meta,
+                                <char*>zbuf, &zm, &n.out_meta)
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        gin[1] = _where_numeric(sdata(n, 0), smeta(n, 0), <char*>zbuf, &zm, g.data,
+                                &n.out_meta, &n.out_meta)
+        gm[1] = &n.out_meta
+    return 0
+
+cdef list where_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef Tensor cond = saved_tensor(n, 0)
+    cdef Tensor zero = scalar0d(0.0, g.m.dtype)
+    return [t_where(cond, g, zero) if needs_input_grad(n, 0) else None,
+            t_where(cond, zero, g) if needs_input_grad(n, 1) else None]
+
+cdef int OP_WHERE = register_op(where_numeric, where_recorded)
+cdef int NAME_WHERE = register_name("WhereBackward0")
+
+
+# ============================================================================================
+# Comparisons, logical ops and predicates: bool results, no gradient.
+# ============================================================================================
+cdef pyad_loop CMP_LOOPS[6][4]
+
+cdef void _cmp(int which, pyad_loop f32, pyad_loop f64, pyad_loop i64, pyad_loop b) noexcept:
+    CMP_LOOPS[which][0] = f32
+    CMP_LOOPS[which][1] = f64
+    CMP_LOOPS[which][2] = i64
+    CMP_LOOPS[which][3] = b
+
+_cmp(0, loop_eq_f32, loop_eq_f64, loop_eq_i64, loop_eq_bool)
+_cmp(1, loop_ne_f32, loop_ne_f64, loop_ne_i64, loop_ne_bool)
+_cmp(2, loop_lt_f32, loop_lt_f64, loop_lt_i64, loop_lt_bool)
+_cmp(3, loop_le_f32, loop_le_f64, loop_le_i64, loop_le_bool)
+_cmp(4, loop_gt_f32, loop_gt_f64, loop_gt_i64, loop_gt_bool)
+_cmp(5, loop_ge_f32, loop_ge_f64, loop_ge_i64, loop_ge_bool)
+
+cdef enum:
+    CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE
+
+cdef Tensor _zip_bool(pyad_loop f, Tensor a, Tensor b):
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    mo.shape = shp
+    broadcast_meta(&a.m, &b.m, &mo)
+    mo.dtype = PYAD_BOOL
+    xs[0], xs[1] = a.buf.data, b.buf.data
+    ms[0], ms[1] = &a.m, &b.m
+    return tensor_from_new_buffer(nb_zip_loop(f, 2, xs, ms, &mo, NULL), &mo, PYAD_BOOL)
+
+cdef Tensor _map_bool(pyad_loop f, Tensor x):
+    cdef Meta mo = x.m
+    mo.dtype = PYAD_BOOL
+    return tensor_from_new_buffer(nb_map_loop(f, x.buf.data, &x.m, &mo, NULL), &mo, PYAD_BOOL)
+
+cdef object t_compare(int which, Tensor a, object other):
+    cdef Tensor b
+    other = as_scalar_or_tensor(other)
+    if other is None:
+        return NotImplemented
+    if isinstance(other, Tensor):
+        b = <Tensor>other
+        dt = result_type2(a, b)
+    else:
+        dt = result_type_scalar(a, other)
+        b = scalar0d(other, dt)
+    return _zip_bool(CMP_LOOPS[which][dt], to_dtype_nograd(a, dt), to_dtype_nograd(b, dt))
+
+cdef Tensor _as_bool(object x):
+    x = as_scalar_or_tensor(x)
+    if isinstance(x, Tensor):
+        return to_dtype_nograd(<Tensor>x, PYAD_BOOL)
+    return scalar0d(1.0 if x else 0.0, PYAD_BOOL)
+
+cdef Tensor t_logical(pyad_loop f, object a, object b):
+    return _zip_bool(f, _as_bool(a), _as_bool(b))
+
+cdef Tensor _bitwise_bool(pyad_loop f, Tensor x, object other):
+    """& | ^ on bool tensors (the logical ops); integer bitwise ops are not supported."""
+    if x.m.dtype != PYAD_BOOL or (isinstance(other, Tensor) and (<Tensor>other).m.dtype != PYAD_BOOL):
+        raise NotImplementedError("pyad: & | ^ ~ are supported on bool tensors only")
+    return t_logical(f, x, other)
+
+cdef Tensor t_predicate(Tensor x, pyad_loop f32, pyad_loop f64, bint int_value):
+    cdef Tensor r
+    if x.m.dtype == PYAD_F32:
+        return _map_bool(f32, x)
+    if x.m.dtype == PYAD_F64:
+        return _map_bool(f64, x)
+    r = new_tensor(PYAD_BOOL, x.m.ndim, x.m.shape)
+    memset(r.buf.data, 1 if int_value else 0, r.m.numel)
+    return r
+
+
+# ============================================================================================
+# clamp / clip / clamp_min / clamp_max
+# ============================================================================================
+cdef object t_clamp(Tensor x, object lo, object hi, int which):
+    """which: 0 clamp, 1 clamp_min, 2 clamp_max (their torch names differ)."""
+    cdef double c[4]
+    cdef Tensor out
+    if lo is None and hi is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None"
+                           .replace("torch.", "pyad."))
+    if isinstance(lo, Tensor) or isinstance(hi, Tensor):
+        out = x
+        if lo is not None:
+            lo_t = lo if isinstance(lo, Tensor) else scalar0d(lo, x.m.dtype)
+            out = t_where(<Tensor>t_compare(CMP_LT, out, lo_t), lo_t, out)
+        if hi is not None:
+            hi_t = hi if isinstance(hi, Tensor) else scalar0d(hi, x.m.dtype)
+            out = t_where(<Tensor>t_compare(CMP_GT, out, hi_t), hi_t, out)
+        return named(out, register_name(("ClampBackward0", "ClampMinBackward1",
+                                         "ClampMaxBackward1")[which]))
+    c[0] = -INFINITY if lo is None else lo
+    c[1] = INFINITY if hi is None else hi
+    c[2] = c[3] = 0
+    if x.m.dtype > PYAD_F64:
+        raise NotImplementedError("pyad: clamp of integer tensors is not supported yet")
+    return t_unary((U_CLAMP, U_CLAMP_MIN, U_CLAMP_MAX)[which], x, c)
+
+cdef extern from "math.h":
+    double INFINITY
+
+cdef object t_nan_to_num(Tensor x, object nan, object posinf, object neginf):
+    cdef double c[4]
+    if x.m.dtype > PYAD_F64:
+        return t_clone_nograd(x)
+    big = 3.4028234663852886e38 if x.m.dtype == PYAD_F32 else 1.7976931348623157e308
+    c[0] = 0.0 if nan is None else nan
+    c[1] = big if posinf is None else posinf
+    c[2] = -big if neginf is None else neginf
+    c[3] = 0
+    return t_unary(U_NAN_TO_NUM, x, c)
+
+
+# ============================================================================================
+# Public functions
+# ============================================================================================
+cdef Tensor _u_of(int u, object x):
+    return t_unary(u, _t(x))
+
+def expm1(input):
+    """exp(x) - 1, accurate near zero."""
+    return _u_of(U_EXPM1, input)
+def log2(input):
+    """Base-2 logarithm."""
+    return _u_of(U_LOG2, input)
+def log10(input):
+    """Base-10 logarithm."""
+    return _u_of(U_LOG10, input)
+def log1p(input):
+    """log(1 + x), accurate near zero."""
+    return _u_of(U_LOG1P, input)
+def rsqrt(input):
+    """1 / sqrt(x)."""
+    return _u_of(U_RSQRT, input)
+def square(input):
+    """x ** 2 (grad_fn PowBackward0, as in torch)."""
+    return t_pows(_t(input), 2.0)
+def tan(input):
+    """Tangent."""
+    return _u_of(U_TAN, input)
+def asin(input):
+    """Inverse sine."""
+    return _u_of(U_ASIN, input)
+def acos(input):
+    """Inverse cosine."""
+    return _u_of(U_ACOS, input)
+def atan(input):
+    """Inverse tangent."""
+    return _u_of(U_ATAN, input)
+def sinh(input):
+    """Hyperbolic sine."""
+    return _u_of(U_SINH, input)
+def cosh(input):
+    """Hyperbolic cosine."""
+    return _u_of(U_COSH, input)
+def asinh(input):
+    """Inverse hyperbolic sine."""
+    return _u_of(U_ASINH, input)
+def acosh(input):
+    """Inverse hyperbolic cosine."""
+    return _u_of(U_ACOSH, input)
+def atanh(input):
+    """Inverse hyperbolic tangent."""
+    return _u_of(U_ATANH, input)
+def erf(input):
+    """The error function."""
+    return _u_of(U_ERF, input)
+def sign(input):
+    """-1, 0 or 1 by the sign of each element (zero gradient)."""
+    cdef Tensor x = _t(input)
+    if x.m.dtype == PYAD_I64:
+        return tensor_from_new_buffer(nb_map_loop(loop_sign_i64, x.buf.data, &x.m, &x.m, NULL),
+                                      &x.m, PYAD_I64)
+    return t_unary(U_SIGN, x)
+def floor(input):
+    """Round down (zero gradient)."""
+    return _u_of(U_FLOOR, input)
+def ceil(input):
+    """Round up (zero gradient)."""
+    return _u_of(U_CEIL, input)
+def round(input, *, decimals=0):
+    """Round half to even, optionally to `decimals` places (zero gradient)."""
+    cdef Tensor x = _t(input)
+    if decimals == 0:
+        return t_unary(U_ROUND, x)
+    scale = 10.0 ** decimals
+    return named(t_divs(t_unary(U_ROUND, t_muls(x, scale)), scale), register_name("RoundBackward1"))
+def trunc(input):
+    """Round toward zero (zero gradient)."""
+    return _u_of(U_TRUNC, input)
+def fix(input):
+    """Alias of trunc."""
+    return _u_of(U_TRUNC, input)
+
+def clamp(input, min=None, max=None):
+    """Limit each element to [min, max]; bounds are scalars or tensors (either may be None).
+
+    Example:
+        >>> pyad.clamp(pyad.tensor([-1., 0.5, 2.]), 0., 1.)
+        tensor([0.0000, 0.5000, 1.0000])
+    """
+    return t_clamp(_t(input), min, max, 0)
+def clip(input, min=None, max=None):
+    """Alias of clamp."""
+    return t_clamp(_t(input), min, max, 0)
+def clamp_min(input, min):
+    """max(input, min) elementwise."""
+    return t_clamp(_t(input), min, None, 1)
+def clamp_max(input, max):
+    """min(input, max) elementwise."""
+    return t_clamp(_t(input), None, max, 2)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """Replace NaN, +inf and -inf (default: 0 and the dtype's largest finite values)."""
+    return t_nan_to_num(_t(input), nan, posinf, neginf)
+
+def maximum(input, other):
+    """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
+    return t_binary(B_MAXIMUM, _t(input), _t(other))
+def minimum(input, other):
+    """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
+    return t_binary(B_MINIMUM, _t(input), _t(other))
+def atan2(input, other):
+    """Angle of (other, input): atan(input / other) in the right quadrant."""
+    return _binary_with_scalar(B_ATAN2, _t(input), other)
+arctan2 = atan2
+def hypot(input, other):
+    """sqrt(input**2 + other**2) without overflow."""
+    return _binary_with_scalar(B_HYPOT, _t(input), other)
+def fmod(input, other):
+    """C-style remainder (sign of the dividend)."""
+    cdef Tensor x = _t(input)
+    cdef double c[4]
+    if isinstance(other, Tensor):
+        return t_binary(B_FMOD, x, <Tensor>other)
+    if x.m.dtype > PYAD_F64:
+        return t_binary(B_FMOD, x, scalar0d(other, result_type_scalar(x, other)))
+    c[0] = other
+    return t_unary(U_FMODS, x, c)
+def remainder(input, other):
+    """Python-style remainder (sign of the divisor)."""
+    cdef Tensor x = _t(input)
+    cdef double c[4]
+    if isinstance(other, Tensor):
+        return t_binary(B_REMAINDER, x, <Tensor>other)
+    c[0] = other
+    if x.m.dtype == PYAD_I64 and type(other) is int:
+        return t_unary(U_REMAINDERS, x, c)
+    return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
+def floor_divide(input, other):
+    """input // other, rounding down (not differentiable, as in torch)."""
+    other = as_scalar_or_tensor(other)
+    cdef Tensor x = _t(input)
+    if not isinstance(other, Tensor):
+        other = scalar0d(other, result_type_scalar(x, other))
+    return t_binary(B_FLOOR_DIVIDE, x, <Tensor>other)
+
+def where(condition, input=None, other=None):
+    """Elements of input where condition holds, else of other (either may be a scalar).
+
+    Example:
+        >>> x = pyad.tensor([-1., 2.])
+        >>> pyad.where(x > 0, x, 0.)
+        tensor([0., 2.])
+    """
+    cdef Tensor cond = _t(condition)
+    if input is None and other is None:
+        raise NotImplementedError("pyad: where(condition) (nonzero indices) is not supported yet")
+    a = as_scalar_or_tensor(input)
+    b = as_scalar_or_tensor(other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        dt = _default_dtype if (type(a) is float or type(b) is float) else PYAD_I64
+        return t_where(cond, scalar0d(a, dt), scalar0d(b, dt))
+    if not isinstance(a, Tensor):
+        a = scalar0d(a, result_type_scalar(<Tensor>b, a))
+    if not isinstance(b, Tensor):
+        b = scalar0d(b, result_type_scalar(<Tensor>a, b))
+    return t_where(cond, <Tensor>a, <Tensor>b)
+
+def eq(input, other):
+    """input == other elementwise (bool)."""
+    return t_compare(CMP_EQ, _t(input), other)
+def ne(input, other):
+    """input != other elementwise (bool)."""
+    return t_compare(CMP_NE, _t(input), other)
+def lt(input, other):
+    """input < other elementwise (bool)."""
+    return t_compare(CMP_LT, _t(input), other)
+def le(input, other):
+    """input <= other elementwise (bool)."""
+    return t_compare(CMP_LE, _t(input), other)
+def gt(input, other):
+    """input > other elementwise (bool)."""
+    return t_compare(CMP_GT, _t(input), other)
+def ge(input, other):
+    """input >= other elementwise (bool)."""
+    return t_compare(CMP_GE, _t(input), other)
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+def logical_and(input, other):
+    """Elementwise AND of truth values (bool)."""
+    return t_logical(loop_and_bool, input, other)
+def logical_or(input, other):
+    """Elementwise OR of truth values (bool)."""
+    return t_logical(loop_or_bool, input, other)
+def logical_xor(input, other):
+    """Elementwise XOR of truth values (bool)."""
+    return t_logical(loop_xor_bool, input, other)
+def logical_not(input):
+    """Elementwise NOT of truth values (bool)."""
+    return _map_bool(loop_not_bool, _as_bool(input))
+def isnan(input):
+    """True where the element is NaN."""
+    return t_predicate(_t(input), loop_isnan_f32, loop_isnan_f64, False)
+def isinf(input):
+    """True where the element is +inf or -inf."""
+    return t_predicate(_t(input), loop_isinf_f32, loop_isinf_f64, False)
+def isfinite(input):
+    """True where the element is neither NaN nor infinite."""
+    return t_predicate(_t(input), loop_isfinite_f32, loop_isfinite_f64, True)
+
+__all__ += [
+    "expm1", "log2", "log10", "log1p", "rsqrt", "square", "tan", "asin", "acos", "atan",
+    "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "sign", "floor", "ceil", "round",
+    "trunc", "fix", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num", "maximum",
+    "minimum", "atan2", "arctan2", "hypot", "fmod", "remainder", "floor_divide", "where",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
+    "isfinite",
+]

@@ -921,7 +921,10 @@ cdef class Tensor:
     def mul(self, other):
         return binop(2, self, other)
 
-    def div(self, other):
+    def div(self, other, *, rounding_mode=None):
+        return t_div_rounding(self, other, rounding_mode)
+
+    def true_divide(self, other):
         return binop(3, self, other)
 
     def pow(self, exponent):
@@ -1074,6 +1077,208 @@ cdef class Tensor:
         return t_matmul(self, <Tensor>other)
 
     # ==== methods of ops_elementwise.pxi ====
+    def expm1(self):
+        return t_unary(U_EXPM1, self)
+
+    def log2(self):
+        return t_unary(U_LOG2, self)
+
+    def log10(self):
+        return t_unary(U_LOG10, self)
+
+    def log1p(self):
+        return t_unary(U_LOG1P, self)
+
+    def rsqrt(self):
+        return t_unary(U_RSQRT, self)
+
+    def square(self):
+        return t_pows(self, 2.0)
+
+    def tan(self):
+        return t_unary(U_TAN, self)
+
+    def asin(self):
+        return t_unary(U_ASIN, self)
+
+    def acos(self):
+        return t_unary(U_ACOS, self)
+
+    def atan(self):
+        return t_unary(U_ATAN, self)
+
+    def sinh(self):
+        return t_unary(U_SINH, self)
+
+    def cosh(self):
+        return t_unary(U_COSH, self)
+
+    def asinh(self):
+        return t_unary(U_ASINH, self)
+
+    def acosh(self):
+        return t_unary(U_ACOSH, self)
+
+    def atanh(self):
+        return t_unary(U_ATANH, self)
+
+    def erf(self):
+        return t_unary(U_ERF, self)
+
+    def sign(self):
+        return sign(self)
+
+    def floor(self):
+        return t_unary(U_FLOOR, self)
+
+    def ceil(self):
+        return t_unary(U_CEIL, self)
+
+    def round(self, *, decimals=0):
+        return round(self, decimals=decimals)
+
+    def trunc(self):
+        return t_unary(U_TRUNC, self)
+
+    def clamp(self, min=None, max=None):
+        return t_clamp(self, min, max, 0)
+
+    def clip(self, min=None, max=None):
+        return t_clamp(self, min, max, 0)
+
+    def clamp_min(self, min):
+        return t_clamp(self, min, None, 1)
+
+    def clamp_max(self, max):
+        return t_clamp(self, None, max, 2)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return t_nan_to_num(self, nan, posinf, neginf)
+
+    def maximum(self, other):
+        return t_binary(B_MAXIMUM, self, <Tensor>other)
+
+    def minimum(self, other):
+        return t_binary(B_MINIMUM, self, <Tensor>other)
+
+    def atan2(self, other):
+        return _binary_with_scalar(B_ATAN2, self, other)
+
+    def hypot(self, other):
+        return _binary_with_scalar(B_HYPOT, self, other)
+
+    def fmod(self, other):
+        return fmod(self, other)
+
+    def remainder(self, other):
+        return remainder(self, other)
+
+    def floor_divide(self, other):
+        return floor_divide(self, other)
+
+    def eq(self, other):
+        return t_compare(CMP_EQ, self, other)
+
+    def ne(self, other):
+        return t_compare(CMP_NE, self, other)
+
+    def lt(self, other):
+        return t_compare(CMP_LT, self, other)
+
+    def le(self, other):
+        return t_compare(CMP_LE, self, other)
+
+    def gt(self, other):
+        return t_compare(CMP_GT, self, other)
+
+    def ge(self, other):
+        return t_compare(CMP_GE, self, other)
+
+    def __eq__(self, other):
+        return t_compare(CMP_EQ, self, other)
+
+    def __ne__(self, other):
+        return t_compare(CMP_NE, self, other)
+
+    def __lt__(self, other):
+        return t_compare(CMP_LT, self, other)
+
+    def __le__(self, other):
+        return t_compare(CMP_LE, self, other)
+
+    def __gt__(self, other):
+        return t_compare(CMP_GT, self, other)
+
+    def __ge__(self, other):
+        return t_compare(CMP_GE, self, other)
+
+    def logical_and(self, other):
+        return t_logical(loop_and_bool, self, other)
+
+    def logical_or(self, other):
+        return t_logical(loop_or_bool, self, other)
+
+    def logical_xor(self, other):
+        return t_logical(loop_xor_bool, self, other)
+
+    def logical_not(self):
+        return _map_bool(loop_not_bool, _as_bool(self))
+
+    def __and__(self, other):
+        return _bitwise_bool(loop_and_bool, self, other)
+
+    def __rand__(self, other):
+        return _bitwise_bool(loop_and_bool, self, other)
+
+    def __or__(self, other):
+        return _bitwise_bool(loop_or_bool, self, other)
+
+    def __ror__(self, other):
+        return _bitwise_bool(loop_or_bool, self, other)
+
+    def __xor__(self, other):
+        return _bitwise_bool(loop_xor_bool, self, other)
+
+    def __rxor__(self, other):
+        return _bitwise_bool(loop_xor_bool, self, other)
+
+    def __invert__(self):
+        if self.m.dtype != PYAD_BOOL:
+            raise NotImplementedError("pyad: ~ is supported on bool tensors only")
+        return _map_bool(loop_not_bool, self)
+
+    def isnan(self):
+        return isnan(self)
+
+    def isinf(self):
+        return isinf(self)
+
+    def isfinite(self):
+        return isfinite(self)
+
+    def __abs__(self):
+        return t_unary(U_ABS, self)
+
+    def __floordiv__(self, other):
+        return floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return floor_divide(scalar0d(other, result_type_scalar(self, other)), self)
+
+    def __mod__(self, other):
+        return remainder(self, other)
+
+    def __rmod__(self, other):
+        return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other)), self)
+
+    def where(self, condition, other):
+        return where(condition, self, other)
+
+    def bool(self):
+        return t_to(self, PYAD_BOOL)
+
+    def type_as(self, other):
+        return t_to(self, (<Tensor>other).m.dtype)
     # ==== end of ops_elementwise.pxi methods ====
 
     # ==== methods of ops_reduce.pxi ====
