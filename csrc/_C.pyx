@@ -6,7 +6,7 @@
 
 cimport cython
 from cpython.object cimport PyObject
-from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memset
 from libc.math cimport log as c_log
@@ -45,6 +45,7 @@ include "ops_reduce.pxi"
 include "ops_shape.pxi"
 include "ops_index.pxi"
 include "ops_linalg.pxi"
+include "inplace.pxi"
 
 
 

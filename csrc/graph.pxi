@@ -127,12 +127,14 @@ cdef inline bint wants_grad2(Tensor a, Tensor b) noexcept:
 cdef inline void save_input(Node* n, int slot, Tensor t) noexcept:
     Py_INCREF(t)
     n.saved[slot] = <PyObject*>t
+    n.saved_ver[slot] = t.buf.version
     n.flags |= NODE_HAS_SAVED
 
 cdef inline void save_output(Node* n, Tensor out) noexcept:
     # the buffer, not the Tensor: out -> node -> out would be a cycle
     buf_incref(out.buf)
     n.saved_out = out.buf
+    n.saved_ver[2] = out.buf.version
     n.flags |= NODE_HAS_SAVED
 
 cdef inline void save_scalar(Node* n) noexcept:
@@ -140,9 +142,29 @@ cdef inline void save_scalar(Node* n) noexcept:
     n.flags |= NODE_HAS_SAVED
 
 cdef inline int check_saved(Node* n) except -1:
+    """Before a backward reads what n saved: freed (backward twice) or modified in place?"""
+    cdef int i
     if n.flags & NODE_RELEASED:
         raise RuntimeError(ERR_BACKWARD_TWICE)
+    for i in range(2):
+        if n.saved[i] != NULL and (<Tensor>n.saved[i]).buf.version != n.saved_ver[i]:
+            raise_modified_inplace(<Tensor>n.saved[i], n.saved_ver[i])
+    if n.saved_out != NULL and n.saved_out.version != n.saved_ver[2]:
+        raise_modified_inplace(tensor_from_buffer(n.saved_out, &n.out_meta), n.saved_ver[2], n)
     return 0
+
+cdef int raise_modified_inplace(Tensor t, Py_ssize_t expected, Node* producer=NULL) except -1:
+    """torch's message: names the tensor's type and shape and the node whose output it is now."""
+    cdef Node* fn = t.grad_fn_ if producer == NULL else producer
+    where = ""
+    if fn != NULL:
+        where = f", which is output 0 of {NODE_NAMES[fn.name_id].split('Backward')[0]},"
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [pyad.{DTYPE_TITLES[t.m.dtype]}Tensor {list(t.shape)}]{where} is at version "
+        f"{t.buf.version}; expected version {expected} instead. Hint: enable anomaly detection "
+        "to find the operation that failed to compute its gradient, with "
+        "pyad.autograd.set_detect_anomaly(True, check_nan=False).")
 
 cdef inline bint needs_input_grad(Node* n, int i) noexcept:
     return n.next[i].fn != NULL

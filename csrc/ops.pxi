@@ -690,6 +690,8 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
     m.shape = <Py_ssize_t*>shape
     m.numel = x.m.numel
     cdef Tensor out = tensor_from_buffer(x.buf, &m)
+    if x._requires_grad:
+        out._base = x             # in-place checks consult the base (torch's view rules)
     if wants_grad(x):
         record(OP_VIEW, name, out, x, None, 1)
     return out
@@ -725,6 +727,8 @@ cdef Tensor t_gather(Tensor x, Py_ssize_t offset, const Py_ssize_t* strides, int
         n.ip[0] = offset
         n.ip[1] = adjoint_name
         memcpy(n.ip + 2, strides, ndim * sizeof(Py_ssize_t))
+    out._base = x                 # a copy in pyad, a view in torch: in-place must not pretend
+    out._view_copies = True
     return out
 
 cdef Tensor t_scatter(Tensor g, Py_ssize_t offset, const Py_ssize_t* strides, int ndim,

@@ -66,6 +66,7 @@ ctypedef struct Node:
     Meta out_meta            # the output's meta (every node has exactly one output)
     PyObject* saved[2]       # saved input Tensors (strong refs), NULL where not needed
     Buffer* saved_out        # saved output buffer (exp, tanh, ...), never the output Tensor
+    Py_ssize_t saved_ver[3]  # buffer versions when saved[0], saved[1], saved_out were saved
     double c[4]              # scalar parameters: alpha, exponent, wrapped scalar, scale
     Py_ssize_t* ip           # n_ip integer parameters (dims, strides), in the allocation
     int n_ip                 # length of ip

@@ -648,6 +648,9 @@ cdef class Tensor:
     cdef Node* grad_acc          # borrowed: the leaf's AccumulateGrad node, if one exists
     cdef object grad_            # .grad (Tensor or None)
     cdef bint retains_grad_      # retain_grad() was called on this non-leaf
+    cdef object _base            # the tensor this one was derived from by a view-like op
+    cdef bint _view_copies       # True when that op copied (indexing, transpose, expand), so
+                                 # in-place writes would not reach _base as they do in torch
     cdef object __weakref__
 
     def __dealloc__(self):
@@ -1075,6 +1078,134 @@ cdef class Tensor:
             raise RuntimeError(f"1D tensors expected, but got {self.m.ndim}D and "
                                f"{(<Tensor>other).m.ndim}D tensors")
         return t_matmul(self, <Tensor>other)
+
+    # ---- in-place ops (inplace.pxi): result computed out of place, written back, history
+    # rebased onto the tensor; torch's refusals for leaves and views ----
+    def add_(self, other, *, alpha=1):
+        src = inplace_source(self)
+        return inplace(self, src.add(other, alpha=alpha))
+
+    def sub_(self, other, *, alpha=1):
+        src = inplace_source(self)
+        return inplace(self, src.sub(other, alpha=alpha))
+
+    def mul_(self, other):
+        src = inplace_source(self)
+        return inplace(self, binop(2, src, other))
+
+    def div_(self, other, *, rounding_mode=None):
+        src = inplace_source(self)
+        return inplace(self, t_div_rounding(src, other, rounding_mode))
+
+    def pow_(self, exponent):
+        src = inplace_source(self)
+        return inplace(self, binop(4, src, exponent))
+
+    def neg_(self):
+        src = inplace_source(self)
+        return inplace(self, t_neg(src))
+
+    def exp_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_EXP, src))
+
+    def log_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_LOG, src))
+
+    def sqrt_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_SQRT, src))
+
+    def sin_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_SIN, src))
+
+    def cos_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_COS, src))
+
+    def tanh_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_TANH, src))
+
+    def sigmoid_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_SIGMOID, src))
+
+    def relu_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_RELU, src))
+
+    def abs_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_ABS, src))
+
+    def reciprocal_(self):
+        src = inplace_source(self)
+        return inplace(self, t_unary(U_RECIPROCAL, src))
+
+    def clamp_(self, min=None, max=None):
+        src = inplace_source(self)
+        return inplace(self, t_clamp(src, min, max, 0))
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        src = inplace_source(self)
+        return inplace(self, t_clamp(src, min, None, 1))
+
+    def clamp_max_(self, max):
+        src = inplace_source(self)
+        return inplace(self, t_clamp(src, None, max, 2))
+
+    def zero_(self):
+        return fill_inplace(self, 0.0, NAME_ZERO)
+
+    def fill_(self, value):
+        return fill_inplace(self, float(value), NAME_FILL)
+
+    def copy_(self, src, non_blocking=False):
+        return copy_inplace(self, src)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __setitem__(self, index, value):
+        t_setitem(self, index, value)
+
+    @property
+    def _version(self):
+        return self.buf.version
+
+    @property
+    def data(self):
+        """The values without the history (shares memory), as torch's .data."""
+        return tensor_from_buffer(self.buf, &self.m)
+
+    @data.setter
+    def data(self, value):
+        cdef Tensor v = <Tensor>value
+        buf_incref(v.buf)
+        buf_decref(self.buf)
+        self.buf = v.buf
+        self.m.dtype = v.m.dtype
+        self.m.ndim = v.m.ndim
+        self.m.numel = v.m.numel
+        memcpy(self._shape, v._shape, v.m.ndim * sizeof(Py_ssize_t))
+
 
     # ==== methods of ops_elementwise.pxi ====
     def expm1(self):

@@ -1,0 +1,228 @@
+# inplace.pxi: in-place ops (add_, mul_, ..., x[idx] = v) with torch's autograd rules.
+#
+# An in-place op computes its result out of place (recorded like any op), writes the values
+# into the tensor's own buffer, bumps the buffer's version, and hands the tensor the result's
+# history (torch's "rebase"). Nodes that saved the old values notice the version change when
+# they are run and raise torch's "modified by an inplace operation" error.
+
+cdef int check_inplace(Tensor x) except -1:
+    """torch's refusals, and pyad's where its copies would make an in-place write go astray."""
+    cdef Tensor base
+    if x._base is not None:
+        base = <Tensor>x._base
+        if pyad_is_grad_enabled() and base._requires_grad and base.grad_fn_ == NULL:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        if x._view_copies:
+            raise RuntimeError(
+                "pyad: this tensor came from indexing, transpose, permute or expand, which copy in "
+                "pyad (torch returns views), so an in-place change would not reach the tensor it "
+                "came from; assign through the source instead (x[idx] = value) or use an "
+                "out-of-place op")
+        if pyad_is_grad_enabled() and base._requires_grad:
+            raise RuntimeError("pyad: in-place operations on a view of a tensor that requires "
+                               "grad are not supported (torch records CopySlices); use an "
+                               "out-of-place op")
+    if pyad_is_grad_enabled() and x._requires_grad and x.grad_fn_ == NULL:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    return 0
+
+
+cdef Tensor commit_inplace(Tensor x, Tensor r):
+    """x takes r's values and, when r was recorded, r's history. Returns x."""
+    cdef char* args[2]
+    cdef Py_ssize_t steps[2]
+    if not same_shape(&r.m, &x.m):
+        raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                           f"{list(r.shape)}")
+    if r.m.dtype != x.m.dtype:
+        if category(r.m.dtype) > category(x.m.dtype):
+            raise RuntimeError(f"result type {DTYPE_TITLES[r.m.dtype]} can't be cast to the "
+                               f"desired output type {DTYPE_TITLES[x.m.dtype]}")
+        r = t_to(r, x.m.dtype)
+    if r.buf != x.buf:
+        args[0] = r.buf.data
+        args[1] = x.buf.data
+        steps[0] = steps[1] = itemsize(x.m.dtype)
+        pyad_cast_loop(r.m.dtype, x.m.dtype)(args, steps, x.m.numel, NULL)
+    x.buf.version += 1
+    if r.grad_fn_ != NULL:
+        if r.grad_fn_.saved_out == r.buf:
+            # an op that saves its result (exp_, tanh_, ...) saves x itself, as torch does, so a
+            # later in-place change of x is caught when the node runs
+            buf_incref(x.buf)
+            buf_decref(r.grad_fn_.saved_out)
+            r.grad_fn_.saved_out = x.buf
+            r.grad_fn_.saved_ver[2] = x.buf.version
+        r.grad_fn_.refcnt += 1
+        node_decref(x.grad_fn_)
+        x.grad_fn_ = r.grad_fn_
+        x._requires_grad = True
+    return x
+
+
+cdef Tensor inplace_source(Tensor x):
+    """What an in-place op computes from: x itself, or, when the op may be recorded, a copy of
+    x's values carrying x's history, so the node saves the values from before the write
+    (torch saves `original_self` for the same reason)."""
+    check_inplace(x)
+    if not pyad_is_grad_enabled():
+        return x
+    cdef Tensor src = t_clone_nograd(x)
+    if x.grad_fn_ != NULL:
+        x.grad_fn_.refcnt += 1
+        src.grad_fn_ = x.grad_fn_
+    src._requires_grad = x._requires_grad
+    return src
+
+
+cdef Tensor inplace(Tensor x, object result):
+    return commit_inplace(x, <Tensor>result)
+
+
+cdef Tensor fill_inplace(Tensor x, double value, int name):
+    """zero_ / fill_: the new values have no derivative; the history is cut (ZeroBackward0)."""
+    check_inplace(x)
+    cdef Tensor r = _full_like_value(x, value)
+    if x._requires_grad and pyad_is_grad_enabled():
+        r = zero_grad_of(r, x, name)
+    return commit_inplace(x, r)
+
+cdef Tensor _full_like_value(Tensor x, double value):
+    cdef Tensor r = new_tensor(PYAD_F64, x.m.ndim, x.m.shape)
+    _fill(r, value)
+    return to_dtype_nograd(r, x.m.dtype)
+
+
+cdef Tensor copy_inplace(Tensor x, object src):
+    """x.copy_(src): src broadcast and cast to x (CopyBackwards; no gradient to x's old value)."""
+    check_inplace(x)
+    cdef Tensor s = src if isinstance(src, Tensor) else scalar0d(src, x.m.dtype)
+    cdef Tensor r = t_to(s, x.m.dtype)
+    if not same_shape(&r.m, &x.m):
+        r = t_expand(r, x.m.ndim, x.m.shape)
+    if pyad_is_grad_enabled() and (x._requires_grad or s._requires_grad):
+        r = t_add(zero_grad_of(_full_like_value(x, 0.0), x, NAME_COPY), r) \
+            if x._requires_grad else r
+        named(r, NAME_COPY)
+    return commit_inplace(x, r)
+
+cdef int NAME_COPY = register_name("CopyBackwards")
+cdef int NAME_ZERO = register_name("ZeroBackward0")
+cdef int NAME_FILL = register_name("FillBackward2")
+cdef int NAME_COPY_SLICES = register_name("CopySlices")
+
+
+# ============================================================================================
+# x[index] = value for basic indices (ints, slices, None, ...)
+# ============================================================================================
+cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* strides,
+                       Py_ssize_t* shape, int* ndim) except -1:
+    """The strided region a basic index selects; False if the index is not basic."""
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef int dim = 0, nd = 0, n_specified = 0, d
+    cdef Py_ssize_t start, stop, step, size
+    items = index if isinstance(index, tuple) else (index,)
+    for it in items:
+        if it is None or it is Ellipsis:
+            continue
+        if isinstance(it, (int, slice, np.integer)) and not isinstance(it, bool):
+            n_specified += 1
+            continue
+        return False
+    if n_specified > x.m.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
+    contiguous_strides(&x.m, cs)
+    offset[0] = 0
+    for it in items:
+        if it is Ellipsis:
+            while dim < x.m.ndim - (n_specified - _count_before(items, it)):
+                shape[nd] = x.m.shape[dim]
+                strides[nd] = cs[dim]
+                nd += 1
+                dim += 1
+        elif it is None:
+            shape[nd] = 1
+            strides[nd] = 0
+            nd += 1
+        elif isinstance(it, slice):
+            size = x.m.shape[dim]
+            if it.step is not None and it.step <= 0:
+                raise ValueError("step must be greater than zero")
+            start, stop, step = it.indices(size)
+            if stop < start:
+                stop = start
+            offset[0] += start * cs[dim]
+            shape[nd] = (stop - start + step - 1) // step
+            strides[nd] = cs[dim] * step
+            nd += 1
+            dim += 1
+        else:
+            size = x.m.shape[dim]
+            idx = int(it)
+            if idx < -size or idx >= size:
+                raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
+            offset[0] += (idx + size if idx < 0 else idx) * cs[dim]
+            dim += 1
+    while dim < x.m.ndim:
+        shape[nd] = x.m.shape[dim]
+        strides[nd] = cs[dim]
+        nd += 1
+        dim += 1
+    ndim[0] = nd
+    return True
+
+
+cdef bint _broadcasts_to(const Meta* v, const Meta* target) noexcept:
+    """Whether v broadcasts to target's shape (extra leading dims of v must be 1)."""
+    cdef int d, k = v.ndim - target.ndim
+    for d in range(v.ndim):
+        if d < k:
+            if v.shape[d] != 1:
+                return False
+        elif v.shape[d] != 1 and v.shape[d] != target.shape[d - k]:
+            return False
+    return True
+
+
+cdef int t_setitem(Tensor x, object index, object value) except -1:
+    cdef Py_ssize_t offset
+    cdef Py_ssize_t st[PYAD_MAXDIM]
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t vst[2][PYAD_MAXDIM]
+    cdef char* base[2]
+    cdef int nd, d
+    cdef Meta region
+    cdef Tensor v, r
+    if not basic_region(x, index, &offset, st, shp, &nd):
+        raise NotImplementedError("pyad: assignment through advanced indices (lists, tensors, "
+                                  "masks) is not supported yet")
+    check_inplace(x)
+    value = as_scalar_or_tensor(value)
+    if value is None:
+        raise TypeError("can't assign a value of this type to a pyad Tensor")
+    v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
+    region.dtype = x.m.dtype
+    region.ndim = nd
+    region.shape = shp
+    region.numel = shape_numel(nd, shp)
+    if not _broadcasts_to(&v.m, &region):
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+                           f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
+    if pyad_is_grad_enabled() and (x._requires_grad or v._requires_grad):
+        # x with the region replaced: x - scatter(gather(x)) + scatter(v), recorded (CopySlices)
+        vx = t_expand(t_to(v, x.m.dtype), nd, shp)
+        r = t_add(t_sub(x, t_scatter(t_gather(x, offset, st, nd, shp, NAME_SELECT, NAME_SELECT_BW),
+                                     offset, st, x.m.ndim, x.m.shape, NAME_SELECT_BW, NAME_SELECT)),
+                  t_scatter(vx, offset, st, x.m.ndim, x.m.shape, NAME_SELECT_BW, NAME_SELECT))
+        commit_inplace(x, named(r, NAME_COPY_SLICES))
+        return 0
+    broadcast_byte_strides(&v.m, &region, vst[0])
+    for d in range(nd):
+        vst[1][d] = st[d] * itemsize(x.m.dtype)
+    base[0] = v.buf.data
+    base[1] = x.buf.data + offset * itemsize(x.m.dtype)
+    pyad_nd_apply(2, base, vst, nd, shp, pyad_cast_loop(v.m.dtype, x.m.dtype), NULL)
+    x.buf.version += 1
+    return 0
