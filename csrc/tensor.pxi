@@ -265,7 +265,7 @@ cdef int wrap_dim(object dim, int ndim) except -100:
     if d < lo or d > hi:
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
-    return d + ndim if d < 0 else d
+    return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
 cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
     cdef int d, w
