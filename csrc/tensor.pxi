@@ -1134,12 +1134,14 @@ cdef class Tensor:
             raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         return t_repeat(self, parse_shape(repeats, reps), reps)
 
-    def tile(self, *dims):
-        return t_tile(self, _int_tuple("tile", "dims", 1, _varargs(dims), True))
+    def tile(self, *args, dims=None):
+        dims = _varargs(args) if dims is None else dims
+        return t_tile(self, _int_tuple("tile", "dims", 1, dims, True))
 
-    def flip(self, *dims):
+    def flip(self, *args, dims=None):
         cdef Py_ssize_t mask[PYAD_MAXDIM]
-        dims_mask(self, _int_tuple("flip", "dims", 1, _varargs(dims), True), mask)
+        dims = _varargs(args) if dims is None else dims
+        dims_mask(self, _int_tuple("flip", "dims", 1, dims, True), mask)
         return t_flip(self, mask)
 
     def roll(self, shifts, dims=None):
