@@ -138,9 +138,11 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
     cdef Node* child
     cdef Node* root
     cdef Tensor t, g
-    cdef Buffer* gin[2]
+    cdef Buffer* gin_small[2]       # gradients of a node's inputs; nodes with more than
+    cdef const Meta* gm_small[2]    # two inputs (cat, stack) use a malloc'd pair of arrays
+    cdef Buffer** gin = gin_small
+    cdef const Meta** gm = gm_small
     cdef Buffer* g_fixed
-    cdef const Meta* gm[2]
     cdef Py_ssize_t i, j, n_inputs = len(inputs) if inputs is not None else 0
     cdef int k
     cdef bint prev_mode = pyad_is_grad_enabled()
@@ -249,8 +251,14 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                         continue
                     slot_add_recorded(child, fix_grad_recorded(<Tensor>rec[k], &n.in_meta[k]))
             else:
-                gin[0] = NULL
-                gin[1] = NULL
+                if n.n_in > 2:
+                    gin = <Buffer**>malloc(n.n_in * (sizeof(Buffer*) + sizeof(Meta*)))
+                    if gin == NULL:
+                        gin = gin_small
+                        raise MemoryError()
+                    gm = <const Meta**>(gin + n.n_in)
+                for k in range(n.n_in if n.n_in > 2 else 2):
+                    gin[k] = NULL
                 try:
                     OPS[n.op].numeric(n, <Buffer*>n.grad, gin, gm)
                     for k in range(n.n_in):
@@ -265,8 +273,12 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                         gin[k] = NULL
                         slot_add_numeric(child, g_fixed)
                 finally:
-                    buf_decref(gin[0])
-                    buf_decref(gin[1])
+                    for k in range(n.n_in if n.n_in > 2 else 2):
+                        buf_decref(gin[k])
+                    if gin != gin_small:
+                        free(gin)
+                        gin = gin_small
+                        gm = gm_small
             if not keep_graph:
                 node_release(n)
             slot_clear(n, create_graph)

@@ -265,7 +265,7 @@ cdef int wrap_dim(object dim, int ndim) except -100:
     if d < lo or d > hi:
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
-    return d + ndim if d < 0 else d
+    return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
 cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
     cdef int d, w
@@ -1416,6 +1416,87 @@ cdef class Tensor:
     # ==== end of ops_reduce.pxi methods ====
 
     # ==== methods of ops_shape.pxi ====
+    def flatten(self, start_dim=0, end_dim=-1):
+        return t_flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim, sizes):
+        return t_unflatten(self, dim, sizes)
+
+    def swapaxes(self, axis0, axis1):
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return self.transpose(dim0, dim1)
+
+    def movedim(self, source, destination):
+        return t_movedim(self, source, destination)
+
+    def moveaxis(self, source, destination):
+        return t_movedim(self, source, destination)
+
+    @property
+    def T(self):
+        return t_numpy_T(self)
+
+    @property
+    def mT(self):
+        return t_matrix_T(self, "mT")
+
+    @property
+    def mH(self):
+        return t_matrix_T(self, "mH")
+
+    @property
+    def H(self):
+        if self.m.ndim == 0:
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                          UserWarning, stacklevel=1)
+            return self
+        if self.m.ndim != 2:
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.m.ndim}-D tensor." + (" For batches of matrices, consider "
+                               "using tensor.mH" if self.m.ndim > 2 else ""))
+        return t_transpose(self, 0, 1)
+
+    def adjoint(self):
+        return t_matrix_T(self, "adjoint()")
+
+    def broadcast_to(self, *size):
+        return self.expand(*size)
+
+    def repeat(self, *repeats):
+        cdef Py_ssize_t reps[PYAD_MAXDIM]
+        if len(repeats) == 0:
+            raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
+        return t_repeat(self, parse_shape(repeats, reps), reps)
+
+    def tile(self, *args, dims=None):
+        dims = _varargs(args) if dims is None else dims
+        return t_tile(self, _int_tuple("tile", "dims", 1, dims, True))
+
+    def flip(self, *args, dims=None):
+        cdef Py_ssize_t mask[PYAD_MAXDIM]
+        dims = _varargs(args) if dims is None else dims
+        dims_mask(self, _int_tuple("flip", "dims", 1, dims, True), mask)
+        return t_flip(self, mask)
+
+    def roll(self, shifts, dims=None):
+        return t_roll_args(self, shifts, dims)
+
+    def narrow(self, dim, start, length):
+        return t_narrow(self, dim, start, length)
+
+    def split(self, split_size, dim=0):
+        return t_split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        return t_chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        return t_unbind(self, dim)
+
+    def clone(self, *, memory_format=None):
+        return t_clone(self)
     # ==== end of ops_shape.pxi methods ====
 
     # ==== methods of ops_index.pxi ====
