@@ -1,3 +1,712 @@
 # ops_index.pxi: indexing: advanced indexing, index_select, gather, scatter_add, masked_fill, masked_select, take_along_dim.
 # Each op: forward, numeric backward and recorded backward side by side; registered with
 # register_op/register_name; public functions appended to __all__.
+#
+# One primitive carries every gather-like op: a flat "take", out[i] = x.flat[offs[i]], with the
+# int64 element offsets precomputed (with numpy) by the op. Its adjoint is the scatter-add into
+# zeros at the same offsets ("put"), whose adjoint is the take again, so every derivative order
+# is covered. The offsets are an int64 Tensor saved by the node (saved[0]): the core frees it
+# with the node, and a backward without retain_graph releases it, exactly as torch frees the
+# index it saves. A take node and its adjoint share that one Tensor.
+#   take: ip[0] = name of the adjoint node; inputs (x)
+#   put:  ip[0] = name of the adjoint node; inputs (None, g), as torch's IndexPutImplBackward0,
+#         IndexAddBackward0, ScatterAddBackward0 and MaskedScatterBackward0 list (None, g)
+
+from libc.stdint cimport int64_t
+import builtins         # this module defines sum/max/...: the builtins are spelled out
+
+cdef inline int _nd1(int ndim) noexcept:
+    """torch's ensure_nonempty_dim: a 0-d tensor counts as 1-d."""
+    return ndim if ndim > 1 else 1
+
+cdef extern from "kernels_index.h":
+    void pyad_take(const char* x, char* out, const int64_t* offs, Py_ssize_t n,
+                   int dt) noexcept nogil
+    void pyad_put_add(char* out, const char* g, const int64_t* offs, Py_ssize_t n,
+                      int dt) noexcept nogil
+    pyad_loop loop_mfill_f32, loop_mfill_f64, loop_mfill_i64, loop_mfill_bool
+    pyad_loop loop_msum_f32, loop_msum_f64
+
+
+# ============================================================================================
+# take / put: the primitive pair
+# ============================================================================================
+cdef Buffer* nb_take(const char* x, int dt, const int64_t* offs, Py_ssize_t n) except NULL:
+    cdef Buffer* out = buf_new(n * itemsize(dt))
+    pyad_take(x, out.data, offs, n, dt)
+    return out
+
+cdef Buffer* nb_put(const char* g, int dt, const int64_t* offs, Py_ssize_t n,
+                    Py_ssize_t out_numel) except NULL:
+    cdef Buffer* out = buf_new(out_numel * itemsize(dt))
+    memset(out.data, 0, out_numel * itemsize(dt))
+    pyad_put_add(out.data, g, offs, n, dt)
+    return out
+
+cdef inline const int64_t* offs_ptr(Tensor offs) noexcept:
+    return <const int64_t*>offs.buf.data
+
+cdef Tensor t_take(Tensor x, Tensor offs, int ndim, const Py_ssize_t* shape, int name,
+                   int adjoint_name):
+    """out (shaped `shape`) [i] = x.flat[offs[i]]; offs is an int64 tensor of in-range offsets."""
+    cdef Meta m
+    cdef Node* n
+    m.dtype = x.m.dtype
+    m.ndim = ndim
+    m.shape = <Py_ssize_t*>shape
+    m.numel = shape_numel(ndim, shape)
+    cdef Tensor out = tensor_from_new_buffer(nb_take(x.buf.data, x.m.dtype, offs_ptr(offs),
+                                                     m.numel), &m, m.dtype)
+    if wants_grad(x):
+        n = record(OP_TAKE, name, out, x, None, 1, 1)
+        n.ip[0] = adjoint_name
+        save_input(n, 0, offs)
+    return out
+
+cdef Tensor t_put(Tensor g, Tensor offs, int ndim, const Py_ssize_t* shape, int name,
+                  int adjoint_name):
+    """zeros(shape) with g.flat[i] added at offs[i] (repeats accumulate): t_take's adjoint."""
+    cdef Meta m
+    cdef Node* n
+    m.dtype = g.m.dtype
+    m.ndim = ndim
+    m.shape = <Py_ssize_t*>shape
+    m.numel = shape_numel(ndim, shape)
+    cdef Tensor out = tensor_from_new_buffer(nb_put(g.buf.data, g.m.dtype, offs_ptr(offs),
+                                                    g.m.numel, m.numel), &m, m.dtype)
+    if wants_grad(g):
+        n = record(OP_PUT, name, out, None, g, 2, 1)
+        n.ip[0] = adjoint_name
+        save_input(n, 0, offs)
+    return out
+
+cdef int take_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    check_saved(n)
+    cdef Tensor offs = saved_tensor(n, 0)
+    if n.op == OP_TAKE:
+        gin[0] = nb_put(g.data, n.out_meta.dtype, offs_ptr(offs), n.out_meta.numel,
+                        n.in_meta[0].numel)
+        gm[0] = &n.in_meta[0]
+    else:
+        gin[1] = nb_take(g.data, n.out_meta.dtype, offs_ptr(offs), n.in_meta[1].numel)
+        gm[1] = &n.in_meta[1]
+    return 0
+
+cdef list take_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef Tensor offs = saved_tensor(n, 0)
+    cdef const Meta* mi
+    if n.op == OP_TAKE:
+        mi = &n.in_meta[0]
+        return [t_put(g, offs, mi.ndim, mi.shape, n.ip[0], n.name_id)]
+    mi = &n.in_meta[1]
+    return [None, t_take(g, offs, mi.ndim, mi.shape, n.ip[0], n.name_id)]
+
+
+cdef Tensor offsets_tensor(object arr):
+    return tensor_from_numpy_copy(np.asarray(arr, dtype=np.int64), PYAD_I64)
+
+cdef Tensor take_offsets(Tensor x, object offs, int name, int adjoint_name):
+    """t_take with numpy offsets whose shape is the output's."""
+    cdef Tensor o = offsets_tensor(offs)
+    return t_take(x, o, o.m.ndim, o.m.shape, name, adjoint_name)
+
+cdef object np_of(Tensor t):
+    return np.asarray(_np_view(t))
+
+cdef object elem_strides(Tensor x):
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    contiguous_strides(&x.m, cs)
+    return [cs[d] for d in range(x.m.ndim)]
+
+cdef object axis_term(Py_ssize_t size, Py_ssize_t stride, int axis, int ndim):
+    """arange(size) * stride laid along `axis` of an ndim-d broadcast shape."""
+    shape = [1] * ndim
+    shape[axis] = size
+    return (np.arange(size, dtype=np.int64) * stride).reshape(shape)
+
+cdef str shape_list(object shape):
+    return str([int(s) for s in shape])
+
+cdef Tensor need_tensor(object obj, str fn, str arg, int pos):
+    if not isinstance(obj, Tensor):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                        f"{type(obj).__name__}")
+    return <Tensor>obj
+
+
+# ============================================================================================
+# Advanced indexing (x[list], x[tensor], x[mask], mixed with ints/slices/None/...):
+# IndexBackward0 (adjoint IndexPutImplBackward0). As torch: ints, slices and None apply first
+# as Select/Slice/Unsqueeze nodes, a Python bool is an unsqueeze indexed by [True]/[False], then
+# the index tensors (masks expanded to their nonzero coordinates) index the result with
+# numpy's placement rule: adjacent advanced dims stay in place, separated ones go first.
+# ============================================================================================
+cdef bint seq_as_tuple(object index):
+    """torch's (numpy's old) rule: a short list holding a sequence/slice/None/... is a tuple."""
+    if isinstance(index, (tuple, Tensor, np.ndarray, str)) or not isinstance(index, list):
+        return isinstance(index, tuple)
+    if len(index) >= 32:
+        return False
+    for it in index:
+        if (isinstance(it, (Tensor, list, tuple, slice, np.ndarray)) or it is None
+                or it is Ellipsis):
+            warnings.warn(
+                "Using a non-tuple sequence for multidimensional indexing is deprecated and will "
+                "be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 "
+                "this will be interpreted as tensor index, x[torch.tensor(seq)], which will "
+                "result either in an error or a different result", UserWarning, stacklevel=3)
+            return True
+    return False
+
+cdef bint is_basic_index(object it):
+    if it is None or it is Ellipsis or isinstance(it, slice):
+        return True
+    if isinstance(it, (bool, np.bool_)):
+        return False
+    if isinstance(it, (int, np.integer)):
+        return True
+    return (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
+            and (<Tensor>it).m.dtype == PYAD_I64)
+
+cdef object index_array(object it):
+    """An advanced index as a numpy int64 or bool array (torch's conversion rules)."""
+    if isinstance(it, Tensor):
+        if (<Tensor>it).m.dtype <= PYAD_F64:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return np_of(<Tensor>it)
+    if isinstance(it, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if isinstance(it, (list, tuple, np.ndarray)):
+        arr = np.asarray(it)
+        if arr.dtype == np.bool_:
+            return arr
+        if arr.dtype.kind not in "iuf" and arr.size:
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        return arr.astype(np.int64)
+    raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                     f"Variables are valid indices (got {type(it).__name__})")
+
+cdef Tensor t_index_advanced(Tensor x, tuple items):
+    """torch's applySlicing followed by index(): items hold at least one advanced index."""
+    cdef Tensor r = x
+    cdef int dim = 0, n_specified = 0, n_ellipsis = 0, d
+    cdef list conv = []
+    cdef dict adv = {}
+    for it in items:
+        if it is None:
+            conv.append(it)
+        elif it is Ellipsis:
+            n_ellipsis += 1
+            conv.append(it)
+        elif isinstance(it, (bool, np.bool_)):
+            conv.append(bool(it))
+        elif isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0 and (<Tensor>it).m.dtype == PYAD_BOOL:
+            conv.append(bool((<Tensor>it).item()))
+        elif is_basic_index(it):
+            conv.append(it)
+            n_specified += 1
+        else:
+            arr = index_array(it)
+            conv.append(arr)
+            n_specified += arr.ndim if arr.dtype == np.bool_ else 1
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    if n_specified > x.m.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
+    for it in conv:
+        if it is Ellipsis:
+            dim += x.m.ndim - n_specified
+        elif it is None:
+            r = t_unsqueeze(r, dim)
+            dim += 1
+        elif isinstance(it, bool):
+            r = t_unsqueeze(r, dim)
+            adv[dim] = np.array([it])
+            dim += 1
+        elif isinstance(it, slice):
+            r = index_slice(r, dim, it, False)
+            dim += 1
+        elif isinstance(it, np.ndarray):
+            adv[dim] = it
+            dim += it.ndim if it.dtype == np.bool_ else 1
+        else:
+            r = index_select_int(r, dim, int(it))
+    return t_index(r, adv)
+
+cdef Tensor t_index(Tensor r, dict adv):
+    """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there."""
+    cdef Py_ssize_t s
+    cdef int d, j, start
+    shape = [r.m.shape[d] for d in range(r.m.ndim)]
+    entries = []                       # (dim, int64 array) after masks are expanded
+    for d in sorted(adv):
+        a = adv[d]
+        if a.dtype == np.bool_:
+            for j in range(a.ndim):
+                if a.shape[j] != shape[d + j]:
+                    raise IndexError(f"The shape of the mask {shape_list(a.shape)} at index {j} "
+                                     f"does not match the shape of the indexed tensor "
+                                     f"{shape_list(shape)} at index {d + j}")
+            for j, nz in enumerate(np.nonzero(a)):
+                entries.append((d + j, nz.astype(np.int64)))
+        else:
+            entries.append((d, a))
+    try:
+        bshape = np.broadcast_shapes(*[a.shape for _, a in entries])
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                         "shapes " + ", ".join(shape_list(a.shape) for _, a in entries)) from None
+    bnumel = int(np.prod(bshape, dtype=np.int64))
+    if bnumel and builtins.any(shape[d] == 0 for d, _ in entries):
+        raise IndexError("index is out of bounds for dimension with size 0")
+    bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
+    if builtins.any(b.any() for b in bad):
+        # torch's kernel walks output elements, then index tensors: report the first bad pair
+        flags = np.stack([np.broadcast_to(b, bshape) for b in bad], axis=-1).reshape(-1)
+        k = int(np.argmax(flags))
+        j = k % len(entries)
+        d, a = entries[j]
+        v = int(np.broadcast_to(a, bshape).reshape(-1)[k // len(entries)])
+        raise IndexError(f"index {v} is out of bounds for dimension {j} with size {shape[d]}")
+    strides = elem_strides(r)
+    adv_off = np.zeros(bshape, dtype=np.int64)
+    for d, a in entries:
+        adv_off = adv_off + np.where(a < 0, a + shape[d], a) * strides[d]
+    dims = [d for d, _ in entries]
+    rest = [d for d in range(r.m.ndim) if d not in dims]
+    first = builtins.min(dims)
+    adjacent = builtins.max(dims) - first + 1 == len(dims)
+    start = len([d for d in rest if d < first]) if adjacent else 0
+    nb = len(bshape)
+    nd = nb + len(rest)
+    out_shape = [shape[d] for d in rest[:start]] + list(bshape) + [shape[d] for d in rest[start:]]
+    offs = np.broadcast_to(adv_off.reshape([1] * start + list(bshape) + [1] * (nd - nb - start)),
+                           out_shape).copy()
+    for j, d in enumerate(rest):
+        offs += axis_term(shape[d], strides[d], j if j < start else j + nb, nd)
+    return take_offsets(r, offs, NAME_INDEX, NAME_INDEX_PUT_IMPL)
+
+
+# ============================================================================================
+# index_select: IndexSelectBackward0 (adjoint IndexAddBackward0)
+# ============================================================================================
+cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
+    cdef int d = wrap_dim(dim, x.m.ndim)
+    cdef Tensor idx = need_tensor(index, "index_select", "index", pos)
+    if idx.m.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    if idx.m.dtype != PYAD_I64:
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    a = np_of(idx).reshape(-1)
+    if x.m.ndim == 0:
+        if a.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                               f"{a.size} value(s)")
+        if a[0] != 0:
+            raise IndexError("index out of range in self")
+        return take_offsets(x, np.zeros((), dtype=np.int64), NAME_INDEX_SELECT, NAME_INDEX_ADD)
+    size = x.m.shape[d]
+    bad = (a < 0) | (a >= size)
+    if bad.any():
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(a[np.argmax(bad)])} "
+                           f"axis_dim={size}")
+    pre = int(np.prod([x.m.shape[i] for i in range(d)], dtype=np.int64))
+    post = int(np.prod([x.m.shape[i] for i in range(d + 1, x.m.ndim)], dtype=np.int64))
+    offs = ((np.arange(pre, dtype=np.int64)[:, None, None] * size + a[None, :, None]) * post
+            + np.arange(post, dtype=np.int64)[None, None, :])
+    out_shape = [x.m.shape[i] for i in range(x.m.ndim)]
+    out_shape[d] = a.size
+    return take_offsets(x, offs.reshape(out_shape), NAME_INDEX_SELECT, NAME_INDEX_ADD)
+
+
+# ============================================================================================
+# gather: GatherBackward0 (adjoint ScatterAddBackward0)
+# ============================================================================================
+cdef object scatter_offsets(Tensor x, int d, Tensor idx):
+    """Flat offsets into x of x[i_0, .., idx[i], .., i_k] for every position i of idx."""
+    cdef int k
+    a = np_of(idx)
+    size = x.m.shape[d] if x.m.ndim else 1
+    bad = (a < 0) | (a >= size)
+    if bad.any():
+        raise RuntimeError(f"index {int(a.reshape(-1)[np.argmax(bad)])} is out of bounds for "
+                           f"dimension {d} with size {size}")
+    if x.m.ndim == 0 or idx.m.ndim == 0:
+        return a.astype(np.int64)                  # one dim at most: the offset is the index
+    strides = elem_strides(x)
+    offs = a * strides[d]
+    for k in range(idx.m.ndim):
+        if k != d:
+            offs = offs + axis_term(idx.m.shape[k], strides[k], k, idx.m.ndim)
+    return offs
+
+cdef Tensor t_gather_index(Tensor x, object dim, object index, int pos):
+    cdef int d = wrap_dim(dim, x.m.ndim), k
+    cdef Tensor idx = need_tensor(index, "gather", "index", pos)
+    if idx.m.dtype != PYAD_I64:
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    if _nd1(idx.m.ndim) != _nd1(x.m.ndim):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    if idx.m.numel and x.m.ndim and idx.m.ndim:
+        for k in range(x.m.ndim):
+            if k != d and idx.m.shape[k] > x.m.shape[k]:
+                raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                                   f"{list(idx.shape)} to be no larger than self "
+                                   f"{list(x.shape)} apart from dimension {d}")
+    return take_offsets(x, scatter_offsets(x, d, idx), NAME_GATHER, NAME_SCATTER_ADD)
+
+
+# ============================================================================================
+# scatter_add: ScatterAddBackward0            d/dself = g      d/dsrc = g.gather(dim, index)
+# inputs (self, src); saved[0] = offsets of the index positions in self (when src needs grad);
+# torch's check that the src gradient (index-shaped) fits src is made when it is computed.
+# ============================================================================================
+cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int pos):
+    cdef int d = wrap_dim(dim, x.m.ndim), k
+    cdef Tensor idx = need_tensor(index, "scatter_add", "index", pos)
+    cdef Tensor s = need_tensor(src, "scatter_add", "src", pos + 1)
+    cdef Tensor vals, offs_t
+    cdef Node* n
+    cdef int ni = _nd1(idx.m.ndim)
+    if idx.m.dtype != PYAD_I64:
+        raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
+    if s.m.dtype != x.m.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    if ni != _nd1(x.m.ndim):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if _nd1(s.m.ndim) < ni:
+        wrap_dim(_nd1(s.m.ndim), s.m.ndim)
+    if idx.m.numel:
+        for k in range(ni):
+            if ((k != d and _size1(idx, k) > _size1(x, k)) or _size1(idx, k) > _size1(s, k)):
+                raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                                   f"{list(x.shape)} apart from dimension {d} and to be no larger "
+                                   f"size than src {list(s.shape)}")
+    offs_t = offsets_tensor(scatter_offsets(x, d, idx))
+    cdef Tensor out = tensor_from_new_buffer(nb_cast(x.buf.data, &x.m, x.m.dtype), &x.m, x.m.dtype)
+    cdef Buffer* corner = NULL
+    if _same_dims(s, idx):
+        pyad_put_add(out.buf.data, s.buf.data, offs_ptr(offs_t), idx.m.numel, x.m.dtype)
+    else:                       # the index-shaped corner of src, read with src's strides
+        vals = offsets_tensor(_corner_offsets(s, idx))
+        corner = nb_take(s.buf.data, s.m.dtype, offs_ptr(vals), idx.m.numel)
+        pyad_put_add(out.buf.data, corner.data, offs_ptr(offs_t), idx.m.numel, x.m.dtype)
+        buf_decref(corner)
+    if wants_grad2(x, s) and x.m.dtype <= PYAD_F64:
+        n = record(OP_SCATTER_ADD, NAME_SCATTER_ADD, out, x, s, 2, 0)
+        if s._requires_grad:
+            save_input(n, 0, offs_t)
+    return out
+
+cdef inline Py_ssize_t _size1(Tensor t, int k) noexcept:
+    return t.m.shape[k] if t.m.ndim else 1
+
+cdef bint _same_dims(Tensor a, Tensor b) noexcept:
+    return a.m.numel == b.m.numel and _nd1(a.m.ndim) == _nd1(b.m.ndim) and (
+        a.m.ndim == 0 or b.m.ndim == 0 or same_shape(&a.m, &b.m))
+
+cdef object _corner_offsets(Tensor s, Tensor idx):
+    cdef int k
+    strides = elem_strides(s)
+    offs = np.zeros([_size1(idx, k) for k in range(_nd1(idx.m.ndim))], dtype=np.int64)
+    if s.m.ndim == 0:
+        return offs
+    for k in range(offs.ndim):
+        offs = offs + axis_term(offs.shape[k], strides[k], k, offs.ndim)
+    return offs
+
+cdef Meta _src_meta
+cdef Py_ssize_t _src_shape[PYAD_MAXDIM]
+_src_meta.shape = _src_shape
+
+cdef int _check_src_grad(Node* n) except -1:
+    """torch's validate_outputs: the index-shaped src gradient must expand to src's shape."""
+    cdef const Meta* mi = smeta(n, 0)
+    cdef const Meta* ms = &n.in_meta[1]
+    cdef int k, off = mi.ndim - ms.ndim
+    cdef bint ok = off >= 0
+    if ok:
+        for k in range(ms.ndim):
+            if ms.shape[k] != 1 and ms.shape[k] != mi.shape[k + off]:
+                ok = False
+    if not ok:
+        raise RuntimeError(f"Function ScatterAddBackward0 returned an invalid gradient at index 1 "
+                           f"- got {[mi.shape[k] for k in range(mi.ndim)]} but expected shape "
+                           f"compatible with {[ms.shape[k] for k in range(ms.ndim)]}")
+    return 0
+
+cdef int scatter_add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    if needs_input_grad(n, 0):
+        buf_incref(g)
+        gin[0] = g
+        gm[0] = &n.out_meta
+    if needs_input_grad(n, 1):
+        check_saved(n)
+        _check_src_grad(n)
+        meta_copy(&_src_meta, smeta(n, 0))
+        _src_meta.dtype = n.out_meta.dtype
+        gin[1] = nb_take(g.data, n.out_meta.dtype, offs_ptr(saved_tensor(n, 0)), _src_meta.numel)
+        gm[1] = &_src_meta
+    return 0
+
+cdef list scatter_add_recorded(Node* n, Tensor g):
+    cdef Tensor offs, gs = None
+    if needs_input_grad(n, 1):
+        check_saved(n)
+        _check_src_grad(n)
+        offs = saved_tensor(n, 0)
+        gs = t_take(g, offs, offs.m.ndim, offs.m.shape, NAME_GATHER, NAME_SCATTER_ADD)
+    return [g if needs_input_grad(n, 0) else None, gs]
+
+
+# ============================================================================================
+# masked_select: MaskedSelectBackward0 (adjoint MaskedScatterBackward0). Mask and input
+# broadcast; a broadcast input element selected twice gets both gradients.
+# ============================================================================================
+cdef Tensor t_masked_select(Tensor x, object mask, int pos):
+    cdef Tensor mk = need_tensor(mask, "masked_select", "mask", pos)
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    if mk.m.dtype != PYAD_BOOL:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    mo.shape = shp
+    broadcast_meta(&mk.m, &x.m, &mo)
+    bshape = [shp[d] for d in range(mo.ndim)]
+    flat = np.arange(x.m.numel, dtype=np.int64).reshape([x.m.shape[d] for d in range(x.m.ndim)])
+    offs = np.broadcast_to(flat, bshape)[np.broadcast_to(np_of(mk), bshape)]
+    return take_offsets(x, offs, NAME_MASKED_SELECT, NAME_MASKED_SCATTER)
+
+
+# ============================================================================================
+# masked_fill: MaskedFillBackward0 (Python scalar value), MaskedFillBackward1 (0-d tensor value)
+#   d/dx = g.masked_fill(mask, 0)      d/dvalue = g.masked_select(mask).sum()
+# inputs (x[, value]); saved[0] = mask; the output has the broadcast shape of x and mask.
+# ============================================================================================
+cdef Buffer* nb_masked_fill(const char* x, const Meta* mx, const char* mask, const Meta* mm,
+                            const Meta* mout, object value) except NULL:
+    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
+    cdef char* base[3]
+    cdef Py_ssize_t st[3][PYAD_MAXDIM]
+    cdef double c[1]
+    cdef int64_t iv
+    cdef pyad_loop f
+    if mout.dtype == PYAD_I64:
+        iv = int(value)
+        memcpy(c, &iv, sizeof(int64_t))
+        f = loop_mfill_i64
+    else:
+        c[0] = float(value)
+        if mout.dtype == PYAD_F32:
+            f = loop_mfill_f32
+        elif mout.dtype == PYAD_F64:
+            f = loop_mfill_f64
+        else:
+            f = loop_mfill_bool
+    base[0] = <char*>x
+    base[1] = <char*>mask
+    base[2] = out.data
+    broadcast_byte_strides(mx, mout, st[0])
+    broadcast_byte_strides(mm, mout, st[1])
+    broadcast_byte_strides(mout, mout, st[2])
+    pyad_nd_apply(3, base, st, mout.ndim, mout.shape, f, c)
+    return out
+
+cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Tensor v = None
+    cdef Node* n
+    mo.shape = shp
+    broadcast_meta(&mask.m, &x.m, &mo)
+    mo.dtype = x.m.dtype
+    if mask.m.dtype != PYAD_BOOL:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                           f"{DTYPE_C_NAMES[mask.m.dtype]}")
+    if isinstance(value, Tensor):
+        v = <Tensor>value
+        if v.m.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {v.m.ndim} dimension(s).")
+        value = v.item()
+    elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
+        raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
+                        f"(Tensor, {type(value).__name__})")
+    cdef Tensor out = tensor_from_new_buffer(
+        nb_masked_fill(x.buf.data, &x.m, mask.buf.data, &mask.m, &mo, value), &mo, mo.dtype)
+    if mo.dtype > PYAD_F64 or not pyad_is_grad_enabled():
+        return out
+    if v is None:
+        if x._requires_grad:
+            n = record(OP_MASKED_FILL, NAME_MASKED_FILL0, out, x, None, 1, 0)
+            save_input(n, 0, mask)
+    elif x._requires_grad or v._requires_grad:
+        n = record(OP_MASKED_FILL, NAME_MASKED_FILL1, out, x, v, 2, 0)
+        save_input(n, 0, mask)
+    return out
+
+cdef Meta _META0[2]
+_META0[0].dtype = PYAD_F32
+_META0[1].dtype = PYAD_F64
+for _i in range(2):
+    _META0[_i].ndim = 0
+    _META0[_i].numel = 1
+    _META0[_i].shape = NULL
+
+cdef int masked_fill_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    check_saved(n)
+    cdef const Meta* mo = &n.out_meta
+    cdef char* base[3]
+    cdef Py_ssize_t st[3][PYAD_MAXDIM]
+    cdef double acc = 0.0
+    if needs_input_grad(n, 0):
+        gin[0] = nb_masked_fill(g.data, mo, sdata(n, 0), smeta(n, 0), mo, 0)
+        gm[0] = mo
+    if n.n_in > 1 and needs_input_grad(n, 1):
+        base[0] = g.data
+        base[1] = <char*>sdata(n, 0)
+        base[2] = <char*>&acc
+        broadcast_byte_strides(mo, mo, st[0])
+        broadcast_byte_strides(smeta(n, 0), mo, st[1])
+        memset(st[2], 0, sizeof(st[2]))
+        pyad_nd_apply(3, base, st, mo.ndim, mo.shape,
+                      loop_msum_f32 if mo.dtype == PYAD_F32 else loop_msum_f64, NULL)
+        gin[1] = buf_new(itemsize(mo.dtype))
+        if mo.dtype == PYAD_F32:
+            (<float*>gin[1].data)[0] = <float>acc
+        else:
+            (<double*>gin[1].data)[0] = acc
+        gm[1] = &_META0[mo.dtype]
+    return 0
+
+cdef list masked_fill_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef Tensor mask = saved_tensor(n, 0)
+    cdef Py_ssize_t all_dims[PYAD_MAXDIM]
+    cdef object gx = None, gv = None
+    cdef Tensor sel
+    cdef int d
+    if needs_input_grad(n, 0):
+        gx = t_masked_fill(g, mask, 0)
+    if n.n_in > 1 and needs_input_grad(n, 1):
+        sel = t_masked_select(g, mask, 1)
+        for d in range(sel.m.ndim):
+            all_dims[d] = 1
+        gv = t_sum(sel, all_dims, False, False, True)
+    return [gx, gv]
+
+
+# ============================================================================================
+# take_along_dim: torch's composition, so its grad_fn is GatherBackward0 over an
+# ExpandBackward0 (dim given) or a ViewBackward0 (dim None: the flattened input).
+# ============================================================================================
+cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
+    cdef Tensor idx = need_tensor(indices, "take_along_dim", "indices", pos)
+    cdef Meta ms, mi, mo
+    cdef Py_ssize_t s1[PYAD_MAXDIM]
+    cdef Py_ssize_t s2[PYAD_MAXDIM]
+    cdef Py_ssize_t so[PYAD_MAXDIM]
+    cdef int d
+    if dim is None:
+        return t_gather_index(t_reshape(x, (-1,)), 0, t_reshape(idx, (-1,)), 3)
+    if x.m.ndim != idx.m.ndim:
+        raise RuntimeError(f"torch.take_along_dim(): input and indices should have the same "
+                           f"number of dimensions, but got {x.m.ndim} dimensions for input, and "
+                           f"{idx.m.ndim} dimensions for indices")
+    if idx.m.dtype != PYAD_I64:
+        raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
+                           f"{DTYPE_TITLES[idx.m.dtype]}")
+    d = wrap_dim(dim, x.m.ndim)
+    ms.shape = s1
+    mi.shape = s2
+    mo.shape = so
+    meta_copy(&ms, &x.m)
+    meta_copy(&mi, &idx.m)
+    if x.m.ndim:
+        s1[d] = idx.m.shape[d]
+    broadcast_meta(&ms, &idx.m, &mo)
+    cdef Tensor idx_b = t_expand(idx, mo.ndim, so)
+    if x.m.ndim:
+        s2[d] = x.m.shape[d]
+    broadcast_meta(&mi, &x.m, &mo)
+    return t_gather_index(t_expand(x, mo.ndim, so), d, idx_b, 3)
+
+
+cdef int OP_TAKE = register_op(take_numeric, take_recorded)
+cdef int OP_PUT = register_op(take_numeric, take_recorded)
+cdef int OP_SCATTER_ADD = register_op(scatter_add_numeric, scatter_add_recorded)
+cdef int OP_MASKED_FILL = register_op(masked_fill_numeric, masked_fill_recorded)
+cdef int NAME_INDEX = register_name("IndexBackward0")
+cdef int NAME_INDEX_PUT_IMPL = register_name("IndexPutImplBackward0")
+cdef int NAME_INDEX_SELECT = register_name("IndexSelectBackward0")
+cdef int NAME_INDEX_ADD = register_name("IndexAddBackward0")
+cdef int NAME_GATHER = register_name("GatherBackward0")
+cdef int NAME_SCATTER_ADD = register_name("ScatterAddBackward0")
+cdef int NAME_MASKED_SELECT = register_name("MaskedSelectBackward0")
+cdef int NAME_MASKED_SCATTER = register_name("MaskedScatterBackward0")
+cdef int NAME_MASKED_FILL0 = register_name("MaskedFillBackward0")
+cdef int NAME_MASKED_FILL1 = register_name("MaskedFillBackward1")
+
+
+# ============================================================================================
+# Public functions
+# ============================================================================================
+def index_select(input, dim, index):
+    """Entries of input along dim at the positions in index (a 1-D or 0-d int64 tensor).
+
+    Args: input (Tensor), dim (int), index (int64 Tensor, values in [0, size)).
+    Example: pyad.index_select(pyad.tensor([[1., 2.], [3., 4.]]), 1, pyad.tensor([1, 1]))
+    -> tensor([[2., 2.], [4., 4.]])
+    """
+    return t_index_select(_t(input), dim, index, 3)
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j][k] = input[index[i][j][k]][j][k] for dim=0 (and so on for other dims).
+
+    Args: input (Tensor), dim (int), index (int64 Tensor with input's number of dims),
+    sparse_grad (ignored: gradients are dense).
+    Example: pyad.gather(pyad.tensor([[1., 2.], [3., 4.]]), 1, pyad.tensor([[0, 0], [1, 0]]))
+    -> tensor([[1., 1.], [4., 3.]])
+    """
+    return t_gather_index(_t(input), dim, index, 3)
+
+def scatter_add(input, dim, index, src):
+    """A copy of input with src[i][j][k] added at [index[i][j][k]][j][k] (dim=0); repeats add up.
+
+    Args: input (Tensor), dim (int), index (int64 Tensor), src (Tensor of input's dtype).
+    Example: pyad.scatter_add(pyad.zeros(3), 0, pyad.tensor([0, 0, 2]), pyad.ones(3))
+    -> tensor([2., 0., 1.])
+    """
+    return t_scatter_add(_t(input), dim, index, src, 3)
+
+def masked_fill(input, mask, value):
+    """input with value where mask (a bool tensor broadcast with input) is True.
+
+    Args: input (Tensor), mask (bool Tensor), value (Python number or 0-d Tensor).
+    Example: pyad.masked_fill(pyad.tensor([1., 2.]), pyad.tensor([True, False]), 0.)
+    -> tensor([0., 2.])
+    """
+    cdef Tensor x = _t(input)
+    return t_masked_fill(x, need_tensor(mask, "masked_fill", "mask", 2), value)
+
+def masked_select(input, mask):
+    """A 1-D tensor of input's elements where mask (broadcast with input) is True.
+
+    Args: input (Tensor), mask (bool Tensor).
+    Example: pyad.masked_select(pyad.tensor([1., 2., 3.]), pyad.tensor([True, False, True]))
+    -> tensor([1., 3.])
+    """
+    return t_masked_select(_t(input), mask, 2)
+
+def take_along_dim(input, indices, dim=None):
+    """input's values at indices along dim (indices broadcast with input apart from dim);
+    with dim=None, indices index the flattened input.
+
+    Args: input (Tensor), indices (int64 Tensor), dim (int or None, default None).
+    Example: pyad.take_along_dim(pyad.tensor([[3., 1.], [2., 5.]]), pyad.tensor([[1], [0]]), 1)
+    -> tensor([[1.], [2.]])
+    """
+    return t_take_along_dim(_t(input), indices, dim, 2)
+
+__all__ += ["index_select", "gather", "scatter_add", "masked_fill", "masked_select",
+            "take_along_dim"]

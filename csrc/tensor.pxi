@@ -461,31 +461,23 @@ _MASK0[0] = 1
 
 
 cdef Tensor t_getitem(Tensor x, object index):
-    """Basic indexing, decomposed as torch does into Select/Slice/Unsqueeze/Alias nodes."""
-    cdef Tensor r = x
-    cdef int dim = 0, n_specified = 0, i, n_ellipsis = 0
-    cdef bint single = not isinstance(index, tuple)
+    """Basic indexing, decomposed as torch does into Select/Slice/Unsqueeze/Alias nodes.
+
+    An index holding a list, a tensor (other than a 0-d int64 one), a mask or a bool goes to
+    advanced indexing (t_index_advanced in ops_index.pxi: IndexBackward0).
+    """
+    cdef Tensor r = x, r2
+    cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    cdef bint single = not isinstance(index, tuple) and not seq_as_tuple(index)
     cdef bint applied = False
-    cdef Py_ssize_t cs[PYAD_MAXDIM]
-    cdef Py_ssize_t shp[PYAD_MAXDIM]
-    cdef Py_ssize_t start, stop, step, length, size
-    items = (index,) if single else index
+    items = (index,) if single else tuple(index)
     for it in items:
-        if it is None:
-            continue
+        if not is_basic_index(it):
+            return t_index_advanced(x, items)
         if it is Ellipsis:
             n_ellipsis += 1
-            continue
-        if isinstance(it, (int, slice)) or (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
-                                            and (<Tensor>it).m.dtype == PYAD_I64):
+        elif it is not None:
             n_specified += 1
-            continue
-        if isinstance(it, np.integer):
-            n_specified += 1
-            continue
-        raise NotImplementedError(
-            "pyad: advanced indexing (lists, tensors and masks as indices) is not supported yet; "
-            f"got an index of type {type(it).__name__}")
     if n_ellipsis > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
@@ -502,46 +494,58 @@ cdef Tensor t_getitem(Tensor x, object index):
             applied = True
             continue
         if isinstance(it, slice):
-            size = r.m.shape[dim]
-            if it.step is not None and it.step <= 0:
-                raise ValueError("step must be greater than zero")
-            start, stop, step = it.indices(size)
-            if stop < start:
-                stop = start
-            if not single and start == 0 and stop == size and step == 1:
-                dim += 1
-                continue
-            length = (stop - start + step - 1) // step
-            contiguous_strides(&r.m, cs)
-            for i in range(r.m.ndim):
-                shp[i] = r.m.shape[i]
-            shp[dim] = length
-            start_off = start * cs[dim]
-            cs[dim] *= step
-            r = t_gather(r, start_off, cs, r.m.ndim, shp, NAME_SLICE, NAME_SLICE_BW)
+            r2 = index_slice(r, dim, it, single)
+            applied = applied or r2 is not r
+            r = r2
             dim += 1
-            applied = True
             continue
-        # an integer: select
-        idx = int(it)
-        size = r.m.shape[dim]
-        if idx < -size or idx >= size:
-            raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
-        if idx < 0:
-            idx += size
-        contiguous_strides(&r.m, cs)
-        start_off = idx * cs[dim]
-        for i in range(dim, r.m.ndim - 1):
-            cs[i] = cs[i + 1]
-        for i in range(r.m.ndim):
-            shp[i] = r.m.shape[i]
-        for i in range(dim, r.m.ndim - 1):
-            shp[i] = shp[i + 1]
-        r = t_gather(r, start_off, cs, r.m.ndim - 1, shp, NAME_SELECT, NAME_SELECT_BW)
+        r = index_select_int(r, dim, int(it))
         applied = True
     if not applied:
         return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
     return r
+
+cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
+    """r sliced along dim (SliceBackward0); a full slice inside a tuple is r itself."""
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t start, stop, step, length, size = r.m.shape[dim]
+    cdef int i
+    if it.step is not None and it.step <= 0:
+        raise ValueError("step must be greater than zero")
+    start, stop, step = it.indices(size)
+    if stop < start:
+        stop = start
+    if not single and start == 0 and stop == size and step == 1:
+        return r
+    length = (stop - start + step - 1) // step
+    contiguous_strides(&r.m, cs)
+    for i in range(r.m.ndim):
+        shp[i] = r.m.shape[i]
+    shp[dim] = length
+    start_off = start * cs[dim]
+    cs[dim] *= step
+    return t_gather(r, start_off, cs, r.m.ndim, shp, NAME_SLICE, NAME_SLICE_BW)
+
+cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx):
+    """r[..., idx] at dim (SelectBackward0), with torch's bounds message."""
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t size = r.m.shape[dim]
+    cdef int i
+    if idx < -size or idx >= size:
+        raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
+    if idx < 0:
+        idx += size
+    contiguous_strides(&r.m, cs)
+    start_off = idx * cs[dim]
+    for i in range(dim, r.m.ndim - 1):
+        cs[i] = cs[i + 1]
+    for i in range(r.m.ndim):
+        shp[i] = r.m.shape[i]
+    for i in range(dim, r.m.ndim - 1):
+        shp[i] = shp[i + 1]
+    return t_gather(r, start_off, cs, r.m.ndim - 1, shp, NAME_SELECT, NAME_SELECT_BW)
 
 cdef int _count_before(tuple items, object stop_at):
     cdef int n = 0
@@ -1500,6 +1504,23 @@ cdef class Tensor:
     # ==== end of ops_shape.pxi methods ====
 
     # ==== methods of ops_index.pxi ====
+    def index_select(self, dim, index):
+        return t_index_select(self, dim, index, 2)
+
+    def gather(self, dim, index, *, sparse_grad=False):
+        return t_gather_index(self, dim, index, 2)
+
+    def scatter_add(self, dim, index, src):
+        return t_scatter_add(self, dim, index, src, 2)
+
+    def masked_fill(self, mask, value):
+        return t_masked_fill(self, need_tensor(mask, "masked_fill", "mask", 1), value)
+
+    def masked_select(self, mask):
+        return t_masked_select(self, mask, 1)
+
+    def take_along_dim(self, indices, dim=None):
+        return t_take_along_dim(self, indices, dim, 1)
     # ==== end of ops_index.pxi methods ====
 
     # ==== methods of ops_linalg.pxi ====
