@@ -92,10 +92,10 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
         if A.ndim not in (1, 2):
             raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
                                f"be 1D or 2D. Got {A.ndim}D.")
+        if isinstance(ord, str):                # 'fro' / 'nuc' are matrix norms only
+            return matrix_norm(A, ord, (-2, -1), keepdim, dtype=dtype)
         dim = tuple(range(A.ndim))
-    if len(dim) == 1:
-        if isinstance(ord, str):
-            raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported.")
+    if len(dim) == 1 and not isinstance(ord, str):
         return vector_norm(A, ord, dim, keepdim, dtype=dtype)
     return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
 
