@@ -1524,4 +1524,36 @@ cdef class Tensor:
     # ==== end of ops_index.pxi methods ====
 
     # ==== methods of ops_linalg.pxi ====
+    def mv(self, vec):
+        return mv(self, vec)
+
+    def bmm(self, mat2):
+        return bmm(self, mat2)
+
+    def outer(self, vec2):
+        return outer(self, vec2)
+
+    def ger(self, vec2):
+        return outer(self, vec2)
+
+    def trace(self):
+        return trace(self)
+
+    def diag(self, diagonal=0):
+        return diag(self, diagonal)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return diagonal(self, offset, dim1, dim2)
+
+    def tril(self, diagonal=0):
+        return tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return triu(self, diagonal)
+
+    def det(self):
+        return _linalg_det(self)
+
+    def inverse(self):
+        return _linalg_inv(self)
     # ==== end of ops_linalg.pxi methods ====
