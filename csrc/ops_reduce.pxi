@@ -1031,25 +1031,6 @@ def amin(input, dim=(), keepdim=False):
     """
     return _t(input).amin(dim, keepdim)
 
-def _max(input, *args, **kwargs):
-    """max(input): the largest element; max(input, dim, keepdim=False): a named tuple
-    pyad.return_types.max(values, indices); max(input, other): pyad.maximum.
-
-    Example:
-        >>> pyad.max(pyad.tensor([[1., 5.], [3., 4.]]), 1).indices
-        tensor([1, 1])
-    """
-    return rd_max_method(_t(input), args, kwargs, False)
-
-def _min(input, *args, **kwargs):
-    """min(input), min(input, dim, keepdim=False) -> (values, indices), min(input, other).
-
-    Example:
-        >>> pyad.min(pyad.tensor([[1., 5.], [3., 4.]]))
-        tensor(1.)
-    """
-    return rd_max_method(_t(input), args, kwargs, True)
-
 def argmax(input, dim=None, keepdim=False):
     """Index of the first maximum along dim (None: of the flattened tensor); int64.
 
@@ -1087,7 +1068,7 @@ def std(input, *args, **kwargs):
     """
     return rd_var_call(_t(input), args, kwargs, True)
 
-def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """Vector p-norm over dim (None: all elements): p = 'fro' (2), 1, 2, inf, -inf, 0 or any
     float. The gradient of the 2-norm at zero is 0, as in torch.
 
@@ -1095,6 +1076,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         >>> pyad.norm(pyad.tensor([3., 4.]))
         tensor(5.)
     """
+    if out is not None:
+        raise NotImplementedError("pyad: out= is not supported")
     return rd_norm_call(_t(input), p, dim, keepdim, dtype)
 
 def logsumexp(input, *args, **kwargs):
@@ -1124,28 +1107,50 @@ def cumprod(input, *args, **kwargs):
     """
     return _t(input).cumprod(*args, **kwargs)
 
-def _all(input, dim=None, keepdim=False):
-    """True where every element (over dim; None: all) is nonzero; a bool tensor.
+def _builtin_named():
+    """max, min, all and any, defined here so that their names do not shadow the builtins
+    for the rest of the module (a module-level def would, for every .pxi)."""
+    def max(input, *args, **kwargs):
+        """max(input): the largest element; max(input, dim, keepdim=False): a named tuple
+        pyad.return_types.max(values, indices); max(input, other): pyad.maximum.
 
-    Example:
-        >>> pyad.all(pyad.tensor([[1., 0.], [2., 3.]]), 1)
-        tensor([False,  True])
-    """
-    return t_all_any(_t(input), dim, keepdim, True)
+        Example:
+            >>> pyad.max(pyad.tensor([[1., 5.], [3., 4.]]), 1).indices
+            tensor([1, 1])
+        """
+        return rd_max_method(_t(input), args, kwargs, False)
 
-def _any(input, dim=None, keepdim=False):
-    """True where some element (over dim; None: all) is nonzero; a bool tensor.
+    def min(input, *args, **kwargs):
+        """min(input), min(input, dim, keepdim=False) -> (values, indices), min(input, other).
 
-    Example:
-        >>> pyad.any(pyad.tensor([[1., 0.], [0., 0.]]), 1)
-        tensor([ True, False])
-    """
-    return t_all_any(_t(input), dim, keepdim, False)
+        Example:
+            >>> pyad.min(pyad.tensor([[1., 5.], [3., 4.]]))
+            tensor(1.)
+        """
+        return rd_max_method(_t(input), args, kwargs, True)
 
-# max, min, all and any are set in the module dict, not defined under those names: a
-# module-level def would shadow the builtins for every other .pxi of the module.
-for _name, _fn in (("max", _max), ("min", _min), ("all", _all), ("any", _any)):
-    globals()[_name] = _fn
+    def all(input, dim=None, keepdim=False):
+        """True where every element (over dim; None: all) is nonzero; a bool tensor.
+
+        Example:
+            >>> pyad.all(pyad.tensor([[1., 0.], [2., 3.]]), 1)
+            tensor([False,  True])
+        """
+        return t_all_any(_t(input), dim, keepdim, True)
+
+    def any(input, dim=None, keepdim=False):
+        """True where some element (over dim; None: all) is nonzero; a bool tensor.
+
+        Example:
+            >>> pyad.any(pyad.tensor([[1., 0.], [0., 0.]]), 1)
+            tensor([ True, False])
+        """
+        return t_all_any(_t(input), dim, keepdim, False)
+
+    return max, min, all, any
+
+for _fn in _builtin_named():
+    globals()[_fn.__name__] = _fn
 
 __all__ += ["prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "norm",
             "logsumexp", "cumsum", "cumprod", "all", "any", "return_types"]
