@@ -1,3 +1,1156 @@
 # ops_reduce.pxi: reductions: prod, amax/amin, max/min, argmax/argmin, var/std, norm, logsumexp, cumsum, cumprod, all, any.
 # Each op: forward, numeric backward and recorded backward side by side; registered with
 # register_op/register_name; public functions appended to __all__.
+#
+# Reductions over a set of dims run one C fold over the input's index space with the
+# accumulator broadcast (kernels_reduce.h); ops along one dim see the input as
+# (outer, n, inner). Nodes of the reductions over dims keep the dims mask in ip[0..ndim) and
+# keepdim in ip[ndim], as SumBackward does; the gradient buffer g is read in the keepdim
+# layout (the same memory order).
+
+from libc.stdint cimport int64_t
+from libc.math cimport isinf, INFINITY
+import sys as _sys
+import types as _types
+
+cdef extern from "kernels_reduce.h":
+    pyad_loop rd_max_f32, rd_max_f64, rd_max_i64, rd_max_u8
+    pyad_loop rd_min_f32, rd_min_f64, rd_min_i64, rd_min_u8
+    pyad_loop rd_prod_f32, rd_prod_f64, rd_prod_i64
+    pyad_loop rd_all_f32, rd_all_f64, rd_all_i64, rd_all_u8
+    pyad_loop rd_norm_f32, rd_norm_f64, rd_norm_fin_f32, rd_norm_fin_f64
+    pyad_loop rd_sqdev_f32, rd_sqdev_f64, rd_expsum_f32, rd_expsum_f64
+    pyad_loop rd_var_fin_f32, rd_var_fin_f64, rd_lse_fin_f32, rd_lse_fin_f64
+    pyad_loop rd_lse_shift_f32, rd_lse_shift_f64
+    pyad_loop rd_count_f32, rd_count_f64, rd_ext_bw_f32, rd_ext_bw_f64
+    pyad_loop rd_var_bw_f32, rd_var_bw_f64, rd_norm_bw_f32, rd_norm_bw_f64
+    pyad_loop rd_lse_bw_f32, rd_lse_bw_f64
+    void rd_argext(int dt, const char* x, char* vals, int64_t* idx, Py_ssize_t outer,
+                   Py_ssize_t n, Py_ssize_t inner, int is_min) noexcept nogil
+    void rd_cum(int dt, const char* x, char* out, Py_ssize_t outer, Py_ssize_t n,
+                Py_ssize_t inner, int prod, int reverse) noexcept nogil
+    void rd_line_bw(int which, int dt, const char* g, const char* x, char* out,
+                    Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
+    void rd_index_put(int dt, const char* g, const int64_t* idx, char* out,
+                      Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
+
+
+# ============================================================================================
+# Shared machinery: reduction plans, folds, elementwise loops over raw buffers
+# ============================================================================================
+ctypedef struct RdPlan:
+    Meta mk                          # keepdim meta of the result (size 1 on reduced dims)
+    Meta mo                          # the result's meta (keepdim or not)
+    Py_ssize_t shk[PYAD_MAXDIM]
+    Py_ssize_t sho[PYAD_MAXDIM]
+    Py_ssize_t count                 # elements reduced into each result element
+
+cdef void rd_plan(RdPlan* p, const Meta* mx, const Py_ssize_t* mask, bint keepdim,
+                  int dtype) noexcept:
+    """Metas of a reduction of mx over mask. The struct must not move afterwards."""
+    cdef int d
+    p.mk.shape = p.shk
+    p.mo.shape = p.sho
+    keepdim_meta(&p.mk, mx, mask)
+    p.mk.dtype = dtype
+    p.mo.dtype = dtype
+    p.mo.ndim = 0
+    p.mo.numel = p.mk.numel
+    p.count = 1
+    for d in range(mx.ndim):
+        if mask[d]:
+            p.count *= mx.shape[d]
+        if keepdim or not mask[d]:
+            p.sho[p.mo.ndim] = p.shk[d]
+            p.mo.ndim += 1
+
+cdef inline Meta rd_retyped(const Meta* m, int dtype) noexcept:
+    cdef Meta r = m[0]
+    r.dtype = dtype
+    return r
+
+cdef inline pyad_loop rd_pick(int dtype, pyad_loop f32, pyad_loop f64, pyad_loop i64,
+                              pyad_loop u8) noexcept:
+    if dtype == PYAD_F32:
+        return f32
+    if dtype == PYAD_F64:
+        return f64
+    return i64 if dtype == PYAD_I64 else u8
+
+cdef int rd_apply(pyad_loop f, int nops, const char** xs, const Meta** ms, char* out,
+                  const Meta* mout, const Meta* space, const double* c) except -1:
+    """f over space's index space: operands xs broadcast to it, then out laid out as mout.
+
+    With mout smaller than space (size 1 on reduced dims) out's step is 0 there, so f folds.
+    """
+    cdef char* base[6]
+    cdef Py_ssize_t st[6][PYAD_MAXDIM]
+    cdef int i
+    for i in range(nops):
+        base[i] = <char*>xs[i]
+        broadcast_byte_strides(ms[i], space, st[i])
+    base[nops] = out
+    broadcast_byte_strides(mout, space, st[nops])
+    pyad_nd_apply(nops + 1, base, st, space.ndim, space.shape, f, c)
+    return 0
+
+cdef inline int rd_apply1(pyad_loop f, const char* x, const Meta* mx, char* out,
+                          const Meta* mout, const double* c) except -1:
+    """out = f(x) elementwise (same shape; dtypes may differ): the finishing passes."""
+    return rd_apply(f, 1, &x, &mx, out, mout, mout, c)
+
+cdef Buffer* rd_filled(const Meta* m, double v) except NULL:
+    cdef Buffer* b = buf_new(m.numel * itemsize(m.dtype))
+    cdef Py_ssize_t i
+    if m.dtype == PYAD_F32:
+        for i in range(m.numel):
+            (<float*>b.data)[i] = <float>v
+    elif m.dtype == PYAD_F64:
+        for i in range(m.numel):
+            (<double*>b.data)[i] = v
+    elif m.dtype == PYAD_I64:
+        for i in range(m.numel):
+            (<int64_t*>b.data)[i] = <int64_t>v
+    else:
+        memset(b.data, 1 if v != 0 else 0, m.numel)
+    return b
+
+cdef Buffer* rd_fold(pyad_loop f, const char* x, const Meta* mx, const char* y, const Meta* my,
+                     const Meta* macc, double init, const double* c) except NULL:
+    """A new accumulator (macc, filled with init) folded over x (and y, broadcast)."""
+    cdef Buffer* acc = rd_filled(macc, init)
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    xs[0], xs[1] = x, y
+    ms[0], ms[1] = mx, my
+    try:
+        rd_apply(f, 1 if y == NULL else 2, xs, ms, acc.data, macc, mx, c)
+    except BaseException:
+        buf_decref(acc)
+        raise
+    return acc
+
+cdef Buffer* rd_extreme(const char* x, const Meta* mx, const Meta* mk, bint is_min) except NULL:
+    """max / min of x over the dims where mk is 1, starting from each group's first element."""
+    cdef Py_ssize_t cs[PYAD_MAXDIM]
+    cdef Buffer* acc
+    cdef pyad_loop f = (rd_pick(mx.dtype, rd_min_f32, rd_min_f64, rd_min_i64, rd_min_u8) if is_min
+                        else rd_pick(mx.dtype, rd_max_f32, rd_max_f64, rd_max_i64, rd_max_u8))
+    contiguous_strides(mx, cs)
+    acc = nb_gather(x, mx.dtype, 0, cs, mk)
+    try:
+        rd_apply(f, 1, &x, &mx, acc.data, mk, mx, NULL)
+    except BaseException:
+        buf_decref(acc)
+        raise
+    return acc
+
+cdef Buffer* rd_map(pyad_loop f, const char* g, const Meta* mg, const char* x, const Meta* mx,
+                    const char* y, const Meta* my, const char* z, const Meta* mz,
+                    const double* c) except NULL:
+    """out = f(g, x, y, z) at x's shape (g, y, z broadcast): the backward formulas."""
+    cdef Buffer* out = buf_new(mx.numel * itemsize(mx.dtype))
+    cdef const char* xs[4]
+    cdef const Meta* ms[4]
+    xs[0], xs[1], xs[2], xs[3] = g, x, y, z
+    ms[0], ms[1], ms[2], ms[3] = mg, mx, my, mz
+    try:
+        rd_apply(f, 4, xs, ms, out.data, mx, mx, c)
+    except BaseException:
+        buf_decref(out)
+        raise
+    return out
+
+cdef Buffer* rd_mean(const char* x, const Meta* mx, const Meta* mk, Py_ssize_t count) except NULL:
+    """The mean over the dims where mk is 1, in mk's dtype."""
+    cdef Buffer* s = nb_reduce_to(x, mx, mk)
+    cdef Buffer* out
+    cdef double dv = <double>count
+    try:
+        out = nb_map(K_DIVS, s.data, mk, mk, &dv)
+    finally:
+        buf_decref(s)
+    return out
+
+cdef void rd_lines(const Meta* m, int dim, Py_ssize_t* outer, Py_ssize_t* n,
+                   Py_ssize_t* inner) noexcept:
+    """m seen as (outer, n, inner) around dim (dim < 0: one line of every element)."""
+    cdef int d
+    outer[0] = 1
+    inner[0] = 1
+    if dim < 0 or m.ndim == 0:
+        n[0] = m.numel
+        return
+    n[0] = m.shape[dim]
+    for d in range(m.ndim):
+        if d < dim:
+            outer[0] *= m.shape[d]
+        elif d > dim:
+            inner[0] *= m.shape[d]
+
+cdef Tensor rd_const(object arr, int dtype):
+    """A constant (no grad) tensor from a numpy array: masks and counts of recorded formulas."""
+    return tensor_from_numpy_copy(np.ascontiguousarray(arr), dtype)
+
+cdef object rd_np(Tensor t):
+    return np.asarray(_np_view(t))
+
+cdef object rd_np_keepdim(Node* n, const Meta* mk):
+    """The node's saved output as a numpy array in the keepdim layout."""
+    cdef Tensor y = tensor_from_buffer(n.saved_out, mk)
+    return rd_np(y)
+
+cdef tuple rd_axes(const Meta* m, const Py_ssize_t* mask):
+    return tuple(d for d in range(m.ndim) if mask[d])
+
+cdef Tensor rd_keepdim_grad(Tensor g, const Meta* mk):
+    return g if g.m.ndim == mk.ndim else t_view(g, mk.ndim, mk.shape, NAME_VIEW)
+
+cdef int rd_node_plan(Node* n, RdPlan* p) except -1:
+    """The plan of a recorded reduction node (mask in ip, keepdim after it)."""
+    cdef const Meta* mx = &n.in_meta[0]
+    rd_plan(p, mx, n.ip, n.ip[mx.ndim], mx.dtype)
+    return 0
+
+cdef Node* rd_record(int op, int name, Tensor out, Tensor x, const Py_ssize_t* mask,
+                     bint keepdim, int extra) except NULL:
+    cdef Node* n = record(op, name, out, x, None, 1, x.m.ndim + 1 + extra)
+    cdef int d
+    for d in range(x.m.ndim):
+        n.ip[d] = mask[d]
+    n.ip[x.m.ndim] = keepdim
+    return n
+
+cdef int rd_check_float(Tensor x, str what) except -1:
+    if x.m.dtype > PYAD_F64:
+        raise RuntimeError(what.format(DTYPE_TITLES[x.m.dtype]))
+    return 0
+
+cdef str _type_name(object v):
+    if isinstance(v, Tensor):
+        return "Tensor"
+    return type(v).__name__
+
+cdef object rd_bad_args(str name, tuple args, dict kwargs, list sigs):
+    """torch's TypeError for an argument combination no overload accepts."""
+    got = ", ".join(_type_name(a) for a in args)
+    kw = [f"{k}={_type_name(v)}" for k, v in reversed(list(kwargs.items()))]
+    if args and kw:
+        got += ", " + ", ".join(kw)
+    elif kw:
+        got = "".join(k + ", " for k in kw)
+    return TypeError(f"{name}() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of:\n" + "".join(f" * {s}\n" for s in sigs))
+
+
+# ============================================================================================
+# prod: ProdBackward0 (all elements), ProdBackward1 (one dim)
+#   d/dx_k = g prod_{i != k} x_i      ip = [dim (-1: all), keepdim]
+# ============================================================================================
+cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef RdPlan p
+    cdef int d, dtype = x.m.dtype if x.m.dtype <= PYAD_F64 else PYAD_I64
+    cdef Tensor xc = to_dtype_nograd(x, dtype)
+    cdef Meta macc
+    cdef Buffer* acc
+    cdef Buffer* b
+    cdef Node* n
+    for d in range(x.m.ndim):
+        mask[d] = dim < 0 or d == dim
+    rd_plan(&p, &x.m, mask, keepdim and dim >= 0, dtype)
+    macc = rd_retyped(&p.mk, PYAD_F64 if dtype == PYAD_F32 else dtype)
+    acc = rd_fold(rd_pick(dtype, rd_prod_f32, rd_prod_f64, rd_prod_i64, NULL), xc.buf.data,
+                  &xc.m, NULL, NULL, &macc, 1.0, NULL)
+    if macc.dtype != dtype:
+        try:
+            b = nb_cast(acc.data, &macc, dtype)
+        finally:
+            buf_decref(acc)
+    else:
+        b = acc
+    out = tensor_from_new_buffer(b, &p.mo, dtype)
+    if wants_grad(x):
+        n = record(OP_PROD, NAME_PROD0 if dim < 0 else NAME_PROD1, out, x, None, 1, 2)
+        n.ip[0] = dim
+        n.ip[1] = keepdim
+        save_input(n, 0, x)
+        save_output(n, out)
+    return out
+
+cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Py_ssize_t outer, ln, inner
+    check_saved(n)
+    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
+    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
+    rd_line_bw(0, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
+    gm[0] = mx
+    return 0
+
+cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
+    sigs = ["(*, pyad.dtype dtype = None)",
+            "(int dim, bool keepdim = False, *, pyad.dtype dtype = None)"]
+    if len(args) > 2 or set(kwargs) - {"dim", "keepdim", "dtype"} or (args and "dim" in kwargs):
+        raise rd_bad_args("prod", args, kwargs, sigs)
+    dim = args[0] if args else kwargs.get("dim", _NO_DIM)
+    keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+    if dim is _NO_DIM:
+        if "keepdim" in kwargs:
+            raise rd_bad_args("prod", args, kwargs, sigs)
+    elif not isinstance(dim, int) or isinstance(dim, bool):
+        raise rd_bad_args("prod", args, kwargs, sigs)
+    if not isinstance(keepdim, bool):
+        raise TypeError(f"prod(): argument 'keepdim' must be bool, not {_type_name(keepdim)}")
+    dtype = kwargs.get("dtype")
+    if dtype is not None:
+        x = t_to(x, dtype_code(dtype))
+    if dim is _NO_DIM:
+        return t_prod(x, -1, False)
+    d = wrap_dim(dim, x.m.ndim)
+    return t_prod(x, d if x.m.ndim else 0, keepdim)
+
+cdef bint rd_has_zero(Tensor x):
+    return bool((rd_np(x) == 0).any())
+
+cdef Tensor rd_pair_const(object mat, int d, int ndim, int dtype):
+    """An (n, n) numpy matrix placed at dims d, d+1 of an (ndim + 1)-d constant."""
+    shape = [1] * (ndim + 1)
+    shape[d] = mat.shape[0]
+    shape[d + 1] = mat.shape[1]
+    return rd_const(mat.reshape(shape), dtype)
+
+cdef Tensor rd_others_matrix(Tensor x, int d):
+    """T[..., k, j, ...] = x_j for j != k, 1 for j == k (k inserted at dim d): rows whose
+    products leave one factor out, for gradients that must stay exact with zeros."""
+    cdef Py_ssize_t ln = x.m.shape[d]
+    eye = np.eye(ln)
+    return t_add(t_mul(t_unsqueeze(x, d), rd_pair_const(1.0 - eye, d, x.m.ndim, x.m.dtype)),
+                 rd_pair_const(eye, d, x.m.ndim, x.m.dtype))
+
+cdef list prod_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef Tensor x = saved_tensor(n, 0), y = saved_result(n), xl, gl, yl, r
+    cdef int d = n.ip[0], i
+    cdef Py_ssize_t one = 1, numel = x.m.numel
+    cdef RdPlan p
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    if x.m.ndim == 0:
+        return [g]
+    if d < 0:
+        xl = t_view(x, 1, &numel, NAME_VIEW)
+        gl = t_view(g, 1, &one, NAME_VIEW)
+        yl = t_view(y, 1, &one, NAME_VIEW)
+        d = 0
+    else:
+        for i in range(x.m.ndim):
+            mask[i] = i == d
+        rd_plan(&p, &x.m, mask, True, x.m.dtype)
+        xl = x
+        gl = rd_keepdim_grad(g, &p.mk)
+        yl = rd_keepdim_grad(y, &p.mk)
+    if not rd_has_zero(x):
+        r = t_mul(gl, t_div(yl, xl))
+    else:
+        r = t_mul(gl, t_prod(rd_others_matrix(xl, d), d + 1, False))
+    if n.ip[0] < 0:
+        r = t_view(r, x.m.ndim, x.m.shape, NAME_VIEW)
+    return [r]
+
+
+# ============================================================================================
+# amax / amin: AmaxBackward0, AminBackward0; max() / min(): MaxBackward1, MinBackward1
+#   d/dx = (g / count) * [x == y]: ties share the gradient evenly
+#   ip = mask, keepdim, mode (0: amax, a NaN result matches nothing; 1: max(), NaN matches NaN)
+# ============================================================================================
+cdef Tensor t_amax(Tensor x, const Py_ssize_t* mask, bint keepdim, bint is_min, bint whole,
+                   str opname, bint dim_given=True):
+    """amax/amin over mask; whole: max()/min() of every element (MaxBackward1/MinBackward1)."""
+    cdef RdPlan p
+    cdef int d
+    cdef Node* n
+    if x.m.numel == 0:
+        if whole or not dim_given:
+            raise RuntimeError(f"{opname}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
+        for d in range(x.m.ndim):
+            if mask[d] and x.m.shape[d] == 0:
+                raise IndexError(f"{opname}(): Expected reduction dim {d} to have non-zero size.")
+    rd_plan(&p, &x.m, mask, keepdim, x.m.dtype)
+    cdef Tensor out = tensor_from_new_buffer(rd_extreme(x.buf.data, &x.m, &p.mk, is_min),
+                                             &p.mo, x.m.dtype)
+    if wants_grad(x):
+        n = rd_record(OP_AMAX, (NAME_MIN1 if is_min else NAME_MAX1) if whole
+                      else (NAME_AMIN if is_min else NAME_AMAX), out, x, mask, keepdim, 1)
+        n.ip[x.m.ndim + 1] = whole
+        save_input(n, 0, x)
+        save_output(n, out)
+    return out
+
+cdef int amax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef RdPlan p
+    cdef const Meta* mx
+    cdef double mode = n.ip[n.in_meta[0].ndim + 1]
+    cdef Buffer* cnt
+    check_saved(n)
+    mx = smeta(n, 0)
+    rd_node_plan(n, &p)
+    cnt = rd_fold(rd_pick(mx.dtype, rd_count_f32, rd_count_f64, NULL, NULL), sdata(n, 0), mx,
+                  n.saved_out.data, &p.mk, &p.mk, 0.0, &mode)
+    try:
+        gin[0] = rd_map(rd_pick(mx.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL), g.data,
+                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, cnt.data, &p.mk, &mode)
+    finally:
+        buf_decref(cnt)
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list amax_recorded(Node* n, Tensor g):
+    cdef RdPlan p
+    check_saved(n)
+    cdef Tensor x = saved_tensor(n, 0)
+    rd_node_plan(n, &p)
+    xa = rd_np(x)
+    ya = rd_np_keepdim(n, &p.mk)
+    match = xa == ya
+    if n.ip[x.m.ndim + 1]:
+        match |= np.isnan(xa) & np.isnan(ya)
+    cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
+    return [t_mul(t_div(rd_keepdim_grad(g, &p.mk), rd_const(cnt, x.m.dtype)),
+                  rd_const(match, x.m.dtype))]
+
+
+# ============================================================================================
+# max(dim) / min(dim): (values, indices); values carry MaxBackward0 / MinBackward0
+#   d/dx = g at the selected index, 0 elsewhere        ip = [dim, keepdim]; saves the indices
+# argmax / argmin: the indices alone (no grad)
+# ============================================================================================
+cdef tuple t_max_dim(Tensor x, object dim, bint keepdim, bint is_min, bint want_values,
+                     str opname):
+    """(values or None, indices) of the first extremum along dim (None: all elements)."""
+    cdef int d = -1 if dim is None else wrap_dim(dim, x.m.ndim)
+    cdef Py_ssize_t outer, ln, inner
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef RdPlan p
+    cdef int i
+    cdef char* vals = NULL
+    cdef Tensor values = None, indices
+    cdef Node* n
+    mask[0] = 0
+    if x.m.dtype == PYAD_BOOL and not want_values:
+        raise RuntimeError(f"{opname}(): does not support bool input")
+    if x.m.ndim == 0:
+        d = -1
+    rd_lines(&x.m, d, &outer, &ln, &inner)
+    if ln == 0:
+        if dim is None:
+            raise IndexError(f"{opname}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        raise IndexError(f"{opname}(): Expected reduction dim {d} to have non-zero size.")
+    for i in range(x.m.ndim):
+        mask[i] = d < 0 or i == d
+    rd_plan(&p, &x.m, mask, keepdim, PYAD_I64)
+    if dim is None and not keepdim:
+        p.mo.ndim = 0
+    indices = new_tensor(PYAD_I64, p.mo.ndim, p.mo.shape)
+    if want_values:
+        values = new_tensor(x.m.dtype, p.mo.ndim, p.mo.shape)
+        vals = values.buf.data
+    rd_argext(x.m.dtype, x.buf.data, <char*>vals, <int64_t*>indices.buf.data, outer, ln, inner,
+              is_min)
+    if want_values and wants_grad(x):
+        n = record(OP_MAXDIM, NAME_MIN0 if is_min else NAME_MAX0, values, x, None, 1, 2)
+        n.ip[0] = d
+        n.ip[1] = keepdim
+        save_input(n, 0, indices)
+    return values, indices
+
+cdef int maxdim_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Py_ssize_t outer, ln, inner
+    check_saved(n)
+    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
+    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
+    memset(gin[0].data, 0, mx.numel * itemsize(mx.dtype))
+    rd_index_put(mx.dtype, g.data, <const int64_t*>sdata(n, 0), gin[0].data, outer, ln, inner)
+    gm[0] = mx
+    return 0
+
+cdef list maxdim_recorded(Node* n, Tensor g):
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Meta mk
+    cdef Py_ssize_t shk[PYAD_MAXDIM]
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef int d = n.ip[0], i
+    check_saved(n)
+    if mx.ndim == 0:
+        return [g]
+    for i in range(mx.ndim):
+        mask[i] = i == d
+    mk.shape = shk
+    keepdim_meta(&mk, mx, mask)
+    idx = rd_np(saved_tensor(n, 0)).reshape([shk[i] for i in range(mx.ndim)])
+    onehot = np.zeros([mx.shape[i] for i in range(mx.ndim)], dtype=NP_DTYPES[mx.dtype])
+    np.put_along_axis(onehot, idx, 1, axis=d)
+    return [t_mul(rd_keepdim_grad(g, &mk), rd_const(onehot, mx.dtype))]
+
+
+# --- torch.return_types: structseq-like named tuples ----------------------------------------
+class _ReturnType(tuple):
+    """A tuple with named fields that prints like torch.return_types.<name>."""
+    __slots__ = ()
+    _fields = ()
+    n_fields = 0
+    n_sequence_fields = 0
+    n_unnamed_fields = 0
+
+    def __new__(cls, seq):
+        seq = tuple(seq)
+        if len(seq) != len(cls._fields):
+            raise TypeError(f"pyad.return_types.{cls.__name__} takes a {len(cls._fields)}-sequence "
+                            f"({len(seq)}-sequence given)")
+        return tuple.__new__(cls, seq)
+
+    def __repr__(self):
+        body = ",\n".join(f"{f}={v!r}" for f, v in zip(self._fields, self))
+        return f"pyad.return_types.{type(self).__name__}(\n{body})"
+
+    def __reduce__(self):
+        return (type(self), (tuple(self),))
+
+cdef object _make_return_type(str name, tuple fields):
+    ns = {"__slots__": (), "_fields": fields, "n_fields": len(fields),
+          "n_sequence_fields": len(fields), "__module__": "pyad.return_types"}
+    for i, f in enumerate(fields):
+        ns[f] = property(lambda self, i=i: tuple.__getitem__(self, i))
+    return type(name, (_ReturnType,), ns)
+
+return_types = _sys.modules.get("pyad.return_types")
+if return_types is None:
+    return_types = _types.ModuleType("pyad.return_types",
+                                     "Named tuples returned by ops with several results.")
+    _sys.modules["pyad.return_types"] = return_types
+return_types.max = _make_return_type("max", ("values", "indices"))
+return_types.min = _make_return_type("min", ("values", "indices"))
+
+cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
+    """max() / max(dim, keepdim=False) / max(other) argument handling, as torch's overloads."""
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    name = "min" if is_min else "max"
+    if not args and not kwargs:
+        dims_mask(x, None, mask)
+        return t_amax(x, mask, False, is_min, True, name)
+    if len(args) == 1 and not kwargs and isinstance(args[0], Tensor):
+        binary = globals().get("minimum" if is_min else "maximum")
+        if binary is None:
+            raise NotImplementedError(f"pyad: {name}(input, other) needs pyad."
+                                      f"{'minimum' if is_min else 'maximum'}, not available yet")
+        return binary(x, args[0])
+    if len(args) <= 2 and set(kwargs) <= {"dim", "keepdim"} and len(args) + len(kwargs) <= 2:
+        dim = args[0] if args else kwargs.get("dim", None)
+        keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+        if "dim" in kwargs and args:
+            dim = None
+        if isinstance(dim, int) and not isinstance(dim, bool):
+            if not isinstance(keepdim, bool):
+                raise TypeError(f"{name}(): argument 'keepdim' must be bool, not "
+                                f"{_type_name(keepdim)}")
+            v, i = t_max_dim(x, dim, keepdim, is_min, True, name)
+            return (return_types.min if is_min else return_types.max)((v, i))
+    sigs = ["()", "(Tensor other)", "(int dim, bool keepdim = False)"]
+    raise rd_bad_args(name, args, kwargs, sigs)
+
+cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
+    v, i = t_max_dim(x, dim, keepdim, is_min, False, "argmin" if is_min else "argmax")
+    if dim is None and keepdim:
+        shp = [1] * x.m.ndim
+        return (<Tensor>i).reshape(shp) if x.m.ndim else i
+    return i
+
+
+# ============================================================================================
+# var / std: VarBackward0, StdBackward0
+#   var:  d/dx = (2 / (N - correction)) g (x - mean)
+#   std:  the var gradient of g / (2 std), 0 where std == 0
+#   ip = mask, keepdim; c = [correction, std, full (no dim given)]; saves x (and std)
+# ============================================================================================
+cdef Tensor t_var(Tensor x, const Py_ssize_t* mask, bint keepdim, double correction, bint std,
+                  bint full):
+    cdef RdPlan p
+    cdef Meta macc
+    cdef Buffer* mean
+    cdef Buffer* acc
+    cdef double c[2]
+    cdef Node* n
+    if x.m.dtype > PYAD_F64:
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    rd_plan(&p, &x.m, mask, keepdim, x.m.dtype)
+    if p.count - correction <= 0:
+        warnings.warn(f"{'std' if std else 'var'}(): degrees of freedom is <= 0. Correction "
+                      "should be strictly less than the reduction factor (input numel divided "
+                      "by output numel).", UserWarning, stacklevel=1)
+    macc = rd_retyped(&p.mk, PYAD_F64)
+    mean = rd_mean(x.buf.data, &x.m, &p.mk, p.count)
+    try:
+        acc = rd_fold(rd_pick(x.m.dtype, rd_sqdev_f32, rd_sqdev_f64, NULL, NULL), x.buf.data,
+                      &x.m, mean.data, &p.mk, &macc, 0.0, NULL)
+    finally:
+        buf_decref(mean)
+    c[0] = 1.0 / (p.count - correction if p.count - correction > 0 else 0.0)
+    c[1] = std
+    cdef Tensor out = new_tensor(x.m.dtype, p.mo.ndim, p.mo.shape)
+    try:
+        rd_apply1(rd_pick(x.m.dtype, rd_var_fin_f32, rd_var_fin_f64, NULL, NULL), acc.data,
+                  &macc, out.buf.data, &p.mk, c)
+    finally:
+        buf_decref(acc)
+    if wants_grad(x):
+        n = rd_record(OP_VAR, NAME_STD if std else NAME_VAR, out, x, mask, keepdim, 0)
+        n.c[0] = correction
+        n.c[1] = std
+        n.c[2] = full
+        save_input(n, 0, x)
+        if std:
+            save_output(n, out)
+    return out
+
+cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef RdPlan p
+    cdef const Meta* mx
+    cdef double c[3]
+    cdef double dof
+    cdef Buffer* mean
+    check_saved(n)
+    mx = smeta(n, 0)
+    rd_node_plan(n, &p)
+    dof = p.count - n.c[0]
+    c[0] = 2.0 / dof
+    c[1] = n.c[1]
+    c[2] = n.c[2] != 0 and dof <= 0
+    mean = rd_mean(sdata(n, 0), mx, &p.mk, p.count)
+    try:
+        gin[0] = rd_map(rd_pick(mx.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL), g.data,
+                        &p.mk, sdata(n, 0), mx, mean.data, &p.mk,
+                        n.saved_out.data if n.c[1] != 0 else mean.data, &p.mk, c)
+    finally:
+        buf_decref(mean)
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list var_recorded(Node* n, Tensor g):
+    cdef RdPlan p
+    check_saved(n)
+    cdef Tensor x = saved_tensor(n, 0), gk, y, mean
+    cdef double dof
+    rd_node_plan(n, &p)
+    dof = p.count - n.c[0]
+    gk = rd_keepdim_grad(g, &p.mk)
+    mean = t_sum(x, n.ip, True, True, False)
+    if n.c[1] != 0:          # std: g / (2 std), 0 where std == 0
+        y = rd_keepdim_grad(saved_result(n), &p.mk)
+        ya = rd_np(y)
+        gk = t_mul(t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)),
+                   rd_const(ya != 0, y.m.dtype))
+    if n.c[2] != 0 and dof <= 0:
+        xa = rd_np(x)
+        return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
+    return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
+
+cdef tuple rd_var_args(str name, tuple args, dict kwargs):
+    """(dim, correction, keepdim) from torch's var/std overloads."""
+    sigs = ["(tuple of ints dim, bool unbiased = True, bool keepdim = False)",
+            "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
+            "(bool unbiased = True)"]
+    unknown = set(kwargs) - {"dim", "unbiased", "keepdim", "correction"}
+    if unknown or len(args) > 3 or ("unbiased" in kwargs and "correction" in kwargs):
+        raise rd_bad_args(name, args, kwargs, sigs)
+    if len(args) == 1 and isinstance(args[0], bool) and not kwargs:
+        return None, (1.0 if args[0] else 0.0), False
+    names = ("dim", "unbiased", "keepdim")
+    vals = {"dim": None, "unbiased": True, "keepdim": False, "correction": None}
+    for i, a in enumerate(args):
+        if names[i] in kwargs:
+            raise rd_bad_args(name, args, kwargs, sigs)
+        vals[names[i]] = a
+    vals.update(kwargs)
+    if vals["correction"] is not None and len(args) > 1:
+        raise rd_bad_args(name, args, kwargs, sigs)
+    correction = vals["correction"]
+    if correction is None:
+        correction = 1.0 if vals["unbiased"] else 0.0
+    return vals["dim"], float(correction), bool(vals["keepdim"])
+
+cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    dim, correction, keepdim = rd_var_args("std" if std else "var", args, kwargs)
+    dims_mask(x, dim, mask)
+    return t_var(x, mask, keepdim, correction, std, dim is None or x.m.ndim == 0)
+
+
+# ============================================================================================
+# norm (torch.linalg.vector_norm): LinalgVectorNormBackward0, torch's norm_backward formulas
+#   p=2: g x / y (0 where y == 0)   p=1: g sgn(x)   p=inf: sgn(x) g / count at |x| == y
+#   ip = mask, keepdim; c[0] = p; saves x and y
+# ============================================================================================
+cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bint whole):
+    cdef RdPlan pl
+    cdef Meta macc
+    cdef Buffer* acc
+    cdef int d
+    cdef Node* n
+    rd_check_float(x, "linalg.vector_norm: Expected a floating point or complex tensor as "
+                      "input. Got {}")
+    rd_plan(&pl, &x.m, mask, keepdim, x.m.dtype)
+    if isinf(p) and pl.count == 0:
+        ptxt = "inf" if p > 0 else "-inf"
+        if whole:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        for d in range(x.m.ndim):
+            if mask[d] and x.m.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the "
+                                   f"dimension {d}because this dimension is empty and the "
+                                   "operation does not have an identity")
+    macc = rd_retyped(&pl.mk, PYAD_F64)
+    acc = rd_fold(rd_pick(x.m.dtype, rd_norm_f32, rd_norm_f64, NULL, NULL), x.buf.data, &x.m,
+                  NULL, NULL, &macc, INFINITY if p < 0 and isinf(p) else 0.0, &p)
+    cdef Tensor out = new_tensor(x.m.dtype, pl.mo.ndim, pl.mo.shape)
+    try:
+        rd_apply1(rd_pick(x.m.dtype, rd_norm_fin_f32, rd_norm_fin_f64, NULL, NULL), acc.data,
+                  &macc, out.buf.data, &pl.mk, &p)
+    finally:
+        buf_decref(acc)
+    if wants_grad(x):
+        n = rd_record(OP_NORM, NAME_NORM, out, x, mask, keepdim, 0)
+        n.c[0] = p
+        save_input(n, 0, x)
+        save_output(n, out)
+    return out
+
+cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef RdPlan p
+    cdef const Meta* mx
+    cdef double mode = 2.0
+    cdef Buffer* cnt
+    check_saved(n)
+    mx = smeta(n, 0)
+    rd_node_plan(n, &p)
+    gm[0] = &n.in_meta[0]
+    if not isinf(n.c[0]):
+        gin[0] = rd_map(rd_pick(mx.dtype, rd_norm_bw_f32, rd_norm_bw_f64, NULL, NULL), g.data,
+                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, n.saved_out.data,
+                        &p.mk, n.c)
+        return 0
+    cnt = rd_fold(rd_pick(mx.dtype, rd_count_f32, rd_count_f64, NULL, NULL), sdata(n, 0), mx,
+                  n.saved_out.data, &p.mk, &p.mk, 0.0, &mode)
+    try:
+        gin[0] = rd_map(rd_pick(mx.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL), g.data,
+                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, cnt.data, &p.mk, &mode)
+    finally:
+        buf_decref(cnt)
+    return 0
+
+cdef list norm_recorded(Node* n, Tensor g):
+    cdef RdPlan pl
+    check_saved(n)
+    cdef Tensor x = saved_tensor(n, 0), gk, y, ysafe, nz, absx, scaled, scale_v
+    cdef double p = n.c[0]
+    cdef int dt = x.m.dtype
+    rd_node_plan(n, &pl)
+    gk = rd_keepdim_grad(g, &pl.mk)
+    y = rd_keepdim_grad(saved_result(n), &pl.mk)
+    xa = rd_np(x)
+    ya = rd_np(y)
+    # torch's sgn(x): its derivative is 0 but it stays in the graph (x ** 0 does the same)
+    sgn = t_mul(t_pows(x, 0.0), rd_const((xa > 0).astype(np.int8) - (xa < 0), dt))
+    if p == 0.0:
+        return [zeros_like_nograd(x)]
+    if p == 1.0:
+        return [t_mul(sgn, gk)]
+    nz = rd_const(ya != 0, dt)
+    ysafe = t_add(y, rd_const(ya == 0, dt))
+    if p == 2.0:
+        return [t_mul(gk, t_mul(t_div(x, ysafe), nz))]
+    if isinf(p):
+        match = (np.abs(xa) == ya) | np.isnan(xa)
+        cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
+        return [t_mul(sgn, t_mul(t_div(gk, rd_const(cnt, dt)), rd_const(match, dt)))]
+    absx = t_unary(U_ABS, x)
+    if p < 1.0:     # |x|^(p-1), 0 where x == 0
+        scaled = t_mul(sgn, t_mul(t_pows(t_add(absx, rd_const(xa == 0, dt)), p - 1.0),
+                                  rd_const(xa != 0, dt)))
+        return [t_mul(t_mul(scaled, gk), t_pows(y, 1.0 - p))]
+    if p < 2.0:
+        scaled = t_mul(sgn, t_pows(absx, p - 1.0))
+    else:
+        scaled = t_mul(x, t_pows(absx, p - 2.0))
+    scale_v = t_mul(t_div(gk, t_pows(ysafe, p - 1.0)), nz)
+    return [t_mul(scaled, scale_v)]
+
+cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dtype):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef double pv
+    if dtype is not None:
+        x = t_to(x, dtype_code(dtype))
+    if p is None or (isinstance(p, str) and p == "fro"):
+        pv = 2.0
+    elif isinstance(p, str):
+        if p == "nuc":
+            raise NotImplementedError("pyad: the nuclear norm (p='nuc') is not supported")
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    else:
+        pv = float(p)
+    if isinstance(dim, int):
+        dim = (dim,)
+    dims_mask(x, None if dim is None or len(dim) == 0 else dim, mask)
+    return t_norm(x, pv, mask, keepdim, dim is None or len(dim) == 0)
+
+
+# ============================================================================================
+# logsumexp: LogsumexpBackward0        y = m + log(sum(exp(x - m))), m the max (0 if infinite)
+#   d/dx = g exp(x - y)                ip = mask, keepdim; saves x and y
+# ============================================================================================
+cdef Tensor t_logsumexp(Tensor x, const Py_ssize_t* mask, bint keepdim):
+    cdef RdPlan p
+    cdef Meta macc
+    cdef Buffer* m = NULL
+    cdef Buffer* acc = NULL
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    cdef Node* n
+    cdef Tensor out
+    if x.m.dtype > PYAD_F64:
+        x = to_dtype_nograd(x, _default_dtype)
+    rd_plan(&p, &x.m, mask, keepdim, x.m.dtype)
+    if p.count == 0:
+        out = tensor_from_new_buffer(rd_filled(&p.mo, -INFINITY), &p.mo, x.m.dtype)
+    else:
+        out = new_tensor(x.m.dtype, p.mo.ndim, p.mo.shape)
+        macc = rd_retyped(&p.mk, PYAD_F64)
+        try:
+            m = rd_extreme(x.buf.data, &x.m, &p.mk, False)
+            rd_apply1(rd_pick(x.m.dtype, rd_lse_shift_f32, rd_lse_shift_f64, NULL, NULL), m.data,
+                      &p.mk, m.data, &p.mk, NULL)
+            acc = rd_fold(rd_pick(x.m.dtype, rd_expsum_f32, rd_expsum_f64, NULL, NULL),
+                          x.buf.data, &x.m, m.data, &p.mk, &macc, 0.0, NULL)
+            xs[0], xs[1] = acc.data, m.data
+            ms[0], ms[1] = &macc, &p.mk
+            rd_apply(rd_pick(x.m.dtype, rd_lse_fin_f32, rd_lse_fin_f64, NULL, NULL), 2, xs, ms,
+                     out.buf.data, &p.mk, &p.mk, NULL)
+        finally:
+            buf_decref(m)
+            buf_decref(acc)
+    if wants_grad(x):
+        n = rd_record(OP_LOGSUMEXP, NAME_LOGSUMEXP, out, x, mask, keepdim, 0)
+        save_input(n, 0, x)
+        save_output(n, out)
+    return out
+
+cdef int logsumexp_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef RdPlan p
+    check_saved(n)
+    rd_node_plan(n, &p)
+    gin[0] = rd_map(rd_pick(p.mk.dtype, rd_lse_bw_f32, rd_lse_bw_f64, NULL, NULL), g.data, &p.mk,
+                    sdata(n, 0), smeta(n, 0), n.saved_out.data, &p.mk, n.saved_out.data, &p.mk,
+                    NULL)
+    gm[0] = &n.in_meta[0]
+    return 0
+
+cdef list logsumexp_recorded(Node* n, Tensor g):
+    cdef RdPlan p
+    check_saved(n)
+    rd_node_plan(n, &p)
+    cdef Tensor x = saved_tensor(n, 0)
+    cdef Tensor y = rd_keepdim_grad(saved_result(n), &p.mk)
+    return [t_mul(rd_keepdim_grad(g, &p.mk), t_unary(U_EXP, t_sub(x, y)))]
+
+
+cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    if len(args) > 2 or set(kwargs) - {"dim", "keepdim"} or (args and "dim" in kwargs):
+        raise rd_bad_args("logsumexp", args, kwargs, ["(tuple of ints dim, bool keepdim = False)"])
+    dim = rd_required_dim("logsumexp", args, kwargs, ())
+    keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+    if not isinstance(dim, (int, tuple, list)):
+        raise TypeError(f"logsumexp(): argument 'dim' must be tuple of ints, not "
+                        f"{_type_name(dim)}")
+    dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask)
+    return t_logsumexp(x, mask, keepdim)
+
+
+# ============================================================================================
+# cumsum / cumprod along one dim: CumsumBackward0, CumprodBackward0
+#   cumsum:  d/dx = reversed cumsum of g (a cumsum from the other end; ip[2] = reverse)
+#   cumprod: d/dx_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i  (exact with zeros)
+#   ip = [dim, is_prod, reverse]; cumprod saves x and y
+# ============================================================================================
+cdef Tensor t_cum(Tensor x, int dim, bint is_prod, bint reverse):
+    cdef int dtype = x.m.dtype if x.m.dtype <= PYAD_F64 else PYAD_I64
+    cdef Tensor xc = to_dtype_nograd(x, dtype)
+    cdef Py_ssize_t outer, ln, inner
+    cdef Node* n
+    cdef Tensor out = new_tensor(dtype, x.m.ndim, x.m.shape)
+    rd_lines(&x.m, dim, &outer, &ln, &inner)
+    rd_cum(dtype, xc.buf.data, out.buf.data, outer, ln, inner, is_prod, reverse)
+    if wants_grad(x):
+        n = record(OP_CUM, NAME_CUMPROD if is_prod else NAME_CUMSUM, out, x, None, 1, 3)
+        n.ip[0] = dim
+        n.ip[1] = is_prod
+        n.ip[2] = reverse
+        if is_prod:
+            save_input(n, 0, x)
+            save_output(n, out)
+    return out
+
+cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Py_ssize_t outer, ln, inner
+    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
+    gm[0] = mx
+    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
+    if not n.ip[1]:
+        rd_cum(mx.dtype, g.data, gin[0].data, outer, ln, inner, 0, not n.ip[2])
+        return 0
+    check_saved(n)
+    rd_line_bw(1, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
+    return 0
+
+cdef list cum_recorded(Node* n, Tensor g):
+    cdef int d = n.ip[0]
+    cdef Tensor x, y, c
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef int i
+    if not n.ip[1]:
+        return [t_cum(g, d, False, not n.ip[2])]
+    check_saved(n)
+    x = saved_tensor(n, 0)
+    if x.m.ndim == 0 or x.m.shape[d] <= 1:
+        return [g]
+    if not rd_has_zero(x):      # torch: reversed_cumsum(y g) / x
+        return [t_div(t_cum(t_mul(saved_result(n), g), d, False, True), x)]
+    c = t_cum(rd_others_matrix(x, d), d + 1, True, False)   # C[k, j] = prod_{i<=j, i!=k} x_i
+    upper = np.triu(np.ones((x.m.shape[d], x.m.shape[d])))
+    for i in range(x.m.ndim + 1):
+        mask[i] = i == d + 1
+    return [t_sum(t_mul(t_mul(t_unsqueeze(g, d), rd_pair_const(upper, d, x.m.ndim, x.m.dtype)),
+                        c), mask, False, False, False)]
+
+cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
+    name = "cumprod" if is_prod else "cumsum"
+    if len(args) > 1 or set(kwargs) - {"dim", "dtype"} or (args and "dim" in kwargs):
+        raise rd_bad_args(name, args, kwargs, ["(int dim, *, pyad.dtype dtype = None)"])
+    dim = rd_required_dim(name, args, kwargs, ())
+    dtype = kwargs.get("dtype")
+    if dtype is not None:
+        x = t_to(x, dtype_code(dtype))
+    d = wrap_dim(dim, x.m.ndim)
+    return t_cum(x, d if x.m.ndim else 0, is_prod, False)
+
+
+# ============================================================================================
+# all / any: bool results, no grad
+# ============================================================================================
+cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef RdPlan p
+    cdef double c = is_all
+    dims_mask(x, dim, mask)
+    rd_plan(&p, &x.m, mask, keepdim, PYAD_BOOL)
+    acc = rd_fold(rd_pick(x.m.dtype, rd_all_f32, rd_all_f64, rd_all_i64, rd_all_u8), x.buf.data,
+                  &x.m, NULL, NULL, &p.mk, c, &c)
+    return tensor_from_new_buffer(acc, &p.mo, PYAD_BOOL)
+
+
+# ============================================================================================
+# Registration
+# ============================================================================================
+cdef int OP_PROD = register_op(prod_numeric, prod_recorded)
+cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
+cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
+cdef int OP_VAR = register_op(var_numeric, var_recorded)
+cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
+cdef int OP_LOGSUMEXP = register_op(logsumexp_numeric, logsumexp_recorded)
+cdef int OP_CUM = register_op(cum_numeric, cum_recorded)
+cdef int NAME_PROD0 = register_name("ProdBackward0")
+cdef int NAME_PROD1 = register_name("ProdBackward1")
+cdef int NAME_AMAX = register_name("AmaxBackward0")
+cdef int NAME_AMIN = register_name("AminBackward0")
+cdef int NAME_MAX0 = register_name("MaxBackward0")
+cdef int NAME_MAX1 = register_name("MaxBackward1")
+cdef int NAME_MIN0 = register_name("MinBackward0")
+cdef int NAME_MIN1 = register_name("MinBackward1")
+cdef int NAME_VAR = register_name("VarBackward0")
+cdef int NAME_STD = register_name("StdBackward0")
+cdef int NAME_NORM = register_name("LinalgVectorNormBackward0")
+cdef int NAME_LOGSUMEXP = register_name("LogsumexpBackward0")
+cdef int NAME_CUMSUM = register_name("CumsumBackward0")
+cdef int NAME_CUMPROD = register_name("CumprodBackward0")
+
+
+# ============================================================================================
+# Public functions (the Tensor methods are in tensor.pxi's ops_reduce region)
+# ============================================================================================
+cdef object _NO_DIM = object()      # "dim not given" (torch: a required argument)
+
+cdef object rd_required_dim(str name, tuple args, dict kwargs, tuple extra):
+    """The dim of name(dim, *extra) given positionally or by keyword; torch's message if absent."""
+    if args:
+        return args[0]
+    if "dim" in kwargs:
+        return kwargs["dim"]
+    raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+
+def prod(input, *args, **kwargs):
+    """Product of the elements, over all of them or along one dim.
+
+    prod(input, *, dtype=None) or prod(input, dim, keepdim=False, *, dtype=None).
+    Integer and bool inputs give int64. The gradient is exact with zeros in the input.
+
+    Example:
+        >>> pyad.prod(pyad.tensor([[1., 2.], [3., 4.]]), 1)
+        tensor([ 2., 12.])
+    """
+    return _t(input).prod(*args, **kwargs)
+
+def amax(input, dim=(), keepdim=False):
+    """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly.
+
+    Example:
+        >>> pyad.amax(pyad.tensor([[1., 5.], [3., 4.]]), 1)
+        tensor([5., 4.])
+    """
+    return _t(input).amax(dim, keepdim)
+
+def amin(input, dim=(), keepdim=False):
+    """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly.
+
+    Example:
+        >>> pyad.amin(pyad.tensor([[1., 5.], [3., 4.]]), 1)
+        tensor([1., 3.])
+    """
+    return _t(input).amin(dim, keepdim)
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the first maximum along dim (None: of the flattened tensor); int64.
+
+    Example:
+        >>> pyad.argmax(pyad.tensor([[1., 5.], [3., 4.]]), 0)
+        tensor([1, 0])
+    """
+    return rd_argext_method(_t(input), dim, keepdim, False)
+
+def argmin(input, dim=None, keepdim=False):
+    """Index of the first minimum along dim (None: of the flattened tensor); int64.
+
+    Example:
+        >>> pyad.argmin(pyad.tensor([[1., 5.], [3., 4.]]))
+        tensor(0)
+    """
+    return rd_argext_method(_t(input), dim, keepdim, True)
+
+def var(input, *args, **kwargs):
+    """Variance over dim (None: all): var(input, dim=None, unbiased=True, keepdim=False) or
+    var(input, dim=None, *, correction=1, keepdim=False).
+
+    Example:
+        >>> pyad.var(pyad.tensor([1., 2., 3., 4.]))
+        tensor(1.6667)
+    """
+    return rd_var_call(_t(input), args, kwargs, False)
+
+def std(input, *args, **kwargs):
+    """Standard deviation, with var's arguments. Its gradient is 0 where std is 0.
+
+    Example:
+        >>> pyad.std(pyad.tensor([1., 2., 3., 4.]), correction=0)
+        tensor(1.1180)
+    """
+    return rd_var_call(_t(input), args, kwargs, True)
+
+def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
+    """Vector p-norm over dim (None: all elements): p = 'fro' (2), 1, 2, inf, -inf, 0 or any
+    float. The gradient of the 2-norm at zero is 0, as in torch.
+
+    Example:
+        >>> pyad.norm(pyad.tensor([3., 4.]))
+        tensor(5.)
+    """
+    if out is not None:
+        raise NotImplementedError("pyad: out= is not supported")
+    return rd_norm_call(_t(input), p, dim, keepdim, dtype)
+
+def logsumexp(input, *args, **kwargs):
+    """log(sum(exp(input))) over dim (an int or a tuple; required), computed stably.
+
+    Example:
+        >>> pyad.logsumexp(pyad.tensor([0., 0.]), 0)
+        tensor(0.6931)
+    """
+    return _t(input).logsumexp(*args, **kwargs)
+
+def cumsum(input, *args, **kwargs):
+    """Cumulative sum along dim (required). Integer and bool inputs give int64.
+
+    Example:
+        >>> pyad.cumsum(pyad.tensor([1., 2., 3.]), 0)
+        tensor([1., 3., 6.])
+    """
+    return _t(input).cumsum(*args, **kwargs)
+
+def cumprod(input, *args, **kwargs):
+    """Cumulative product along dim (required); the gradient is exact with zeros.
+
+    Example:
+        >>> pyad.cumprod(pyad.tensor([1., 2., 3.]), 0)
+        tensor([1., 2., 6.])
+    """
+    return _t(input).cumprod(*args, **kwargs)
+
+def _builtin_named():
+    """max, min, all and any, defined here so that their names do not shadow the builtins
+    for the rest of the module (a module-level def would, for every .pxi)."""
+    def max(input, *args, **kwargs):
+        """max(input): the largest element; max(input, dim, keepdim=False): a named tuple
+        pyad.return_types.max(values, indices); max(input, other): pyad.maximum.
+
+        Example:
+            >>> pyad.max(pyad.tensor([[1., 5.], [3., 4.]]), 1).indices
+            tensor([1, 1])
+        """
+        return rd_max_method(_t(input), args, kwargs, False)
+
+    def min(input, *args, **kwargs):
+        """min(input), min(input, dim, keepdim=False) -> (values, indices), min(input, other).
+
+        Example:
+            >>> pyad.min(pyad.tensor([[1., 5.], [3., 4.]]))
+            tensor(1.)
+        """
+        return rd_max_method(_t(input), args, kwargs, True)
+
+    def all(input, dim=None, keepdim=False):
+        """True where every element (over dim; None: all) is nonzero; a bool tensor.
+
+        Example:
+            >>> pyad.all(pyad.tensor([[1., 0.], [2., 3.]]), 1)
+            tensor([False,  True])
+        """
+        return t_all_any(_t(input), dim, keepdim, True)
+
+    def any(input, dim=None, keepdim=False):
+        """True where some element (over dim; None: all) is nonzero; a bool tensor.
+
+        Example:
+            >>> pyad.any(pyad.tensor([[1., 0.], [0., 0.]]), 1)
+            tensor([ True, False])
+        """
+        return t_all_any(_t(input), dim, keepdim, False)
+
+    return max, min, all, any
+
+for _fn in _builtin_named():
+    globals()[_fn.__name__] = _fn
+
+__all__ += ["prod", "amax", "amin", "max", "min", "argmax", "argmin", "var", "std", "norm",
+            "logsumexp", "cumsum", "cumprod", "all", "any", "return_types"]

@@ -1417,6 +1417,62 @@ cdef class Tensor:
     # ==== end of ops_elementwise.pxi methods ====
 
     # ==== methods of ops_reduce.pxi ====
+    def prod(self, *args, **kwargs):
+        """prod(*, dtype=None) or prod(dim, keepdim=False, *, dtype=None): see pyad.prod."""
+        return rd_prod_call(self, args, kwargs)
+
+    def amax(self, dim=(), keepdim=False):
+        cdef Py_ssize_t mask[PYAD_MAXDIM]
+        no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
+        dims_mask(self, None if no_dim else dim, mask)
+        return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
+
+    def amin(self, dim=(), keepdim=False):
+        cdef Py_ssize_t mask[PYAD_MAXDIM]
+        no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
+        dims_mask(self, None if no_dim else dim, mask)
+        return t_amax(self, mask, keepdim, True, False, "amin", not no_dim)
+
+    def max(self, *args, **kwargs):
+        """max(), max(dim, keepdim=False) -> (values, indices), max(other): see pyad.max."""
+        return rd_max_method(self, args, kwargs, False)
+
+    def min(self, *args, **kwargs):
+        return rd_max_method(self, args, kwargs, True)
+
+    def argmax(self, dim=None, keepdim=False):
+        return rd_argext_method(self, dim, keepdim, False)
+
+    def argmin(self, dim=None, keepdim=False):
+        return rd_argext_method(self, dim, keepdim, True)
+
+    def var(self, *args, **kwargs):
+        """var(dim=None, unbiased=True, keepdim=False) or var(dim, *, correction, keepdim)."""
+        return rd_var_call(self, args, kwargs, False)
+
+    def std(self, *args, **kwargs):
+        return rd_var_call(self, args, kwargs, True)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return rd_norm_call(self, p, dim, keepdim, dtype)
+
+    def logsumexp(self, *args, **kwargs):
+        """logsumexp(dim, keepdim=False): see pyad.logsumexp."""
+        return rd_logsumexp_call(self, args, kwargs)
+
+    def cumsum(self, *args, **kwargs):
+        """cumsum(dim, *, dtype=None): see pyad.cumsum."""
+        return rd_cum_call(self, args, kwargs, False)
+
+    def cumprod(self, *args, **kwargs):
+        """cumprod(dim, *, dtype=None): see pyad.cumprod."""
+        return rd_cum_call(self, args, kwargs, True)
+
+    def all(self, dim=None, keepdim=False):
+        return t_all_any(self, dim, keepdim, True)
+
+    def any(self, dim=None, keepdim=False):
+        return t_all_any(self, dim, keepdim, False)
     # ==== end of ops_reduce.pxi methods ====
 
     # ==== methods of ops_shape.pxi ====
