@@ -9,7 +9,7 @@
 # layout (the same memory order).
 
 from libc.stdint cimport int64_t
-from libc.math cimport isinf, INFINITY
+from libc.math cimport isinf as c_isinf, INFINITY
 import sys as _sys
 import types as _types
 
@@ -702,7 +702,7 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
     rd_check_float(x, "linalg.vector_norm: Expected a floating point or complex tensor as "
                       "input. Got {}")
     rd_plan(&pl, &x.m, mask, keepdim, x.m.dtype)
-    if isinf(p) and pl.count == 0:
+    if c_isinf(p) and pl.count == 0:
         ptxt = "inf" if p > 0 else "-inf"
         if whole:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on an empty "
@@ -714,7 +714,7 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
                                    "operation does not have an identity")
     macc = rd_retyped(&pl.mk, PYAD_F64)
     acc = rd_fold(rd_pick(x.m.dtype, rd_norm_f32, rd_norm_f64, NULL, NULL), x.buf.data, &x.m,
-                  NULL, NULL, &macc, INFINITY if p < 0 and isinf(p) else 0.0, &p)
+                  NULL, NULL, &macc, INFINITY if p < 0 and c_isinf(p) else 0.0, &p)
     cdef Tensor out = new_tensor(x.m.dtype, pl.mo.ndim, pl.mo.shape)
     try:
         rd_apply1(rd_pick(x.m.dtype, rd_norm_fin_f32, rd_norm_fin_f64, NULL, NULL), acc.data,
@@ -737,7 +737,7 @@ cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except 
     mx = smeta(n, 0)
     rd_node_plan(n, &p)
     gm[0] = &n.in_meta[0]
-    if not isinf(n.c[0]):
+    if not c_isinf(n.c[0]):
         gin[0] = rd_map(rd_pick(mx.dtype, rd_norm_bw_f32, rd_norm_bw_f64, NULL, NULL), g.data,
                         &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, n.saved_out.data,
                         &p.mk, n.c)
@@ -772,7 +772,7 @@ cdef list norm_recorded(Node* n, Tensor g):
     ysafe = t_add(y, rd_const(ya == 0, dt))
     if p == 2.0:
         return [t_mul(gk, t_mul(t_div(x, ysafe), nz))]
-    if isinf(p):
+    if c_isinf(p):
         match = (np.abs(xa) == ya) | np.isnan(xa)
         cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
         return [t_mul(sgn, t_mul(t_div(gk, rd_const(cnt, dt)), rd_const(match, dt)))]
