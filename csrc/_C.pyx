@@ -46,6 +46,7 @@ include "ops_shape.pxi"
 include "ops_index.pxi"
 include "ops_linalg.pxi"
 include "inplace.pxi"
+include "interop.pxi"
 
 
 

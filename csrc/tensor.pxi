@@ -1613,3 +1613,6 @@ cdef class Tensor:
     def inverse(self):
         return _linalg_inv(self)
     # ==== end of ops_linalg.pxi methods ====
+
+    # ==== methods of interop.pxi ====
+    # ==== end of interop.pxi methods ====

@@ -1,0 +1,1 @@
+# interop.pxi: numpy/DLPack exchange, pickle and deepcopy of tensors.
