@@ -1211,6 +1211,14 @@ cdef class Tensor:
         memcpy(self._shape, v._shape, v.m.ndim * sizeof(Py_ssize_t))
 
 
+    def softmax(self, dim, dtype=None):
+        from pyad.nn.functional import softmax
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        from pyad.nn.functional import log_softmax
+        return log_softmax(self, dim, dtype=dtype)
+
     # ==== methods of ops_elementwise.pxi ====
     def expm1(self):
         return t_unary(U_EXPM1, self)

@@ -196,3 +196,5 @@ def is_tensor(obj):
 def numel(input):
     return input.numel()
 from pyad import linalg
+from pyad import nn  # noqa: E402
+from pyad.nn.functional import log_softmax, softmax  # noqa: E402
