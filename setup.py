@@ -4,7 +4,6 @@ PYAD_DEBUG_CYTHON=1 turns on Cython bounds/initialisation checks (a debug build)
 """
 import os
 import shutil
-import sys
 
 from Cython.Build import cythonize
 from setuptools import Extension, setup
@@ -25,11 +24,19 @@ directives = {
     "binding": False,
 }
 
-if sys.platform == "win32":
-    compile_args = ["/O2"]
-else:
-    # portable: no -march=native, no -ffast-math (NaN/Inf semantics must match torch)
-    compile_args = ["-O3", "-fno-math-errno", "-std=c99", "-Wno-unused-function"]
+# Portable optimisation, chosen by the compiler that actually builds (build_ext knows it; MinGW
+# on Windows is GCC). Never -march=native/-mtune=native (a wheel built on a new CPU would die
+# with SIGILL on an older one) and never -ffast-math/-Ofast (NaN/Inf semantics must match
+# torch, and a library linked with it sets flush-to-zero for the whole process on load).
+# The kernels are plain C loops vectorised for the platform's baseline ISA (SSE2 on x86_64,
+# NEON on arm64); there is no SIMD multiversioning, so nothing needs a runtime CPU check.
+# Release wheels drop debug info through CFLAGS (see [tool.cibuildwheel] in pyproject.toml).
+GCC_CLANG = ["-O3", "-fno-math-errno", "-std=c99", "-Wno-unused-function"]
+COMPILE_ARGS = {
+    "unix": GCC_CLANG,  # GCC on Linux, Clang on macOS
+    "mingw32": GCC_CLANG,
+    "msvc": ["/O2", "/fp:precise"],  # /fp:precise is MSVC's default float model, said out loud
+}
 
 ext = Extension(
     "pyad._C",
@@ -37,18 +44,29 @@ ext = Extension(
     include_dirs=["csrc"],
     depends=["csrc/pyad_kernels.h", "csrc/pyad_types.pxd"] + [
         os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".pxi")],
-    extra_compile_args=compile_args,
 )
 
 
-
 class build_ext_into_checkout(build_ext):
-    """Also place the built extension in the checkout's pyad/ (it is git-ignored).
+    """Compile with this compiler's COMPILE_ARGS; also place the built extension in the
+    checkout's pyad/ (it is git-ignored).
 
     `python -m pyad` and `python -m pytest` run from a checkout import ./pyad before the
     installed copy (the current directory comes first on sys.path); with the extension just
     built beside the sources, both run the code that `pip install .` installed.
     """
+
+    def build_extensions(self):
+        args = COMPILE_ARGS.get(self.compiler.compiler_type, [])
+        for ext in self.extensions:
+            ext.extra_compile_args = args + list(ext.extra_compile_args or [])
+        # A Python built with a run path to its own lib/ (pyenv, some distros) passes it to
+        # every extension; _C links no library there, and a wheel must not carry the
+        # builder's paths (wheels/build.py checks the .so has no RPATH/RUNPATH).
+        linker = getattr(self.compiler, "linker_so", None)
+        if linker:
+            self.compiler.linker_so = [a for a in linker if not a.startswith("-Wl,-rpath")]
+        super().build_extensions()
 
     def run(self):
         super().run()

@@ -16,8 +16,7 @@ from pyad._C import bool_ as bool  # noqa: A001  (torch.bool)
 from pyad._tensor_str import set_printoptions
 from pyad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from pyad import autograd
-
-__version__ = "0.1.0"
+from pyad._version import __version__
 
 float = float32  # noqa: A001  (torch.float)
 double = float64

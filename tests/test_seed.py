@@ -4,6 +4,7 @@ Its output must have PyTorch's layout line by line (numbers aside) and the
 right first and second derivatives.
 """
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -16,9 +17,14 @@ from conftest import AGAINST_TORCH, module_path_env
 
 HERE = Path(__file__).resolve()
 # shared/seed beside the checkout holds the original; without it, the packaged copy (imports
-# already switched to pyad) and the reference output kept in examples/.
+# already switched to pyad) and the reference output kept in examples/. Run from copies of
+# tests/ and examples/ against a wheel (cibuildwheel, wheels/build.py), the packaged copy is
+# the installed one.
+_PYAD_SPEC = importlib.util.find_spec("pyad")
 CANDIDATES = [HERE.parents[2] / "shared" / "seed", HERE.parents[1] / "examples",
               HERE.parents[1] / "pyad"]
+if _PYAD_SPEC is not None and _PYAD_SPEC.origin:
+    CANDIDATES.append(Path(_PYAD_SPEC.origin).parent)
 
 # A printed number: 0.6896, -1.0000, and 1.2345e-05 (sci mode, when rand() draws a tiny value).
 NUMBER = re.compile(r"-?\d+\.\d+(?:e[+-]\d+)?")
