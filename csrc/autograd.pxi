@@ -185,14 +185,15 @@ cdef tuple _grad_batched(tuple outputs, tuple inputs, tuple grad_outputs, bint r
 def _stack0(pieces):
     """Tensors of one shape and dtype stacked along a new leading dimension.
 
-    With no piece requiring grad this is one copy. Otherwise it is recorded as a sum of
-    ``piece.unsqueeze(0) * onehot_k`` (differentiable, O(n) ops of the full size) until pyad
-    has a stack op.
+    With no piece requiring grad this is one copy. Otherwise it is recorded (grad mode on, as
+    the create_graph sweep that made the pieces) as a sum of ``piece.unsqueeze(0) * onehot_k``:
+    differentiable, O(n) ops of the full size, until pyad has a stack op.
     """
     cdef Tensor first = pieces[0], p, out
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t k, n = len(pieces), nbytes = first.m.numel * itemsize(first.m.dtype)
-    if not any(t.requires_grad for t in pieces) or not pyad_is_grad_enabled():
+    cdef bint prev_mode = pyad_is_grad_enabled()
+    if not any(t.requires_grad for t in pieces):
         shp[0] = n
         memcpy(&shp[1], first.m.shape, first.m.ndim * sizeof(Py_ssize_t))
         out = new_tensor(first.m.dtype, first.m.ndim + 1, shp)
@@ -202,11 +203,15 @@ def _stack0(pieces):
         return out
     out = None
     onehot_shape = (n,) + (1,) * first.m.ndim
-    for k in range(n):
-        onehot = np.zeros(onehot_shape)
-        onehot.reshape(-1)[k] = 1.0
-        term = pieces[k].unsqueeze(0) * tensor_from_numpy_copy(onehot, first.m.dtype)
-        out = term if out is None else out + term
+    pyad_set_grad_enabled(True)
+    try:
+        for k in range(n):
+            onehot = np.zeros(onehot_shape)
+            onehot.reshape(-1)[k] = 1.0
+            term = pieces[k].unsqueeze(0) * tensor_from_numpy_copy(onehot, first.m.dtype)
+            out = term if out is None else out + term
+    finally:
+        pyad_set_grad_enabled(prev_mode)
     return out
 
 

@@ -417,6 +417,12 @@ def test_batched_grad_create_graph(pt):
     (g,) = pt.autograd.grad(2 * x, x, pt.eye(3, dtype=pt.float64), create_graph=True,
                             is_grads_batched=True)
     assert not g.requires_grad
+    y = x**2
+    with pt.no_grad():   # create_graph records the backward even under no_grad
+        (g,) = pt.autograd.grad(y, x, pt.eye(3, dtype=pt.float64), create_graph=True,
+                                is_grads_batched=True)
+        assert not pt.is_grad_enabled()
+    assert g.requires_grad and g.grad_fn is not None
 
 
 def test_batched_grad_frees_the_graph_after_the_batch(pt):
