@@ -60,6 +60,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         only_inputs (bool, optional): deprecated and ignored (a FutureWarning when False).
         allow_unused (bool, optional): return None for inputs the outputs do not depend on,
             instead of raising. Defaults to the value of ``materialize_grads``.
+        is_grads_batched (bool, optional): the first dimension of every ``grad_outputs``
+            tensor is a batch dimension: one vector-Jacobian product is computed per batch
+            entry and the results are stacked (shape ``(batch, *input.shape)``). torch
+            vectorises this with vmap; pyad runs one backward per entry. Defaults to False.
         materialize_grads (bool, optional): return zeros instead of None for unused inputs.
 
     Returns:
@@ -80,8 +84,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). "
                       "To accumulate gradient for other parts of the graph, please use "
                       "pyad.autograd.backward.", FutureWarning, stacklevel=2)
-    if is_grads_batched:
-        raise NotImplementedError("pyad: is_grads_batched=True is not supported yet")
     cdef tuple outs = _as_tuple(outputs)
     cdef tuple ins = _as_tuple(inputs)
     cdef list seeds
@@ -95,6 +97,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         grad_outputs = _as_tuple(grad_outputs) if not isinstance(grad_outputs, Tensor) else (grad_outputs,)
     if retain_graph is None:
         retain_graph = create_graph
+    if is_grads_batched:
+        return _grad_batched(outs, ins, <tuple>grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     seeds = _make_seeds(outputs, grad_outputs, create_graph)
     _check_outputs(outputs, seeds)
     for t in inputs:
@@ -113,6 +118,101 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
     return tuple(results)
+
+
+cdef tuple _grad_batched(tuple outputs, tuple inputs, tuple grad_outputs, bint retain_graph,
+                         bint create_graph, allow_unused, materialize_grads):
+    """grad(..., is_grads_batched=True): one backward per index of the leading dimension.
+
+    Checks and messages follow torch's _make_grads (shapes are compared on ``grad[0]``, and its
+    message reports ``grad[0].shape[1:]``, sic) and then vmap's checks on the batched seeds.
+    """
+    cdef list seeds = []
+    cdef Py_ssize_t b, nb = -1
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if isinstance(g, Tensor):
+            if g.ndim == 0:
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python "
+                                 "or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a "
+                                 "number")
+            if g.shape[0] == 0:
+                raise IndexError("index 0 is out of bounds for dimension 0 with size 0")
+            if g.shape[1:] != out.shape:
+                raise RuntimeError(
+                    "If `is_grads_batched=True`, we interpret the first dimension of each "
+                    "grad_output as the batch dimension. The sizes of the remaining dimensions "
+                    "are expected to match the shape of corresponding output, but a mismatch was "
+                    f"detected: grad_output[{i}] has a shape of {g.shape[2:]} and output[{i}] "
+                    f"has a shape of {out.shape}. If you only want some tensors in `grad_output` "
+                    "to be considered batched, consider using vmap.")
+            seeds.append(g)
+        else:
+            seeds.extend(_make_seeds((out,), (g,), create_graph))
+    for s in seeds:
+        if s is None:
+            raise ValueError("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for an input but "
+                             "the input is of type <class 'NoneType'>. We cannot vmap over "
+                             "non-Tensor arguments, please use None as the respective in_dim")
+        if s.ndim == 0:
+            raise ValueError("vmap(vjp, in_dims=0, ...)(<inputs>): Got in_dim=0 for some input, "
+                             "but that input is a Tensor of dimensionality 0 so expected in_dim "
+                             "to satisfy 0 <= in_dim < 0.")
+    sizes = [s.shape[0] for s in seeds]
+    if len(set(sizes)) > 1:
+        raise ValueError("vmap: Expected all tensors to have the same size in the mapped "
+                         f"dimension, got sizes {sizes} for the mapped dimension")
+    for i, (out, s) in enumerate(zip(outputs, seeds)):
+        if s.shape[1:] != out.shape:   # an implicit seed for a (1,)-shaped output
+            raise RuntimeError(f"invalid gradient at index {i} - got {list(s.shape[1:])} but "
+                               f"expected shape compatible with {list(out.shape)}")
+    nb = sizes[0] if sizes else 1
+    rows = []
+    for b in range(nb):
+        rows.append(grad(outputs[:len(seeds)], inputs, [s[b] for s in seeds],
+                         retain_graph=retain_graph or b < nb - 1, create_graph=create_graph,
+                         allow_unused=allow_unused))
+    results = []
+    for i in range(len(inputs)):
+        col = [r[i] for r in rows]
+        if col[0] is None:
+            # torch materialises an unbatched zeros_like(input) here
+            results.append(_zeros_like(inputs[i], create_graph) if materialize_grads else None)
+        else:
+            results.append(_stack0(col))
+    return tuple(results)
+
+
+def _stack0(pieces):
+    """Tensors of one shape and dtype stacked along a new leading dimension.
+
+    With no piece requiring grad this is one copy. Otherwise it is recorded (grad mode on, as
+    the create_graph sweep that made the pieces) as a sum of ``piece.unsqueeze(0) * onehot_k``:
+    differentiable, O(n) ops of the full size, until pyad has a stack op.
+    """
+    cdef Tensor first = pieces[0], p, out
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef Py_ssize_t k, n = len(pieces), nbytes = first.m.numel * itemsize(first.m.dtype)
+    cdef bint prev_mode = pyad_is_grad_enabled()
+    if not any(t.requires_grad for t in pieces):
+        shp[0] = n
+        memcpy(&shp[1], first.m.shape, first.m.ndim * sizeof(Py_ssize_t))
+        out = new_tensor(first.m.dtype, first.m.ndim + 1, shp)
+        for k in range(n):
+            p = pieces[k]
+            memcpy(out.buf.data + k * nbytes, p.buf.data, nbytes)
+        return out
+    out = None
+    onehot_shape = (n,) + (1,) * first.m.ndim
+    pyad_set_grad_enabled(True)
+    try:
+        for k in range(n):
+            onehot = np.zeros(onehot_shape)
+            onehot.reshape(-1)[k] = 1.0
+            term = pieces[k].unsqueeze(0) * tensor_from_numpy_copy(onehot, first.m.dtype)
+            out = term if out is None else out + term
+    finally:
+        pyad_set_grad_enabled(prev_mode)
+    return out
 
 
 cdef Tensor _zeros_like(Tensor t, bint requires_grad):

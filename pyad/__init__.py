@@ -15,6 +15,7 @@ from pyad._C import *  # noqa: F401,F403  (the compiled ops; _C.__all__ lists th
 from pyad._C import bool_ as bool  # noqa: A001  (torch.bool)
 from pyad._tensor_str import set_printoptions
 from pyad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from pyad.grad_mode import inference_mode
 from pyad import autograd
 from pyad._version import __version__
 

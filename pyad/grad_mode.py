@@ -1,4 +1,7 @@
-"""Grad mode: no_grad, enable_grad, set_grad_enabled. The flag itself is thread-local C state."""
+"""Grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode.
+
+The flag itself is thread-local C state.
+"""
 import functools
 
 from pyad import _C
@@ -76,3 +79,40 @@ class set_grad_enabled(_GradModeContext):
             with set_grad_enabled(mode):
                 return func(*args, **kwargs)
         return wrapper
+
+
+class inference_mode(_GradModeContext):
+    """Inference mode on (``mode=True``, the default) or off, as a context manager or decorator.
+
+    For pyad this is grad mode switched off (on for ``mode=False``, as in torch, where leaving
+    inference mode re-enables grad): ``with inference_mode():`` records nothing, like
+    ``no_grad()``. pyad has no inference tensors: what is created inside is an ordinary tensor
+    that does not require grad, it can be used in recorded computations later (torch raises
+    "Inference tensors cannot be saved for backward" there), and there are no version counters
+    or view tracking to skip, so it is not faster than ``no_grad``.
+
+    Works as ``with inference_mode():``, ``@inference_mode``, ``@inference_mode()`` and
+    ``@inference_mode(False)``, like torch.
+    """
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
+
+    def __init__(self, mode=True):
+        self.mode = mode
+        self._mode = not mode
+
+    def __call__(self, func):
+        mode = self.mode
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return func(*args, **kwargs)
+        return wrapper
+
+    def clone(self):
+        """A copy of this context manager (same mode)."""
+        return self.__class__(self.mode)
