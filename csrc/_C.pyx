@@ -12,6 +12,7 @@ from libc.string cimport memcpy, memset
 from libc.math cimport log as c_log
 
 import warnings
+import weakref
 import numpy as np
 
 from pyad_types cimport *

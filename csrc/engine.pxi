@@ -227,6 +227,8 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
             n = order.items[i]
             if n.grad == NULL:
                 continue
+            if n.hooks != NULL or (n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks):
+                run_hooks(n, create_graph)
             if n.mark & MARK_CAPTURE:
                 for j in range(n_inputs):
                     t = <Tensor>inputs[j]
@@ -293,6 +295,91 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
         free(reach.items)
         free(stack.items)
         free(order.items)
+
+
+# ============================================================================================
+# Tensor hooks: run on a node's output gradient before it is captured or used
+# ============================================================================================
+_RETAIN_KEY = -1             # retain_grad's entry: always run after the user's hooks
+_next_hook_id = [0]
+
+
+class RemovableHandle:
+    """Returned by register_hook; remove() unregisters the hook."""
+
+    def __init__(self, table, key):
+        self._table = table
+        self.id = key
+
+    def remove(self):
+        self._table.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+cdef object _add_hook(dict table, object hook):
+    _next_hook_id[0] += 1
+    table[_next_hook_id[0]] = hook
+    return RemovableHandle(table, _next_hook_id[0])
+
+
+class _RetainGrad:
+    """retain_grad(): store the gradient in the tensor's .grad, accumulating like torch."""
+
+    def __init__(self, Tensor t):
+        self.ref = weakref.ref(t)
+
+    def __call__(self, grad):
+        cdef Tensor t = self.ref()
+        if t is None:
+            return None
+        if t.grad_ is None:
+            t.grad_ = grad if grad.grad_fn is not None else t_clone_nograd(grad)
+        else:
+            t.grad_ = t_add(<Tensor>t.grad_, grad)
+        return None
+
+
+cdef int run_hooks(Node* n, bint recorded) except -1:
+    cdef Tensor g = <Tensor>n.grad if recorded else tensor_from_buffer(<Buffer*>n.grad, &n.out_meta)
+    cdef Tensor r
+    tables = []
+    if n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks:
+        tables.append((<Tensor>n.leaf)._hooks)
+    if n.hooks != NULL:
+        tables.append(<object>n.hooks)
+    for table in tables:
+        for key, hook in list(table.items()):
+            if key == _RETAIN_KEY:
+                continue
+            out = hook(g)
+            if out is None:
+                continue
+            r = <Tensor>out
+            if not same_shape(&r.m, &g.m):
+                raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size "
+                                   "of value")
+            if r.m.dtype != g.m.dtype:
+                raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the type "
+                                   f"of value (was {DTYPE_NAMES[g.m.dtype]} got "
+                                   f"{DTYPE_NAMES[r.m.dtype]})")
+            g = r
+        if _RETAIN_KEY in table:
+            table[_RETAIN_KEY](g)
+    if recorded:
+        if <PyObject*>g != n.grad:
+            Py_INCREF(g)
+            Py_DECREF(<object>n.grad)
+            n.grad = <PyObject*>g
+    elif g.buf != <Buffer*>n.grad:
+        buf_incref(g.buf)
+        buf_decref(<Buffer*>n.grad)
+        n.grad = g.buf
+    return 0
 
 
 cdef object _slot_as_tensor(Node* n, bint recorded, const Meta* m):

@@ -47,6 +47,8 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
     n.saved[1] = NULL
     n.saved_out = NULL
     n.leaf = NULL
+    n.hooks = NULL
+    n.pyctx = NULL
     n.pyobj = NULL
     n.deps = 0
     n.mark = 0
@@ -196,6 +198,8 @@ cdef Tensor named(Tensor out, int name_id):
 cdef void node_release(Node* n) noexcept:
     """Free what the node saved (backward without retain_graph)."""
     cdef int i
+    if n.pyctx != NULL:
+        (<object>n.pyctx)._release()      # a custom Function's ctx.saved_tensors
     if not (n.flags & NODE_HAS_SAVED):
         return
     n.flags |= NODE_RELEASED
@@ -244,6 +248,8 @@ cdef void node_decref(Node* n) noexcept:
             if m.saved[i] != NULL:
                 Py_DECREF(<object>m.saved[i])
         buf_decref(m.saved_out)
+        Py_XDECREF(m.hooks)
+        Py_XDECREF(m.pyctx)
         if m.leaf != NULL:
             (<Tensor>m.leaf).grad_acc = NULL
             Py_DECREF(<object>m.leaf)

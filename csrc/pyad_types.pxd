@@ -71,6 +71,8 @@ ctypedef struct Node:
     Py_ssize_t* ip           # n_ip integer parameters (dims, strides), in the allocation
     int n_ip                 # length of ip
     PyObject* leaf           # AccumulateGrad only: the leaf Tensor (strong ref)
+    PyObject* hooks          # list of tensor hooks on this node's output gradient, or NULL
+    PyObject* pyctx          # custom Function nodes: the ctx object (strong ref), or NULL
     PyObject* pyobj          # borrowed: the cached Python grad_fn wrapper, if any
     # ---- scratch owned by one backward run (meaningless between runs) ----
     int deps                 # consumers in this run that have not yet passed their gradient

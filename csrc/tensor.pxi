@@ -652,6 +652,7 @@ cdef class Tensor:
     cdef Node* grad_acc          # borrowed: the leaf's AccumulateGrad node, if one exists
     cdef object grad_            # .grad (Tensor or None)
     cdef bint retains_grad_      # retain_grad() was called on this non-leaf
+    cdef object _hooks           # leaf tensors: {id: hook} run on the gradient, or None
     cdef object _base            # the tensor this one was derived from by a view-like op
     cdef bint _view_copies       # True when that op copied (indexing, transpose, expand), so
                                  # in-place writes would not reach _base as they do in torch
@@ -1218,6 +1219,41 @@ cdef class Tensor:
     def log_softmax(self, dim, dtype=None):
         from pyad.nn.functional import log_softmax
         return log_softmax(self, dim, dtype=dtype)
+
+    # ---- hooks (engine.pxi runs them) ----
+    def register_hook(self, hook):
+        """Call hook(grad) whenever this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle whose remove() unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn_ == NULL:
+            if self._hooks is None:
+                self._hooks = {}
+            table = self._hooks
+        else:
+            if self.grad_fn_.hooks == NULL:
+                table = {}
+                Py_INCREF(table)
+                self.grad_fn_.hooks = <PyObject*>table
+            table = <object>self.grad_fn_.hooks
+        return _add_hook(table, hook)
+
+    def retain_grad(self):
+        """Keep this non-leaf's gradient in .grad during backward (and grad()), as torch does."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn_ == NULL or self.retains_grad_:
+            return
+        if self.grad_fn_.hooks == NULL:
+            table = {}
+            Py_INCREF(table)
+            self.grad_fn_.hooks = <PyObject*>table
+        (<object>self.grad_fn_.hooks)[_RETAIN_KEY] = _RetainGrad(self)
+        self.retains_grad_ = True
+
+    @property
+    def retains_grad(self):
+        return self.retains_grad_
 
     # ==== methods of ops_elementwise.pxi ====
     def expm1(self):
