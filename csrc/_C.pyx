@@ -48,6 +48,7 @@ include "ops_index.pxi"
 include "ops_linalg.pxi"
 include "inplace.pxi"
 include "interop.pxi"
+include "function.pxi"
 
 
 
