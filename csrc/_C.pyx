@@ -11,6 +11,7 @@ from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memset
 from libc.math cimport log as c_log
 
+import traceback
 import warnings
 import weakref
 import numpy as np

@@ -247,6 +247,10 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                 continue
             if create_graph:
                 rec = OPS[n.op].recorded(n, <Tensor>n.grad)
+                if _anomaly_enabled and _anomaly_check_nan:
+                    for k in range(n.n_in):
+                        if rec[k] is not None:
+                            check_nan_grad(n, k, (<Tensor>rec[k]).buf.data, &(<Tensor>rec[k]).m)
                 for k in range(n.n_in):
                     child = n.next[k].fn
                     if child == NULL or rec[k] is None or not (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
@@ -263,6 +267,10 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                     gin[k] = NULL
                 try:
                     OPS[n.op].numeric(n, <Buffer*>n.grad, gin, gm)
+                    if _anomaly_enabled and _anomaly_check_nan:
+                        for k in range(n.n_in):
+                            if gin[k] != NULL:
+                                check_nan_grad(n, k, gin[k].data, gm[k])
                     for k in range(n.n_in):
                         child = n.next[k].fn
                         if gin[k] == NULL:
@@ -380,6 +388,40 @@ cdef int run_hooks(Node* n, bint recorded) except -1:
         buf_decref(<Buffer*>n.grad)
         n.grad = g.buf
     return 0
+
+
+# ============================================================================================
+# Anomaly mode: a NaN produced by a backward names the node, and the forward call is shown
+# ============================================================================================
+cdef int check_nan_grad(Node* n, int k, const char* data, const Meta* m) except -1:
+    cdef Py_ssize_t i
+    cdef bint bad = False
+    if m.dtype == PYAD_F32:
+        for i in range(m.numel):
+            if (<const float*>data)[i] != (<const float*>data)[i]:
+                bad = True
+                break
+    elif m.dtype == PYAD_F64:
+        for i in range(m.numel):
+            if (<const double*>data)[i] != (<const double*>data)[i]:
+                bad = True
+                break
+    if not bad:
+        return 0
+    name = NODE_NAMES[n.name_id]
+    if n.pyctx != NULL and n.op != OP_PYFUNC:
+        warnings.warn(f"Error detected in {name}. Traceback of forward call that caused the "
+                      f"error:\n{<object>n.pyctx}", UserWarning, stacklevel=2)
+    raise RuntimeError(f"Function '{name}' returned nan values in its {k}th output.")
+
+
+def _set_anomaly(bint enabled, bint check_nan):
+    global _anomaly_enabled, _anomaly_check_nan
+    _anomaly_enabled = enabled
+    _anomaly_check_nan = check_nan
+
+def _anomaly_state():
+    return _anomaly_enabled, _anomaly_check_nan
 
 
 cdef object _slot_as_tensor(Node* n, bint recorded, const Meta* m):

@@ -150,6 +150,7 @@ def _record_function(object ctx, str name, tuple args, list outs, object non_dif
             result[i] = t_gather(flat, off, st, o.m.ndim, o.m.shape, name_id, NAME_SLICE_BW)
             off += o.m.numel
     Py_INCREF(ctx)
+    Py_XDECREF(n.pyctx)                      # an anomaly-mode trace, if any
     n.pyctx = <PyObject*>ctx
     ctx._node_ref = <size_t>n        # borrowed: the node owns ctx, never the reverse
     return result

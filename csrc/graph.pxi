@@ -11,6 +11,8 @@ cdef enum:
     MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
 
 cdef unsigned long long _next_seq = 0
+cdef bint _anomaly_enabled = False       # set_detect_anomaly: record forward traces
+cdef bint _anomaly_check_nan = True      # ... and check each backward's results for NaN
 
 ERR_BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -49,6 +51,10 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
     n.leaf = NULL
     n.hooks = NULL
     n.pyctx = NULL
+    if _anomaly_enabled:
+        trace = "".join(traceback.format_stack())
+        Py_INCREF(trace)
+        n.pyctx = <PyObject*>trace           # anomaly mode: where the forward op was called
     n.pyobj = NULL
     n.deps = 0
     n.mark = 0
@@ -198,7 +204,7 @@ cdef Tensor named(Tensor out, int name_id):
 cdef void node_release(Node* n) noexcept:
     """Free what the node saved (backward without retain_graph)."""
     cdef int i
-    if n.pyctx != NULL:
+    if n.pyctx != NULL and n.op == OP_PYFUNC:
         (<object>n.pyctx)._release()      # a custom Function's ctx.saved_tensors
     if not (n.flags & NODE_HAS_SAVED):
         return
