@@ -196,8 +196,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     cdef Meta region
     cdef Tensor v, r
     if not basic_region(x, index, &offset, st, shp, &nd):
-        raise NotImplementedError("pyad: assignment through advanced indices (lists, tensors, "
-                                  "masks) is not supported yet")
+        return t_setitem_advanced(x, index, value)
     check_inplace(x)
     value = as_scalar_or_tensor(value)
     if value is None:
@@ -224,5 +223,41 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     base[0] = v.buf.data
     base[1] = x.buf.data + offset * itemsize(x.m.dtype)
     pyad_nd_apply(2, base, vst, nd, shp, pyad_cast_loop(v.m.dtype, x.m.dtype), NULL)
+    x.buf.version += 1
+    return 0
+
+
+cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
+    """x[lists / tensors / masks] = value. The flat offsets the index selects come from indexing
+    an arange of offsets with the same index, so every index form getitem accepts works here."""
+    cdef Py_ssize_t shp[1]
+    cdef Tensor v, sel, flat_offs, r
+    check_inplace(x)
+    value = as_scalar_or_tensor(value)
+    if value is None:
+        raise TypeError("can't assign a value of this type to a pyad Tensor")
+    v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
+    shp[0] = x.m.numel
+    offsets = tensor_from_numpy_copy(np.arange(x.m.numel, dtype=np.int64), PYAD_I64)
+    sel = t_getitem(t_view(offsets, x.m.ndim, x.m.shape, NAME_VIEW), index)
+    sel_np = np.asarray(_np_view(sel))
+    try:
+        v_np = np.broadcast_to(np.asarray(_np_view(v)), sel_np.shape)
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(sel.shape)}") from None
+    if pyad_is_grad_enabled() and (x._requires_grad or v._requires_grad):
+        if np.unique(sel_np).size != sel_np.size:
+            raise NotImplementedError("pyad: differentiable assignment through repeated indices "
+                                      "is not supported (torch keeps one of the values)")
+        shp[0] = sel_np.size
+        flat_offs = tensor_from_numpy_copy(sel_np.reshape(-1), PYAD_I64)
+        vx = t_reshape(t_expand(t_to(v, x.m.dtype), sel.m.ndim, sel.m.shape), (-1,))
+        r = t_add(t_sub(x, t_put(t_take(x, flat_offs, 1, shp, NAME_INDEX, NAME_INDEX_PUT_IMPL),
+                                 flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX)),
+                  t_put(vx, flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX))
+        commit_inplace(x, named(r, register_name("IndexPutBackward0")))
+        return 0
+    np.asarray(_np_view(x)).reshape(-1)[sel_np] = v_np.astype(NP_DTYPES[x.m.dtype], copy=False)
     x.buf.version += 1
     return 0

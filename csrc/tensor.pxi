@@ -1173,20 +1173,22 @@ cdef class Tensor:
     def copy_(self, src, non_blocking=False):
         return copy_inplace(self, src)
 
+    # x[idx] += v runs tmp = x[idx]; tmp += v; x[idx] = tmp. pyad's x[idx] is a copy, so the
+    # augmented operator returns a new tensor there and the assignment writes it back.
     def __iadd__(self, other):
-        return self.add_(other)
+        return binop(0, self, other) if self._view_copies else self.add_(other)
 
     def __isub__(self, other):
-        return self.sub_(other)
+        return binop(1, self, other) if self._view_copies else self.sub_(other)
 
     def __imul__(self, other):
-        return self.mul_(other)
+        return binop(2, self, other) if self._view_copies else self.mul_(other)
 
     def __itruediv__(self, other):
-        return self.div_(other)
+        return binop(3, self, other) if self._view_copies else self.div_(other)
 
     def __ipow__(self, other):
-        return self.pow_(other)
+        return binop(4, self, other) if self._view_copies else self.pow_(other)
 
     def __setitem__(self, index, value):
         t_setitem(self, index, value)

@@ -182,3 +182,46 @@ def test_data_attribute():
     assert not d.requires_grad
     d.mul_(2)                       # a detached alias: in-place is allowed and visible in x
     assert x.tolist() == [2.0, 4.0]
+
+
+def test_setitem_advanced_indices_match_torch():
+    rng = np.random.default_rng(5)
+    xv, vv = rng.normal(size=(3, 4)), rng.normal(size=2)
+    results = []
+    for m in (pyad, torch):
+        x = m.tensor(xv, dtype=m.float64, requires_grad=True)
+        v = m.tensor(vv, dtype=m.float64, requires_grad=True)
+        z = x * 1
+        z[z < 0] = 0.0
+        z[[0, 2], [1, 3]] = v * 3
+        z[m.tensor([True, False, True])] += 1.0
+        loss = (z * z).sum()
+        gx, gv = m.autograd.grad(loss, (x, v))
+        results.append((z.detach().numpy().copy(), gx.numpy(), gv.numpy(), type(z.grad_fn).__name__))
+        y = m.zeros(2, 3)
+        y[m.tensor([True, False])] = m.tensor([1.0, 2.0, 3.0])
+        results.append(y.tolist())
+    (zp, gxp, gvp, np_), yp, (zt, gxt, gvt, nt), yt = results
+    np.testing.assert_allclose(zp, zt, rtol=1e-12)
+    np.testing.assert_allclose(gxp, gxt, rtol=1e-12)
+    np.testing.assert_allclose(gvp, gvt, rtol=1e-12)
+    assert np_ == nt and yp == yt
+
+
+def test_augmented_assignment_through_indexing():
+    rng = np.random.default_rng(9)
+    xv = rng.normal(size=(3, 4))
+    results = []
+    for m in (pyad, torch):
+        x = m.tensor(xv, dtype=m.float64, requires_grad=True)
+        z = x * 1
+        z[0] += 1.0
+        z[:, 1] *= 2.0
+        z[1:, ::2] -= x[0, :2]
+        plain = m.zeros(2, 2)
+        plain[1] += 5.0
+        (g,) = m.autograd.grad((z * z).sum(), x)
+        results.append((z.detach().numpy().copy(), g.numpy(), plain.tolist()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+    assert results[0][2] == results[1][2]
