@@ -1398,12 +1398,22 @@ cdef class Tensor:
         return floor_divide(self, other)
 
     def __rfloordiv__(self, other):
+        other = as_scalar_or_tensor(other)      # an ndarray or a list on the left: a tensor
+        if other is None:
+            return NotImplemented
+        if isinstance(other, Tensor):
+            return floor_divide(other, self)
         return floor_divide(scalar0d(other, result_type_scalar(self, other)), self)
 
     def __mod__(self, other):
         return remainder(self, other)
 
     def __rmod__(self, other):
+        other = as_scalar_or_tensor(other)
+        if other is None:
+            return NotImplemented
+        if isinstance(other, Tensor):
+            return remainder(other, self)
         return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other)), self)
 
     def where(self, condition, other):
