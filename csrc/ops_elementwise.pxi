@@ -711,6 +711,7 @@ def fmod(input, other):
     return t_unary(U_FMODS, x, c)
 def remainder(input, other):
     """Python-style remainder (sign of the divisor)."""
+    other = as_scalar_or_tensor(other)
     cdef Tensor x = _t(input)
     cdef double c[4]
     if isinstance(other, Tensor):

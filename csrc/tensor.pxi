@@ -1444,12 +1444,22 @@ cdef class Tensor:
         return floor_divide(self, other)
 
     def __rfloordiv__(self, other):
+        other = as_scalar_or_tensor(other)      # an ndarray or a list on the left: a tensor
+        if other is None:
+            return NotImplemented
+        if isinstance(other, Tensor):
+            return floor_divide(other, self)
         return floor_divide(scalar0d(other, result_type_scalar(self, other)), self)
 
     def __mod__(self, other):
         return remainder(self, other)
 
     def __rmod__(self, other):
+        other = as_scalar_or_tensor(other)
+        if other is None:
+            return NotImplemented
+        if isinstance(other, Tensor):
+            return remainder(other, self)
         return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other)), self)
 
     def where(self, condition, other):
@@ -1661,4 +1671,39 @@ cdef class Tensor:
     # ==== end of ops_linalg.pxi methods ====
 
     # ==== methods of interop.pxi ====
+    # numpy's binary operators return NotImplemented for a Tensor operand (numpy checks this
+    # priority), so `ndarray OP tensor` runs the Tensor's reflected operator: a Tensor, as torch
+    __array_priority__ = 1000
+
+    @property
+    def __array_interface__(self):
+        """numpy's array interface: np.asarray(t) shares t's memory (no copy)."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return _array_interface(self)
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        return _array_wrap(array, context, return_scalar)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """A DLPack capsule sharing this tensor's memory ("dltensor", or "dltensor_versioned"
+        when max_version >= (1, 0)); copy=True exports a copy."""
+        return _to_dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        """(kDLCPU, 0): pyad tensors live in CPU memory."""
+        return (kDLCPU, 0)
+
+    def __reduce_ex__(self, protocol):
+        return _reduce_tensor(self)
+
+    def __reduce__(self):
+        return _reduce_tensor(self)
+
+    def __copy__(self):
+        return _copy_tensor(self)
+
+    def __deepcopy__(self, memo):
+        return _deepcopy_tensor(self, memo)
     # ==== end of interop.pxi methods ====
