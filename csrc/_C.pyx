@@ -139,10 +139,6 @@ cdef void _fill(Tensor t, double v) noexcept:
         for i in range(t.m.numel):
             (<double*>t.buf.data)[i] = v
 
-def _named(Tensor t, str name):
-    """Give the node a composed op just created torch's grad_fn name (pyad.nn.functional)."""
-    return named(t, register_name(name))
-
 def _same_shape(Tensor a, Tensor b):
     return same_shape(&a.m, &b.m)
 

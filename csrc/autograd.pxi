@@ -185,9 +185,8 @@ cdef tuple _grad_batched(tuple outputs, tuple inputs, tuple grad_outputs, bint r
 def _stack0(pieces):
     """Tensors of one shape and dtype stacked along a new leading dimension.
 
-    With no piece requiring grad this is one copy. Otherwise it is recorded (grad mode on, as
-    the create_graph sweep that made the pieces) as a sum of ``piece.unsqueeze(0) * onehot_k``:
-    differentiable, O(n) ops of the full size, until pyad has a stack op.
+    With no piece requiring grad this is one copy. Otherwise it is the recorded stack op (grad
+    mode on, as in the create_graph sweep that made the pieces).
     """
     cdef Tensor first = pieces[0], p, out
     cdef Py_ssize_t shp[PYAD_MAXDIM]
@@ -201,18 +200,11 @@ def _stack0(pieces):
             p = pieces[k]
             memcpy(out.buf.data + k * nbytes, p.buf.data, nbytes)
         return out
-    out = None
-    onehot_shape = (n,) + (1,) * first.m.ndim
     pyad_set_grad_enabled(True)
     try:
-        for k in range(n):
-            onehot = np.zeros(onehot_shape)
-            onehot.reshape(-1)[k] = 1.0
-            term = pieces[k].unsqueeze(0) * tensor_from_numpy_copy(onehot, first.m.dtype)
-            out = term if out is None else out + term
+        return stack(list(pieces), 0)      # recorded: StackBackward0
     finally:
         pyad_set_grad_enabled(prev_mode)
-    return out
 
 
 cdef Tensor _zeros_like(Tensor t, bint requires_grad):

@@ -16,7 +16,7 @@ __all__ = [
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "normalize", "dropout",
 ]
 
-_named = _C._named
+_named = _C._named_as
 sigmoid = pyad.sigmoid
 tanh = pyad.tanh
 
