@@ -182,7 +182,8 @@ def check_wheel(raw, env):
         check(len(exts) == 1, f"expected one pyad/_C*.so in the wheel, found {exts}")
         # pyad's Python files (or folders), and its type stubs (_C.pyi, py.typed)
         stray = [n for n in names if n not in exts
-                 and not re.fullmatch(r"pyad/([a-z_]+/)?([a-z_]+\.pyi?)?", n)
+                 and not re.fullmatch(r"pyad/([a-z_]+/)?([a-z_]+\.py)?", n)
+                 and n != "pyad/_C.pyi"
                  and n != "pyad/py.typed"
                  and not n.startswith(f"pyad-{version}.dist-info/")]
         check(not stray, f"unexpected files in the wheel: {stray}")
