@@ -432,7 +432,9 @@ cdef list scalar_recorded(Node* n, Tensor g):
         if n.c[0] == 0.0:
             return [zeros_like_nograd(x)]
         return [t_mul(g, t_muls(t_pows(x, n.c[0] - 1.0), n.c[0]))]
-    # OP_RPOWS: g * c**x * log(c)
+    # OP_RPOWS: g * c**x * log(c); torch's zero where the base is 0 (and the power finite)
+    if n.c[0] == 0.0:
+        return [zeros_like_nograd(g)]
     return [t_muls(t_mul(g, saved_result(n)), c_log(n.c[0]))]
 
 
@@ -500,10 +502,10 @@ cdef Tensor sigmoid_rec(Tensor g, Tensor y, const double* c):
     return t_mul(g, t_mul(t_rsubs(y, 1.0), y))                                # g (1 - y) y
 cdef Tensor relu_rec(Tensor g, Tensor y, const double* c):
     # g [y > 0]; torch's threshold_backward keeps y in the graph (with zero derivative)
-    return t_mul(g, zero_grad_of(const_mask(y, lambda v: v > 0), y, NAME_THRESHOLD_BW))
+    return t_mul(g, zero_grad_of(const_mask(y, lambda v: ~(v <= 0)), y, NAME_THRESHOLD_BW))
 cdef Tensor abs_rec(Tensor g, Tensor x, const double* c):
     # g sign(x); sign is a graph node with zero derivative, as in torch
-    return t_mul(g, zero_grad_of(const_mask(x, np.sign), x, NAME_SGN))
+    return t_mul(g, zero_grad_of(const_mask(x, lambda v: np.nan_to_num(np.sign(v))), x, NAME_SGN))
 cdef Tensor reciprocal_rec(Tensor g, Tensor y, const double* c):
     return t_mul(t_neg(g), t_mul(y, y))                                       # -g y^2
 

@@ -171,7 +171,8 @@ static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides)[PYAD_MA
 
 static inline double pyad_sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
 static inline float pyad_sigmoidf(float x) { return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)); }
-static inline double pyad_sign(double x) { return (double)((x > 0) - (x < 0)) + (x != x ? x : 0.0); }
+/* sign(NaN) is 0, as torch.sign gives (and abs's gradient at NaN is then 0, as torch's) */
+static inline double pyad_sign(double x) { return (double)((x > 0) - (x < 0)); }
 /* relu keeps NaN, as torch's clamp_min(0) does */
 #define PYAD_RELU(x) ((x) > 0 ? (x) : ((x) != (x) ? (x) : 0))
 static inline int64_t pyad_ipow(int64_t b, int64_t e)
@@ -213,12 +214,12 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     PYAD_BINARY(loop_cos_bw_##S, T, -x * sin##F(y))                                             \
     PYAD_BINARY(loop_tanh_bw_##S, T, x *((T)1 - y * y))                                         \
     PYAD_BINARY(loop_sigmoid_bw_##S, T, x *y *((T)1 - y))                                       \
-    PYAD_BINARY(loop_relu_bw_##S, T, y > 0 ? x : (T)0)                                          \
+    PYAD_BINARY(loop_relu_bw_##S, T, y <= 0 ? (T)0 : x) /* NaN passes g, as torch */        \
     PYAD_BINARY(loop_abs_bw_##S, T, x *(T)pyad_sign(y))                                         \
     PYAD_BINARY(loop_sqrt_bw_##S, T, x / ((T)2 * y))                                            \
     PYAD_BINARY(loop_reciprocal_bw_##S, T, -x * y * y)                                          \
     PYAD_BINARY(loop_pows_bw_##S, T, c[0] == 0.0 ? (T)0 : x * (T)c[0] * pow##F(y, (T)(c[0] - 1.0))) \
-    PYAD_BINARY(loop_rpows_bw_##S, T, x *y *(T)log((double)c[0]))                               \
+    PYAD_BINARY(loop_rpows_bw_##S, T, (c[0] == 0.0 && isfinite(y)) ? (T)0 : x * y * (T)log((double)c[0])) \
     PYAD_TERNARY(loop_div_bw_b_##S, T, -x * y / (z * z))                                       \
     PYAD_TERNARY(loop_pow_bw_a_##S, T, z == 0 ? (T)0 : x * z * pow##F(y, z - (T)1))             \
     PYAD_TERNARY(loop_pow_bw_b_##S, T, (y == 0 && z >= 0) ? (T)0 : x * pow##F(y, z) * log##F(y))
@@ -422,8 +423,8 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)                \
     PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                                \
     /* maximum's gradient to its first input: all of g where it won, half on ties */           \
-    PYAD_TERNARY(loop_max_bw_a_##S, T, y > z ? x : (y == z ? x / (T)2 : (T)0))                   \
-    PYAD_TERNARY(loop_min_bw_a_##S, T, y < z ? x : (y == z ? x / (T)2 : (T)0))                   \
+    PYAD_TERNARY(loop_max_bw_a_##S, T, y < z ? (T)0 : (y == z ? x / (T)2 : x))  /* NaN: all g */ \
+    PYAD_TERNARY(loop_min_bw_a_##S, T, y > z ? (T)0 : (y == z ? x / (T)2 : x))                   \
     PYAD_TERNARY(loop_atan2_bw_a_##S, T, x *z / (y * y + z * z))                                 \
     PYAD_TERNARY(loop_atan2_bw_b_##S, T, -x * y / (y * y + z * z))                               \
     PYAD_TERNARY(loop_hypot_bw_##S, T, x *y / hypot##F(y, z))                                    \
