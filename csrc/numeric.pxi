@@ -126,6 +126,15 @@ cdef extern from "pyad_nploops.h":
     pyad_loop loop_np_cos_f32, loop_np_cos_f64, loop_np_expm1_f32, loop_np_expm1_f64
     pyad_loop loop_np_log1p_f32, loop_np_log1p_f64
 
+cdef extern from "pyad_alloc.h":
+    void* pyad_alloc(size_t total) nogil
+    void pyad_free(void* p, size_t total) nogil
+    void pyad_empty_cache() nogil
+
+def _empty_cache():
+    """Free the large blocks pyad keeps for reuse (see pyad_alloc.h)."""
+    pyad_empty_cache()
+
 cdef bint _np_matmul_f32 = False, _np_matmul_f64 = False
 
 cdef void _use_np_loop(int k, object ufunc, int which, pyad_loop f32, pyad_loop f64):
@@ -161,7 +170,7 @@ cdef Buffer* buf_new(Py_ssize_t nbytes) except NULL:
     if nbytes < 0 or <size_t>nbytes > <size_t>(PY_SSIZE_T_MAX - 256):
         raise MemoryError(f"pyad: cannot allocate {nbytes} bytes")
     total = sizeof(Buffer) + 64 + <size_t>nbytes
-    b = <Buffer*>malloc(total)
+    b = <Buffer*>pyad_alloc(total)
     if b == NULL:
         raise MemoryError(f"pyad: could not allocate {nbytes} bytes")
     b.refcnt = 1
@@ -195,7 +204,9 @@ cdef inline void buf_decref(Buffer* b) noexcept:
     if b.refcnt == 0:
         if b.base != NULL:
             Py_DECREF(<object>b.base)
-        free(b)
+            free(b)
+        else:
+            pyad_free(b, sizeof(Buffer) + 64 + <size_t>b.nbytes)
 
 
 # ============================================================================================
