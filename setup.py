@@ -42,7 +42,7 @@ ext = Extension(
     "pyad._C",
     sources=["csrc/_C.pyx"],
     include_dirs=["csrc"],
-    depends=["csrc/pyad_kernels.h", "csrc/pyad_types.pxd"] + [
+    depends=["csrc/pyad_kernels.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h", "csrc/pyad_types.pxd"] + [
         os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".pxi")],
 )
 

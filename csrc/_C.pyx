@@ -51,6 +51,8 @@ include "inplace.pxi"
 include "interop.pxi"
 include "function.pxi"
 
+install_numpy_loops(K_EXPM1, K_LOG1P)
+
 
 
 

@@ -113,6 +113,53 @@ cdef void init_kernels() noexcept:
     _k(K_ACCUM, loop_accum_f32, loop_accum_f64, loop_accum_i64)
 
 
+cdef extern from "pyad_nploops.h":
+    enum:
+        PYAD_NP_EXP, PYAD_NP_LOG, PYAD_NP_TANH, PYAD_NP_SIN, PYAD_NP_COS, PYAD_NP_EXPM1,
+        PYAD_NP_LOG1P, PYAD_NP_MATMUL
+    int pyad_np_take(object ufunc, int which)
+    int pyad_np_bmm(const char* A, const char* B, char* C, int col, Py_ssize_t nb,
+                    Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
+                    const Py_ssize_t* sb) noexcept
+    pyad_loop loop_np_exp_f32, loop_np_exp_f64, loop_np_log_f32, loop_np_log_f64
+    pyad_loop loop_np_tanh_f32, loop_np_tanh_f64, loop_np_sin_f32, loop_np_sin_f64
+    pyad_loop loop_np_cos_f32, loop_np_cos_f64, loop_np_expm1_f32, loop_np_expm1_f64
+    pyad_loop loop_np_log1p_f32, loop_np_log1p_f64
+
+cdef extern from "pyad_alloc.h":
+    void* pyad_alloc(size_t total) nogil
+    void pyad_free(void* p, size_t total) nogil
+    void pyad_empty_cache() nogil
+
+def _empty_cache():
+    """Free the large blocks pyad keeps for reuse (see pyad_alloc.h)."""
+    pyad_empty_cache()
+
+cdef bint _np_matmul_f32 = False, _np_matmul_f64 = False
+
+cdef void _use_np_loop(int k, object ufunc, int which, pyad_loop f32, pyad_loop f64):
+    """Replace kernel k's float loops by numpy's (SIMD) inner loops for ufunc, where found."""
+    cdef int found = pyad_np_take(ufunc, which)
+    if found & 1:
+        KERNELS[k][0] = f32
+    if found & 2:
+        KERNELS[k][1] = f64
+
+cdef void install_numpy_loops(int k_expm1, int k_log1p):
+    """Called once at import, after every kernel is registered (see pyad_nploops.h)."""
+    global _np_matmul_f32, _np_matmul_f64
+    _use_np_loop(K_EXP, np.exp, PYAD_NP_EXP, loop_np_exp_f32, loop_np_exp_f64)
+    _use_np_loop(K_LOG, np.log, PYAD_NP_LOG, loop_np_log_f32, loop_np_log_f64)
+    _use_np_loop(K_TANH, np.tanh, PYAD_NP_TANH, loop_np_tanh_f32, loop_np_tanh_f64)
+    _use_np_loop(K_SIN, np.sin, PYAD_NP_SIN, loop_np_sin_f32, loop_np_sin_f64)
+    _use_np_loop(K_COS, np.cos, PYAD_NP_COS, loop_np_cos_f32, loop_np_cos_f64)
+    _use_np_loop(k_expm1, np.expm1, PYAD_NP_EXPM1, loop_np_expm1_f32, loop_np_expm1_f64)
+    _use_np_loop(k_log1p, np.log1p, PYAD_NP_LOG1P, loop_np_log1p_f32, loop_np_log1p_f64)
+    cdef int found = pyad_np_take(np.matmul, PYAD_NP_MATMUL)
+    _np_matmul_f32 = (found & 1) != 0
+    _np_matmul_f64 = (found & 2) != 0
+
+
 # ============================================================================================
 # Buffers
 # ============================================================================================
@@ -123,7 +170,7 @@ cdef Buffer* buf_new(Py_ssize_t nbytes) except NULL:
     if nbytes < 0 or <size_t>nbytes > <size_t>(PY_SSIZE_T_MAX - 256):
         raise MemoryError(f"pyad: cannot allocate {nbytes} bytes")
     total = sizeof(Buffer) + 64 + <size_t>nbytes
-    b = <Buffer*>malloc(total)
+    b = <Buffer*>pyad_alloc(total)
     if b == NULL:
         raise MemoryError(f"pyad: could not allocate {nbytes} bytes")
     b.refcnt = 1
@@ -157,7 +204,9 @@ cdef inline void buf_decref(Buffer* b) noexcept:
     if b.refcnt == 0:
         if b.base != NULL:
             Py_DECREF(<object>b.base)
-        free(b)
+            free(b)
+        else:
+            pyad_free(b, sizeof(Buffer) + 64 + <size_t>b.nbytes)
 
 
 # ============================================================================================
@@ -415,7 +464,10 @@ cdef int nb_bmm(const char* A, const char* B, char* C, int dtype, Py_ssize_t nb,
                 Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa, const Py_ssize_t* sb) except -1:
     """C[b] = A[b] @ B[b] on strided operands; large products go to numpy's BLAS."""
     if M * N * K >= 32768 and nb * M * N * K > 0:
-        _bmm_numpy(A, B, C, dtype, nb, M, K, N, sa, sb)
+        if (dtype == PYAD_F32 and _np_matmul_f32) or (dtype == PYAD_F64 and _np_matmul_f64):
+            pyad_np_bmm(A, B, C, dtype == PYAD_F64, nb, M, K, N, sa, sb)
+        else:
+            _bmm_numpy(A, B, C, dtype, nb, M, K, N, sa, sb)
         return 0
     if dtype == PYAD_F32:
         pyad_bmm_f32(<const float*>A, <const float*>B, <float*>C, nb, M, K, N, sa, sb)

@@ -141,32 +141,56 @@ static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides)[PYAD_MA
         }                                                                                  \
     }
 
-/* accumulate: out[.] += x  (out may repeat itself through stride 0: reductions) */
+/* accumulate: out[.] += x  (out may repeat itself through stride 0: reductions).
+ * A contiguous reduction run keeps 8 partial sums: one accumulator is a chain of dependent
+ * adds (4 cycles each), 8 independent ones let the compiler vectorise. */
 #define PYAD_ACCUM(NAME, TO, TI)                                                           \
     static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
     {                                                                                      \
         pyad_ssize_t i;                                                                    \
         char *a0 = args[0], *a1 = args[1];                                                 \
         (void)c;                                                                           \
-        if (steps[1] == 0) {                                                               \
+        if (steps[1] == 0 && steps[0] == (pyad_ssize_t)sizeof(TI) && n >= 16) {            \
+            const TI *restrict px = (const TI *)a0;                                        \
+            TO p[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                            \
+            int j;                                                                         \
+            for (i = 0; i + 8 <= n; i += 8)                                                \
+                for (j = 0; j < 8; j++) p[j] += (TO)px[i + j];                             \
+            for (; i < n; i++) p[0] += (TO)px[i];                                          \
+            *(TO *)a1 += ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])); \
+        } else if (steps[1] == 0) {                                                        \
             TO acc = *(TO *)a1;                                                            \
             for (i = 0; i < n; i++, a0 += steps[0]) acc += (TO)(*(const TI *)a0);          \
             *(TO *)a1 = acc;                                                               \
+        } else if (steps[0] == (pyad_ssize_t)sizeof(TI) && steps[1] == (pyad_ssize_t)sizeof(TO)) { \
+            const TI *restrict px = (const TI *)a0;                                        \
+            TO *restrict po = (TO *)a1;                                                    \
+            for (i = 0; i < n; i++) po[i] += (TO)px[i];                                    \
         } else {                                                                           \
             for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                        \
                 *(TO *)a1 += (TO)(*(const TI *)a0);                                        \
         }                                                                                  \
     }
 
-/* cast / copy: out[.] = (TO)x */
+/* cast / copy: out[.] = (TO)x; contiguous and broadcast (stride 0) runs vectorise */
 #define PYAD_CAST(NAME, TI, TO)                                                            \
     static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
     {                                                                                      \
         pyad_ssize_t i;                                                                    \
         char *a0 = args[0], *a1 = args[1];                                                 \
         (void)c;                                                                           \
-        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                            \
-            *(TO *)a1 = (TO)(*(const TI *)a0);                                             \
+        if (steps[1] == (pyad_ssize_t)sizeof(TO) && steps[0] == (pyad_ssize_t)sizeof(TI)) { \
+            const TI *restrict px = (const TI *)a0;                                        \
+            TO *restrict po = (TO *)a1;                                                    \
+            for (i = 0; i < n; i++) po[i] = (TO)px[i];                                     \
+        } else if (steps[1] == (pyad_ssize_t)sizeof(TO) && steps[0] == 0) {                \
+            const TO v = (TO)(*(const TI *)a0);                                            \
+            TO *restrict po = (TO *)a1;                                                    \
+            for (i = 0; i < n; i++) po[i] = v;                                             \
+        } else {                                                                           \
+            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                        \
+                *(TO *)a1 = (TO)(*(const TI *)a0);                                         \
+        }                                                                                  \
     }
 
 static inline double pyad_sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }

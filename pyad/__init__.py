@@ -24,7 +24,14 @@ double = float64
 long = int64
 
 _NP_FLOAT = {float32: _np.float32, float64: _np.float64, int64: _np.int64, bool: _np.bool_}
-_rng = _np.random.default_rng()
+_rng = None   # numpy's PCG64, made on first use: importing numpy.random costs ~10 ms
+
+
+def _generator():
+    global _rng
+    if _rng is None:
+        _rng = _np.random.default_rng()
+    return _rng
 
 
 def _code(d):
@@ -155,14 +162,14 @@ def manual_seed(seed):
 def rand(*size, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     code = _dtype_code(dtype)
-    arr = _rng.random(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
+    arr = _generator().random(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
     code = _dtype_code(dtype)
-    arr = _rng.standard_normal(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
+    arr = _generator().standard_normal(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
 
 

@@ -1,0 +1,94 @@
+/*
+ * pyad_alloc.h: where large buffers come from.
+ *
+ * A fresh block from malloc above glibc's mmap threshold is new pages: every 4 KiB page
+ * faults on first touch, and free() gives the pages back, so a loop that makes an 8 MB
+ * temporary per op pays ~2000 page faults per op (perf showed two thirds of the time of
+ * (x*x + exp(x)).sum() + grad on 1e6 float64 in the kernel's fault path). Two remedies:
+ *   - blocks of 4 MiB or more are 2 MiB-aligned and advised MADV_HUGEPAGE on Linux (as numpy
+ *     does), so the kernel faults one transparent huge page per 2 MiB;
+ *   - freed blocks of 1 MiB or more go to a small cache (at most PYAD_CACHE_N blocks and
+ *     PYAD_CACHE_BYTES in all) and are handed out again for a request of the same rounded
+ *     size: a training loop or a backward sweep reuses the same few shapes, so after the first
+ *     iteration no page is faulted again. pyad's memory is therefore a little higher than
+ *     what is live (at most the cache's cap); pyad._C._empty_cache() frees it.
+ * The block size is a pure function of the requested size (rounded up), so free needs no
+ * extra field. Callers hold the GIL (the cache is not locked).
+ */
+#ifndef PYAD_ALLOC_H
+#define PYAD_ALLOC_H
+
+#include <stdlib.h>
+#include <stddef.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+#define PYAD_BIG ((size_t)1 << 20)
+#define PYAD_HUGE ((size_t)4 << 20)
+#define PYAD_CACHE_N 16
+#define PYAD_CACHE_BYTES ((size_t)256 << 20)
+
+static void *pyad_cache_ptr[PYAD_CACHE_N];
+static size_t pyad_cache_size[PYAD_CACHE_N];
+static int pyad_cache_n = 0;
+static size_t pyad_cache_total = 0;
+
+static inline size_t pyad_block_size(size_t total)
+{
+    if (total < PYAD_BIG) return total;
+    if (total < PYAD_HUGE) return (total + 0xFFFF) & ~(size_t)0xFFFF;      /* 64 KiB */
+    return (total + 0x1FFFFF) & ~(size_t)0x1FFFFF;                          /* 2 MiB */
+}
+
+static void *pyad_alloc(size_t total)
+{
+    size_t size = pyad_block_size(total);
+    void *p = NULL;
+    int i;
+    if (size < PYAD_BIG) return malloc(size);
+    for (i = pyad_cache_n - 1; i >= 0; i--) {
+        if (pyad_cache_size[i] == size) {
+            p = pyad_cache_ptr[i];
+            pyad_cache_total -= size;
+            pyad_cache_n--;
+            pyad_cache_ptr[i] = pyad_cache_ptr[pyad_cache_n];
+            pyad_cache_size[i] = pyad_cache_size[pyad_cache_n];
+            return p;
+        }
+    }
+#ifdef __linux__
+    if (size >= PYAD_HUGE) {
+        if (posix_memalign(&p, (size_t)2 << 20, size) != 0) return NULL;
+        madvise(p, size, MADV_HUGEPAGE);
+        return p;
+    }
+#endif
+    return malloc(size);
+}
+
+static void pyad_free(void *p, size_t total)
+{
+    size_t size = pyad_block_size(total);
+    if (p == NULL) return;
+    if (size >= PYAD_BIG && pyad_cache_n < PYAD_CACHE_N &&
+        pyad_cache_total + size <= PYAD_CACHE_BYTES) {
+        pyad_cache_ptr[pyad_cache_n] = p;
+        pyad_cache_size[pyad_cache_n] = size;
+        pyad_cache_n++;
+        pyad_cache_total += size;
+        return;
+    }
+    free(p);
+}
+
+static void pyad_empty_cache(void)
+{
+    while (pyad_cache_n > 0) {
+        pyad_cache_n--;
+        free(pyad_cache_ptr[pyad_cache_n]);
+    }
+    pyad_cache_total = 0;
+}
+
+#endif
