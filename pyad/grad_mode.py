@@ -30,7 +30,16 @@ class _GradModeContext:
         return wrapper
 
 
-class no_grad(_GradModeContext):
+class _NoParamSwitch(_GradModeContext):
+    """A switch without arguments, usable bare as a decorator (@no_grad), like torch's."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamSwitch):
     """Stop recording operations (inside the block or the decorated function).
 
     Works as ``with no_grad():``, ``@no_grad()`` and bare ``@no_grad``, like torch.
@@ -38,21 +47,11 @@ class no_grad(_GradModeContext):
 
     _mode = False
 
-    def __new__(cls, orig_func=None):
-        if orig_func is None:
-            return super().__new__(cls)
-        return cls()(orig_func)
 
-
-class enable_grad(_GradModeContext):
+class enable_grad(_NoParamSwitch):
     """Record operations again, e.g. inside a no_grad block."""
 
     _mode = True
-
-    def __new__(cls, orig_func=None):
-        if orig_func is None:
-            return super().__new__(cls)
-        return cls()(orig_func)
 
 
 class set_grad_enabled(_GradModeContext):
