@@ -8,20 +8,25 @@ cdef tuple _as_tuple(x):
 
 
 cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph):
-    """torch's _make_grads: validate or create one seed gradient per output."""
-    seeds = []
-    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+    """torch's _make_grads: validate or create one seed gradient per output (pairs are zipped,
+    so extra grad_outputs are ignored, as in torch)."""
+    cdef list seeds = []
+    cdef Py_ssize_t i, n = min(len(outputs), len(grad_outputs))
+    cdef Tensor out
+    for i in range(n):
+        out = _output_tensor(outputs[i])
+        g = grad_outputs[i]
         if isinstance(g, Tensor):
-            if not same_shape(&(<Tensor>out).m, &(<Tensor>g).m):
+            if not same_shape(&out.m, &(<Tensor>g).m):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
                     f"output[{i}] has a shape of {out.shape}.")
             seeds.append(_seed_like(out, g, create_graph))
         elif g is None:
-            if out.requires_grad:
-                if out.numel() != 1:
+            if out._requires_grad:
+                if out.m.numel != 1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
-                if not out.dtype.is_floating_point:
+                if out.m.dtype > PYAD_F64:
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype}")
                 seeds.append(_ones_like(out))
@@ -32,12 +37,19 @@ cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph):
     return seeds
 
 
+cdef Tensor _output_tensor(object o):
+    if not isinstance(o, Tensor):
+        raise TypeError(f"expected Tensor as element of outputs, but got {type(o).__name__}")
+    return <Tensor>o
+
+
 cdef int _check_outputs(tuple outputs, list seeds) except -1:
-    for i, (out, seed) in enumerate(zip(outputs, seeds)):
-        if not out.requires_grad:
+    cdef Py_ssize_t i
+    for i in range(len(seeds)):
+        if not (<Tensor>outputs[i])._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
-        if seed is None:
+        if seeds[i] is None:
             raise RuntimeError(f"element {i} of gradients tuple is None, but the corresponding "
                                "Tensor requires grad")
     return 0
@@ -102,15 +114,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                              allow_unused, materialize_grads)
     seeds = _make_seeds(outputs, grad_outputs, create_graph)
     _check_outputs(outputs, seeds)
-    for t in inputs:
+    for t in ins:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as inputs, but got {type(t).__name__}")
-        if not t.requires_grad:
+        if not (<Tensor>t)._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    results = run_backward(list(outs[:len(seeds)]), seeds, list(ins), retain_graph,
-                           create_graph, False)
-    for i, r in enumerate(results):
-        if r is None:
+    results = run_backward(list(outs) if len(outs) == len(seeds) else list(outs[:len(seeds)]),
+                           seeds, list(ins), retain_graph, create_graph, False)
+    for i in range(len(results)):
+        if results[i] is None:
             if materialize_grads:
                 results[i] = _zeros_like(inputs[i], create_graph)
             elif not allow_unused:

@@ -7,19 +7,37 @@
 #             (create_graph: the formulas are recorded pyad ops, so the result is differentiable);
 # 5. clean:   scratch fields are reset and slots freed, also when an error interrupts the sweep.
 
+cdef enum:
+    NODEVEC_INLINE = 32
+
 cdef struct NodeVec:
-    Node** items
+    Node** items                      # inline until it outgrows it, then malloc'd
     Py_ssize_t n
     Py_ssize_t cap
+    Node* inline[NODEVEC_INLINE]      # small graphs (the common case) need no malloc
+
+cdef inline void vec_init(NodeVec* v) noexcept:
+    v.items = v.inline
+    v.n = 0
+    v.cap = NODEVEC_INLINE
+
+cdef inline void vec_free(NodeVec* v) noexcept:
+    if v.items != v.inline:
+        free(v.items)
 
 cdef int vec_push(NodeVec* v, Node* x) except -1:
     cdef Node** grown
     if v.n == v.cap:
-        grown = <Node**>realloc(v.items, (2 * v.cap + 16) * sizeof(Node*))
+        if v.items == v.inline:
+            grown = <Node**>malloc(2 * v.cap * sizeof(Node*))
+            if grown != NULL:
+                memcpy(grown, v.inline, v.n * sizeof(Node*))
+        else:
+            grown = <Node**>realloc(v.items, 2 * v.cap * sizeof(Node*))
         if grown == NULL:
             raise MemoryError()
         v.items = grown
-        v.cap = 2 * v.cap + 16
+        v.cap = 2 * v.cap
     v.items[v.n] = x
     v.n += 1
     return 0
@@ -148,15 +166,17 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
     cdef bint prev_mode = pyad_is_grad_enabled()
     cdef list results = [None] * n_inputs
     cdef list rec
-    reach.items = NULL; reach.n = 0; reach.cap = 0
-    stack.items = NULL; stack.n = 0; stack.cap = 0
-    order.items = NULL; order.n = 0; order.cap = 0
-    root_refs = []          # keeps the root Tensors (and their nodes) alive during the run
+    vec_init(&reach)
+    vec_init(&stack)
+    vec_init(&order)
+    root_refs = None        # keeps leaf roots' AccumulateGrad nodes alive during the run
     try:
         # ---- 1. collect ----------------------------------------------------------------
         for t in roots:
             root = t.grad_fn_ if t.grad_fn_ != NULL else accumulate_node(t)
             if t.grad_fn_ == NULL:
+                if root_refs is None:
+                    root_refs = []
                 root_refs.append(wrap_node(root))     # owns the extra ref accumulate_node made
                 node_decref(root)
             if not (root.mark & MARK_VISITED):
@@ -300,9 +320,9 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
             slot_clear(n, create_graph)
             n.mark = 0
             n.deps = 0
-        free(reach.items)
-        free(stack.items)
-        free(order.items)
+        vec_free(&reach)
+        vec_free(&stack)
+        vec_free(&order)
 
 
 # ============================================================================================
