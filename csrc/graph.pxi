@@ -28,11 +28,12 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
     global _next_seq
     cdef size_t size = (sizeof(Node) + n_in * (sizeof(Edge) + sizeof(Meta))
                         + (out_ndim + in_ndims + n_ip) * sizeof(Py_ssize_t))
-    cdef Node* n = <Node*>malloc(size)
+    cdef Node* n = <Node*>pyad_alloc(size)
     cdef Py_ssize_t* tail
     if n == NULL:
         raise MemoryError()
     n.refcnt = 1
+    n.nbytes = size
     n.op = op
     n.name_id = name_id
     n.n_in = n_in
@@ -259,7 +260,7 @@ cdef void node_decref(Node* n) noexcept:
         if m.leaf != NULL:
             (<Tensor>m.leaf).grad_acc = NULL
             Py_DECREF(<object>m.leaf)
-        free(m)
+        pyad_free(m, m.nbytes)
     _draining = False
 
 

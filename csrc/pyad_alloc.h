@@ -34,8 +34,19 @@ static size_t pyad_cache_size[PYAD_CACHE_N];
 static int pyad_cache_n = 0;
 static size_t pyad_cache_total = 0;
 
+/* Small blocks (tiny tensors' buffers, graph nodes) come in two size classes kept on free
+ * stacks: a tiny op allocates and frees two or three of them, and malloc/free were a fifth of
+ * a small-tensor chain's time. The stacks are touched only with the GIL held. */
+#define PYAD_SMALL1 256
+#define PYAD_SMALL2 512
+#define PYAD_SMALL_KEEP 4096
+static void *pyad_small_stack[2][PYAD_SMALL_KEEP];
+static int pyad_small_n[2] = {0, 0};
+
 static inline size_t pyad_block_size(size_t total)
 {
+    if (total <= PYAD_SMALL1) return PYAD_SMALL1;
+    if (total <= PYAD_SMALL2) return PYAD_SMALL2;
     if (total < PYAD_BIG) return total;
     if (total < PYAD_HUGE) return (total + 0xFFFF) & ~(size_t)0xFFFF;      /* 64 KiB */
     return (total + 0x1FFFFF) & ~(size_t)0x1FFFFF;                          /* 2 MiB */
@@ -46,6 +57,11 @@ static void *pyad_alloc(size_t total)
     size_t size = pyad_block_size(total);
     void *p = NULL;
     int i;
+    if (size <= PYAD_SMALL2) {
+        int c = size == PYAD_SMALL1 ? 0 : 1;
+        if (pyad_small_n[c] > 0) return pyad_small_stack[c][--pyad_small_n[c]];
+        return malloc(size);
+    }
     if (size < PYAD_BIG) return malloc(size);
     for (i = pyad_cache_n - 1; i >= 0; i--) {
         if (pyad_cache_size[i] == size) {
@@ -71,6 +87,15 @@ static void pyad_free(void *p, size_t total)
 {
     size_t size = pyad_block_size(total);
     if (p == NULL) return;
+    if (size <= PYAD_SMALL2) {
+        int c = size == PYAD_SMALL1 ? 0 : 1;
+        if (pyad_small_n[c] < PYAD_SMALL_KEEP) {
+            pyad_small_stack[c][pyad_small_n[c]++] = p;
+            return;
+        }
+        free(p);
+        return;
+    }
     if (size >= PYAD_BIG && pyad_cache_n < PYAD_CACHE_N &&
         pyad_cache_total + size <= PYAD_CACHE_BYTES) {
         pyad_cache_ptr[pyad_cache_n] = p;
@@ -84,6 +109,9 @@ static void pyad_free(void *p, size_t total)
 
 static void pyad_empty_cache(void)
 {
+    int c;
+    for (c = 0; c < 2; c++)
+        while (pyad_small_n[c] > 0) free(pyad_small_stack[c][--pyad_small_n[c]]);
     while (pyad_cache_n > 0) {
         pyad_cache_n--;
         free(pyad_cache_ptr[pyad_cache_n]);

@@ -56,6 +56,7 @@ ctypedef struct Edge:
 
 ctypedef struct Node:
     Py_ssize_t refcnt        # Tensors whose grad_fn this is + edges pointing here + wrappers
+    size_t nbytes            # size of the node's one allocation (for pyad_free)
     int op                   # opcode: row of the OPS table (forward and backward side by side)
     int name_id              # index into NODE_NAMES (torch's grad_fn class name)
     int n_in                 # number of inputs (edges); python scalars count, with fn NULL

@@ -118,3 +118,18 @@ def test_softmax_is_stable_for_large_logits():
     assert np.isfinite(s.detach().numpy()).all() and np.isfinite(ls.detach().numpy()).all()
     (g,) = pyad.autograd.grad(ls[0, 1], x)
     assert np.isfinite(g.numpy()).all()
+
+
+def test_softplus_and_bce_with_logits_are_smooth_at_zero():
+    """At a logit of exactly 0 (zero-initialised models) the first and second derivatives are
+    torch's, not those of a relu/abs kink."""
+    y = [0.0, 1.0, 1.0, 0.0]
+    res = []
+    for m, F in mods():
+        z = m.zeros(4, dtype=m.float64, requires_grad=True)
+        loss = F.binary_cross_entropy_with_logits(z, m.tensor(y, dtype=m.float64)) + F.softplus(z).sum()
+        (g,) = m.autograd.grad(loss, z, create_graph=True)
+        (h,) = m.autograd.grad(g.sum(), z)
+        res.append((g.detach().numpy().copy(), h.numpy().copy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-12)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-12)

@@ -71,10 +71,17 @@ def silu(input, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, linear above threshold (computed without overflow)."""
     bx = input * beta if beta != 1.0 else input
-    smooth = pyad.log1p(pyad.exp(-pyad.abs(bx))) + pyad.relu(bx)
+    smooth = _log1p_exp(bx)
     if beta != 1.0:
         smooth = smooth / beta
     return _named(pyad.where(bx > threshold, input, smooth), "SoftplusBackward0")
+
+
+def _log1p_exp(z):
+    """log(1 + exp(z)) = m + log(exp(-m) + exp(z - m)) with m = max(z, 0) held constant: no
+    overflow, and smooth at 0 (the relu/abs form has a derivative of 0 there, not 1/2)."""
+    m = pyad.relu(z).detach()
+    return m + pyad.log(pyad.exp(-m) + pyad.exp(z - m))
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -156,7 +163,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
                          f"({input.shape})".replace("pyad.Size", "torch.Size"))
-    log_sig_neg = pyad.log1p(pyad.exp(-pyad.abs(input))) + pyad.relu(-input)  # -log sigmoid(x)
+    log_sig_neg = _log1p_exp(-input)                                    # -log sigmoid(x)
     if pos_weight is None:
         loss = (1 - target) * input + log_sig_neg
     else:
