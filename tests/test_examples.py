@@ -24,6 +24,7 @@ TIMEOUT = 60  # seconds; each example takes well under 5 s
 KEY_LINES = {
     "seed.py": r"d2y/dx2=\s*\ntensor\(\[\[0\., 2\., 0\., 0\.\],",
     "pinn_poisson.py": r"max \|u - sin\(pi x\)\| on \d+ points: \S+ \(tolerance",
+    "newton_rosenbrock.py": r"converged in \d+ Newton iterations",
 }
 
 pytestmark = [
