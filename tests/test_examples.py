@@ -25,6 +25,7 @@ KEY_LINES = {
     "seed.py": r"d2y/dx2=\s*\ntensor\(\[\[0\., 2\., 0\., 0\.\],",
     "pinn_poisson.py": r"max \|u - sin\(pi x\)\| on \d+ points: \S+ \(tolerance",
     "newton_rosenbrock.py": r"converged in \d+ Newton iterations",
+    "hessian_free.py": r"max \|w_cg - w_newton\| = \S+",
 }
 
 pytestmark = [
