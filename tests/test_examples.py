@@ -26,6 +26,7 @@ KEY_LINES = {
     "pinn_poisson.py": r"max \|u - sin\(pi x\)\| on \d+ points: \S+ \(tolerance",
     "newton_rosenbrock.py": r"converged in \d+ Newton iterations",
     "hessian_free.py": r"max \|w_cg - w_newton\| = \S+",
+    "logistic_regression.py": r"max \|w_pyad - w_numpy\| = \S+",
 }
 
 pytestmark = [
