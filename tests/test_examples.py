@@ -27,6 +27,7 @@ KEY_LINES = {
     "newton_rosenbrock.py": r"converged in \d+ Newton iterations",
     "hessian_free.py": r"max \|w_cg - w_newton\| = \S+",
     "logistic_regression.py": r"max \|w_pyad - w_numpy\| = \S+",
+    "gradient_penalty.py": r"autograd \S+  finite difference \S+  relative error",
 }
 
 pytestmark = [
