@@ -40,7 +40,8 @@ def main():
         while rosenbrock(x + t * p).item() > f.item() + 1e-4 * t * slope:
             t *= 0.5
         x = x + t * p
-        print(f"iter {it + 1:2d}  f {f.item():.3e}  |grad| {g.norm().item():.3e}  {kind} step {t:g}")
+        print(f"iter {it + 1:2d}  f {f.item():.3e}  |grad| {g.norm().item():.3e}  "
+              f"{kind} step {t:g}")
     err = (x - ones).abs().max().item()
     print(f"converged in {it} Newton iterations: f(x) = {f.item():.3e}, "
           f"|grad| = {g.norm().item():.1e}, max |x - 1| = {err:.2e}")
