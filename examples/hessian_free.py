@@ -77,10 +77,8 @@ def newton_full_step(loss, w):
 
 
 def minimise(loss, step, name):
-    pyad.manual_seed(1)
-    # A random start: at w = 0 every logit is exactly 0, where pyad's BCE-with-logits (written
-    # with |z| and relu(-z)) has one-sided derivatives that differ from torch's.
-    w = 0.1 * pyad.randn(D, dtype=pyad.float64)
+    # From w = 0, where every logit is exactly 0: BCE-with-logits must be smooth there.
+    w = pyad.zeros(D, dtype=pyad.float64)
     for i in range(NEWTON_STEPS):
         w, iters = step(loss, w)
         wg = w.detach().requires_grad_()
