@@ -75,6 +75,7 @@ def get_default_dtype():
     return _DTYPES[_default_dtype]
 
 def set_default_dtype(d):
+    """Set the dtype of new floating-point tensors (pyad.float32 or pyad.float64)."""
     global _default_dtype
     cdef int code = dtype_code(d)
     if code > PYAD_F64:
@@ -157,14 +158,22 @@ cdef inline Tensor _t(object x):
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
 
 def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting; either may be a scalar.
+
+    Example:
+        >>> pyad.add(pyad.tensor([1., 2.]), 1, alpha=2)
+        tensor([3., 4.])
+    """
     if isinstance(input, Tensor):
         return input.add(other, alpha=alpha)
     return _t(other).add(input, alpha=alpha) if alpha == 1 else _t(other) * alpha + input
 
 def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcasting."""
     return _t(input).sub(other, alpha=alpha)
 
 def mul(input, other):
+    """input * other elementwise, broadcasting; either may be a scalar."""
     return input * other
 
 def div(input, other, *, rounding_mode=None):
@@ -177,70 +186,109 @@ divide = div
 true_divide = div
 
 def pow(input, exponent):
+    """input ** exponent elementwise; either may be a scalar."""
     return input ** exponent
 
 def neg(input):
+    """-input elementwise."""
     return t_neg(_t(input))
 
 def exp(input):
+    """e ** input elementwise."""
     return t_unary(U_EXP, _t(input))
 
 def log(input):
+    """Natural logarithm elementwise."""
     return t_unary(U_LOG, _t(input))
 
 def sqrt(input):
+    """Square root elementwise."""
     return t_unary(U_SQRT, _t(input))
 
 def sin(input):
+    """Sine elementwise.
+
+    Example:
+        >>> pyad.sin(pyad.tensor([0.]))
+        tensor([0.])
+    """
     return t_unary(U_SIN, _t(input))
 
 def cos(input):
+    """Cosine elementwise."""
     return t_unary(U_COS, _t(input))
 
 def tanh(input):
+    """Hyperbolic tangent elementwise."""
     return t_unary(U_TANH, _t(input))
 
 def sigmoid(input):
+    """1 / (1 + exp(-input)) elementwise."""
     return t_unary(U_SIGMOID, _t(input))
 
 def relu(input):
+    """max(input, 0) elementwise."""
     return t_unary(U_RELU, _t(input))
 
 def abs(input):
+    """Absolute value elementwise."""
     return t_unary(U_ABS, _t(input))
 
 def reciprocal(input):
+    """1 / input elementwise."""
     return t_unary(U_RECIPROCAL, _t(input))
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over dim (an int or a tuple; None: all elements); keepdim keeps reduced dims as
+    size 1; dtype casts first.
+
+    Example:
+        >>> pyad.sum(pyad.tensor([[1., 2.], [3., 4.]]), 0)
+        tensor([4., 6.])
+    """
     return _t(input).sum(dim, keepdim, dtype=dtype)
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over dim (an int or a tuple; None: all elements); arguments as in sum."""
     return _t(input).mean(dim, keepdim, dtype=dtype)
 
 def reshape(input, shape):
+    """The same data with a new shape (one entry may be -1); shares memory."""
     return _t(input).reshape(shape)
 
 def transpose(input, dim0, dim1):
+    """input with dims dim0 and dim1 swapped (TransposeBackward0); a copy in pyad."""
     return _t(input).transpose(dim0, dim1)
 
 def t(input):
+    """Transpose of a tensor of at most 2 dims."""
     return _t(input).t()
 
 def permute(input, dims):
+    """input's dims reordered as dims; a copy in pyad."""
     return _t(input).permute(dims)
 
 def unsqueeze(input, dim):
+    """Insert a dim of size 1 at position dim; shares memory."""
     return _t(input).unsqueeze(dim)
 
 def squeeze(input, dim=None):
+    """Remove dims of size 1 (all of them, or only dim); shares memory."""
     return _t(input).squeeze(dim)
 
 def matmul(input, other):
+    """Matrix product with torch's rules for 1-d operands and batch broadcasting.
+
+    Example:
+        >>> pyad.matmul(pyad.ones(2, 3), pyad.ones(3)).shape
+        pyad.Size([2])
+    """
     return t_matmul(_t(input), _t(other))
 
 def mm(input, mat2):
+    """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
     return _t(input).mm(mat2)
 
 def dot(input, other):
+    """Inner product of two 1-d tensors of the same size. DotBackward0."""
     return _t(input).dot(other)

@@ -359,9 +359,10 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
     returned tensor are visible to the producer and vice versa.
 
     Example:
+        >>> import numpy as np
         >>> a = np.arange(3.0)
         >>> t = pyad.from_dlpack(a)
-        >>> t[0] = 7.0; a[0]
+        >>> t[0] = 7.0; print(a[0])
         7.0
     """
     if device is not None and str(device) != "cpu":

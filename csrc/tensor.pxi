@@ -17,6 +17,7 @@ cdef class dtype:
 
     @property
     def is_floating_point(self):
+        """True for pyad.float32 and pyad.float64."""
         return self.code <= PYAD_F64
 
     @property
@@ -67,6 +68,7 @@ class Size(tuple):
         return f"pyad.Size({list(self)})"
 
     def numel(self):
+        """The number of elements."""
         n = 1
         for s in self:
             n *= s
@@ -665,38 +667,48 @@ cdef class Tensor:
     # ---- metadata ------------------------------------------------------------------------
     @property
     def shape(self):
+        """The size of each dim, a pyad.Size (a tuple subclass)."""
         return size_of(self)
 
     def size(self, dim=None):
+        """The shape as a pyad.Size, or the size of one dim if dim is given."""
         if dim is None:
             return size_of(self)
         return self.m.shape[wrap_dim(dim, self.m.ndim)] if self.m.ndim else 1
 
     def dim(self):
+        """The number of dims (same as ndim)."""
         return self.m.ndim
 
     @property
     def ndim(self):
+        """The number of dims (0 for a scalar tensor)."""
         return self.m.ndim
 
     def numel(self):
+        """The number of elements."""
         return self.m.numel
 
     def nelement(self):
+        """The number of elements (alias of numel)."""
         return self.m.numel
 
     @property
     def dtype(self):
+        """The element type: pyad.float32, pyad.float64, pyad.int64 or pyad.bool."""
         return _DTYPES[self.m.dtype]
 
     @property
     def device(self):
+        """Always "cpu": pyad has no other device."""
         return "cpu"
 
     def is_floating_point(self):
+        """True for float32 and float64 tensors."""
         return self.m.dtype <= PYAD_F64
 
     def is_contiguous(self):
+        """Always True: every pyad tensor is C-contiguous."""
         return True
 
     def __len__(self):
@@ -715,6 +727,7 @@ cdef class Tensor:
     # ---- autograd state ------------------------------------------------------------------
     @property
     def requires_grad(self):
+        """Whether ops on this tensor are recorded for autograd; settable on leaves."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -727,6 +740,10 @@ cdef class Tensor:
         self._requires_grad = value
 
     def requires_grad_(self, bint requires_grad=True):
+        """Set requires_grad in place (default True) and return self.
+
+        Only floating-point leaves can require gradients.
+        """
         if self.grad_fn_ != NULL:
             if not requires_grad:
                 raise RuntimeError(_requires_grad_leaf_error(False))
@@ -738,14 +755,22 @@ cdef class Tensor:
 
     @property
     def grad_fn(self):
+        """The node that made this tensor (None for leaves), with name() and
+        next_functions as in torch.
+        """
         return wrap_node(self.grad_fn_)
 
     @property
     def is_leaf(self):
+        """True if the tensor was not made by a recorded op (grad_fn is None)."""
         return self.grad_fn_ == NULL
 
     @property
     def grad(self):
+        """The gradient accumulated by backward() (None until then); settable.
+
+        Reading it on a non-leaf that does not retain its grad warns, as in torch.
+        """
         if self.grad_fn_ != NULL and not self.retains_grad_:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
@@ -781,6 +806,7 @@ cdef class Tensor:
         return tensor_from_buffer(self.buf, &self.m)
 
     def detach_(self):
+        """Detach this tensor from its graph in place (it becomes a leaf); returns self."""
         if self.grad_fn_ != NULL:
             node_decref(self.grad_fn_)
             self.grad_fn_ = NULL
@@ -794,6 +820,10 @@ cdef class Tensor:
 
     # ---- conversion ----------------------------------------------------------------------
     def numpy(self, *, force=False):
+        """A numpy array sharing this tensor's memory.
+
+        Raises for a tensor that requires grad unless force=True.
+        """
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -806,11 +836,13 @@ cdef class Tensor:
         return arr
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.m.numel != 1:
             raise RuntimeError(f"a Tensor with {self.m.numel} elements cannot be converted to Scalar")
         return _np_view(self).reshape(-1)[0].item()
 
     def tolist(self):
+        """The values as nested Python lists (a number for a 0-d tensor)."""
         return _np_view(self).tolist()
 
     def __float__(self):
@@ -850,15 +882,19 @@ cdef class Tensor:
         return t_to(self, dtype_code(dtype))
 
     def float(self):
+        """This tensor as float32 (same as to(pyad.float32))."""
         return t_to(self, PYAD_F32)
 
     def double(self):
+        """This tensor as float64 (same as to(pyad.float64))."""
         return t_to(self, PYAD_F64)
 
     def long(self):
+        """This tensor as int64 (same as to(pyad.int64))."""
         return t_to(self, PYAD_I64)
 
     def contiguous(self):
+        """self: every pyad tensor is already contiguous."""
         return self
 
     # ---- operators -----------------------------------------------------------------------
@@ -915,70 +951,91 @@ cdef class Tensor:
 
     # ---- arithmetic methods ----------------------------------------------------------------
     def add(self, other, *, alpha=1):
+        """self + alpha * other, broadcasting; other is a tensor or a scalar."""
         other = as_scalar_or_tensor(other)
         if isinstance(other, Tensor):
             return t_add(self, <Tensor>other, alpha)
         return binop(0, self, other * alpha)
 
     def sub(self, other, *, alpha=1):
+        """self - alpha * other, broadcasting; other is a tensor or a scalar."""
         other = as_scalar_or_tensor(other)
         if isinstance(other, Tensor):
             return t_sub(self, <Tensor>other, alpha)
         return binop(1, self, other * alpha)
 
     def mul(self, other):
+        """self * other elementwise, broadcasting."""
         return binop(2, self, other)
 
     def div(self, other, *, rounding_mode=None):
+        """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
         return t_div_rounding(self, other, rounding_mode)
 
     def true_divide(self, other):
+        """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
         return binop(3, self, other)
 
     def pow(self, exponent):
+        """self ** exponent elementwise (a tensor or a scalar exponent)."""
         return binop(4, self, exponent)
 
     def neg(self):
+        """-self elementwise."""
         return t_neg(self)
 
     def exp(self):
+        """e ** x elementwise."""
         return t_unary(U_EXP, self)
 
     def log(self):
+        """Natural logarithm elementwise."""
         return t_unary(U_LOG, self)
 
     def sqrt(self):
+        """Square root elementwise."""
         return t_unary(U_SQRT, self)
 
     def sin(self):
+        """Sine elementwise."""
         return t_unary(U_SIN, self)
 
     def cos(self):
+        """Cosine elementwise."""
         return t_unary(U_COS, self)
 
     def tanh(self):
+        """Hyperbolic tangent elementwise."""
         return t_unary(U_TANH, self)
 
     def sigmoid(self):
+        """1 / (1 + exp(-x)) elementwise."""
         return t_unary(U_SIGMOID, self)
 
     def relu(self):
+        """max(x, 0)."""
         return t_unary(U_RELU, self)
 
     def abs(self):
+        """Absolute value elementwise."""
         return t_unary(U_ABS, self)
 
     def reciprocal(self):
+        """1 / self elementwise."""
         return t_unary(U_RECIPROCAL, self)
 
     # ---- reductions ------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """Sum over dim (an int or a tuple; None: all elements), keeping reduced dims as size 1
+        if keepdim; dtype casts first.
+        """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         dims_mask(x, dim, mask)
         return t_sum(x, mask, keepdim, False, dim is None)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
+        """Mean over dim (an int or a tuple; None: all elements); see sum for the arguments."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         dims_mask(x, dim, mask)
@@ -986,26 +1043,32 @@ cdef class Tensor:
 
     # ---- shape -----------------------------------------------------------------------------
     def reshape(self, *shape):
+        """The same data with a new shape (ints or a tuple; one may be -1); shares memory."""
         return t_reshape(self, shape)
 
     def view(self, *shape):
+        """A tensor sharing this memory with a new shape (ints or a tuple; one may be -1)."""
         if len(shape) == 1 and isinstance(shape[0], dtype):
             raise NotImplementedError("pyad: view(dtype) is not supported")
         return t_reshape(self, shape)
 
     def view_as(self, other):
+        """view(other.shape)."""
         return t_reshape(self, (<Tensor>other).shape)
 
     def reshape_as(self, other):
+        """reshape(other.shape)."""
         return t_reshape(self, (<Tensor>other).shape)
 
     def transpose(self, dim0, dim1):
+        """dims dim0 and dim1 swapped (TransposeBackward0); a copy in pyad."""
         cdef int d0 = wrap_dim(dim0, self.m.ndim), d1 = wrap_dim(dim1, self.m.ndim)
         if self.m.ndim == 0:
             return t_view(self, 0, self.m.shape, NAME_TRANSPOSE)
         return t_transpose(self, d0, d1)
 
     def t(self):
+        """Transpose of a tensor of at most 2 dims (0-d and 1-d are returned as they are)."""
         if self.m.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self.m.ndim}D")
@@ -1014,6 +1077,7 @@ cdef class Tensor:
         return t_transpose(self, 0, 1, NAME_T)
 
     def permute(self, *dims):
+        """The dims reordered as dims (ints or a tuple); a copy in pyad."""
         cdef int perm[PYAD_MAXDIM]
         cdef int d
         if len(dims) == 1 and not isinstance(dims[0], int):
@@ -1032,9 +1096,11 @@ cdef class Tensor:
         return t_permute(self, perm, NAME_PERMUTE)
 
     def unsqueeze(self, dim):
+        """Insert a dim of size 1 at position dim; shares memory."""
         return t_unsqueeze(self, wrap_dim(dim, self.m.ndim + 1))
 
     def squeeze(self, dim=None):
+        """Remove dims of size 1 (all of them, or only dim); shares memory."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         cdef int d
         if dim is None:
@@ -1045,6 +1111,7 @@ cdef class Tensor:
         return t_squeeze(self, mask, NAME_SQUEEZE1 if isinstance(dim, int) else NAME_SQUEEZE2)
 
     def expand(self, *sizes):
+        """Broadcast size-1 dims to the given sizes (-1 keeps a dim); a copy in pyad."""
         cdef Py_ssize_t shp[PYAD_MAXDIM]
         cdef int nd = parse_shape(sizes, shp), d, off
         off = nd - self.m.ndim
@@ -1068,17 +1135,23 @@ cdef class Tensor:
         return t_expand(self, nd, shp)
 
     def expand_as(self, other):
+        """expand(other.shape)."""
         return self.expand((<Tensor>other).shape)
 
     def matmul(self, other):
+        """Matrix product self @ other with torch's rules for 1-d operands and batch
+        broadcasting.
+        """
         return t_matmul(self, <Tensor>other)
 
     def mm(self, other):
+        """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
         if self.m.ndim != 2 or (<Tensor>other).m.ndim != 2:
             raise RuntimeError("self must be a matrix" if self.m.ndim != 2 else "mat2 must be a matrix")
         return t_matmul(self, <Tensor>other)
 
     def dot(self, other):
+        """Inner product of two 1-d tensors of the same size (a 0-d tensor). DotBackward0."""
         if self.m.ndim != 1 or (<Tensor>other).m.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.m.ndim}D and "
                                f"{(<Tensor>other).m.ndim}D tensors")
@@ -1087,90 +1160,119 @@ cdef class Tensor:
     # ---- in-place ops (inplace.pxi): result computed out of place, written back, history
     # rebased onto the tensor; torch's refusals for leaves and views ----
     def add_(self, other, *, alpha=1):
+        """In-place self += alpha * other; returns self."""
         src = inplace_source(self)
         return inplace(self, src.add(other, alpha=alpha))
 
     def sub_(self, other, *, alpha=1):
+        """In-place self -= alpha * other; returns self."""
         src = inplace_source(self)
         return inplace(self, src.sub(other, alpha=alpha))
 
     def mul_(self, other):
+        """In-place self *= other; returns self."""
         src = inplace_source(self)
         return inplace(self, binop(2, src, other))
 
     def div_(self, other, *, rounding_mode=None):
+        """In-place div; returns self. input / other; rounding_mode "trunc" or "floor" rounds
+        the quotient (zero gradient).
+        """
         src = inplace_source(self)
         return inplace(self, t_div_rounding(src, other, rounding_mode))
 
     def pow_(self, exponent):
+        """In-place self **= exponent; returns self."""
         src = inplace_source(self)
         return inplace(self, binop(4, src, exponent))
 
     def neg_(self):
+        """In-place negation; returns self."""
         src = inplace_source(self)
         return inplace(self, t_neg(src))
 
     def exp_(self):
+        """In-place exp; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_EXP, src))
 
     def log_(self):
+        """In-place natural logarithm; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_LOG, src))
 
     def sqrt_(self):
+        """In-place square root; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_SQRT, src))
 
     def sin_(self):
+        """In-place sine; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_SIN, src))
 
     def cos_(self):
+        """In-place cosine; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_COS, src))
 
     def tanh_(self):
+        """In-place tanh; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_TANH, src))
 
     def sigmoid_(self):
+        """In-place sigmoid; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_SIGMOID, src))
 
     def relu_(self):
+        """In-place relu; returns self. max(x, 0)."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_RELU, src))
 
     def abs_(self):
+        """In-place absolute value; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_ABS, src))
 
     def reciprocal_(self):
+        """In-place 1 / self; returns self."""
         src = inplace_source(self)
         return inplace(self, t_unary(U_RECIPROCAL, src))
 
     def clamp_(self, min=None, max=None):
+        """In-place clamp; returns self. Limit each element to [min, max]; bounds are scalars or
+        tensors (either may be None).
+        """
         src = inplace_source(self)
         return inplace(self, t_clamp(src, min, max, 0))
 
     clip_ = clamp_
 
     def clamp_min_(self, min):
+        """In-place clamp_min; returns self. max(input, min) elementwise."""
         src = inplace_source(self)
         return inplace(self, t_clamp(src, min, None, 1))
 
     def clamp_max_(self, max):
+        """In-place clamp_max; returns self. min(input, max) elementwise."""
         src = inplace_source(self)
         return inplace(self, t_clamp(src, None, max, 2))
 
     def zero_(self):
+        """Fill with zeros in place; returns self."""
         return fill_inplace(self, 0.0, NAME_ZERO)
 
     def fill_(self, value):
+        """Fill with value in place; returns self."""
         return fill_inplace(self, float(value), NAME_FILL)
 
     def copy_(self, src, non_blocking=False):
+        """Copy src's values (broadcast, cast to this dtype) into self in place; returns self.
+
+        Differentiable with respect to src. non_blocking is accepted and ignored.
+        """
         return copy_inplace(self, src)
 
     # x[idx] += v runs tmp = x[idx]; tmp += v; x[idx] = tmp. pyad's x[idx] is a copy, so the
@@ -1215,10 +1317,12 @@ cdef class Tensor:
 
 
     def softmax(self, dim, dtype=None):
+        """exp(x) / sum(exp(x)) along dim, shifted by the max for stability."""
         from pyad.nn.functional import softmax
         return softmax(self, dim, dtype=dtype)
 
     def log_softmax(self, dim, dtype=None):
+        """x - logsumexp(x) along dim."""
         from pyad.nn.functional import log_softmax
         return log_softmax(self, dim, dtype=dtype)
 
@@ -1255,124 +1359,164 @@ cdef class Tensor:
 
     @property
     def retains_grad(self):
+        """True if retain_grad() was called on this non-leaf tensor."""
         return self.retains_grad_
 
     # ==== methods of ops_elementwise.pxi ====
     def expm1(self):
+        """exp(x) - 1, accurate near zero."""
         return t_unary(U_EXPM1, self)
 
     def log2(self):
+        """Base-2 logarithm."""
         return t_unary(U_LOG2, self)
 
     def log10(self):
+        """Base-10 logarithm."""
         return t_unary(U_LOG10, self)
 
     def log1p(self):
+        """log(1 + x), accurate near zero."""
         return t_unary(U_LOG1P, self)
 
     def rsqrt(self):
+        """1 / sqrt(x)."""
         return t_unary(U_RSQRT, self)
 
     def square(self):
+        """x ** 2 (grad_fn PowBackward0, as in torch)."""
         return t_pows(self, 2.0)
 
     def tan(self):
+        """Tangent."""
         return t_unary(U_TAN, self)
 
     def asin(self):
+        """Inverse sine."""
         return t_unary(U_ASIN, self)
 
     def acos(self):
+        """Inverse cosine."""
         return t_unary(U_ACOS, self)
 
     def atan(self):
+        """Inverse tangent."""
         return t_unary(U_ATAN, self)
 
     def sinh(self):
+        """Hyperbolic sine."""
         return t_unary(U_SINH, self)
 
     def cosh(self):
+        """Hyperbolic cosine."""
         return t_unary(U_COSH, self)
 
     def asinh(self):
+        """Inverse hyperbolic sine."""
         return t_unary(U_ASINH, self)
 
     def acosh(self):
+        """Inverse hyperbolic cosine."""
         return t_unary(U_ACOSH, self)
 
     def atanh(self):
+        """Inverse hyperbolic tangent."""
         return t_unary(U_ATANH, self)
 
     def erf(self):
+        """The error function."""
         return t_unary(U_ERF, self)
 
     def sign(self):
+        """-1, 0 or 1 by the sign of each element (zero gradient)."""
         return sign(self)
 
     def floor(self):
+        """Round down (zero gradient)."""
         return t_unary(U_FLOOR, self)
 
     def ceil(self):
+        """Round up (zero gradient)."""
         return t_unary(U_CEIL, self)
 
     def round(self, *, decimals=0):
+        """Round half to even, optionally to `decimals` places (zero gradient)."""
         return round(self, decimals=decimals)
 
     def trunc(self):
+        """Round toward zero (zero gradient)."""
         return t_unary(U_TRUNC, self)
 
     def clamp(self, min=None, max=None):
+        """Limit each element to [min, max]; bounds are scalars or tensors (either may be None)."""
         return t_clamp(self, min, max, 0)
 
     def clip(self, min=None, max=None):
+        """Alias of clamp."""
         return t_clamp(self, min, max, 0)
 
     def clamp_min(self, min):
+        """max(input, min) elementwise."""
         return t_clamp(self, min, None, 1)
 
     def clamp_max(self, max):
+        """min(input, max) elementwise."""
         return t_clamp(self, None, max, 2)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """Replace NaN, +inf and -inf (default: 0 and the dtype's largest finite values)."""
         return t_nan_to_num(self, nan, posinf, neginf)
 
     def maximum(self, other):
+        """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
         return t_binary(B_MAXIMUM, self, <Tensor>other)
 
     def minimum(self, other):
+        """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
         return t_binary(B_MINIMUM, self, <Tensor>other)
 
     def atan2(self, other):
+        """Angle of (other, input): atan(input / other) in the right quadrant."""
         return _binary_with_scalar(B_ATAN2, self, other)
 
     def hypot(self, other):
+        """sqrt(input**2 + other**2) without overflow."""
         return _binary_with_scalar(B_HYPOT, self, other)
 
     def fmod(self, other):
+        """C-style remainder (sign of the dividend)."""
         return fmod(self, other)
 
     def remainder(self, other):
+        """Python-style remainder (sign of the divisor)."""
         return remainder(self, other)
 
     def floor_divide(self, other):
+        """input // other, rounding down (not differentiable, as in torch)."""
         return floor_divide(self, other)
 
     def eq(self, other):
+        """input == other elementwise (bool)."""
         return t_compare(CMP_EQ, self, other)
 
     def ne(self, other):
+        """input != other elementwise (bool)."""
         return t_compare(CMP_NE, self, other)
 
     def lt(self, other):
+        """input < other elementwise (bool)."""
         return t_compare(CMP_LT, self, other)
 
     def le(self, other):
+        """input <= other elementwise (bool)."""
         return t_compare(CMP_LE, self, other)
 
     def gt(self, other):
+        """input > other elementwise (bool)."""
         return t_compare(CMP_GT, self, other)
 
     def ge(self, other):
+        """input >= other elementwise (bool)."""
         return t_compare(CMP_GE, self, other)
 
     def __eq__(self, other):
@@ -1394,15 +1538,19 @@ cdef class Tensor:
         return t_compare(CMP_GE, self, other)
 
     def logical_and(self, other):
+        """Elementwise AND of truth values (bool)."""
         return t_logical(loop_and_bool, self, other)
 
     def logical_or(self, other):
+        """Elementwise OR of truth values (bool)."""
         return t_logical(loop_or_bool, self, other)
 
     def logical_xor(self, other):
+        """Elementwise XOR of truth values (bool)."""
         return t_logical(loop_xor_bool, self, other)
 
     def logical_not(self):
+        """Elementwise NOT of truth values (bool)."""
         return _map_bool(loop_not_bool, _as_bool(self))
 
     def __and__(self, other):
@@ -1429,12 +1577,15 @@ cdef class Tensor:
         return _map_bool(loop_not_bool, self)
 
     def isnan(self):
+        """True where the element is NaN."""
         return isnan(self)
 
     def isinf(self):
+        """True where the element is +inf or -inf."""
         return isinf(self)
 
     def isfinite(self):
+        """True where the element is neither NaN nor infinite."""
         return isfinite(self)
 
     def __abs__(self):
@@ -1463,12 +1614,15 @@ cdef class Tensor:
         return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other)), self)
 
     def where(self, condition, other):
+        """Elements of input where condition holds, else of other (either may be a scalar)."""
         return where(condition, self, other)
 
     def bool(self):
+        """This tensor as bool (same as to(pyad.bool))."""
         return t_to(self, PYAD_BOOL)
 
     def type_as(self, other):
+        """This tensor converted to other's dtype."""
         return t_to(self, (<Tensor>other).m.dtype)
     # ==== end of ops_elementwise.pxi methods ====
 
@@ -1478,12 +1632,14 @@ cdef class Tensor:
         return rd_prod_call(self, args, kwargs)
 
     def amax(self, dim=(), keepdim=False):
+        """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
         dims_mask(self, None if no_dim else dim, mask)
         return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
 
     def amin(self, dim=(), keepdim=False):
+        """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
         dims_mask(self, None if no_dim else dim, mask)
@@ -1494,12 +1650,15 @@ cdef class Tensor:
         return rd_max_method(self, args, kwargs, False)
 
     def min(self, *args, **kwargs):
+        """min(input), min(input, dim, keepdim=False) -> (values, indices), min(input, other)."""
         return rd_max_method(self, args, kwargs, True)
 
     def argmax(self, dim=None, keepdim=False):
+        """Index of the first maximum along dim (None: of the flattened tensor); int64."""
         return rd_argext_method(self, dim, keepdim, False)
 
     def argmin(self, dim=None, keepdim=False):
+        """Index of the first minimum along dim (None: of the flattened tensor); int64."""
         return rd_argext_method(self, dim, keepdim, True)
 
     def var(self, *args, **kwargs):
@@ -1507,9 +1666,13 @@ cdef class Tensor:
         return rd_var_call(self, args, kwargs, False)
 
     def std(self, *args, **kwargs):
+        """Standard deviation, with var's arguments. Its gradient is 0 where std is 0."""
         return rd_var_call(self, args, kwargs, True)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """Vector p-norm over dim (None: all elements): p = 'fro' (2), 1, 2, inf, -inf, 0 or any
+        float. The gradient of the 2-norm at zero is 0, as in torch.
+        """
         return rd_norm_call(self, p, dim, keepdim, dtype)
 
     def logsumexp(self, *args, **kwargs):
@@ -1525,45 +1688,57 @@ cdef class Tensor:
         return rd_cum_call(self, args, kwargs, True)
 
     def all(self, dim=None, keepdim=False):
+        """True where every element (over dim; None: all) is nonzero; a bool tensor."""
         return t_all_any(self, dim, keepdim, True)
 
     def any(self, dim=None, keepdim=False):
+        """True where some element (over dim; None: all) is nonzero; a bool tensor."""
         return t_all_any(self, dim, keepdim, False)
     # ==== end of ops_reduce.pxi methods ====
 
     # ==== methods of ops_shape.pxi ====
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims start_dim..end_dim into one (ViewBackward0)."""
         return t_flatten(self, start_dim, end_dim)
 
     def unflatten(self, dim, sizes):
+        """Split dim into sizes (one entry may be -1), the inverse of flatten (ViewBackward0)."""
         return t_unflatten(self, dim, sizes)
 
     def swapaxes(self, axis0, axis1):
+        """Alias of transpose(input, axis0, axis1) (TransposeBackward0)."""
         return self.transpose(axis0, axis1)
 
     def swapdims(self, dim0, dim1):
+        """Alias of transpose(input, dim0, dim1) (TransposeBackward0)."""
         return self.transpose(dim0, dim1)
 
     def movedim(self, source, destination):
+        """Move dims source (int or tuple) to positions destination; others keep their order."""
         return t_movedim(self, source, destination)
 
     def moveaxis(self, source, destination):
+        """Alias of movedim."""
         return t_movedim(self, source, destination)
 
     @property
     def T(self):
+        """The tensor with its dims reversed (the transpose of a matrix); a copy."""
         return t_numpy_T(self)
 
     @property
     def mT(self):
+        """The last two dims swapped (a batch of transposes); a copy."""
         return t_matrix_T(self, "mT")
 
     @property
     def mH(self):
+        """The last two dims swapped, conjugated (a no-op for real tensors); a copy."""
         return t_matrix_T(self, "mH")
 
     @property
     def H(self):
+        """The conjugate transpose of a matrix (the transpose for real tensors); a copy."""
         if self.m.ndim == 0:
             warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
                           UserWarning, stacklevel=1)
@@ -1575,98 +1750,142 @@ cdef class Tensor:
         return t_transpose(self, 0, 1)
 
     def adjoint(self):
+        """The last two dims swapped (the conjugate is a no-op for real tensors)."""
         return t_matrix_T(self, "adjoint()")
 
     def broadcast_to(self, *size):
+        """input expanded to size (ExpandBackward0); -1 keeps a dim's size."""
         return self.expand(*size)
 
     def repeat(self, *repeats):
+        """The tensor tiled repeats[i] times along each dim (at least ndim entries)."""
         cdef Py_ssize_t reps[PYAD_MAXDIM]
         if len(repeats) == 0:
             raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
         return t_repeat(self, parse_shape(repeats, reps), reps)
 
     def tile(self, *args, dims=None):
+        """Repeat input dims[i] times along each dim; missing leading entries count as 1."""
         dims = _varargs(args) if dims is None else dims
         return t_tile(self, _int_tuple("tile", "dims", 1, dims, True))
 
     def flip(self, *args, dims=None):
+        """Reverse the order of elements along dims (a tuple of ints) (FlipBackward0)."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         dims = _varargs(args) if dims is None else dims
         dims_mask(self, _int_tuple("flip", "dims", 1, dims, True), mask)
         return t_flip(self, mask)
 
     def roll(self, shifts, dims=None):
+        """Roll input by shifts along dims (ints or tuples); with dims=None the flattened tensor
+        is rolled and the shape restored (RollBackward0).
+        """
         return t_roll_args(self, shifts, dims)
 
     def narrow(self, dim, start, length):
+        """input[..., start:start+length, ...] along dim (SliceBackward0); start may be negative."""
         return t_narrow(self, dim, start, length)
 
     def split(self, split_size, dim=0):
+        """Split into pieces of split_size (an int; the last may be smaller) or of the given
+        sizes (a list) along dim. Pieces print SplitBackward0 / SplitWithSizesBackward0.
+        """
         return t_split(self, split_size, dim)
 
     def chunk(self, chunks, dim=0):
+        """Split into `chunks` pieces of ceil(size / chunks) along dim (fewer if they run out)."""
         return t_chunk(self, chunks, dim)
 
     def unbind(self, dim=0):
+        """The slices along dim, with dim removed (UnbindBackward0)."""
         return t_unbind(self, dim)
 
     def clone(self, *, memory_format=None):
+        """A copy of input with its own memory, differentiable (CloneBackward0)."""
         return t_clone(self)
     # ==== end of ops_shape.pxi methods ====
 
     # ==== methods of ops_index.pxi ====
     def index_select(self, dim, index):
+        """Entries of input along dim at the positions in index (a 1-D or 0-d int64 tensor)."""
         return t_index_select(self, dim, index, 2)
 
     def gather(self, dim, index, *, sparse_grad=False):
+        """out[i][j][k] = input[index[i][j][k]][j][k] for dim=0 (and so on for other dims)."""
         return t_gather_index(self, dim, index, 2)
 
     def scatter_add(self, dim, index, src):
+        """A copy of input with src[i][j][k] added at [index[i][j][k]][j][k] (dim=0); repeats
+        add up.
+        """
         return t_scatter_add(self, dim, index, src, 2)
 
     def masked_fill(self, mask, value):
+        """input with value where mask (a bool tensor broadcast with input) is True."""
         return t_masked_fill(self, need_tensor(mask, "masked_fill", "mask", 1), value)
 
     def masked_select(self, mask):
+        """A 1-D tensor of input's elements where mask (broadcast with input) is True."""
         return t_masked_select(self, mask, 1)
 
     def take_along_dim(self, indices, dim=None):
+        """input's values at indices along dim (indices broadcast with input apart from dim);
+        with dim=None, indices index the flattened input.
+        """
         return t_take_along_dim(self, indices, dim, 1)
     # ==== end of ops_index.pxi methods ====
 
     # ==== methods of ops_linalg.pxi ====
     def mv(self, vec):
+        """Matrix-vector product: input (n, m) @ vec (m) -> (n). MvBackward0."""
         return mv(self, vec)
 
     def bmm(self, mat2):
+        """Batched matrix product: (b, n, m) @ (b, m, p) -> (b, n, p). BmmBackward0."""
         return bmm(self, mat2)
 
     def outer(self, vec2):
+        """Outer product of two vectors: (n) x (m) -> (n, m). MulBackward0."""
         return outer(self, vec2)
 
     def ger(self, vec2):
+        """Alias of outer."""
         return outer(self, vec2)
 
     def trace(self):
+        """Sum of the main diagonal of a 2-D tensor. TraceBackward0."""
         return trace(self)
 
     def diag(self, diagonal=0):
+        """1-D input: a square matrix with input on the given diagonal (DiagEmbedBackward0). 2-D
+        input: the given diagonal as a vector (DiagonalBackward0_copy).
+        """
         return diag(self, diagonal)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal of input over dims (dim1, dim2), appended as the last dim.
+        DiagonalBackward0.
+        """
         return diagonal(self, offset, dim1, dim2)
 
     def tril(self, diagonal=0):
+        """The lower triangle (j - i <= diagonal) of the last two dims, zeros elsewhere.
+        TrilBackward0.
+        """
         return tril(self, diagonal)
 
     def triu(self, diagonal=0):
+        """The upper triangle (j - i >= diagonal) of the last two dims, zeros elsewhere.
+        TriuBackward0.
+        """
         return triu(self, diagonal)
 
     def det(self):
+        """Determinant of a square matrix (or batch). LinalgDetBackward0."""
         return _linalg_det(self)
 
     def inverse(self):
+        """Inverse of a square matrix (or batch). LinalgInvExBackward0."""
         return _linalg_inv(self)
     # ==== end of ops_linalg.pxi methods ====
 

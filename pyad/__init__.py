@@ -141,14 +141,17 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
+    """An uninitialised tensor with input's shape (and dtype unless given)."""
     return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+    """Uniform [0, 1) samples with input's shape (and dtype unless given)."""
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples with input's shape (and dtype unless given)."""
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
@@ -197,10 +200,12 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 
 
 def is_tensor(obj):
+    """True if obj is a pyad.Tensor."""
     return isinstance(obj, Tensor)
 
 
 def numel(input):
+    """The number of elements of input."""
     return input.numel()
 from pyad import linalg
 from pyad import nn  # noqa: E402

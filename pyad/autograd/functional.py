@@ -256,7 +256,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         tuple: (func_output, vjp), each unpacked like the outputs / inputs were given.
 
     Example:
-        >>> vjp(lambda x: x.exp().sum(1), pyad.ones(2, 2), pyad.ones(2))[1]
+        >>> pyad.autograd.functional.vjp(lambda x: x.exp().sum(1), pyad.ones(2, 2), pyad.ones(2))[1]
         tensor([[2.7183, 2.7183],
                 [2.7183, 2.7183]])
     """
@@ -373,7 +373,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
         and the outputs were tuples.
 
     Example:
-        >>> jacobian(lambda x: x ** 2, pyad.tensor([1., 2.]))
+        >>> pyad.autograd.functional.jacobian(lambda x: x ** 2, pyad.tensor([1., 2.]))
         tensor([[2., 0.],
                 [0., 4.]])
     """
@@ -482,7 +482,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
         ``inputs[i].shape + inputs[j].shape``.
 
     Example:
-        >>> hessian(lambda x: (x ** 3).sum(), pyad.tensor([1., 2.]))
+        >>> pyad.autograd.functional.hessian(lambda x: (x ** 3).sum(), pyad.tensor([1., 2.]))
         tensor([[ 6.,  0.],
                 [ 0., 12.]])
     """

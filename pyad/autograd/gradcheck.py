@@ -252,7 +252,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
     Example:
         >>> x = pyad.tensor([0.5, 1.5], dtype=pyad.float64, requires_grad=True)
-        >>> gradcheck(lambda t: (t.sin() * t).sum(), (x,))
+        >>> pyad.autograd.gradcheck(lambda t: (t.sin() * t).sum(), (x,))
         True
     """
     if not (check_forward_ad or check_backward_ad):
