@@ -84,15 +84,10 @@ cdef Tensor inplace(Tensor x, object result):
 cdef Tensor fill_inplace(Tensor x, double value, int name):
     """zero_ / fill_: the new values have no derivative; the history is cut (ZeroBackward0)."""
     check_inplace(x)
-    cdef Tensor r = _full_like_value(x, value)
+    cdef Tensor r = _filled_like(x, value, None, False)
     if x._requires_grad and pyad_is_grad_enabled():
         r = zero_grad_of(r, x, name)
     return commit_inplace(x, r)
-
-cdef Tensor _full_like_value(Tensor x, double value):
-    cdef Tensor r = new_tensor(PYAD_F64, x.m.ndim, x.m.shape)
-    _fill(r, value)
-    return to_dtype_nograd(r, x.m.dtype)
 
 
 cdef Tensor copy_inplace(Tensor x, object src):
@@ -103,7 +98,7 @@ cdef Tensor copy_inplace(Tensor x, object src):
     if not same_shape(&r.m, &x.m):
         r = t_expand(r, x.m.ndim, x.m.shape)
     if pyad_is_grad_enabled() and (x._requires_grad or s._requires_grad):
-        r = t_add(zero_grad_of(_full_like_value(x, 0.0), x, NAME_COPY), r) \
+        r = t_add(zero_grad_of(_filled_like(x, 0.0, None, False), x, NAME_COPY), r) \
             if x._requires_grad else r
         named(r, NAME_COPY)
     return commit_inplace(x, r)

@@ -502,10 +502,11 @@ cdef Tensor sigmoid_rec(Tensor g, Tensor y, const double* c):
     return t_mul(g, t_mul(t_rsubs(y, 1.0), y))                                # g (1 - y) y
 cdef Tensor relu_rec(Tensor g, Tensor y, const double* c):
     # g [y > 0]; torch's threshold_backward keeps y in the graph (with zero derivative)
-    return t_mul(g, zero_grad_of(const_mask(y, lambda v: ~(v <= 0)), y, NAME_THRESHOLD_BW))
+    # the mask is the numeric backward's own kernel applied to g = 1, so both paths agree
+    return t_mul(g, zero_grad_of(const_k(K_RELU_BW, y, None, NULL), y, NAME_THRESHOLD_BW))
 cdef Tensor abs_rec(Tensor g, Tensor x, const double* c):
     # g sign(x); sign is a graph node with zero derivative, as in torch
-    return t_mul(g, zero_grad_of(const_mask(x, lambda v: np.nan_to_num(np.sign(v))), x, NAME_SGN))
+    return t_mul(g, zero_grad_of(const_k(K_ABS_BW, x, None, NULL), x, NAME_SGN))
 cdef Tensor reciprocal_rec(Tensor g, Tensor y, const double* c):
     return t_mul(t_neg(g), t_mul(y, y))                                       # -g y^2
 
