@@ -31,7 +31,9 @@ directives = {
 # The kernels are plain C loops vectorised for the platform's baseline ISA (SSE2 on x86_64,
 # NEON on arm64); there is no SIMD multiversioning, so nothing needs a runtime CPU check.
 # Release wheels drop debug info through CFLAGS (see [tool.cibuildwheel] in pyproject.toml).
-GCC_CLANG = ["-O3", "-fno-math-errno", "-std=c99", "-Wno-unused-function"]
+# -ffp-contract=off: a*b + c stays two roundings (Clang would fuse it into an FMA where the
+# ISA has one), so fused backward kernels give the same bits as the unfused ops they replace.
+GCC_CLANG = ["-O3", "-fno-math-errno", "-ffp-contract=off", "-std=c99", "-Wno-unused-function"]
 COMPILE_ARGS = {
     "unix": GCC_CLANG,  # GCC on Linux, Clang on macOS
     "mingw32": GCC_CLANG,

@@ -52,15 +52,42 @@ cdef inline void slot_clear(Node* n, bint recorded) noexcept:
         n.grad = NULL
 
 
+cdef inline bint takes_uniform(Node* n) noexcept:
+    """Whether n's numeric backward reads a uniform gradient correctly as it is (only through
+    zip_numeric/map_grad or by passing it on); everything else gets it expanded first."""
+    return (n.hooks == NULL and not (n.mark & MARK_CAPTURE) and
+            (n.op == OP_ADD or n.op == OP_SUB or n.op == OP_MUL or n.op == OP_DIV or
+             n.op == OP_UNARY))
+
+
 cdef int slot_add_numeric(Node* n, Buffer* g) except -1:
     """Accumulate g (a new reference, given away) into n's gradient slot."""
     cdef Buffer* acc = <Buffer*>n.grad
     cdef Buffer* fresh
+    cdef const Meta* one = &ONE_ELEMENT[n.out_meta.dtype]
     if acc == NULL:
         n.grad = g
         return 0
     try:
-        if acc.refcnt == 1:
+        if acc.uniform and g.uniform:
+            fresh = nb_cast(acc.data, one, one.dtype)
+            nb_add_inplace(fresh, g.data, one)
+            fresh.uniform = 1
+            buf_decref(acc)
+            n.grad = fresh
+        elif g.uniform:
+            if acc.refcnt != 1:
+                fresh = nb_cast(acc.data, &n.out_meta, n.out_meta.dtype)
+                buf_decref(acc)
+                n.grad = acc = fresh
+            nb_add_uniform_inplace(acc, g.data, &n.out_meta)
+        elif acc.uniform:
+            # acc + g with acc's one value broadcast: the sum is written into a copy of g
+            fresh = nb_cast(g.data, &n.out_meta, n.out_meta.dtype)
+            nb_add_uniform_inplace(fresh, acc.data, &n.out_meta)
+            buf_decref(acc)
+            n.grad = fresh
+        elif acc.refcnt == 1:
             nb_add_inplace(acc, g.data, &n.out_meta)
         else:
             # shared (a user's grad_output or a view's buffer): never write into it
@@ -93,7 +120,16 @@ cdef Buffer* fix_grad_numeric(Buffer* g, const Meta* gm, const Meta* want) excep
     if same_shape(gm, want) and gm.dtype == want.dtype:
         return g
     try:
-        if not same_shape(gm, want):
+        if g.uniform and same_shape(gm, want):
+            out = nb_cast(g.data, &ONE_ELEMENT[gm.dtype], want.dtype)
+            out.uniform = 1
+        elif g.uniform:
+            # reduced as torch reduces an expanded gradient (a sum), not as value * count
+            out = uniform_expand(g, gm)
+            buf_decref(g)
+            g = out
+            out = nb_reduce_to(g.data, gm, want)
+        elif not same_shape(gm, want):
             out = nb_reduce_to(g.data, gm, want)
         else:
             out = nb_cast(g.data, gm, want.dtype)
@@ -247,6 +283,10 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
             n = order.items[i]
             if n.grad == NULL:
                 continue
+            if not create_graph and (<Buffer*>n.grad).uniform and not takes_uniform(n):
+                g_fixed = uniform_expand(<Buffer*>n.grad, &n.out_meta)
+                buf_decref(<Buffer*>n.grad)
+                n.grad = g_fixed
             if n.hooks != NULL or (n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks):
                 run_hooks(n, create_graph)
             if n.mark & MARK_CAPTURE:
@@ -290,7 +330,8 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                     if _anomaly_enabled and _anomaly_check_nan:
                         for k in range(n.n_in):
                             if gin[k] != NULL:
-                                check_nan_grad(n, k, gin[k].data, gm[k])
+                                check_nan_grad(n, k, gin[k].data, gm[k] if not gin[k].uniform
+                                               else &ONE_ELEMENT[gm[k].dtype])
                     for k in range(n.n_in):
                         child = n.next[k].fn
                         if gin[k] == NULL:

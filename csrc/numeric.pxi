@@ -24,6 +24,8 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_add_f32, loop_add_f64, loop_add_i64
     pyad_loop loop_sub_f32, loop_sub_f64, loop_sub_i64
     pyad_loop loop_mul_f32, loop_mul_f64, loop_mul_i64
+    pyad_loop loop_mul_twice_f32, loop_mul_twice_f64
+    pyad_loop loop_acc_mul_f32, loop_acc_mul_f64, loop_acc_mul_twice_f32, loop_acc_mul_twice_f64
     pyad_loop loop_div_f32, loop_div_f64
     pyad_loop loop_pow_f32, loop_pow_f64, loop_pow_i64
     pyad_loop loop_sin_bw_f32, loop_sin_bw_f64
@@ -50,7 +52,7 @@ cdef enum:
     K_ADD, K_SUB, K_MUL, K_DIV, K_POW,
     K_SIN_BW, K_COS_BW, K_TANH_BW, K_SIGMOID_BW, K_RELU_BW, K_ABS_BW, K_SQRT_BW,
     K_RECIPROCAL_BW, K_POWS_BW, K_RPOWS_BW, K_DIV_BW_B, K_POW_BW_A, K_POW_BW_B,
-    K_ACCUM,
+    K_ACCUM, K_MUL_TWICE, K_ACC_MUL, K_ACC_MUL_TWICE,
     K_COUNT
 
 cdef enum:
@@ -95,6 +97,9 @@ cdef void init_kernels() noexcept:
     _k(K_ADD, loop_add_f32, loop_add_f64, loop_add_i64)
     _k(K_SUB, loop_sub_f32, loop_sub_f64, loop_sub_i64)
     _k(K_MUL, loop_mul_f32, loop_mul_f64, loop_mul_i64)
+    _k(K_MUL_TWICE, loop_mul_twice_f32, loop_mul_twice_f64, NULL)
+    _k(K_ACC_MUL, loop_acc_mul_f32, loop_acc_mul_f64, NULL)
+    _k(K_ACC_MUL_TWICE, loop_acc_mul_twice_f32, loop_acc_mul_twice_f64, NULL)
     _k(K_DIV, loop_div_f32, loop_div_f64, NULL)
     _k(K_POW, loop_pow_f32, loop_pow_f64, loop_pow_i64)
     _k(K_SIN_BW, loop_sin_bw_f32, loop_sin_bw_f64, NULL)
@@ -178,6 +183,7 @@ cdef Buffer* buf_new(Py_ssize_t nbytes) except NULL:
     b.base = NULL
     b.nbytes = nbytes
     b.version = 0
+    b.uniform = 0
     return b
 
 cdef Buffer* buf_wrap(object owner, char* data, Py_ssize_t nbytes) except NULL:
@@ -191,6 +197,7 @@ cdef Buffer* buf_wrap(object owner, char* data, Py_ssize_t nbytes) except NULL:
     b.base = <PyObject*>owner
     b.nbytes = nbytes
     b.version = 0
+    b.uniform = 0
     return b
 
 cdef inline void buf_incref(Buffer* b) noexcept:
@@ -348,6 +355,12 @@ cdef Buffer* nb_zip_loop(pyad_loop f, int nops, const char** xs, const Meta** ms
                          const Meta* mout, const double* c) except NULL:
     """out = f(x0, x1[, x2]) with broadcasting; each operand's stride uses its own dtype."""
     cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
+    nb_zip_write(f, nops, xs, ms, mout, c, out.data)
+    return out
+
+cdef void nb_zip_write(pyad_loop f, int nops, const char** xs, const Meta** ms,
+                       const Meta* mout, const double* c, char* out) noexcept:
+    """nb_zip_loop into existing memory of mout's layout (which may be one of the operands)."""
     cdef char* base[4]
     cdef Py_ssize_t st[4][PYAD_MAXDIM]
     cdef Py_ssize_t steps[4]
@@ -355,9 +368,9 @@ cdef Buffer* nb_zip_loop(pyad_loop f, int nops, const char** xs, const Meta** ms
     cdef bint flat = True
     for i in range(nops):
         base[i] = <char*>xs[i]
-        if ms[i].numel != mout.numel and not (ms[i].numel == 1 and i == 1 and nops == 2):
+        if ms[i].numel != mout.numel and ms[i].numel != 1:
             flat = False
-    base[nops] = out.data
+    base[nops] = out
     if flat and mout.numel > 0:
         # same-size operands (or a scalar second operand): one contiguous run
         for i in range(nops):
@@ -369,7 +382,6 @@ cdef Buffer* nb_zip_loop(pyad_loop f, int nops, const char** xs, const Meta** ms
             broadcast_byte_strides(ms[i], mout, st[i])
         broadcast_byte_strides(mout, mout, st[nops])
         pyad_nd_apply(nops + 1, base, st, mout.ndim, mout.shape, f, c)
-    return out
 
 cdef Buffer* nb_reduce_to(const char* x, const Meta* mx, const Meta* mout) except NULL:
     """Sum x over the dims where mout (right-aligned, keepdim-style sizes) is 1 or absent."""
@@ -458,6 +470,43 @@ cdef int nb_add_inplace(Buffer* acc, const char* x, const Meta* m) except -1:
     steps[1] = steps[0]
     steps[2] = steps[0]
     f(args, steps, m.numel, &one)
+    return 0
+
+cdef Meta ONE_ELEMENT[PYAD_NDTYPES]         # 0-d metas by dtype: a uniform gradient's one value
+for _d in range(PYAD_NDTYPES):
+    ONE_ELEMENT[_d].dtype, ONE_ELEMENT[_d].ndim, ONE_ELEMENT[_d].numel = _d, 0, 1
+    ONE_ELEMENT[_d].shape = NULL
+
+
+# ---- uniform gradients (Buffer.uniform): the gradient of a full sum is one value everywhere.
+# The sweep passes it on as one element, so sum -> add -> mul chains never write a buffer of
+# ones; engine.pxi expands it before any consumer that is not uniform-aware.
+cdef Buffer* buf_uniform(const char* value, int dtype) except NULL:
+    cdef Buffer* b = buf_new(itemsize(dtype))
+    memcpy(b.data, value, itemsize(dtype))
+    b.uniform = 1
+    return b
+
+cdef Buffer* uniform_expand(const Buffer* g, const Meta* m) except NULL:
+    """A new full buffer of m's layout holding g's one value in every element."""
+    cdef Py_ssize_t zero[PYAD_MAXDIM]
+    cdef int d
+    for d in range(m.ndim):
+        zero[d] = 0
+    return nb_gather(g.data, m.dtype, 0, zero, m)
+
+cdef int nb_add_uniform_inplace(Buffer* acc, const char* value, const Meta* m) except -1:
+    """acc += value (one element broadcast), in the same kernel as nb_add_inplace."""
+    cdef char* args[3]
+    cdef Py_ssize_t steps[3]
+    cdef double one = 1.0
+    args[0] = acc.data
+    args[1] = <char*>value
+    args[2] = acc.data
+    steps[0] = itemsize(m.dtype)
+    steps[1] = 0
+    steps[2] = steps[0]
+    KERNELS[K_ADD][kcol(m.dtype)](args, steps, m.numel, &one)
     return 0
 
 cdef int nb_bmm(const char* A, const char* B, char* C, int dtype, Py_ssize_t nb, Py_ssize_t M,

@@ -129,6 +129,7 @@ cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, const char* xd, const
     """k(g, x[, y]) at g's shape and dtype; an operand of another dtype is cast first.
 
     Operands are raw (data, meta) pairs, so the backward sweep creates no Python object.
+    A uniform g (one value standing for mg) is broadcast, so the result is full-size.
     """
     cdef Buffer* xc = NULL
     cdef Buffer* yc = NULL
@@ -148,6 +149,10 @@ cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, const char* xd, const
             yd, ym = yc.data, &ymc
         xs[0], xs[1], xs[2] = g.data, xd, yd
         ms[0], ms[1], ms[2] = mg, xm, ym
+        if g.uniform:
+            ms[0] = &ONE_ELEMENT[mg.dtype]
+            if k == K_MUL:      # x g: the loops' fast path takes a broadcast SECOND operand
+                xs[0], xs[1], ms[0], ms[1] = xs[1], xs[0], ms[1], ms[0]
         return nb_zip(k, 2 if ym == NULL else 3, xs, ms, mg, c)
     finally:
         buf_decref(xc)
@@ -158,6 +163,39 @@ cdef inline const char* sdata(Node* n, int slot) noexcept:
 
 cdef inline const Meta* smeta(Node* n, int slot) noexcept:
     return &(<Tensor>n.saved[slot]).m
+
+cdef bint accumulate_product(Node* n, int k, int kernel, Buffer* g, const char* xd,
+                             const Meta* xm) except -1:
+    """Add input k's gradient g * x (kernel K_ACC_MUL; K_ACC_MUL_TWICE for x * x) straight
+    into the gradient slot it flows to, when that slot already holds a buffer the sweep owns
+    of the same layout: one pass instead of writing g * x and reading it back to add it.
+    Returns False (nothing done) otherwise; the caller then returns the gradient as usual."""
+    cdef Node* child = n.next[k].fn
+    cdef Buffer* acc
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    cdef int dt = n.out_meta.dtype
+    if _anomaly_enabled or child == NULL or child.grad == NULL:
+        return False
+    if not (child.mark & (MARK_NEEDED | MARK_CAPTURE)) or child.hooks != NULL:
+        return False
+    acc = <Buffer*>child.grad
+    if (acc.uniform or acc.refcnt != 1 or xm.dtype != dt or n.in_meta[k].dtype != dt
+            or not same_shape(&n.in_meta[k], &n.out_meta) or dt > PYAD_F64):
+        return False
+    xs[0], xs[1], xs[2] = acc.data, g.data, xd
+    ms[0], ms[1], ms[2] = &n.out_meta, &ONE_ELEMENT[dt] if g.uniform else &n.out_meta, xm
+    nb_zip_write(KERNELS[kernel][kcol(dt)], 3, xs, ms, &n.out_meta, NULL, acc.data)
+    return True
+
+cdef Buffer* map_grad(int k, Buffer* g, const Meta* m, const double* c) except NULL:
+    """k(g) elementwise at m's layout; a uniform g gives a uniform result (one element)."""
+    cdef Buffer* out
+    if not g.uniform:
+        return nb_map(k, g.data, m, m, c)
+    out = nb_map(k, g.data, &ONE_ELEMENT[m.dtype], &ONE_ELEMENT[m.dtype], c)
+    out.uniform = 1
+    return out
 
 cdef inline int float_dtype(int dtype) noexcept:
     return dtype if dtype <= PYAD_F64 else _default_dtype
@@ -195,7 +233,7 @@ cdef int add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
             buf_incref(g)
             gin[1] = g
         else:
-            gin[1] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, &s)
+            gin[1] = map_grad(K_MULS, g, &n.out_meta, &s)
         gm[1] = &n.out_meta
     return 0
 
@@ -227,10 +265,23 @@ cdef Tensor t_mul(Tensor a, Tensor b):
 
 cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     check_saved(n)
-    if needs_input_grad(n, 0):
+    if (needs_input_grad(n, 0) and needs_input_grad(n, 1) and n.next[0].fn == n.next[1].fn
+            and n.saved[0] == n.saved[1]):
+        # x * x: both gradients are g x and flow into the same slot, one after the other;
+        # (acc + g x) + g x in one pass, or (g x) * 2 into an empty slot (exact either way)
+        if accumulate_product(n, 0, K_ACC_MUL_TWICE, g, sdata(n, 0), smeta(n, 0)):
+            return 0
+        if n.next[0].fn == NULL or n.next[0].fn.grad == NULL:
+            gin[0] = zip_numeric(K_MUL_TWICE, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+                                 NULL, NULL, NULL)
+            gm[0] = &n.out_meta
+            return 0
+    if needs_input_grad(n, 0) and not accumulate_product(n, 0, K_ACC_MUL, g, sdata(n, 1),
+                                                         smeta(n, 1)):
         gin[0] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
         gm[0] = &n.out_meta
-    if needs_input_grad(n, 1):
+    if needs_input_grad(n, 1) and not accumulate_product(n, 1, K_ACC_MUL, g, sdata(n, 0),
+                                                         smeta(n, 0)):
         gin[1] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
         gm[1] = &n.out_meta
     return 0
@@ -562,11 +613,14 @@ cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
         memset(gin[0].data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
         return 0
     if d.saves == SAVE_NONE:
-        gin[0] = nb_map(d.bw_kernel, g.data, &n.out_meta, &n.out_meta, n.c)
+        gin[0] = map_grad(d.bw_kernel, g, &n.out_meta, n.c)
         return 0
     check_saved(n)
     if d.saves == SAVE_INPUT:
         gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, n.c)
+    elif d.bw_kernel == K_MUL and accumulate_product(n, 0, K_ACC_MUL, g, n.saved_out.data,
+                                                     &n.out_meta):
+        return 0            # exp: g * result, added straight into the input's slot
     else:
         gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, n.saved_out.data, &n.out_meta,
                              NULL, NULL, n.c)
@@ -648,6 +702,18 @@ cdef int sum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
     cdef Py_ssize_t st[PYAD_MAXDIM]
     cdef Buffer* e
     cdef int d
+    if n.out_meta.numel == 1 and mx.numel > 1:
+        # a full reduction: every element's gradient is the one value g (/ count)
+        e = buf_uniform(g.data, n.out_meta.dtype)
+        if n.c[0] != 1.0:
+            try:
+                gin[0] = map_grad(K_DIVS, e, mx, n.c)
+            finally:
+                buf_decref(e)
+        else:
+            gin[0] = e
+        gm[0] = mx
+        return 0
     mk.shape = shk
     keepdim_meta(&mk, mx, n.ip)
     mk.dtype = n.out_meta.dtype

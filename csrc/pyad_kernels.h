@@ -141,6 +141,44 @@ static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides)[PYAD_MA
         }                                                                                  \
     }
 
+/* acc += g x, or for x * x (acc + g x) + g x: a product's gradient added straight into the
+ * engine's gradient slot, bit for bit what computing g x and then accumulating it gives.
+ * args = (acc, g, x, acc); g may be one broadcast value (step 0). */
+#define PYAD_ACC_PRODUCT(NAME, T, TWICE)                                                   \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        (void)c;                                                                           \
+        if (args[0] == args[3] && steps[0] == (pyad_ssize_t)sizeof(T) &&                   \
+            steps[2] == (pyad_ssize_t)sizeof(T) && steps[3] == (pyad_ssize_t)sizeof(T) &&  \
+            (steps[1] == 0 || steps[1] == (pyad_ssize_t)sizeof(T))) {                      \
+            T *restrict acc = (T *)args[3];                                                \
+            const T *restrict px = (const T *)args[2];                                     \
+            const T *restrict pg = (const T *)args[1];                                     \
+            if (steps[1] == 0) {                                                           \
+                const T g = pg[0];                                                         \
+                for (i = 0; i < n; i++) {                                                  \
+                    T b = g * px[i]; T s = acc[i] + b; acc[i] = TWICE ? s + b : s;         \
+                }                                                                          \
+            } else {                                                                       \
+                for (i = 0; i < n; i++) {                                                  \
+                    T b = pg[i] * px[i]; T s = acc[i] + b; acc[i] = TWICE ? s + b : s;     \
+                }                                                                          \
+            }                                                                              \
+        } else {                                                                           \
+            char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3];               \
+            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2],        \
+                                    a3 += steps[3]) {                                      \
+                T b = *(const T *)a1 * *(const T *)a2; T s = *(const T *)a0 + b;           \
+                *(T *)a3 = TWICE ? s + b : s;                                              \
+            }                                                                              \
+        }                                                                                  \
+    }
+PYAD_ACC_PRODUCT(loop_acc_mul_f32, float, 0)
+PYAD_ACC_PRODUCT(loop_acc_mul_f64, double, 0)
+PYAD_ACC_PRODUCT(loop_acc_mul_twice_f32, float, 1)
+PYAD_ACC_PRODUCT(loop_acc_mul_twice_f64, double, 1)
+
 /* accumulate: out[.] += x  (out may repeat itself through stride 0: reductions).
  * A contiguous reduction run keeps 8 partial sums: one accumulator is a chain of dependent
  * adds (4 cycles each), 8 independent ones let the compiler vectorise. */
@@ -231,6 +269,7 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     PYAD_BINARY(loop_add_##S, T, x + (T)c[0] * y)                                               \
     PYAD_BINARY(loop_sub_##S, T, x - (T)c[0] * y)                                               \
     PYAD_BINARY(loop_mul_##S, T, x *y)                                                          \
+    PYAD_BINARY(loop_mul_twice_##S, T, (x * y) * (T)2) /* g x + g x, bit for bit */           \
     PYAD_BINARY(loop_div_##S, T, x / y)                                                         \
     PYAD_BINARY(loop_pow_##S, T, pow##F(x, y))                                                  \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
@@ -325,8 +364,13 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
 /*
  * Batched matrix product on strided operands: C[b,i,j] = sum_k A[b,i,k] * B[b,k,j].
  * Strides are in elements, so transposed operands (the backward's A^T, B^T) need no copy.
- * C is contiguous (B, M, N). The i-k-j order keeps the inner loop on contiguous rows of B
- * and C when B is row-major, which compilers vectorise.
+ * C is contiguous (B, M, N). The loop order follows the operands' layout so that the inner
+ * loop runs over contiguous memory with independent iterations, which compilers vectorise:
+ *  - N >= 4 and B row-major: i-k-j, the inner loop an axpy along rows of B and C;
+ *  - narrow C with A column-major (A^T read in place): k outer, the inner loop an axpy along
+ *    a column of A into a contiguous column accumulator;
+ *  - otherwise: dot products along k with four partial sums, so the loop is not bound by
+ *    the latency of one running sum (matrix-vector products).
  */
 #define PYAD_BMM(NAME, T)                                                                  \
     static void NAME(const T *A, const T *B, T *C, pyad_ssize_t nb, pyad_ssize_t M,        \
@@ -334,20 +378,43 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
                      const pyad_ssize_t *sb)                                               \
     {                                                                                      \
         pyad_ssize_t b, i, k, j;                                                           \
+        const pyad_ssize_t a1 = sa[1], a2 = sa[2], b1 = sb[1], b2 = sb[2];                 \
         for (b = 0; b < nb; b++) {                                                         \
             const T *Ab = A + b * sa[0];                                                   \
             const T *Bb = B + b * sb[0];                                                   \
             T *Cb = C + b * M * N;                                                         \
-            for (i = 0; i < M * N; i++) Cb[i] = 0;                                         \
-            for (i = 0; i < M; i++) {                                                      \
-                T *restrict crow = Cb + i * N;                                             \
-                for (k = 0; k < K; k++) {                                                  \
-                    const T aik = Ab[i * sa[1] + k * sa[2]];                               \
-                    const T *brow = Bb + k * sb[1];                                        \
-                    if (sb[2] == 1) {                                                      \
+            if (N >= 4 && b2 == 1) {                                                       \
+                for (i = 0; i < M * N; i++) Cb[i] = 0;                                     \
+                for (i = 0; i < M; i++) {                                                  \
+                    T *restrict crow = Cb + i * N;                                         \
+                    for (k = 0; k < K; k++) {                                              \
+                        const T aik = Ab[i * a1 + k * a2];                                 \
+                        const T *restrict brow = Bb + k * b1;                              \
                         for (j = 0; j < N; j++) crow[j] += aik * brow[j];                  \
-                    } else {                                                               \
-                        for (j = 0; j < N; j++) crow[j] += aik * brow[j * sb[2]];          \
+                    }                                                                      \
+                }                                                                          \
+            } else if (N == 1 && a1 == 1) {                                                \
+                T *restrict ccol = Cb;                                                     \
+                for (i = 0; i < M; i++) ccol[i] = 0;                                       \
+                for (k = 0; k < K; k++) {                                                  \
+                    const T bk = Bb[k * b1];                                               \
+                    const T *restrict acol = Ab + k * a2;                                  \
+                    for (i = 0; i < M; i++) ccol[i] += acol[i] * bk;                       \
+                }                                                                          \
+            } else {                                                                       \
+                for (i = 0; i < M; i++) {                                                  \
+                    const T *arow = Ab + i * a1;                                           \
+                    for (j = 0; j < N; j++) {                                              \
+                        const T *bcol = Bb + j * b2;                                       \
+                        T s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                  \
+                        for (k = 0; k + 4 <= K; k += 4) {                                  \
+                            s0 += arow[k * a2] * bcol[k * b1];                             \
+                            s1 += arow[(k + 1) * a2] * bcol[(k + 1) * b1];                 \
+                            s2 += arow[(k + 2) * a2] * bcol[(k + 2) * b1];                 \
+                            s3 += arow[(k + 3) * a2] * bcol[(k + 3) * b1];                 \
+                        }                                                                  \
+                        for (; k < K; k++) s0 += arow[k * a2] * bcol[k * b1];              \
+                        Cb[i * N + j] = (s0 + s1) + (s2 + s3);                             \
                     }                                                                      \
                 }                                                                          \
             }                                                                              \

@@ -39,6 +39,9 @@ ctypedef struct Buffer:
     PyObject* base           # owner of foreign memory (a numpy array), or NULL if pyad's own
     Py_ssize_t nbytes        # size of data in bytes
     Py_ssize_t version       # bumped by in-place writes (reserved for in-place ops)
+    int uniform              # backward sweep only: data holds ONE value that stands for every
+                             # element of the slot's Meta (the gradient of a full sum); the
+                             # engine expands it before anything but a uniform-aware op reads it
 
 
 # ============================================================================================
