@@ -48,18 +48,38 @@ typedef void (*pyad_loop)(char **args, const pyad_ssize_t *steps, pyad_ssize_t n
 /*
  * Apply `loop` over an N-d index space of `shape` for `nops` operands whose byte strides are
  * strides[k][d]. The innermost dimension becomes the run; outer dimensions are walked with an
- * odometer, so there is no recursion and no per-element call.
+ * odometer, so there is no recursion and no per-element call. Size-1 dimensions are dropped
+ * and neighbours that every operand walks as one (outer stride = inner stride * inner size)
+ * are merged first, so that e.g. a scalar expanded to (256, 1) is one run of 256, not 256
+ * runs of one.
  */
-static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides)[PYAD_MAXDIM], int ndim,
-                          const pyad_ssize_t *shape, pyad_loop loop, const double *c)
+static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides_in)[PYAD_MAXDIM],
+                          int ndim_in, const pyad_ssize_t *shape_in, pyad_loop loop,
+                          const double *c)
 {
     char *ptr[8];
     pyad_ssize_t idx[PYAD_MAXDIM];
     pyad_ssize_t steps[8];
+    pyad_ssize_t shape[PYAD_MAXDIM];
+    pyad_ssize_t strides[8][PYAD_MAXDIM];
     pyad_ssize_t numel = 1, inner, outer, o;
-    int k, d;
-    for (d = 0; d < ndim; d++) numel *= shape[d];
+    int k, d, ndim = 0, merge;
+    for (d = 0; d < ndim_in; d++) numel *= shape_in[d];
     if (numel == 0) return;
+    for (d = 0; d < ndim_in; d++) {
+        if (shape_in[d] == 1) continue;
+        merge = ndim > 0;
+        for (k = 0; k < nops && merge; k++)
+            merge = strides[k][ndim - 1] == strides_in[k][d] * shape_in[d];
+        if (merge) {
+            shape[ndim - 1] *= shape_in[d];
+            for (k = 0; k < nops; k++) strides[k][ndim - 1] = strides_in[k][d];
+        } else {
+            shape[ndim] = shape_in[d];
+            for (k = 0; k < nops; k++) strides[k][ndim] = strides_in[k][d];
+            ndim++;
+        }
+    }
     for (k = 0; k < nops; k++) ptr[k] = base[k];
     if (ndim == 0) {
         for (k = 0; k < nops; k++) steps[k] = 0;
@@ -366,9 +386,11 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
  * Strides are in elements, so transposed operands (the backward's A^T, B^T) need no copy.
  * C is contiguous (B, M, N). The loop order follows the operands' layout so that the inner
  * loop runs over contiguous memory with independent iterations, which compilers vectorise:
- *  - N >= 4 and B row-major: i-k-j, the inner loop an axpy along rows of B and C;
+ *  - N >= 4 and B row-major: i-k-j, the inner loop an axpy along rows of B and C, four
+ *    values of k per pass so each element of C is loaded and stored once per four products
+ *    (K = 1, an outer product, writes C directly);
  *  - narrow C with A column-major (A^T read in place): k outer, the inner loop an axpy along
- *    a column of A into a contiguous column accumulator;
+ *    a column of A into a contiguous column accumulator, four columns per pass;
  *  - otherwise: dot products along k with four partial sums, so the loop is not bound by
  *    the latency of one running sum (matrix-vector products).
  */
@@ -384,11 +406,27 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
             const T *Bb = B + b * sb[0];                                                   \
             T *Cb = C + b * M * N;                                                         \
             if (N >= 4 && b2 == 1) {                                                       \
-                for (i = 0; i < M * N; i++) Cb[i] = 0;                                     \
                 for (i = 0; i < M; i++) {                                                  \
                     T *restrict crow = Cb + i * N;                                         \
-                    for (k = 0; k < K; k++) {                                              \
-                        const T aik = Ab[i * a1 + k * a2];                                 \
+                    const T *arow = Ab + i * a1;                                           \
+                    k = 0;                                                                 \
+                    if (K == 1) {                                                          \
+                        const T a0 = arow[0];                                              \
+                        const T *restrict r0 = Bb;                                         \
+                        for (j = 0; j < N; j++) crow[j] = a0 * r0[j];                      \
+                        continue;                                                          \
+                    }                                                                      \
+                    for (j = 0; j < N; j++) crow[j] = 0;                                   \
+                    for (; k + 4 <= K; k += 4) {                                           \
+                        const T a0 = arow[k * a2], a1_ = arow[(k + 1) * a2];               \
+                        const T a2_ = arow[(k + 2) * a2], a3 = arow[(k + 3) * a2];         \
+                        const T *restrict r0 = Bb + k * b1, *restrict r1 = r0 + b1;        \
+                        const T *restrict r2 = r1 + b1, *restrict r3 = r2 + b1;            \
+                        for (j = 0; j < N; j++)                                            \
+                            crow[j] += (a0 * r0[j] + a1_ * r1[j]) + (a2_ * r2[j] + a3 * r3[j]); \
+                    }                                                                      \
+                    for (; k < K; k++) {                                                   \
+                        const T aik = arow[k * a2];                                        \
                         const T *restrict brow = Bb + k * b1;                              \
                         for (j = 0; j < N; j++) crow[j] += aik * brow[j];                  \
                     }                                                                      \
@@ -396,7 +434,15 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
             } else if (N == 1 && a1 == 1) {                                                \
                 T *restrict ccol = Cb;                                                     \
                 for (i = 0; i < M; i++) ccol[i] = 0;                                       \
-                for (k = 0; k < K; k++) {                                                  \
+                for (k = 0; k + 4 <= K; k += 4) {                                          \
+                    const T c0 = Bb[k * b1], c1 = Bb[(k + 1) * b1];                        \
+                    const T c2 = Bb[(k + 2) * b1], c3 = Bb[(k + 3) * b1];                  \
+                    const T *restrict p0 = Ab + k * a2, *restrict p1 = p0 + a2;            \
+                    const T *restrict p2 = p1 + a2, *restrict p3 = p2 + a2;                \
+                    for (i = 0; i < M; i++)                                                \
+                        ccol[i] += (p0[i] * c0 + p1[i] * c1) + (p2[i] * c2 + p3[i] * c3);  \
+                }                                                                          \
+                for (; k < K; k++) {                                                       \
                     const T bk = Bb[k * b1];                                               \
                     const T *restrict acol = Ab + k * a2;                                  \
                     for (i = 0; i < M; i++) ccol[i] += acol[i] * bk;                       \
