@@ -57,9 +57,8 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
         Py_INCREF(trace)
         n.pyctx = <PyObject*>trace           # anomaly mode: where the forward op was called
     n.pyobj = NULL
-    n.deps = 0
-    n.mark = 0
-    n.grad = NULL
+    n.run = NULL
+    n.run_idx = 0
     return n
 
 
