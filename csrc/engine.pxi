@@ -59,6 +59,7 @@ cdef struct RunSlot:
     void* grad               # accumulated output gradient: Buffer* or a Tensor (PyObject*)
     int deps                 # consumers in this run that have not yet passed their gradient
     int mark                 # MARK_* flags of this run
+    Py_ssize_t cap           # grad(): first input whose gradient this is (next: cap_next), or -1
 
 cdef struct Run:
     RunSlot* slots           # inline until it outgrows it, then malloc'd
@@ -146,6 +147,7 @@ cdef Py_ssize_t run_add(Run* r, Node* n) except -1:
     s.grad = NULL
     s.deps = 0
     s.mark = 0
+    s.cap = -1
     r.n += 1
     n.refcnt += 1
     if n.run == NULL:
@@ -306,7 +308,9 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                          bint create_graph, bint accumulate):
     """Run one backward pass. Returns, for grad(), a list aligned with inputs (None = unused)."""
     cdef Run r
-    cdef NodeVec stack, order, root_nodes, input_nodes
+    cdef NodeVec stack, order, root_nodes
+    cdef Py_ssize_t cap_small[8]
+    cdef Py_ssize_t* cap_next = cap_small     # inputs with the same node, in input order
     cdef Node* n
     cdef Node* child
     cdef Node* root
@@ -327,7 +331,6 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
     vec_init(&stack)
     vec_init(&order)
     vec_init(&root_nodes)
-    vec_init(&input_nodes)
     root_refs = None        # keeps leaf roots' AccumulateGrad nodes alive during the run
     try:
         # ---- 1. collect ----------------------------------------------------------------
@@ -371,14 +374,21 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                         vec_push(&stack, child)
         # ---- 3. prune ------------------------------------------------------------------
         if inputs is not None:
-            for t in inputs:
+            if n_inputs > 8:
+                cap_next = <Py_ssize_t*>malloc(n_inputs * sizeof(Py_ssize_t))
+                if cap_next == NULL:
+                    cap_next = cap_small
+                    raise MemoryError()
+            for i in range(n_inputs - 1, -1, -1):
+                t = <Tensor>inputs[i]
                 n = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
                 j = run_find(&r, n) if n != NULL else -1
-                vec_push(&input_nodes, n if j >= 0 else NULL)
                 if j >= 0:
                     r.slots[j].mark |= MARK_CAPTURE
                     if accumulate and n.op == OP_ACCUMULATE:
                         r.slots[j].mark |= MARK_NEEDED
+                    cap_next[i] = r.slots[j].cap
+                    r.slots[j].cap = i
         else:
             for i in range(r.n):
                 if r.slots[i].node.op == OP_ACCUMULATE:
@@ -409,14 +419,14 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                 continue
             if n.hooks != NULL or (n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks):
                 run_hooks(s, create_graph)
-            if s.mark & MARK_CAPTURE:
-                for j in range(n_inputs):
-                    if input_nodes.items[j] == n:
-                        t = <Tensor>inputs[j]
-                        results[j] = _slot_as_tensor(s, create_graph, &t.m)
-                        if accumulate and n.op != OP_ACCUMULATE:
-                            _accumulate_captured(t, results[j], create_graph)
-                            results[j] = None
+            j = s.cap
+            while j >= 0:
+                t = <Tensor>inputs[j]
+                results[j] = _slot_as_tensor(s, create_graph, &t.m)
+                if accumulate and n.op != OP_ACCUMULATE:
+                    _accumulate_captured(t, results[j], create_graph)
+                    results[j] = None
+                j = cap_next[j]
             if n.op == OP_ACCUMULATE:
                 if accumulate and (s.mark & MARK_NEEDED):
                     accumulate_into_leaf(<Tensor>n.leaf, s.grad, create_graph)
@@ -483,7 +493,8 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
         vec_free(&stack)
         vec_free(&order)
         vec_free(&root_nodes)
-        vec_free(&input_nodes)
+        if cap_next != cap_small:
+            free(cap_next)
 
 
 # ============================================================================================
