@@ -495,6 +495,103 @@ def create_graph_backward_accumulates_under_anomaly_mode(pt):
     assert x.grad.requires_grad
 
 
+@scenario
+def shared_deep_graph_overlapping_runs(pt):
+    """A 3,000-node chain whose top node has a sleeping hook: while one run waits there,
+    the others find every node claimed and keep them in their own (growing) tables."""
+    x = pt.tensor([1.5, -0.5], dtype=pt.float64, requires_grad=True)
+    y = x
+    for _ in range(3000):
+        y = y * 1.0001
+    y.register_hook(_sleep_and_double)
+    y = y.sum()
+    (alone,) = pt.autograd.grad(y, x, retain_graph=True)
+
+    def work(i):
+        return [pt.autograd.grad(y, x, retain_graph=True)[0].tolist() for _ in range(10)]
+
+    assert alone.tolist() == pytest.approx([2 * 1.0001**3000] * 2, rel=1e-12)
+    for res in run_threads(work):
+        assert res == [alone.tolist()] * 10
+
+
+@scenario
+def failing_hook_in_one_thread(pt):
+    """A hook that raises in one thread (the run stops and lets its nodes go) while the
+    others run over the same graph; afterwards every thread's runs are still exact."""
+    x, a, y = _shared_graph(pt)
+    bad = threading.local()
+
+    def hook(g):
+        time.sleep(0)
+        if getattr(bad, "on", False):
+            raise ValueError("hook failed")
+        return None
+
+    a.register_hook(hook)
+
+    def work(i):
+        out = []
+        for it in range(20):
+            bad.on = (i + it) % 3 == 0
+            try:
+                out.append(pt.autograd.grad(y, x, retain_graph=True)[0].tolist())
+            except ValueError as e:
+                out.append(str(e))
+        bad.on = False
+        out.append(pt.autograd.grad(y, x, retain_graph=True)[0].tolist())
+        return out
+
+    for i, res in enumerate(run_threads(work)):
+        assert res == ["hook failed" if (i + it) % 3 == 0 else [14.0, 28.0, 42.0]
+                       for it in range(20)] + [[14.0, 28.0, 42.0]]
+
+
+class _Finalized:
+    """Runs Python code (a thread switch) when freed, in the middle of freeing a graph."""
+
+    count = 0
+    lock = threading.Lock()
+
+    def __del__(self):
+        time.sleep(0)
+        with _Finalized.lock:
+            _Finalized.count += 1
+
+
+@scenario
+def graphs_freed_in_threads_with_finalizers(pt):
+    """Chains of custom Function nodes whose ctx holds an object with __del__, built and
+    dropped in 8 threads: freeing switches threads inside the iterative node freeing."""
+
+    class Twice(pt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.tag = _Finalized()
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    _Finalized.count = 0
+
+    def work(i):
+        out = []
+        for _ in range(10):
+            x = pt.tensor([1.0], dtype=pt.float64, requires_grad=True)
+            y = x
+            for _ in range(200):
+                y = Twice.apply(y) * 0.5
+            out.append(pt.autograd.grad(y, x)[0].item())
+            del y
+        return out
+
+    for res in run_threads(work):
+        assert res == [1.0] * 10
+    assert _Finalized.count == N_THREADS * 10 * 200
+
+
 # ----------------------------------------------------------------------------
 # re-entrant backward, graphs dropped during a sweep
 # ----------------------------------------------------------------------------
