@@ -255,6 +255,8 @@ cdef void node_decref(Node* n) noexcept:
                 Py_DECREF(<object>m.saved[i])
         buf_decref(m.saved_out)
         Py_XDECREF(m.hooks)
+        if m.op == OP_PYFUNC and m.pyctx != NULL:
+            (<object>m.pyctx)._release()  # a ctx the user kept must not reach this freed node
         Py_XDECREF(m.pyctx)
         if m.leaf != NULL:
             (<Tensor>m.leaf).grad_acc = NULL
