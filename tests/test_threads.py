@@ -12,6 +12,7 @@
   hook or by another thread while a backward sweeps it.
 
 Switches are forced with ``sys.setswitchinterval(1e-6)`` and ``time.sleep(0)`` in hooks.
+A longer campaign: ``python tests/test_threads.py 200`` (rounds; about 3 s each).
 Every scenario that runs backward in threads runs in one child process (``SCENARIOS``), so a
 crash is a failed test, not a dead pytest: a crashed scenario is reported with its signal and
 the child is started again for the scenarios after it.
@@ -704,3 +705,17 @@ def test_threaded(name, scenario_results):
     if status == "skip":
         pytest.skip(detail)
     assert status == "ok", detail
+
+
+if __name__ == "__main__":
+    # A longer campaign: python tests/test_threads.py ROUNDS (each round runs every scenario
+    # in a fresh child process and prints the failures).
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    failures = 0
+    for r in range(rounds):
+        for name, (status, detail) in _run_scenarios(list(SCENARIOS)).items():
+            if status == "fail":
+                failures += 1
+                print(f"round {r}: {name} failed\n{detail}", flush=True)
+    print(f"{rounds} rounds x {len(SCENARIOS)} scenarios, {failures} failed")
+    sys.exit(1 if failures else 0)
