@@ -5,7 +5,15 @@
 # 3. prune:   walking that order backwards marks the nodes a wanted gradient flows through;
 # 4. sweep:   nodes run in order; each gradient slot is a Buffer* (numeric path) or a Tensor
 #             (create_graph: the formulas are recorded pyad ops, so the result is differentiable);
-# 5. clean:   scratch fields are reset and slots freed, also when an error interrupts the sweep.
+# 5. clean:   slots are freed and the nodes let go, also when an error interrupts the sweep.
+#
+# A run's scratch (each node's pending consumer count, marks and gradient slot) lives in the
+# run's own slot array, never in the shared nodes: Python code runs inside a sweep (hooks,
+# custom Functions, the recorded path, anomaly warnings, finalizers), and there another thread,
+# or a backward called from a hook, may run over the same nodes. A node points to the slot of
+# the run that claimed it first (fast path); a run that finds a node claimed by another keeps
+# it in a hash table. The run also holds a reference to every node it reached, so a hook or
+# another thread that drops the graph (detach_, del) cannot free a node under the sweep.
 
 cdef enum:
     NODEVEC_INLINE = 32
@@ -43,30 +51,211 @@ cdef int vec_push(NodeVec* v, Node* x) except -1:
     return 0
 
 
-cdef inline void slot_clear(Node* n, bint recorded) noexcept:
-    if n.grad != NULL:
-        if recorded:
-            Py_DECREF(<object>n.grad)
+# ============================================================================================
+# A run's scratch: one slot per reached node, found from the node in O(1)
+# ============================================================================================
+cdef struct RunSlot:
+    Node* node               # a node this run reaches (the run holds a reference to it)
+    void* grad               # accumulated output gradient: Buffer* or a Tensor (PyObject*)
+    int deps                 # consumers in this run that have not yet passed their gradient
+    int mark                 # MARK_* flags of this run
+    Py_ssize_t cap           # grad(): first input whose gradient this is (next: cap_next), or -1
+
+cdef struct Run:
+    RunSlot* slots           # inline until it outgrows it, then malloc'd
+    Py_ssize_t n
+    Py_ssize_t cap
+    Py_ssize_t* table        # open addressing: slot indices of nodes another run had claimed
+    Py_ssize_t tcap          # 0 until the first such node, then a power of two
+    Py_ssize_t tn
+    RunSlot inline[NODEVEC_INLINE]
+
+cdef inline void run_init(Run* r) noexcept:
+    r.slots = r.inline
+    r.n = 0
+    r.cap = NODEVEC_INLINE
+    r.table = NULL
+    r.tcap = 0
+    r.tn = 0
+
+cdef inline Py_ssize_t run_hash(Node* n, Py_ssize_t mask) noexcept:
+    return <Py_ssize_t>(((<unsigned long long><size_t>n * 0x9E3779B97F4A7C15ULL) >> 32) & mask)
+
+cdef inline Py_ssize_t run_find(Run* r, Node* n) noexcept:
+    """n's slot index in this run, or -1 if the run has not reached n."""
+    if n.run == <void*>r:
+        return n.run_idx
+    if r.tcap == 0:
+        return -1
+    return run_table_find(r, n)
+
+cdef Py_ssize_t run_table_find(Run* r, Node* n) noexcept:
+    cdef Py_ssize_t i, j
+    i = run_hash(n, r.tcap - 1)
+    while True:
+        j = r.table[i]
+        if j < 0:
+            return -1
+        if r.slots[j].node == n:
+            return j
+        i = (i + 1) & (r.tcap - 1)
+
+cdef inline RunSlot* run_slot(Run* r, Node* n) noexcept:
+    """The slot of a node the run has reached (every node of the order, every live edge)."""
+    return &r.slots[run_find(r, n)]
+
+cdef int run_table_grow(Run* r) except -1:
+    cdef Py_ssize_t cap = 2 * r.tcap if r.tcap else 64
+    cdef Py_ssize_t* table = <Py_ssize_t*>malloc(cap * sizeof(Py_ssize_t))
+    cdef Py_ssize_t i, j, h
+    if table == NULL:
+        raise MemoryError()
+    for i in range(cap):
+        table[i] = -1
+    for i in range(r.tcap):
+        j = r.table[i]
+        if j >= 0:
+            h = run_hash(r.slots[j].node, cap - 1)
+            while table[h] >= 0:
+                h = (h + 1) & (cap - 1)
+            table[h] = j
+    free(r.table)
+    r.table = table
+    r.tcap = cap
+    return 0
+
+cdef Py_ssize_t run_add(Run* r, Node* n) except -1:
+    """Give n (not yet reached) a slot; the run takes a reference to n. Returns its index."""
+    cdef RunSlot* grown
+    cdef RunSlot* s
+    cdef Py_ssize_t j = r.n, h
+    if r.n == r.cap:
+        if r.slots == r.inline:
+            grown = <RunSlot*>malloc(2 * r.cap * sizeof(RunSlot))
+            if grown != NULL:
+                memcpy(grown, r.inline, r.n * sizeof(RunSlot))
         else:
-            buf_decref(<Buffer*>n.grad)
-        n.grad = NULL
+            grown = <RunSlot*>realloc(r.slots, 2 * r.cap * sizeof(RunSlot))
+        if grown == NULL:
+            raise MemoryError()
+        r.slots = grown
+        r.cap = 2 * r.cap
+    if n.run != NULL and 2 * (r.tn + 1) > r.tcap:
+        run_table_grow(r)
+    s = &r.slots[j]
+    s.node = n
+    s.grad = NULL
+    s.deps = 0
+    s.mark = 0
+    s.cap = -1
+    r.n += 1
+    n.refcnt += 1
+    if n.run == NULL:
+        n.run = <void*>r
+        n.run_idx = j
+    else:
+        # claimed by another live run: another thread's, or the one whose hook called us
+        h = run_hash(n, r.tcap - 1)
+        while r.table[h] >= 0:
+            h = (h + 1) & (r.tcap - 1)
+        r.table[h] = j
+        r.tn += 1
+    return j
 
 
-cdef inline bint takes_uniform(Node* n) noexcept:
-    """Whether n's numeric backward reads a uniform gradient correctly as it is (only through
-    zip_numeric/map_grad or by passing it on); everything else gets it expanded first."""
-    return (n.hooks == NULL and not (n.mark & MARK_CAPTURE) and
+cdef inline void slot_clear(RunSlot* s, bint recorded) noexcept:
+    cdef void* g = s.grad
+    if g != NULL:
+        s.grad = NULL
+        if recorded:
+            Py_DECREF(<object>g)
+        else:
+            buf_decref(<Buffer*>g)
+
+
+cdef void run_release(Run* r, bint recorded) noexcept:
+    """Free the slots, drop the claims, then the references (which may free the graph)."""
+    cdef Py_ssize_t i
+    for i in range(r.n):
+        slot_clear(&r.slots[i], recorded)
+        if r.slots[i].node.run == <void*>r:
+            r.slots[i].node.run = NULL
+    for i in range(r.n):
+        node_decref(r.slots[i].node)
+    r.n = 0
+    if r.slots != r.inline:
+        free(r.slots)
+        r.slots = r.inline
+    free(r.table)
+    r.table = NULL
+    r.tcap = 0
+
+
+cdef inline bint takes_uniform(RunSlot* s) noexcept:
+    """Whether the node's numeric backward reads a uniform gradient correctly as it is (only
+    through zip_numeric/map_grad or by passing it on); everything else gets it expanded first."""
+    cdef Node* n = s.node
+    return (n.hooks == NULL and not (s.mark & MARK_CAPTURE) and
             (n.op == OP_ADD or n.op == OP_SUB or n.op == OP_MUL or n.op == OP_DIV or
              n.op == OP_UNARY))
 
 
-cdef int slot_add_numeric(Node* n, Buffer* g) except -1:
-    """Accumulate g (a new reference, given away) into n's gradient slot."""
-    cdef Buffer* acc = <Buffer*>n.grad
+# The run whose numeric formula is executing: accumulate_product (below) adds a product
+# straight into the consumer's slot of this run. Set around each numeric call only (no Python
+# code runs inside the formulas it serves), saved and restored for re-entrant runs.
+cdef Run* _sweep_run = NULL
+
+
+cdef RunSlot* live_slot(Node* child) noexcept:
+    """child's slot in the executing run, if it holds a gradient the run will use; else NULL."""
+    cdef Py_ssize_t j
+    if _sweep_run == NULL or child == NULL:
+        return NULL
+    j = run_find(_sweep_run, child)
+    if j < 0:
+        return NULL
+    return &_sweep_run.slots[j]
+
+
+cdef bint accumulate_product(Node* n, int k, int kernel, Buffer* g, const char* xd,
+                             const Meta* xm) except -1:
+    """Add input k's gradient g * x (kernel K_ACC_MUL; K_ACC_MUL_TWICE for x * x) straight
+    into the gradient slot it flows to, when that slot already holds a buffer the sweep owns
+    of the same layout: one pass instead of writing g * x and reading it back to add it.
+    Returns False (nothing done) otherwise; the caller then returns the gradient as usual."""
+    cdef RunSlot* cs = live_slot(n.next[k].fn)
+    cdef Buffer* acc
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    cdef int dt = n.out_meta.dtype
+    if _anomaly_enabled or cs == NULL or cs.grad == NULL:
+        return False
+    if not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)) or cs.node.hooks != NULL:
+        return False
+    acc = <Buffer*>cs.grad
+    if (acc.uniform or acc.refcnt != 1 or xm.dtype != dt or n.in_meta[k].dtype != dt
+            or not same_shape(&n.in_meta[k], &n.out_meta) or dt > PYAD_F64):
+        return False
+    xs[0], xs[1], xs[2] = acc.data, g.data, xd
+    ms[0], ms[1], ms[2] = &n.out_meta, &ONE_ELEMENT[dt] if g.uniform else &n.out_meta, xm
+    nb_zip_write(KERNELS[kernel][kcol(dt)], 3, xs, ms, &n.out_meta, NULL, acc.data)
+    return True
+
+
+cdef bint slot_is_empty(Node* child) noexcept:
+    """No gradient has reached child's slot in the executing run yet."""
+    cdef RunSlot* cs = live_slot(child)
+    return cs == NULL or cs.grad == NULL
+
+
+cdef int slot_add_numeric(RunSlot* s, Buffer* g) except -1:
+    """Accumulate g (a new reference, given away) into the node's gradient slot."""
+    cdef Buffer* acc = <Buffer*>s.grad
     cdef Buffer* fresh
+    cdef Node* n = s.node
     cdef const Meta* one = &ONE_ELEMENT[n.out_meta.dtype]
     if acc == NULL:
-        n.grad = g
+        s.grad = g
         return 0
     try:
         if acc.uniform and g.uniform:
@@ -74,19 +263,19 @@ cdef int slot_add_numeric(Node* n, Buffer* g) except -1:
             nb_add_inplace(fresh, g.data, one)
             fresh.uniform = 1
             buf_decref(acc)
-            n.grad = fresh
+            s.grad = fresh
         elif g.uniform:
             if acc.refcnt != 1:
                 fresh = nb_cast(acc.data, &n.out_meta, n.out_meta.dtype)
                 buf_decref(acc)
-                n.grad = acc = fresh
+                s.grad = acc = fresh
             nb_add_uniform_inplace(acc, g.data, &n.out_meta)
         elif acc.uniform:
             # acc + g with acc's one value broadcast: the sum is written into a copy of g
             fresh = nb_cast(g.data, &n.out_meta, n.out_meta.dtype)
             nb_add_uniform_inplace(fresh, acc.data, &n.out_meta)
             buf_decref(acc)
-            n.grad = fresh
+            s.grad = fresh
         elif acc.refcnt == 1:
             nb_add_inplace(acc, g.data, &n.out_meta)
         else:
@@ -94,23 +283,23 @@ cdef int slot_add_numeric(Node* n, Buffer* g) except -1:
             fresh = nb_cast(acc.data, &n.out_meta, n.out_meta.dtype)
             nb_add_inplace(fresh, g.data, &n.out_meta)
             buf_decref(acc)
-            n.grad = fresh
+            s.grad = fresh
     finally:
         buf_decref(g)
     return 0
 
 
-cdef int slot_add_recorded(Node* n, Tensor g) except -1:
+cdef int slot_add_recorded(RunSlot* s, Tensor g) except -1:
     cdef Tensor acc
-    if n.grad == NULL:
+    if s.grad == NULL:
         Py_INCREF(g)
-        n.grad = <PyObject*>g
+        s.grad = <PyObject*>g
         return 0
-    acc = <Tensor>n.grad
-    s = t_add(acc, g)
-    Py_INCREF(s)
+    acc = <Tensor>s.grad
+    t = t_add(acc, g)
+    Py_INCREF(t)
+    s.grad = <PyObject*>t
     Py_DECREF(acc)
-    n.grad = <PyObject*>s
     return 0
 
 
@@ -161,36 +350,57 @@ cdef Tensor fix_grad_recorded(Tensor g, const Meta* want):
     return g
 
 
+cdef int grad_accumulate(Tensor t, Tensor g, bint clone_first) except -1:
+    """t.grad = g (a clone if clone_first) when it is None, else t.grad + g, out of place.
+
+    t_add and the clone may run Python code (anomaly mode's stack capture, a finalizer), where
+    another thread may accumulate into the same .grad: the sum is then redone on the new value,
+    so no update is lost (torch accumulates under a lock).
+    """
+    while True:
+        cur = t.grad_
+        if cur is None:
+            acc = t_clone_nograd(g) if clone_first else g
+        else:
+            acc = t_add(<Tensor>cur, g)
+        if t.grad_ is cur:
+            t.grad_ = acc
+            return 0
+
+
 cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded) except -1:
     """AccumulateGrad: leaf.grad += g (in place unless create_graph, as torch does)."""
     cdef Buffer* b
     cdef Tensor cur
     if recorded:
-        if leaf.grad_ is None:
-            leaf.grad_ = <Tensor>g
-        else:
-            leaf.grad_ = t_add(<Tensor>leaf.grad_, <Tensor>g)
-        return 0
+        return grad_accumulate(leaf, <Tensor>g, False)
     b = <Buffer*>g
     if leaf.grad_ is None:
         if b.refcnt == 1:
-            leaf.grad_ = tensor_from_buffer(b, &leaf.m)
+            first = tensor_from_buffer(b, &leaf.m)
         else:
-            leaf.grad_ = tensor_from_new_buffer(nb_cast(b.data, &leaf.m, leaf.m.dtype),
-                                                &leaf.m, leaf.m.dtype)
-    else:
-        cur = <Tensor>leaf.grad_
-        nb_add_inplace(cur.buf, b.data, &cur.m)
+            first = tensor_from_new_buffer(nb_cast(b.data, &leaf.m, leaf.m.dtype),
+                                           &leaf.m, leaf.m.dtype)
+        if leaf.grad_ is None:          # still: making the tensor may have run Python code
+            leaf.grad_ = first
+            return 0
+    cur = <Tensor>leaf.grad_
+    nb_add_inplace(cur.buf, b.data, &cur.m)
     return 0
 
 
 cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                          bint create_graph, bint accumulate):
     """Run one backward pass. Returns, for grad(), a list aligned with inputs (None = unused)."""
-    cdef NodeVec reach, stack, order
+    cdef Run r
+    cdef NodeVec stack, order, root_nodes
+    cdef Py_ssize_t cap_small[8]
+    cdef Py_ssize_t* cap_next = cap_small     # inputs with the same node, in input order
     cdef Node* n
     cdef Node* child
     cdef Node* root
+    cdef RunSlot* s
+    cdef RunSlot* cs
     cdef Tensor t, g
     cdef Buffer* gin_small[2]       # gradients of a node's inputs; nodes with more than
     cdef const Meta* gm_small[2]    # two inputs (cat, stack) use a malloc'd pair of arrays
@@ -202,9 +412,12 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
     cdef bint prev_mode = pyad_is_grad_enabled()
     cdef list results = [None] * n_inputs
     cdef list rec
-    vec_init(&reach)
+    cdef Run* outer_run
+    global _sweep_run
+    run_init(&r)
     vec_init(&stack)
     vec_init(&order)
+    vec_init(&root_nodes)
     root_refs = None        # keeps leaf roots' AccumulateGrad nodes alive during the run
     try:
         # ---- 1. collect ----------------------------------------------------------------
@@ -215,11 +428,9 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                     root_refs = []
                 root_refs.append(wrap_node(root))     # owns the extra ref accumulate_node made
                 node_decref(root)
-            if not (root.mark & MARK_VISITED):
-                root.mark = MARK_VISITED
-                root.deps = 0
-                root.grad = NULL
-                vec_push(&reach, root)
+            vec_push(&root_nodes, root)
+            if run_find(&r, root) < 0:
+                run_add(&r, root)
                 vec_push(&stack, root)
             while stack.n > 0:
                 stack.n -= 1
@@ -228,17 +439,15 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                     child = n.next[k].fn
                     if child == NULL:
                         continue
-                    if not (child.mark & MARK_VISITED):
-                        child.mark = MARK_VISITED
-                        child.deps = 0
-                        child.grad = NULL
-                        vec_push(&reach, child)
+                    j = run_find(&r, child)
+                    if j < 0:
+                        j = run_add(&r, child)
                         vec_push(&stack, child)
-                    child.deps += 1
+                    r.slots[j].deps += 1
         # ---- 2. order (Kahn) -----------------------------------------------------------
-        for i in range(reach.n):
-            if reach.items[i].deps == 0:
-                vec_push(&stack, reach.items[i])
+        for i in range(r.n):
+            if r.slots[i].deps == 0:
+                vec_push(&stack, r.slots[i].node)
         while stack.n > 0:
             stack.n -= 1
             n = stack.items[stack.n]
@@ -246,76 +455,91 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
             for k in range(n.n_in):
                 child = n.next[k].fn
                 if child != NULL:
-                    child.deps -= 1
-                    if child.deps == 0:
+                    cs = run_slot(&r, child)
+                    cs.deps -= 1
+                    if cs.deps == 0:
                         vec_push(&stack, child)
         # ---- 3. prune ------------------------------------------------------------------
         if inputs is not None:
-            for t in inputs:
+            if n_inputs > 8:
+                cap_next = <Py_ssize_t*>malloc(n_inputs * sizeof(Py_ssize_t))
+                if cap_next == NULL:
+                    cap_next = cap_small
+                    raise MemoryError()
+            for i in range(n_inputs - 1, -1, -1):
+                t = <Tensor>inputs[i]
                 n = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
-                if n != NULL and (n.mark & MARK_VISITED):
-                    n.mark |= MARK_CAPTURE
+                j = run_find(&r, n) if n != NULL else -1
+                if j >= 0:
+                    r.slots[j].mark |= MARK_CAPTURE
                     if accumulate and n.op == OP_ACCUMULATE:
-                        n.mark |= MARK_NEEDED
+                        r.slots[j].mark |= MARK_NEEDED
+                    cap_next[i] = r.slots[j].cap
+                    r.slots[j].cap = i
         else:
-            for i in range(order.n):
-                if order.items[i].op == OP_ACCUMULATE:
-                    order.items[i].mark |= MARK_NEEDED
+            for i in range(r.n):
+                if r.slots[i].node.op == OP_ACCUMULATE:
+                    r.slots[i].mark |= MARK_NEEDED
         for i in range(order.n - 1, -1, -1):
             n = order.items[i]
+            s = run_slot(&r, n)
             for k in range(n.n_in):
                 child = n.next[k].fn
-                if child != NULL and (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
-                    n.mark |= MARK_NEEDED
+                if child != NULL and (run_slot(&r, child).mark & (MARK_NEEDED | MARK_CAPTURE)):
+                    s.mark |= MARK_NEEDED
                     break
         # ---- 4. sweep ------------------------------------------------------------------
         if create_graph:
             pyad_set_grad_enabled(True)
-        for j, t in enumerate(roots):
-            root = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
+        for j in range(root_nodes.n):
+            s = run_slot(&r, root_nodes.items[j])
             g = <Tensor>seeds[j]
             if create_graph:
-                slot_add_recorded(root, g)
+                slot_add_recorded(s, g)
             else:
                 buf_incref(g.buf)
-                slot_add_numeric(root, g.buf)
+                slot_add_numeric(s, g.buf)
         for i in range(order.n):
             n = order.items[i]
-            if n.grad == NULL:
+            s = run_slot(&r, n)
+            if s.grad == NULL:
                 continue
-            if not create_graph and (<Buffer*>n.grad).uniform and not takes_uniform(n):
-                g_fixed = uniform_expand(<Buffer*>n.grad, &n.out_meta)
-                buf_decref(<Buffer*>n.grad)
-                n.grad = g_fixed
+            if not create_graph and (<Buffer*>s.grad).uniform and not takes_uniform(s):
+                g_fixed = uniform_expand(<Buffer*>s.grad, &n.out_meta)
+                buf_decref(<Buffer*>s.grad)
+                s.grad = g_fixed
             if n.hooks != NULL or (n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks):
-                run_hooks(n, create_graph)
-            if n.mark & MARK_CAPTURE:
-                for j in range(n_inputs):
-                    t = <Tensor>inputs[j]
-                    if (t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc) == n:
-                        results[j] = _slot_as_tensor(n, create_graph, &t.m)
-                        if accumulate and n.op != OP_ACCUMULATE:
-                            _accumulate_captured(t, results[j], create_graph)
-                            results[j] = None
+                run_hooks(s, create_graph)
+            j = s.cap
+            while j >= 0:
+                t = <Tensor>inputs[j]
+                results[j] = _slot_as_tensor(s, create_graph, &t.m)
+                if accumulate and n.op != OP_ACCUMULATE:
+                    _accumulate_captured(t, results[j], create_graph)
+                    results[j] = None
+                j = cap_next[j]
             if n.op == OP_ACCUMULATE:
-                if accumulate and (n.mark & MARK_NEEDED):
-                    accumulate_into_leaf(<Tensor>n.leaf, n.grad, create_graph)
-                slot_clear(n, create_graph)
+                if accumulate and (s.mark & MARK_NEEDED):
+                    accumulate_into_leaf(<Tensor>n.leaf, s.grad, create_graph)
+                slot_clear(s, create_graph)
                 continue
-            if not (n.mark & MARK_NEEDED):
-                slot_clear(n, create_graph)
+            if not (s.mark & MARK_NEEDED):
+                slot_clear(s, create_graph)
                 continue
             if create_graph:
-                rec = OPS[n.op].recorded(n, <Tensor>n.grad)
+                rec = OPS[n.op].recorded(n, <Tensor>s.grad)
                 if _anomaly_enabled and _anomaly_check_nan:
                     for k in range(n.n_in):
                         if rec[k] is not None:
                             check_nan_grad(n, k, (<Tensor>rec[k]).buf.data, &(<Tensor>rec[k]).m)
                 for k in range(n.n_in):
                     child = n.next[k].fn
-                    if child == NULL or rec[k] is None or not (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
+                    if child == NULL or rec[k] is None:
                         continue
-                    slot_add_recorded(child, fix_grad_recorded(<Tensor>rec[k], &n.in_meta[k]))
+                    cs = run_slot(&r, child)
+                    if not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)):
+                        continue
+                    slot_add_recorded(cs, fix_grad_recorded(<Tensor>rec[k], &n.in_meta[k]))
             else:
                 if n.n_in > 2:
                     gin = <Buffer**>malloc(n.n_in * (sizeof(Buffer*) + sizeof(Meta*)))
@@ -326,7 +550,12 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                 for k in range(n.n_in if n.n_in > 2 else 2):
                     gin[k] = NULL
                 try:
-                    OPS[n.op].numeric(n, <Buffer*>n.grad, gin, gm)
+                    outer_run = _sweep_run
+                    _sweep_run = &r
+                    try:
+                        OPS[n.op].numeric(n, <Buffer*>s.grad, gin, gm)
+                    finally:
+                        _sweep_run = outer_run
                     if _anomaly_enabled and _anomaly_check_nan:
                         for k in range(n.n_in):
                             if gin[k] != NULL:
@@ -336,13 +565,14 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                         child = n.next[k].fn
                         if gin[k] == NULL:
                             continue
-                        if child == NULL or not (child.mark & (MARK_NEEDED | MARK_CAPTURE)):
+                        cs = run_slot(&r, child) if child != NULL else NULL
+                        if cs == NULL or not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)):
                             buf_decref(gin[k])
                             gin[k] = NULL
                             continue
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &n.in_meta[k])
                         gin[k] = NULL
-                        slot_add_numeric(child, g_fixed)
+                        slot_add_numeric(cs, g_fixed)
                 finally:
                     for k in range(n.n_in if n.n_in > 2 else 2):
                         buf_decref(gin[k])
@@ -352,18 +582,16 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                         gm = gm_small
             if not keep_graph:
                 node_release(n)
-            slot_clear(n, create_graph)
+            slot_clear(s, create_graph)
         return results
     finally:
         pyad_set_grad_enabled(prev_mode)
-        for i in range(reach.n):
-            n = reach.items[i]
-            slot_clear(n, create_graph)
-            n.mark = 0
-            n.deps = 0
-        vec_free(&reach)
+        run_release(&r, create_graph)
         vec_free(&stack)
         vec_free(&order)
+        vec_free(&root_nodes)
+        if cap_next != cap_small:
+            free(cap_next)
 
 
 # ============================================================================================
@@ -406,15 +634,13 @@ class _RetainGrad:
         cdef Tensor t = self.ref()
         if t is None:
             return None
-        if t.grad_ is None:
-            t.grad_ = grad if grad.grad_fn is not None else t_clone_nograd(grad)
-        else:
-            t.grad_ = t_add(<Tensor>t.grad_, grad)
+        grad_accumulate(t, <Tensor>grad, grad.grad_fn is None)
         return None
 
 
-cdef int run_hooks(Node* n, bint recorded) except -1:
-    cdef Tensor g = <Tensor>n.grad if recorded else tensor_from_buffer(<Buffer*>n.grad, &n.out_meta)
+cdef int run_hooks(RunSlot* s, bint recorded) except -1:
+    cdef Node* n = s.node
+    cdef Tensor g = <Tensor>s.grad if recorded else tensor_from_buffer(<Buffer*>s.grad, &n.out_meta)
     cdef Tensor r
     tables = []
     if n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks:
@@ -440,14 +666,14 @@ cdef int run_hooks(Node* n, bint recorded) except -1:
         if _RETAIN_KEY in table:
             table[_RETAIN_KEY](g)
     if recorded:
-        if <PyObject*>g != n.grad:
+        if <PyObject*>g != s.grad:
             Py_INCREF(g)
-            Py_DECREF(<object>n.grad)
-            n.grad = <PyObject*>g
-    elif g.buf != <Buffer*>n.grad:
+            Py_DECREF(<object>s.grad)
+            s.grad = <PyObject*>g
+    elif g.buf != <Buffer*>s.grad:
         buf_incref(g.buf)
-        buf_decref(<Buffer*>n.grad)
-        n.grad = g.buf
+        buf_decref(<Buffer*>s.grad)
+        s.grad = g.buf
     return 0
 
 
@@ -485,16 +711,12 @@ def _anomaly_state():
     return _anomaly_enabled, _anomaly_check_nan
 
 
-cdef object _slot_as_tensor(Node* n, bint recorded, const Meta* m):
+cdef object _slot_as_tensor(RunSlot* s, bint recorded, const Meta* m):
     if recorded:
-        return <Tensor>n.grad
-    return tensor_from_buffer(<Buffer*>n.grad, m)
+        return <Tensor>s.grad
+    return tensor_from_buffer(<Buffer*>s.grad, m)
 
 
 cdef int _accumulate_captured(Tensor t, object g, bint recorded) except -1:
     """backward(inputs=[non_leaf]): the non-leaf's .grad accumulates, as torch does."""
-    if t.grad_ is None:
-        t.grad_ = g if recorded else t_clone_nograd(<Tensor>g)
-    else:
-        t.grad_ = t_add(<Tensor>t.grad_, <Tensor>g)
-    return 0
+    return grad_accumulate(t, <Tensor>g, not recorded)

@@ -57,9 +57,8 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
         Py_INCREF(trace)
         n.pyctx = <PyObject*>trace           # anomaly mode: where the forward op was called
     n.pyobj = NULL
-    n.deps = 0
-    n.mark = 0
-    n.grad = NULL
+    n.run = NULL
+    n.run_idx = 0
     return n
 
 
@@ -256,6 +255,8 @@ cdef void node_decref(Node* n) noexcept:
                 Py_DECREF(<object>m.saved[i])
         buf_decref(m.saved_out)
         Py_XDECREF(m.hooks)
+        if m.op == OP_PYFUNC and m.pyctx != NULL:
+            (<object>m.pyctx)._release()  # a ctx the user kept must not reach this freed node
         Py_XDECREF(m.pyctx)
         if m.leaf != NULL:
             (<Tensor>m.leaf).grad_acc = NULL

@@ -164,30 +164,6 @@ cdef inline const char* sdata(Node* n, int slot) noexcept:
 cdef inline const Meta* smeta(Node* n, int slot) noexcept:
     return &(<Tensor>n.saved[slot]).m
 
-cdef bint accumulate_product(Node* n, int k, int kernel, Buffer* g, const char* xd,
-                             const Meta* xm) except -1:
-    """Add input k's gradient g * x (kernel K_ACC_MUL; K_ACC_MUL_TWICE for x * x) straight
-    into the gradient slot it flows to, when that slot already holds a buffer the sweep owns
-    of the same layout: one pass instead of writing g * x and reading it back to add it.
-    Returns False (nothing done) otherwise; the caller then returns the gradient as usual."""
-    cdef Node* child = n.next[k].fn
-    cdef Buffer* acc
-    cdef const char* xs[3]
-    cdef const Meta* ms[3]
-    cdef int dt = n.out_meta.dtype
-    if _anomaly_enabled or child == NULL or child.grad == NULL:
-        return False
-    if not (child.mark & (MARK_NEEDED | MARK_CAPTURE)) or child.hooks != NULL:
-        return False
-    acc = <Buffer*>child.grad
-    if (acc.uniform or acc.refcnt != 1 or xm.dtype != dt or n.in_meta[k].dtype != dt
-            or not same_shape(&n.in_meta[k], &n.out_meta) or dt > PYAD_F64):
-        return False
-    xs[0], xs[1], xs[2] = acc.data, g.data, xd
-    ms[0], ms[1], ms[2] = &n.out_meta, &ONE_ELEMENT[dt] if g.uniform else &n.out_meta, xm
-    nb_zip_write(KERNELS[kernel][kcol(dt)], 3, xs, ms, &n.out_meta, NULL, acc.data)
-    return True
-
 cdef Buffer* map_grad(int k, Buffer* g, const Meta* m, const double* c) except NULL:
     """k(g) elementwise at m's layout; a uniform g gives a uniform result (one element)."""
     cdef Buffer* out
@@ -271,7 +247,7 @@ cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
         # (acc + g x) + g x in one pass, or (g x) * 2 into an empty slot (exact either way)
         if accumulate_product(n, 0, K_ACC_MUL_TWICE, g, sdata(n, 0), smeta(n, 0)):
             return 0
-        if n.next[0].fn == NULL or n.next[0].fn.grad == NULL:
+        if slot_is_empty(n.next[0].fn):
             gin[0] = zip_numeric(K_MUL_TWICE, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
                                  NULL, NULL, NULL)
             gm[0] = &n.out_meta

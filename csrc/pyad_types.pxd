@@ -78,9 +78,8 @@ ctypedef struct Node:
     PyObject* hooks          # list of tensor hooks on this node's output gradient, or NULL
     PyObject* pyctx          # custom Function nodes: the ctx object (strong ref), or NULL
     PyObject* pyobj          # borrowed: the cached Python grad_fn wrapper, if any
-    # ---- scratch owned by one backward run (meaningless between runs) ----
-    int deps                 # consumers in this run that have not yet passed their gradient
-    int mark                 # MARK_* flags of this run
-    void* grad               # accumulated output gradient: Buffer* or a Tensor (PyObject*)
+    # ---- which backward run keeps this node's scratch (engine.pxi); NULL between runs ----
+    void* run                # the run that claimed the node (its scratch is run.slots[run_idx])
+    Py_ssize_t run_idx       # a run that finds the node claimed by another keeps it in a table
 
 

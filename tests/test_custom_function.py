@@ -166,3 +166,43 @@ def test_no_graph_without_grad():
     assert Exp.apply(x).grad_fn is None
     with pyad.no_grad():
         assert Exp.apply(pyad.rand(3, requires_grad=True)).grad_fn is None
+
+
+def test_kept_ctx_after_its_graph_is_freed():
+    """A ctx kept by the user outlives its node. Reading a saved output from it gave a tensor
+    whose grad_fn was the freed node (use after free: a wrong grad_fn, wrong gradients);
+    now it is the "saved tensors after they have already been freed" error. torch keeps the
+    node alive through its ctx instead (pyad's ctx does not own its node: that would be a
+    reference cycle). Runs in a subprocess: the bug could crash."""
+    from conftest import MODULE_NAME
+    from test_memory import _run_child
+
+    if MODULE_NAME == "torch":
+        pytest.skip("torch's ctx keeps its node alive")
+    out = _run_child("""
+        kept = []
+
+        class Exp(pt.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                kept.append(ctx)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                (y,) = ctx.saved_tensors
+                return g * y
+
+        x = pt.tensor([1.0, 2.0], requires_grad=True)
+        y = Exp.apply(x)
+        del y
+        junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(100)]
+        try:
+            kept[0].saved_tensors
+            print("no error")
+        except RuntimeError as e:
+            print(e)
+        """)
+    assert out.strip() == pyad._C.ERR_BACKWARD_TWICE
