@@ -74,8 +74,11 @@ leakopts=
 [ "${PYAD_LEAKS:-0}" != full ] || leakopts=fast_unwind_on_malloc=0:malloc_context_size=40:
 [ "$leaks" = 0 ] || leakopts=${leakopts}exitcode=0:
 ASAN_OPTIONS="detect_leaks=$leaks:${leakopts}allocator_may_return_null=1:${ASAN_OPTIONS:-}"
-export ASAN_OPTIONS="${ASAN_OPTIONS%:}:log_path=$reports/asan"
-export LSAN_OPTIONS="log_path=$reports/lsan:${LSAN_OPTIONS:-}"   # PYAD_SANITIZE=leak alone
+ASAN_OPTIONS=${ASAN_OPTIONS%:}
+export ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$reports/asan"
+# PYAD_SANITIZE=leak alone (no ASan): the standalone LeakSanitizer reads these
+[ "$leaks" = 0 ] || LSAN_OPTIONS="exitcode=0:${LSAN_OPTIONS:-}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-}${LSAN_OPTIONS:+:}log_path=$reports/lsan"
 # UBSan (GCC's runtime beside ASan's) writes to stderr whatever log_path says; halt_on_error
 # ends the process at the first report, so the test (or the run) fails
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:${UBSAN_OPTIONS:-}"
