@@ -1,6 +1,23 @@
 """Build of pyad._C. Compiler directives and flags are set here, once.
 
-PYAD_DEBUG_CYTHON=1 turns on Cython bounds/initialisation checks (a debug build).
+Build switches (environment variables, read by every build command, `pip install .` too):
+
+PYAD_DEBUG_CYTHON=1   a debug build: Cython's boundscheck and initializedcheck on (an index out
+                      of range in a memoryview, or in a list/tuple indexed by a C integer,
+                      raises IndexError instead of reading past the end). wraparound stays off
+                      as in the release build: the code never relies on it (the few functions
+                      that do say @cython.wraparound(True)), and with it off a negative index
+                      into a memoryview is an error rather than silently wrapped.
+                      Its generated C goes to build/cython-debug, apart from the release C.
+PYAD_SANITIZE=address,undefined
+                      any comma list of address, undefined, leak: compile and link _C with
+                      -fsanitize=<list> -fno-omit-frame-pointer -O1 -g (GCC or Clang), and
+                      define PYAD_NO_BLOCK_CACHE so every buffer and node is a plain malloc/free
+                      that the sanitizer sees (pyad_alloc.h). Python is not instrumented, so
+                      the runtime must be preloaded: tools/sanitize.sh builds into
+                      build/sanitize-<list>/ and runs the suite that way.
+A debug or sanitized build is never copied into the checkout's pyad/ as a side effect of
+`setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace puts it there.
 """
 import os
 import shutil
@@ -13,6 +30,12 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEBUG = os.environ.get("PYAD_DEBUG_CYTHON", "0") not in ("", "0")
+
+SANITIZERS = ("address", "undefined", "leak")
+SANITIZE = [s for s in os.environ.get("PYAD_SANITIZE", "").replace(" ", "").split(",") if s]
+if any(s not in SANITIZERS for s in SANITIZE):
+    raise SystemExit(f"PYAD_SANITIZE={os.environ['PYAD_SANITIZE']!r}: expected a comma list "
+                     f"of {', '.join(SANITIZERS)}")
 
 directives = {
     "language_level": "3",
@@ -43,7 +66,8 @@ COMPILE_ARGS = {
 # Size, GCC only (the wheel stays under 1 MB): constant-propagation clones of big cold
 # functions (einsum, tensordot) and asynchronous unwind tables (nothing unwinds through this C
 # code: no C++ exceptions, no thread cancellation) were ~80 kB of the compressed wheel, for
-# +1% instructions on the fixed-cost workloads (callgrind). Debug builds keep both.
+# +1% instructions on the fixed-cost workloads (callgrind). Debug and sanitized builds keep
+# both (their stack traces want the unwind tables).
 GCC_SIZE_ARGS = ["-fno-ipa-cp-clone", "-fno-asynchronous-unwind-tables"]
 
 
@@ -57,6 +81,10 @@ def is_gcc(compiler):
     except OSError:
         return False
     return "clang" not in out.lower() and ("gcc" in out.lower() or "free software" in out.lower())
+# PYAD_SANITIZE: the sanitizers want frame pointers and line numbers, and -O1 keeps the
+# reports readable at a bearable speed. Flags stay portable (no -march, no -ffast-math).
+SANITIZE_ARGS = ([f"-fsanitize={','.join(SANITIZE)}", "-fno-omit-frame-pointer", "-O1", "-g"]
+                 if SANITIZE else [])
 
 ext = Extension(
     "pyad._C",
@@ -78,10 +106,17 @@ class build_ext_into_checkout(build_ext):
 
     def build_extensions(self):
         args = list(COMPILE_ARGS.get(self.compiler.compiler_type, []))
-        if not DEBUG and is_gcc(self.compiler):
+        if SANITIZE:
+            if self.compiler.compiler_type not in ("unix", "mingw32"):
+                raise SystemExit("PYAD_SANITIZE needs GCC or Clang")
+            args = [a for a in args if not a.startswith("-O")] + SANITIZE_ARGS
+        elif not DEBUG and is_gcc(self.compiler):
             args += GCC_SIZE_ARGS
         for ext in self.extensions:
             ext.extra_compile_args = args + list(ext.extra_compile_args or [])
+            if SANITIZE:
+                ext.extra_link_args = SANITIZE_ARGS[:1] + list(ext.extra_link_args or [])
+                ext.define_macros = [("PYAD_NO_BLOCK_CACHE", "1"), *(ext.define_macros or [])]
         # A Python built with a run path to its own lib/ (pyenv, some distros) passes it to
         # every extension; _C links no library there, and a wheel must not carry the
         # builder's paths (wheels/build.py checks the .so has no RPATH/RUNPATH).
@@ -92,7 +127,7 @@ class build_ext_into_checkout(build_ext):
 
     def run(self):
         super().run()
-        if self.inplace:
+        if self.inplace or SANITIZE or DEBUG:
             return
         for ext in self.extensions:
             built = self.get_ext_fullpath(ext.name)
@@ -103,4 +138,4 @@ class build_ext_into_checkout(build_ext):
 
 setup(cmdclass={"build_ext": build_ext_into_checkout},
       ext_modules=cythonize([ext], compiler_directives=directives, include_path=["csrc"],
-                            build_dir="build/cython"))
+                            build_dir="build/cython-debug" if DEBUG else "build/cython"))

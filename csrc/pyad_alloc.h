@@ -14,6 +14,10 @@
  *     what is live (at most the cache's cap); pyad._C._empty_cache() frees it.
  * The block size is a pure function of the requested size (rounded up), so free needs no
  * extra field. Callers hold the GIL (the cache is not locked).
+ *
+ * PYAD_NO_BLOCK_CACHE (defined by setup.py for PYAD_SANITIZE builds): every block is a plain
+ * malloc/free, so a sanitizer sees each use after free, overflow and leak of a buffer or node
+ * instead of a block recycled by the stacks or the cache.
  */
 #ifndef PYAD_ALLOC_H
 #define PYAD_ALLOC_H
@@ -52,6 +56,34 @@ static inline size_t pyad_block_size(size_t total)
     return (total + 0x1FFFFF) & ~(size_t)0x1FFFFF;                          /* 2 MiB */
 }
 
+#ifdef PYAD_NO_BLOCK_CACHE
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PYAD_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(PYAD_ASAN)
+#include <stdio.h>
+size_t __sanitizer_get_allocated_size(const volatile void *p);  /* <sanitizer/allocator_interface.h> */
+#endif
+static void *pyad_alloc(size_t total) { return malloc(total ? total : 1); }
+static void pyad_free(void *p, size_t total)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(PYAD_ASAN)
+    /* The caches pick a block's size class from the size given here: it must be the size
+     * that was allocated, or a block would be handed out again as a bigger one. */
+    if (p != NULL && __sanitizer_get_allocated_size(p) != (total ? total : 1)) {
+        fprintf(stderr, "pyad_free: block of %zu bytes freed as %zu bytes\n",
+                __sanitizer_get_allocated_size(p), total);
+        abort();
+    }
+#else
+    (void)total;
+#endif
+    free(p);
+}
+static void pyad_empty_cache(void) {}
+#else
 static void *pyad_alloc(size_t total)
 {
     size_t size = pyad_block_size(total);
@@ -118,5 +150,6 @@ static void pyad_empty_cache(void)
     }
     pyad_cache_total = 0;
 }
+#endif /* PYAD_NO_BLOCK_CACHE */
 
 #endif

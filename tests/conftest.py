@@ -199,3 +199,17 @@ def statm_rss_bytes():
     except (OSError, ValueError, IndexError):
         return None
     return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def asan_loaded():
+    """True when AddressSanitizer's runtime is in this process (tools/sanitize.sh preloads it).
+
+    Its quarantine keeps freed blocks resident (256 MB by default), so resident memory is no
+    measure of leaks there; the leak check of such a run is LeakSanitizer's.
+    """
+    import ctypes
+
+    try:
+        return hasattr(ctypes.CDLL(None), "__asan_init")
+    except OSError:
+        return False
