@@ -517,7 +517,10 @@ cdef object t_compare(int which, Tensor a, object other):
     return _zip_bool(CMP_LOOPS[which][dt], to_dtype_nograd(a, dt), to_dtype_nograd(b, dt))
 
 cdef Tensor _as_bool(object x):
+    cdef object given = x
     x = as_scalar_or_tensor(x)
+    if x is None:
+        raise TypeError(f"logical op: argument 'other' must be Tensor, not {type(given).__name__}")
     if isinstance(x, Tensor):
         return to_dtype_nograd(<Tensor>x, PYAD_BOOL)
     return scalar0d(1.0 if x else 0.0, PYAD_BOOL)
@@ -694,11 +697,11 @@ def minimum(input, other):
     return t_binary(B_MINIMUM, _t(input), _t(other))
 def atan2(input, other):
     """Angle of (other, input): atan(input / other) in the right quadrant."""
-    return _binary_with_scalar(B_ATAN2, _t(input), other)
+    return named_result(_binary_with_scalar(B_ATAN2, _t(input), other), "atan2", other)
 arctan2 = atan2
 def hypot(input, other):
     """sqrt(input**2 + other**2) without overflow."""
-    return _binary_with_scalar(B_HYPOT, _t(input), other)
+    return named_result(_binary_with_scalar(B_HYPOT, _t(input), other), "hypot", other)
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)
@@ -752,22 +755,22 @@ def where(condition, input=None, other=None):
 
 def eq(input, other):
     """input == other elementwise (bool)."""
-    return t_compare(CMP_EQ, _t(input), other)
+    return named_result(t_compare(CMP_EQ, _t(input), other), "eq", other)
 def ne(input, other):
     """input != other elementwise (bool)."""
-    return t_compare(CMP_NE, _t(input), other)
+    return named_result(t_compare(CMP_NE, _t(input), other), "ne", other)
 def lt(input, other):
     """input < other elementwise (bool)."""
-    return t_compare(CMP_LT, _t(input), other)
+    return named_result(t_compare(CMP_LT, _t(input), other), "lt", other)
 def le(input, other):
     """input <= other elementwise (bool)."""
-    return t_compare(CMP_LE, _t(input), other)
+    return named_result(t_compare(CMP_LE, _t(input), other), "le", other)
 def gt(input, other):
     """input > other elementwise (bool)."""
-    return t_compare(CMP_GT, _t(input), other)
+    return named_result(t_compare(CMP_GT, _t(input), other), "gt", other)
 def ge(input, other):
     """input >= other elementwise (bool)."""
-    return t_compare(CMP_GE, _t(input), other)
+    return named_result(t_compare(CMP_GE, _t(input), other), "ge", other)
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def logical_and(input, other):
