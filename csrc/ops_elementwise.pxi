@@ -259,11 +259,22 @@ cdef int register_binary(int fwd, int bw_a, int bw_b, bint swapped, bint float_o
     _n_binary += 1
     return _n_binary - 1
 
+cdef bint _int_has_zero(Tensor y) noexcept:
+    cdef Py_ssize_t i
+    for i in range(y.m.numel):
+        if (y.m.dtype == PYAD_I64 and (<long long*>y.buf.data)[i] == 0) or \
+                (y.m.dtype == PYAD_BOOL and (<char*>y.buf.data)[i] == 0):
+            return True
+    return False
+
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
+    if dt == PYAD_I64 and (b == B_DIVTRUNC or b == B_DIVFLOOR or b == B_FLOOR_DIVIDE or
+                           b == B_REMAINDER or b == B_FMOD) and _int_has_zero(y):
+        raise RuntimeError("ZeroDivisionError")     # torch's error for an integer divisor 0
     cdef Tensor out = zip_forward(d.fwd_kernel, x, y, dt, NULL)
     cdef Node* n
     if wants_grad2(x, y):
@@ -388,7 +399,7 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     cdef double c[4]
     c[0] = other
     if x.m.dtype == PYAD_I64 and type(other) is int and other == 0:
-        raise ZeroDivisionError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError")
     return t_unary(U_DIVTRUNC_S if rounding_mode == "trunc" else U_DIVFLOOR_S,
                    t_to(x, result_type_scalar(x, other)), c)
 
@@ -721,6 +732,8 @@ def remainder(input, other):
         return t_binary(B_REMAINDER, x, <Tensor>other)
     c[0] = other
     if x.m.dtype == PYAD_I64 and type(other) is int:
+        if other == 0:
+            raise RuntimeError("ZeroDivisionError")
         return t_unary(U_REMAINDERS, x, c)
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
 def floor_divide(input, other):
