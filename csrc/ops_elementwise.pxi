@@ -64,6 +64,8 @@ cdef Tensor scalar0d(double v, int dtype):
     elif dtype == PYAD_F64:
         (<double*>t.buf.data)[0] = v
     elif dtype == PYAD_I64:
+        if not (-9223372036854775808.0 <= v < 9223372036854775808.0):   # NaN too: UB cast
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         (<long long*>t.buf.data)[0] = <long long>v
     else:
         (<unsigned char*>t.buf.data)[0] = v != 0

@@ -179,6 +179,8 @@ def _full(shape, double value, int dtype):
         for i in range(t.m.numel):
             (<double*>t.buf.data)[i] = value
     elif dtype == PYAD_I64:
+        if not (-9223372036854775808.0 <= value < 9223372036854775808.0):   # NaN too: UB cast
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         for i in range(t.m.numel):
             (<long long*>t.buf.data)[i] = <long long>value
     else:

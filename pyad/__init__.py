@@ -7,6 +7,7 @@ Tensors live in pyad-owned contiguous float32/float64 buffers; the graph, its re
 the backward sweep are C (see ARCHITECTURE.md). numpy is the only dependency.
 """
 import builtins as _builtins
+import math as _math
 
 import numpy as _np
 
@@ -85,6 +86,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         if arr.dtype == object:
             raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
         code = _infer_code(arr, data, dtype)
+        if arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1 and code != 0 and code != 1:
+            # 2**63 and above wrap to negative int64 values: torch refuses them
+            raise ValueError("Overflow when unpacking long long")
+        if code == 2 and arr.dtype.kind == "f" and arr.size and not (
+                _np.isfinite(arr).all() and (_np.abs(arr) < 2.0**63).all()):
+            raise RuntimeError("value cannot be converted to type int64 without overflow")
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
 
 
