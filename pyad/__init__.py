@@ -187,6 +187,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """Values from start to end (exclusive) by step; int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
+    for v in (start, end):
+        if isinstance(v, int) and not -2**63 <= v < 2**63:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        if isinstance(v, _builtins.float) and not _math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     ints = _builtins.all(isinstance(v, int) for v in (start, end, step))
     if dtype is None:
         dtype = int64 if ints else get_default_dtype()
