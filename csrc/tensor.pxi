@@ -741,7 +741,9 @@ cdef class Tensor:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, bint value):
+    def requires_grad(self, value):
+        if type(value) is not bool:
+            raise RuntimeError("requires_grad must be a bool")
         if self.grad_fn_ != NULL:
             raise RuntimeError(_requires_grad_leaf_error(value))
         if value and self.m.dtype > PYAD_F64:
@@ -749,11 +751,14 @@ cdef class Tensor:
                                "gradients")
         self._requires_grad = value
 
-    def requires_grad_(self, bint requires_grad=True):
+    def requires_grad_(self, requires_grad=True):
         """Set requires_grad in place (default True) and return self.
 
         Only floating-point leaves can require gradients.
         """
+        if type(requires_grad) is not bool:
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
         if self.grad_fn_ != NULL:
             if not requires_grad:
                 raise RuntimeError(_requires_grad_leaf_error(False))
