@@ -151,6 +151,9 @@ def _from_numpy_shared(arr):
     if arr.dtype not in _NP_TO_CODE:
         raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
                         "are: float64, float32, int64, and bool.")
+    if not arr.flags.writeable:
+        raise ValueError("pyad.from_numpy: the array is read-only (pyad tensors are writable); "
+                         "use pyad.tensor(arr) to copy it")
     if not arr.flags.c_contiguous:
         raise ValueError("pyad.from_numpy: the array must be C-contiguous (pyad tensors are "
                          "always contiguous); use pyad.tensor(arr) to copy it")

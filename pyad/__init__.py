@@ -108,7 +108,8 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
         return data
     if isinstance(data, _np.ndarray) and dtype is None and data.dtype in (
-            _np.float32, _np.float64, _np.int64, _np.bool_) and data.flags.c_contiguous:
+            _np.float32, _np.float64, _np.int64, _np.bool_) and data.flags.c_contiguous \
+            and data.flags.writeable:
         return _C._from_numpy_shared(data)
     return tensor(data, dtype=dtype)
 
