@@ -279,7 +279,7 @@ cdef int broadcast_meta(const Meta* a, const Meta* b, Meta* out) except -1:
     cdef int d, ia, ib
     cdef Py_ssize_t sa, sb
     out.ndim = nd
-    for d in range(nd):
+    for d in range(nd - 1, -1, -1):          # from the last dim, so torch's dim is reported
         ia = d - (nd - a.ndim)
         ib = d - (nd - b.ndim)
         sa = a.shape[ia] if ia >= 0 else 1

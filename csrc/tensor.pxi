@@ -1139,7 +1139,7 @@ cdef class Tensor:
                                "the number of sizes provided "
                                f"({nd}) must be greater or equal to the number of dimensions in "
                                f"the tensor ({self.m.ndim})")
-        for d in range(nd):
+        for d in range(nd - 1, -1, -1):      # from the last dim, as torch reports
             if d >= off and shp[d] == -1:
                 shp[d] = self.m.shape[d - off]
             elif d >= off and self.m.shape[d - off] != shp[d] and self.m.shape[d - off] != 1:
