@@ -45,7 +45,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    out = _named(pyad.where(input > 0, input, pyad.expm1(input.clamp_max(0.0)) * alpha),
+    # NaN takes the identity branch (gradient g), as in torch's elu_backward
+    out = _named(pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * alpha, input),
                  "EluBackward0")
     return input.copy_(out) if inplace else out
 
@@ -71,7 +72,9 @@ def silu(input, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, linear above threshold (computed without overflow)."""
     bx = input * beta if beta != 1.0 else input
-    smooth = _log1p_exp(bx)
+    # the smooth branch sees only values <= threshold (finite where the linear branch is taken;
+    # NaN passes through with its gradient)
+    smooth = _log1p_exp(pyad.where(bx > threshold, float(threshold), bx))
     if beta != 1.0:
         smooth = smooth / beta
     return _named(pyad.where(bx > threshold, input, smooth), "SoftplusBackward0")
