@@ -149,7 +149,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if input.shape != target.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
-                         "size.".replace("pyad.Size", "torch.Size"))
+                         "size.")
     p = input.detach()
     if bool(((p < 0) | (p > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -165,7 +165,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """BCE of sigmoid(input), computed from the logits without overflow."""
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})".replace("pyad.Size", "torch.Size"))
+                         f"({input.shape})")
     log_sig_neg = _log1p_exp(-input)                                    # -log sigmoid(x)
     if pos_weight is None:
         loss = (1 - target) * input + log_sig_neg
