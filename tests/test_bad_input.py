@@ -195,6 +195,8 @@ def check(expect, mine, ref, code):
     assert mine is not None and "crash" not in mine, f"{code!r}: {_describe(mine)}"
     kind = expect[0]
     if kind == "accepts":
+        if AGAINST_TORCH:
+            pytest.skip("a documented pyad difference")
         assert mine.get("ok") is True, f"{code!r}: {_describe(mine)} ({expect[1]})"
         return
     if kind == "diff":
@@ -1401,7 +1403,8 @@ def _ref():
 def _params():
     for name, rows in CATALOGUE.items():
         for cid, code, expect in rows:
-            marks = [pytest.mark.xfail(strict=True, reason=KNOWN[cid])] if cid in KNOWN else []
+            marks = ([pytest.mark.xfail(strict=True, reason=KNOWN[cid])]
+                     if cid in KNOWN and not AGAINST_TORCH else [])
             yield pytest.param(name, cid, code, expect, id=cid, marks=marks)
 
 
