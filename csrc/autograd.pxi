@@ -113,6 +113,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         return _grad_batched(outs, ins, <tuple>grad_outputs, retain_graph, create_graph,
                              allow_unused, materialize_grads)
     seeds = _make_seeds(outputs, grad_outputs, create_graph)
+    if len(seeds) < len(outputs):
+        raise RuntimeError(f"got {len(outputs)} tensors and {len(seeds)} gradients")
     _check_outputs(outputs, seeds)
     for t in ins:
         if not isinstance(t, Tensor):
@@ -263,6 +265,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _make_seeds(tensors, grad_tensors, create_graph)
+    if len(seeds) < len(tensors):
+        raise RuntimeError(f"got {len(tensors)} tensors and {len(seeds)} gradients")
     _check_outputs(tensors, seeds)
+    for t in inputs or ():
+        if isinstance(t, Tensor) and not (<Tensor>t)._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     run_backward(list(tensors), seeds, None if inputs is None else list(inputs), retain_graph,
                  create_graph, True)

@@ -95,7 +95,14 @@ cdef Tensor copy_inplace(Tensor x, object src):
     check_inplace(x)
     cdef Tensor s = src if isinstance(src, Tensor) else scalar0d(src, x.m.dtype)
     cdef Tensor r = t_to(s, x.m.dtype)
+    cdef Py_ssize_t bshape[PYAD_MAXDIM]
+    cdef Meta bm
     if not same_shape(&r.m, &x.m):
+        bm.shape = bshape
+        broadcast_meta(&x.m, &r.m, &bm)     # torch's message when the shapes cannot broadcast
+        if not same_shape(&bm, &x.m):
+            raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast "
+                               f"shape {_shape_str(bm.ndim, bm.shape)}")
         r = t_expand(r, x.m.ndim, x.m.shape)
     if pyad_is_grad_enabled() and (x._requires_grad or s._requires_grad):
         r = t_add(zero_grad_of(_filled_like(x, 0.0, None, False), x, NAME_COPY), r) \

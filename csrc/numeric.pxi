@@ -274,9 +274,11 @@ cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1:
         if shape[d] == 0:
             return 0
     for d in range(ndim):
-        if n > PY_SSIZE_T_MAX // shape[d]:
-            raise RuntimeError(f"pyad: tensor of shape {tuple(shape[i] for i in range(ndim))} "
-                               "has more elements than can be addressed")
+        # bounded so that numel * itemsize (at most 8) cannot overflow either: zeros(2**62,
+        # dtype=float64) made 2**65 bytes, wrapped to 0, and got a 0-byte buffer
+        if n > (PY_SSIZE_T_MAX // 8) // shape[d]:
+            raise RuntimeError(f"Storage size calculation overflowed with sizes="
+                               f"{[shape[i] for i in range(ndim)]}")
         n *= shape[d]
     return n
 
@@ -286,7 +288,7 @@ cdef int broadcast_meta(const Meta* a, const Meta* b, Meta* out) except -1:
     cdef int d, ia, ib
     cdef Py_ssize_t sa, sb
     out.ndim = nd
-    for d in range(nd):
+    for d in range(nd - 1, -1, -1):          # from the last dim, so torch's dim is reported
         ia = d - (nd - a.ndim)
         ib = d - (nd - b.ndim)
         sa = a.shape[ia] if ia >= 0 else 1

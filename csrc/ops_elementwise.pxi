@@ -64,6 +64,8 @@ cdef Tensor scalar0d(double v, int dtype):
     elif dtype == PYAD_F64:
         (<double*>t.buf.data)[0] = v
     elif dtype == PYAD_I64:
+        if not (-9223372036854775808.0 <= v < 9223372036854775808.0):   # NaN too: UB cast
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         (<long long*>t.buf.data)[0] = <long long>v
     else:
         (<unsigned char*>t.buf.data)[0] = v != 0
@@ -259,11 +261,22 @@ cdef int register_binary(int fwd, int bw_a, int bw_b, bint swapped, bint float_o
     _n_binary += 1
     return _n_binary - 1
 
+cdef bint _int_has_zero(Tensor y) noexcept:
+    cdef Py_ssize_t i
+    for i in range(y.m.numel):
+        if (y.m.dtype == PYAD_I64 and (<long long*>y.buf.data)[i] == 0) or \
+                (y.m.dtype == PYAD_BOOL and (<char*>y.buf.data)[i] == 0):
+            return True
+    return False
+
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
+    if dt == PYAD_I64 and (b == B_DIVTRUNC or b == B_DIVFLOOR or b == B_FLOOR_DIVIDE or
+                           b == B_REMAINDER or b == B_FMOD) and _int_has_zero(y):
+        raise RuntimeError("ZeroDivisionError")     # torch's error for an integer divisor 0
     cdef Tensor out = zip_forward(d.fwd_kernel, x, y, dt, NULL)
     cdef Node* n
     if wants_grad2(x, y):
@@ -388,7 +401,7 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     cdef double c[4]
     c[0] = other
     if x.m.dtype == PYAD_I64 and type(other) is int and other == 0:
-        raise ZeroDivisionError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError")
     return t_unary(U_DIVTRUNC_S if rounding_mode == "trunc" else U_DIVFLOOR_S,
                    t_to(x, result_type_scalar(x, other)), c)
 
@@ -517,7 +530,10 @@ cdef object t_compare(int which, Tensor a, object other):
     return _zip_bool(CMP_LOOPS[which][dt], to_dtype_nograd(a, dt), to_dtype_nograd(b, dt))
 
 cdef Tensor _as_bool(object x):
+    cdef object given = x
     x = as_scalar_or_tensor(x)
+    if x is None:
+        raise TypeError(f"logical op: argument 'other' must be Tensor, not {type(given).__name__}")
     if isinstance(x, Tensor):
         return to_dtype_nograd(<Tensor>x, PYAD_BOOL)
     return scalar0d(1.0 if x else 0.0, PYAD_BOOL)
@@ -694,11 +710,11 @@ def minimum(input, other):
     return t_binary(B_MINIMUM, _t(input), _t(other))
 def atan2(input, other):
     """Angle of (other, input): atan(input / other) in the right quadrant."""
-    return _binary_with_scalar(B_ATAN2, _t(input), other)
+    return named_result(_binary_with_scalar(B_ATAN2, _t(input), other), "atan2", other)
 arctan2 = atan2
 def hypot(input, other):
     """sqrt(input**2 + other**2) without overflow."""
-    return _binary_with_scalar(B_HYPOT, _t(input), other)
+    return named_result(_binary_with_scalar(B_HYPOT, _t(input), other), "hypot", other)
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)
@@ -718,6 +734,8 @@ def remainder(input, other):
         return t_binary(B_REMAINDER, x, <Tensor>other)
     c[0] = other
     if x.m.dtype == PYAD_I64 and type(other) is int:
+        if other == 0:
+            raise RuntimeError("ZeroDivisionError")
         return t_unary(U_REMAINDERS, x, c)
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
 def floor_divide(input, other):
@@ -752,22 +770,22 @@ def where(condition, input=None, other=None):
 
 def eq(input, other):
     """input == other elementwise (bool)."""
-    return t_compare(CMP_EQ, _t(input), other)
+    return named_result(t_compare(CMP_EQ, _t(input), other), "eq", other)
 def ne(input, other):
     """input != other elementwise (bool)."""
-    return t_compare(CMP_NE, _t(input), other)
+    return named_result(t_compare(CMP_NE, _t(input), other), "ne", other)
 def lt(input, other):
     """input < other elementwise (bool)."""
-    return t_compare(CMP_LT, _t(input), other)
+    return named_result(t_compare(CMP_LT, _t(input), other), "lt", other)
 def le(input, other):
     """input <= other elementwise (bool)."""
-    return t_compare(CMP_LE, _t(input), other)
+    return named_result(t_compare(CMP_LE, _t(input), other), "le", other)
 def gt(input, other):
     """input > other elementwise (bool)."""
-    return t_compare(CMP_GT, _t(input), other)
+    return named_result(t_compare(CMP_GT, _t(input), other), "gt", other)
 def ge(input, other):
     """input >= other elementwise (bool)."""
-    return t_compare(CMP_GE, _t(input), other)
+    return named_result(t_compare(CMP_GE, _t(input), other), "ge", other)
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def logical_and(input, other):

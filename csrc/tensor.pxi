@@ -152,6 +152,9 @@ def _from_numpy_shared(arr):
     if arr.dtype not in _NP_TO_CODE:
         raise TypeError(f"can't convert np.ndarray of type {arr.dtype}. The only supported types "
                         "are: float64, float32, int64, and bool.")
+    if not arr.flags.writeable:
+        raise ValueError("pyad.from_numpy: the array is read-only (pyad tensors are writable); "
+                         "use pyad.tensor(arr) to copy it")
     if not arr.flags.c_contiguous:
         raise ValueError("pyad.from_numpy: the array must be C-contiguous (pyad tensors are "
                          "always contiguous); use pyad.tensor(arr) to copy it")
@@ -180,6 +183,8 @@ def _full(shape, double value, int dtype):
         for i in range(t.m.numel):
             (<double*>t.buf.data)[i] = value
     elif dtype == PYAD_I64:
+        if not (-9223372036854775808.0 <= value < 9223372036854775808.0):   # NaN too: UB cast
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
         for i in range(t.m.numel):
             (<long long*>t.buf.data)[i] = <long long>value
     else:
@@ -641,6 +646,14 @@ cdef object rbinop(int which, Tensor x, object c):
     return t_rpows(x, c, dt)
 
 
+cdef object named_result(object r, str fn, object other):
+    """A named method hands back NotImplemented only as a TypeError (operators may return it)."""
+    if r is NotImplemented:
+        raise TypeError(f"{fn}(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return r
+
+
 # ============================================================================================
 # The Tensor type
 # ============================================================================================
@@ -732,7 +745,9 @@ cdef class Tensor:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, bint value):
+    def requires_grad(self, value):
+        if type(value) is not bool:
+            raise RuntimeError("requires_grad must be a bool")
         if self.grad_fn_ != NULL:
             raise RuntimeError(_requires_grad_leaf_error(value))
         if value and self.m.dtype > PYAD_F64:
@@ -740,11 +755,14 @@ cdef class Tensor:
                                "gradients")
         self._requires_grad = value
 
-    def requires_grad_(self, bint requires_grad=True):
+    def requires_grad_(self, requires_grad=True):
         """Set requires_grad in place (default True) and return self.
 
         Only floating-point leaves can require gradients.
         """
+        if type(requires_grad) is not bool:
+            raise TypeError("requires_grad_(): argument 'requires_grad' (position 1) must be "
+                            f"bool, not {type(requires_grad).__name__}")
         if self.grad_fn_ != NULL:
             if not requires_grad:
                 raise RuntimeError(_requires_grad_leaf_error(False))
@@ -956,30 +974,30 @@ cdef class Tensor:
         other = as_scalar_or_tensor(other)
         if isinstance(other, Tensor):
             return t_add(self, <Tensor>other, alpha)
-        return binop(0, self, other * alpha)
+        return named_result(binop(0, self, other * alpha), "add", other)
 
     def sub(self, other, *, alpha=1):
         """self - alpha * other, broadcasting; other is a tensor or a scalar."""
         other = as_scalar_or_tensor(other)
         if isinstance(other, Tensor):
             return t_sub(self, <Tensor>other, alpha)
-        return binop(1, self, other * alpha)
+        return named_result(binop(1, self, other * alpha), "sub", other)
 
     def mul(self, other):
         """self * other elementwise, broadcasting."""
-        return binop(2, self, other)
+        return named_result(binop(2, self, other), "mul", other)
 
     def div(self, other, *, rounding_mode=None):
         """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
-        return t_div_rounding(self, other, rounding_mode)
+        return named_result(t_div_rounding(self, other, rounding_mode), "div", other)
 
     def true_divide(self, other):
         """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
-        return binop(3, self, other)
+        return named_result(binop(3, self, other), "true_divide", other)
 
     def pow(self, exponent):
         """self ** exponent elementwise (a tensor or a scalar exponent)."""
-        return binop(4, self, exponent)
+        return named_result(binop(4, self, exponent), "pow", exponent)
 
     def neg(self):
         """-self elementwise."""
@@ -1055,11 +1073,11 @@ cdef class Tensor:
 
     def view_as(self, other):
         """view(other.shape)."""
-        return t_reshape(self, (<Tensor>other).shape)
+        return t_reshape(self, need_tensor(other, "view_as", "other", 1).shape)
 
     def reshape_as(self, other):
         """reshape(other.shape)."""
-        return t_reshape(self, (<Tensor>other).shape)
+        return t_reshape(self, need_tensor(other, "reshape_as", "other", 1).shape)
 
     def transpose(self, dim0, dim1):
         """dims dim0 and dim1 swapped (TransposeBackward0); a copy in pyad."""
@@ -1122,7 +1140,7 @@ cdef class Tensor:
                                "the number of sizes provided "
                                f"({nd}) must be greater or equal to the number of dimensions in "
                                f"the tensor ({self.m.ndim})")
-        for d in range(nd):
+        for d in range(nd - 1, -1, -1):      # from the last dim, as torch reports
             if d >= off and shp[d] == -1:
                 shp[d] = self.m.shape[d - off]
             elif d >= off and self.m.shape[d - off] != shp[d] and self.m.shape[d - off] != 1:
@@ -1137,26 +1155,28 @@ cdef class Tensor:
 
     def expand_as(self, other):
         """expand(other.shape)."""
-        return self.expand((<Tensor>other).shape)
+        return self.expand(need_tensor(other, "expand_as", "other", 1).shape)
 
     def matmul(self, other):
         """Matrix product self @ other with torch's rules for 1-d operands and batch
         broadcasting.
         """
-        return t_matmul(self, <Tensor>other)
+        return t_matmul(self, need_tensor(other, "matmul", "other", 1))
 
     def mm(self, other):
         """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
-        if self.m.ndim != 2 or (<Tensor>other).m.ndim != 2:
+        cdef Tensor o = need_tensor(other, "mm", "mat2", 1)
+        if self.m.ndim != 2 or o.m.ndim != 2:
             raise RuntimeError("self must be a matrix" if self.m.ndim != 2 else "mat2 must be a matrix")
-        return t_matmul(self, <Tensor>other)
+        return t_matmul(self, o)
 
     def dot(self, other):
         """Inner product of two 1-d tensors of the same size (a 0-d tensor). DotBackward0."""
-        if self.m.ndim != 1 or (<Tensor>other).m.ndim != 1:
+        cdef Tensor o = need_tensor(other, "dot", "tensor", 1)
+        if self.m.ndim != 1 or o.m.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.m.ndim}D and "
-                               f"{(<Tensor>other).m.ndim}D tensors")
-        return t_matmul(self, <Tensor>other)
+                               f"{o.m.ndim}D tensors")
+        return t_matmul(self, o)
 
     # ---- in-place ops (inplace.pxi): result computed out of place, written back, history
     # rebased onto the tensor; torch's refusals for leaves and views ----
@@ -1173,19 +1193,19 @@ cdef class Tensor:
     def mul_(self, other):
         """In-place self *= other; returns self."""
         src = inplace_source(self)
-        return inplace(self, binop(2, src, other))
+        return inplace(self, named_result(binop(2, src, other), "mul_", other))
 
     def div_(self, other, *, rounding_mode=None):
         """In-place div; returns self. input / other; rounding_mode "trunc" or "floor" rounds
         the quotient (zero gradient).
         """
         src = inplace_source(self)
-        return inplace(self, t_div_rounding(src, other, rounding_mode))
+        return inplace(self, named_result(t_div_rounding(src, other, rounding_mode), "div_", other))
 
     def pow_(self, exponent):
         """In-place self **= exponent; returns self."""
         src = inplace_source(self)
-        return inplace(self, binop(4, src, exponent))
+        return inplace(self, named_result(binop(4, src, exponent), "pow_", exponent))
 
     def neg_(self):
         """In-place negation; returns self."""
@@ -1307,7 +1327,7 @@ cdef class Tensor:
 
     @data.setter
     def data(self, value):
-        cdef Tensor v = <Tensor>value
+        cdef Tensor v = need_tensor(value, "data", "value", 1)
         buf_incref(v.buf)
         buf_decref(self.buf)
         self.buf = v.buf
@@ -1470,19 +1490,19 @@ cdef class Tensor:
 
     def maximum(self, other):
         """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-        return t_binary(B_MAXIMUM, self, <Tensor>other)
+        return t_binary(B_MAXIMUM, self, need_tensor(other, "maximum", "other", 1))
 
     def minimum(self, other):
         """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-        return t_binary(B_MINIMUM, self, <Tensor>other)
+        return t_binary(B_MINIMUM, self, need_tensor(other, "minimum", "other", 1))
 
     def atan2(self, other):
         """Angle of (other, input): atan(input / other) in the right quadrant."""
-        return _binary_with_scalar(B_ATAN2, self, other)
+        return named_result(_binary_with_scalar(B_ATAN2, self, other), "atan2", other)
 
     def hypot(self, other):
         """sqrt(input**2 + other**2) without overflow."""
-        return _binary_with_scalar(B_HYPOT, self, other)
+        return named_result(_binary_with_scalar(B_HYPOT, self, other), "hypot", other)
 
     def fmod(self, other):
         """C-style remainder (sign of the dividend)."""
@@ -1498,27 +1518,27 @@ cdef class Tensor:
 
     def eq(self, other):
         """input == other elementwise (bool)."""
-        return t_compare(CMP_EQ, self, other)
+        return named_result(t_compare(CMP_EQ, self, other), "eq", other)
 
     def ne(self, other):
         """input != other elementwise (bool)."""
-        return t_compare(CMP_NE, self, other)
+        return named_result(t_compare(CMP_NE, self, other), "ne", other)
 
     def lt(self, other):
         """input < other elementwise (bool)."""
-        return t_compare(CMP_LT, self, other)
+        return named_result(t_compare(CMP_LT, self, other), "lt", other)
 
     def le(self, other):
         """input <= other elementwise (bool)."""
-        return t_compare(CMP_LE, self, other)
+        return named_result(t_compare(CMP_LE, self, other), "le", other)
 
     def gt(self, other):
         """input > other elementwise (bool)."""
-        return t_compare(CMP_GT, self, other)
+        return named_result(t_compare(CMP_GT, self, other), "gt", other)
 
     def ge(self, other):
         """input >= other elementwise (bool)."""
-        return t_compare(CMP_GE, self, other)
+        return named_result(t_compare(CMP_GE, self, other), "ge", other)
 
     def __eq__(self, other):
         return t_compare(CMP_EQ, self, other)
@@ -1624,7 +1644,7 @@ cdef class Tensor:
 
     def type_as(self, other):
         """This tensor converted to other's dtype."""
-        return t_to(self, (<Tensor>other).m.dtype)
+        return t_to(self, need_tensor(other, "type_as", "other", 1).m.dtype)
     # ==== end of ops_elementwise.pxi methods ====
 
     # ==== methods of ops_reduce.pxi ====

@@ -7,6 +7,7 @@ Tensors live in pyad-owned contiguous float32/float64 buffers; the graph, its re
 the backward sweep are C (see ARCHITECTURE.md). numpy is the only dependency.
 """
 import builtins as _builtins
+import math as _math
 
 import numpy as _np
 
@@ -85,6 +86,12 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         if arr.dtype == object:
             raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
         code = _infer_code(arr, data, dtype)
+        if arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1 and code != 0 and code != 1:
+            # 2**63 and above wrap to negative int64 values: torch refuses them
+            raise ValueError("Overflow when unpacking long long")
+        if code == 2 and arr.dtype.kind == "f" and arr.size and not (
+                _np.isfinite(arr).all() and (_np.abs(arr) < 2.0**63).all()):
+            raise RuntimeError("value cannot be converted to type int64 without overflow")
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
 
 
@@ -101,7 +108,8 @@ def as_tensor(data, dtype=None, device=None):
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
         return data
     if isinstance(data, _np.ndarray) and dtype is None and data.dtype in (
-            _np.float32, _np.float64, _np.int64, _np.bool_) and data.flags.c_contiguous:
+            _np.float32, _np.float64, _np.int64, _np.bool_) and data.flags.c_contiguous \
+            and data.flags.writeable:
         return _C._from_numpy_shared(data)
     return tensor(data, dtype=dtype)
 
@@ -180,6 +188,15 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """Values from start to end (exclusive) by step; int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
+    for v in (start, end):
+        if isinstance(v, int) and not -2**63 <= v < 2**63:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        if isinstance(v, _builtins.float) and not _math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     ints = _builtins.all(isinstance(v, int) for v in (start, end, step))
     if dtype is None:
         dtype = int64 if ints else get_default_dtype()

@@ -45,7 +45,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    out = _named(pyad.where(input > 0, input, pyad.expm1(input.clamp_max(0.0)) * alpha),
+    # NaN takes the identity branch (gradient g), as in torch's elu_backward
+    out = _named(pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * alpha, input),
                  "EluBackward0")
     return input.copy_(out) if inplace else out
 
@@ -71,7 +72,9 @@ def silu(input, inplace=False):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, linear above threshold (computed without overflow)."""
     bx = input * beta if beta != 1.0 else input
-    smooth = _log1p_exp(bx)
+    # the smooth branch sees only values <= threshold (finite where the linear branch is taken;
+    # NaN passes through with its gradient)
+    smooth = _log1p_exp(pyad.where(bx > threshold, float(threshold), bx))
     if beta != 1.0:
         smooth = smooth / beta
     return _named(pyad.where(bx > threshold, input, smooth), "SoftplusBackward0")
@@ -146,7 +149,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if input.shape != target.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
                          f"size ({input.shape}) is deprecated. Please ensure they have the same "
-                         "size.".replace("pyad.Size", "torch.Size"))
+                         "size.")
     p = input.detach()
     if bool(((p < 0) | (p > 1)).any()):
         raise RuntimeError("all elements of input should be between 0 and 1")
@@ -162,7 +165,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """BCE of sigmoid(input), computed from the logits without overflow."""
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
-                         f"({input.shape})".replace("pyad.Size", "torch.Size"))
+                         f"({input.shape})")
     log_sig_neg = _log1p_exp(-input)                                    # -log sigmoid(x)
     if pos_weight is None:
         loss = (1 - target) * input + log_sig_neg
