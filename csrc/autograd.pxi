@@ -7,9 +7,12 @@ cdef tuple _as_tuple(x):
     return tuple(x)
 
 
-cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph):
+cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph,
+                      bint implicit_one=False):
     """torch's _make_grads: validate or create one seed gradient per output (pairs are zipped,
-    so extra grad_outputs are ignored, as in torch)."""
+    so extra grad_outputs are ignored, as in torch). With implicit_one, a scalar output's
+    implicit gradient is SEED_ONE, which run_backward turns into a one-element 1 without
+    making a Tensor."""
     cdef list seeds = []
     cdef Py_ssize_t i, n = min(len(outputs), len(grad_outputs))
     cdef Tensor out
@@ -29,7 +32,7 @@ cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph):
                 if out.m.dtype > PYAD_F64:
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype}")
-                seeds.append(_ones_like(out))
+                seeds.append(SEED_ONE if implicit_one else _ones_like(out))
             else:
                 seeds.append(None)
         else:
@@ -112,7 +115,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if is_grads_batched:
         return _grad_batched(outs, ins, <tuple>grad_outputs, retain_graph, create_graph,
                              allow_unused, materialize_grads)
-    seeds = _make_seeds(outputs, grad_outputs, create_graph)
+    seeds = _make_seeds(outputs, grad_outputs, create_graph, True)
     if len(seeds) < len(outputs):
         raise RuntimeError(f"got {len(outputs)} tensors and {len(seeds)} gradients")
     _check_outputs(outputs, seeds)
@@ -264,7 +267,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         grad_tensors = (grad_tensors,)
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = _make_seeds(tensors, grad_tensors, create_graph)
+    seeds = _make_seeds(tensors, grad_tensors, create_graph, True)
     if len(seeds) < len(tensors):
         raise RuntimeError(f"got {len(tensors)} tensors and {len(seeds)} gradients")
     _check_outputs(tensors, seeds)

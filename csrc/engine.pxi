@@ -33,21 +33,25 @@ cdef inline void vec_free(NodeVec* v) noexcept:
     if v.items != v.inline:
         free(v.items)
 
-cdef int vec_push(NodeVec* v, Node* x) except -1:
-    cdef Node** grown
+cdef inline int vec_push(NodeVec* v, Node* x) except -1:
     if v.n == v.cap:
-        if v.items == v.inline:
-            grown = <Node**>malloc(2 * v.cap * sizeof(Node*))
-            if grown != NULL:
-                memcpy(grown, v.inline, v.n * sizeof(Node*))
-        else:
-            grown = <Node**>realloc(v.items, 2 * v.cap * sizeof(Node*))
-        if grown == NULL:
-            raise MemoryError()
-        v.items = grown
-        v.cap = 2 * v.cap
+        vec_grow(v)
     v.items[v.n] = x
     v.n += 1
+    return 0
+
+cdef int vec_grow(NodeVec* v) except -1:
+    cdef Node** grown
+    if v.items == v.inline:
+        grown = <Node**>malloc(2 * v.cap * sizeof(Node*))
+        if grown != NULL:
+            memcpy(grown, v.inline, v.n * sizeof(Node*))
+    else:
+        grown = <Node**>realloc(v.items, 2 * v.cap * sizeof(Node*))
+    if grown == NULL:
+        raise MemoryError()
+    v.items = grown
+    v.cap = 2 * v.cap
     return 0
 
 
@@ -181,7 +185,10 @@ cdef void run_release(Run* r, bint recorded) noexcept:
         if r.slots[i].node.run == <void*>r:
             r.slots[i].node.run = NULL
     for i in range(r.n):
-        node_decref(r.slots[i].node)
+        if r.slots[i].node.refcnt > 1:        # the common case, without the call
+            r.slots[i].node.refcnt -= 1
+        else:
+            node_decref(r.slots[i].node)
     r.n = 0
     if r.slots != r.inline:
         free(r.slots)
@@ -389,6 +396,18 @@ cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded) except -1:
     return 0
 
 
+cdef object SEED_ONE = object()      # _make_seeds' stand-in for ones_like(output) of a scalar output
+
+
+cdef Buffer* buf_one(int dtype) except NULL:
+    cdef Buffer* b = buf_new(itemsize(dtype))
+    if dtype == PYAD_F32:
+        (<float*>b.data)[0] = 1.0
+    else:
+        (<double*>b.data)[0] = 1.0
+    return b
+
+
 cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
                          bint create_graph, bint accumulate):
     """Run one backward pass. Returns, for grad(), a list aligned with inputs (None = unused)."""
@@ -493,6 +512,12 @@ cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
             pyad_set_grad_enabled(True)
         for j in range(root_nodes.n):
             s = run_slot(&r, root_nodes.items[j])
+            if seeds[j] is SEED_ONE:            # an implicit 1 for a scalar output
+                if create_graph:
+                    slot_add_recorded(s, _ones_like(<Tensor>roots[j]))
+                else:
+                    slot_add_numeric(s, buf_one((<Tensor>roots[j]).m.dtype))
+                continue
             g = <Tensor>seeds[j]
             if create_graph:
                 slot_add_recorded(s, g)
