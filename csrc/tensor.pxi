@@ -165,9 +165,15 @@ def _from_numpy_shared(arr):
     b = buf_wrap(arr, <char*><size_t>arr.ctypes.data, arr.nbytes)
     return tensor_from_new_buffer(b, &m, m.dtype)
 
+cdef int check_storage_size(int nd, const Py_ssize_t* shp) except -1:
+    if numel_overflows(nd, shp):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={_shape_str(nd, shp)}")
+    return 0
+
 def _full(shape, double value, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
+    check_storage_size(nd, shp)
     cdef Tensor t = new_tensor(dtype, nd, shp)
     cdef Py_ssize_t i
     if value == 0.0:
@@ -188,6 +194,7 @@ def _full(shape, double value, int dtype):
 def _empty(shape, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
+    check_storage_size(nd, shp)
     return new_tensor(dtype, nd, shp)
 
 
@@ -257,6 +264,17 @@ cdef int parse_shape(object args, Py_ssize_t* out) except -1:
         i += 1
     return i
 
+cdef bint numel_overflows(int nd, const Py_ssize_t* shp) noexcept:
+    """Whether the running product of the (non-negative) sizes leaves Py_ssize_t, as torch's
+    checked numel: a later 0 does not make (2**62, 4, 0) valid."""
+    cdef Py_ssize_t n = 1
+    cdef int d
+    for d in range(nd):
+        if shp[d] > 0 and n > PY_SSIZE_T_MAX // shp[d]:
+            return True
+        n *= shp[d] if shp[d] >= 0 else 1
+    return False
+
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
     if not isinstance(dim, int):
@@ -306,6 +324,8 @@ cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out) except -1:
         out[infer] = x.m.numel // known
     elif known != x.m.numel:
         raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size {x.m.numel}")
+    if numel_overflows(nd, out):
+        raise RuntimeError("numel: integer multiplication overflow")
     return nd
 
 cdef str _shape_str(int nd, const Py_ssize_t* s):
@@ -1132,6 +1152,8 @@ cdef class Tensor:
             elif shp[d] < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({shp[d]}) isn't allowed in "
                                    "a leading, non-existing dimension 0")
+        if numel_overflows(nd, shp):
+            raise RuntimeError("numel: integer multiplication overflow")
         return t_expand(self, nd, shp)
 
     def expand_as(self, other):
