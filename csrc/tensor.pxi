@@ -490,6 +490,7 @@ cdef Tensor t_getitem(Tensor x, object index):
     """
     cdef Tensor r = x, r2
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    check_np_bool_index(index)
     cdef bint single = not isinstance(index, tuple) and not seq_as_tuple(index)
     cdef bint applied = False
     items = (index,) if single else tuple(index)

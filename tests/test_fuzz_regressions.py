@@ -43,3 +43,47 @@ def test_unpickle_refuses_a_shape_whose_numel_overflows(pt):
     with pytest.raises(ValueError, match="too large"):
         fn(b"", "bool", (180850432095191682, 180850432103415807, 7, 0), False)
     assert fn(b"", "bool", (2**40, 0), False).shape == (2**40, 0)
+
+
+# --- x[index] = value: torch's order of checks -------------------------------------------
+# pyad refused any assignment into a leaf that requires grad before looking at the index or
+# the value; torch reports a bad index or value first (and out-of-bounds advanced indices
+# after the leaf check).
+
+
+@pytest.mark.parametrize("index, value, exc, message", [
+    (([True], [True]), 1.0, IndexError, "too many indices for tensor of dimension 1"),
+    (slice(None, None, -1), 1.0, ValueError, "step must be greater than zero"),
+    (5, 1.0, IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((0, [0]), 1.0, IndexError, "too many indices for tensor of dimension 1"),
+    ([5], 1.0, RuntimeError,
+     "a leaf Variable that requires grad is being used in an in-place operation."),
+    (0, "a", TypeError, None),
+])
+def test_setitem_on_a_leaf_checks_index_and_value_first(pt, index, value, exc, message):
+    x = pt.zeros(2, requires_grad=True)
+    with pytest.raises(exc) as info:
+        x[index] = value
+    if message is not None:
+        assert str(info.value) == sub(message)
+
+
+def test_setitem_on_a_0d_leaf_with_a_bool_list(pt):
+    x = pt.tensor(1.0, requires_grad=True)
+    with raises_exact(IndexError, "too many indices for tensor of dimension 0"):
+        x[[True]] = 2.0
+
+
+# --- a numpy bool as an index -----------------------------------------------------------------
+# pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
+
+
+def test_a_numpy_bool_alone_is_not_an_index(pt):
+    x = pt.ones(3)
+    message = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+               f"are valid indices (got numpy.{type(np.bool_(True)).__name__})")
+    with raises_exact(IndexError, message):
+        x[np.bool_(True)]
+    with raises_exact(IndexError, message):
+        x[np.bool_(True)] = 1.0
+    assert x[True].shape == (1, 3)  # a Python bool is an index
