@@ -614,6 +614,17 @@ cdef Tensor scalar_tensor(object c, Tensor like):
     return tensor_from_numpy_copy(np.asarray(c), dt)
 
 
+cdef Tensor check_leaf_view(Tensor x):
+    """x, unless it came from a leaf that requires grad (torch refuses in-place ops on its views,
+    and pyad's augmented operators on copies act out of place)."""
+    cdef Tensor base
+    if x._base is not None and pyad_is_grad_enabled():
+        base = <Tensor>x._base
+        if base._requires_grad and base.grad_fn_ == NULL:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+    return x
+
 cdef object binop(int which, object a, object b):
     """Dispatch of + - * / ** for Tensor/scalar operand orders; `a` is always self's side."""
     cdef Tensor x
@@ -1301,19 +1312,19 @@ cdef class Tensor:
     # x[idx] += v runs tmp = x[idx]; tmp += v; x[idx] = tmp. pyad's x[idx] is a copy, so the
     # augmented operator returns a new tensor there and the assignment writes it back.
     def __iadd__(self, other):
-        return binop(0, self, other) if self._view_copies else self.add_(other)
+        return binop(0, check_leaf_view(self), other) if self._view_copies else self.add_(other)
 
     def __isub__(self, other):
-        return binop(1, self, other) if self._view_copies else self.sub_(other)
+        return binop(1, check_leaf_view(self), other) if self._view_copies else self.sub_(other)
 
     def __imul__(self, other):
-        return binop(2, self, other) if self._view_copies else self.mul_(other)
+        return binop(2, check_leaf_view(self), other) if self._view_copies else self.mul_(other)
 
     def __itruediv__(self, other):
-        return binop(3, self, other) if self._view_copies else self.div_(other)
+        return binop(3, check_leaf_view(self), other) if self._view_copies else self.div_(other)
 
     def __ipow__(self, other):
-        return binop(4, self, other) if self._view_copies else self.pow_(other)
+        return binop(4, check_leaf_view(self), other) if self._view_copies else self.pow_(other)
 
     def __setitem__(self, index, value):
         t_setitem(self, index, value)

@@ -74,6 +74,23 @@ def test_setitem_on_a_0d_leaf_with_a_bool_list(pt):
         x[[True]] = 2.0
 
 
+# --- augmented assignment on a (copied) view of a leaf that requires grad -------------------
+# pyad's x.expand(...) / x[i] are copies whose augmented operators act out of place, so
+# `v *= 2` silently worked where torch refuses an in-place op on a view of such a leaf.
+
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/="])
+def test_augmented_assignment_on_a_view_of_a_leaf_is_refused(pt, op):
+    x = pt.tensor([-1.5], requires_grad=True)
+    v = x.expand(3)
+    with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
+                                    "in an in-place operation."):
+        exec(f"v {op} 2.0")
+    y = x * 1  # a non-leaf: augmented assignment through an index still works
+    y[0] += 1.0
+    assert y.tolist() == [-0.5]
+
+
 # --- a numpy bool as an index -----------------------------------------------------------------
 # pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
 
