@@ -166,8 +166,22 @@ cdef inline int float_dtype(int dtype) noexcept:
 # ============================================================================================
 # add / sub: AddBackward0, SubBackward0          d/da = g      d/db = +-alpha g
 # ============================================================================================
+cdef int check_bool_sub(Tensor a, object b) except -1:
+    """torch refuses subtraction with a bool tensor operand."""
+    cdef bint b_bool = isinstance(b, Tensor) and (<Tensor>b).m.dtype == PYAD_BOOL
+    if a.m.dtype == PYAD_BOOL and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if a.m.dtype == PYAD_BOOL or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return 0
+
 cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
     cdef int dt = result_type2(a, b)
+    if dt == PYAD_BOOL:  # logical or, as torch (bool tensors never require grad)
+        return to_dtype_nograd(zip_forward(K_ADD, a, b, PYAD_I64, &alpha), PYAD_BOOL)
     cdef Tensor out = zip_forward(K_ADD, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
     cdef Node* n
     if wants_grad2(a, b):
@@ -176,6 +190,7 @@ cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
     return out
 
 cdef Tensor t_sub(Tensor a, Tensor b, double alpha=1.0):
+    check_bool_sub(a, b)
     cdef int dt = result_type2(a, b)
     cdef Tensor out = zip_forward(K_SUB, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
     cdef Node* n
@@ -215,6 +230,8 @@ cdef list add_recorded(Node* n, Tensor g):
 # ============================================================================================
 cdef Tensor t_mul(Tensor a, Tensor b):
     cdef int dt = result_type2(a, b)
+    if dt == PYAD_BOOL:  # logical and, as torch
+        return to_dtype_nograd(zip_forward(K_MUL, a, b, PYAD_I64, NULL), PYAD_BOOL)
     cdef Tensor out = zip_forward(K_MUL, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
     cdef Node* n
     if wants_grad2(a, b):

@@ -632,6 +632,8 @@ cdef object binop(int which, object a, object b):
     if b is None:
         return NotImplemented
     x = <Tensor>a
+    if which == 1:
+        check_bool_sub(x, b)
     if isinstance(b, Tensor):
         if which == 0:
             return t_add(x, <Tensor>b)
@@ -660,6 +662,8 @@ cdef object rbinop(int which, Tensor x, object c):
         return NotImplemented
     if isinstance(c, Tensor):
         return binop(which, c, x)
+    if which == 1:
+        check_bool_sub(x, c)
     dt = result_type_scalar(x, c)
     if which == 0:
         return t_adds(x, c, NAME_ADD, dt)

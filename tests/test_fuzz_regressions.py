@@ -91,6 +91,36 @@ def test_augmented_assignment_on_a_view_of_a_leaf_is_refused(pt, op):
     assert y.tolist() == [-0.5]
 
 
+# --- bool arithmetic -----------------------------------------------------------------------
+# pyad computed bool + bool and bool * bool in int64 (torch: logical or / and, dtype bool) and
+# accepted subtraction with a bool tensor (torch refuses).
+
+
+def test_bool_add_and_mul_stay_bool(pt):
+    t = pt.tensor([True, False, True])
+    u = pt.tensor([True, False, False])
+    for r, want in [(t + u, [True, False, True]), (t * u, [True, False, False]),
+                    (pt.add(t, u), [True, False, True]), (pt.mul(t, u), [True, False, False])]:
+        assert r.dtype == pt.bool and r.tolist() == want
+
+
+@pytest.mark.parametrize("call, two", [
+    (lambda t: t - t, True), (lambda t: t - 1, False), (lambda t: 1 - t, False),
+    (lambda t: t.float() - t, False), (lambda t: t - t.float(), False),
+])
+def test_bool_subtraction_is_refused(pt, call, two):
+    t = pt.tensor([True, False])
+    if two:
+        message = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                   "Use the `^` or `logical_xor()` operator instead.")
+    else:
+        message = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                   "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                   "instead.")
+    with raises_exact(RuntimeError, message):
+        call(t)
+
+
 # --- a numpy bool as an index -----------------------------------------------------------------
 # pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
 
