@@ -549,6 +549,19 @@ cdef Tensor t_unary(int u, Tensor x, const double* c=NULL):
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
+    if dtype > PYAD_F64 and (u == U_FLOOR or u == U_CEIL or u == U_ROUND or u == U_TRUNC
+                             or u == U_ABS or u == U_SIGN):
+        # torch: rounding is the identity on integers, sign keeps the dtype, bool has no abs
+        if dtype == PYAD_BOOL and u != U_SIGN:
+            kname = {U_FLOOR: "floor_vml_cpu", U_CEIL: "ceil_vml_cpu", U_ROUND: "round_vml_cpu",
+                     U_TRUNC: "trunc_vml_cpu", U_ABS: "abs_cpu"}[u]
+            raise NotImplementedError(f'"{kname}" not implemented for \'Bool\'')
+        if u != U_ABS and u != U_SIGN or dtype == PYAD_BOOL:
+            return t_clone_nograd(x)
+    if u == U_RELU and dtype > PYAD_F64:  # torch: max(x, 0) in int64; no relu of bool
+        if dtype == PYAD_BOOL:
+            raise RuntimeError("Boolean inputs not supported for relu")
+        return tensor_from_numpy_copy(np.maximum(np.asarray(_np_view(x)), 0), PYAD_I64)
     if KERNELS[d.fwd_kernel][kcol(dtype)] == NULL or dtype == PYAD_BOOL:
         dtype = float_dtype(dtype)
     cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, c)

@@ -121,6 +121,48 @@ def test_bool_subtraction_is_refused(pt, call, two):
         call(t)
 
 
+# --- rounding, abs and sign of integer and bool tensors --------------------------------------
+# pyad returned float32 for floor/ceil/round/trunc of int64 (torch: the int64 values) and
+# accepted them and abs on bool tensors (torch: NotImplementedError); sign(bool) was float32.
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc"])
+def test_rounding_int64_is_the_identity(pt, name):
+    x = pt.tensor([1, -2, 3])
+    r = getattr(x, name)()
+    assert r.dtype == pt.int64 and r.tolist() == [1, -2, 3]
+    r[0] = 7  # a new tensor, not x
+    assert x.tolist() == [1, -2, 3]
+    assert getattr(pt, name)(x).dtype == pt.int64
+
+
+@pytest.mark.parametrize("name, kernel", [
+    ("floor", "floor_vml_cpu"), ("ceil", "ceil_vml_cpu"), ("round", "round_vml_cpu"),
+    ("trunc", "trunc_vml_cpu"), ("abs", "abs_cpu"),
+])
+def test_rounding_and_abs_of_bool_are_refused(pt, name, kernel):
+    with raises_exact(NotImplementedError, f'"{kernel}" not implemented for \'Bool\''):
+        getattr(pt.tensor([True, False]), name)()
+
+
+def test_sign_of_bool_and_int_keeps_the_dtype(pt):
+    assert pt.tensor([True, False]).sign().dtype == pt.bool
+    assert pt.tensor([True, False]).sign().tolist() == [True, False]
+    assert pt.tensor([3, -2, 0]).sign().tolist() == [1, -1, 0]
+    assert pt.tensor([3, -2, 0]).abs().dtype == pt.int64
+
+
+# --- relu of int64 and bool ----------------------------------------------------------------
+# pyad computed relu of an int64 tensor in float32 and accepted bool tensors.
+
+
+def test_relu_of_int64_stays_int64_and_bool_is_refused(pt):
+    r = pt.tensor([3, -2, 0]).relu()
+    assert r.dtype == pt.int64 and r.tolist() == [3, 0, 0]
+    with raises_exact(RuntimeError, "Boolean inputs not supported for relu"):
+        pt.tensor([True]).relu()
+
+
 # --- a numpy bool as an index -----------------------------------------------------------------
 # pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
 
