@@ -389,6 +389,8 @@ cdef Tensor t_pows(Tensor x, double c, int dtype=-1):
     """x ** c: PowBackward0."""
     if dtype < 0:
         dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    if dtype == PYAD_I64 and c < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     cdef Tensor out = map_forward(K_POWS, x, dtype, &c)
     cdef Node* n
     if wants_grad(x):

@@ -163,6 +163,21 @@ def test_relu_of_int64_stays_int64_and_bool_is_refused(pt):
         pt.tensor([True]).relu()
 
 
+# --- int64 to a negative power ----------------------------------------------------------------
+# pyad computed 1 / x**n in int64 (zeros) where torch refuses.
+
+
+@pytest.mark.parametrize("call", [lambda x: x ** -1, lambda x: x.pow(-2), lambda x: pt_pow(x)])
+def test_int64_to_a_negative_int_power_is_refused(pt, call):
+    with raises_exact(RuntimeError, "Integers to negative integer powers are not allowed."):
+        call(pt.tensor([1, 2]))
+    assert (pt.tensor([2, 3]) ** 0).tolist() == [1, 1]
+
+
+def pt_pow(x):
+    return (x * 1).pow(-1)
+
+
 # --- a numpy bool as an index -----------------------------------------------------------------
 # pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
 
