@@ -588,7 +588,12 @@ cdef inline bint is_scalar(object o) noexcept:
 
 cdef object as_scalar_or_tensor(object o):
     """Python and numpy scalars stay scalars; arrays and sequences become constant tensors."""
-    if isinstance(o, Tensor) or is_scalar(o):
+    if isinstance(o, Tensor):
+        return o
+    if is_scalar(o):
+        if type(o) is int and not -(2**63) <= o <= 2**64 - 1:  # torch's int64/uint64 range
+            raise OverflowError("int too big to convert" if o > 0 else
+                                "can't convert negative int to unsigned")
         return o
     if isinstance(o, (np.floating, np.integer, np.bool_)):
         return o.item()

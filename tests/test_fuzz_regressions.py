@@ -152,6 +152,28 @@ def test_sign_of_bool_and_int_keeps_the_dtype(pt):
     assert pt.tensor([3, -2, 0]).abs().dtype == pt.int64
 
 
+# --- Python ints outside int64/uint64 -----------------------------------------------------
+# pyad converted any Python int operand to a double; torch raises OverflowError past uint64.
+
+
+@pytest.mark.parametrize("c", [2**64, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize("call", [
+    lambda x, c: x + c, lambda x, c: c - x, lambda x, c: x * c, lambda x, c: x / c,
+    lambda x, c: x ** c, lambda x, c: c ** x,
+])
+def test_python_int_operand_too_big_raises_overflow(pt, call, c):
+    x = pt.tensor([1.0, 2.0])
+    with raises_exact(OverflowError, "int too big to convert" if c > 0 else
+                      "can't convert negative int to unsigned"):
+        call(x, c)
+
+
+def test_python_int_operand_at_the_limits_is_accepted(pt):
+    x = pt.tensor([1.0, 2.0], dtype=pt.float64)
+    assert np.allclose((x * (2**64 - 1)).numpy(), [2.0**64, 2.0**65])
+    assert np.allclose((x + -(2**63)).numpy(), [-(2.0**63), -(2.0**63)])
+
+
 # --- relu of int64 and bool ----------------------------------------------------------------
 # pyad computed relu of an int64 tensor in float32 and accepted bool tensors.
 
