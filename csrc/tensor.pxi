@@ -281,10 +281,10 @@ cdef int wrap_dim(object dim, int ndim) except -100:
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
     hi = ndim - 1 if ndim > 0 else 0
     lo = -ndim if ndim > 0 else -1
-    d = dim
-    if d < lo or d > hi:
+    if dim < lo or dim > hi:  # compared as Python ints: a huge dim is out of range, not overflow
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
+    d = dim
     return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
 cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
@@ -296,8 +296,8 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
     for d in range(x.m.ndim):
         mask[d] = 0
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d in dims:
-        w = wrap_dim(d, x.m.ndim)
+    for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
+        w = wrap_dim(item, x.m.ndim)
         if x.m.ndim == 0:
             continue
         if mask[w]:

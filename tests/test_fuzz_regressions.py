@@ -174,6 +174,18 @@ def test_python_int_operand_at_the_limits_is_accepted(pt):
     assert np.allclose((x + -(2**63)).numpy(), [-(2.0**63), -(2.0**63)])
 
 
+# --- dims outside C int -------------------------------------------------------------------
+# wrap_dim converted the dim to a C int before the range check: OverflowError, not IndexError.
+
+
+@pytest.mark.parametrize("dim", [-(2**63), 2**40, 2**63 - 1])
+def test_huge_dim_is_out_of_range(pt, dim):
+    x = pt.ones(2, 3, 4)
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-3, 2], "
+                                  f"but got {dim})"):
+        x.sum(dim)
+
+
 # --- relu of int64 and bool ----------------------------------------------------------------
 # pyad computed relu of an int64 tensor in float32 and accepted bool tensors.
 
