@@ -725,8 +725,9 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
     m.shape = <Py_ssize_t*>shape
     m.numel = x.m.numel
     cdef Tensor out = tensor_from_buffer(x.buf, &m)
-    if x._requires_grad:
-        out._base = x             # in-place checks consult the base (torch's view rules)
+    # in-place checks and detach_ consult the base (torch's view rules); a view of a view has
+    # the first one's base, as in torch (so no chain of bases builds up)
+    out._base = x._base if x._base is not None and not x._view_copies else x
     if wants_grad(x):
         record(OP_VIEW, name, out, x, None, 1)
     return out

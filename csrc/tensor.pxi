@@ -848,6 +848,13 @@ cdef class Tensor:
 
     def detach_(self):
         """Detach this tensor from its graph in place (it becomes a leaf); returns self."""
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         if self.grad_fn_ != NULL:
             node_decref(self.grad_fn_)
             self.grad_fn_ = NULL

@@ -186,6 +186,29 @@ def test_huge_dim_is_out_of_range(pt, dim):
         x.sum(dim)
 
 
+# --- detach_ of a view ------------------------------------------------------------------------
+# pyad detached views in place; torch refuses (only tensors that own their history may).
+
+DETACH_VIEW = ("Can't detach views in-place. Use detach() instead. If you are using "
+               "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as "
+               "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
+               "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+               "function in torch/optim/optimizer.py as the solution.")
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.view(6), lambda x: x.reshape(6), lambda x: x[0], lambda x: x.t(),
+    lambda x: x.unsqueeze(0), lambda x: x.flatten(), lambda x: x.view(6).view(2, 3),
+])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_detach_inplace_of_a_view_is_refused(pt, make, requires_grad):
+    x = pt.ones(3, 2, requires_grad=requires_grad)
+    with raises_exact(RuntimeError, DETACH_VIEW):
+        make(x).detach_()
+    for ok in (x.detach(), x.data, x * 1):
+        assert ok.detach_() is ok and not ok.requires_grad
+
+
 # --- relu of int64 and bool ----------------------------------------------------------------
 # pyad computed relu of an int64 tensor in float32 and accepted bool tensors.
 
