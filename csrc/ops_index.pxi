@@ -320,6 +320,8 @@ cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
         return take_offsets(x, np.zeros((), dtype=np.int64), NAME_INDEX_SELECT, NAME_INDEX_ADD)
     size = x.m.shape[d]
     bad = (a < 0) | (a >= size)
+    if bad.any() and d == 0:  # torch's contiguous dim-0 path checks the index itself
+        raise IndexError("index out of range in self")
     if bad.any():
         raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(a[np.argmax(bad)])} "
                            f"axis_dim={size}")

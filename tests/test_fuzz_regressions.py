@@ -235,6 +235,21 @@ def pt_pow(x):
     return (x * 1).pow(-1)
 
 
+# --- index_select out of range ---------------------------------------------------------------
+# pyad raised RuntimeError for every out-of-range index; torch's dim-0 path raises IndexError.
+
+
+@pytest.mark.parametrize("shape, dim, idx, exc, message", [
+    ((3, 2), 0, [5], IndexError, "index out of range in self"),
+    ((3,), 0, [3], IndexError, "index out of range in self"),
+    ((3, 2), 0, [-1], IndexError, "index out of range in self"),
+    ((3, 2), 1, [-1], RuntimeError, "INDICES element is out of DATA bounds, id=-1 axis_dim=2"),
+])
+def test_index_select_out_of_range(pt, shape, dim, idx, exc, message):
+    with raises_exact(exc, message):
+        pt.ones(shape).index_select(dim, pt.tensor(idx))
+
+
 # --- a numpy bool as an index -----------------------------------------------------------------
 # pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
 
