@@ -263,3 +263,21 @@ def test_a_numpy_bool_alone_is_not_an_index(pt):
     with raises_exact(IndexError, message):
         x[np.bool_(True)] = 1.0
     assert x[True].shape == (1, 3)  # a Python bool is an index
+
+
+# --- filling int64 and bool tensors --------------------------------------------------------
+# _filled_like cast its float64 fill buffer with the int tensor's meta, so the double's bits
+# were copied as int64: ones_like(int) held 4607182418800017408, fill_(3) 4613937818241073152,
+# and ones_like(bool) was False.
+
+
+@pytest.mark.parametrize("dtype, value, want", [("int64", 3, 3), ("int64", -2, -2),
+                                                ("bool", 1, True), ("bool", 0, False)])
+def test_fill_and_full_like_of_int64_and_bool(pt, dtype, value, want):
+    x = pt.zeros(4, dtype=getattr(pt, dtype))
+    assert pt.full_like(x, value).tolist() == [want] * 4
+    assert x.fill_(value) is x and x.tolist() == [want] * 4
+    assert pt.ones_like(x).tolist() == [1 if dtype == "int64" else True] * 4
+    assert pt.zeros_like(x, dtype=pt.int64).tolist() == [0] * 4
+    assert pt.ones_like(pt.ones(2), dtype=getattr(pt, dtype)).tolist() == [
+        1 if dtype == "int64" else True] * 2
