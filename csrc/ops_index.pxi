@@ -273,7 +273,7 @@ cdef Tensor t_index(Tensor r, dict adv):
     if bnumel and builtins.any(shape[d] == 0 for d, _ in entries):
         raise IndexError("index is out of bounds for dimension with size 0")
     bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
-    if builtins.any(b.any() for b in bad):
+    if bnumel and builtins.any(b.any() for b in bad):  # torch: nothing selected, nothing read
         # torch's kernel walks output elements, then index tensors: report the first bad pair
         flags = np.stack([np.broadcast_to(b, bshape) for b in bad], axis=-1).reshape(-1)
         k = int(np.argmax(flags))

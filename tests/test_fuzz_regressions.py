@@ -281,3 +281,16 @@ def test_fill_and_full_like_of_int64_and_bool(pt, dtype, value, want):
     assert pt.zeros_like(x, dtype=pt.int64).tolist() == [0] * 4
     assert pt.ones_like(pt.ones(2), dtype=getattr(pt, dtype)).tolist() == [
         1 if dtype == "int64" else True] * 2
+
+
+# --- advanced indexing that selects nothing ---------------------------------------------------
+# An out-of-range index broadcast against an empty selection reached numpy's argmax of an
+# empty array (ValueError) while pyad built its error message; torch returns an empty tensor.
+
+
+def test_out_of_range_index_with_an_empty_selection(pt):
+    x = pt.ones(0, dtype=pt.float64, requires_grad=True)
+    y = x[False, None, [0]]
+    assert tuple(y.shape) == (0, 1)
+    z = pt.ones(2, 3)[[], [7]]  # broadcast (0,) with (1,): nothing is read
+    assert tuple(z.shape) == (0,)
