@@ -4,6 +4,7 @@ Each case states torch's behaviour (type, message, dtype, values), so it also pa
 PYAD_TEST_AGAINST_TORCH=1.
 """
 
+import math
 import pickle
 
 import numpy as np
@@ -294,3 +295,19 @@ def test_out_of_range_index_with_an_empty_selection(pt):
     assert tuple(y.shape) == (0, 1)
     z = pt.ones(2, 3)[[], [7]]  # broadcast (0,) with (1,): nothing is read
     assert tuple(z.shape) == (0,)
+
+
+# --- a leaf that stopped requiring grad ----------------------------------------------------------
+# backward still accumulated into x.grad after x.requires_grad_(False); torch's AccumulateGrad
+# skips a leaf that no longer requires grad.
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_backward_skips_a_leaf_that_no_longer_requires_grad(pt, create_graph):
+    x = pt.ones(2, requires_grad=True)
+    w = pt.ones(2, requires_grad=True)
+    y = (x * w * 2).sum()
+    x.requires_grad_(False)
+    y.backward(create_graph=create_graph)
+    assert x.grad is None
+    assert w.grad.tolist() == [2.0, 2.0]
