@@ -619,6 +619,13 @@ cdef Tensor scalar_tensor(object c, Tensor like):
     return tensor_from_numpy_copy(np.asarray(c), dt)
 
 
+cdef Tensor tensor_arg(object x, str fn, str name="other"):
+    """x as a Tensor for a method's argument, or torch's TypeError (never an unchecked cast)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+    return <Tensor>x
+
 cdef Tensor check_leaf_view(Tensor x):
     """x, unless it came from a leaf that requires grad (torch refuses in-place ops on its views,
     and pyad's augmented operators on copies act out of place)."""
@@ -1102,11 +1109,11 @@ cdef class Tensor:
 
     def view_as(self, other):
         """view(other.shape)."""
-        return t_reshape(self, (<Tensor>other).shape)
+        return t_reshape(self, tensor_arg(other, "view_as").shape)
 
     def reshape_as(self, other):
         """reshape(other.shape)."""
-        return t_reshape(self, (<Tensor>other).shape)
+        return t_reshape(self, tensor_arg(other, "reshape_as").shape)
 
     def transpose(self, dim0, dim1):
         """dims dim0 and dim1 swapped (TransposeBackward0); a copy in pyad."""
@@ -1186,22 +1193,24 @@ cdef class Tensor:
 
     def expand_as(self, other):
         """expand(other.shape)."""
-        return self.expand((<Tensor>other).shape)
+        return self.expand(tensor_arg(other, "expand_as").shape)
 
     def matmul(self, other):
         """Matrix product self @ other with torch's rules for 1-d operands and batch
         broadcasting.
         """
-        return t_matmul(self, <Tensor>other)
+        return t_matmul(self, tensor_arg(other, "matmul"))
 
     def mm(self, other):
         """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
+        tensor_arg(other, "mm", "mat2")
         if self.m.ndim != 2 or (<Tensor>other).m.ndim != 2:
             raise RuntimeError("self must be a matrix" if self.m.ndim != 2 else "mat2 must be a matrix")
         return t_matmul(self, <Tensor>other)
 
     def dot(self, other):
         """Inner product of two 1-d tensors of the same size (a 0-d tensor). DotBackward0."""
+        tensor_arg(other, "dot", "tensor")
         if self.m.ndim != 1 or (<Tensor>other).m.ndim != 1:
             raise RuntimeError(f"1D tensors expected, but got {self.m.ndim}D and "
                                f"{(<Tensor>other).m.ndim}D tensors")
@@ -1356,6 +1365,8 @@ cdef class Tensor:
 
     @data.setter
     def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         cdef Tensor v = <Tensor>value
         buf_incref(v.buf)
         buf_decref(self.buf)
@@ -1519,11 +1530,11 @@ cdef class Tensor:
 
     def maximum(self, other):
         """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-        return t_binary(B_MAXIMUM, self, <Tensor>other)
+        return t_binary(B_MAXIMUM, self, tensor_arg(other, "maximum"))
 
     def minimum(self, other):
         """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-        return t_binary(B_MINIMUM, self, <Tensor>other)
+        return t_binary(B_MINIMUM, self, tensor_arg(other, "minimum"))
 
     def atan2(self, other):
         """Angle of (other, input): atan(input / other) in the right quadrant."""
@@ -1673,7 +1684,7 @@ cdef class Tensor:
 
     def type_as(self, other):
         """This tensor converted to other's dtype."""
-        return t_to(self, (<Tensor>other).m.dtype)
+        return t_to(self, tensor_arg(other, "type_as").m.dtype)
     # ==== end of ops_elementwise.pxi methods ====
 
     # ==== methods of ops_reduce.pxi ====

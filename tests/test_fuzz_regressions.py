@@ -311,3 +311,30 @@ def test_backward_skips_a_leaf_that_no_longer_requires_grad(pt, create_graph):
     y.backward(create_graph=create_graph)
     assert x.grad is None
     assert w.grad.tolist() == [2.0, 2.0]
+
+
+# --- method arguments that are not tensors ----------------------------------------------------
+# Several methods cast their argument to a Tensor without checking: x.minimum(None) crashed
+# the interpreter (SIGSEGV, found by the fuzzer), x.type_as(None) read a dtype from None's
+# memory, x.data = None swapped in garbage.
+
+
+@pytest.mark.parametrize("method, arg_name, other", [
+    ("minimum", "other", None), ("maximum", "other", 2.0), ("view_as", "other", None),
+    ("reshape_as", "other", 1), ("expand_as", "other", None), ("matmul", "other", None),
+    ("type_as", "other", None), ("dot", "tensor", 3),
+])
+def test_methods_refuse_a_non_tensor_argument(pt, method, arg_name, other):
+    with raises_exact(TypeError, f"{method}(): argument '{arg_name}' (position 1) must be "
+                                 f"Tensor, not {type(other).__name__}"):
+        getattr(pt.ones(2), method)(other)
+
+
+def test_mm_and_data_refuse_a_non_tensor(pt):
+    with raises_exact(TypeError, "mm(): argument 'mat2' (position 1) must be Tensor, not "
+                                 "NoneType"):
+        pt.ones(2, 2).mm(None)
+    x = pt.ones(2)
+    with raises_exact(TypeError, "Variable data has to be a tensor, but got NoneType"):
+        x.data = None
+    assert x.tolist() == [1.0, 1.0]
