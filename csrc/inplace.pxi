@@ -205,7 +205,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
     check_inplace(x)
-    if pyad_is_grad_enabled() and (x._requires_grad or v._requires_grad):
+    if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         # x with the region replaced: x - scatter(gather(x)) + scatter(v), recorded (CopySlices)
         vx = t_expand(t_to(v, x.m.dtype), nd, shp)
         r = t_add(t_sub(x, t_scatter(t_gather(x, offset, st, nd, shp, NAME_SELECT, NAME_SELECT_BW),
@@ -248,7 +248,7 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     except ValueError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(sel.shape)}") from None
-    if pyad_is_grad_enabled() and (x._requires_grad or v._requires_grad):
+    if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         if np.unique(sel_np).size != sel_np.size:
             raise NotImplementedError("pyad: differentiable assignment through repeated indices "
                                       "is not supported (torch keeps one of the values)")

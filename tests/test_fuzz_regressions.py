@@ -338,3 +338,17 @@ def test_mm_and_data_refuse_a_non_tensor(pt):
     with raises_exact(TypeError, "Variable data has to be a tensor, but got NoneType"):
         x.data = None
     assert x.tolist() == [1.0, 1.0]
+
+
+# --- assigning a tensor that requires grad into a bool tensor ---------------------------------
+# After bool subtraction started to raise (as torch), b[0] = v (v requires grad) failed: the
+# differentiable path of assignment subtracted in b's dtype. Only float tensors take it.
+
+
+def test_setitem_into_a_bool_tensor_from_a_tensor_that_requires_grad(pt):
+    b = pt.tensor([True, False])
+    b[0] = pt.zeros(1, requires_grad=True)
+    assert b.tolist() == [False, False] and not b.requires_grad
+    i = pt.tensor([5, 6])
+    i[1:] = pt.full((1,), 3.0, requires_grad=True)
+    assert i.tolist() == [5, 3] and not i.requires_grad
