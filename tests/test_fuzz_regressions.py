@@ -352,3 +352,17 @@ def test_setitem_into_a_bool_tensor_from_a_tensor_that_requires_grad(pt):
     i = pt.tensor([5, 6])
     i[1:] = pt.full((1,), 3.0, requires_grad=True)
     assert i.tolist() == [5, 3] and not i.requires_grad
+
+
+# --- numpy arrays of strings, dates, ... with a dtype ---------------------------------------
+# pyad.tensor(array_of_str, dtype=float32) went to numpy's astype: ValueError, or SystemError
+# for code points numpy cannot decode (found by fuzz/fuzz_numpy.py); torch raises TypeError.
+
+
+@pytest.mark.parametrize("arr", [np.array(["a"]), np.array([b"a"]), np.array([1], "m8[s]"),
+                                 np.array(["\U0010ffff"]), np.zeros(1, "V4")])
+def test_tensor_of_a_non_numeric_array_with_a_dtype_is_a_type_error(pt, arr):
+    with pytest.raises(TypeError):
+        pt.tensor(arr, dtype=pt.float32)
+    with pytest.raises(TypeError):
+        pt.tensor(arr)
