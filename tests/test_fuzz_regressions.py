@@ -366,3 +366,23 @@ def test_tensor_of_a_non_numeric_array_with_a_dtype_is_a_type_error(pt, arr):
         pt.tensor(arr, dtype=pt.float32)
     with pytest.raises(TypeError):
         pt.tensor(arr)
+
+
+# --- clamp with a NaN bound ----------------------------------------------------------------
+# pyad's clamp kernel ignored a NaN scalar bound (x came back unchanged); torch gives NaN
+# everywhere, with a zero gradient.
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: pt.clamp(x, max=math.nan), lambda pt, x: x.clamp_min(math.nan),
+    lambda pt, x: x.clamp_max(math.nan), lambda pt, x: pt.clamp(x, math.nan, 1.0),
+    lambda pt, x: x.clip(-1.0, math.nan),
+])
+def test_clamp_with_a_nan_bound_is_nan(pt, call):
+    x = pt.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    y = call(pt, x)
+    assert np.isnan(y.detach().numpy()).all() and y.requires_grad
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    z = pt.tensor([1.5]).clamp_max_(math.nan)
+    assert np.isnan(z.numpy()).all()
