@@ -386,3 +386,16 @@ def test_clamp_with_a_nan_bound_is_nan(pt, call):
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
     z = pt.tensor([1.5]).clamp_max_(math.nan)
     assert np.isnan(z.numpy()).all()
+
+
+# --- tril / triu with a huge diagonal ---------------------------------------------------------
+# i + k + 1 overflowed for k = 2**63 - 1, so tril kept nothing (torch keeps everything).
+
+
+@pytest.mark.parametrize("k", [2**63 - 1, -(2**63), 10**6, -(10**6)])
+def test_tril_triu_with_a_huge_diagonal(pt, k):
+    x = pt.arange(1.0, 7.0).reshape(2, 3)
+    keep_all = x.tolist()
+    zeros = [[0.0] * 3] * 2
+    assert x.tril(k).tolist() == (keep_all if k > 0 else zeros)
+    assert pt.triu(x, k).tolist() == (zeros if k > 0 else keep_all)
