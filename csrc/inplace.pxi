@@ -95,7 +95,18 @@ cdef Tensor copy_inplace(Tensor x, object src):
     check_inplace(x)
     cdef Tensor s = src if isinstance(src, Tensor) else scalar0d(src, x.m.dtype)
     cdef Tensor r = t_to(s, x.m.dtype)
+    cdef int d, k
     if not same_shape(&r.m, &x.m):
+        if not _broadcasts_to(&r.m, &x.m):  # t_expand does not check: it would read past src
+            if r.m.ndim > x.m.ndim:
+                raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the "
+                                   f"broadcast shape {list(np.broadcast_shapes(x.shape, r.shape))}")
+            for d in range(x.m.ndim - 1, -1, -1):
+                k = d - (x.m.ndim - r.m.ndim)
+                if k >= 0 and r.m.shape[k] != 1 and r.m.shape[k] != x.m.shape[d]:
+                    raise RuntimeError(f"The size of tensor a ({x.m.shape[d]}) must match the "
+                                       f"size of tensor b ({r.m.shape[k]}) at non-singleton "
+                                       f"dimension {d}")
         r = t_expand(r, x.m.ndim, x.m.shape)
     if pyad_is_grad_enabled() and (x._requires_grad or s._requires_grad):
         r = t_add(zero_grad_of(_filled_like(x, 0.0, None, False), x, NAME_COPY), r) \

@@ -399,3 +399,20 @@ def test_tril_triu_with_a_huge_diagonal(pt, k):
     zeros = [[0.0] * 3] * 2
     assert x.tril(k).tolist() == (keep_all if k > 0 else zeros)
     assert pt.triu(x, k).tolist() == (zeros if k > 0 else keep_all)
+
+
+# --- copy_ from a tensor that does not broadcast ----------------------------------------------
+# copy_ expanded the source to the destination's shape without checking, reading past the
+# source's buffer: ones(2, 3, 3).copy_(ones(2, 4)) "worked" (found by the fuzzer).
+
+
+def test_copy_from_a_source_that_does_not_broadcast(pt):
+    with raises_exact(RuntimeError, "The size of tensor a (3) must match the size of tensor b "
+                                    "(4) at non-singleton dimension 2"):
+        pt.ones(2, 3, 3).copy_(pt.ones(2, 4))
+    with raises_exact(RuntimeError, "output with shape [3] doesn't match the broadcast shape "
+                                    "[2, 3]"):
+        pt.ones(3).copy_(pt.ones(2, 3))
+    x = pt.zeros(2, 3)
+    x.copy_(pt.tensor([1.0, 2.0, 3.0]))
+    assert x.tolist() == [[1.0, 2.0, 3.0]] * 2
