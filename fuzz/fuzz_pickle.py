@@ -40,14 +40,14 @@ def mutate(fdp, args):
         if field == 0:  # data
             if k == 0:
                 args[0] = fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 64))
-            elif k == 1:
+            elif k == 1 and isinstance(args[0], (bytes, bytearray)):
                 args[0] = bytearray(args[0]) + fdp.ConsumeBytes(fdp.ConsumeIntInRange(0, 9))
-            elif k == 2:
+            elif k == 2 and isinstance(args[0], (bytes, bytearray)):
                 args[0] = args[0][: fdp.ConsumeIntInRange(0, max(len(args[0]), 1))]
             elif k == 3:
                 args[0] = [None, "abc", memoryview(b"ab"), np.zeros(2), 5][
                     fdp.ConsumeIntInRange(0, 4)]
-            else:
+            elif isinstance(args[0], (bytes, bytearray)):
                 b = bytearray(args[0])
                 if b:
                     b[fdp.ConsumeIntInRange(0, len(b) - 1)] = fdp.ConsumeIntInRange(0, 255)

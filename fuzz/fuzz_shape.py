@@ -88,7 +88,11 @@ def TestOneInput(data):
         return
     if isinstance(y, pyad.Tensor):
         assert y.numel() == int(np.prod(tuple(y.shape), dtype=object)), (y.shape, y.numel())
-        assert y.numpy().shape == tuple(y.shape)
+        try:  # numpy cannot describe every valid shape, e.g. (2**62, 0): a ValueError
+            arr = y.numpy()
+        except ValueError:
+            return
+        assert arr.shape == tuple(y.shape)
 
 
 if __name__ == "__main__":

@@ -405,7 +405,7 @@ OPEN = [
     ("index-error-order", lambda s, t, p, d: s[0] in ("getitem", "setitem") and t[0] == p[0]
      == "err"),
     ("int-overflow-exception-type", lambda s, t, p, d: t[0] == p[0] == "err"
-     and "Overflow when unpacking" in t[2] and p[1] == "OverflowError"),
+     and "Overflow when unpacking" in t[2] and p[1] in ("OverflowError", "IndexError")),
     ("0-d-matrix-operand", lambda s, t, p, d: t[0] == "err"
      and "Dimension specified as 0 but tensor has no dimensions" in t[2]),
     ("bool-matmul-exception-type", lambda s, t, p, d: t[0] == p[0] == "err"
@@ -421,12 +421,25 @@ OPEN = [
           or "cannot be converted to type" in t[2])),
     ("retain-grad-no-grad", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and "can't retain_grad on Tensor that has requires_grad=False" in t[2]),
-    ("grad-of-a-leaf-after-requires_grad_(False)", lambda s, t, p, d: s[0] == "getgrad"
-     and d is not None and d.startswith("None-ness: torch True")),
     ("bool-key-setitem-on-a-leaf", lambda s, t, p, d: s[0] == "setitem" and t[0] != p[0]
      and _has_bool(s[3][0])),
     ("mixed-dtype-linalg", lambda s, t, p, d: t[0] == "ok" and p[0] == "err"
-     and "expected scalar type" in p[2]),
+     and ("expected scalar type" in p[2] or "to have the same dtype" in p[2])),
+    ("solve-left-false-shapes", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
+     and "linalg.solve" in t[2]),
+    ("float-overflow-on-cast", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
+     and "cannot be converted to type" in t[2]),
+    ("gather-index-dims", lambda s, t, p, d: t[0] != p[0] and any(
+        "Index tensor must have the same number of dimensions" in o[2] for o in (t, p)
+        if o[0] == "err")),
+    ("index-select-0-d", lambda s, t, p, d: t[0] == p[0] == "err"
+     and "self indexing axis dim should be positive" in t[2]),
+    ("none-argument-exception-type", lambda s, t, p, d: t[0] == p[0] == "err"
+     and t[1] == "TypeError" and "must be Tensor, not NoneType" in t[2]),
+    ("integral-alpha", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
+     and "argument alpha must not be a floating point number" in t[2]),
+    ("autograd-int-dtype", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
+     and "Autograd not support dtype" in t[2]),
     ("lenient-bool-ops", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and t[1] == "NotImplementedError" and "for 'Bool'" in t[2]),
     # torch's GatherBackward saves the whole input where only its shape is needed, so torch
