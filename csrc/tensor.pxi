@@ -114,6 +114,8 @@ cdef Tensor new_tensor(int dtype, int ndim, const Py_ssize_t* shape):
     m.shape = <Py_ssize_t*>shape
     m.numel = shape_numel(ndim, shape)
     m.dtype = dtype
+    if m.numel > PY_SSIZE_T_MAX // 8:  # numel * itemsize would wrap (to 0 for 2**62 float32)
+        raise MemoryError(f"pyad: cannot allocate a tensor of {m.numel} elements")
     return tensor_from_new_buffer(buf_new(m.numel * itemsize(dtype)), &m, dtype)
 
 cdef Tensor zeros_like_nograd(Tensor x):
@@ -165,15 +167,15 @@ def _from_numpy_shared(arr):
     b = buf_wrap(arr, <char*><size_t>arr.ctypes.data, arr.nbytes)
     return tensor_from_new_buffer(b, &m, m.dtype)
 
-cdef int check_storage_size(int nd, const Py_ssize_t* shp) except -1:
-    if numel_overflows(nd, shp):
+cdef int check_storage_size(int nd, const Py_ssize_t* shp, int dtype) except -1:
+    if numel_overflows(nd, shp) or shape_numel(nd, shp) > PY_SSIZE_T_MAX // itemsize(dtype):
         raise RuntimeError(f"Storage size calculation overflowed with sizes={_shape_str(nd, shp)}")
     return 0
 
 def _full(shape, double value, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
-    check_storage_size(nd, shp)
+    check_storage_size(nd, shp, dtype)
     cdef Tensor t = new_tensor(dtype, nd, shp)
     cdef Py_ssize_t i
     if value == 0.0:
@@ -194,7 +196,7 @@ def _full(shape, double value, int dtype):
 def _empty(shape, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
-    check_storage_size(nd, shp)
+    check_storage_size(nd, shp, dtype)
     return new_tensor(dtype, nd, shp)
 
 
@@ -1189,6 +1191,7 @@ cdef class Tensor:
                                    "a leading, non-existing dimension 0")
         if numel_overflows(nd, shp):
             raise RuntimeError("numel: integer multiplication overflow")
+        check_storage_size(nd, shp, self.m.dtype)  # pyad's expand copies: its bytes must fit
         return t_expand(self, nd, shp)
 
     def expand_as(self, other):

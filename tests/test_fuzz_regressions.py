@@ -416,3 +416,17 @@ def test_copy_from_a_source_that_does_not_broadcast(pt):
     x = pt.zeros(2, 3)
     x.copy_(pt.tensor([1.0, 2.0, 3.0]))
     assert x.tolist() == [[1.0, 2.0, 3.0]] * 2
+
+
+# --- tensors whose byte size overflows --------------------------------------------------------
+# pyad.ones(2**62) computed numel * 4 = 2**64, which wrapped to 0: a 0-byte buffer was filled
+# with 2**62 floats (SIGSEGV, found by fuzz/fuzz_shape.py); zeros(2**62) "worked" over no memory.
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt: pt.ones(2**62), lambda pt: pt.zeros(2**62), lambda pt: pt.empty(2**61),
+    lambda pt: pt.full((2**62,), 1.5), lambda pt: pt.ones(1).expand(2**62) + 1,
+])
+def test_a_tensor_whose_bytes_overflow_is_refused(pt, call):
+    with pytest.raises(RuntimeError, match="Storage size calculation overflowed"):
+        call(pt)
