@@ -430,3 +430,18 @@ def test_copy_from_a_source_that_does_not_broadcast(pt):
 def test_a_tensor_whose_bytes_overflow_is_refused(pt, call):
     with pytest.raises(RuntimeError, match="Storage size calculation overflowed"):
         call(pt)
+
+
+# --- backward(inputs=...) holding a non-tensor --------------------------------------------------
+# backward(inputs=[None]) crashed the interpreter (SIGSEGV, found by the fuzzer: 4 of its 6 worker
+# crashes); torch raises RuntimeError.
+
+
+@pytest.mark.parametrize("inputs, name", [([None], "NoneType"), (["x", 3], "int")])
+def test_backward_inputs_must_be_tensors(pt, inputs, name):
+    x = pt.tensor(1.5, requires_grad=True)
+    inputs = [x if v == "x" else v for v in inputs]
+    with raises_exact(RuntimeError, "all inputs have to be Tensors or GradientEdges, but got "
+                                    f"{name}"):
+        (x * x).backward(inputs=inputs)
+    assert x.grad is None
