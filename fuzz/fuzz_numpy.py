@@ -40,7 +40,7 @@ def make_array(fdp):
     else:
         a = np.ndarray(shape, dtype=dtype, buffer=buf, offset=start, strides=strides)
     if dtype.kind == "b":
-        a = a.view(np.uint8) % 2 == 1 if a.size else a
+        a = np.asarray(a.view(np.uint8) % 2 == 1) if a.size else a
     if fdp.ConsumeBool():
         a.flags.writeable = False
     return a

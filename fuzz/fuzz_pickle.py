@@ -78,7 +78,11 @@ def TestOneInput(data):
         return
     assert isinstance(t, pyad.Tensor)
     raw = bytes(args[0])
-    assert t.detach().numpy().tobytes() == raw, "rebuilt tensor does not hold the payload's bytes"
+    try:  # numpy cannot describe every valid shape, e.g. (2**62, 0): a ValueError
+        arr = t.detach().numpy()
+    except ValueError:
+        return
+    assert arr.tobytes() == raw, "rebuilt tensor does not hold the payload's bytes"
     assert tuple(t.shape) == tuple(args[2])
     u = pickle.loads(pickle.dumps(t))
     assert u.detach().numpy().tobytes() == raw and u.dtype == t.dtype
