@@ -445,3 +445,22 @@ def test_backward_inputs_must_be_tensors(pt, inputs, name):
                                     f"{name}"):
         (x * x).backward(inputs=inputs)
     assert x.grad is None
+
+
+# --- repeat / tile to sizes that overflow ---------------------------------------------------------
+# repeat multiplied each repetition count by the size with wrap-around, so x.repeat(2**62) of a
+# 0-d float64 and tile((5, -2**63 + 38953)) of a 2x2 tensor allocated a wrapped byte count and
+# wrote past it (SIGSEGV, found by the fuzzer and fuzz/fuzz_shape.py).
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt: pt.tensor(0.5, dtype=pt.float64).repeat(2**62),
+    lambda pt: pt.ones(2, 2).tile((5, -9223372036854736855)),
+    lambda pt: pt.ones(2).repeat(2**62, 2**62),
+])
+def test_repeat_and_tile_to_overflowing_sizes_raise(pt, call):
+    with pytest.raises(RuntimeError):
+        call(pt)
+    with raises_exact(RuntimeError, "Trying to create tensor with negative dimension -6: "
+                                    "[10, -6]"):
+        pt.ones(2, 2).repeat(5, -3)
