@@ -106,12 +106,12 @@ cdef Tensor _ones_like(Tensor t):
 cdef Tensor _filled_like(object input, double value, object dtype, bint requires_grad):
     cdef Tensor t = _t(input)
     cdef int code = t.m.dtype if dtype is None else dtype_code(dtype)
-    cdef Tensor o = new_tensor(code, t.m.ndim, t.m.shape)
+    cdef Tensor o = new_tensor(code, t.m.ndim, t.m.shape), f
     if code <= PYAD_F64:
         _fill(o, value)
-    else:
-        o = tensor_from_new_buffer(nb_cast((<Tensor>_full_f64(t, value)).buf.data, &t.m, code),
-                                   &t.m, code)
+    else:  # cast from float64 values, read with float64's meta (not t's dtype)
+        f = _full_f64(t, value)
+        o = tensor_from_new_buffer(nb_cast(f.buf.data, &f.m, code), &f.m, code)
     if requires_grad:
         o.requires_grad = True
     return o

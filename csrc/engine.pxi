@@ -379,6 +379,8 @@ cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded) except -1:
     """AccumulateGrad: leaf.grad += g (in place unless create_graph, as torch does)."""
     cdef Buffer* b
     cdef Tensor cur
+    if not leaf._requires_grad:  # requires_grad_(False) since the graph was built: as torch
+        return 0
     if recorded:
         return grad_accumulate(leaf, <Tensor>g, False)
     b = <Buffer*>g

@@ -197,12 +197,12 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     cdef int nd, d
     cdef Meta region
     cdef Tensor v, r
-    if not basic_region(x, index, &offset, st, shp, &nd):
-        return t_setitem_advanced(x, index, value)
-    check_inplace(x)
+    # torch's order: the value, then the index, then the in-place checks
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
+    if not basic_region(x, index, &offset, st, shp, &nd):
+        return t_setitem_advanced(x, index, value)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
     region.dtype = x.m.dtype
     region.ndim = nd
@@ -211,7 +211,8 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if not _broadcasts_to(&v.m, &region):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
-    if pyad_is_grad_enabled() and (x._requires_grad or v._requires_grad):
+    check_inplace(x)
+    if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         # x with the region replaced: x - scatter(gather(x)) + scatter(v), recorded (CopySlices)
         vx = t_expand(t_to(v, x.m.dtype), nd, shp)
         r = t_add(t_sub(x, t_scatter(t_gather(x, offset, st, nd, shp, NAME_SELECT, NAME_SELECT_BW),
@@ -233,22 +234,28 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     """x[lists / tensors / masks] = value. The flat offsets the index selects come from indexing
     an arange of offsets with the same index, so every index form getitem accepts works here."""
     cdef Py_ssize_t shp[1]
-    cdef Tensor v, sel, flat_offs, r
-    check_inplace(x)
-    value = as_scalar_or_tensor(value)
-    if value is None:
-        raise TypeError("can't assign a value of this type to a pyad Tensor")
+    cdef Tensor v, sel, flat_offs, r, offs_view
+    check_np_bool_index(index)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
     shp[0] = x.m.numel
     offsets = tensor_from_numpy_copy(np.arange(x.m.numel, dtype=np.int64), PYAD_I64)
-    sel = t_getitem(t_view(offsets, x.m.ndim, x.m.shape, NAME_VIEW), index)
+    offs_view = t_view(offsets, x.m.ndim, x.m.shape, NAME_VIEW)
+    items = index if isinstance(index, tuple) or seq_as_tuple(index) else (index,)
+    items = tuple(items)
+    if builtins.all(is_basic_index(it) for it in items):
+        sel = t_getitem(offs_view, items)
+        check_inplace(x)
+    else:  # as torch: index parsing errors, then the in-place checks, then bounds and masks
+        r, adv = index_slicing(offs_view, items)
+        check_inplace(x)
+        sel = t_index(r, adv)
     sel_np = np.asarray(_np_view(sel))
     try:
         v_np = np.broadcast_to(np.asarray(_np_view(v)), sel_np.shape)
     except ValueError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(sel.shape)}") from None
-    if pyad_is_grad_enabled() and (x._requires_grad or v._requires_grad):
+    if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         if np.unique(sel_np).size != sel_np.size:
             raise NotImplementedError("pyad: differentiable assignment through repeated indices "
                                       "is not supported (torch keeps one of the values)")

@@ -335,6 +335,9 @@ cdef Py_ssize_t _checked_numel(int ndim, const Py_ssize_t* shp, Py_ssize_t isz) 
     """The product of shp; raises when it (in bytes) does not fit a Py_ssize_t."""
     cdef Py_ssize_t n = 1
     cdef int d
+    if numel_overflows(ndim, shp):  # also with a 0 among the sizes, as torch
+        raise ValueError(f"pyad: a tensor of shape {[shp[i] for i in range(ndim)]} is too "
+                         "large")
     for d in range(ndim):
         if shp[d] == 0:
             return 0

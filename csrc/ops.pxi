@@ -180,8 +180,22 @@ cdef inline int float_dtype(int dtype) noexcept:
 # ============================================================================================
 # add / sub: AddBackward0, SubBackward0          d/da = g      d/db = +-alpha g
 # ============================================================================================
+cdef int check_bool_sub(Tensor a, object b) except -1:
+    """torch refuses subtraction with a bool tensor operand."""
+    cdef bint b_bool = isinstance(b, Tensor) and (<Tensor>b).m.dtype == PYAD_BOOL
+    if a.m.dtype == PYAD_BOOL and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if a.m.dtype == PYAD_BOOL or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return 0
+
 cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
     cdef int dt = result_type2(a, b)
+    if dt == PYAD_BOOL:  # logical or, as torch (bool tensors never require grad)
+        return to_dtype_nograd(zip_forward(K_ADD, a, b, PYAD_I64, &alpha), PYAD_BOOL)
     cdef Tensor out = zip_forward(K_ADD, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
     cdef Node* n
     if wants_grad2(a, b):
@@ -190,6 +204,7 @@ cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
     return out
 
 cdef Tensor t_sub(Tensor a, Tensor b, double alpha=1.0):
+    check_bool_sub(a, b)
     cdef int dt = result_type2(a, b)
     cdef Tensor out = zip_forward(K_SUB, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
     cdef Node* n
@@ -229,6 +244,8 @@ cdef list add_recorded(Node* n, Tensor g):
 # ============================================================================================
 cdef Tensor t_mul(Tensor a, Tensor b):
     cdef int dt = result_type2(a, b)
+    if dt == PYAD_BOOL:  # logical and, as torch
+        return to_dtype_nograd(zip_forward(K_MUL, a, b, PYAD_I64, NULL), PYAD_BOOL)
     cdef Tensor out = zip_forward(K_MUL, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
     cdef Node* n
     if wants_grad2(a, b):
@@ -399,6 +416,8 @@ cdef Tensor t_pows(Tensor x, double c, int dtype=-1):
     """x ** c: PowBackward0."""
     if dtype < 0:
         dtype = x.m.dtype if x.m.dtype != PYAD_BOOL else PYAD_I64
+    if dtype == PYAD_I64 and c < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     cdef Tensor out = map_forward(K_POWS, x, dtype, &c)
     cdef Node* n
     if wants_grad(x):
@@ -559,6 +578,19 @@ cdef Tensor t_unary(int u, Tensor x, const double* c=NULL):
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
+    if dtype > PYAD_F64 and (u == U_FLOOR or u == U_CEIL or u == U_ROUND or u == U_TRUNC
+                             or u == U_ABS or u == U_SIGN):
+        # torch: rounding is the identity on integers, sign keeps the dtype, bool has no abs
+        if dtype == PYAD_BOOL and u != U_SIGN:
+            kname = {U_FLOOR: "floor_vml_cpu", U_CEIL: "ceil_vml_cpu", U_ROUND: "round_vml_cpu",
+                     U_TRUNC: "trunc_vml_cpu", U_ABS: "abs_cpu"}[u]
+            raise NotImplementedError(f'"{kname}" not implemented for \'Bool\'')
+        if u != U_ABS and u != U_SIGN or dtype == PYAD_BOOL:
+            return t_clone_nograd(x)
+    if u == U_RELU and dtype > PYAD_F64:  # torch: max(x, 0) in int64; no relu of bool
+        if dtype == PYAD_BOOL:
+            raise RuntimeError("Boolean inputs not supported for relu")
+        return tensor_from_numpy_copy(np.maximum(np.asarray(_np_view(x)), 0), PYAD_I64)
     if KERNELS[d.fwd_kernel][kcol(dtype)] == NULL or dtype == PYAD_BOOL:
         dtype = float_dtype(dtype)
     cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, c)
@@ -735,8 +767,9 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
     m.shape = <Py_ssize_t*>shape
     m.numel = x.m.numel
     cdef Tensor out = tensor_from_buffer(x.buf, &m)
-    if x._requires_grad:
-        out._base = x             # in-place checks consult the base (torch's view rules)
+    # in-place checks and detach_ consult the base (torch's view rules); a view of a view has
+    # the first one's base, as in torch (so no chain of bases builds up)
+    out._base = x._base if x._base is not None and not x._view_copies else x
     if wants_grad(x):
         record(OP_VIEW, name, out, x, None, 1)
     return out

@@ -583,6 +583,10 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
     c[2] = c[3] = 0
     if x.m.dtype > PYAD_F64:
         raise NotImplementedError("pyad: clamp of integer tensors is not supported yet")
+    if c[0] != c[0] or c[1] != c[1]:  # a NaN bound: NaN everywhere with a zero gradient, as torch
+        return named(t_adds(t_muls(x, 0.0), c[0] + c[1]),
+                     register_name(("ClampBackward1", "ClampMinBackward0",
+                                    "ClampMaxBackward0")[which]))
     return t_unary((U_CLAMP, U_CLAMP_MIN, U_CLAMP_MAX)[which], x, c)
 
 cdef extern from "math.h":

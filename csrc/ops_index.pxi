@@ -159,6 +159,13 @@ cdef bint seq_as_tuple(object index):
             return True
     return False
 
+cdef int check_np_bool_index(object index) except -1:
+    """torch refuses a lone numpy bool as an index (a Python bool is fine)."""
+    if isinstance(index, np.bool_):
+        raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                         f"Variables are valid indices (got numpy.{type(index).__name__})")
+    return 0
+
 cdef bint is_basic_index(object it):
     if it is None or it is Ellipsis or isinstance(it, slice):
         return True
@@ -189,6 +196,11 @@ cdef object index_array(object it):
 
 cdef Tensor t_index_advanced(Tensor x, tuple items):
     """torch's applySlicing followed by index(): items hold at least one advanced index."""
+    r, adv = index_slicing(x, items)
+    return t_index(r, adv)
+
+cdef tuple index_slicing(Tensor x, tuple items):
+    """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims)."""
     cdef Tensor r = x
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0, d
     cdef list conv = []
@@ -232,7 +244,7 @@ cdef Tensor t_index_advanced(Tensor x, tuple items):
             dim += it.ndim if it.dtype == np.bool_ else 1
         else:
             r = index_select_int(r, dim, int(it))
-    return t_index(r, adv)
+    return r, adv
 
 cdef Tensor t_index(Tensor r, dict adv):
     """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there."""
@@ -261,7 +273,7 @@ cdef Tensor t_index(Tensor r, dict adv):
     if bnumel and builtins.any(shape[d] == 0 for d, _ in entries):
         raise IndexError("index is out of bounds for dimension with size 0")
     bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
-    if builtins.any(b.any() for b in bad):
+    if bnumel and builtins.any(b.any() for b in bad):  # torch: nothing selected, nothing read
         # torch's kernel walks output elements, then index tensors: report the first bad pair
         flags = np.stack([np.broadcast_to(b, bshape) for b in bad], axis=-1).reshape(-1)
         k = int(np.argmax(flags))
@@ -308,6 +320,8 @@ cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
         return take_offsets(x, np.zeros((), dtype=np.int64), NAME_INDEX_SELECT, NAME_INDEX_ADD)
     size = x.m.shape[d]
     bad = (a < 0) | (a >= size)
+    if bad.any() and d == 0:  # torch's contiguous dim-0 path checks the index itself
+        raise IndexError("index out of range in self")
     if bad.any():
         raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(a[np.argmax(bad)])} "
                            f"axis_dim={size}")

@@ -310,7 +310,9 @@ cdef Tensor _tri_public(object input, Py_ssize_t diagonal, bint upper):
     if x.m.ndim < 2:
         raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
                            "dimensions")
-    return t_tri(x, diagonal, upper)
+    # beyond +-(rows + cols) every diagonal keeps (drops) all: clamp so i + k cannot overflow
+    cdef Py_ssize_t lim = x.m.shape[x.m.ndim - 2] + x.m.shape[x.m.ndim - 1]
+    return t_tri(x, lim if diagonal > lim else (-lim if diagonal < -lim else diagonal), upper)
 
 def tril(input, diagonal=0):
     """The lower triangle (j - i <= diagonal) of the last two dims, zeros elsewhere. TrilBackward0.

@@ -335,12 +335,17 @@ cdef Tensor t_repeat(Tensor x, int k, const Py_ssize_t* reps):
     if off < 0:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
-    for d in range(k):
-        shp[d] = reps[d] * (x.m.shape[d - off] if d >= off else 1)
+    for d in range(k):  # sizes as Python ints first: reps * size must not wrap
+        size = (<object>reps[d]) * (x.m.shape[d - off] if d >= off else 1)
+        if not -PY_SSIZE_T_MAX <= size <= PY_SSIZE_T_MAX:
+            raise RuntimeError(f"Storage size calculation overflowed with sizes="
+                               f"{[reps[i] for i in range(k)]}")
+        shp[d] = size
     mo.dtype = x.m.dtype
     mo.ndim = k
     mo.shape = shp
     mo.numel = shape_numel(k, shp)      # torch's message for a negative repeat
+    check_storage_size(k, shp, x.m.dtype)
     nd = repeat_layout(&x.m, k, reps, lsh, lst)
     ml.dtype = x.m.dtype
     ml.ndim = nd

@@ -115,6 +115,8 @@ cdef Tensor new_tensor(int dtype, int ndim, const Py_ssize_t* shape):
     m.shape = <Py_ssize_t*>shape
     m.numel = shape_numel(ndim, shape)
     m.dtype = dtype
+    if m.numel > PY_SSIZE_T_MAX // 8:  # numel * itemsize would wrap (to 0 for 2**62 float32)
+        raise MemoryError(f"pyad: cannot allocate a tensor of {m.numel} elements")
     return tensor_from_new_buffer(buf_new(m.numel * itemsize(dtype)), &m, dtype)
 
 cdef Tensor zeros_like_nograd(Tensor x):
@@ -169,9 +171,15 @@ def _from_numpy_shared(arr):
     b = buf_wrap(arr, <char*><size_t>arr.ctypes.data, arr.nbytes)
     return tensor_from_new_buffer(b, &m, m.dtype)
 
+cdef int check_storage_size(int nd, const Py_ssize_t* shp, int dtype) except -1:
+    if numel_overflows(nd, shp) or shape_numel(nd, shp) > PY_SSIZE_T_MAX // itemsize(dtype):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={_shape_str(nd, shp)}")
+    return 0
+
 def _full(shape, double value, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
+    check_storage_size(nd, shp, dtype)
     cdef Tensor t = new_tensor(dtype, nd, shp)
     cdef Py_ssize_t i
     if value == 0.0:
@@ -194,6 +202,7 @@ def _full(shape, double value, int dtype):
 def _empty(shape, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
+    check_storage_size(nd, shp, dtype)
     return new_tensor(dtype, nd, shp)
 
 
@@ -263,16 +272,27 @@ cdef int parse_shape(object args, Py_ssize_t* out) except -1:
         i += 1
     return i
 
+cdef bint numel_overflows(int nd, const Py_ssize_t* shp) noexcept:
+    """Whether the running product of the (non-negative) sizes leaves Py_ssize_t, as torch's
+    checked numel: a later 0 does not make (2**62, 4, 0) valid."""
+    cdef Py_ssize_t n = 1
+    cdef int d
+    for d in range(nd):
+        if shp[d] > 0 and n > PY_SSIZE_T_MAX // shp[d]:
+            return True
+        n *= shp[d] if shp[d] >= 0 else 1
+    return False
+
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
     if not isinstance(dim, int):
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
     hi = ndim - 1 if ndim > 0 else 0
     lo = -ndim if ndim > 0 else -1
-    d = dim
-    if d < lo or d > hi:
+    if dim < lo or dim > hi:  # compared as Python ints: a huge dim is out of range, not overflow
         raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
                          f"but got {dim})")
+    d = dim
     return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
 cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
@@ -284,8 +304,8 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
     for d in range(x.m.ndim):
         mask[d] = 0
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    for d in dims:
-        w = wrap_dim(d, x.m.ndim)
+    for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
+        w = wrap_dim(item, x.m.ndim)
         if x.m.ndim == 0:
             continue
         if mask[w]:
@@ -312,6 +332,8 @@ cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out) except -1:
         out[infer] = x.m.numel // known
     elif known != x.m.numel:
         raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size {x.m.numel}")
+    if numel_overflows(nd, out):
+        raise RuntimeError("numel: integer multiplication overflow")
     return nd
 
 cdef str _shape_str(int nd, const Py_ssize_t* s):
@@ -476,6 +498,7 @@ cdef Tensor t_getitem(Tensor x, object index):
     """
     cdef Tensor r = x, r2
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    check_np_bool_index(index)
     cdef bint single = not isinstance(index, tuple) and not seq_as_tuple(index)
     cdef bint applied = False
     items = (index,) if single else tuple(index)
@@ -573,7 +596,12 @@ cdef inline bint is_scalar(object o) noexcept:
 
 cdef object as_scalar_or_tensor(object o):
     """Python and numpy scalars stay scalars; arrays and sequences become constant tensors."""
-    if isinstance(o, Tensor) or is_scalar(o):
+    if isinstance(o, Tensor):
+        return o
+    if is_scalar(o):
+        if type(o) is int and not -(2**63) <= o <= 2**64 - 1:  # torch's int64/uint64 range
+            raise OverflowError("int too big to convert" if o > 0 else
+                                "can't convert negative int to unsigned")
         return o
     if isinstance(o, (np.floating, np.integer, np.bool_)):
         return o.item()
@@ -599,6 +627,17 @@ cdef Tensor scalar_tensor(object c, Tensor like):
     return tensor_from_numpy_copy(np.asarray(c), dt)
 
 
+cdef Tensor check_leaf_view(Tensor x):
+    """x, unless it came from a leaf that requires grad (torch refuses in-place ops on its views,
+    and pyad's augmented operators on copies act out of place)."""
+    cdef Tensor base
+    if x._base is not None and pyad_is_grad_enabled():
+        base = <Tensor>x._base
+        if base._requires_grad and base.grad_fn_ == NULL:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+    return x
+
 cdef object binop(int which, object a, object b):
     """Dispatch of + - * / ** for Tensor/scalar operand orders; `a` is always self's side."""
     cdef Tensor x
@@ -606,6 +645,8 @@ cdef object binop(int which, object a, object b):
     if b is None:
         return NotImplemented
     x = <Tensor>a
+    if which == 1:
+        check_bool_sub(x, b)
     if isinstance(b, Tensor):
         if which == 0:
             return t_add(x, <Tensor>b)
@@ -634,6 +675,8 @@ cdef object rbinop(int which, Tensor x, object c):
         return NotImplemented
     if isinstance(c, Tensor):
         return binop(which, c, x)
+    if which == 1:
+        check_bool_sub(x, c)
     dt = result_type_scalar(x, c)
     if which == 0:
         return t_adds(x, c, NAME_ADD, dt)
@@ -826,6 +869,13 @@ cdef class Tensor:
 
     def detach_(self):
         """Detach this tensor from its graph in place (it becomes a leaf); returns self."""
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set "
+                "as True, gradients are views of DDP buckets, and hence detach_() cannot be "
+                "called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
         if self.grad_fn_ != NULL:
             node_decref(self.grad_fn_)
             self.grad_fn_ = NULL
@@ -1151,6 +1201,9 @@ cdef class Tensor:
             elif shp[d] < 0:
                 raise RuntimeError(f"The expanded size of the tensor ({shp[d]}) isn't allowed in "
                                    "a leading, non-existing dimension 0")
+        if numel_overflows(nd, shp):
+            raise RuntimeError("numel: integer multiplication overflow")
+        check_storage_size(nd, shp, self.m.dtype)  # pyad's expand copies: its bytes must fit
         return t_expand(self, nd, shp)
 
     def expand_as(self, other):
@@ -1299,19 +1352,19 @@ cdef class Tensor:
     # x[idx] += v runs tmp = x[idx]; tmp += v; x[idx] = tmp. pyad's x[idx] is a copy, so the
     # augmented operator returns a new tensor there and the assignment writes it back.
     def __iadd__(self, other):
-        return binop(0, self, other) if self._view_copies else self.add_(other)
+        return binop(0, check_leaf_view(self), other) if self._view_copies else self.add_(other)
 
     def __isub__(self, other):
-        return binop(1, self, other) if self._view_copies else self.sub_(other)
+        return binop(1, check_leaf_view(self), other) if self._view_copies else self.sub_(other)
 
     def __imul__(self, other):
-        return binop(2, self, other) if self._view_copies else self.mul_(other)
+        return binop(2, check_leaf_view(self), other) if self._view_copies else self.mul_(other)
 
     def __itruediv__(self, other):
-        return binop(3, self, other) if self._view_copies else self.div_(other)
+        return binop(3, check_leaf_view(self), other) if self._view_copies else self.div_(other)
 
     def __ipow__(self, other):
-        return binop(4, self, other) if self._view_copies else self.pow_(other)
+        return binop(4, check_leaf_view(self), other) if self._view_copies else self.pow_(other)
 
     def __setitem__(self, index, value):
         t_setitem(self, index, value)
@@ -1327,7 +1380,9 @@ cdef class Tensor:
 
     @data.setter
     def data(self, value):
-        cdef Tensor v = need_tensor(value, "data", "value", 1)
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        cdef Tensor v = <Tensor>value
         buf_incref(v.buf)
         buf_decref(self.buf)
         self.buf = v.buf

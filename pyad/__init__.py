@@ -53,6 +53,8 @@ def _finish(t, requires_grad):
 
 
 def _infer_code(arr, data, dtype):
+    if arr.dtype.kind not in "biufc":  # strings, dates, void: no number to cast (as torch)
+        raise TypeError(f"pyad.tensor: cannot make a tensor from data of type {arr.dtype}")
     if dtype is not None:
         return _dtype_code(dtype)
     if arr.dtype.kind == "f":

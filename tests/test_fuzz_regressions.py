@@ -1,0 +1,466 @@
+"""Regression tests for what tests/test_fuzz_vs_torch.py and the atheris harnesses in fuzz/ found.
+
+Each case states torch's behaviour (type, message, dtype, values), so it also passes with
+PYAD_TEST_AGAINST_TORCH=1.
+"""
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from conftest import AGAINST_TORCH, raises_exact, sub
+
+BIG = 2**31
+
+
+# --- shapes whose element count overflows ------------------------------------------------
+# pyad multiplied the sizes with wrap-around, so (2**31,)*3 after a 0-element tensor "fitted"
+# (the product wrapped to 0) and a tensor reporting numel 0 for that shape was made.
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt: pt.ones(0, 3, 3, 3).view(BIG, BIG, BIG),
+    lambda pt: pt.ones(0, 3, 3, 3).reshape(BIG, BIG, BIG),
+    lambda pt: pt.ones(1, 0).expand(2**62, 2**62, 0),
+])
+def test_view_reshape_expand_refuse_a_shape_whose_numel_overflows(pt, call):
+    with raises_exact(RuntimeError, "numel: integer multiplication overflow"):
+        call(pt)
+
+
+@pytest.mark.parametrize("make", ["zeros", "ones", "empty"])
+def test_creation_refuses_a_shape_whose_numel_overflows_even_with_a_zero(pt, make):
+    with raises_exact(RuntimeError, "Storage size calculation overflowed with sizes="
+                                    "[4611686018427387904, 4, 0]"):
+        getattr(pt, make)(2**62, 4, 0)
+    assert tuple(getattr(pt, make)(2**62, 0).shape) == (2**62, 0)  # no overflow: fine
+
+
+@pytest.mark.skipif(AGAINST_TORCH, reason="pyad's pickle payload")
+def test_unpickle_refuses_a_shape_whose_numel_overflows(pt):
+    fn, args = pt.ones(0, dtype=pt.bool).__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+    with pytest.raises(ValueError, match="too large"):
+        fn(b"", "bool", (180850432095191682, 180850432103415807, 7, 0), False)
+    assert fn(b"", "bool", (2**40, 0), False).shape == (2**40, 0)
+
+
+# --- x[index] = value: torch's order of checks -------------------------------------------
+# pyad refused any assignment into a leaf that requires grad before looking at the index or
+# the value; torch reports a bad index or value first (and out-of-bounds advanced indices
+# after the leaf check).
+
+
+@pytest.mark.parametrize("index, value, exc, message", [
+    (([True], [True]), 1.0, IndexError, "too many indices for tensor of dimension 1"),
+    (slice(None, None, -1), 1.0, ValueError, "step must be greater than zero"),
+    (5, 1.0, IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((0, [0]), 1.0, IndexError, "too many indices for tensor of dimension 1"),
+    ([5], 1.0, RuntimeError,
+     "a leaf Variable that requires grad is being used in an in-place operation."),
+    (0, "a", TypeError, None),
+])
+def test_setitem_on_a_leaf_checks_index_and_value_first(pt, index, value, exc, message):
+    x = pt.zeros(2, requires_grad=True)
+    with pytest.raises(exc) as info:
+        x[index] = value
+    if message is not None:
+        assert str(info.value) == sub(message)
+
+
+def test_setitem_on_a_0d_leaf_with_a_bool_list(pt):
+    x = pt.tensor(1.0, requires_grad=True)
+    with raises_exact(IndexError, "too many indices for tensor of dimension 0"):
+        x[[True]] = 2.0
+
+
+# --- augmented assignment on a (copied) view of a leaf that requires grad -------------------
+# pyad's x.expand(...) / x[i] are copies whose augmented operators act out of place, so
+# `v *= 2` silently worked where torch refuses an in-place op on a view of such a leaf.
+
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/="])
+def test_augmented_assignment_on_a_view_of_a_leaf_is_refused(pt, op):
+    x = pt.tensor([-1.5], requires_grad=True)
+    v = x.expand(3)
+    with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
+                                    "in an in-place operation."):
+        exec(f"v {op} 2.0")
+    y = x * 1  # a non-leaf: augmented assignment through an index still works
+    y[0] += 1.0
+    assert y.tolist() == [-0.5]
+
+
+# --- bool arithmetic -----------------------------------------------------------------------
+# pyad computed bool + bool and bool * bool in int64 (torch: logical or / and, dtype bool) and
+# accepted subtraction with a bool tensor (torch refuses).
+
+
+def test_bool_add_and_mul_stay_bool(pt):
+    t = pt.tensor([True, False, True])
+    u = pt.tensor([True, False, False])
+    for r, want in [(t + u, [True, False, True]), (t * u, [True, False, False]),
+                    (pt.add(t, u), [True, False, True]), (pt.mul(t, u), [True, False, False])]:
+        assert r.dtype == pt.bool and r.tolist() == want
+
+
+@pytest.mark.parametrize("call, two", [
+    (lambda t: t - t, True), (lambda t: t - 1, False), (lambda t: 1 - t, False),
+    (lambda t: t.float() - t, False), (lambda t: t - t.float(), False),
+])
+def test_bool_subtraction_is_refused(pt, call, two):
+    t = pt.tensor([True, False])
+    if two:
+        message = ("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                   "Use the `^` or `logical_xor()` operator instead.")
+    else:
+        message = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                   "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                   "instead.")
+    with raises_exact(RuntimeError, message):
+        call(t)
+
+
+# --- rounding, abs and sign of integer and bool tensors --------------------------------------
+# pyad returned float32 for floor/ceil/round/trunc of int64 (torch: the int64 values) and
+# accepted them and abs on bool tensors (torch: NotImplementedError); sign(bool) was float32.
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc"])
+def test_rounding_int64_is_the_identity(pt, name):
+    x = pt.tensor([1, -2, 3])
+    r = getattr(x, name)()
+    assert r.dtype == pt.int64 and r.tolist() == [1, -2, 3]
+    r[0] = 7  # a new tensor, not x
+    assert x.tolist() == [1, -2, 3]
+    assert getattr(pt, name)(x).dtype == pt.int64
+
+
+@pytest.mark.parametrize("name, kernel", [
+    ("floor", "floor_vml_cpu"), ("ceil", "ceil_vml_cpu"), ("round", "round_vml_cpu"),
+    ("trunc", "trunc_vml_cpu"), ("abs", "abs_cpu"),
+])
+def test_rounding_and_abs_of_bool_are_refused(pt, name, kernel):
+    with raises_exact(NotImplementedError, f'"{kernel}" not implemented for \'Bool\''):
+        getattr(pt.tensor([True, False]), name)()
+
+
+def test_sign_of_bool_and_int_keeps_the_dtype(pt):
+    assert pt.tensor([True, False]).sign().dtype == pt.bool
+    assert pt.tensor([True, False]).sign().tolist() == [True, False]
+    assert pt.tensor([3, -2, 0]).sign().tolist() == [1, -1, 0]
+    assert pt.tensor([3, -2, 0]).abs().dtype == pt.int64
+
+
+# --- Python ints outside int64/uint64 -----------------------------------------------------
+# pyad converted any Python int operand to a double; torch raises OverflowError past uint64.
+
+
+@pytest.mark.parametrize("c", [2**64, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize("call", [
+    lambda x, c: x + c, lambda x, c: c - x, lambda x, c: x * c, lambda x, c: x / c,
+    lambda x, c: x ** c, lambda x, c: c ** x,
+])
+def test_python_int_operand_too_big_raises_overflow(pt, call, c):
+    x = pt.tensor([1.0, 2.0])
+    with raises_exact(OverflowError, "int too big to convert" if c > 0 else
+                      "can't convert negative int to unsigned"):
+        call(x, c)
+
+
+def test_python_int_operand_at_the_limits_is_accepted(pt):
+    x = pt.tensor([1.0, 2.0], dtype=pt.float64)
+    assert np.allclose((x * (2**64 - 1)).numpy(), [2.0**64, 2.0**65])
+    assert np.allclose((x + -(2**63)).numpy(), [-(2.0**63), -(2.0**63)])
+
+
+# --- dims outside C int -------------------------------------------------------------------
+# wrap_dim converted the dim to a C int before the range check: OverflowError, not IndexError.
+
+
+@pytest.mark.parametrize("dim", [-(2**63), 2**40, 2**63 - 1])
+def test_huge_dim_is_out_of_range(pt, dim):
+    x = pt.ones(2, 3, 4)
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-3, 2], "
+                                  f"but got {dim})"):
+        x.sum(dim)
+
+
+# --- detach_ of a view ------------------------------------------------------------------------
+# pyad detached views in place; torch refuses (only tensors that own their history may).
+
+DETACH_VIEW = ("Can't detach views in-place. Use detach() instead. If you are using "
+               "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as "
+               "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
+               "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+               "function in torch/optim/optimizer.py as the solution.")
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.view(6), lambda x: x.reshape(6), lambda x: x[0], lambda x: x.t(),
+    lambda x: x.unsqueeze(0), lambda x: x.flatten(), lambda x: x.view(6).view(2, 3),
+])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_detach_inplace_of_a_view_is_refused(pt, make, requires_grad):
+    x = pt.ones(3, 2, requires_grad=requires_grad)
+    with raises_exact(RuntimeError, DETACH_VIEW):
+        make(x).detach_()
+    for ok in (x.detach(), x.data, x * 1):
+        assert ok.detach_() is ok and not ok.requires_grad
+
+
+# --- relu of int64 and bool ----------------------------------------------------------------
+# pyad computed relu of an int64 tensor in float32 and accepted bool tensors.
+
+
+def test_relu_of_int64_stays_int64_and_bool_is_refused(pt):
+    r = pt.tensor([3, -2, 0]).relu()
+    assert r.dtype == pt.int64 and r.tolist() == [3, 0, 0]
+    with raises_exact(RuntimeError, "Boolean inputs not supported for relu"):
+        pt.tensor([True]).relu()
+
+
+# --- int64 to a negative power ----------------------------------------------------------------
+# pyad computed 1 / x**n in int64 (zeros) where torch refuses.
+
+
+@pytest.mark.parametrize("call", [lambda x: x ** -1, lambda x: x.pow(-2), lambda x: pt_pow(x)])
+def test_int64_to_a_negative_int_power_is_refused(pt, call):
+    with raises_exact(RuntimeError, "Integers to negative integer powers are not allowed."):
+        call(pt.tensor([1, 2]))
+    assert (pt.tensor([2, 3]) ** 0).tolist() == [1, 1]
+
+
+def pt_pow(x):
+    return (x * 1).pow(-1)
+
+
+# --- index_select out of range ---------------------------------------------------------------
+# pyad raised RuntimeError for every out-of-range index; torch's dim-0 path raises IndexError.
+
+
+@pytest.mark.parametrize("shape, dim, idx, exc, message", [
+    ((3, 2), 0, [5], IndexError, "index out of range in self"),
+    ((3,), 0, [3], IndexError, "index out of range in self"),
+    ((3, 2), 0, [-1], IndexError, "index out of range in self"),
+    ((3, 2), 1, [-1], RuntimeError, "INDICES element is out of DATA bounds, id=-1 axis_dim=2"),
+])
+def test_index_select_out_of_range(pt, shape, dim, idx, exc, message):
+    with raises_exact(exc, message):
+        pt.ones(shape).index_select(dim, pt.tensor(idx))
+
+
+# --- a numpy bool as an index -----------------------------------------------------------------
+# pyad took np.bool_(True) as a Python bool (a new dim); torch refuses it.
+
+
+def test_a_numpy_bool_alone_is_not_an_index(pt):
+    x = pt.ones(3)
+    message = ("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+               f"are valid indices (got numpy.{type(np.bool_(True)).__name__})")
+    with raises_exact(IndexError, message):
+        x[np.bool_(True)]
+    with raises_exact(IndexError, message):
+        x[np.bool_(True)] = 1.0
+    assert x[True].shape == (1, 3)  # a Python bool is an index
+
+
+# --- filling int64 and bool tensors --------------------------------------------------------
+# _filled_like cast its float64 fill buffer with the int tensor's meta, so the double's bits
+# were copied as int64: ones_like(int) held 4607182418800017408, fill_(3) 4613937818241073152,
+# and ones_like(bool) was False.
+
+
+@pytest.mark.parametrize("dtype, value, want", [("int64", 3, 3), ("int64", -2, -2),
+                                                ("bool", 1, True), ("bool", 0, False)])
+def test_fill_and_full_like_of_int64_and_bool(pt, dtype, value, want):
+    x = pt.zeros(4, dtype=getattr(pt, dtype))
+    assert pt.full_like(x, value).tolist() == [want] * 4
+    assert x.fill_(value) is x and x.tolist() == [want] * 4
+    assert pt.ones_like(x).tolist() == [1 if dtype == "int64" else True] * 4
+    assert pt.zeros_like(x, dtype=pt.int64).tolist() == [0] * 4
+    assert pt.ones_like(pt.ones(2), dtype=getattr(pt, dtype)).tolist() == [
+        1 if dtype == "int64" else True] * 2
+
+
+# --- advanced indexing that selects nothing ---------------------------------------------------
+# An out-of-range index broadcast against an empty selection reached numpy's argmax of an
+# empty array (ValueError) while pyad built its error message; torch returns an empty tensor.
+
+
+def test_out_of_range_index_with_an_empty_selection(pt):
+    x = pt.ones(0, dtype=pt.float64, requires_grad=True)
+    y = x[False, None, [0]]
+    assert tuple(y.shape) == (0, 1)
+    z = pt.ones(2, 3)[[], [7]]  # broadcast (0,) with (1,): nothing is read
+    assert tuple(z.shape) == (0,)
+
+
+# --- a leaf that stopped requiring grad ----------------------------------------------------------
+# backward still accumulated into x.grad after x.requires_grad_(False); torch's AccumulateGrad
+# skips a leaf that no longer requires grad.
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_backward_skips_a_leaf_that_no_longer_requires_grad(pt, create_graph):
+    x = pt.ones(2, requires_grad=True)
+    w = pt.ones(2, requires_grad=True)
+    y = (x * w * 2).sum()
+    x.requires_grad_(False)
+    y.backward(create_graph=create_graph)
+    assert x.grad is None
+    assert w.grad.tolist() == [2.0, 2.0]
+
+
+# --- method arguments that are not tensors ----------------------------------------------------
+# Several methods cast their argument to a Tensor without checking: x.minimum(None) crashed
+# the interpreter (SIGSEGV, found by the fuzzer), x.type_as(None) read a dtype from None's
+# memory, x.data = None swapped in garbage.
+
+
+@pytest.mark.parametrize("method, arg_name, other", [
+    ("minimum", "other", None), ("maximum", "other", 2.0), ("view_as", "other", None),
+    ("reshape_as", "other", 1), ("expand_as", "other", None), ("matmul", "other", None),
+    ("type_as", "other", None), ("dot", "tensor", 3),
+])
+def test_methods_refuse_a_non_tensor_argument(pt, method, arg_name, other):
+    with raises_exact(TypeError, f"{method}(): argument '{arg_name}' (position 1) must be "
+                                 f"Tensor, not {type(other).__name__}"):
+        getattr(pt.ones(2), method)(other)
+
+
+def test_mm_and_data_refuse_a_non_tensor(pt):
+    with raises_exact(TypeError, "mm(): argument 'mat2' (position 1) must be Tensor, not "
+                                 "NoneType"):
+        pt.ones(2, 2).mm(None)
+    x = pt.ones(2)
+    with raises_exact(TypeError, "Variable data has to be a tensor, but got NoneType"):
+        x.data = None
+    assert x.tolist() == [1.0, 1.0]
+
+
+# --- assigning a tensor that requires grad into a bool tensor ---------------------------------
+# After bool subtraction started to raise (as torch), b[0] = v (v requires grad) failed: the
+# differentiable path of assignment subtracted in b's dtype. Only float tensors take it.
+
+
+def test_setitem_into_a_bool_tensor_from_a_tensor_that_requires_grad(pt):
+    b = pt.tensor([True, False])
+    b[0] = pt.zeros(1, requires_grad=True)
+    assert b.tolist() == [False, False] and not b.requires_grad
+    i = pt.tensor([5, 6])
+    i[1:] = pt.full((1,), 3.0, requires_grad=True)
+    assert i.tolist() == [5, 3] and not i.requires_grad
+
+
+# --- numpy arrays of strings, dates, ... with a dtype ---------------------------------------
+# pyad.tensor(array_of_str, dtype=float32) went to numpy's astype: ValueError, or SystemError
+# for code points numpy cannot decode (found by fuzz/fuzz_numpy.py); torch raises TypeError.
+
+
+@pytest.mark.parametrize("arr", [np.array(["a"]), np.array([b"a"]), np.array([1], "m8[s]"),
+                                 np.array(["\U0010ffff"]), np.zeros(1, "V4")])
+def test_tensor_of_a_non_numeric_array_with_a_dtype_is_a_type_error(pt, arr):
+    with pytest.raises(TypeError):
+        pt.tensor(arr, dtype=pt.float32)
+    with pytest.raises(TypeError):
+        pt.tensor(arr)
+
+
+# --- clamp with a NaN bound ----------------------------------------------------------------
+# pyad's clamp kernel ignored a NaN scalar bound (x came back unchanged); torch gives NaN
+# everywhere, with a zero gradient.
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: pt.clamp(x, max=math.nan), lambda pt, x: x.clamp_min(math.nan),
+    lambda pt, x: x.clamp_max(math.nan), lambda pt, x: pt.clamp(x, math.nan, 1.0),
+    lambda pt, x: x.clip(-1.0, math.nan),
+])
+def test_clamp_with_a_nan_bound_is_nan(pt, call):
+    x = pt.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    y = call(pt, x)
+    assert np.isnan(y.detach().numpy()).all() and y.requires_grad
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    z = pt.tensor([1.5]).clamp_max_(math.nan)
+    assert np.isnan(z.numpy()).all()
+
+
+# --- tril / triu with a huge diagonal ---------------------------------------------------------
+# i + k + 1 overflowed for k = 2**63 - 1, so tril kept nothing (torch keeps everything).
+
+
+@pytest.mark.parametrize("k", [2**63 - 1, -(2**63), 10**6, -(10**6)])
+def test_tril_triu_with_a_huge_diagonal(pt, k):
+    x = pt.arange(1.0, 7.0).reshape(2, 3)
+    keep_all = x.tolist()
+    zeros = [[0.0] * 3] * 2
+    assert x.tril(k).tolist() == (keep_all if k > 0 else zeros)
+    assert pt.triu(x, k).tolist() == (zeros if k > 0 else keep_all)
+
+
+# --- copy_ from a tensor that does not broadcast ----------------------------------------------
+# copy_ expanded the source to the destination's shape without checking, reading past the
+# source's buffer: ones(2, 3, 3).copy_(ones(2, 4)) "worked" (found by the fuzzer).
+
+
+def test_copy_from_a_source_that_does_not_broadcast(pt):
+    with raises_exact(RuntimeError, "The size of tensor a (3) must match the size of tensor b "
+                                    "(4) at non-singleton dimension 2"):
+        pt.ones(2, 3, 3).copy_(pt.ones(2, 4))
+    with raises_exact(RuntimeError, "output with shape [3] doesn't match the broadcast shape "
+                                    "[2, 3]"):
+        pt.ones(3).copy_(pt.ones(2, 3))
+    x = pt.zeros(2, 3)
+    x.copy_(pt.tensor([1.0, 2.0, 3.0]))
+    assert x.tolist() == [[1.0, 2.0, 3.0]] * 2
+
+
+# --- tensors whose byte size overflows --------------------------------------------------------
+# pyad.ones(2**62) computed numel * 4 = 2**64, which wrapped to 0: a 0-byte buffer was filled
+# with 2**62 floats (SIGSEGV, found by fuzz/fuzz_shape.py); zeros(2**62) "worked" over no memory.
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt: pt.ones(2**62), lambda pt: pt.zeros(2**62), lambda pt: pt.empty(2**61),
+    lambda pt: pt.full((2**62,), 1.5), lambda pt: pt.ones(1).expand(2**62) + 1,
+])
+def test_a_tensor_whose_bytes_overflow_is_refused(pt, call):
+    with pytest.raises(RuntimeError, match="Storage size calculation overflowed"):
+        call(pt)
+
+
+# --- backward(inputs=...) holding a non-tensor --------------------------------------------------
+# backward(inputs=[None]) crashed the interpreter (SIGSEGV, found by the fuzzer: 4 of its 6 worker
+# crashes); torch raises RuntimeError.
+
+
+@pytest.mark.parametrize("inputs, name", [([None], "NoneType"), (["x", 3], "int")])
+def test_backward_inputs_must_be_tensors(pt, inputs, name):
+    x = pt.tensor(1.5, requires_grad=True)
+    inputs = [x if v == "x" else v for v in inputs]
+    with raises_exact(RuntimeError, "all inputs have to be Tensors or GradientEdges, but got "
+                                    f"{name}"):
+        (x * x).backward(inputs=inputs)
+    assert x.grad is None
+
+
+# --- repeat / tile to sizes that overflow ---------------------------------------------------------
+# repeat multiplied each repetition count by the size with wrap-around, so x.repeat(2**62) of a
+# 0-d float64 and tile((5, -2**63 + 38953)) of a 2x2 tensor allocated a wrapped byte count and
+# wrote past it (SIGSEGV, found by the fuzzer and fuzz/fuzz_shape.py).
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt: pt.tensor(0.5, dtype=pt.float64).repeat(2**62),
+    lambda pt: pt.ones(2, 2).tile((5, -9223372036854736855)),
+    lambda pt: pt.ones(2).repeat(2**62, 2**62),
+])
+def test_repeat_and_tile_to_overflowing_sizes_raise(pt, call):
+    with pytest.raises(RuntimeError):
+        call(pt)
+    with raises_exact(RuntimeError, "Trying to create tensor with negative dimension -6: "
+                                    "[10, -6]"):
+        pt.ones(2, 2).repeat(5, -3)
