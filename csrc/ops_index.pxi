@@ -142,14 +142,24 @@ cdef Tensor need_tensor(object obj, str fn, str arg, int pos):
 # the index tensors (masks expanded to their nonzero coordinates) index the result with
 # numpy's placement rule: adjacent advanced dims stay in place, separated ones go first.
 # ============================================================================================
+# numpy's types, looked up once: x[i] parses its key on every call
+cdef object NP_NDARRAY = np.ndarray
+cdef object NP_BOOL = np.bool_
+cdef object NP_INTEGER = np.integer
+
 cdef bint seq_as_tuple(object index):
     """torch's (numpy's old) rule: a short list holding a sequence/slice/None/... is a tuple."""
-    if isinstance(index, (tuple, Tensor, np.ndarray, str)) or not isinstance(index, list):
+    cdef type t = type(index)
+    if t is tuple:
+        return True
+    if t is int or t is slice:
+        return False
+    if isinstance(index, (tuple, Tensor, NP_NDARRAY, str)) or not isinstance(index, list):
         return isinstance(index, tuple)
     if len(index) >= 32:
         return False
     for it in index:
-        if (isinstance(it, (Tensor, list, tuple, slice, np.ndarray)) or it is None
+        if (isinstance(it, (Tensor, list, tuple, slice, NP_NDARRAY)) or it is None
                 or it is Ellipsis):
             warnings.warn(
                 "Using a non-tuple sequence for multidimensional indexing is deprecated and will "
@@ -161,17 +171,25 @@ cdef bint seq_as_tuple(object index):
 
 cdef int check_np_bool_index(object index) except -1:
     """torch refuses a lone numpy bool as an index (a Python bool is fine)."""
-    if isinstance(index, np.bool_):
+    cdef type t = type(index)
+    if t is tuple or t is int or t is slice:
+        return 0
+    if isinstance(index, NP_BOOL):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                          f"Variables are valid indices (got numpy.{type(index).__name__})")
     return 0
 
 cdef bint is_basic_index(object it):
-    if it is None or it is Ellipsis or isinstance(it, slice):
+    cdef type t = type(it)
+    if t is int or t is slice or it is None or it is Ellipsis:
         return True
-    if isinstance(it, (bool, np.bool_)):
+    if t is bool:
         return False
-    if isinstance(it, (int, np.integer)):
+    if isinstance(it, slice):
+        return True
+    if isinstance(it, (bool, NP_BOOL)):
+        return False
+    if isinstance(it, (int, NP_INTEGER)):
         return True
     return (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
             and (<Tensor>it).m.dtype == PYAD_I64)
