@@ -874,11 +874,25 @@ cdef Tensor t_transpose(Tensor x, int d0, int d1, int name=NAME_TRANSPOSE):
 
 # ============================================================================================
 # Matrix products: DotBackward0, MvBackward0, MmBackward0, BmmBackward0 on one strided batched
-# kernel. ip = [kind, nb, M, K, N]; operands are viewed as (nb, M, K) @ (nb, K, N).
-#   d/dA = g @ B^T      d/dB = A^T @ g
+# kernel. ip = [kind, nb, M, K, N, ta, tb]; the product is op(A) @ op(B) with op(A) (nb, M, K)
+# and op(B) (nb, K, N), where ta/tb mean the operand is stored transposed and read in place:
+#   d op(A) = g @ op(B)^T      d op(B) = op(A)^T @ g
+# The backward's own products are such transposed reads (no copies), so the recorded backward
+# of a matmul is one matmul node per input at any order.
 # ============================================================================================
+cdef inline void bmm_strides(Py_ssize_t* s, Py_ssize_t R, Py_ssize_t C, bint t) noexcept:
+    """Element strides (batch, row, col) of an (R, C) operand stored (R, C), or (C, R) if t."""
+    s[0] = R * C
+    if t:
+        s[1] = 1
+        s[2] = R
+    else:
+        s[1] = C
+        s[2] = 1
+
 cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M, Py_ssize_t K,
-                       Py_ssize_t N, int out_ndim, const Py_ssize_t* out_shape):
+                       Py_ssize_t N, int out_ndim, const Py_ssize_t* out_shape,
+                       bint ta=False, bint tb=False):
     cdef Py_ssize_t sa[3]
     cdef Py_ssize_t sb[3]
     cdef Meta m
@@ -892,22 +906,20 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     m.ndim = out_ndim
     m.shape = <Py_ssize_t*>out_shape
     m.numel = nb * M * N
-    sa[0] = M * K
-    sa[1] = K
-    sa[2] = 1
-    sb[0] = K * N
-    sb[1] = N
-    sb[2] = 1
+    bmm_strides(sa, M, K, ta)
+    bmm_strides(sb, K, N, tb)
     cdef Buffer* buf = buf_new(m.numel * itemsize(m.dtype))
     cdef Tensor out = tensor_from_new_buffer(buf, &m, m.dtype)
     nb_bmm(a.buf.data, b.buf.data, out.buf.data, m.dtype, nb, M, K, N, sa, sb)
     if wants_grad2(a, b):
-        n = record(OP_BMM, name, out, a, b, 2, 5)
+        n = record(OP_BMM, name, out, a, b, 2, 7)
         n.ip[0] = name
         n.ip[1] = nb
         n.ip[2] = M
         n.ip[3] = K
         n.ip[4] = N
+        n.ip[5] = ta
+        n.ip[6] = tb
         if a._requires_grad:
             save_input(n, 1, b)
         if b._requires_grad:
@@ -916,27 +928,42 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
 
 cdef int bmm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef Py_ssize_t nb = n.ip[1], M = n.ip[2], K = n.ip[3], N = n.ip[4]
+    cdef bint ta = n.ip[5], tb = n.ip[6]
     cdef Py_ssize_t s1[3]
     cdef Py_ssize_t s2[3]
     cdef int dt = n.out_meta.dtype
     check_saved(n)
-    if needs_input_grad(n, 0):      # (nb, M, N) @ (nb, N, K): B^T read in place
-        s1[0] = M * N; s1[1] = N; s1[2] = 1
-        s2[0] = K * N; s2[1] = 1; s2[2] = N
+    if needs_input_grad(n, 0):
         gin[0] = buf_new(nb * M * K * itemsize(dt))
-        nb_bmm(g.data, sdata(n, 1), gin[0].data, dt, nb, M, N, K, s1, s2)
+        if not ta:                  # g (M, N) @ op(B)^T (N, K)
+            bmm_strides(s1, M, N, False)
+            bmm_strides(s2, N, K, not tb)
+            nb_bmm(g.data, sdata(n, 1), gin[0].data, dt, nb, M, N, K, s1, s2)
+        else:                       # stored (K, M): op(B) (K, N) @ g^T (N, M)
+            bmm_strides(s1, K, N, tb)
+            bmm_strides(s2, N, M, True)
+            nb_bmm(sdata(n, 1), g.data, gin[0].data, dt, nb, K, N, M, s1, s2)
         gm[0] = &n.in_meta[0]
-    if needs_input_grad(n, 1):      # (nb, K, M) @ (nb, M, N): A^T read in place
-        s1[0] = M * K; s1[1] = 1; s1[2] = K
-        s2[0] = M * N; s2[1] = N; s2[2] = 1
+    if needs_input_grad(n, 1):
         gin[1] = buf_new(nb * K * N * itemsize(dt))
-        nb_bmm(sdata(n, 0), g.data, gin[1].data, dt, nb, K, M, N, s1, s2)
+        if not tb:                  # op(A)^T (K, M) @ g (M, N)
+            bmm_strides(s1, K, M, not ta)
+            bmm_strides(s2, M, N, False)
+            nb_bmm(sdata(n, 0), g.data, gin[1].data, dt, nb, K, M, N, s1, s2)
+        else:                       # stored (N, K): g^T (N, M) @ op(A) (M, K)
+            bmm_strides(s1, N, M, True)
+            bmm_strides(s2, M, K, ta)
+            nb_bmm(g.data, sdata(n, 0), gin[1].data, dt, nb, N, M, K, s1, s2)
         gm[1] = &n.in_meta[1]
     return 0
 
 cdef list bmm_recorded(Node* n, Tensor g):
     check_saved(n)
     cdef int kind = n.ip[0]
+    cdef Py_ssize_t nb = n.ip[1], M = n.ip[2], K = n.ip[3], N = n.ip[4]
+    cdef bint ta = n.ip[5], tb = n.ip[6]
+    cdef const Meta* ma = &n.in_meta[0]
+    cdef const Meta* mb = &n.in_meta[1]
     cdef Tensor a = None, b = None, ga = None, gb = None
     if needs_input_grad(n, 0):
         b = saved_tensor(n, 1)
@@ -944,22 +971,19 @@ cdef list bmm_recorded(Node* n, Tensor g):
         a = saved_tensor(n, 0)
     if kind == NAME_DOT:
         return [t_mul(g, b) if b is not None else None, t_mul(g, a) if a is not None else None]
-    if kind == NAME_MV:           # A (M,K) @ v (K): dA = g v^T, dv = A^T g
-        if b is not None:
-            ga = t_mul(t_unsqueeze(g, 1), t_unsqueeze(b, 0))
-        if a is not None:
-            gb = t_matmul(t_transpose(a, 0, 1, NAME_T), g)
-        return [ga, gb]
-    if kind == NAME_MM:
-        if b is not None:
-            ga = t_matmul(g, t_transpose(b, 0, 1, NAME_T))
-        if a is not None:
-            gb = t_matmul(t_transpose(a, 0, 1, NAME_T), g)
-        return [ga, gb]
     if b is not None:
-        ga = t_matmul(g, t_transpose(b, 1, 2))
+        if kind == NAME_MV:         # the outer product g v^T (v^T g when A is stored transposed)
+            ga = (t_mul(t_unsqueeze(b, 1), t_unsqueeze(g, 0)) if ta else
+                  t_mul(t_unsqueeze(g, 1), t_unsqueeze(b, 0)))
+        elif not ta:
+            ga = t_bmm_kind(g, b, kind, nb, M, N, K, ma.ndim, ma.shape, False, not tb)
+        else:
+            ga = t_bmm_kind(b, g, kind, nb, K, N, M, ma.ndim, ma.shape, tb, True)
     if a is not None:
-        gb = t_matmul(t_transpose(a, 1, 2), g)
+        if not tb:
+            gb = t_bmm_kind(a, g, kind, nb, K, M, N, mb.ndim, mb.shape, not ta, False)
+        else:
+            gb = t_bmm_kind(g, a, kind, nb, N, M, K, mb.ndim, mb.shape, True, ta)
     return [ga, gb]
 
 

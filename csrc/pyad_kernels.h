@@ -391,7 +391,8 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
  *    (K = 1, an outer product, writes C directly);
  *  - narrow C with A column-major (A^T read in place): k outer, the inner loop an axpy along
  *    a column of A into a contiguous column accumulator, four columns per pass;
- *  - otherwise: dot products along k with four partial sums, so the loop is not bound by
+ *  - otherwise: dot products along k with partial sums (eight over adjacent elements when
+ *    both operands are contiguous along k, so they vectorise), so the loop is not bound by
  *    the latency of one running sum (matrix-vector products).
  */
 #define PYAD_BMM(NAME, T)                                                                  \
@@ -446,6 +447,22 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
                     const T bk = Bb[k * b1];                                               \
                     const T *restrict acol = Ab + k * a2;                                  \
                     for (i = 0; i < M; i++) ccol[i] += acol[i] * bk;                       \
+                }                                                                          \
+            } else if (a2 == 1 && b1 == 1) {                                               \
+                /* both operands contiguous along k: eight partial sums over adjacent     \
+                 * elements, which the compiler packs into vector registers */            \
+                for (i = 0; i < M; i++) {                                                  \
+                    const T *restrict arow = Ab + i * a1;                                  \
+                    for (j = 0; j < N; j++) {                                              \
+                        const T *restrict bcol = Bb + j * b2;                              \
+                        T s[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                 \
+                        int u;                                                             \
+                        for (k = 0; k + 8 <= K; k += 8)                                    \
+                            for (u = 0; u < 8; u++) s[u] += arow[k + u] * bcol[k + u];     \
+                        for (; k < K; k++) s[0] += arow[k] * bcol[k];                      \
+                        Cb[i * N + j] = ((s[0] + s[1]) + (s[2] + s[3])) +                  \
+                                        ((s[4] + s[5]) + (s[6] + s[7]));                   \
+                    }                                                                      \
                 }                                                                          \
             } else {                                                                       \
                 for (i = 0; i < M; i++) {                                                  \
