@@ -413,7 +413,10 @@ cdef Tensor t_flip(Tensor x, const Py_ssize_t* mask):
         if mask[d] and x.m.shape[d] > 1:
             offset += (x.m.shape[d] - 1) * st[d]
             st[d] = -st[d]
-    return t_gather(x, offset, st, x.m.ndim, x.m.shape, NAME_FLIP, NAME_FLIP)
+    cdef Tensor out = t_gather(x, offset, st, x.m.ndim, x.m.shape, NAME_FLIP, NAME_FLIP)
+    out._base = None              # flip copies in torch too: not a view, in-place ops allowed
+    out._view_copies = False
+    return out
 
 def flip(input, dims):
     """Reverse the order of elements along dims (a tuple of ints) (FlipBackward0).

@@ -464,3 +464,14 @@ def test_repeat_and_tile_to_overflowing_sizes_raise(pt, call):
     with raises_exact(RuntimeError, "Trying to create tensor with negative dimension -6: "
                                     "[10, -6]"):
         pt.ones(2, 2).repeat(5, -3)
+
+
+def test_flip_of_a_leaf_is_not_a_view(pt):
+    """torch's flip copies: an in-place op on the result is allowed (the fuzzer found pyad
+    refusing it as an in-place op on a view of a leaf)."""
+    x = pt.tensor([-0.5, 2.0], requires_grad=True)
+    y = x.flip(0)
+    y.neg_()
+    assert y.tolist() == [-2.0, 0.5]
+    y.sum().backward()
+    assert x.grad.tolist() == [-1.0, -1.0]
