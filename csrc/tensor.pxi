@@ -544,12 +544,10 @@ cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
     cdef int i
     if it.step is not None and it.step <= 0:
         raise ValueError("step must be greater than zero")
-    start, stop, step = it.indices(size)
-    if stop < start:
-        stop = start
-    if not single and start == 0 and stop == size and step == 1:
+    PySlice_Unpack(it, &start, &stop, &step)          # slice.indices() without the tuple
+    length = PySlice_AdjustIndices(size, &start, &stop, step)
+    if not single and start == 0 and length == size and step == 1:
         return r
-    length = (stop - start + step - 1) // step
     contiguous_strides(&r.m, cs)
     for i in range(r.m.ndim):
         shp[i] = r.m.shape[i]
