@@ -862,6 +862,9 @@ def stack(tensors, dim=0, *, axis=None, out=None):
     if len(ts) == 0:
         raise RuntimeError("stack expects a non-empty TensorList")
     ref = <Tensor>ts[0]
+    if ref.m.ndim >= PYAD_MAXDIM:       # the result has one more dim than its inputs
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got "
+                           f"{ref.m.ndim + 1}")
     w = wrap_dim(dim, ref.m.ndim + 1)
     for i in range(1, len(ts)):
         t = <Tensor>ts[i]

@@ -49,8 +49,12 @@ CASE_TIMEOUT = 60     # one case alone after its batch died
 ADDRESS_SPACE = 8 << 30
 
 WORKER = r"""
-import json, math, pickle, resource, sys
-resource.setrlimit(resource.RLIMIT_AS, (%(limit)d, %(limit)d))
+import ctypes, json, math, pickle, resource, sys
+# the cap makes huge allocations fail fast; AddressSanitizer (tools/sanitize.sh preloads it)
+# reserves terabytes of shadow address space, so there the cap is left off and its
+# allocator_may_return_null=1 turns those allocations into MemoryError instead
+if not hasattr(ctypes.CDLL(None), "__asan_init"):
+    resource.setrlimit(resource.RLIMIT_AS, (%(limit)d, %(limit)d))
 import numpy as np
 M = __import__(sys.argv[1])
 F = M.nn.functional

@@ -475,3 +475,12 @@ def test_flip_of_a_leaf_is_not_a_view(pt):
     assert y.tolist() == [-2.0, 0.5]
     y.sum().backward()
     assert x.grad.tolist() == [-1.0, -1.0]
+
+
+def test_stack_past_16_dims_is_refused(pt):
+    """stack of 16-d tensors wrote the 17th dim past a 16-entry shape array (ASan: stack
+    buffer overflow in t_cat); pyad refuses more than 16 dims (docs/differences.md)."""
+    if AGAINST_TORCH:
+        pytest.skip("torch has no 16-dim limit")
+    with pytest.raises(RuntimeError, match="at most 16 dimensions"):
+        pt.stack([pt.zeros(*[1] * 16)] * 2)

@@ -291,8 +291,11 @@ def worker_main(module_name):
     import importlib
     import resource
 
+    import ctypes
+
     soft = 8 * 2**30  # a runaway allocation fails instead of taking the shared machine
-    resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY))
+    if not hasattr(ctypes.CDLL(None), "__asan_init"):   # ASan reserves terabytes of shadow
+        resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY))
     mod = importlib.import_module(module_name)
     torch.set_num_threads(1)
     inp, out = sys.stdin.buffer, sys.stdout.buffer

@@ -104,6 +104,15 @@ status=0
     --rootdir "$root" -c "$root/pyproject.toml" "${args[@]}") || status=$?
 unset LD_PRELOAD
 
+# allocator_may_return_null=1 still logs "WARNING: AddressSanitizer failed to allocate N
+# bytes" for each refused huge allocation (the bad-input tests make them on purpose, and pyad
+# turns them into MemoryError): a report file holding nothing else is not a finding
+for f in "$reports"/*; do
+    [ -e "$f" ] || continue
+    if ! grep -qv "^==[0-9]*==WARNING: AddressSanitizer failed to allocate 0x[0-9a-f]* bytes$" "$f"; then
+        rm -f "$f"
+    fi
+done
 if [ "$leaks" = 1 ]; then
     "$PYTHON" "$root/tools/lsan_filter.py" "$reports" || status=1
 elif compgen -G "$reports/*" > /dev/null; then
