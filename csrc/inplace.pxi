@@ -123,18 +123,24 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
                        Py_ssize_t* shape, int* ndim) except -1:
     """The strided region a basic index selects; False if the index is not basic."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
-    cdef int dim = 0, nd = 0, n_specified = 0, d
+    cdef int dim = 0, nd = 0, n_specified = 0, n_new = 0, n_int = 0, d
     cdef Py_ssize_t start, stop, step, size
     items = index if isinstance(index, tuple) else (index,)
     for it in items:
-        if it is None or it is Ellipsis:
+        if it is None:
+            n_new += 1
+            continue
+        if it is Ellipsis:
             continue
         if isinstance(it, (int, slice, np.integer)) and not isinstance(it, bool):
             n_specified += 1
+            n_int += not isinstance(it, slice)
             continue
         return False
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
+    if x.m.ndim - n_int + n_new > PYAD_MAXDIM:      # the region's arrays hold PYAD_MAXDIM dims
+        raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions")
     contiguous_strides(&x.m, cs)
     offset[0] = 0
     for it in items:

@@ -484,3 +484,15 @@ def test_stack_past_16_dims_is_refused(pt):
         pytest.skip("torch has no 16-dim limit")
     with pytest.raises(RuntimeError, match="at most 16 dimensions"):
         pt.stack([pt.zeros(*[1] * 16)] * 2)
+
+
+def test_setitem_with_none_past_16_dims_is_refused(pt):
+    """x[None] = v on a 16-d tensor wrote a 17th dim past basic_region's 16-entry arrays
+    (ASan: stack buffer overflow); it raises the 16-dimension error, as x[None] does."""
+    if AGAINST_TORCH:
+        pytest.skip("torch has no 16-dim limit")
+    x = pt.zeros(*[1] * 16)
+    with pytest.raises(RuntimeError, match="at most 16 dimensions"):
+        x[None] = 1.0
+    with pytest.raises(RuntimeError, match="at most 16 dimensions"):
+        x[None]
