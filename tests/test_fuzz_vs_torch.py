@@ -74,7 +74,7 @@ from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 import test_catalogue_property as cat  # noqa: E402
-from conftest import MODULE_NAME, module_path_env  # noqa: E402
+from conftest import MODULE_NAME, asan_loaded, module_path_env  # noqa: E402
 
 EXAMPLES = int(os.environ.get("PYAD_FUZZ_EXAMPLES", "300"))
 SEED = os.environ.get("PYAD_FUZZ_SEED")
@@ -291,10 +291,8 @@ def worker_main(module_name):
     import importlib
     import resource
 
-    import ctypes
-
     soft = 8 * 2**30  # a runaway allocation fails instead of taking the shared machine
-    if not hasattr(ctypes.CDLL(None), "__asan_init"):   # ASan reserves terabytes of shadow
+    if not asan_loaded():   # ASan reserves terabytes of shadow address space
         resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY))
     mod = importlib.import_module(module_name)
     torch.set_num_threads(1)
