@@ -38,22 +38,39 @@ static size_t pyad_cache_size[PYAD_CACHE_N];
 static int pyad_cache_n = 0;
 static size_t pyad_cache_total = 0;
 
-/* Small blocks (tiny tensors' buffers, graph nodes) come in two size classes kept on free
- * stacks: a tiny op allocates and frees two or three of them, and malloc/free were a fifth of
- * a small-tensor chain's time. The stacks are touched only with the GIL held. */
+/* Small and medium blocks (tiny tensors' buffers, graph nodes, vectors of up to 64 KiB) come
+ * in power-of-two size classes from 256 bytes, kept on free stacks: a tiny op allocates and
+ * frees two or three of them, and malloc/free were a fifth of a small-tensor chain's time (and
+ * an eighth of a 1,000-element op's: glibc serves blocks over 1 KiB from its bins, not from its
+ * per-thread cache). The two smallest classes keep up to 4096 blocks each, the others 64 (at
+ * most 8 MiB held in all). The stacks are touched only with the GIL held. */
 #define PYAD_SMALL1 256
 #define PYAD_SMALL2 512
+#define PYAD_CLASS_MAX ((size_t)64 << 10)
+#define PYAD_NCLASS 9 /* 256 B ... 64 KiB */
 #define PYAD_SMALL_KEEP 4096
-static void *pyad_small_stack[2][PYAD_SMALL_KEEP];
-static int pyad_small_n[2] = {0, 0};
+#define PYAD_MEDIUM_KEEP 64
+static void *pyad_small_stack[PYAD_NCLASS][PYAD_SMALL_KEEP];
+static int pyad_small_n[PYAD_NCLASS];
 
 static inline size_t pyad_block_size(size_t total)
 {
-    if (total <= PYAD_SMALL1) return PYAD_SMALL1;
-    if (total <= PYAD_SMALL2) return PYAD_SMALL2;
+    size_t size = PYAD_SMALL1;
+    if (total <= PYAD_CLASS_MAX) {
+        while (size < total) size <<= 1;
+        return size;
+    }
     if (total < PYAD_BIG) return total;
     if (total < PYAD_HUGE) return (total + 0xFFFF) & ~(size_t)0xFFFF;      /* 64 KiB */
     return (total + 0x1FFFFF) & ~(size_t)0x1FFFFF;                          /* 2 MiB */
+}
+
+/* class of a block of pyad_block_size() bytes <= PYAD_CLASS_MAX: 0 for 256 B, 1 for 512 B, ... */
+static inline int pyad_size_class(size_t size)
+{
+    int c = 0;
+    while (size > PYAD_SMALL1) { size >>= 1; c++; }
+    return c;
 }
 
 #ifdef PYAD_NO_BLOCK_CACHE
@@ -89,8 +106,8 @@ static void *pyad_alloc(size_t total)
     size_t size = pyad_block_size(total);
     void *p = NULL;
     int i;
-    if (size <= PYAD_SMALL2) {
-        int c = size == PYAD_SMALL1 ? 0 : 1;
+    if (size <= PYAD_CLASS_MAX) {
+        int c = pyad_size_class(size);
         if (pyad_small_n[c] > 0) return pyad_small_stack[c][--pyad_small_n[c]];
         return malloc(size);
     }
@@ -119,9 +136,9 @@ static void pyad_free(void *p, size_t total)
 {
     size_t size = pyad_block_size(total);
     if (p == NULL) return;
-    if (size <= PYAD_SMALL2) {
-        int c = size == PYAD_SMALL1 ? 0 : 1;
-        if (pyad_small_n[c] < PYAD_SMALL_KEEP) {
+    if (size <= PYAD_CLASS_MAX) {
+        int c = pyad_size_class(size);
+        if (pyad_small_n[c] < (c < 2 ? PYAD_SMALL_KEEP : PYAD_MEDIUM_KEEP)) {
             pyad_small_stack[c][pyad_small_n[c]++] = p;
             return;
         }
@@ -142,7 +159,7 @@ static void pyad_free(void *p, size_t total)
 static void pyad_empty_cache(void)
 {
     int c;
-    for (c = 0; c < 2; c++)
+    for (c = 0; c < PYAD_NCLASS; c++)
         while (pyad_small_n[c] > 0) free(pyad_small_stack[c][--pyad_small_n[c]]);
     while (pyad_cache_n > 0) {
         pyad_cache_n--;
