@@ -22,6 +22,12 @@ from pyad_types cimport *
 cdef extern from *:
     Py_ssize_t PY_SSIZE_T_MAX
 
+# SIMD copies of the hot loops (pyad_kernels.h): the best the CPU has, or PYAD_SIMD=0 for the
+# baseline loops alone (the results are the same bits either way).
+import os as _os
+pyad_simd_init(0 if _os.environ.get("PYAD_SIMD", "") == "0" else -1)
+del _os
+
 include "numeric.pxi"
 include "graph.pxi"
 include "ops.pxi"
@@ -66,6 +72,11 @@ def is_grad_enabled():
 
 def _set_grad_enabled(bint mode):
     pyad_set_grad_enabled(mode)
+
+
+def _simd_level():
+    """Which copies of the hot loops run: 0 the baseline ISA's, 2 AVX2's (see pyad_kernels.h)."""
+    return pyad_simd_level
 
 
 # ============================================================================================
