@@ -127,8 +127,8 @@ cdef extern from "pyad_nploops.h":
                     Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
                     const Py_ssize_t* sb) noexcept
     pyad_loop loop_np_exp_f32, loop_np_exp_f64, loop_np_log_f32, loop_np_log_f64
-    pyad_loop loop_np_tanh_f32, loop_np_tanh_f64, loop_np_sin_f32, loop_np_sin_f64
-    pyad_loop loop_np_cos_f32, loop_np_cos_f64, loop_np_expm1_f32, loop_np_expm1_f64
+    pyad_loop loop_np_tanh_f32, loop_np_tanh_f64, loop_np_sin_f32, loop_np_cos_f32
+    pyad_loop loop_np_expm1_f32, loop_np_expm1_f64
     pyad_loop loop_np_log1p_f32, loop_np_log1p_f64
 
 cdef extern from "pyad_alloc.h":
@@ -143,11 +143,12 @@ def _empty_cache():
 cdef bint _np_matmul_f32 = False, _np_matmul_f64 = False
 
 cdef void _use_np_loop(int k, object ufunc, int which, pyad_loop f32, pyad_loop f64):
-    """Replace kernel k's float loops by numpy's (SIMD) inner loops for ufunc, where found."""
+    """Replace kernel k's float loops by numpy's (SIMD) inner loops for ufunc, where found
+    (f64 NULL: keep pyad's float64 loop)."""
     cdef int found = pyad_np_take(ufunc, which)
     if found & 1:
         KERNELS[k][0] = f32
-    if found & 2:
+    if found & 2 and f64 != NULL:
         KERNELS[k][1] = f64
 
 cdef void install_numpy_loops(int k_expm1, int k_log1p):
@@ -156,8 +157,9 @@ cdef void install_numpy_loops(int k_expm1, int k_log1p):
     _use_np_loop(K_EXP, np.exp, PYAD_NP_EXP, loop_np_exp_f32, loop_np_exp_f64)
     _use_np_loop(K_LOG, np.log, PYAD_NP_LOG, loop_np_log_f32, loop_np_log_f64)
     _use_np_loop(K_TANH, np.tanh, PYAD_NP_TANH, loop_np_tanh_f32, loop_np_tanh_f64)
-    _use_np_loop(K_SIN, np.sin, PYAD_NP_SIN, loop_np_sin_f32, loop_np_sin_f64)
-    _use_np_loop(K_COS, np.cos, PYAD_NP_COS, loop_np_cos_f32, loop_np_cos_f64)
+    # float64 sin/cos stay pyad's (pyad_trig.h: vectorised; numpy's call libm per element)
+    _use_np_loop(K_SIN, np.sin, PYAD_NP_SIN, loop_np_sin_f32, NULL)
+    _use_np_loop(K_COS, np.cos, PYAD_NP_COS, loop_np_cos_f32, NULL)
     _use_np_loop(k_expm1, np.expm1, PYAD_NP_EXPM1, loop_np_expm1_f32, loop_np_expm1_f64)
     _use_np_loop(k_log1p, np.log1p, PYAD_NP_LOG1P, loop_np_log1p_f32, loop_np_log1p_f64)
     cdef int found = pyad_np_take(np.matmul, PYAD_NP_MATMUL)

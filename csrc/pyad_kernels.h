@@ -57,12 +57,15 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 #define PYAD_TWICE(RET, NAME, PARAMS, ...)                                                  \
     static inline RET NAME PARAMS __VA_ARGS__                                               \
     __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS __VA_ARGS__
-#define PYAD_RUN(NAME, n, ARGS) ((pyad_simd_level >= 2 && (n) >= 16) ? NAME##_avx2 ARGS : NAME ARGS)
+#define PYAD_RUN_FROM(NAME, n, MIN, ARGS) ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
 #else
 #define PYAD_X86_DISPATCH 0
 #define PYAD_TWICE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
-#define PYAD_RUN(NAME, n, ARGS) (NAME ARGS)
+#define PYAD_RUN_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #endif
+
+/* below 16 elements the call to a loop not inlined costs more than the wider vectors gain */
+#define PYAD_RUN(NAME, n, ARGS) PYAD_RUN_FROM(NAME, n, 16, ARGS)
 
 static int pyad_simd_level = 0; /* 0: baseline loops, 2: AVX2 copies; set by pyad_simd_init */
 
@@ -349,8 +352,6 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     PYAD_UNARY(loop_exp_##S, T, exp##F(x))                                                      \
     PYAD_UNARY(loop_log_##S, T, log##F(x))                                                      \
     PYAD_UNARY_V(loop_sqrt_##S, T, sqrt##F(x))                                                  \
-    PYAD_UNARY(loop_sin_##S, T, sin##F(x))                                                      \
-    PYAD_UNARY(loop_cos_##S, T, cos##F(x))                                                      \
     PYAD_UNARY(loop_tanh_##S, T, tanh##F(x))                                                    \
     PYAD_UNARY(loop_sigmoid_##S, T, pyad_sigmoid##F(x))                                         \
     PYAD_UNARY_V(loop_relu_##S, T, PYAD_RELU(x))                                                \
@@ -371,8 +372,6 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     PYAD_BINARY_V(loop_div_##S, T, x / y)                                                       \
     PYAD_BINARY(loop_pow_##S, T, pow##F(x, y))                                                  \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
-    PYAD_BINARY(loop_sin_bw_##S, T, x *cos##F(y))                                               \
-    PYAD_BINARY(loop_cos_bw_##S, T, -x * sin##F(y))                                             \
     PYAD_BINARY_V(loop_tanh_bw_##S, T, x *((T)1 - y * y))                                       \
     PYAD_BINARY_V(loop_sigmoid_bw_##S, T, x *y *((T)1 - y))                                     \
     PYAD_BINARY_V(loop_relu_bw_##S, T, y <= 0 ? (T)0 : x) /* NaN passes g, as torch */      \
@@ -387,6 +386,13 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
 
 PYAD_FLOAT_LOOPS(f32, float, f)
 PYAD_FLOAT_LOOPS(f64, double, )
+/* float32 sin and cos are libm's (numpy's SIMD loops replace them at import); float64's are
+ * pyad_trig.h's vector code */
+PYAD_UNARY(loop_sin_f32, float, sinf(x))
+PYAD_UNARY(loop_cos_f32, float, cosf(x))
+PYAD_BINARY(loop_sin_bw_f32, float, x *cosf(y))
+PYAD_BINARY(loop_cos_bw_f32, float, -x * sinf(y))
+#include "pyad_trig.h"
 
 /* Integer tensors support the arithmetic that keeps them integral, as torch does. */
 PYAD_UNARY(loop_neg_i64, int64_t, -x)

@@ -36,12 +36,12 @@ for dt in (pyad.float32, pyad.float64):
         results = [x + y, x - y, x * y, x / y, x + 2.5 * y, -x, x.abs(), x.relu(), x.sign(),
                    x.reciprocal(), x * 1.01, x + 0.5, x / 3.0, 1.5 - x, y.sqrt(), x * x,
                    x.tanh(), x.sigmoid(), xs.sum(), x * y[:1], x.sum() * x,
-                   pyad.add(x, y, alpha=-3.0), x.sum()]
+                   pyad.add(x, y, alpha=-3.0), x.sum(), x.sin(), x.cos(), (x * 1e4).sin()]
         for r in results:
             put(r)
         loss = ((x * x).sum() + (x * y).sum() + x.tanh().sum() + x.sigmoid().sum()
                 + (x.relu() * y).sum() + (x.abs() / y).sum() + y.sqrt().sum()
-                + (x.reciprocal() * 1e-3).sum())
+                + (x.reciprocal() * 1e-3).sum() + x.sin().sum() + (x.cos() * y).sum())
         g, = pyad.autograd.grad(loss, x, create_graph=True)
         put(g)
         h, = pyad.autograd.grad((g * g).sum(), x)
