@@ -20,6 +20,7 @@ A debug or sanitized build is never copied into the checkout's pyad/ as a side e
 `setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace puts it there.
 """
 import os
+import platform
 import shutil
 import subprocess
 
@@ -53,7 +54,8 @@ directives = {
 # with SIGILL on an older one) and never -ffast-math/-Ofast (NaN/Inf semantics must match
 # torch, and a library linked with it sets flush-to-zero for the whole process on load).
 # The kernels are plain C loops vectorised for the platform's baseline ISA (SSE2 on x86_64,
-# NEON on arm64); there is no SIMD multiversioning, so nothing needs a runtime CPU check.
+# NEON on arm64); on x86_64 the hot ones have a second copy compiled for AVX2 through a
+# function attribute, chosen at import by cpuid (pyad_kernels.h), so no -m flag is needed.
 # Release wheels drop debug info through CFLAGS (see [tool.cibuildwheel] in pyproject.toml).
 # -ffp-contract=off: a*b + c stays two roundings (Clang would fuse it into an FMA where the
 # ISA has one), so fused backward kernels give the same bits as the unfused ops they replace.
@@ -69,6 +71,10 @@ COMPILE_ARGS = {
 # +1% instructions on the fixed-cost workloads (callgrind). Debug and sanitized builds keep
 # both (their stack traces want the unwind tables).
 GCC_SIZE_ARGS = ["-fno-ipa-cp-clone", "-fno-asynchronous-unwind-tables"]
+# x86_64 GCC: every new Tensor is zeroed by a 248-byte memset that Cython writes and GCC
+# inlines as `rep stosq`, whose start-up cost was 10% of a tiny op (perf). Small memsets
+# become plain vector stores; bigger ones still call libc. Codegen only: no ISA change.
+GCC_X86_ARGS = ["-mmemset-strategy=unrolled_loop:512:noalign,libcall:-1:noalign"]
 
 
 def is_gcc(compiler):
@@ -90,7 +96,8 @@ ext = Extension(
     "pyad._C",
     sources=["csrc/_C.pyx"],
     include_dirs=["csrc"],
-    depends=["csrc/pyad_kernels.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h", "csrc/pyad_types.pxd"] + [
+    depends=["csrc/pyad_kernels.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h",
+             "csrc/pyad_types.pxd"] + [
         os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".pxi")],
 )
 
@@ -112,6 +119,8 @@ class build_ext_into_checkout(build_ext):
             args = [a for a in args if not a.startswith("-O")] + SANITIZE_ARGS
         elif not DEBUG and is_gcc(self.compiler):
             args += GCC_SIZE_ARGS
+            if platform.machine().lower() in ("x86_64", "amd64"):
+                args += GCC_X86_ARGS
         for ext in self.extensions:
             ext.extra_compile_args = args + list(ext.extra_compile_args or [])
             if SANITIZE:

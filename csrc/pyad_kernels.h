@@ -57,10 +57,16 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 #define PYAD_TWICE(RET, NAME, PARAMS, ...)                                                  \
     static inline RET NAME PARAMS __VA_ARGS__                                               \
     __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS __VA_ARGS__
+/* the same, with the constant `wide` 1 in the AVX2 copy: it has 64-bit integer compares,
+ * which SSE2 lacks (a body picks its integer width by it; the results must not depend on it) */
+#define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...)                                             \
+    static inline RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }                       \
+    __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
 #else
 #define PYAD_X86_DISPATCH 0
 #define PYAD_TWICE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
+#define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #endif
 

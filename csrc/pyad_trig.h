@@ -32,16 +32,20 @@
 #define PYAD_PIO2_3T 8.47842766036889956997e-32 /* pi/2 - (pio2_1 + pio2_2 + pio2_3) */
 #define PYAD_ROUND_SHIFT 6755399441055744.0     /* 1.5 * 2^52: v + it - it rounds v */
 
-/* the high 32 bits of |v|: a 32-bit integer compare, which SSE2 has (it has no 64-bit one) */
-static inline int32_t pyad_abs_high(double v)
+/* |v| < the double whose bits are `bound` (its low 32 bits zero), as an integer compare of
+ * bit patterns (for |v| they order as the values do; NaN's are above inf's). wide: a 64-bit
+ * compare (AVX2 has one); otherwise of the high 32 bits, which SSE2 can; same answer. */
+static inline int pyad_abs_below(double v, uint64_t bound, int wide)
 {
     uint64_t b;
     memcpy(&b, &v, sizeof b);
-    return (int32_t)((b >> 32) & 0x7FFFFFFF);
+    b &= ~((uint64_t)1 << 63);
+    return wide ? (int64_t)b < (int64_t)bound : (int32_t)(b >> 32) < (int32_t)(bound >> 32);
 }
 
-/* sin(x) (cosine = 0) or cos(x) (cosine = 1), or NaN where libm must redo it */
-static inline double pyad_sincos_fast(double x, int cosine)
+/* sin(x) (cosine = 0) or cos(x) (cosine = 1), or NaN where libm must redo it; wide: see
+ * pyad_abs_below */
+static inline double pyad_sincos_fast(double x, int cosine, int wide)
 {
     double shifted = x * PYAD_INV_PIO2 + PYAD_ROUND_SHIFT;
     double fn = shifted - PYAD_ROUND_SHIFT;
@@ -70,22 +74,22 @@ static inline double pyad_sincos_fast(double x, int cosine)
     hz = 0.5 * z;
     one_minus = 1.0 - hz;
     c = one_minus + (((1.0 - one_minus) - hz) + (z * r - y * yy));
-    /* Quadrant 0: s, 1: c, 2: -s, 3: -c. Every test and select works on bit patterns as
-     * integers (for |v| they order as the values do; NaN's are above inf's): a floating-point
-     * compare may trap under the default -ftrapping-math, and GCC then keeps branches, which
-     * stop the loop from vectorising. */
+    /* Quadrant 0: s, 1: c, 2: -s, 3: -c. Tests and selects work on bit patterns as integers:
+     * a floating-point compare may trap under the default -ftrapping-math, and GCC then keeps
+     * branches, which stop the loop from vectorising. */
     memcpy(&sbits, &s, sizeof sbits);
     memcpy(&cbits, &c, sizeof cbits);
     memcpy(&xbits, &x, sizeof xbits);
     mask = (uint64_t)0 - (quadrant & 1);
     rbits = ((cbits & mask) | (sbits & ~mask)) ^ ((quadrant & 2) << 62);
     /* |x| < 2^-26: x itself (sin) or 1 (cos) */
-    mask = (uint64_t)0 - (uint64_t)(pyad_abs_high(x) < 0x3E500000);
+    mask = (uint64_t)0 - (uint64_t)pyad_abs_below(x, 0x3E50000000000000ULL, wide);
     rbits = ((cosine ? 0x3FF0000000000000ULL : xbits) & mask) | (rbits & ~mask);
     /* NaN (libm redoes it) unless |x| < 1e5 and x is not within 2^-20 of n pi/2, n != 0
-     * (fn is a whole number: zero exactly when its high word is) */
-    mask = (uint64_t)0 - (uint64_t)((pyad_abs_high(x) < 0x40F86A00) &
-                                    ((pyad_abs_high(fn) == 0) | (pyad_abs_high(hi) >= 0x3EB00000)));
+     * (fn is a whole number: zero exactly when below 1) */
+    mask = (uint64_t)0 - (uint64_t)(pyad_abs_below(x, 0x40F86A0000000000ULL, wide) &
+                                    (pyad_abs_below(fn, 0x3FF0000000000000ULL, wide) |
+                                     !pyad_abs_below(hi, 0x3EB0000000000000ULL, wide)));
     rbits = (rbits & mask) | (0x7FF8000000000000ULL & ~mask);
     memcpy(&res, &rbits, sizeof res);
     return res;
@@ -93,30 +97,30 @@ static inline double pyad_sincos_fast(double x, int cosine)
 
 /* The contiguous runs: the fast path over the run, then libm for the elements it left NaN
  * (NaN inputs included, which libm returns as NaN). */
-PYAD_TWICE(void, pyad_sin_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
+PYAD_TWICE_WIDE(void, pyad_sin_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
-    for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 0);
+    for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 0, wide);
 })
-PYAD_TWICE(void, pyad_cos_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
+PYAD_TWICE_WIDE(void, pyad_cos_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
-    for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 1);
+    for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 1, wide);
 })
 /* sin's gradient g cos(x), cos's -g sin(x) */
-PYAD_TWICE(void, pyad_sin_bw_run, (const double *restrict pg, const double *restrict px,
+PYAD_TWICE_WIDE(void, pyad_sin_bw_run, (const double *restrict pg, const double *restrict px,
                                    double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
-    for (i = 0; i < n; i++) po[i] = pg[i] * pyad_sincos_fast(px[i], 1);
+    for (i = 0; i < n; i++) po[i] = pg[i] * pyad_sincos_fast(px[i], 1, wide);
 })
-PYAD_TWICE(void, pyad_cos_bw_run, (const double *restrict pg, const double *restrict px,
+PYAD_TWICE_WIDE(void, pyad_cos_bw_run, (const double *restrict pg, const double *restrict px,
                                    double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
-    for (i = 0; i < n; i++) po[i] = -pg[i] * pyad_sincos_fast(px[i], 0);
+    for (i = 0; i < n; i++) po[i] = -pg[i] * pyad_sincos_fast(px[i], 0, wide);
 })
 
 /* One element: the fast path, or libm where it declines. Strided runs and the second pass
  * use these, so sin(x) is the same bits whatever the layout. */
-static inline double pyad_sin(double x) { double v = pyad_sincos_fast(x, 0); return v == v ? v : sin(x); }
-static inline double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1); return v == v ? v : cos(x); }
+static inline double pyad_sin(double x) { double v = pyad_sincos_fast(x, 0, 0); return v == v ? v : sin(x); }
+static inline double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); return v == v ? v : cos(x); }
 
 /* URUN: the vector run of the function, ORUN: of the other one (its derivative up to SIGN),
  * BWRUN: of the gradient SIGN g ORUN(x) */
