@@ -284,8 +284,12 @@ PYAD_ACC_PRODUCT(loop_acc_mul_twice_f64, double, 1)
 /* accumulate: out[.] += x  (out may repeat itself through stride 0: reductions).
  * A contiguous reduction run keeps 8 partial sums: one accumulator is a chain of dependent
  * adds (4 cycles each), 8 independent ones let the compiler vectorise. */
-#define PYAD_ACCUM(NAME, TO, TI)                                                           \
-    PYAD_TWICE(TO, NAME##_reduce, (const TI *restrict px, pyad_ssize_t n), {               \
+#define PYAD_ACCUM(NAME, TO, TI) PYAD_ACCUM_WITH(NAME, TO, TI, PYAD_TWICE, PYAD_RUN)
+/* integer sums are rarely hot: one copy (PYAD_ONCE), to keep the wheel small */
+#define PYAD_ONCE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
+#define PYAD_RUN_ONCE(NAME, n, ARGS) (NAME ARGS)
+#define PYAD_ACCUM_WITH(NAME, TO, TI, DEFINE, RUN)                                         \
+    DEFINE(TO, NAME##_reduce, (const TI *restrict px, pyad_ssize_t n), {               \
         TO p[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                \
         pyad_ssize_t i;                                                                    \
         int j;                                                                             \
@@ -294,7 +298,7 @@ PYAD_ACC_PRODUCT(loop_acc_mul_twice_f64, double, 1)
         for (; i < n; i++) p[0] += (TO)px[i];                                              \
         return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));          \
     })                                                                                     \
-    PYAD_TWICE(void, NAME##_run, (const TI *restrict px, TO *restrict po, pyad_ssize_t n), { \
+    DEFINE(void, NAME##_run, (const TI *restrict px, TO *restrict po, pyad_ssize_t n), {     \
         pyad_ssize_t i;                                                                    \
         for (i = 0; i < n; i++) po[i] += (TO)px[i];                                        \
     })                                                                                     \
@@ -304,13 +308,13 @@ PYAD_ACC_PRODUCT(loop_acc_mul_twice_f64, double, 1)
         char *a0 = args[0], *a1 = args[1];                                                 \
         (void)c;                                                                           \
         if (steps[1] == 0 && steps[0] == (pyad_ssize_t)sizeof(TI) && n >= 16) {            \
-            *(TO *)a1 += PYAD_RUN(NAME##_reduce, n, ((const TI *)a0, n));                  \
+            *(TO *)a1 += RUN(NAME##_reduce, n, ((const TI *)a0, n));                       \
         } else if (steps[1] == 0) {                                                        \
             TO acc = *(TO *)a1;                                                            \
             for (i = 0; i < n; i++, a0 += steps[0]) acc += (TO)(*(const TI *)a0);          \
             *(TO *)a1 = acc;                                                               \
         } else if (steps[0] == (pyad_ssize_t)sizeof(TI) && steps[1] == (pyad_ssize_t)sizeof(TO)) { \
-            PYAD_RUN(NAME##_run, n, ((const TI *)a0, (TO *)a1, n));                        \
+            RUN(NAME##_run, n, ((const TI *)a0, (TO *)a1, n));                             \
         } else {                                                                           \
             for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1])                        \
                 *(TO *)a1 += (TO)(*(const TI *)a0);                                        \
@@ -416,8 +420,8 @@ PYAD_BINARY(loop_pow_i64, int64_t, pyad_ipow(x, y))
 PYAD_ACCUM(loop_accum_f32, float, float)
 PYAD_ACCUM(loop_accum_f64, double, double)
 PYAD_ACCUM(loop_accum_f32_in_f64, double, float) /* float32 sums accumulate in double */
-PYAD_ACCUM(loop_accum_i64, int64_t, int64_t)
-PYAD_ACCUM(loop_accum_bool_in_i64, int64_t, unsigned char)
+PYAD_ACCUM_WITH(loop_accum_i64, int64_t, int64_t, PYAD_ONCE, PYAD_RUN_ONCE)
+PYAD_ACCUM_WITH(loop_accum_bool_in_i64, int64_t, unsigned char, PYAD_ONCE, PYAD_RUN_ONCE)
 
 #define PYAD_CAST_FROM(S, TI)                     \
     PYAD_CAST(loop_cast_##S##_f32, TI, float)     \
