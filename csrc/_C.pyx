@@ -22,11 +22,12 @@ from pyad_types cimport *
 cdef extern from *:
     Py_ssize_t PY_SSIZE_T_MAX
 
-# SIMD copies of the hot loops (pyad_kernels.h): the best the CPU has, or PYAD_SIMD=0 for the
-# baseline loops alone (the results are the same bits either way).
+# SIMD copies of the hot loops (pyad_kernels.h): the best the CPU has, or at most PYAD_SIMD
+# (0: the baseline loops alone, 2: up to AVX2); the results are the same bits either way.
 import os as _os
-pyad_simd_init(0 if _os.environ.get("PYAD_SIMD", "") == "0" else -1)
-del _os
+_want = _os.environ.get("PYAD_SIMD", "")
+pyad_simd_init(int(_want) if _want in ("0", "1", "2", "3") else -1)
+del _os, _want
 
 include "numeric.pxi"
 include "graph.pxi"
@@ -75,7 +76,8 @@ def _set_grad_enabled(bint mode):
 
 
 def _simd_level():
-    """Which copies of the hot loops run: 0 the baseline ISA's, 2 AVX2's (see pyad_kernels.h)."""
+    """Which copies of the hot loops run: 0 the baseline ISA's, 2 AVX2's, 3 AVX2's and AVX-512's
+    (see pyad_kernels.h)."""
     return pyad_simd_level
 
 
