@@ -124,8 +124,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise TypeError(f"expected Tensor as inputs, but got {type(t).__name__}")
         if not (<Tensor>t)._requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    results = run_backward(list(outs) if len(outs) == len(seeds) else list(outs[:len(seeds)]),
-                           seeds, list(ins), retain_graph, create_graph, False)
+    results = run_backward(outs if len(outs) == len(seeds) else outs[:len(seeds)],
+                           seeds, ins, retain_graph, create_graph, False)
     for i in range(len(results)):
         if results[i] is None:
             if materialize_grads:
@@ -278,5 +278,5 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     for t in inputs or ():
         if isinstance(t, Tensor) and not (<Tensor>t)._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    run_backward(list(tensors), seeds, None if inputs is None else list(inputs), retain_graph,
+    run_backward(tuple(tensors), seeds, None if inputs is None else tuple(inputs), retain_graph,
                  create_graph, True)

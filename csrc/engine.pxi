@@ -410,7 +410,7 @@ cdef Buffer* buf_one(int dtype) except NULL:
     return b
 
 
-cdef object run_backward(list roots, list seeds, list inputs, bint keep_graph,
+cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                          bint create_graph, bint accumulate):
     """Run one backward pass. Returns, for grad(), a list aligned with inputs (None = unused)."""
     cdef Run r

@@ -73,7 +73,7 @@ cdef Node* accumulate_node(Tensor leaf) except NULL:
     n.out_meta.dtype = leaf.m.dtype
     n.out_meta.ndim = leaf.m.ndim
     n.out_meta.numel = leaf.m.numel
-    memcpy(n.out_meta.shape, leaf.m.shape, leaf.m.ndim * sizeof(Py_ssize_t))
+    pyad_copy_shape(n.out_meta.shape, leaf.m.shape, leaf.m.ndim)
     Py_INCREF(leaf)
     n.leaf = <PyObject*>leaf
     leaf.grad_acc = n           # borrowed: cleared when the node dies
@@ -92,7 +92,7 @@ cdef inline int set_edge(Node* n, int i, Tensor t) except -1:
     m.dtype = t.m.dtype
     m.ndim = t.m.ndim
     m.numel = t.m.numel
-    memcpy(m.shape, t.m.shape, t.m.ndim * sizeof(Py_ssize_t))
+    pyad_copy_shape(m.shape, t.m.shape, t.m.ndim)
     n.next[i].input_nr = 0
     if not t._requires_grad:
         n.next[i].fn = NULL
@@ -119,7 +119,7 @@ cdef Node* record(int op, int name_id, Tensor out, Tensor a, Tensor b=None, int 
     n.out_meta.dtype = out.m.dtype
     n.out_meta.ndim = out.m.ndim
     n.out_meta.numel = out.m.numel
-    memcpy(n.out_meta.shape, out.m.shape, out.m.ndim * sizeof(Py_ssize_t))
+    pyad_copy_shape(n.out_meta.shape, out.m.shape, out.m.ndim)
     out.grad_fn_ = n
     out._requires_grad = True
     return n

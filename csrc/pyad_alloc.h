@@ -53,13 +53,22 @@ static size_t pyad_cache_total = 0;
 static void *pyad_small_stack[PYAD_NCLASS][PYAD_SMALL_KEEP];
 static int pyad_small_n[PYAD_NCLASS];
 
+/* log2 of the power of two >= v, for 256 < v <= 64 KiB: a bit scan where the compiler has one */
+static inline int pyad_ceil_log2(size_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return 64 - __builtin_clzll((unsigned long long)(v - 1));
+#else
+    int k = 0;
+    while (((size_t)1 << k) < v) k++;
+    return k;
+#endif
+}
+
 static inline size_t pyad_block_size(size_t total)
 {
-    size_t size = PYAD_SMALL1;
-    if (total <= PYAD_CLASS_MAX) {
-        while (size < total) size <<= 1;
-        return size;
-    }
+    if (total <= PYAD_SMALL1) return PYAD_SMALL1;
+    if (total <= PYAD_CLASS_MAX) return (size_t)1 << pyad_ceil_log2(total);
     if (total < PYAD_BIG) return total;
     if (total < PYAD_HUGE) return (total + 0xFFFF) & ~(size_t)0xFFFF;      /* 64 KiB */
     return (total + 0x1FFFFF) & ~(size_t)0x1FFFFF;                          /* 2 MiB */
@@ -68,9 +77,7 @@ static inline size_t pyad_block_size(size_t total)
 /* class of a block of pyad_block_size() bytes <= PYAD_CLASS_MAX: 0 for 256 B, 1 for 512 B, ... */
 static inline int pyad_size_class(size_t size)
 {
-    int c = 0;
-    while (size > PYAD_SMALL1) { size >>= 1; c++; }
-    return c;
+    return size <= PYAD_SMALL1 ? 0 : pyad_ceil_log2(size) - 8;
 }
 
 #ifdef PYAD_NO_BLOCK_CACHE

@@ -55,20 +55,27 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define PYAD_X86_DISPATCH 1
 #include <cpuid.h>
+/* ELF: the copies live in a section of their own, so a stripped extension can still be checked
+ * for VEX code outside them (wheels/build.py disassembles .text alone) */
+#if defined(__ELF__)
+#define PYAD_SIMD_SECTION __attribute__((section("pyad_simd")))
+#else
+#define PYAD_SIMD_SECTION
+#endif
 #define PYAD_TWICE(RET, NAME, PARAMS, ...)                                                  \
     static inline RET NAME PARAMS __VA_ARGS__                                               \
-    __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS __VA_ARGS__
+    __attribute__((target("avx2"))) PYAD_SIMD_SECTION static RET NAME##_avx2 PARAMS __VA_ARGS__
 /* the same, with the constant `wide` 1 in the AVX2 copy: it has 64-bit integer compares,
  * which SSE2 lacks (a body picks its integer width by it; the results must not depend on it) */
 #define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...)                                             \
     static inline RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }                       \
-    __attribute__((target("avx2"))) static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
+    __attribute__((target("avx2"))) PYAD_SIMD_SECTION static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
 /* the hottest loops (binary arithmetic, the fused accumulate-product, sums) also get an
  * AVX-512 copy: a third more per L1-resident run than AVX2 on CPUs that have it */
 #define PYAD_THRICE(RET, NAME, PARAMS, ...)                                                 \
     PYAD_TWICE(RET, NAME, PARAMS, __VA_ARGS__)                                              \
-    __attribute__((target("avx512f"))) static RET NAME##_avx512 PARAMS __VA_ARGS__
+    __attribute__((target("avx512f"))) PYAD_SIMD_SECTION static RET NAME##_avx512 PARAMS __VA_ARGS__
 #define PYAD_RUN3(NAME, n, ARGS) ((pyad_simd_level >= 3 && (n) >= 16) ? NAME##_avx512 ARGS : PYAD_RUN(NAME, n, ARGS))
 #else
 #define PYAD_X86_DISPATCH 0
@@ -109,6 +116,20 @@ static int pyad_simd_init(int want)
     int have = pyad_cpu_simd_level();
     pyad_simd_level = (want < 0 || want > have) ? have : want;
     return pyad_simd_level;
+}
+
+/* A shape is a few words, copied on every op: inline stores rather than a call to memcpy
+ * (and no pointer is touched when ndim is 0). */
+static inline void pyad_copy_shape(pyad_ssize_t *dst, const pyad_ssize_t *src, int ndim)
+{
+    switch (ndim) {
+    case 4: dst[3] = src[3]; /* fall through */
+    case 3: dst[2] = src[2]; /* fall through */
+    case 2: dst[1] = src[1]; /* fall through */
+    case 1: dst[0] = src[0]; /* fall through */
+    case 0: return;
+    default: memcpy(dst, src, (size_t)ndim * sizeof(pyad_ssize_t));
+    }
 }
 
 /* ---- the loop signature: args[k] advances by steps[k] bytes, n elements, c = constants ---- */
@@ -498,7 +519,14 @@ static pyad_loop pyad_cast_loop(int from, int to)
         while (top > 0) v = stack[--top] + v;                                              \
         return v;                                                                          \
     })                                                                                     \
-    static double NAME(const T *x, pyad_ssize_t n) { return PYAD_RUN3(NAME##_run, n, (x, n)); }
+    static double NAME(const T *x, pyad_ssize_t n)                                        \
+    {                                                                                      \
+        double s = 0; /* under 16: the cascade's sum, without its set-up (p[1..] stay 0) */ \
+        pyad_ssize_t i;                                                                    \
+        if (n >= 16) return PYAD_RUN3(NAME##_run, n, (x, n));                              \
+        for (i = 0; i < n; i++) s += x[i];                                                 \
+        return s;                                                                          \
+    }
 PYAD_PAIRWISE(pyad_sum_f32, float)
 PYAD_PAIRWISE(pyad_sum_f64, double)
 

@@ -23,6 +23,7 @@ cdef extern from "pyad_kernels.h":
     double pyad_sum_f32(const float* x, Py_ssize_t n) noexcept nogil
     double pyad_sum_f64(const double* x, Py_ssize_t n) noexcept nogil
     int pyad_simd_init(int want) noexcept nogil
+    void pyad_copy_shape(Py_ssize_t* dst, const Py_ssize_t* src, int ndim) noexcept nogil
     int pyad_simd_level
     void pyad_bmm_f32(const float* A, const float* B, float* C, Py_ssize_t nb, Py_ssize_t M,
                       Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,

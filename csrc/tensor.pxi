@@ -98,8 +98,7 @@ cdef Tensor tensor_from_new_buffer(Buffer* b, const Meta* m, int dtype):
     t.m.dtype = dtype
     t.m.ndim = m.ndim
     t.m.numel = m.numel
-    if m.ndim > 0:                # a 0-d meta's shape may be NULL: memcpy(dst, NULL, 0) is UB
-        memcpy(t._shape, m.shape, m.ndim * sizeof(Py_ssize_t))
+    pyad_copy_shape(t._shape, m.shape, m.ndim)   # a 0-d meta's shape may be NULL: not read
     return t
 
 cdef Tensor tensor_from_buffer(Buffer* b, const Meta* m):

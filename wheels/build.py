@@ -10,7 +10,7 @@ Steps, each of which stops the run when it fails:
   sdist    it holds every tracked file the build and the tests need, and no build output
   wheel    `auditwheel show`, `auditwheel repair` (patchelf) to a manylinux tag; inside: pyad's
            .py files and one extension without debug info or run path, with AVX code only
-           in the SIMD dispatch copies (*_avx2, *_avx512); < 1 MB
+           in the SIMD dispatch copies (section pyad_simd); < 1 MB
   twine    `twine check --strict` on both
   cibw     `cibuildwheel --print-build-identifiers` lists every intended wheel on Linux, macOS
            and Windows (CPython 3.10-3.14 on both architectures of each)
@@ -197,12 +197,15 @@ def check_wheel(raw, env):
                   "the extension carries a run path:\n" + dynamic)
             if platform.machine() == "x86_64":
                 # AVX/AVX-512 code only in the dispatch copies (pyad_kernels.h: *_avx2 and
-                # *_avx512, called after a cpuid check), none in the baseline code
-                outside, copies = vex_code_outside_copies(
-                    output(["objdump", "-d", "--no-show-raw-insn", so]))
-                check(copies > 0, "no *_avx2 / *_avx512 dispatch copies in the extension")
-                check(not outside, f"AVX/AVX-512 instructions outside the dispatch copies, in "
-                                   f"{sorted(outside)[:10]}: not baseline x86_64")
+                # *_avx512, called after a cpuid check), which sit in their own section,
+                # pyad_simd, so that this holds for the stripped extension too
+                base = vex_instructions(output(["objdump", "-d", "-j", ".text",
+                                                "--no-show-raw-insn", so]))
+                check(not base, f"{len(base)} AVX/AVX-512 instructions in .text, e.g. "
+                                f"{base[:3]}: not baseline x86_64")
+                simd = vex_instructions(output(["objdump", "-d", "-j", "pyad_simd",
+                                                "--no-show-raw-insn", so]))
+                check(len(simd) > 0, "no SIMD dispatch copies (section pyad_simd) found")
     size = wheel.stat().st_size
     check(size < MAX_WHEEL_BYTES, f"{wheel.name} is {size} bytes, over {MAX_WHEEL_BYTES}")
     print(f"{len(names)} files, extension {exts[0]}: no debug info, no run path, "
@@ -210,23 +213,11 @@ def check_wheel(raw, env):
     return wheel
 
 
-def vex_code_outside_copies(disassembly):
-    """(functions outside the dispatch copies that hold VEX/EVEX code, number of copies).
-
-    A VEX/EVEX instruction is a v-prefixed mnemonic or one naming a ymm/zmm register; the
-    copies are the functions named *_avx2 or *_avx512 (and GCC's clones of them, *.constprop.0).
-    """
-    copy = re.compile(r"_avx(2|512)(\.[\w.]+)?$")
-    outside, copies, fn = set(), 0, None
-    for line in disassembly.splitlines():
-        m = re.match(r"^[0-9a-f]+ <(.+)>:$", line)
-        if m:
-            fn = m.group(1)
-            copies += bool(copy.search(fn))
-            continue
-        if fn and not copy.search(fn) and re.search(r"\tv[a-z]|%[yz]mm\d", line):
-            outside.add(fn)
-    return outside, copies
+def vex_instructions(disassembly):
+    """The VEX/EVEX instructions of an objdump listing: v-prefixed mnemonics and any that name
+    a ymm or zmm register."""
+    return [line.strip() for line in disassembly.splitlines()
+            if re.search(r"^\s*[0-9a-f]+:\t(v[a-z]|.*%[yz]mm\d)", line)]
 
 
 def twine_check(sdist, wheel):
