@@ -76,14 +76,22 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 #define PYAD_THRICE(RET, NAME, PARAMS, ...)                                                 \
     PYAD_TWICE(RET, NAME, PARAMS, __VA_ARGS__)                                              \
     __attribute__((target("avx512f"))) PYAD_SIMD_SECTION static RET NAME##_avx512 PARAMS __VA_ARGS__
-#define PYAD_RUN3(NAME, n, ARGS) ((pyad_simd_level >= 3 && (n) >= 16) ? NAME##_avx512 ARGS : PYAD_RUN(NAME, n, ARGS))
+#define PYAD_RUN3(NAME, n, ARGS) PYAD_RUN3_FROM(NAME, n, 16, ARGS)
+#define PYAD_RUN3_FROM(NAME, n, MIN, ARGS)                                                  \
+    ((pyad_simd_level >= 3 && (n) >= (MIN)) ? NAME##_avx512 ARGS : PYAD_RUN_FROM(NAME, n, MIN, ARGS))
+#define PYAD_THRICE_WIDE(RET, NAME, PARAMS, ...)                                            \
+    PYAD_TWICE_WIDE(RET, NAME, PARAMS, __VA_ARGS__)                                         \
+    __attribute__((target("avx512f"))) PYAD_SIMD_SECTION static RET NAME##_avx512 PARAMS    \
+    { enum { wide = 1 }; __VA_ARGS__ }
 #else
 #define PYAD_X86_DISPATCH 0
 #define PYAD_TWICE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
 #define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #define PYAD_THRICE PYAD_TWICE
+#define PYAD_THRICE_WIDE PYAD_TWICE_WIDE
 #define PYAD_RUN3(NAME, n, ARGS) (NAME ARGS)
+#define PYAD_RUN3_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #endif
 
 /* below 16 elements the call to a loop not inlined costs more than the wider vectors gain */

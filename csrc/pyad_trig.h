@@ -97,21 +97,21 @@ static inline double pyad_sincos_fast(double x, int cosine, int wide)
 
 /* The contiguous runs: the fast path over the run, then libm for the elements it left NaN
  * (NaN inputs included, which libm returns as NaN). */
-PYAD_TWICE_WIDE(void, pyad_sin_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
+PYAD_THRICE_WIDE(void, pyad_sin_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 0, wide);
 })
-PYAD_TWICE_WIDE(void, pyad_cos_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
+PYAD_THRICE_WIDE(void, pyad_cos_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 1, wide);
 })
 /* sin's gradient g cos(x), cos's -g sin(x) */
-PYAD_TWICE_WIDE(void, pyad_sin_bw_run, (const double *restrict pg, const double *restrict px,
+PYAD_THRICE_WIDE(void, pyad_sin_bw_run, (const double *restrict pg, const double *restrict px,
                                    double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = pg[i] * pyad_sincos_fast(px[i], 1, wide);
 })
-PYAD_TWICE_WIDE(void, pyad_cos_bw_run, (const double *restrict pg, const double *restrict px,
+PYAD_THRICE_WIDE(void, pyad_cos_bw_run, (const double *restrict pg, const double *restrict px,
                                    double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = -pg[i] * pyad_sincos_fast(px[i], 0, wide);
@@ -132,7 +132,7 @@ static inline double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); 
         if (steps[0] == 8 && steps[1] == 8) {                                              \
             const double *px = (const double *)args[0];                                    \
             double *po = (double *)args[1];                                                \
-            PYAD_RUN_FROM(URUN, n, 4, (px, po, n));                                                  \
+            PYAD_RUN3_FROM(URUN, n, 4, (px, po, n));                                                  \
             for (i = 0; i < n; i++)                                                        \
                 if (po[i] != po[i]) po[i] = SCALAR(px[i]);                                 \
         } else {                                                                           \
@@ -151,12 +151,12 @@ static inline double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); 
             const double *pg = (const double *)args[0], *px = (const double *)args[1];     \
             double *po = (double *)args[2];                                                \
             if (steps[0] == 8) {                                                           \
-                PYAD_RUN_FROM(BWRUN, n, 4, (pg, px, po, n));                                         \
+                PYAD_RUN3_FROM(BWRUN, n, 4, (pg, px, po, n));                                         \
                 for (i = 0; i < n; i++)                                                    \
                     if (po[i] != po[i]) po[i] = SIGN pg[i] * BW_SCALAR(px[i]);             \
             } else {                                                                       \
                 const double g = SIGN pg[0];                                               \
-                PYAD_RUN_FROM(ORUN, n, 4, (px, po, n));                                              \
+                PYAD_RUN3_FROM(ORUN, n, 4, (px, po, n));                                              \
                 for (i = 0; i < n; i++)                                                    \
                     po[i] = g * (po[i] == po[i] ? po[i] : BW_SCALAR(px[i]));               \
             }                                                                              \
