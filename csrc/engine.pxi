@@ -72,9 +72,11 @@ cdef struct Run:
     Py_ssize_t* table        # open addressing: slot indices of nodes another run had claimed
     Py_ssize_t tcap          # 0 until the first such node, then a power of two
     Py_ssize_t tn
+    bint keep_graph          # retain_graph: nodes keep what they saved after the sweep
     RunSlot inline[NODEVEC_INLINE]
 
 cdef inline void run_init(Run* r) noexcept:
+    r.keep_graph = False
     r.slots = r.inline
     r.n = 0
     r.cap = NODEVEC_INLINE
@@ -436,6 +438,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
     cdef Run* outer_run
     global _sweep_run
     run_init(&r)
+    r.keep_graph = keep_graph
     vec_init(&stack)
     vec_init(&order)
     vec_init(&root_nodes)

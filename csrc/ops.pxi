@@ -629,10 +629,27 @@ cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
     elif d.bw_kernel == K_MUL and accumulate_product(n, 0, K_ACC_MUL, g, n.saved_out.data,
                                                      &n.out_meta):
         return 0            # exp: g * result, added straight into the input's slot
+    elif d.bw_kernel == K_MUL and result_is_gradient(n, g):
+        buf_incref(n.saved_out)
+        gin[0] = n.saved_out
     else:
         gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, n.saved_out.data, &n.out_meta,
                              NULL, NULL, n.c)
     return 0
+
+cdef bint result_is_gradient(Node* n, Buffer* g) noexcept:
+    """The gradient g * result (exp's) when g is a uniform 1 (a full sum's): the result itself,
+    bit for bit. Its buffer is handed over, not copied, when nothing else can see it: only this
+    node holds it and the sweep frees the node's saved values right after it (no
+    retain_graph)."""
+    cdef double one
+    if not g.uniform or _sweep_run == NULL or _sweep_run.keep_graph or _anomaly_enabled:
+        return False
+    if n.saved_out.refcnt != 1 or n.out_meta.dtype > PYAD_F64:
+        return False
+    one = (<float*>g.data)[0] if n.out_meta.dtype == PYAD_F32 else (<double*>g.data)[0]
+    return one == 1.0
+
 
 cdef list unary_recorded(Node* n, Tensor g):
     cdef const UnaryDef* d = &UNARY[n.ip[0]]

@@ -140,3 +140,35 @@ def test_sizes(pt, n):
     xn = np.linspace(-1, 1, n)
     # atol: 2x + exp(x) cancels to ~1e-6 near x = -0.35, where rtol alone is meaningless
     np.testing.assert_allclose(g.numpy(), (2 * xn + np.exp(xn)) / n, rtol=1e-14, atol=1e-18)
+
+
+# exp's gradient under a full sum is its result: the sweep hands the result's buffer over
+# instead of multiplying it by 1 (ops.pxi result_is_gradient), only when nothing else sees it.
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_exp_result_handed_over_is_exact_and_private(pt, dtype):
+    dt = getattr(pt, dtype)
+    rng = np.random.default_rng(5)
+    x = pt.tensor(rng.standard_normal(1000), dtype=dt, requires_grad=True)
+    (g,) = pt.autograd.grad(pt.exp(x).sum(), x)
+    np.testing.assert_array_equal(g.numpy(), pt.exp(x).detach().numpy())
+    (g2,) = pt.autograd.grad((x * x + pt.exp(x)).sum(), x, create_graph=True)
+    (g3,) = pt.autograd.grad((x * x + pt.exp(x)).sum(), x)
+    np.testing.assert_array_equal(g3.numpy(), g2.detach().numpy())   # numeric == recorded
+    # a result the caller still holds is not handed over: writing into the gradient must
+    # leave it alone
+    e = pt.exp(x)
+    (g4,) = pt.autograd.grad(e.sum(), x)
+    before = e.detach().numpy().copy()
+    g4.add_(1.0)
+    np.testing.assert_array_equal(e.detach().numpy(), before)
+
+
+def test_exp_result_kept_for_a_second_backward(pt):
+    """retain_graph keeps exp's saved result: the gradient must not be that buffer, or an
+    in-place change to the gradient would break the second backward."""
+    x = pt.tensor([0.5, -1.0, 2.0], dtype=pt.float64, requires_grad=True)
+    y = pt.exp(x * 1.0).sum()
+    (g1,) = pt.autograd.grad(y, x, retain_graph=True)
+    g1.mul_(0.0)
+    (g2,) = pt.autograd.grad(y, x)
+    np.testing.assert_array_equal(g2.numpy(), np.exp(np.array([0.5, -1.0, 2.0])))
