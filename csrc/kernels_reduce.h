@@ -73,12 +73,80 @@
 #define RD_GT(x, a) ((x) > (a) || (x) != (x))
 #define RD_LT(x, a) ((x) < (a) || (x) != (x))
 
-RD_FOLD(rd_max_f32, float, float, if (RD_GT(x, a)) a = x)
-RD_FOLD(rd_max_f64, double, double, if (RD_GT(x, a)) a = x)
+/* max/min of a contiguous run, vectorised: the float's bits turned into an integer key that
+ * orders as the values do (negative floats' magnitude bits flipped), and the extreme key found
+ * with 8 partial results (integer compares, which GCC vectorises; it keeps a float compare in
+ * a select as a branch). The run is left to the sequential loop (returns 0) when it holds a
+ * NaN or its extreme is a zero (-0 and +0 tie, and the sequential loop keeps the first one
+ * seen), so the result is always the sequential loop's. The key transform is an involution. */
+#define RD_EXTREME_RUN(NAME, T, S, SHIFT, MAGNITUDE, INF, IS_MIN)                          \
+    PYAD_TWICE(int, NAME, (const T *restrict x, pyad_ssize_t n, T *out), {                 \
+        S p[8], b, k, best, nan = 0;                                                       \
+        pyad_ssize_t i;                                                                    \
+        int j;                                                                             \
+        for (j = 0; j < 8; j++) {                                                          \
+            memcpy(&b, &x[j], sizeof b);                                                   \
+            nan |= (S)((b & MAGNITUDE) > INF);                                             \
+            p[j] = b ^ ((b >> SHIFT) & MAGNITUDE);                                         \
+        }                                                                                  \
+        for (i = 8; i + 8 <= n; i += 8)                                                    \
+            for (j = 0; j < 8; j++) {                                                      \
+                memcpy(&b, &x[i + j], sizeof b);                                           \
+                nan |= (S)((b & MAGNITUDE) > INF);                                         \
+                k = b ^ ((b >> SHIFT) & MAGNITUDE);                                        \
+                p[j] = (IS_MIN ? k < p[j] : k > p[j]) ? k : p[j];                          \
+            }                                                                              \
+        for (; i < n; i++) {                                                               \
+            memcpy(&b, &x[i], sizeof b);                                                   \
+            nan |= (S)((b & MAGNITUDE) > INF);                                             \
+            k = b ^ ((b >> SHIFT) & MAGNITUDE);                                            \
+            p[0] = (IS_MIN ? k < p[0] : k > p[0]) ? k : p[0];                              \
+        }                                                                                  \
+        best = p[0];                                                                       \
+        for (j = 1; j < 8; j++) best = (IS_MIN ? p[j] < best : p[j] > best) ? p[j] : best; \
+        if (nan || best == 0 || best == -1) return 0;   /* NaN, +0 or -0: sequential */    \
+        b = best ^ ((best >> SHIFT) & MAGNITUDE);                                          \
+        memcpy(out, &b, sizeof b);                                                         \
+        return 1;                                                                          \
+    })
+RD_EXTREME_RUN(rd_max_run_f32, float, int32_t, 31, 0x7FFFFFFF, 0x7F800000, 0)
+RD_EXTREME_RUN(rd_min_run_f32, float, int32_t, 31, 0x7FFFFFFF, 0x7F800000, 1)
+RD_EXTREME_RUN(rd_max_run_f64, double, int64_t, 63, 0x7FFFFFFFFFFFFFFFLL, 0x7FF0000000000000LL, 0)
+RD_EXTREME_RUN(rd_min_run_f64, double, int64_t, 63, 0x7FFFFFFFFFFFFFFFLL, 0x7FF0000000000000LL, 1)
+
+/* the fold of max/min: a contiguous run into one accumulator tries the vector run first */
+#define RD_EXTREME_FOLD(NAME, T, RUN, BETTER)                                              \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1];                                                 \
+        T r;                                                                               \
+        (void)c;                                                                           \
+        if (steps[1] == 0 && steps[0] == (pyad_ssize_t)sizeof(T) && n >= 32 &&             \
+            PYAD_RUN(RUN, n, ((const T *)a0, n, &r))) {                                    \
+            T a = *(T *)a1;                                                                \
+            if (BETTER(r, a)) *(T *)a1 = r;                                                \
+        } else if (steps[1] == 0) {                                                        \
+            T a = *(T *)a1;                                                                \
+            for (i = 0; i < n; i++, a0 += steps[0]) {                                      \
+                T x = *(const T *)a0;                                                      \
+                if (BETTER(x, a)) a = x;                                                   \
+            }                                                                              \
+            *(T *)a1 = a;                                                                  \
+        } else {                                                                           \
+            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1]) {                      \
+                T x = *(const T *)a0; T a = *(T *)a1;                                      \
+                if (BETTER(x, a)) a = x;                                                   \
+                *(T *)a1 = a;                                                              \
+            }                                                                              \
+        }                                                                                  \
+    }
+RD_EXTREME_FOLD(rd_max_f32, float, rd_max_run_f32, RD_GT)
+RD_EXTREME_FOLD(rd_max_f64, double, rd_max_run_f64, RD_GT)
 RD_FOLD(rd_max_i64, int64_t, int64_t, if (x > a) a = x)
 RD_FOLD(rd_max_u8, unsigned char, unsigned char, a = a | x)
-RD_FOLD(rd_min_f32, float, float, if (RD_LT(x, a)) a = x)
-RD_FOLD(rd_min_f64, double, double, if (RD_LT(x, a)) a = x)
+RD_EXTREME_FOLD(rd_min_f32, float, rd_min_run_f32, RD_LT)
+RD_EXTREME_FOLD(rd_min_f64, double, rd_min_run_f64, RD_LT)
 RD_FOLD(rd_min_i64, int64_t, int64_t, if (x < a) a = x)
 RD_FOLD(rd_min_u8, unsigned char, unsigned char, a = a & x)
 
@@ -311,6 +379,130 @@ static void rd_index_put(int dtype, const char *g, const int64_t *idx, char *out
         pyad_ssize_t j = o * inner + i;
         memcpy(out + (o * n * inner + idx[j] * inner + i) * sz, g + j * sz, sz);
     }
+}
+
+/* ---- softmax / log_softmax along the middle axis of (outer, n, inner) --------------------
+ * y = exp(x - m) / s, or (x - m) - log(s): m the max along the axis (NaN wins, as amax), s the
+ * sum of exp(x - m) in double. exp_loop is the float exp kernel (numpy's SIMD loop where found),
+ * run over each contiguous block of n * inner elements at once. m (inner elements of T) and s
+ * (inner doubles) are the caller's scratch. The gradients, from the saved y:
+ *   softmax      g_x = y (g - sum(g y))        log_softmax  g_x = g - exp(y) sum(g)
+ * (torch's formulas); d (inner doubles) is scratch. */
+#define RD_SOFTMAX(NAME, NAME_BW, T, MAXFOLD, SUMRUN)                                      \
+    static void NAME##_sums(const T *v, double *s, pyad_ssize_t n, pyad_ssize_t inner)    \
+    {                                                                                      \
+        pyad_ssize_t k, i;                                                                 \
+        if (inner == 1) { s[0] = SUMRUN(v, n); return; }                                   \
+        for (i = 0; i < inner; i++) s[i] = 0;                                              \
+        for (k = 0; k < n; k++)                                                            \
+            for (i = 0; i < inner; i++) s[i] += (double)v[k * inner + i];                  \
+    }                                                                                      \
+    static void NAME(const T *x, T *y, pyad_ssize_t outer, pyad_ssize_t n, pyad_ssize_t inner, \
+                     int is_log, pyad_loop exp_loop, T *m, double *s)                      \
+    {                                                                                      \
+        pyad_ssize_t o, k, i, len = n * inner;                                             \
+        pyad_ssize_t unit[2] = {sizeof(T), sizeof(T)}, fold[2] = {sizeof(T), 0};           \
+        char *args[2];                                                                     \
+        for (o = 0; o < outer; o++) {                                                      \
+            const T *xo = x + o * len;                                                     \
+            T *yo = y + o * len;                                                           \
+            for (i = 0; i < inner; i++) m[i] = xo[i];                                      \
+            if (inner == 1) {                                                              \
+                args[0] = (char *)xo; args[1] = (char *)m;                                 \
+                MAXFOLD(args, fold, n, NULL);                                              \
+            } else {                                                                       \
+                for (k = 1; k < n; k++)                                                    \
+                    for (i = 0; i < inner; i++) {                                          \
+                        T v = xo[k * inner + i];                                           \
+                        if (RD_GT(v, m[i])) m[i] = v;                                      \
+                    }                                                                      \
+            }                                                                              \
+            if (inner == 1) {           /* rows: loops the compiler vectorises */          \
+                const T m0 = m[0];                                                         \
+                for (k = 0; k < n; k++) yo[k] = xo[k] - m0;                                \
+            } else {                                                                       \
+                for (k = 0; k < n; k++)                                                    \
+                    for (i = 0; i < inner; i++) yo[k * inner + i] = xo[k * inner + i] - m[i]; \
+            }                                                                              \
+            args[0] = args[1] = (char *)yo;                                                \
+            exp_loop(args, unit, len, NULL);                                               \
+            NAME##_sums(yo, s, n, inner);                                                  \
+            if (is_log)                                                                    \
+                for (i = 0; i < inner; i++) s[i] = (double)(T)log(s[i]);                   \
+            if (inner == 1) {                                                              \
+                const T s0 = (T)s[0], m0 = m[0];                                           \
+                if (!is_log) for (k = 0; k < n; k++) yo[k] = yo[k] / s0;                   \
+                else for (k = 0; k < n; k++) yo[k] = (xo[k] - m0) - s0;                    \
+            } else if (!is_log) {                                                          \
+                for (k = 0; k < n; k++)                                                    \
+                    for (i = 0; i < inner; i++) yo[k * inner + i] /= (T)s[i];              \
+            } else {                                                                       \
+                for (k = 0; k < n; k++)                                                    \
+                    for (i = 0; i < inner; i++)                                            \
+                        yo[k * inner + i] = (xo[k * inner + i] - m[i]) - (T)s[i];          \
+            }                                                                              \
+        }                                                                                  \
+    }                                                                                      \
+    static void NAME_BW(const T *g, const T *y, T *out, pyad_ssize_t outer, pyad_ssize_t n, \
+                        pyad_ssize_t inner, int is_log, pyad_loop exp_loop, double *d)     \
+    {                                                                                      \
+        pyad_ssize_t o, k, i, len = n * inner;                                             \
+        pyad_ssize_t unit[2] = {sizeof(T), sizeof(T)};                                     \
+        char *args[2];                                                                     \
+        for (o = 0; o < outer; o++) {                                                      \
+            const T *go = g + o * len, *yo = y + o * len;                                  \
+            T *oo = out + o * len;                                                         \
+            if (!is_log) {                                                                 \
+                for (k = 0; k < len; k++) oo[k] = go[k] * yo[k];                           \
+                NAME##_sums(oo, d, n, inner);                                              \
+                if (inner == 1) {                                                          \
+                    const T d0 = (T)d[0];                                                  \
+                    for (k = 0; k < n; k++) oo[k] = yo[k] * (go[k] - d0);                  \
+                } else {                                                                   \
+                    for (k = 0; k < n; k++)                                                \
+                        for (i = 0; i < inner; i++)                                        \
+                            oo[k * inner + i] = yo[k * inner + i] * (go[k * inner + i] - (T)d[i]); \
+                }                                                                          \
+            } else {                                                                       \
+                NAME##_sums(go, d, n, inner);                                              \
+                memcpy(oo, yo, (size_t)len * sizeof(T));                                   \
+                args[0] = args[1] = (char *)oo;                                            \
+                exp_loop(args, unit, len, NULL);                                           \
+                if (inner == 1) {                                                          \
+                    const T d0 = (T)d[0];                                                  \
+                    for (k = 0; k < n; k++) oo[k] = go[k] - oo[k] * d0;                    \
+                } else {                                                                   \
+                    for (k = 0; k < n; k++)                                                \
+                        for (i = 0; i < inner; i++)                                        \
+                            oo[k * inner + i] = go[k * inner + i] - oo[k * inner + i] * (T)d[i]; \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+RD_SOFTMAX(rd_softmax_f32, rd_softmax_bw_f32, float, rd_max_f32, pyad_sum_f32)
+RD_SOFTMAX(rd_softmax_f64, rd_softmax_bw_f64, double, rd_max_f64, pyad_sum_f64)
+
+static void rd_softmax(int dtype, const char *x, char *y, pyad_ssize_t outer, pyad_ssize_t n,
+                       pyad_ssize_t inner, int is_log, pyad_loop exp_loop, double *scratch)
+{
+    if (dtype == PYAD_F32)
+        rd_softmax_f32((const float *)x, (float *)y, outer, n, inner, is_log, exp_loop,
+                       (float *)scratch, scratch + inner);
+    else
+        rd_softmax_f64((const double *)x, (double *)y, outer, n, inner, is_log, exp_loop,
+                       (double *)scratch, scratch + inner);
+}
+
+static void rd_softmax_bw(int dtype, const char *g, const char *y, char *out, pyad_ssize_t outer,
+                          pyad_ssize_t n, pyad_ssize_t inner, int is_log, pyad_loop exp_loop,
+                          double *scratch)
+{
+    if (dtype == PYAD_F32)
+        rd_softmax_bw_f32((const float *)g, (const float *)y, (float *)out, outer, n, inner,
+                          is_log, exp_loop, scratch);
+    else
+        rd_softmax_bw_f64((const double *)g, (const double *)y, (double *)out, outer, n, inner,
+                          is_log, exp_loop, scratch);
 }
 
 #endif /* PYAD_KERNELS_REDUCE_H */

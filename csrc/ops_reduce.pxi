@@ -33,6 +33,11 @@ cdef extern from "kernels_reduce.h":
                     Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_index_put(int dt, const char* g, const int64_t* idx, char* out,
                       Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
+    void rd_softmax(int dt, const char* x, char* y, Py_ssize_t outer, Py_ssize_t n,
+                    Py_ssize_t inner, int is_log, pyad_loop exp_loop, double* scratch) noexcept nogil
+    void rd_softmax_bw(int dt, const char* g, const char* y, char* out, Py_ssize_t outer,
+                       Py_ssize_t n, Py_ssize_t inner, int is_log, pyad_loop exp_loop,
+                       double* scratch) noexcept nogil
 
 
 # ============================================================================================
@@ -949,6 +954,70 @@ cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
 
 
 # ============================================================================================
+# softmax / log_softmax along one dim: SoftmaxBackward0, LogSoftmaxBackward0
+#   softmax:     y = exp(x - max) / sum(exp(x - max))     d/dx = y (g - sum(g y))
+#   log_softmax: y = (x - max) - log(sum(exp(x - max)))   d/dx = g - exp(y) sum(g)
+#   one node, one pass per step (the composed form made five nodes and their temporaries);
+#   ip = [dim, is_log]; saves y. nn.functional uses it for float tensors and an int dim.
+# ============================================================================================
+cdef Tensor t_softmax(Tensor x, int dim, bint is_log):
+    cdef Py_ssize_t outer, ln, inner
+    cdef double* scratch
+    cdef Node* n
+    cdef Tensor out = new_tensor(x.m.dtype, x.m.ndim, x.m.shape)
+    rd_lines(&x.m, dim, &outer, &ln, &inner)
+    if x.m.numel > 0:
+        scratch = <double*>malloc(2 * inner * sizeof(double))
+        if scratch == NULL:
+            raise MemoryError()
+        rd_softmax(x.m.dtype, x.buf.data, out.buf.data, outer, ln, inner, is_log,
+                   KERNELS[K_EXP][kcol(x.m.dtype)], scratch)
+        free(scratch)
+    if wants_grad(x):
+        n = record(OP_SOFTMAX, NAME_LOG_SOFTMAX if is_log else NAME_SOFTMAX, out, x, None, 1, 2)
+        n.ip[0] = dim
+        n.ip[1] = is_log
+        save_output(n, out)
+    return out
+
+cdef int softmax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef Py_ssize_t outer, ln, inner
+    cdef double* scratch
+    cdef const Meta* m = &n.out_meta
+    check_saved(n)
+    rd_lines(m, n.ip[0], &outer, &ln, &inner)
+    gm[0] = m
+    gin[0] = buf_new(m.numel * itemsize(m.dtype))
+    if m.numel == 0:
+        return 0
+    scratch = <double*>malloc(inner * sizeof(double))
+    if scratch == NULL:
+        raise MemoryError()
+    rd_softmax_bw(m.dtype, g.data, n.saved_out.data, gin[0].data, outer, ln, inner, n.ip[1],
+                  KERNELS[K_EXP][kcol(m.dtype)], scratch)
+    free(scratch)
+    return 0
+
+cdef list softmax_recorded(Node* n, Tensor g):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef int i
+    check_saved(n)
+    cdef Tensor y = saved_result(n)
+    for i in range(y.m.ndim):
+        mask[i] = i == n.ip[0]
+    if n.ip[1]:
+        return [t_sub(g, t_mul(t_unary(U_EXP, y), t_sum(g, mask, True, False, False)))]
+    return [t_mul(y, t_sub(g, t_sum(t_mul(g, y), mask, True, False, False)))]
+
+def _softmax(Tensor x, int dim, bint is_log):
+    """softmax (is_log False) or log_softmax of a float tensor of at least one dim along dim
+    (nn.functional's fast path; it checks the arguments)."""
+    if x.m.dtype > PYAD_F64 or x.m.ndim == 0:
+        raise TypeError("_softmax: a float tensor of at least one dim")
+    return t_softmax(x, wrap_dim(dim, x.m.ndim), is_log)
+
+
+# ============================================================================================
 # all / any: bool results, no grad
 # ============================================================================================
 cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
@@ -972,6 +1041,7 @@ cdef int OP_VAR = register_op(var_numeric, var_recorded)
 cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
 cdef int OP_LOGSUMEXP = register_op(logsumexp_numeric, logsumexp_recorded)
 cdef int OP_CUM = register_op(cum_numeric, cum_recorded)
+cdef int OP_SOFTMAX = register_op(softmax_numeric, softmax_recorded)
 cdef int NAME_PROD0 = register_name("ProdBackward0")
 cdef int NAME_PROD1 = register_name("ProdBackward1")
 cdef int NAME_AMAX = register_name("AmaxBackward0")
@@ -986,6 +1056,8 @@ cdef int NAME_NORM = register_name("LinalgVectorNormBackward0")
 cdef int NAME_LOGSUMEXP = register_name("LogsumexpBackward0")
 cdef int NAME_CUMSUM = register_name("CumsumBackward0")
 cdef int NAME_CUMPROD = register_name("CumprodBackward0")
+cdef int NAME_SOFTMAX = register_name("SoftmaxBackward0")
+cdef int NAME_LOG_SOFTMAX = register_name("LogSoftmaxBackward0")
 
 
 # ============================================================================================

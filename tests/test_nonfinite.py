@@ -23,7 +23,6 @@ KNOWN = {
     "remainder": "gradient to an infinite divisor: torch's floor division gives -1 for -2.5 // inf, pyad's floor(a/b) gives -0",
     "x ** 0.5": "torch computes x ** 0.5 as sqrt (NaN at -inf, -inf slope at -0); pyad uses pow (+inf at -inf)",
     "x.cumprod(1)": "cumprod's gradient after a NaN/inf element: torch's is NaN, pyad's division-free form is finite",
-    "x.log_softmax(1)": "a row holding +inf: torch gives NaN for the whole row, pyad -inf for the finite elements",
     "m.linalg.vector_norm(x, 1, dim=1)": "gradient at a NaN element: torch 0 (sign(NaN) = 0), pyad NaN",
     "m.linalg.vector_norm(x, float('inf'), dim=1)": "gradient at a NaN element: torch 0, pyad NaN",
     "det-inf": "det's gradient of a matrix holding inf: torch NaN (via the inverse), pyad inf (cofactors)",

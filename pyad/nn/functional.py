@@ -1,9 +1,11 @@
 """pyad.nn.functional: activations and losses, as in torch.nn.functional.
 
 Each function is composed from differentiable pyad ops, so first and higher derivatives come
-from the parts; the outermost node is given torch's grad_fn name (SoftmaxBackward0, ...).
-Numerically stable forms are used where torch uses them (softmax, log_softmax, softplus,
-binary_cross_entropy_with_logits).
+from the parts; the outermost node is given torch's grad_fn name (GeluBackward0, ...).
+softmax and log_softmax of a float tensor along an int dim are one compiled node instead
+(`_C._softmax`: one pass per step, and a backward whose own formula is differentiable); other
+arguments take the composed form. Numerically stable forms are used where torch uses them
+(softmax, log_softmax, softplus, binary_cross_entropy_with_logits).
 """
 import math
 
@@ -91,6 +93,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(x) / sum(exp(x)) along dim, shifted by the max for stability."""
     x = input if dtype is None else input.to(dtype)
     dim = _implicit_dim(x, dim)
+    if _fused(x, dim):
+        return _C._softmax(x, dim, False)
     e = pyad.exp(x - x.amax(dim, keepdim=True).detach())
     return _named(e / e.sum(dim, keepdim=True), "SoftmaxBackward0")
 
@@ -99,7 +103,19 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along dim."""
     x = input if dtype is None else input.to(dtype)
     dim = _implicit_dim(x, dim)
+    if _fused(x, dim):
+        return _C._softmax(x, dim, True)
     return _named(x - pyad.logsumexp(x, dim, keepdim=True), "LogSoftmaxBackward0")
+
+
+def _fused(x, dim):
+    """The one-node softmax (_C._softmax) serves float tensors of at least one dim and an int
+    dim in range; everything else takes the composed form, with its checks and messages."""
+    return (isinstance(x, pyad.Tensor) and type(dim) is int and x.dtype in _FLOATS
+            and x.dim() > 0 and -x.dim() <= dim < x.dim())
+
+
+_FLOATS = (pyad.float32, pyad.float64)
 
 
 def _implicit_dim(x, dim):
