@@ -68,9 +68,10 @@ COMPILE_ARGS = {
 # Size, GCC only (the wheel stays under 1 MB): constant-propagation clones of big cold
 # functions (einsum, tensordot) and asynchronous unwind tables (nothing unwinds through this C
 # code: no C++ exceptions, no thread cancellation) were ~80 kB of the compressed wheel, for
-# +1% instructions on the fixed-cost workloads (callgrind). Debug and sanitized builds keep
+# +1% instructions on the fixed-cost workloads (callgrind); loop unswitching (a loop copied
+# per invariant condition, mostly in Cython's glue) another 4 kB. Debug and sanitized builds keep
 # both (their stack traces want the unwind tables).
-GCC_SIZE_ARGS = ["-fno-ipa-cp-clone", "-fno-asynchronous-unwind-tables"]
+GCC_SIZE_ARGS = ["-fno-ipa-cp-clone", "-fno-asynchronous-unwind-tables", "-fno-unswitch-loops"]
 # x86_64 GCC: every new Tensor is zeroed by a 248-byte memset that Cython writes and GCC
 # inlines as `rep stosq`, whose start-up cost was 10% of a tiny op (perf). Small memsets
 # become plain vector stores; bigger ones still call libc. Codegen only: no ISA change.

@@ -78,9 +78,11 @@
  * with 8 partial results (integer compares, which GCC vectorises; it keeps a float compare in
  * a select as a branch). The run is left to the sequential loop (returns 0) when it holds a
  * NaN or its extreme is a zero (-0 and +0 tie, and the sequential loop keeps the first one
- * seen), so the result is always the sequential loop's. The key transform is an involution. */
+ * seen), so the result is always the sequential loop's. The key transform is an involution.
+ * float32 only, one copy (the baseline's), which SSE2 vectorises: SSE2 has no 64-bit integer
+ * compare for float64's keys, and AVX copies of these cost the wheel 16 kB. */
 #define RD_EXTREME_RUN(NAME, T, S, SHIFT, MAGNITUDE, INF, IS_MIN)                          \
-    PYAD_TWICE(int, NAME, (const T *restrict x, pyad_ssize_t n, T *out), {                 \
+    PYAD_ONCE(int, NAME, (const T *restrict x, pyad_ssize_t n, T *out), {                  \
         S p[8], b, k, best, nan = 0;                                                       \
         pyad_ssize_t i;                                                                    \
         int j;                                                                             \
@@ -111,8 +113,6 @@
     })
 RD_EXTREME_RUN(rd_max_run_f32, float, int32_t, 31, 0x7FFFFFFF, 0x7F800000, 0)
 RD_EXTREME_RUN(rd_min_run_f32, float, int32_t, 31, 0x7FFFFFFF, 0x7F800000, 1)
-RD_EXTREME_RUN(rd_max_run_f64, double, int64_t, 63, 0x7FFFFFFFFFFFFFFFLL, 0x7FF0000000000000LL, 0)
-RD_EXTREME_RUN(rd_min_run_f64, double, int64_t, 63, 0x7FFFFFFFFFFFFFFFLL, 0x7FF0000000000000LL, 1)
 
 /* the fold of max/min: a contiguous run into one accumulator tries the vector run first */
 #define RD_EXTREME_FOLD(NAME, T, RUN, BETTER)                                              \
@@ -123,7 +123,7 @@ RD_EXTREME_RUN(rd_min_run_f64, double, int64_t, 63, 0x7FFFFFFFFFFFFFFFLL, 0x7FF0
         T r;                                                                               \
         (void)c;                                                                           \
         if (steps[1] == 0 && steps[0] == (pyad_ssize_t)sizeof(T) && n >= 32 &&             \
-            PYAD_RUN(RUN, n, ((const T *)a0, n, &r))) {                                    \
+            RUN((const T *)a0, n, &r)) {                                                   \
             T a = *(T *)a1;                                                                \
             if (BETTER(r, a)) *(T *)a1 = r;                                                \
         } else if (steps[1] == 0) {                                                        \
@@ -142,11 +142,11 @@ RD_EXTREME_RUN(rd_min_run_f64, double, int64_t, 63, 0x7FFFFFFFFFFFFFFFLL, 0x7FF0
         }                                                                                  \
     }
 RD_EXTREME_FOLD(rd_max_f32, float, rd_max_run_f32, RD_GT)
-RD_EXTREME_FOLD(rd_max_f64, double, rd_max_run_f64, RD_GT)
+RD_FOLD(rd_max_f64, double, double, if (RD_GT(x, a)) a = x)
 RD_FOLD(rd_max_i64, int64_t, int64_t, if (x > a) a = x)
 RD_FOLD(rd_max_u8, unsigned char, unsigned char, a = a | x)
 RD_EXTREME_FOLD(rd_min_f32, float, rd_min_run_f32, RD_LT)
-RD_EXTREME_FOLD(rd_min_f64, double, rd_min_run_f64, RD_LT)
+RD_FOLD(rd_min_f64, double, double, if (RD_LT(x, a)) a = x)
 RD_FOLD(rd_min_i64, int64_t, int64_t, if (x < a) a = x)
 RD_FOLD(rd_min_u8, unsigned char, unsigned char, a = a & x)
 

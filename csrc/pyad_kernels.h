@@ -42,6 +42,14 @@ static PYAD_TLS int pyad_grad_disabled = 0;
 static inline int pyad_is_grad_enabled(void) { return !pyad_grad_disabled; }
 static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define PYAD_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define PYAD_NOINLINE __declspec(noinline)
+#else
+#define PYAD_NOINLINE
+#endif
+
 /* ---- SIMD: the hot contiguous loops are compiled twice, for the baseline ISA and for AVX2 ----
  * A portable wheel is built for the baseline (SSE2 on x86_64), so a loop the compiler vectorises
  * runs two doubles at a time. PYAD_TWICE defines a loop body again under
@@ -66,9 +74,10 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
     static inline RET NAME PARAMS __VA_ARGS__                                               \
     __attribute__((target("avx2"))) PYAD_SIMD_SECTION static RET NAME##_avx2 PARAMS __VA_ARGS__
 /* the same, with the constant `wide` 1 in the AVX2 copy: it has 64-bit integer compares,
- * which SSE2 lacks (a body picks its integer width by it; the results must not depend on it) */
+ * which SSE2 lacks (a body picks its integer width by it; the results must not depend on it).
+ * Its users are long bodies called from several loops: the baseline copy is not inlined. */
 #define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...)                                             \
-    static inline RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }                       \
+    PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }                \
     __attribute__((target("avx2"))) PYAD_SIMD_SECTION static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
 /* the hottest loops (binary arithmetic, the fused accumulate-product, sums) also get an
@@ -86,7 +95,7 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 #else
 #define PYAD_X86_DISPATCH 0
 #define PYAD_TWICE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
-#define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
+#define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...) PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #define PYAD_THRICE PYAD_TWICE
 #define PYAD_THRICE_WIDE PYAD_TWICE_WIDE
@@ -402,36 +411,36 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
 
 /* One macro body per dtype family: F = function suffix (f for float, empty for double). */
 #define PYAD_FLOAT_LOOPS(S, T, F)                                                               \
-    PYAD_UNARY_V(loop_neg_##S, T, -x)                                                           \
-    PYAD_UNARY(loop_exp_##S, T, exp##F(x))                                                      \
-    PYAD_UNARY(loop_log_##S, T, log##F(x))                                                      \
-    PYAD_UNARY_V(loop_sqrt_##S, T, sqrt##F(x))                                                  \
-    PYAD_UNARY(loop_tanh_##S, T, tanh##F(x))                                                    \
-    PYAD_UNARY(loop_sigmoid_##S, T, pyad_sigmoid##F(x))                                         \
-    PYAD_UNARY_V(loop_relu_##S, T, PYAD_RELU(x))                                                \
-    PYAD_UNARY_V(loop_abs_##S, T, fabs##F(x))                                                   \
-    PYAD_UNARY_V(loop_sign_##S, T, pyad_sign(x))                                                \
-    PYAD_UNARY_V(loop_reciprocal_##S, T, (T)1 / x)                                              \
-    PYAD_UNARY_V(loop_fill_##S, T, (T)c[0] + 0 * x)                                             \
-    PYAD_UNARY_V(loop_adds_##S, T, x + (T)c[0])                                                 \
-    PYAD_UNARY_V(loop_muls_##S, T, x *(T)c[0])                                                  \
-    PYAD_UNARY_V(loop_divs_##S, T, x / (T)c[0])                                                 \
-    PYAD_UNARY_V(loop_rsubs_##S, T, (T)c[0] - (T)c[1] * x)                                      \
-    PYAD_UNARY(loop_pows_##S, T, c[0] == 2.0 ? x * x : pow##F(x, (T)c[0]))                      \
-    PYAD_UNARY(loop_rpows_##S, T, pow##F((T)c[0], x))                                           \
-    PYAD_BINARY_V3(loop_add_##S, T, x + (T)c[0] * y)                                            \
-    PYAD_BINARY_V3(loop_sub_##S, T, x - (T)c[0] * y)                                            \
-    PYAD_BINARY_V3(loop_mul_##S, T, x *y)                                                       \
-    PYAD_BINARY_V(loop_mul_twice_##S, T, (x * y) * (T)2) /* g x + g x, bit for bit */         \
-    PYAD_BINARY_V3(loop_div_##S, T, x / y)                                                      \
-    PYAD_BINARY(loop_pow_##S, T, pow##F(x, y))                                                  \
+    PYAD_UNARY_V(loop_neg_##S, T, -x)                                                          \
+    PYAD_UNARY(loop_exp_##S, T, exp##F(x))                                                     \
+    PYAD_UNARY(loop_log_##S, T, log##F(x))                                                     \
+    PYAD_UNARY_V(loop_sqrt_##S, T, sqrt##F(x))                                                 \
+    PYAD_UNARY(loop_tanh_##S, T, tanh##F(x))                                                   \
+    PYAD_UNARY(loop_sigmoid_##S, T, pyad_sigmoid##F(x))                                        \
+    PYAD_UNARY_V(loop_relu_##S, T, PYAD_RELU(x))                                               \
+    PYAD_UNARY_V(loop_abs_##S, T, fabs##F(x))                                                  \
+    PYAD_UNARY(loop_sign_##S, T, pyad_sign(x))                                                 \
+    PYAD_UNARY_V(loop_reciprocal_##S, T, (T)1 / x)                                             \
+    PYAD_UNARY(loop_fill_##S, T, (T)c[0] + 0 * x)                                              \
+    PYAD_UNARY_V(loop_adds_##S, T, x + (T)c[0])                                                \
+    PYAD_UNARY_V(loop_muls_##S, T, x *(T)c[0])                                                 \
+    PYAD_UNARY(loop_divs_##S, T, x / (T)c[0])                                                  \
+    PYAD_UNARY(loop_rsubs_##S, T, (T)c[0] - (T)c[1] * x)                                       \
+    PYAD_UNARY(loop_pows_##S, T, c[0] == 2.0 ? x * x : pow##F(x, (T)c[0]))                     \
+    PYAD_UNARY(loop_rpows_##S, T, pow##F((T)c[0], x))                                          \
+    PYAD_BINARY_V3(loop_add_##S, T, x + (T)c[0] * y)                                           \
+    PYAD_BINARY_V(loop_sub_##S,  T, x - (T)c[0] * y)                                           \
+    PYAD_BINARY_V3(loop_mul_##S, T, x *y)                                                      \
+    PYAD_BINARY_V(loop_mul_twice_##S, T, (x * y) * (T)2) /* g x + g x, bit for bit */          \
+    PYAD_BINARY_V(loop_div_##S,  T, x / y)                                                     \
+    PYAD_BINARY(loop_pow_##S, T, pow##F(x, y))                                                 \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
-    PYAD_BINARY_V(loop_tanh_bw_##S, T, x *((T)1 - y * y))                                       \
-    PYAD_BINARY_V(loop_sigmoid_bw_##S, T, x *y *((T)1 - y))                                     \
-    PYAD_BINARY_V(loop_relu_bw_##S, T, y <= 0 ? (T)0 : x) /* NaN passes g, as torch */      \
-    PYAD_BINARY_V(loop_abs_bw_##S, T, x *(T)pyad_sign(y))                                       \
-    PYAD_BINARY_V(loop_sqrt_bw_##S, T, x / ((T)2 * y))                                          \
-    PYAD_BINARY_V(loop_reciprocal_bw_##S, T, -x * y * y)                                        \
+    PYAD_BINARY_V(loop_tanh_bw_##S, T, x *((T)1 - y * y))                                      \
+    PYAD_BINARY_V(loop_sigmoid_bw_##S, T, x *y *((T)1 - y))                                    \
+    PYAD_BINARY_V(loop_relu_bw_##S, T, y <= 0 ? (T)0 : x) /* NaN passes g, as torch */         \
+    PYAD_BINARY(loop_abs_bw_##S, T, x *(T)pyad_sign(y))                                        \
+    PYAD_BINARY(loop_sqrt_bw_##S, T, x / ((T)2 * y))                                           \
+    PYAD_BINARY(loop_reciprocal_bw_##S, T, -x * y * y)                                         \
     PYAD_BINARY(loop_pows_bw_##S, T, c[0] == 0.0 ? (T)0 : x * (T)c[0] * pow##F(y, (T)(c[0] - 1.0))) \
     PYAD_BINARY(loop_rpows_bw_##S, T, (c[0] == 0.0 && isfinite(y)) ? (T)0 : x * y * (T)log((double)c[0])) \
     PYAD_TERNARY(loop_div_bw_b_##S, T, -x * y / (z * z))                                       \
@@ -682,57 +691,57 @@ static inline double pyad_clamp(double x, double lo, double hi)
 }
 
 #define PYAD_FLOAT_LOOPS2(S, T, F)                                                              \
-    PYAD_UNARY(loop_expm1_##S, T, expm1##F(x))                                                  \
-    PYAD_UNARY(loop_log2_##S, T, log2##F(x))                                                    \
-    PYAD_UNARY(loop_log10_##S, T, log10##F(x))                                                  \
-    PYAD_UNARY(loop_log1p_##S, T, log1p##F(x))                                                  \
-    PYAD_UNARY(loop_rsqrt_##S, T, (T)1 / sqrt##F(x))                                            \
-    PYAD_UNARY(loop_tan_##S, T, tan##F(x))                                                      \
-    PYAD_UNARY(loop_asin_##S, T, asin##F(x))                                                    \
-    PYAD_UNARY(loop_acos_##S, T, acos##F(x))                                                    \
-    PYAD_UNARY(loop_atan_##S, T, atan##F(x))                                                    \
-    PYAD_UNARY(loop_sinh_##S, T, sinh##F(x))                                                    \
-    PYAD_UNARY(loop_cosh_##S, T, cosh##F(x))                                                    \
-    PYAD_UNARY(loop_asinh_##S, T, asinh##F(x))                                                  \
-    PYAD_UNARY(loop_acosh_##S, T, acosh##F(x))                                                  \
-    PYAD_UNARY(loop_atanh_##S, T, atanh##F(x))                                                  \
-    PYAD_UNARY(loop_erf_##S, T, erf##F(x))                                                      \
-    PYAD_UNARY(loop_floor_##S, T, floor##F(x))                                                  \
-    PYAD_UNARY(loop_ceil_##S, T, ceil##F(x))                                                    \
-    PYAD_UNARY(loop_round_##S, T, nearbyint##F(x))                                              \
-    PYAD_UNARY(loop_trunc_##S, T, trunc##F(x))                                                  \
-    PYAD_UNARY(loop_clamp_##S, T, pyad_clamp(x, (T)c[0], (T)c[1]))                              \
+    PYAD_UNARY(loop_expm1_##S, T, expm1##F(x))                                                 \
+    PYAD_UNARY(loop_log2_##S, T, log2##F(x))                                                   \
+    PYAD_UNARY(loop_log10_##S, T, log10##F(x))                                                 \
+    PYAD_UNARY(loop_log1p_##S, T, log1p##F(x))                                                 \
+    PYAD_UNARY(loop_rsqrt_##S, T, (T)1 / sqrt##F(x))                                           \
+    PYAD_UNARY(loop_tan_##S, T, tan##F(x))                                                     \
+    PYAD_UNARY(loop_asin_##S, T, asin##F(x))                                                   \
+    PYAD_UNARY(loop_acos_##S, T, acos##F(x))                                                   \
+    PYAD_UNARY(loop_atan_##S, T, atan##F(x))                                                   \
+    PYAD_UNARY(loop_sinh_##S, T, sinh##F(x))                                                   \
+    PYAD_UNARY(loop_cosh_##S, T, cosh##F(x))                                                   \
+    PYAD_UNARY(loop_asinh_##S, T, asinh##F(x))                                                 \
+    PYAD_UNARY(loop_acosh_##S, T, acosh##F(x))                                                 \
+    PYAD_UNARY(loop_atanh_##S, T, atanh##F(x))                                                 \
+    PYAD_UNARY(loop_erf_##S, T, erf##F(x))                                                     \
+    PYAD_UNARY(loop_floor_##S, T, floor##F(x))                                                 \
+    PYAD_UNARY(loop_ceil_##S, T, ceil##F(x))                                                   \
+    PYAD_UNARY(loop_round_##S, T, nearbyint##F(x))                                             \
+    PYAD_UNARY(loop_trunc_##S, T, trunc##F(x))                                                 \
+    PYAD_UNARY(loop_clamp_##S, T, pyad_clamp(x, (T)c[0], (T)c[1]))                             \
     PYAD_UNARY(loop_nan_to_num_##S, T, x != x ? (T)c[0] : (x == (T)INFINITY ? (T)c[1] : (x == -(T)INFINITY ? (T)c[2] : x))) \
-    PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                          \
-    PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                           \
-    PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                   \
-    PYAD_UNARY(loop_divfloor_s_##S, T, floor##F(x / (T)c[0]))                                   \
-    PYAD_BINARY(loop_maximum_##S, T, (x != x || y != y) ? x + y : (x > y ? x : y))              \
-    PYAD_BINARY(loop_minimum_##S, T, (x != x || y != y) ? x + y : (x < y ? x : y))              \
-    PYAD_BINARY(loop_atan2_##S, T, atan2##F(x, y))                                              \
-    PYAD_BINARY(loop_hypot_##S, T, hypot##F(x, y))                                              \
-    PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                                \
-    PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                 \
-    PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                          \
-    PYAD_BINARY(loop_divfloor_##S, T, floor##F(x / y))                                          \
+    PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                         \
+    PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                          \
+    PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                  \
+    PYAD_UNARY(loop_divfloor_s_##S, T, floor##F(x / (T)c[0]))                                  \
+    PYAD_BINARY(loop_maximum_##S, T, (x != x || y != y) ? x + y : (x > y ? x : y))             \
+    PYAD_BINARY(loop_minimum_##S, T, (x != x || y != y) ? x + y : (x < y ? x : y))             \
+    PYAD_BINARY(loop_atan2_##S, T, atan2##F(x, y))                                             \
+    PYAD_BINARY(loop_hypot_##S, T, hypot##F(x, y))                                             \
+    PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                               \
+    PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                \
+    PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
+    PYAD_BINARY(loop_divfloor_##S, T, floor##F(x / y))                                         \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
-    PYAD_BINARY(loop_expm1_bw_##S, T, x *(y + (T)1))                                            \
-    PYAD_BINARY(loop_log2_bw_##S, T, x / (y * (T)PYAD_LN2))                                     \
-    PYAD_BINARY(loop_log10_bw_##S, T, x / (y * (T)PYAD_LN10))                                   \
-    PYAD_BINARY(loop_log1p_bw_##S, T, x / (y + (T)1))                                           \
-    PYAD_BINARY(loop_rsqrt_bw_##S, T, (T)-0.5 * x * y * y * y)                                  \
-    PYAD_BINARY(loop_tan_bw_##S, T, x *((T)1 + y * y))                                          \
-    PYAD_BINARY(loop_asin_bw_##S, T, x / sqrt##F((T)1 - y * y))                                 \
-    PYAD_BINARY(loop_acos_bw_##S, T, -x / sqrt##F((T)1 - y * y))                                \
-    PYAD_BINARY(loop_atan_bw_##S, T, x / ((T)1 + y * y))                                        \
-    PYAD_BINARY(loop_sinh_bw_##S, T, x *cosh##F(y))                                             \
-    PYAD_BINARY(loop_cosh_bw_##S, T, x *sinh##F(y))                                             \
-    PYAD_BINARY(loop_asinh_bw_##S, T, x / sqrt##F(y * y + (T)1))                                \
-    PYAD_BINARY(loop_acosh_bw_##S, T, x / sqrt##F(y * y - (T)1))                                \
-    PYAD_BINARY(loop_atanh_bw_##S, T, x / ((T)1 - y * y))                                       \
-    PYAD_BINARY(loop_erf_bw_##S, T, x *(T)PYAD_2_SQRTPI * exp##F(-y * y))                       \
-    PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)                \
-    PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                                \
+    PYAD_BINARY(loop_expm1_bw_##S, T, x *(y + (T)1))                                           \
+    PYAD_BINARY(loop_log2_bw_##S, T, x / (y * (T)PYAD_LN2))                                    \
+    PYAD_BINARY(loop_log10_bw_##S, T, x / (y * (T)PYAD_LN10))                                  \
+    PYAD_BINARY(loop_log1p_bw_##S, T, x / (y + (T)1))                                          \
+    PYAD_BINARY(loop_rsqrt_bw_##S, T, (T)-0.5 * x * y * y * y)                                 \
+    PYAD_BINARY(loop_tan_bw_##S, T, x *((T)1 + y * y))                                         \
+    PYAD_BINARY(loop_asin_bw_##S, T, x / sqrt##F((T)1 - y * y))                                \
+    PYAD_BINARY(loop_acos_bw_##S, T, -x / sqrt##F((T)1 - y * y))                               \
+    PYAD_BINARY(loop_atan_bw_##S, T, x / ((T)1 + y * y))                                       \
+    PYAD_BINARY(loop_sinh_bw_##S, T, x *cosh##F(y))                                            \
+    PYAD_BINARY(loop_cosh_bw_##S, T, x *sinh##F(y))                                            \
+    PYAD_BINARY(loop_asinh_bw_##S, T, x / sqrt##F(y * y + (T)1))                               \
+    PYAD_BINARY(loop_acosh_bw_##S, T, x / sqrt##F(y * y - (T)1))                               \
+    PYAD_BINARY(loop_atanh_bw_##S, T, x / ((T)1 - y * y))                                      \
+    PYAD_BINARY(loop_erf_bw_##S, T, x *(T)PYAD_2_SQRTPI * exp##F(-y * y))                      \
+    PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)               \
+    PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                               \
     /* maximum's gradient to its first input: all of g where it won, half on ties */           \
     PYAD_TERNARY(loop_max_bw_a_##S, T, y < z ? (T)0 : (y == z ? x / (T)2 : x))  /* NaN: all g */ \
     PYAD_TERNARY(loop_min_bw_a_##S, T, y > z ? (T)0 : (y == z ? x / (T)2 : x))                   \

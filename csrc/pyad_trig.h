@@ -106,21 +106,22 @@ PYAD_THRICE_WIDE(void, pyad_cos_run, (const double *restrict px, double *restric
     for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 1, wide);
 })
 /* sin's gradient g cos(x), cos's -g sin(x) */
-PYAD_THRICE_WIDE(void, pyad_sin_bw_run, (const double *restrict pg, const double *restrict px,
+PYAD_TWICE_WIDE(void, pyad_sin_bw_run, (const double *restrict pg, const double *restrict px,
                                    double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = pg[i] * pyad_sincos_fast(px[i], 1, wide);
 })
-PYAD_THRICE_WIDE(void, pyad_cos_bw_run, (const double *restrict pg, const double *restrict px,
+PYAD_TWICE_WIDE(void, pyad_cos_bw_run, (const double *restrict pg, const double *restrict px,
                                    double *restrict po, pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = -pg[i] * pyad_sincos_fast(px[i], 0, wide);
 })
 
 /* One element: the fast path, or libm where it declines. Strided runs and the second pass
- * use these, so sin(x) is the same bits whatever the layout. */
-static inline double pyad_sin(double x) { double v = pyad_sincos_fast(x, 0, 0); return v == v ? v : sin(x); }
-static inline double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); return v == v ? v : cos(x); }
+ * use these, so sin(x) is the same bits whatever the layout. Not inlined: they are the slow
+ * path, and each inlined copy of the whole method cost the wheel a kilobyte. */
+PYAD_NOINLINE static double pyad_sin(double x) { double v = pyad_sincos_fast(x, 0, 0); return v == v ? v : sin(x); }
+PYAD_NOINLINE static double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); return v == v ? v : cos(x); }
 
 /* URUN: the vector run of the function, ORUN: of the other one (its derivative up to SIGN),
  * BWRUN: of the gradient SIGN g ORUN(x) */
@@ -151,7 +152,7 @@ static inline double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); 
             const double *pg = (const double *)args[0], *px = (const double *)args[1];     \
             double *po = (double *)args[2];                                                \
             if (steps[0] == 8) {                                                           \
-                PYAD_RUN3_FROM(BWRUN, n, 4, (pg, px, po, n));                                         \
+                PYAD_RUN_FROM(BWRUN, n, 4, (pg, px, po, n));                                          \
                 for (i = 0; i < n; i++)                                                    \
                     if (po[i] != po[i]) po[i] = SIGN pg[i] * BW_SCALAR(px[i]);             \
             } else {                                                                       \
