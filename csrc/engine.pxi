@@ -278,11 +278,11 @@ cdef int slot_add_numeric(RunSlot* s, Buffer* g) except -1:
                 fresh = nb_cast(acc.data, &n.out_meta, n.out_meta.dtype)
                 buf_decref(acc)
                 s.grad = acc = fresh
-            nb_add_uniform_inplace(acc, g.data, &n.out_meta)
+            nb_add_inplace(acc, g.data, &n.out_meta, True)
         elif acc.uniform:
             # acc + g with acc's one value broadcast: the sum is written into a copy of g
             fresh = nb_cast(g.data, &n.out_meta, n.out_meta.dtype)
-            nb_add_uniform_inplace(fresh, acc.data, &n.out_meta)
+            nb_add_inplace(fresh, acc.data, &n.out_meta, True)
             buf_decref(acc)
             s.grad = fresh
         elif acc.refcnt == 1:

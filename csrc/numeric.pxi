@@ -461,8 +461,9 @@ cdef Buffer* nb_scatter(const char* g, const Meta* mg, Py_ssize_t offset,
     pyad_nd_apply(2, base, st, mg.ndim, mg.shape, KERNELS[K_ACCUM][kcol(mg.dtype)], NULL)
     return out
 
-cdef int nb_add_inplace(Buffer* acc, const char* x, const Meta* m) except -1:
-    """acc += x, same meta: gradient accumulation into a buffer the engine owns."""
+cdef int nb_add_inplace(Buffer* acc, const char* x, const Meta* m, bint x_is_one=False) except -1:
+    """acc += x, same meta: gradient accumulation into a buffer the engine owns. x_is_one: x is
+    one value added to every element (a uniform gradient)."""
     cdef char* args[3]
     cdef Py_ssize_t steps[3]
     cdef double one = 1.0
@@ -471,7 +472,7 @@ cdef int nb_add_inplace(Buffer* acc, const char* x, const Meta* m) except -1:
     args[1] = <char*>x
     args[2] = acc.data
     steps[0] = itemsize(m.dtype)
-    steps[1] = steps[0]
+    steps[1] = 0 if x_is_one else steps[0]
     steps[2] = steps[0]
     f(args, steps, m.numel, &one)
     return 0
@@ -498,20 +499,6 @@ cdef Buffer* uniform_expand(const Buffer* g, const Meta* m) except NULL:
     for d in range(m.ndim):
         zero[d] = 0
     return nb_gather(g.data, m.dtype, 0, zero, m)
-
-cdef int nb_add_uniform_inplace(Buffer* acc, const char* value, const Meta* m) except -1:
-    """acc += value (one element broadcast), in the same kernel as nb_add_inplace."""
-    cdef char* args[3]
-    cdef Py_ssize_t steps[3]
-    cdef double one = 1.0
-    args[0] = acc.data
-    args[1] = <char*>value
-    args[2] = acc.data
-    steps[0] = itemsize(m.dtype)
-    steps[1] = 0
-    steps[2] = steps[0]
-    KERNELS[K_ADD][kcol(m.dtype)](args, steps, m.numel, &one)
-    return 0
 
 cdef int nb_bmm(const char* A, const char* B, char* C, int dtype, Py_ssize_t nb, Py_ssize_t M,
                 Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa, const Py_ssize_t* sb) except -1:
