@@ -114,31 +114,18 @@
 RD_EXTREME_RUN(rd_max_run_f32, float, int32_t, 31, 0x7FFFFFFF, 0x7F800000, 0)
 RD_EXTREME_RUN(rd_min_run_f32, float, int32_t, 31, 0x7FFFFFFF, 0x7F800000, 1)
 
-/* the fold of max/min: a contiguous run into one accumulator tries the vector run first */
+/* the fold of max/min: a contiguous run into one accumulator tries the vector run first, and
+ * everything else is the plain fold (NAME_seq) */
 #define RD_EXTREME_FOLD(NAME, T, RUN, BETTER)                                              \
+    RD_FOLD(NAME##_seq, T, T, if (BETTER(x, a)) a = x)                                     \
     static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
     {                                                                                      \
-        pyad_ssize_t i;                                                                    \
-        char *a0 = args[0], *a1 = args[1];                                                 \
         T r;                                                                               \
-        (void)c;                                                                           \
         if (steps[1] == 0 && steps[0] == (pyad_ssize_t)sizeof(T) && n >= 32 &&             \
-            RUN((const T *)a0, n, &r)) {                                                   \
-            T a = *(T *)a1;                                                                \
-            if (BETTER(r, a)) *(T *)a1 = r;                                                \
-        } else if (steps[1] == 0) {                                                        \
-            T a = *(T *)a1;                                                                \
-            for (i = 0; i < n; i++, a0 += steps[0]) {                                      \
-                T x = *(const T *)a0;                                                      \
-                if (BETTER(x, a)) a = x;                                                   \
-            }                                                                              \
-            *(T *)a1 = a;                                                                  \
+            RUN((const T *)args[0], n, &r)) {                                              \
+            if (BETTER(r, *(T *)args[1])) *(T *)args[1] = r;                               \
         } else {                                                                           \
-            for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1]) {                      \
-                T x = *(const T *)a0; T a = *(T *)a1;                                      \
-                if (BETTER(x, a)) a = x;                                                   \
-                *(T *)a1 = a;                                                              \
-            }                                                                              \
+            NAME##_seq(args, steps, n, c);                                                 \
         }                                                                                  \
     }
 RD_EXTREME_FOLD(rd_max_f32, float, rd_max_run_f32, RD_GT)
@@ -406,16 +393,17 @@ static void rd_index_put(int dtype, const char *g, const int64_t *idx, char *out
         for (o = 0; o < outer; o++) {                                                      \
             const T *xo = x + o * len;                                                     \
             T *yo = y + o * len;                                                           \
+            /* m: amax's fold, over the axis (one run) or row by row into m (inner > 1) */ \
             for (i = 0; i < inner; i++) m[i] = xo[i];                                      \
+            args[1] = (char *)m;                                                           \
             if (inner == 1) {                                                              \
-                args[0] = (char *)xo; args[1] = (char *)m;                                 \
+                args[0] = (char *)xo;                                                      \
                 MAXFOLD(args, fold, n, NULL);                                              \
             } else {                                                                       \
-                for (k = 1; k < n; k++)                                                    \
-                    for (i = 0; i < inner; i++) {                                          \
-                        T v = xo[k * inner + i];                                           \
-                        if (RD_GT(v, m[i])) m[i] = v;                                      \
-                    }                                                                      \
+                for (k = 1; k < n; k++) {                                                  \
+                    args[0] = (char *)(xo + k * inner);                                    \
+                    MAXFOLD(args, unit, inner, NULL);                                      \
+                }                                                                          \
             }                                                                              \
             if (inner == 1) {           /* rows: loops the compiler vectorises */          \
                 const T m0 = m[0];                                                         \

@@ -45,7 +45,6 @@ static size_t pyad_cache_total = 0;
  * per-thread cache). The two smallest classes keep up to 4096 blocks each, the others 64 (at
  * most 8 MiB held in all). The stacks are touched only with the GIL held. */
 #define PYAD_SMALL1 256
-#define PYAD_SMALL2 512
 #define PYAD_CLASS_MAX ((size_t)64 << 10)
 #define PYAD_NCLASS 9 /* 256 B ... 64 KiB */
 #define PYAD_SMALL_KEEP 4096

@@ -60,6 +60,9 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
  * the compiler can vectorise (no libm calls) are doubled, to keep the wheel small.
  * PYAD_THRICE/PYAD_RUN3 add an AVX-512F copy for the hottest loops. PYAD_SIMD=0 (or 2) in
  * the environment caps the level (tests compare the copies). */
+/* one copy only (and its call): what the dispatch macros below become without x86 */
+#define PYAD_ONCE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
+#define PYAD_RUN_ONCE(NAME, n, ARGS) (NAME ARGS)
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define PYAD_X86_DISPATCH 1
 #include <cpuid.h>
@@ -80,8 +83,8 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
     PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }                \
     __attribute__((target("avx2"))) PYAD_SIMD_SECTION static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
-/* the hottest loops (binary arithmetic, the fused accumulate-product, sums) also get an
- * AVX-512 copy: a third more per L1-resident run than AVX2 on CPUs that have it */
+/* the hottest loops (add, mul, the fused accumulate-products, float sums, float64 sin/cos)
+ * also get an AVX-512 copy: a third more per L1-resident run than AVX2 on CPUs that have it */
 #define PYAD_THRICE(RET, NAME, PARAMS, ...)                                                 \
     PYAD_TWICE(RET, NAME, PARAMS, __VA_ARGS__)                                              \
     __attribute__((target("avx512f"))) PYAD_SIMD_SECTION static RET NAME##_avx512 PARAMS __VA_ARGS__
@@ -94,12 +97,12 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
     { enum { wide = 1 }; __VA_ARGS__ }
 #else
 #define PYAD_X86_DISPATCH 0
-#define PYAD_TWICE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
+#define PYAD_TWICE PYAD_ONCE
 #define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...) PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #define PYAD_THRICE PYAD_TWICE
 #define PYAD_THRICE_WIDE PYAD_TWICE_WIDE
-#define PYAD_RUN3(NAME, n, ARGS) (NAME ARGS)
+#define PYAD_RUN3 PYAD_RUN_ONCE
 #define PYAD_RUN3_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #endif
 
@@ -339,8 +342,6 @@ PYAD_ACC_PRODUCT(loop_acc_mul_twice_f64, double, 1)
  * adds (4 cycles each), 8 independent ones let the compiler vectorise. */
 #define PYAD_ACCUM(NAME, TO, TI) PYAD_ACCUM_WITH(NAME, TO, TI, PYAD_TWICE, PYAD_RUN)
 /* integer sums are rarely hot: one copy (PYAD_ONCE), to keep the wheel small */
-#define PYAD_ONCE(RET, NAME, PARAMS, ...) static inline RET NAME PARAMS __VA_ARGS__
-#define PYAD_RUN_ONCE(NAME, n, ARGS) (NAME ARGS)
 #define PYAD_ACCUM_WITH(NAME, TO, TI, DEFINE, RUN)                                         \
     DEFINE(TO, NAME##_reduce, (const TI *restrict px, pyad_ssize_t n), {               \
         TO p[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                                \
