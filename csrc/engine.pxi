@@ -541,8 +541,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                     s.mark |= MARK_NEEDED
                     break
         # ---- 4. sweep ------------------------------------------------------------------
-        if create_graph:
-            pyad_set_grad_enabled(True)
+        # as torch's engine: grad mode is create_graph for everything the sweep runs (formulas,
+        # hooks, custom backwards); the caller's mode comes back in the finally below
+        pyad_set_grad_enabled(create_graph)
         for j in range(root_nodes.n):
             n = root_nodes.items[j]
             s = run_slot(&r, n)

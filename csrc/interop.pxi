@@ -413,7 +413,7 @@ cdef bint _pickled_for_another_process():
     mp = sys.modules.get("multiprocessing.reduction")
     if mp is None:
         return False
-    f = sys._getframe(1)
+    f = sys._getframe(0)     # compiled code has no frames: this is the innermost Python one
     while f is not None:
         if f.f_code.co_filename == mp.__file__:
             return True

@@ -647,7 +647,7 @@ def tensordot(a, b, dims=2, out=None):
     cdef int n
     if isinstance(dims, Tensor):
         dims = dims.tolist()
-    if isinstance(dims, int) and not isinstance(dims, bool):
+    if is_int_arg(dims):
         n = dims
         if n < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -1232,7 +1232,7 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
                                f"({DTYPE_TITLES[t.m.dtype]}) should be convertible without "
                                f"narrowing to the specified dtype ({DTYPE_TITLES[code]})")
         t = t_to(t, code)
-    if dim is not None and not isinstance(dim, int) and len(dim) == 0:
+    if dim is not None and not is_int_arg(dim) and len(dim) == 0:
         dim = None
     dims_mask(t, dim, mask)
     if t.m.ndim == 0:

@@ -303,7 +303,7 @@ cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
     if dim is _NO_DIM:
         if "keepdim" in kwargs:
             raise rd_bad_args("prod", args, kwargs, sigs)
-    elif not isinstance(dim, int) or isinstance(dim, bool):
+    elif not is_int_arg(dim):
         raise rd_bad_args("prod", args, kwargs, sigs)
     if not isinstance(keepdim, bool):
         raise TypeError(f"prod(): argument 'keepdim' must be bool, not {_type_name(keepdim)}")
@@ -557,7 +557,7 @@ cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
         keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
         if "dim" in kwargs and args:
             dim = None
-        if isinstance(dim, int) and not isinstance(dim, bool):
+        if is_int_arg(dim):
             if not isinstance(keepdim, bool):
                 raise TypeError(f"{name}(): argument 'keepdim' must be bool, not "
                                 f"{_type_name(keepdim)}")
@@ -806,7 +806,7 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dt
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     else:
         pv = float(p)
-    if isinstance(dim, int):
+    if isinstance(dim, (int, np.integer)):
         dim = (dim,)
     dims_mask(x, None if dim is None or len(dim) == 0 else dim, mask)
     return t_norm(x, pv, mask, keepdim, dim is None or len(dim) == 0)

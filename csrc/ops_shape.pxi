@@ -22,17 +22,17 @@ __all__ += [
 # ============================================================================================
 cdef inline int _wrap_no_scalar(object dim, int ndim) except -100:
     """Wrap a dim of an op that, unlike most, has no dims to offer on a 0-d tensor (roll)."""
-    if ndim == 0 and isinstance(dim, int):
+    if ndim == 0 and is_int_arg(dim):
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return wrap_dim(dim, ndim)
 
 cdef object _int_tuple(str fn, str arg, int pos, object v, bint allow_int):
     """An int-or-sequence argument as a tuple of ints, with torch's TypeError otherwise."""
-    if isinstance(v, int) and not isinstance(v, bool):
+    if is_int_arg(v):
         if allow_int:
-            return (v,)
-    elif isinstance(v, (tuple, list)) and all(isinstance(e, int) for e in v):
-        return tuple(v)
+            return (int(v),)
+    elif isinstance(v, (tuple, list)) and all(is_int_arg(e) for e in v):
+        return tuple(int(e) for e in v)
     elif isinstance(v, Tensor) and (<Tensor>v).m.dtype == PYAD_I64 and (<Tensor>v).m.ndim <= 1:
         return tuple(v.tolist()) if (<Tensor>v).m.ndim else (v.item(),)
     raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be tuple of ints, "
@@ -40,7 +40,7 @@ cdef object _int_tuple(str fn, str arg, int pos, object v, bint allow_int):
 
 cdef object _varargs(tuple args):
     """f(1, 2) or f((1, 2)) or f([1, 2]): the sizes/dims as given."""
-    if len(args) == 1 and not isinstance(args[0], int):
+    if len(args) == 1 and not is_int_arg(args[0]):
         return args[0]
     return args
 
@@ -58,7 +58,7 @@ cdef Tensor t_flatten(Tensor x, object start_dim, object end_dim):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int s, e, d, nd = 0
     for v, name, pos in ((start_dim, "start_dim", 1), (end_dim, "end_dim", 2)):
-        if not isinstance(v, int):
+        if not is_int_arg(v):
             raise TypeError(f"flatten(): argument '{name}' (position {pos}) must be int, not "
                             f"{type(v).__name__}")
     s = wrap_dim(start_dim, x.m.ndim)
@@ -158,7 +158,7 @@ cdef Tensor t_movedim(Tensor x, object source, object destination):
     cdef bint used_src[PYAD_MAXDIM]
     cdef bint used_dst[PYAD_MAXDIM]
     cdef int i, d, nd = x.m.ndim, s_next = 0
-    if isinstance(source, int) != isinstance(destination, int):
+    if is_int_arg(source) != is_int_arg(destination):
         raise TypeError(f"movedim() received an invalid combination of arguments - got "
                         f"({type(source).__name__}, {type(destination).__name__}), but expected "
                         "one of:\n * (int source, int destination)\n * (tuple of ints source, "
@@ -898,7 +898,7 @@ cdef tuple t_split(Tensor x, object split_size, object dim):
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x.m.ndim)
     size = x.m.shape[d]
-    if isinstance(split_size, int):
+    if is_int_arg(split_size):
         if split_size < 0:
             raise RuntimeError(f"split expects split_size be non-negative, but got "
                                f"split_size={split_size}")

@@ -257,17 +257,23 @@ cdef object _np_view(Tensor t):
 # ============================================================================================
 # Argument parsing shared by the shape methods
 # ============================================================================================
+cdef inline bint is_int_arg(object v):
+    """An int for a dim or a size: Python ints and numpy integers, not bools (as torch)."""
+    return type(v) is int or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
+
 cdef int parse_shape(object args, Py_ssize_t* out) except -1:
     """Sizes given as ints or as one sequence: f(2, 3) or f((2, 3)) or f(pyad.Size(...))."""
-    if len(args) == 1 and not isinstance(args[0], int):
+    if len(args) == 1 and not is_int_arg(args[0]):
         args = args[0]
+        if isinstance(args, bool):
+            raise TypeError("expected a sequence of integers, but got bool")
     if isinstance(args, Tensor):
         args = args.tolist()
     if len(args) > PYAD_MAXDIM:
         raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got {len(args)}")
     cdef int i = 0
     for s in args:
-        if not isinstance(s, int):
+        if not is_int_arg(s):
             raise TypeError(f"expected a sequence of integers, but got {type(s).__name__}")
         out[i] = s
         i += 1
@@ -286,7 +292,7 @@ cdef bint numel_overflows(int nd, const Py_ssize_t* shp) noexcept:
 
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
-    if not isinstance(dim, int):
+    if not is_int_arg(dim):
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
     hi = ndim - 1 if ndim > 0 else 0
     lo = -ndim if ndim > 0 else -1
@@ -304,7 +310,7 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
         return 0
     for d in range(x.m.ndim):
         mask[d] = 0
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
         w = wrap_dim(item, x.m.ndim)
         if x.m.ndim == 0:
@@ -1149,7 +1155,7 @@ cdef class Tensor:
         """The dims reordered as dims (ints or a tuple); a copy in pyad."""
         cdef int perm[PYAD_MAXDIM]
         cdef int d
-        if len(dims) == 1 and not isinstance(dims[0], int):
+        if len(dims) == 1 and not is_int_arg(dims[0]):
             dims = tuple(dims[0])
         if len(dims) != self.m.ndim:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
@@ -1177,7 +1183,7 @@ cdef class Tensor:
                 mask[d] = 1
             return t_squeeze(self, mask, NAME_SQUEEZE0)
         dims_mask(self, dim, mask)
-        return t_squeeze(self, mask, NAME_SQUEEZE1 if isinstance(dim, int) else NAME_SQUEEZE2)
+        return t_squeeze(self, mask, NAME_SQUEEZE1 if is_int_arg(dim) else NAME_SQUEEZE2)
 
     def expand(self, *sizes):
         """Broadcast size-1 dims to the given sizes (-1 keeps a dim); a copy in pyad."""
@@ -2072,12 +2078,10 @@ cdef str _arg_type_name(object v):
     return type(v).__name__
 
 cdef object _legacy_args_error(tuple args, dict kwargs):
-    got = [_arg_type_name(a) for a in args] + [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()]
+    got = [_arg_type_name(a) for a in args] + [f"{k}={_arg_type_name(v)}" for k, v in (kwargs or {}).items()]
     return TypeError(f"new() received an invalid combination of arguments - got "
                      f"({', '.join(got)}), but expected one of:\n{_LEGACY_SIGNATURES}")
 
-cdef bint _is_size_int(object v):
-    return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, np.integer)
 
 cdef object _check_legacy_device(object device):
     if device is None:
@@ -2121,7 +2125,7 @@ cdef Tensor legacy_tensor_new(type cls, int code, tuple args, dict kwargs):
         if not args:
             return _tensor_instance(cls, new_tensor(made, 0, shp))
     code = made
-    if all(_is_size_int(a) for a in args):
+    if all(is_int_arg(a) for a in args):
         if len(args) > PYAD_MAXDIM:
             raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got "
                                f"{len(args)}")
@@ -2133,8 +2137,8 @@ cdef Tensor legacy_tensor_new(type cls, int code, tuple args, dict kwargs):
         check_storage_size(len(args), shp, code)
         return _tensor_instance(cls, new_tensor(code, len(args), shp))
     if len(args) > 1:
-        if _is_size_int(first):
-            bad = next(a for a in args if not _is_size_int(a))
+        if is_int_arg(first):
+            bad = next(a for a in args if not is_int_arg(a))
             raise TypeError(f"new(): argument 'size' failed to unpack the object at pos "
                             f"{args.index(bad) + 1} with error \"type must be tuple of ints,but "
                             f"got {type(bad).__name__}\"")

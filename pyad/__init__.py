@@ -54,14 +54,24 @@ def _finish(t, requires_grad):
 
 
 def _infer_code(arr, data, dtype):
-    if arr.dtype.kind not in "biufc":  # strings, dates, void: no number to cast (as torch)
+    if arr.dtype.kind == "c" or isinstance(data, complex):
+        raise TypeError("pyad: complex tensors are not supported (pyad has float32, float64, "
+                        "int64 and bool)")
+    if arr.dtype.kind not in "biuf":  # strings, dates, void: no number to cast (as torch)
         raise TypeError(f"pyad.tensor: cannot make a tensor from data of type {arr.dtype}")
     if dtype is not None:
         return _dtype_code(dtype)
     if arr.dtype.kind == "f":
-        if isinstance(data, _np.ndarray) and arr.dtype in (_np.float32, _np.float64):
+        if isinstance(data, (_np.ndarray, _np.generic)) and arr.dtype in (_np.float32, _np.float64):
             return 0 if arr.dtype == _np.float32 else 1
-        return _dtype_code(None)
+        # Python floats give the default dtype; numpy float scalars among them keep theirs, and
+        # the widest wins (torch: [1.5, np.float64(2)] is float64)
+        code = _dtype_code(None)
+        if isinstance(data, (list, tuple)):
+            for v in _flat(data):
+                if isinstance(v, _np.float64):
+                    return 1
+        return code
     if arr.dtype.kind in "iu":
         return 2
     if arr.dtype.kind == "b":
@@ -83,9 +93,18 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         arr = data.detach().numpy()
         code = _dtype_code(dtype) if dtype is not None else _dtype_code(data.dtype)
     else:
-        if isinstance(data, (list, tuple)) and _builtins.any(isinstance(v, Tensor) for v in _flat(data)):
-            data = [v.detach().numpy() if isinstance(v, Tensor) else v for v in data]
-        arr = _np.asarray(data)
+        if isinstance(data, (list, tuple)):
+            if _builtins.any(isinstance(v, Tensor) or _is_other_sequence(v) for v in _flat(data)):
+                data = _nested_lists(data, 0)
+        elif _is_other_sequence(data):
+            data = _nested_lists(data, 0)
+        _check_byte_order(data)
+        try:
+            arr = _np.asarray(data)
+        except ValueError:
+            if isinstance(data, (list, tuple)):
+                _check_ragged(data, 0)
+            raise
         if arr.dtype == object:
             raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
         code = _infer_code(arr, data, dtype)
@@ -106,6 +125,49 @@ def _flat(seq):
             yield v
 
 
+def _is_other_sequence(v):
+    """A sequence other than a list or tuple (tensor() reads these itself, checking lengths)."""
+    return (not isinstance(v, (list, tuple, str, bytes, _np.ndarray, _np.generic))
+            and hasattr(v, "__len__") and hasattr(v, "__getitem__"))
+
+
+def _nested_lists(obj, dim):
+    """obj's nested sequences as lists; tensors as arrays. A sequence whose iteration does not
+    give len() items is refused, as torch does (numpy would take what iteration gives)."""
+    if isinstance(obj, Tensor):
+        return obj.detach().numpy()
+    if not (isinstance(obj, (list, tuple)) or _is_other_sequence(obj)):
+        return obj
+    n = len(obj)
+    items = list(obj)
+    if len(items) != n:
+        raise ValueError(f"expected sequence of length {n} at dim {dim} (got {len(items)})")
+    return [_nested_lists(v, dim + 1) for v in items]
+
+
+def _check_ragged(seq, dim):
+    """torch's message for nested lists of unequal lengths."""
+    lengths = [len(v) for v in seq if isinstance(v, (list, tuple))]
+    if lengths and not isinstance(seq[0], (list, tuple)):
+        raise TypeError(f"'{type(seq[0]).__name__}' object cannot be interpreted as an integer")
+    if lengths and (len(lengths) != len(seq) or len(set(lengths)) > 1):
+        want = lengths[0]
+        got = next((len(v) if isinstance(v, (list, tuple)) else None) for v in seq
+                   if not isinstance(v, (list, tuple)) or len(v) != want)
+        if got is None:
+            raise TypeError("not a sequence")
+        raise ValueError(f"expected sequence of length {want} at dim {dim + 1} (got {got})")
+    for v in seq:
+        if isinstance(v, (list, tuple)):
+            _check_ragged(v, dim + 1)
+
+
+def _check_byte_order(data):
+    if isinstance(data, (_np.ndarray, _np.generic)) and not data.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte "
+                         "order. Conversion between byte orders is currently not supported.")
+
+
 def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor: a tensor of the right dtype is returned as is."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
@@ -119,11 +181,12 @@ def as_tensor(data, dtype=None, device=None):
 
 def from_numpy(ndarray):
     """A tensor that shares ``ndarray``'s memory (C-contiguous float32/float64/int64/bool)."""
+    _check_byte_order(ndarray)
     return _C._from_numpy_shared(ndarray)
 
 
 def _sizes(size):
-    if len(size) == 1 and not isinstance(size[0], int):
+    if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
         return tuple(size[0])
     return size
 
@@ -140,8 +203,13 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of the given size filled with ``fill_value``."""
+    if isinstance(fill_value, (complex, _np.complexfloating)):
+        raise TypeError("pyad: complex tensors are not supported (pyad has float32, float64, "
+                        "int64 and bool)")
     if dtype is None:
-        dtype = (int64 if isinstance(fill_value, int) and not isinstance(fill_value, type(True))
+        # as torch: numpy integers give int64, numpy floats and bools the default dtype
+        dtype = (int64 if isinstance(fill_value, (int, _np.integer)) and
+                 not isinstance(fill_value, type(True))
                  else bool if isinstance(fill_value, type(True)) else None)
     return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
 
@@ -200,7 +268,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         raise RuntimeError("step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    ints = _builtins.all(isinstance(v, int) for v in (start, end, step))
+    ints = _builtins.all(isinstance(v, (int, _np.integer)) for v in (start, end, step))
     if dtype is None:
         dtype = int64 if ints else get_default_dtype()
     arr = _np.arange(start, end, step, dtype=_np.float64 if not ints else _np.int64)

@@ -1,0 +1,118 @@
+"""Python and numpy values as dims, sizes and data, as torch takes them (issue 13, family 8).
+
+numpy integers are ints for dims and sizes while bools are not; numpy float64 scalars keep
+their dtype; byte-swapped arrays, complex data and sequences whose len() lies are refused.
+"""
+import numpy as np
+import pytest
+
+from conftest import AGAINST_TORCH
+
+
+class LyingLonger:
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        if i < 4:
+            return float(i)
+        raise IndexError
+
+
+class LyingShorter:
+    def __len__(self):
+        return 5
+
+    def __getitem__(self, i):
+        if i < 3:
+            return float(i)
+        raise IndexError
+
+
+class Honest:
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        if i < 3:
+            return float(i) + 0.5
+        raise IndexError
+
+
+def _run(expr, mod):
+    t = mod.ones(6)
+    m = mod.ones(2, 3)
+    env = {"torch": mod, "np": np, "t": t, "m": m, "LyingLonger": LyingLonger,
+           "LyingShorter": LyingShorter, "Honest": Honest}
+    try:
+        r = eval(expr, env)  # noqa: S307
+    except Exception as e:   # noqa: BLE001
+        return ("error", type(e).__name__ if not isinstance(e, (ValueError, IndexError))
+                else "ValueError or IndexError")
+    if hasattr(r, "dtype") and hasattr(r, "shape") and not isinstance(r, np.ndarray):
+        return ("tensor", str(r.dtype).split(".")[-1], tuple(r.shape),
+                np.asarray(r.detach()).tolist())
+    if hasattr(r, "values") and hasattr(r, "indices"):
+        return ("pair", np.asarray(r.values).tolist(), np.asarray(r.indices).tolist())
+    return ("value", tuple(r) if isinstance(r, tuple) else r)
+
+
+SAME_AS_TORCH = [
+    # numpy integers as dims and sizes
+    "t.reshape(np.int64(3), -1)", "t.reshape(np.int32(3), np.int64(2))", "t.view(np.int64(2), 3)",
+    "m.sum(dim=np.int64(1))", "m.sum(np.int32(0))", "m.mean(dim=np.int64(1))",
+    "torch.ones(np.int32(2), 2)", "torch.zeros((np.int64(2), 3))", "torch.zeros(np.int8(2))",
+    "torch.full((np.int64(2),), 1.5)", "torch.empty(np.int64(2), 0)",
+    "m.transpose(np.int64(0), 1)", "m.unsqueeze(np.int8(0))", "m.squeeze(np.int64(0))",
+    "torch.arange(np.int64(3))", "m[np.int64(1)]", "m.size(np.int64(1))",
+    "m.flatten(np.int64(0))", "m.repeat(np.int64(2), 1)", "m.expand(np.int64(2), 3)",
+    "torch.cat([m, m], dim=np.int64(1))", "torch.stack([m, m], dim=np.int64(0))",
+    "m.max(dim=np.int64(0))", "m.max(np.int64(1))", "m.argmax(dim=np.int64(1))",
+    "m.cumsum(np.int64(1))", "m.softmax(np.int64(1))", "m.permute(np.int64(1), 0)",
+    "m.narrow(np.int64(1), 0, np.int64(2))",
+    "m.movedim(np.int64(0), 1)", "torch.randn(np.int64(2)).shape",
+    # bools are not ints
+    "m.sum(dim=True)", "m.sum(True)", "t.view(True, -1)", "m.squeeze(True)",
+    "m.transpose(True, 0)", "m.unsqueeze(False)",
+    # data
+    "torch.tensor(np.float64(1.5))", "torch.tensor(np.float32(1.5))", "torch.tensor(np.bool_(True))",
+    "torch.tensor([np.float64(1.5)])", "torch.tensor([1, np.float64(2.5)])",
+    "torch.tensor([np.float32(2.5)])", "torch.tensor([1.5, np.float32(2.5)])",
+    "torch.tensor(np.float64(2.0)) * torch.ones(2)", "torch.tensor(np.array(2.5))",
+    "torch.tensor(np.array([1.5, 2.], dtype='>f8'))", "torch.tensor(np.array([1, 2], dtype='>i8'))",
+    "torch.from_numpy(np.array([1.5, 2.], dtype='>f8'))",
+    "torch.as_tensor(np.array([1.5, 2.], dtype='>f8'))",
+    "torch.tensor(LyingLonger())", "torch.tensor([LyingLonger()])", "torch.tensor(LyingShorter())",
+    "torch.tensor(Honest())", "torch.tensor([Honest(), Honest()])",
+    "torch.tensor([[1, 2], [3]])", "torch.tensor([[1, 2], 3])", "torch.tensor([1, [2, 3]])", "torch.tensor([[[1], [2]], [[3]]])",
+    "torch.full((2,), np.float64(1.5))", "torch.full((2,), np.int32(3))",
+    "torch.full((2,), np.bool_(True))", "torch.full((2,), True)",
+]
+
+
+@pytest.mark.parametrize("expr", SAME_AS_TORCH)
+def test_same_as_torch(pt, expr):
+    torch = pytest.importorskip("torch")
+    assert _run(expr, pt) == _run(expr, torch)
+
+
+@pytest.mark.skipif(AGAINST_TORCH, reason="pyad has no complex dtype")
+@pytest.mark.parametrize("expr", ["torch.full((2,), 1j)", "torch.full((2,), np.complex128(1j))",
+                                  "torch.tensor([1j])", "torch.tensor(1 + 2j)",
+                                  "torch.tensor([1.0, np.complex64(1j)])",
+                                  "torch.tensor(np.array([1j]))"])
+def test_complex_refused(pt, expr):
+    with pytest.raises(TypeError, match="complex tensors are not supported"):
+        _run_raw(expr, pt)
+
+
+def _run_raw(expr, mod):
+    return eval(expr, {"torch": mod, "np": np})  # noqa: S307
+
+
+@pytest.mark.skipif(AGAINST_TORCH, reason="pyad's narrower dtypes")
+def test_narrow_numpy_types_widen(pt):
+    """pyad has no float16/int32: those numpy values become float32/int64 (values exact)."""
+    assert pt.tensor(np.float16(1.5)).dtype == pt.float32
+    assert pt.tensor(np.int32(7)).dtype == pt.int64 and pt.tensor(np.int32(7)).item() == 7
+    assert pt.tensor([np.int32(2)]).dtype == pt.int64
