@@ -806,7 +806,7 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dt
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     else:
         pv = float(p)
-    if isinstance(dim, (int, np.integer)):
+    if isinstance(dim, int):   # not numpy ints: torch then asks their len(), a TypeError
         dim = (dim,)
     dims_mask(x, None if dim is None or len(dim) == 0 else dim, mask)
     return t_norm(x, pv, mask, keepdim, dim is None or len(dim) == 0)
@@ -877,7 +877,7 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
         raise rd_bad_args("logsumexp", args, kwargs, ["(tuple of ints dim, bool keepdim = False)"])
     dim = rd_required_dim("logsumexp", args, kwargs, ())
     keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
-    if not isinstance(dim, (int, tuple, list)):
+    if not isinstance(dim, (int, np.integer, tuple, list)):
         raise TypeError(f"logsumexp(): argument 'dim' must be tuple of ints, not "
                         f"{_type_name(dim)}")
     dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask)

@@ -62,8 +62,8 @@ def _infer_code(arr, data, dtype):
     if dtype is not None:
         return _dtype_code(dtype)
     if arr.dtype.kind == "f":
-        if isinstance(data, (_np.ndarray, _np.generic)) and arr.dtype in (_np.float32, _np.float64):
-            return 0 if arr.dtype == _np.float32 else 1
+        if isinstance(data, (_np.ndarray, _np.generic)) and arr.dtype.itemsize in (4, 8):
+            return 0 if arr.dtype.itemsize == 4 else 1   # either byte order (copied)
         # Python floats give the default dtype; numpy float scalars among them keep theirs, and
         # the widest wins (torch: [1.5, np.float64(2)] is float64)
         code = _dtype_code(None)
@@ -98,7 +98,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
                 data = _nested_lists(data, 0)
         elif _is_other_sequence(data):
             data = _nested_lists(data, 0)
-        _check_byte_order(data)
         try:
             arr = _np.asarray(data)
         except ValueError:
@@ -163,6 +162,7 @@ def _check_ragged(seq, dim):
 
 
 def _check_byte_order(data):
+    """from_numpy cannot share a byte-swapped array: torch's error (tensor() copies one)."""
     if isinstance(data, (_np.ndarray, _np.generic)) and not data.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte "
                          "order. Conversion between byte orders is currently not supported.")
