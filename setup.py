@@ -143,7 +143,10 @@ class build_ext_into_checkout(build_ext):
             built = self.get_ext_fullpath(ext.name)
             target = os.path.join(HERE, *ext.name.split(".")[:-1], os.path.basename(built))
             if os.path.isdir(os.path.dirname(target)) and os.path.abspath(built) != target:
-                shutil.copyfile(built, target)
+                # a new file renamed over the old: a process that has the old one loaded
+                # (a test run) keeps its mapping instead of seeing the file rewritten under it
+                shutil.copyfile(built, target + ".tmp")
+                os.replace(target + ".tmp", target)
 
 
 setup(cmdclass={"build_ext": build_ext_into_checkout},

@@ -856,6 +856,8 @@ cdef class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             g = <Tensor>value
+            if g is self:
+                raise RuntimeError("can't assign Variable as its own grad")
             if g.m.dtype != self.m.dtype:
                 raise RuntimeError(f"attempting to assign a gradient with dtype "
                                    f"'{DTYPE_C_NAMES[g.m.dtype]}' to a tensor with dtype "

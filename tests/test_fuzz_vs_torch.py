@@ -103,7 +103,30 @@ INPLACE = [  # (method, argument kind)
     ("reciprocal_", None), ("zero_", None), ("fill_", "scalar"), ("copy_", "tensor"),
     ("+=", "any"), ("-=", "any"), ("*=", "any"), ("/=", "any"),
 ]
-SCALARS = [2.0, -1.5, 0.5, 3, 0, -2, True, 1e300, float("nan"), float("inf")]
+SCALARS = [2.0, -1.5, 0.5, 3, 0, -2, True, 1e300, float("nan"), float("inf"),
+           # int64 extremes and exactness past 2**53, and numpy scalars of every dtype
+           2**63 - 1, -(2**63), 2**53 + 1, -(2**60 + 1), 2**62 + 1,
+           np.int8(-3), np.uint8(200), np.int16(-300), np.uint16(60000), np.int32(-(2**31)),
+           np.uint32(2**32 - 1), np.int64(2**63 - 1), np.int64(-(2**63)), np.uint64(7),
+           np.float16(1.5), np.float32(-2.5), np.float64(0.1), np.bool_(True), np.bool_(False)]
+# 1-D leaves of these sizes cross every vector-block and cascade boundary of the kernels
+EDGE_SIZES = [0, 1, 15, 16, 17, 127, 128, 129, 255, 256, 257, 4095, 4096, 4097] * 4 + [2**20 + 3]
+# ops run on such leaves (their results are small or elementwise)
+EDGE_OPS = ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "all", "any", "cumsum",
+            "cumprod", "max", "min", "std", "var", "logsumexp", "norm", "exp", "neg", "abs",
+            "sigmoid", "relu", "sign", "softmax", "mul", "add", "sub", "div", "eq", "lt", "ge",
+            "maximum", "minimum", "where", "pow", "floor_divide", "remainder", "fmod"]
+
+
+class _Subclass:
+    """A Tensor subclass per module (made on first use): constructing one must work."""
+    made = {}
+
+    @classmethod
+    def of(cls, m):
+        if m not in cls.made:
+            cls.made[m] = type("FuzzTensor", (m.Tensor,), {})
+        return cls.made[m]
 
 
 def _tensorize(m, v):
@@ -124,6 +147,27 @@ def execute(m, stmt, env):
     if kind == "leaf":
         data, dtype, rg = p
         return [m.tensor(data, dtype=getattr(m, dtype), requires_grad=rg)]
+    if kind == "construct":
+        form, arg = p
+        if form == "Tensor":
+            return [m.Tensor(arg)]
+        if form == "Tensor_sizes":
+            return [m.Tensor(*arg).fill_(1.5)]
+        if form == "Tensor_empty":
+            return [m.Tensor()]
+        if form == "Tensor_new":
+            return [m.Tensor.__new__(m.Tensor)]
+        if form == "subclass":
+            return [_Subclass.of(m)(arg)]
+        if form == "make_subclass":
+            return [m.Tensor._make_subclass(_Subclass.of(m), xs[0], arg)]
+        return [getattr(m, form)(arg)]             # FloatTensor(data), LongTensor(data), ...
+    if kind == "setdata":
+        xs[0].data = xs[1]
+        return [xs[0]]
+    if kind == "setgrad":
+        xs[0].grad = xs[1] if len(xs) > 1 else None
+        return [xs[0]]
     if kind == "op":
         name, params = p
         return [cat.OPS[name].apply(m, xs, cat._module_params(m, params, m.float64))]
@@ -204,7 +248,7 @@ def _ptr(m, t):
     return np.asarray(t.detach()).__array_interface__["data"][0]
 
 
-WRITES = ("setitem", "inplace", "backward")
+WRITES = ("setitem", "inplace", "backward", "setdata")
 
 
 def summary(m, t):
@@ -869,6 +913,69 @@ class FuzzBuilder(cat.Builder):
             if j is not None:
                 self.emit(("getgrad", (j,), 1, None))
 
+    def step_construct(self):
+        r = self.int(0, 9)
+        data = cat.leaf_data(self.rng, self.draw(SHAPES), "any")
+        if r < 3:
+            form = self.choice(["Tensor", "subclass", "FloatTensor", "DoubleTensor", "LongTensor",
+                                "BoolTensor"])
+            if form == "LongTensor" and self.flag():
+                data = np.round(data * 3).astype(np.int64)
+            # a 0-d value as a list: a bare int would be a size (uninitialised memory)
+            arg = data.reshape(-1).tolist() if data.ndim == 0 else (
+                data.tolist() if self.flag() else data)
+            self.emit(("construct", (), 1, (form, arg)))
+        elif r < 5:
+            self.emit(("construct", (), 1, ("Tensor_sizes", self.draw(SHAPES))))
+        elif r == 5:
+            self.emit(("construct", (), 1, (self.choice(["Tensor_empty", "Tensor_new"]), None)))
+        else:
+            x = self.pick()
+            if x is not None:
+                self.emit(("construct", (x,), 1, ("make_subclass", self.flag())))
+
+    def step_edge_size(self):
+        """A 1-D leaf of a boundary size (int64, bool or float) and an op over it."""
+        n = self.choice(EDGE_SIZES)
+        dtype = self.choice(DTYPES)
+        data = self.rng.standard_normal(n)
+        if dtype == "int64":
+            data = np.round(data * 3).astype(np.int64)
+            if self.int(0, 3) == 0:
+                data[: n // 2] = self.choice([2**62, -(2**62), 2**63 - 1])
+        elif dtype == "bool":
+            data = data > self.choice([0.0, -10.0, 10.0])
+        rg = dtype in FLOAT and self.flag()
+        x = self.emit(("leaf", (), 1, (data, dtype, rg)))
+        name = self.choice(EDGE_OPS)
+        if name not in cat.OPS:
+            return
+        o = cat.OPS[name]
+        try:
+            spec = o.gen(self)
+        except Exception:
+            return
+        if spec is None:
+            return
+        args, params = spec
+        args = (x,) + tuple(args[1:]) if args else (x,)
+        self.emit(("op", tuple(args), 1, (name, params)))
+        if rg and self.flag():
+            self.emit(("backward", (len(self.values) - 1,), 0, (None, None, False, None)))
+
+    def step_mutate_leaf(self):
+        """Between forward and backward: .data or .grad of a variable replaced."""
+        x = self.pick()
+        y = self.pick()
+        if x is None:
+            return
+        if self.flag() and y is not None:
+            self.emit(("setdata", (x, y), 1, None))
+        elif y is not None and self.flag():
+            self.emit(("setgrad", (x, y), 1, None))
+        else:
+            self.emit(("setgrad", (x,), 1, None))
+
     def step_misc(self):
         x = self.pick()
         if x is None:
@@ -889,7 +996,13 @@ class FuzzBuilder(cat.Builder):
 
     def step(self):
         r = self.int(0, 99)
-        if r < 45:
+        if r < 4:
+            self.step_construct()
+        elif r < 7:
+            self.step_edge_size()
+        elif r < 10:
+            self.step_mutate_leaf()
+        elif r < 45:
             self.step_op()
         elif r < 52:
             self.step_getitem()
@@ -913,7 +1026,9 @@ SHAPES = st.lists(st.integers(0, 4), max_size=3).map(tuple).filter(
 
 @st.composite
 def programs(draw):
-    b = FuzzBuilder(draw, draw(st.integers(0, 2**32 - 1)), draw(st.sampled_from(FLOAT)))
+    # a quarter of the programs are about int64 or bool tensors
+    main = draw(st.sampled_from(FLOAT * 3 + ("int64", "bool")))
+    b = FuzzBuilder(draw, draw(st.integers(0, 2**32 - 1)), main)
     for _ in range(b.int(1, 2)):
         b.leaf(b.draw(SHAPES), b.choice(["any", "pos"]))
     n = b.int(3, MAX_STATEMENTS)
@@ -932,7 +1047,8 @@ def describe(prog):
         var += n_out
         if kind == "leaf":
             data, dtype, rg = p
-            body = (f"tensor({data.tolist()!r}, dtype={dtype}, requires_grad={rg})")
+            shown = data.tolist() if data.size <= 64 else f"<{data.size} values>"
+            body = (f"tensor({shown!r}, dtype={dtype}, requires_grad={rg})")
         else:
             args = ", ".join(f"v{i}" for i in ins)
             body = f"{kind}({args}; {p!r})"

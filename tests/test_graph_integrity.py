@@ -458,3 +458,10 @@ def test_gc_traverses_a_deep_exclusive_chain(pt):
     gc.collect()
     y.sum().backward()
     assert x.grad.item() == 1.0
+
+
+def test_own_grad_refused(pt):
+    x = pt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="can't assign Variable as its own grad"):
+        x.grad = x
+    assert x.grad is None
