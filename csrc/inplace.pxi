@@ -194,6 +194,18 @@ cdef bint _broadcasts_to(const Meta* v, const Meta* target) noexcept:
     return True
 
 
+cdef Tensor _region_mask(Tensor x, Py_ssize_t offset, const Py_ssize_t* st, int nd,
+                         const Py_ssize_t* shp):
+    """A bool tensor of x's shape, True on the strided region (offset, st, shp)."""
+    cdef int d
+    flat = np.zeros(x.m.numel, dtype=np.bool_)
+    if shape_numel(nd, shp):
+        np.lib.stride_tricks.as_strided(flat[offset:], shape=tuple(shp[d] for d in range(nd)),
+                                        strides=tuple(st[d] for d in range(nd)))[...] = True
+    return tensor_from_numpy_copy(flat.reshape(tuple(x.m.shape[d] for d in range(x.m.ndim))),
+                                  PYAD_BOOL)
+
+
 cdef int t_setitem(Tensor x, object index, object value) except -1:
     cdef Py_ssize_t offset
     cdef Py_ssize_t st[PYAD_MAXDIM]
@@ -219,11 +231,12 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
     check_inplace(x)
     if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
-        # x with the region replaced: x - scatter(gather(x)) + scatter(v), recorded (CopySlices)
+        # x with the region replaced, recorded (CopySlices): where(region, scatter(v), x), so
+        # a NaN or inf in x (or in the gradient) stays out of the region; x - scatter(gather(x))
+        # + scatter(v) gave NaN there
         vx = t_expand(t_to(v, x.m.dtype), nd, shp)
-        r = t_add(t_sub(x, t_scatter(t_gather(x, offset, st, nd, shp, NAME_SELECT, NAME_SELECT_BW),
-                                     offset, st, x.m.ndim, x.m.shape, NAME_SELECT_BW, NAME_SELECT)),
-                  t_scatter(vx, offset, st, x.m.ndim, x.m.shape, NAME_SELECT_BW, NAME_SELECT))
+        r = t_where(_region_mask(x, offset, st, nd, shp),
+                    t_scatter(vx, offset, st, x.m.ndim, x.m.shape, NAME_SELECT_BW, NAME_SELECT), x)
         commit_inplace(x, named(r, NAME_COPY_SLICES))
         return 0
     broadcast_byte_strides(&v.m, &region, vst[0])
@@ -268,9 +281,10 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
         shp[0] = sel_np.size
         flat_offs = tensor_from_numpy_copy(sel_np.reshape(-1), PYAD_I64)
         vx = t_reshape(t_expand(t_to(v, x.m.dtype), sel.m.ndim, sel.m.shape), (-1,))
-        r = t_add(t_sub(x, t_put(t_take(x, flat_offs, 1, shp, NAME_INDEX, NAME_INDEX_PUT_IMPL),
-                                 flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX)),
-                  t_put(vx, flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX))
+        mask = np.zeros(x.m.numel, dtype=np.bool_)
+        mask[sel_np.reshape(-1)] = True     # where(selected, put(v), x): as the basic case
+        r = t_where(tensor_from_numpy_copy(mask.reshape(tuple(x.shape)), PYAD_BOOL),
+                    t_put(vx, flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX), x)
         commit_inplace(x, named(r, register_name("IndexPutBackward0")))
         return 0
     np.asarray(_np_view(x)).reshape(-1)[sel_np] = v_np.astype(NP_DTYPES[x.m.dtype], copy=False)

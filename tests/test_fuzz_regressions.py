@@ -496,3 +496,24 @@ def test_setitem_with_none_past_16_dims_is_refused(pt):
         x[None] = 1.0
     with pytest.raises(RuntimeError, match="at most 16 dimensions"):
         x[None]
+
+
+@pytest.mark.parametrize("key", [(), Ellipsis, 0, slice(None), [0], [True, False, False]])
+def test_assignment_over_nan_and_inf_gives_the_value(pt, key):
+    """x[key] = v on a tensor that requires grad was recorded as x - x[key] + v in the region,
+    so a NaN or inf there stayed NaN (found by the widened fuzzer: acosh(0.41)[()] = 2)."""
+    base = pt.tensor([float("nan"), float("inf"), -float("inf")], requires_grad=True)
+    y = base * 1
+    if key == ():
+        y = y[0] * 1
+    y[key] = 2.0
+    want = 2.0 if key == () else [2.0, float("inf"), -float("inf")]
+    if key in (Ellipsis, slice(None)):
+        want = [2.0, 2.0, 2.0]
+    assert y.tolist() == want
+    g = pt.tensor(float("inf")) if key == () else pt.tensor([float("inf"), 1.0, float("nan")])
+    (grad,) = pt.autograd.grad(y, base, g)
+    region = [0, 1, 2] if key is Ellipsis or isinstance(key, slice) else [0]
+    for i in range(3):
+        if i in region:
+            assert grad[i].item() == 0.0          # the region's gradient is exactly zero
