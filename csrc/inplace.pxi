@@ -105,9 +105,10 @@ cdef Tensor copy_inplace(Tensor x, object src):
                                f"shape {_shape_str(bm.ndim, bm.shape)}")
         r = t_expand(r, x.m.ndim, x.m.shape)
     if pyad_is_grad_enabled() and (x._requires_grad or s._requires_grad):
-        r = t_add(zero_grad_of(_filled_like(x, 0.0, None, False), x, NAME_COPY), r) \
-            if x._requires_grad else r
-        named(r, NAME_COPY)
+        # always a new node, named CopyBackwards: the gradient reaches src and none reaches x's
+        # old values. where() keeps every value as src has it (0 + src turned -0.0 into +0.0),
+        # and a new node leaves src's own grad_fn unrenamed (r may be src itself)
+        r = named(t_where(scalar0d(1.0, PYAD_BOOL), r, x), NAME_COPY)
     return commit_inplace(x, r)
 
 cdef int NAME_COPY = register_name("CopyBackwards")

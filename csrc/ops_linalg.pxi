@@ -849,7 +849,10 @@ def _linalg_solve(A, B, *, left=True):
     _broadcast_batch(a, b)
     if left:
         return t_solve(a, b, False)
-    return named(_swap_last(t_solve(_swap_last(a), _swap_last(b), False)), NAME_SOLVE)
+    cdef Tensor x = named(_swap_last(t_solve(_swap_last(a), _swap_last(b), False)), NAME_SOLVE)
+    x._base = None          # a new tensor, as torch's: not a view of the internal solution
+    x._view_copies = False
+    return x
 
 cdef int _broadcast_batch(Tensor a, Tensor b) except -1:
     cdef Meta ma, mb, mo

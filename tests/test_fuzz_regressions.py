@@ -517,3 +517,31 @@ def test_assignment_over_nan_and_inf_gives_the_value(pt, key):
     for i in range(3):
         if i in region:
             assert grad[i].item() == 0.0          # the region's gradient is exactly zero
+
+
+def test_copy_from_a_tensor_that_requires_grad(pt):
+    """a.copy_(x) into a tensor that does not require grad lost x's history (pyad returned x's
+    own node, unrenamed, or none for a leaf) and 0 + src turned -0.0 into +0.0 (fuzzer)."""
+    x = pt.ones(2, requires_grad=True)
+    a = pt.zeros(2)
+    a.copy_(x)
+    assert a.requires_grad and type(a.grad_fn).__name__ == "CopyBackwards"
+    y = x * 2
+    b = pt.zeros(2)
+    b.copy_(y)
+    assert type(y.grad_fn).__name__ == "MulBackward0"
+    (b * 3).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0]
+    c = pt.ones(2, requires_grad=True) * 1
+    c.copy_(pt.tensor([-0.0, 1.0]))
+    assert math.copysign(1.0, c[0].item()) == -1.0
+
+
+def test_solve_left_false_is_not_a_view(pt):
+    """linalg.solve(left=False) returned the transpose of an internal tensor, marked as a view:
+    detach_() on it raised "Can't detach views in-place" (fuzzer)."""
+    A = pt.tensor([[2.0, 1.0], [0.5, 3.0]], requires_grad=True)
+    B = pt.tensor([[1.0, 2.0], [3.0, 4.0]])
+    X = pt.linalg.solve(A, B, left=False)
+    X.detach_()
+    assert X.grad_fn is None
