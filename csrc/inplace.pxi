@@ -217,6 +217,10 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     cdef Meta region
     cdef Tensor v, r
     # torch's order: the value, then the index, then the in-place checks
+    if isinstance(value, (np.floating, np.bool_)) and type(value) is not np.float64:
+        # torch takes Python numbers, numpy integers and np.float64 (a float) only
+        raise TypeError(f"can't assign a numpy.{type(value).__name__} to a "
+                        f"pyad.{DTYPE_TITLES[x.m.dtype]}Tensor")
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")

@@ -172,7 +172,13 @@ cdef bint seq_as_tuple(object index):
 cdef int check_np_bool_index(object index) except -1:
     """torch refuses a lone numpy bool as an index (a Python bool is fine)."""
     cdef type t = type(index)
-    if t is tuple or t is int or t is slice:
+    if t is int or t is slice:
+        return 0
+    if t is tuple:                       # inside a tuple as well (a 0-d comparison's result)
+        for it in <tuple>index:
+            if type(it) is NP_BOOL:
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
+                                 f"or byte Variables are valid indices (got numpy.{type(it).__name__})")
         return 0
     if isinstance(index, NP_BOOL):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "

@@ -125,3 +125,29 @@ def test_narrow_numpy_types_widen(pt):
     assert pt.tensor(np.float16(1.5)).dtype == pt.float32
     assert pt.tensor(np.int32(7)).dtype == pt.int64 and pt.tensor(np.int32(7)).item() == 7
     assert pt.tensor([np.int32(2)]).dtype == pt.int64
+
+
+def _assign_outcomes(mod):
+    t = mod.zeros(3)
+    out = []
+    for v in [np.float64(1), np.float32(1), np.int64(1), np.int32(1), np.bool_(True),
+              np.float16(1), np.uint8(1)]:
+        for key in [0, slice(None), [0], (), (0,), mod.tensor([True, False, True])]:
+            try:
+                t[key] = v
+                out.append("ok")
+            except Exception as e:   # noqa: BLE001
+                out.append(f"{type(e).__name__}: {e}".replace("torch.", "pyad."))
+    for k in [np.bool_(True), (np.bool_(True),), (np.int64(0),)]:
+        try:
+            out.append(tuple(t[k].shape))
+        except Exception as e:   # noqa: BLE001
+            out.append(f"{type(e).__name__}: {e}")
+    return out
+
+
+def test_numpy_scalars_as_assigned_values_and_keys(pt):
+    """torch assigns Python numbers, numpy integers and np.float64 only, and refuses numpy bools
+    as indices, in a tuple too (the fuzzer found pyad accepting both)."""
+    torch = pytest.importorskip("torch")
+    assert _assign_outcomes(pt) == _assign_outcomes(torch)
