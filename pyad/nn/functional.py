@@ -16,6 +16,10 @@ __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "linear", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "normalize", "dropout",
+    "layer_norm", "embedding", "batch_norm", "cosine_similarity", "pairwise_distance", "one_hot",
+    "pad", "bilinear", "smooth_l1_loss", "kl_div", "hardtanh", "relu6", "selu", "celu", "mish",
+    "softsign", "logsigmoid", "hardsigmoid", "hardswish", "tanhshrink", "softmin", "threshold",
+    "glu", "prelu", "hardshrink", "softshrink",
 ]
 
 _named = _C._named_as
@@ -285,3 +289,328 @@ def dropout(input, p=0.5, training=True, inplace=False):
     else:
         mask = (pyad.rand_like(input) >= p).to(input.dtype) / (1.0 - p)
     return input.mul_(mask) if inplace else input * mask
+
+
+# ---- layers --------------------------------------------------------------------------------
+def bilinear(input1, input2, weight, bias=None):
+    """out[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
+    n_out, n1, n2 = weight.shape
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, n1)
+    x2 = input2.reshape(-1, n2)
+    mixed = (x1 @ weight.permute(1, 0, 2).reshape(n1, n_out * n2)).reshape(-1, n_out, n2)
+    out = _named((mixed * x2.unsqueeze(1)).sum(-1).reshape(*lead, n_out), "ViewBackward0")
+    return out + bias if bias is not None else out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased var),
+    then * weight + bias."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+            f"{list(input.shape)}")
+    dims = tuple(range(input.dim() - k, input.dim()))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    out = centered * pyad.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return _named(out, "NativeLayerNormBackward0")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """The rows of weight picked by the integer tensor input; rows at padding_idx get no
+    gradient. With max_norm, the picked rows are first renormalised in place, as torch does."""
+    if input.dtype is not pyad.int64:
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"{_tensor_type_name(input)} instead (while checking arguments for "
+                           "embedding)")
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    flat = input.reshape(-1)
+    if flat.numel() and bool(((flat < 0) | (flat >= weight.shape[0])).any()):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _embedding_renorm_(weight, flat, max_norm, norm_type)
+    rows = weight.index_select(0, flat)
+    if padding_idx is not None:
+        rows = pyad.where((flat == padding_idx).unsqueeze(1), rows.detach(), rows)
+    return _named(rows.reshape(*input.shape, weight.shape[1]), "EmbeddingBackward0")
+
+
+def _tensor_type_name(t):
+    return "pyad." + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                      "bool": "BoolTensor"}[str(t.dtype)[5:]]
+
+
+def _embedding_renorm_(weight, flat, max_norm, norm_type):
+    with pyad.no_grad():
+        for i in sorted(set(flat.tolist())):
+            norm = float(pyad.norm(weight[i], norm_type))
+            if norm > max_norm:
+                weight[i] = weight[i] * (max_norm / (norm + 1e-7))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) by the batch's statistics (training, also updating the
+    running ones in place: mean and unbiased var) or by the running statistics (eval)."""
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    channels = input.shape[1]
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = [1] * input.dim()
+    shape[1] = channels
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            with pyad.no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+                if running_var is not None:
+                    unbiased = var.reshape(-1) * (count / (count - 1))
+                    running_var.mul_(1 - momentum).add_(unbiased * momentum)
+        out = centered * pyad.rsqrt(var + eps)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        out = (input - running_mean.reshape(shape)) * pyad.rsqrt(running_var.reshape(shape) + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return _named(out, "NativeBatchNormBackward0")
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along dim (broadcasting)."""
+    n1 = pyad.norm(x1, 2, dim, keepdim=True).clamp_min(eps)
+    n2 = pyad.norm(x2, 2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim."""
+    out_dim = max(x1.dim(), x2.dim())
+    diff = x1 - x2 + eps
+    if out_dim == 0:
+        out = pyad.norm(diff.reshape(1), p, 0, keepdim=False).reshape(())
+    else:
+        out = pyad.norm(diff, p, out_dim - 1, keepdim=keepdim)
+    return _named(out, "NormBackward1")
+
+
+def one_hot(tensor, num_classes=-1):
+    """An int64 tensor with a trailing dim of size num_classes holding 1 at each index."""
+    if not isinstance(tensor, pyad.Tensor) or tensor.dtype is not pyad.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max()) + 1
+    if tensor.numel():
+        if int(tensor.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(tensor.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return (tensor.unsqueeze(-1) == pyad.arange(num_classes)).long()
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad (or, with negative sizes, crop) the last len(pad) // 2 dims: pad lists (before,
+    after) for the last dim first. Only mode 'constant'."""
+    if mode != "constant":
+        raise NotImplementedError(f"pyad: pad mode '{mode}' is not supported (only 'constant')")
+    pad = list(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{input.dim()}")
+    fill = 0 if value is None else value
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.dim() - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        size = out.shape[dim]
+        if size + before + after < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        start, stop = max(-before, 0), size - max(-after, 0)
+        if start or stop != size:
+            out = out.narrow(dim, start, max(stop - start, 0))
+        pieces = []
+        for n in (before, after):
+            if n > 0:
+                shape = list(out.shape)
+                shape[dim] = n
+                pieces.append(pyad.full(shape, fill, dtype=out.dtype))
+            else:
+                pieces.append(None)
+        if pieces[0] is not None or pieces[1] is not None:
+            out = pyad.cat([t for t in (pieces[0], out, pieces[1]) if t is not None], dim)
+    if out is input:
+        out = input.clone()
+    return _named(out, "ConstantPadNdBackward0") if out.grad_fn is not None else out
+
+
+# ---- more losses ---------------------------------------------------------------------------
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere; d = input - target."""
+    if beta == 0.0:   # torch takes l1_loss here
+        return l1_loss(input, target, reduction=reduction)
+    d = input - target
+    ad = pyad.abs(d)
+    loss = pyad.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    return _named(_reduce(loss, reduction), "SmoothL1LossBackward0")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """target * (log target - input) (input holds log-probabilities); 'batchmean' divides the
+    sum by the batch size."""
+    if log_target:
+        loss = pyad.exp(target) * (target - input)
+    else:
+        # xlogy: 0 where target is 0
+        safe = pyad.where(target > 0, target, 1.0)
+        loss = pyad.where(target > 0, target * pyad.log(safe), 0.0) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return _reduce(loss, reduction)
+
+
+# ---- more activations ----------------------------------------------------------------------
+def _maybe_inplace(input, out, inplace):
+    return input.copy_(out) if inplace else out
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, _named(input.clamp(min_val, max_val), "HardtanhBackward0"),
+                          inplace)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return _maybe_inplace(input, _named(input.clamp(0.0, 6.0), "HardtanhBackward0"), inplace)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with torch's constants."""
+    out = pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * (_SELU_ALPHA * _SELU_SCALE),
+                     input * _SELU_SCALE)
+    return _maybe_inplace(input, _named(out, "EluBackward0"), inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+    out = pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0) / alpha) * alpha, input)
+    return _maybe_inplace(input, _named(out, "CeluBackward0"), inplace)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    out = _named(input * pyad.tanh(softplus(input)), "MishBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (pyad.abs(input) + 1)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -log(1 + exp(-x)), without overflow."""
+    return _named(-_log1p_exp(-input), "LogSigmoidBackward0")
+
+
+def hardsigmoid(input, inplace=False):
+    """clamp(x / 6 + 1 / 2, 0, 1)."""
+    out = _named((input / 6.0 + 0.5).clamp(0.0, 1.0), "HardsigmoidBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * clamp(x + 3, 0, 6) / 6."""
+    out = _named(input * (input + 3.0).clamp(0.0, 6.0) / 6.0, "HardswishBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - pyad.tanh(input)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x)."""
+    x = input if dtype is None else input.to(dtype)
+    return softmax(-x, _implicit_dim(x, dim))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, value elsewhere."""
+    out = _named(pyad.where(input > threshold, input, float(value)), "ThresholdBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b) for the halves a, b of input along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.shape[dim] % 2:
+        raise RuntimeError("Halving dimension must be even, but dimension "
+                           f"{dim % input.dim()} is size {input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return _named(a * pyad.sigmoid(b), "GluBackward0")
+
+
+def prelu(input, weight):
+    """x for x > 0, weight * x otherwise (weight per channel, dim 1)."""
+    w = weight
+    if weight.numel() > 1 and input.dim() >= 2:
+        shape = [1] * input.dim()
+        shape[1] = weight.numel()
+        w = weight.reshape(shape)
+    return _named(pyad.where(input > 0, input, input * w), "PreluKernelBackward0")
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, 0 elsewhere."""
+    return _named(pyad.where(pyad.abs(input) > lambd, input, 0.0), "HardshrinkBackward0")
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    out = pyad.where(input > lambd, input - lambd, pyad.where(input < -lambd, input + lambd, 0.0))
+    return _named(out, "SoftshrinkBackward0")
