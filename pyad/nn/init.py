@@ -74,20 +74,33 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if tensor.numel() == 0:
         return tensor
     dtype = _float_dtype(tensor)
-    # rejection: exact for the truncated normal; the expected number of rounds is 1 / P[a, b]
-    # (inverse-CDF sampling would need erfinv, which pyad does not have)
+    n = tensor.numel()
+
+    def draw(kind, size):
+        return _random(kind, (size,), pyad.float64, generator).numpy()
+
     p_inside = 0.5 * (math.erf((b - mean) / (std * math.sqrt(2)))
                       - math.erf((a - mean) / (std * math.sqrt(2))))
-    if p_inside <= 0:
-        return _fill_from(tensor, pyad.full(tensor.shape, float(max(a, min(mean, b))),
-                                            dtype=dtype))
-    out = np.empty(tensor.numel(), dtype=np.float64)
-    todo = np.arange(tensor.numel())
-    while todo.size:
-        draw = _random("normal", (todo.size,), pyad.float64, generator).numpy() * std + mean
-        ok = (draw >= a) & (draw <= b)
-        out[todo[ok]] = draw[ok]
-        todo = todo[~ok]
+    out = np.empty(n, dtype=np.float64)
+    todo = np.arange(n)
+    if p_inside > 0.3:
+        # normal proposals, redrawn where they fall outside [a, b]
+        while todo.size:
+            x = draw("normal", todo.size) * std + mean
+            ok = (x >= a) & (x <= b)
+            out[todo[ok]] = x[ok]
+            todo = todo[~ok]
+    else:
+        # a narrow or far window: uniform proposals on [a, b], accepted with probability
+        # pdf(x) / pdf(mode), so the expected number of rounds stays small
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        while todo.size:
+            x = draw("uniform", todo.size) * (b - a) + a
+            log_ratio = -0.5 * ((x - mean) / std) ** 2 - log_peak
+            ok = np.log(draw("uniform", todo.size)) <= log_ratio
+            out[todo[ok]] = x[ok]
+            todo = todo[~ok]
     return _fill_from(tensor, pyad.tensor(out.reshape(tuple(tensor.shape)), dtype=dtype))
 
 
