@@ -12,6 +12,7 @@ from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memset
 from libc.math cimport log as c_log
 
+import sys
 import traceback
 import warnings
 import weakref

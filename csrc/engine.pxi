@@ -377,8 +377,11 @@ cdef int grad_accumulate(Tensor t, Tensor g, bint clone_first) except -1:
             return 0
 
 
-cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded) except -1:
-    """AccumulateGrad: leaf.grad += g (in place unless create_graph, as torch does)."""
+cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded, const Meta* gm) except -1:
+    """AccumulateGrad: leaf.grad += g (in place unless create_graph, as torch does).
+
+    gm is the AccumulateGrad node's meta: the leaf's dtype and shape when the graph was
+    recorded, which is what g holds even if `.data` has given the leaf others since."""
     cdef Buffer* b
     cdef Tensor cur
     if not leaf._requires_grad:  # requires_grad_(False) since the graph was built: as torch
@@ -388,16 +391,38 @@ cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded) except -1:
     b = <Buffer*>g
     if leaf.grad_ is None:
         if b.refcnt == 1:
-            first = tensor_from_buffer(b, &leaf.m)
+            first = tensor_from_buffer(b, gm)
         else:
-            first = tensor_from_new_buffer(nb_cast(b.data, &leaf.m, leaf.m.dtype),
-                                           &leaf.m, leaf.m.dtype)
+            first = tensor_from_new_buffer(nb_cast(b.data, gm, gm.dtype), gm, gm.dtype)
         if leaf.grad_ is None:          # still: making the tensor may have run Python code
             leaf.grad_ = first
             return 0
     cur = <Tensor>leaf.grad_
+    if cur.m.dtype != gm.dtype or not same_shape(&cur.m, gm):
+        # .grad or .data was replaced by one of another shape or dtype: torch's out-of-place
+        # sum (broadcasting, or its size error)
+        return grad_accumulate(leaf, tensor_from_buffer(b, gm), False)
     nb_add_inplace(cur.buf, b.data, &cur.m)
     return 0
+
+
+cdef int raise_invalid_gradient(Node* n, int k, const Meta* got, const Meta* want) except -1:
+    """A gradient whose shape is not the one its consumer recorded: only after `.data` gave a
+    tensor of the graph another shape (torch's message; n is NULL for a seed)."""
+    cdef str who = f"Function {NODE_NAMES[n.name_id]} returned an " if n != NULL else ""
+    raise RuntimeError(f"{who}invalid gradient at index {k} - got "
+                       f"{[got.shape[d] for d in range(got.ndim)]} but expected shape compatible "
+                       f"with {[want.shape[d] for d in range(want.ndim)]}")
+
+
+cdef Py_ssize_t _find_old_accumulator(Run* r, Tensor leaf) noexcept:
+    """The slot of a leaf's AccumulateGrad node that `.data` (changing the leaf's shape or
+    dtype) has replaced: graphs recorded before still reach the leaf through it."""
+    cdef Py_ssize_t i
+    for i in range(r.n):
+        if r.slots[i].node.op == OP_ACCUMULATE and r.slots[i].node.leaf == <PyObject*>leaf:
+            return i
+    return -1
 
 
 cdef object SEED_ONE = object()      # _make_seeds' stand-in for ones_like(output) of a scalar output
@@ -494,6 +519,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 t = <Tensor>inputs[i]
                 n = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
                 j = run_find(&r, n) if n != NULL else -1
+                if j < 0 and t.grad_fn_ == NULL:
+                    j = _find_old_accumulator(&r, t)
+                    n = r.slots[j].node if j >= 0 else NULL
                 if j >= 0:
                     r.slots[j].mark |= MARK_CAPTURE
                     if accumulate and n.op == OP_ACCUMULATE:
@@ -516,14 +544,21 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
         if create_graph:
             pyad_set_grad_enabled(True)
         for j in range(root_nodes.n):
-            s = run_slot(&r, root_nodes.items[j])
+            n = root_nodes.items[j]
+            s = run_slot(&r, n)
             if seeds[j] is SEED_ONE:            # an implicit 1 for a scalar output
+                if n.out_meta.numel != 1:       # its .data was replaced since it was recorded
+                    raise_invalid_gradient(NULL, j, &(<Tensor>roots[j]).m, &n.out_meta)
                 if create_graph:
                     slot_add_recorded(s, _ones_like(<Tensor>roots[j]))
                 else:
-                    slot_add_numeric(s, buf_one((<Tensor>roots[j]).m.dtype))
+                    slot_add_numeric(s, buf_one(n.out_meta.dtype))
                 continue
             g = <Tensor>seeds[j]
+            if not same_shape(&g.m, &n.out_meta):
+                raise_invalid_gradient(NULL, j, &g.m, &n.out_meta)
+            if g.m.dtype != n.out_meta.dtype:
+                g = t_to(g, n.out_meta.dtype)
             if create_graph:
                 slot_add_recorded(s, g)
             else:
@@ -543,14 +578,14 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
             j = s.cap
             while j >= 0:
                 t = <Tensor>inputs[j]
-                results[j] = _slot_as_tensor(s, create_graph, &t.m)
+                results[j] = _slot_as_tensor(s, create_graph, &n.out_meta)
                 if accumulate and n.op != OP_ACCUMULATE:
                     _accumulate_captured(t, results[j], create_graph)
                     results[j] = None
                 j = cap_next[j]
             if n.op == OP_ACCUMULATE:
                 if accumulate and (s.mark & MARK_NEEDED):
-                    accumulate_into_leaf(<Tensor>n.leaf, s.grad, create_graph)
+                    accumulate_into_leaf(<Tensor>n.leaf, s.grad, create_graph, &n.out_meta)
                 slot_clear(s, create_graph)
                 continue
             if not (s.mark & MARK_NEEDED):
@@ -569,7 +604,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                     cs = run_slot(&r, child)
                     if not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)):
                         continue
-                    slot_add_recorded(cs, fix_grad_recorded(<Tensor>rec[k], &n.in_meta[k]))
+                    if not same_shape(&n.in_meta[k], &child.out_meta):
+                        raise_invalid_gradient(n, k, &n.in_meta[k], &child.out_meta)
+                    slot_add_recorded(cs, fix_grad_recorded(<Tensor>rec[k], &child.out_meta))
             else:
                 if n.n_in > 2:
                     gin = <Buffer**>malloc(n.n_in * (sizeof(Buffer*) + sizeof(Meta*)))
@@ -600,7 +637,10 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                             buf_decref(gin[k])
                             gin[k] = NULL
                             continue
-                        g_fixed = fix_grad_numeric(gin[k], gm[k], &n.in_meta[k])
+                        if not same_shape(&n.in_meta[k], &child.out_meta):
+                            raise_invalid_gradient(n, k, &n.in_meta[k], &child.out_meta)
+                        # child.out_meta: the same shape; its dtype where `.data` changed that
+                        g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
                         gin[k] = NULL
                         slot_add_numeric(cs, g_fixed)
                 finally:

@@ -132,10 +132,19 @@ cdef inline bint wants_grad2(Tensor a, Tensor b) noexcept:
     return (a._requires_grad or b._requires_grad) and pyad_is_grad_enabled()
 
 
+cdef inline unsigned long long meta_key(const Meta* m) noexcept nogil:
+    """A fingerprint of dtype and shape (FNV-1a style): equal metas, equal keys."""
+    cdef unsigned long long h = 1469598103934665603ULL ^ <unsigned long long>(m.dtype * 64 + m.ndim)
+    cdef int d
+    for d in range(m.ndim):
+        h = (h * 1099511628211ULL) ^ <unsigned long long>m.shape[d]
+    return h
+
 cdef inline void save_input(Node* n, int slot, Tensor t) noexcept:
     Py_INCREF(t)
     n.saved[slot] = <PyObject*>t
     n.saved_ver[slot] = t.buf.version
+    n.saved_key[slot] = meta_key(&t.m)
     n.flags |= NODE_HAS_SAVED
 
 cdef inline void save_output(Node* n, Tensor out) noexcept:
@@ -155,8 +164,12 @@ cdef inline int check_saved(Node* n) except -1:
     if n.flags & NODE_RELEASED:
         raise RuntimeError(ERR_BACKWARD_TWICE)
     for i in range(2):
-        if n.saved[i] != NULL and (<Tensor>n.saved[i]).buf.version != n.saved_ver[i]:
+        if n.saved[i] == NULL:
+            continue
+        if (<Tensor>n.saved[i]).buf.version != n.saved_ver[i]:
             raise_modified_inplace(<Tensor>n.saved[i], n.saved_ver[i])
+        if meta_key(&(<Tensor>n.saved[i]).m) != n.saved_key[i]:
+            raise_data_replaced(<Tensor>n.saved[i], n)
     if n.saved_out != NULL and n.saved_out.version != n.saved_ver[2]:
         raise_modified_inplace(tensor_from_buffer(n.saved_out, &n.out_meta), n.saved_ver[2], n)
     return 0
@@ -173,6 +186,13 @@ cdef int raise_modified_inplace(Tensor t, Py_ssize_t expected, Node* producer=NU
         f"{t.buf.version}; expected version {expected} instead. Hint: enable anomaly detection "
         "to find the operation that failed to compute its gradient, with "
         "pyad.autograd.set_detect_anomaly(True, check_nan=False).")
+
+cdef int raise_data_replaced(Tensor t, Node* n) except -1:
+    raise RuntimeError(
+        f"one of the variables needed for gradient computation by {NODE_NAMES[n.name_id]} has "
+        f"been given new data of another shape or dtype through .data since it was saved: it is "
+        f"now [pyad.{DTYPE_TITLES[t.m.dtype]}Tensor {list(t.shape)}]. Its gradient cannot be "
+        "computed from the graph recorded before.")
 
 cdef inline bint needs_input_grad(Node* n, int i) noexcept:
     return n.next[i].fn != NULL
@@ -201,11 +221,34 @@ cdef Tensor named(Tensor out, int name_id):
     return out
 
 
+cdef extern from "Python.h":
+    PyObject* PyObject_CallMethodObjArgs(PyObject* o, PyObject* name, ...)
+    void PyErr_WriteUnraisable(PyObject* obj)
+    void PyErr_Fetch(PyObject** t, PyObject** v, PyObject** tb)
+    void PyErr_Restore(PyObject* t, PyObject* v, PyObject* tb)
+
+cdef object _RELEASE_NAME = "_release"
+
+cdef void release_function_ctx(PyObject* ctx) noexcept:
+    """ctx._release() (a custom Function's saved tensors go), from C code that must finish
+    whatever Python raises in it: freeing a graph, or a backward sweep. An exception (a
+    KeyboardInterrupt landing there, a RecursionError) is reported as unraisable, as Python
+    does for one raised in __del__, and the caller carries on."""
+    cdef PyObject* et
+    cdef PyObject* ev
+    cdef PyObject* etb
+    PyErr_Fetch(&et, &ev, &etb)          # an exception already in flight is kept
+    cdef PyObject* r = PyObject_CallMethodObjArgs(ctx, <PyObject*>_RELEASE_NAME, NULL)
+    if r == NULL:
+        PyErr_WriteUnraisable(ctx)
+    Py_XDECREF(r)
+    PyErr_Restore(et, ev, etb)
+
 cdef void node_release(Node* n) noexcept:
     """Free what the node saved (backward without retain_graph)."""
     cdef int i
     if n.pyctx != NULL and n.op == OP_PYFUNC:
-        (<object>n.pyctx)._release()      # a custom Function's ctx.saved_tensors
+        release_function_ctx(n.pyctx)     # a custom Function's ctx.saved_tensors
     if not (n.flags & NODE_HAS_SAVED):
         return
     n.flags |= NODE_RELEASED
@@ -256,10 +299,11 @@ cdef void node_decref(Node* n) noexcept:
         buf_decref(m.saved_out)
         Py_XDECREF(m.hooks)
         if m.op == OP_PYFUNC and m.pyctx != NULL:
-            (<object>m.pyctx)._release()  # a ctx the user kept must not reach this freed node
+            release_function_ctx(m.pyctx)  # a ctx the user kept must not reach this freed node
         Py_XDECREF(m.pyctx)
         if m.leaf != NULL:
-            (<Tensor>m.leaf).grad_acc = NULL
+            if (<Tensor>m.leaf).grad_acc == m:   # not if .data replaced it with a new one
+                (<Tensor>m.leaf).grad_acc = NULL
             Py_DECREF(<object>m.leaf)
         pyad_free(m, m.nbytes)
     _draining = False
@@ -308,6 +352,31 @@ cdef class BackwardNode:
 
 cdef dict _node_classes = {}
 
+# Only wrap_node makes these handles (a handle without a node would crash on use): from Python
+# `type(t.grad_fn)()` raises, as torch's "cannot create 'MulBackward0' instances".
+from cpython.object cimport PyTypeObject, newfunc
+
+cdef extern from *:
+    """
+    /* Replace a static type's constructor. Its vectorcall slot, which Cython fills with a
+       direct call of its own tp_new, is cleared so that calls go through tp_new too. */
+    static void pyad_set_tp_new(PyTypeObject* t, newfunc f) {
+        t->tp_new = f;
+    #if PY_VERSION_HEX >= 0x03080000
+        t->tp_vectorcall = NULL;
+    #endif
+        PyType_Modified(t);
+    }
+    """
+    void pyad_set_tp_new(PyTypeObject* t, newfunc f)
+
+cdef newfunc _node_handle_alloc = (<PyTypeObject*>BackwardNode).tp_new
+
+cdef object node_handle_tp_new(type cls, PyObject* args, PyObject* kwargs):
+    raise TypeError(f"cannot create '{cls.__name__}' instances")
+
+pyad_set_tp_new(<PyTypeObject*>BackwardNode, <newfunc>node_handle_tp_new)
+
 cdef object wrap_node(Node* n):
     """The node's Python wrapper; one per live node, so `a.grad_fn is a.grad_fn`."""
     cdef BackwardNode w
@@ -319,7 +388,7 @@ cdef object wrap_node(Node* n):
     if cls is None:
         cls = type(NODE_NAMES[n.name_id], (BackwardNode,), {"__module__": "pyad.autograd"})
         _node_classes[n.name_id] = cls
-    w = cls.__new__(cls)
+    w = <BackwardNode>_node_handle_alloc(cls, <PyObject*>(), NULL)
     n.refcnt += 1
     w.n = n
     n.pyobj = <PyObject*>w

@@ -394,10 +394,44 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
 # ============================================================================================
 cdef tuple _reduce_tensor(Tensor t):
     cdef Py_ssize_t n = t.m.numel * itemsize(t.m.dtype)
+    if t.grad_fn_ != NULL and t._requires_grad and _pickled_for_another_process():
+        raise RuntimeError(
+            "Cowardly refusing to serialize non-leaf tensor which requires_grad, since autograd "
+            "does not support crossing process boundaries.  If you just want to transfer the "
+            "data, call detach() on the tensor before serializing (e.g., putting it on the "
+            "queue).")
     data = t.buf.data[:n] if n else b""
-    return (_rebuild_tensor, (data, DTYPE_NAMES[t.m.dtype],
-                              tuple(t.m.shape[d] for d in range(t.m.ndim)),
-                              bool(t._requires_grad)))
+    args = (data, DTYPE_NAMES[t.m.dtype], tuple(t.m.shape[d] for d in range(t.m.ndim)),
+            bool(t._requires_grad))
+    if type(t) is Tensor:
+        return (_rebuild_tensor, args)
+    return (_rebuild_tensor_subclass, (type(t), args, dict(getattr(t, "__dict__", None) or {})))
+
+cdef bint _pickled_for_another_process():
+    """True when multiprocessing's pickler is serialising (a Queue, a Pool, spawn's
+    arguments): torch refuses non-leaf tensors that require grad only there."""
+    mp = sys.modules.get("multiprocessing.reduction")
+    if mp is None:
+        return False
+    f = sys._getframe(1)
+    while f is not None:
+        if f.f_code.co_filename == mp.__file__:
+            return True
+        f = f.f_back
+    return False
+
+def _rebuild_tensor_subclass(cls, args, state):
+    """Unpickle an instance of a Tensor subclass: the tensor as _rebuild_tensor checks it, then
+    the class and the instance's attributes."""
+    if not isinstance(cls, type) or not issubclass(cls, Tensor):
+        raise ValueError(f"pyad: cannot unpickle a tensor of class {cls!r}")
+    if type(args) is not tuple or len(args) != 4 or type(state) is not dict:
+        raise ValueError("pyad: cannot unpickle a tensor subclass: malformed payload")
+    cdef Tensor base = _rebuild_tensor(*args)
+    cdef Tensor t = make_subclass(cls, base, base._requires_grad)
+    if state:
+        t.__dict__.update(state)
+    return t
 
 def _rebuild_tensor(data, dtype, shape, requires_grad):
     """Unpickle a Tensor: every field is checked before any byte is copied."""
@@ -451,7 +485,20 @@ cdef Tensor _copy_tensor(Tensor t):
     """copy.copy: a new leaf over the same memory, keeping requires_grad (as torch)."""
     cdef Tensor r = tensor_from_buffer(t.buf, &t.m)
     r._requires_grad = t._requires_grad
-    return r
+    return _same_class(t, r, None)
+
+cdef Tensor _same_class(Tensor like, Tensor r, object memo):
+    """r as an instance of like's class, with a (deep, when memo is given) copy of like's
+    attributes: copy and deepcopy of a subclass instance keep its class."""
+    if type(like) is Tensor:
+        return r
+    cdef Tensor s = _tensor_instance(type(like), r)
+    s._requires_grad = r._requires_grad
+    s.grad_ = r.grad_
+    state = getattr(like, "__dict__", None)
+    if state:
+        s.__dict__.update(state if memo is None else __import__("copy").deepcopy(state, memo))
+    return s
 
 cdef Tensor _deepcopy_tensor(Tensor t, object memo):
     """copy.deepcopy (leaves only, as torch): tensors sharing memory keep sharing a new copy."""
@@ -480,5 +527,8 @@ cdef Tensor _deepcopy_tensor(Tensor t, object memo):
     r._requires_grad = t._requires_grad
     if t.grad_ is not None:
         r.grad_ = _deepcopy_tensor(<Tensor>t.grad_, memo)
-    memo[id(t)] = r
+    memo[id(t)] = r   # before the attributes: they may refer back to t
+    if type(t) is not Tensor:
+        r = _same_class(t, r, memo)
+        memo[id(t)] = r
     return r

@@ -74,6 +74,8 @@ ctypedef struct Node:
     PyObject* saved[2]       # saved input Tensors (strong refs), NULL where not needed
     Buffer* saved_out        # saved output buffer (exp, tanh, ...), never the output Tensor
     Py_ssize_t saved_ver[3]  # buffer versions when saved[0], saved[1], saved_out were saved
+    unsigned long long saved_key[2]  # meta_key of saved[0], saved[1] when saved: a `.data =`
+                             # that changed a saved tensor's shape or dtype is caught
     double c[4]              # scalar parameters: alpha, exponent, wrapped scalar, scale
     Py_ssize_t* ip           # n_ip integer parameters (dims, strides), in the allocation
     int n_ip                 # length of ip

@@ -217,6 +217,8 @@ cdef class _BufferView:
 
     def __getbuffer__(self, Py_buffer* view, int flags):
         cdef int d
+        if self.buf == NULL:   # made from Python: nothing to export
+            raise BufferError("pyad: this buffer view exports no memory")
         view.buf = self.buf.data
         view.obj = self
         view.len = self.m.numel * itemsize(self.m.dtype)
@@ -936,7 +938,8 @@ cdef class Tensor:
                              default_dtype_name=DTYPE_NAMES[_default_dtype],
                              grad_fn_name=(NODE_NAMES[self.grad_fn_.name_id]
                                            if self.grad_fn_ != NULL else None),
-                             requires_grad=self._requires_grad)
+                             requires_grad=self._requires_grad,
+                             type_name=_subclass_repr_name(type(self)))
 
     def __str__(self):
         return self.__repr__()
@@ -1380,6 +1383,13 @@ cdef class Tensor:
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
         cdef Tensor v = <Tensor>value
+        if self._requires_grad and v.m.dtype > PYAD_F64:
+            raise RuntimeError("data set to a tensor that requires gradients must be floating "
+                               "point or complex dtype")
+        if self.grad_acc != NULL and (v.m.dtype != self.m.dtype or not same_shape(&v.m, &self.m)):
+            # graphs recorded so far keep their AccumulateGrad node, which keeps the old dtype
+            # and shape (their gradients arrive in those, as in torch); new graphs get a new one
+            self.grad_acc = NULL
         buf_incref(v.buf)
         buf_decref(self.buf)
         self.buf = v.buf
@@ -1962,6 +1972,24 @@ cdef class Tensor:
         return _linalg_inv(self)
     # ==== end of ops_linalg.pxi methods ====
 
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """With no argument, the legacy type name ('pyad.FloatTensor'); otherwise this tensor
+        converted to the dtype given as a dtype, a legacy class or its name."""
+        if dtype is None:
+            return f"pyad.{DTYPE_TITLES[self.m.dtype]}Tensor"
+        if isinstance(dtype, str):
+            for code in range(4):
+                if dtype in (f"pyad.{DTYPE_TITLES[code]}Tensor", f"torch.{DTYPE_TITLES[code]}Tensor"):
+                    return self.to(_DTYPES[code])
+            raise ValueError(f"invalid type: '{dtype}'")
+        return self.to(getattr(dtype, "dtype", dtype))
+
+    @staticmethod
+    def _make_subclass(cls, data, require_grad=False):
+        """torch.Tensor._make_subclass: an instance of cls sharing data's storage, a new leaf
+        (nn.Parameter is made this way)."""
+        return make_subclass(cls, data, require_grad)
+
     # ==== methods of interop.pxi ====
     # numpy's binary operators return NotImplemented for a Tensor operand (numpy checks this
     # priority), so `ndarray OP tensor` runs the Tensor's reflected operator: a Tensor, as torch
@@ -1999,3 +2027,244 @@ cdef class Tensor:
     def __deepcopy__(self, memo):
         return _deepcopy_tensor(self, memo)
     # ==== end of interop.pxi methods ====
+
+
+# ============================================================================================
+# Construction from Python: the legacy constructor and subclasses
+# ============================================================================================
+# Cython's tp_new only allocates: the Tensor it returns has no storage yet, and the C code
+# fills it in (tensor_from_new_buffer calls that allocator directly, so it stays fast). A
+# Tensor made from Python (pyad.Tensor(...), Tensor.__new__(Tensor), a subclass, unpickling)
+# goes through the type's tp_new slot instead, which is replaced below by torch's legacy
+# constructor: every object Python can reach has storage.
+cdef object _subclass_repr_name(type cls):
+    """The name torch's repr puts in place of "tensor": a subclass's own, except for
+    nn.Parameter (whose repr prefixes "Parameter containing:" instead)."""
+    if cls is Tensor:
+        return None
+    for c in cls.__mro__:
+        if c.__name__ == "Parameter" and c.__module__.startswith("pyad."):
+            return None
+    return cls.__name__
+
+cdef newfunc _tensor_alloc = (<PyTypeObject*>Tensor).tp_new
+
+cdef Tensor _tensor_instance(type cls, Tensor src):
+    """A new leaf of class cls sharing src's storage (no history)."""
+    cdef Tensor t = <Tensor>_tensor_alloc(cls, <PyObject*>(), NULL)
+    buf_incref(src.buf)
+    t.buf = src.buf
+    t.m = src.m
+    t.m.shape = t._shape
+    pyad_copy_shape(t._shape, src.m.shape, src.m.ndim)
+    return t
+
+_LEGACY_SIGNATURES = (
+    " * (*, pyad.device device = None)\n"
+    " * (pyad.Storage storage)\n"
+    " * (Tensor other)\n"
+    " * (tuple of ints size, *, pyad.device device = None)\n"
+    " * (object data, *, pyad.device device = None)\n")
+
+cdef str _arg_type_name(object v):
+    if isinstance(v, dtype):
+        return "pyad.dtype"
+    return type(v).__name__
+
+cdef object _legacy_args_error(tuple args, dict kwargs):
+    got = [_arg_type_name(a) for a in args] + [f"{k}={_arg_type_name(v)}" for k, v in kwargs.items()]
+    return TypeError(f"new() received an invalid combination of arguments - got "
+                     f"({', '.join(got)}), but expected one of:\n{_LEGACY_SIGNATURES}")
+
+cdef bint _is_size_int(object v):
+    return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, np.integer)
+
+cdef object _check_legacy_device(object device):
+    if device is None:
+        return None
+    name = str(device) if not isinstance(device, str) else device
+    kind = name.split(":")[0]
+    if kind != "cpu":
+        raise RuntimeError(f"legacy constructor expects device type: cpu but device type: "
+                           f"{kind} was passed")
+    return None
+
+cdef Tensor legacy_tensor_new(type cls, int code, tuple args, dict kwargs):
+    """pyad.Tensor(*args) / FloatTensor(...): torch's legacy constructor, for dtype code."""
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int d
+    cdef Tensor src
+    cdef int made = code if code >= 0 else PYAD_F32   # the dtype of a tensor made here
+    if kwargs:
+        if set(kwargs) - {"device", "size"} or ("size" in kwargs and args):
+            raise _legacy_args_error(args, kwargs)
+        _check_legacy_device(kwargs.get("device"))
+        if "size" in kwargs:
+            args = (kwargs["size"],)
+            if not isinstance(args[0], (tuple, list, Size)):
+                raise _legacy_args_error((), kwargs)
+            args = tuple(args[0]) if args[0] else ((),)
+            if args == ((),):
+                return _tensor_instance(cls, new_tensor(made, 0, shp))
+    if not args:
+        shp[0] = 0
+        return _tensor_instance(cls, new_tensor(made, 1, shp))
+    first = args[0]
+    if len(args) == 1 and isinstance(first, Tensor):
+        src = <Tensor>first
+        if code >= 0 and src.m.dtype != code:
+            raise TypeError(f"expected {DTYPE_TITLES[code]} tensor (got "
+                            f"{DTYPE_TITLES[src.m.dtype]} tensor)")
+        return _tensor_instance(cls, src)
+    if isinstance(first, Size) and len(args) == 1:
+        args = tuple(first)
+        if not args:
+            return _tensor_instance(cls, new_tensor(made, 0, shp))
+    code = made
+    if all(_is_size_int(a) for a in args):
+        if len(args) > PYAD_MAXDIM:
+            raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got "
+                               f"{len(args)}")
+        for d in range(len(args)):
+            if args[d] < 0:
+                raise RuntimeError(f"Trying to create tensor with negative dimension {args[d]}: "
+                                   f"{[int(a) for a in args]}")
+            shp[d] = args[d]
+        check_storage_size(len(args), shp, code)
+        return _tensor_instance(cls, new_tensor(code, len(args), shp))
+    if len(args) > 1:
+        if _is_size_int(first):
+            bad = next(a for a in args if not _is_size_int(a))
+            raise TypeError(f"new(): argument 'size' failed to unpack the object at pos "
+                            f"{args.index(bad) + 1} with error \"type must be tuple of ints,but "
+                            f"got {type(bad).__name__}\"")
+        raise _legacy_args_error(args, kwargs)
+    if isinstance(first, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(first).__name__}'")
+    if not isinstance(first, np.ndarray) and (
+            isinstance(first, (int, float, complex, bool, np.generic)) or
+            not hasattr(first, "__len__") or not hasattr(first, "__getitem__")):
+        raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
+    import pyad
+    return _tensor_instance(cls, pyad.tensor(first, dtype=_DTYPES[code]))
+
+def _legacy_new(object dtype_, tuple args, dict kwargs):
+    """FloatTensor(...), DoubleTensor(...), ...: the legacy constructor for one dtype."""
+    return legacy_tensor_new(Tensor, dtype_code(dtype_), args, kwargs)
+
+cdef object tensor_tp_new(type cls, PyObject* args, PyObject* kwargs):
+    return legacy_tensor_new(cls, -1, <tuple>args if args != NULL else (),
+                             <dict>kwargs if kwargs != NULL else None)
+
+pyad_set_tp_new(<PyTypeObject*>Tensor, <newfunc>tensor_tp_new)
+
+
+cdef Tensor make_subclass(cls, data, require_grad):
+    if not isinstance(cls, type) or not issubclass(cls, Tensor):
+        raise TypeError("Creating a Tensor subclass from a class that does not inherit from "
+                        "Tensor is not possible. Make sure your class inherits from Tensor.")
+    if not isinstance(data, Tensor):
+        raise TypeError(f"_make_subclass(): argument 'data' (position 2) must be Tensor, not "
+                        f"{type(data).__name__}")
+    cdef Tensor t = _tensor_instance(cls, <Tensor>data)
+    if require_grad:
+        if t.m.dtype > PYAD_F64:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._requires_grad = True
+    return t
+
+
+# ============================================================================================
+# Cyclic GC through graph nodes
+# ============================================================================================
+# Nodes are C structs, invisible to Python's cycle collector, yet they hold Python objects:
+# a custom Function's ctx, tensor hooks, saved tensors, an AccumulateGrad's leaf. A cycle such
+# as out -> its node -> ctx -> ctx.out = out would never be collected. So a Tensor's traversal
+# also visits what its grad_fn holds, and goes on down the graph, as long as each node it
+# enters is held by that one reference alone (refcnt == 1): those nodes form a tree owned by
+# the tensor, every reference visited is a real one, and none is visited twice. A node shared
+# with anything else (another tensor, a grad_fn handle, a running backward) stops the walk:
+# the collector then sees too few references and keeps the objects, never frees live ones.
+# torch visits the grad_fn of a tensor holding it alone; pyad's walk goes deeper.
+cdef extern from *:
+    """
+    typedef visitproc pyad_visitproc;
+    typedef traverseproc pyad_traverseproc;
+    typedef inquiry pyad_inquiry;
+    static pyad_traverseproc pyad_get_traverse(PyTypeObject* t) { return t->tp_traverse; }
+    static pyad_inquiry pyad_get_clear(PyTypeObject* t) { return t->tp_clear; }
+    static void pyad_set_gc(PyTypeObject* t, pyad_traverseproc tr, pyad_inquiry cl) {
+        t->tp_traverse = tr;
+        t->tp_clear = cl;
+    }
+    """
+    ctypedef int (*pyad_visitproc)(PyObject*, void*) noexcept
+    ctypedef int (*pyad_traverseproc)(PyObject*, pyad_visitproc, void*) noexcept
+    ctypedef int (*pyad_inquiry)(PyObject*) noexcept
+    pyad_traverseproc pyad_get_traverse(PyTypeObject* t)
+    pyad_inquiry pyad_get_clear(PyTypeObject* t)
+    void pyad_set_gc(PyTypeObject* t, pyad_traverseproc tr, pyad_inquiry cl)
+
+cdef pyad_traverseproc _tensor_traverse_fields = pyad_get_traverse(<PyTypeObject*>Tensor)
+cdef pyad_inquiry _tensor_clear_fields = pyad_get_clear(<PyTypeObject*>Tensor)
+
+cdef int node_tree_traverse(Node* root, pyad_visitproc visit, void* arg) noexcept:
+    """Visit the Python objects held by the nodes owned through root alone (see above)."""
+    cdef Node* small[32]
+    cdef Node** stack = small
+    cdef Node** grown
+    cdef Py_ssize_t n = 0, cap = 32
+    cdef Node* m
+    cdef Node* child
+    cdef int i, r = 0
+    if root == NULL or root.refcnt != 1:
+        return 0
+    stack[n] = root
+    n += 1
+    while n > 0 and r == 0:
+        n -= 1
+        m = stack[n]
+        for i in range(2):
+            if m.saved[i] != NULL:
+                r = r or visit(m.saved[i], arg)
+        if m.hooks != NULL:
+            r = r or visit(m.hooks, arg)
+        if m.pyctx != NULL:
+            r = r or visit(m.pyctx, arg)
+        if m.leaf != NULL:
+            r = r or visit(m.leaf, arg)
+        for i in range(m.n_in):
+            child = m.next[i].fn
+            if child == NULL or child.refcnt != 1:
+                continue
+            if n == cap:
+                grown = <Node**>malloc(2 * cap * sizeof(Node*))
+                if grown == NULL:      # no memory: visit less (the collector keeps more)
+                    continue
+                memcpy(grown, stack, n * sizeof(Node*))
+                if stack != small:
+                    free(stack)
+                stack = grown
+                cap *= 2
+            stack[n] = child
+            n += 1
+    if stack != small:
+        free(stack)
+    return r
+
+cdef int tensor_traverse(PyObject* o, pyad_visitproc visit, void* arg) noexcept:
+    cdef int r = _tensor_traverse_fields(o, visit, arg)
+    if r:
+        return r
+    return node_tree_traverse((<Tensor>o).grad_fn_, visit, arg)
+
+cdef int tensor_clear(PyObject* o) noexcept:
+    """The collector breaks a cycle through a tensor: it lets go of its history (the tensor
+    stays usable, like one whose graph was detached)."""
+    cdef Node* n = (<Tensor>o).grad_fn_
+    (<Tensor>o).grad_fn_ = NULL
+    node_decref(n)
+    return _tensor_clear_fields(o)
+
+pyad_set_gc(<PyTypeObject*>Tensor, tensor_traverse, tensor_clear)

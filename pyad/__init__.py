@@ -18,6 +18,7 @@ from pyad._tensor_str import set_printoptions
 from pyad.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from pyad.grad_mode import inference_mode
 from pyad import autograd
+from pyad._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor
 from pyad._version import __version__
 
 float = float32  # noqa: A001  (torch.float)

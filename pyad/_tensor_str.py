@@ -297,6 +297,7 @@ def format_tensor(
     requires_grad=False,
     dtype_name=None,
     default_dtype_name="float32",
+    type_name=None,
 ) -> str:
     """Return the torch-style repr of a tensor whose data is ``values``.
 
@@ -313,9 +314,10 @@ def format_tensor(
         show it iff dtype is not the default float dtype.
     grad_fn_name: e.g. "SumBackward0" -> ``grad_fn=<SumBackward0>``; takes
         precedence over ``requires_grad=True``.
+    type_name: a Tensor subclass's name, which torch prints in place of ``tensor``.
     """
     arr = np.asarray(values)
-    prefix = "tensor("
+    prefix = "tensor(" if type_name is None else type_name + "("
     indent = len(prefix)
     suffixes = []
 

@@ -92,7 +92,9 @@ class FunctionCtx:
         return self._backward(self, *grads)
 
     def _release(self):
-        if self._saved is not None:
+        # getattr: the cycle collector may have cleared this ctx's attributes before the node
+        # that owns it is freed
+        if getattr(self, "_saved", None) is not None:
             self._released = True
             self._saved = None
 
