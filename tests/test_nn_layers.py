@@ -1,0 +1,275 @@
+"""Every pyad.nn layer, activation and loss module against torch.nn in float64: torch's
+parameters are loaded into pyad's module through load_state_dict (so the state_dict keys and
+shapes must agree), then the forward values, the gradients of the input(s) and of every
+parameter, the state_dict after the forward (running statistics) and the repr are compared."""
+import numpy as np
+import pytest
+
+import pyad
+import pyad.nn as pnn
+
+torch = pytest.importorskip("torch")
+import torch.nn as tnn  # noqa: E402
+
+RNG = np.random.default_rng(2024)
+
+
+def normal(*shape):
+    return RNG.normal(size=shape)
+
+
+def probs(*shape):
+    return RNG.uniform(0.05, 0.95, size=shape)
+
+
+def labels(n, c):
+    return RNG.integers(0, c, size=n)
+
+
+# name -> (constructor taking (m, nn), inputs as numpy arrays (ints are not differentiated))
+CASES = {
+    "Linear": (lambda m, nn: nn.Linear(5, 3), [normal(4, 5)]),
+    "Linear_nobias_3d": (lambda m, nn: nn.Linear(5, 2, bias=False), [normal(2, 3, 5)]),
+    "Linear_1d": (lambda m, nn: nn.Linear(5, 2), [normal(5)]),
+    "Bilinear": (lambda m, nn: nn.Bilinear(3, 4, 2), [normal(5, 3), normal(5, 4)]),
+    "Bilinear_nobias": (lambda m, nn: nn.Bilinear(3, 3, 2, bias=False),
+                        [normal(2, 5, 3), normal(2, 5, 3)]),
+    "Identity": (lambda m, nn: nn.Identity(54, unused="x"), [normal(3, 2)]),
+    "Flatten": (lambda m, nn: nn.Flatten(), [normal(2, 3, 4)]),
+    "Flatten_range": (lambda m, nn: nn.Flatten(0, 1), [normal(2, 3, 4)]),
+    "Unflatten": (lambda m, nn: nn.Unflatten(1, (2, 3)), [normal(4, 6)]),
+    "Dropout_eval": (lambda m, nn: nn.Dropout(0.3).eval(), [normal(4, 6)]),
+    "Dropout_p0": (lambda m, nn: nn.Dropout(0.0), [normal(4, 6)]),
+    "Embedding": (lambda m, nn: nn.Embedding(7, 3), [labels(5, 7).reshape(5)]),
+    "Embedding_padding": (lambda m, nn: nn.Embedding(7, 3, padding_idx=2),
+                          [np.array([[2, 0, 1], [2, 6, 2]])]),
+    "LayerNorm": (lambda m, nn: nn.LayerNorm(6), [normal(4, 6)]),
+    "LayerNorm_2d_nobias": (lambda m, nn: nn.LayerNorm((3, 4), eps=1e-3, bias=False),
+                            [normal(2, 3, 4)]),
+    "LayerNorm_noaffine": (lambda m, nn: nn.LayerNorm([4], elementwise_affine=False),
+                           [normal(3, 4)]),
+    "BatchNorm1d": (lambda m, nn: nn.BatchNorm1d(4), [normal(6, 4)]),
+    "BatchNorm1d_3d": (lambda m, nn: nn.BatchNorm1d(3, momentum=0.3), [normal(4, 3, 5)]),
+    "BatchNorm1d_eval": (lambda m, nn: _warm(m, nn.BatchNorm1d(4)).eval(), [normal(6, 4)]),
+    "BatchNorm1d_cumulative": (lambda m, nn: _warm(m, nn.BatchNorm1d(4, momentum=None)),
+                               [normal(6, 4)]),
+    "BatchNorm1d_noaffine": (lambda m, nn: nn.BatchNorm1d(4, affine=False), [normal(6, 4)]),
+    "BatchNorm1d_nostats": (lambda m, nn: nn.BatchNorm1d(4, track_running_stats=False).eval(),
+                            [normal(6, 4)]),
+    "Sequential": (lambda m, nn: nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 8),
+                                               nn.SiLU(), nn.LayerNorm(8), nn.Linear(8, 1)),
+                   [normal(10, 3)]),
+    "ModuleList_model": (lambda m, nn: _ListModel(nn), [normal(4, 3)]),
+    # activations
+    "ReLU": (lambda m, nn: nn.ReLU(), [normal(4, 5)]),
+    "ReLU6": (lambda m, nn: nn.ReLU6(), [normal(4, 5) * 5]),
+    "LeakyReLU": (lambda m, nn: nn.LeakyReLU(0.2), [normal(4, 5)]),
+    "ELU": (lambda m, nn: nn.ELU(alpha=0.5), [normal(4, 5)]),
+    "SELU": (lambda m, nn: nn.SELU(), [normal(4, 5)]),
+    "GELU": (lambda m, nn: nn.GELU(), [normal(4, 5)]),
+    "GELU_tanh": (lambda m, nn: nn.GELU(approximate="tanh"), [normal(4, 5)]),
+    "SiLU": (lambda m, nn: nn.SiLU(), [normal(4, 5)]),
+    "Mish": (lambda m, nn: nn.Mish(), [normal(4, 5)]),
+    "Softplus": (lambda m, nn: nn.Softplus(beta=2, threshold=3), [normal(4, 5)]),
+    "Sigmoid": (lambda m, nn: nn.Sigmoid(), [normal(4, 5)]),
+    "Tanh": (lambda m, nn: nn.Tanh(), [normal(4, 5)]),
+    "Softmax": (lambda m, nn: nn.Softmax(dim=1), [normal(4, 5)]),
+    "LogSoftmax": (lambda m, nn: nn.LogSoftmax(dim=-1), [normal(4, 5)]),
+    "Softmin": (lambda m, nn: nn.Softmin(dim=0), [normal(4, 5)]),
+    "Hardtanh": (lambda m, nn: nn.Hardtanh(-0.5, 0.5), [normal(4, 5)]),
+    "Hardswish": (lambda m, nn: nn.Hardswish(), [normal(4, 5) * 3]),
+    "Softsign": (lambda m, nn: nn.Softsign(), [normal(4, 5)]),
+    "Tanhshrink": (lambda m, nn: nn.Tanhshrink(), [normal(4, 5)]),
+    "LogSigmoid": (lambda m, nn: nn.LogSigmoid(), [normal(4, 5)]),
+    "Threshold": (lambda m, nn: nn.Threshold(0.1, 20.0), [normal(4, 5)]),
+    "GLU": (lambda m, nn: nn.GLU(), [normal(4, 6)]),
+    "PReLU": (lambda m, nn: nn.PReLU(), [normal(4, 5)]),
+    "PReLU_channels": (lambda m, nn: nn.PReLU(3, init=0.1), [normal(2, 3, 4)]),
+    "Hardshrink": (lambda m, nn: nn.Hardshrink(0.3), [normal(4, 5)]),
+    "Softshrink": (lambda m, nn: nn.Softshrink(), [normal(4, 5)]),
+    # losses
+    "MSELoss": (lambda m, nn: nn.MSELoss(), [normal(4, 5), normal(4, 5)]),
+    "MSELoss_sum": (lambda m, nn: nn.MSELoss(reduction="sum"), [normal(4, 5), normal(4, 5)]),
+    "MSELoss_none": (lambda m, nn: nn.MSELoss(reduction="none"), [normal(4, 5), normal(4, 5)]),
+    "L1Loss": (lambda m, nn: nn.L1Loss(), [normal(4, 5), normal(4, 5)]),
+    "L1Loss_none": (lambda m, nn: nn.L1Loss(reduction="none"), [normal(4, 5), normal(4, 5)]),
+    "HuberLoss": (lambda m, nn: nn.HuberLoss(delta=0.5), [normal(4, 5), normal(4, 5)]),
+    "HuberLoss_sum": (lambda m, nn: nn.HuberLoss(reduction="sum"), [normal(4, 5), normal(4, 5)]),
+    "SmoothL1Loss": (lambda m, nn: nn.SmoothL1Loss(beta=0.3), [normal(4, 5), normal(4, 5)]),
+    "KLDivLoss": (lambda m, nn: nn.KLDivLoss(reduction="batchmean"),
+                  [np.log(probs(4, 5)), probs(4, 5)]),
+    "BCELoss": (lambda m, nn: nn.BCELoss(), [probs(4, 5), probs(4, 5)]),
+    "BCELoss_weight": (lambda m, nn: nn.BCELoss(weight=m.tensor(probs(5), dtype=m.float64),
+                                                reduction="sum"), [probs(4, 5), probs(4, 5)]),
+    "BCEWithLogitsLoss": (lambda m, nn: nn.BCEWithLogitsLoss(), [normal(4, 5), probs(4, 5)]),
+    "BCEWithLogitsLoss_pos_weight": (lambda m, nn: nn.BCEWithLogitsLoss(
+        pos_weight=m.tensor(probs(5) * 3, dtype=m.float64)), [normal(4, 5), probs(4, 5)]),
+    "CrossEntropyLoss": (lambda m, nn: nn.CrossEntropyLoss(), [normal(6, 4), labels(6, 4)]),
+    "CrossEntropyLoss_options": (lambda m, nn: nn.CrossEntropyLoss(
+        weight=m.tensor(probs(4), dtype=m.float64), ignore_index=1, label_smoothing=0.1),
+        [normal(6, 4), labels(6, 4)]),
+    "CrossEntropyLoss_probs": (lambda m, nn: nn.CrossEntropyLoss(reduction="sum"),
+                               [normal(6, 4), probs(6, 4)]),
+    "NLLLoss": (lambda m, nn: nn.NLLLoss(), [np.log(probs(6, 4)), labels(6, 4)]),
+    "NLLLoss_none": (lambda m, nn: nn.NLLLoss(weight=m.tensor(probs(4), dtype=m.float64),
+                                              reduction="none"),
+                     [np.log(probs(6, 4)), labels(6, 4)]),
+}
+
+
+def _warm(m, bn):
+    """Run two training batches through a BatchNorm so its running statistics move."""
+    x = m.tensor(np.linspace(-2, 3, 24).reshape(6, 4) ** 2, dtype=m.float64)
+    bn.double()
+    bn(x)
+    bn(x * 0.5 + 1)
+    return bn
+
+
+def _ListModel(nn):
+    class ListModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.ModuleList([nn.Linear(3, 5), nn.Linear(5, 5), nn.Linear(5, 2)])
+            self.heads = nn.ModuleDict({"a": nn.Linear(2, 1), "b": nn.Linear(2, 1)})
+            self.gain = nn.Parameter(nn.Linear(1, 2).weight.detach().reshape(2).clone())
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = nn.functional.gelu(layer(x))
+            x = x * self.gain
+            return self.heads["a"](x) - self.heads["b"](x)
+    return ListModel()
+
+
+def _make(name, m, nn):
+    m.manual_seed(0)
+    module = CASES[name][0](m, nn)
+    return module.double()
+
+
+def _inputs(m, arrays):
+    return [m.tensor(a, dtype=m.float64, requires_grad=True) if a.dtype.kind == "f"
+            else m.tensor(a) for a in arrays]
+
+
+def _run(module, m, arrays):
+    inputs = _inputs(m, arrays)
+    out = module(*inputs)
+    weights = m.tensor(np.sin(np.arange(1, out.numel() + 1)).reshape(tuple(out.shape)),
+                       dtype=m.float64)
+    (out * weights).sum().backward()
+    return out, inputs
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_module_against_torch(name):
+    arrays = CASES[name][1]
+    mt = _make(name, torch, tnn)
+    mp = _make(name, pyad, pnn)
+    assert repr(mp) == repr(mt).replace("torch.", "pyad.")
+    sd_t = mt.state_dict()
+    assert list(mp.state_dict()) == list(sd_t)
+    mp.load_state_dict({k: pyad.tensor(v.numpy()) for k, v in sd_t.items()})
+    assert mp.training == mt.training
+
+    out_t, inputs_t = _run(mt, torch, arrays)
+    out_p, inputs_p = _run(mp, pyad, arrays)
+    assert tuple(out_p.shape) == tuple(out_t.shape)
+    np.testing.assert_allclose(out_p.detach().numpy(), out_t.detach().numpy(),
+                               rtol=1e-12, atol=1e-13)
+    for xp, xt in zip(inputs_p, inputs_t):
+        if xt.grad is not None:
+            np.testing.assert_allclose(xp.grad.numpy(), xt.grad.numpy(), rtol=1e-10,
+                                       atol=1e-13)
+    params_t = dict(mt.named_parameters())
+    params_p = dict(mp.named_parameters())
+    assert list(params_p) == list(params_t)
+    for k, pt in params_t.items():
+        pp = params_p[k]
+        assert type(pp) is pnn.Parameter and pp.requires_grad == pt.requires_grad
+        assert (pp.grad is None) == (pt.grad is None), k
+        if pt.grad is not None:
+            np.testing.assert_allclose(pp.grad.numpy(), pt.grad.numpy(), rtol=1e-10,
+                                       atol=1e-13, err_msg=k)
+    for (k, vp), (_, vt) in zip(mp.state_dict().items(), mt.state_dict().items()):
+        assert vp.dtype.is_floating_point == vt.dtype.is_floating_point, k
+        np.testing.assert_allclose(vp.numpy(), vt.numpy(), rtol=1e-12, atol=1e-14, err_msg=k)
+
+
+@pytest.mark.parametrize("cls, args", [
+    ("Linear", (30, 20)), ("Bilinear", (20, 10, 30)), ("Embedding", (40, 50)),
+])
+def test_default_initialisation_follows_torch(cls, args):
+    """Same distributions as torch's defaults: the bounds (uniform) or the std (normal)."""
+    pyad.manual_seed(0)
+    torch.manual_seed(0)
+    mp, mt = getattr(pnn, cls)(*args), getattr(tnn, cls)(*args)
+    for (k, vp), (_, vt) in zip(mp.named_parameters(), mt.named_parameters()):
+        a, b = vp.detach().numpy(), vt.detach().numpy()
+        assert a.shape == b.shape and a.dtype == b.dtype
+        if cls == "Embedding":
+            assert abs(a.std() - 1) < 0.05 and abs(b.std() - 1) < 0.05
+        else:
+            bound = (1 / np.sqrt(args[0]))
+            assert np.abs(a).max() <= bound and np.abs(b).max() <= bound, k
+            if k == "weight":   # 600 samples: the extremes near the bounds, std bound / sqrt(3)
+                assert np.abs(a).max() > 0.95 * bound and np.abs(b).max() > 0.95 * bound
+                assert abs(a.std() / (bound / np.sqrt(3)) - 1) < 0.1
+
+
+def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient():
+    emb = pnn.Embedding(5, 3, padding_idx=-1)
+    assert emb.padding_idx == 4
+    assert emb.weight[4].tolist() == [0.0, 0.0, 0.0]
+    emb(pyad.tensor([4, 1, 4])).sum().backward()
+    assert emb.weight.grad[4].tolist() == [0.0, 0.0, 0.0]
+    assert emb.weight.grad[1].tolist() == [1.0, 1.0, 1.0]
+    pre = pnn.Embedding.from_pretrained(pyad.ones(2, 3))
+    assert not pre.weight.requires_grad and repr(pre) == "Embedding(2, 3)"
+
+
+def test_batchnorm_counts_batches_and_resets():
+    bn = pnn.BatchNorm1d(2)
+    for _ in range(3):
+        bn(pyad.randn(5, 2))
+    assert bn.num_batches_tracked.item() == 3
+    bn.eval()
+    bn(pyad.randn(5, 2))
+    assert bn.num_batches_tracked.item() == 3
+    bn.reset_running_stats()
+    assert bn.running_mean.tolist() == [0.0, 0.0] and bn.running_var.tolist() == [1.0, 1.0]
+    assert bn.num_batches_tracked.item() == 0
+
+
+def test_loss_legacy_reduction_flags_as_torch():
+    for size_average, reduce in [(False, None), (None, False), (True, True)]:
+        with pytest.warns(UserWarning):
+            got = pnn.MSELoss(size_average=size_average, reduce=reduce).reduction
+        with pytest.warns(UserWarning):
+            want = tnn.MSELoss(size_average=size_average, reduce=reduce).reduction
+        assert got == want
+
+
+def test_every_functional_activation_and_loss_has_a_module():
+    """Each activation and loss of pyad.nn.functional has its module class, as in torch."""
+    import pyad.nn.functional as F
+    module_for = {
+        "relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU",
+        "softplus": "Softplus", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax",
+        "log_softmax": "LogSoftmax", "hardtanh": "Hardtanh", "relu6": "ReLU6", "selu": "SELU",
+        "celu": "CELU", "mish": "Mish", "softsign": "Softsign", "logsigmoid": "LogSigmoid",
+        "hardsigmoid": "Hardsigmoid", "hardswish": "Hardswish", "tanhshrink": "Tanhshrink",
+        "softmin": "Softmin", "threshold": "Threshold", "glu": "GLU", "prelu": "PReLU",
+        "hardshrink": "Hardshrink", "softshrink": "Softshrink", "mse_loss": "MSELoss",
+        "l1_loss": "L1Loss", "huber_loss": "HuberLoss", "smooth_l1_loss": "SmoothL1Loss",
+        "binary_cross_entropy": "BCELoss",
+        "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+        "cross_entropy": "CrossEntropyLoss", "nll_loss": "NLLLoss", "kl_div": "KLDivLoss",
+        "linear": "Linear", "bilinear": "Bilinear", "dropout": "Dropout",
+        "layer_norm": "LayerNorm", "batch_norm": "BatchNorm1d", "embedding": "Embedding",
+    }
+    without_module = {"normalize", "one_hot", "pad", "cosine_similarity", "pairwise_distance"}
+    assert set(F.__all__) == set(module_for) | without_module
+    for fn, cls in module_for.items():
+        assert hasattr(pnn, cls) and hasattr(tnn, cls), cls
