@@ -56,6 +56,9 @@ CASES = {
     "BatchNorm1d_noaffine": (lambda m, nn: nn.BatchNorm1d(4, affine=False), [normal(6, 4)]),
     "BatchNorm1d_nostats": (lambda m, nn: nn.BatchNorm1d(4, track_running_stats=False).eval(),
                             [normal(6, 4)]),
+    "PairwiseDistance": (lambda m, nn: nn.PairwiseDistance(p=3.0, keepdim=True),
+                         [normal(4, 5), normal(4, 5)]),
+    "CosineSimilarity": (lambda m, nn: nn.CosineSimilarity(dim=0), [normal(4, 5), normal(4, 5)]),
     "Sequential": (lambda m, nn: nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 8),
                                                nn.SiLU(), nn.LayerNorm(8), nn.Linear(8, 1)),
                    [normal(10, 3)]),
@@ -269,7 +272,8 @@ def test_every_functional_activation_and_loss_has_a_module():
         "linear": "Linear", "bilinear": "Bilinear", "dropout": "Dropout",
         "layer_norm": "LayerNorm", "batch_norm": "BatchNorm1d", "embedding": "Embedding",
     }
-    without_module = {"normalize", "one_hot", "pad", "cosine_similarity", "pairwise_distance"}
+    module_for.update(cosine_similarity="CosineSimilarity", pairwise_distance="PairwiseDistance")
+    without_module = {"normalize", "one_hot", "pad"}
     assert set(F.__all__) == set(module_for) | without_module
     for fn, cls in module_for.items():
         assert hasattr(pnn, cls) and hasattr(tnn, cls), cls

@@ -2,8 +2,9 @@
 from pyad.nn.modules.module import Module
 from pyad.nn.modules.container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
                                        Sequential)
-from pyad.nn.modules.layers import (BatchNorm1d, Bilinear, Dropout, Embedding, Flatten,
-                                    Identity, LayerNorm, Linear, Unflatten)
+from pyad.nn.modules.layers import (BatchNorm1d, Bilinear, CosineSimilarity, Dropout,
+                                    Embedding, Flatten, Identity, LayerNorm, Linear,
+                                    PairwiseDistance, Unflatten)
 from pyad.nn.modules.activation import *  # noqa: F401,F403
 from pyad.nn.modules.activation import __all__ as _activations
 from pyad.nn.modules.loss import *  # noqa: F401,F403
@@ -11,4 +12,5 @@ from pyad.nn.modules.loss import __all__ as _losses
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Dropout", "Embedding",
-           "LayerNorm", "BatchNorm1d", *_activations, *_losses]
+           "LayerNorm", "BatchNorm1d", "PairwiseDistance", "CosineSimilarity", *_activations,
+           *_losses]
