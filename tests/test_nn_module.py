@@ -201,6 +201,7 @@ REGISTRATION_ERRORS = {
     "get_parameter_not_parameter": lambda m, nn: _module_with(nn).get_parameter("sub"),
     "get_buffer_not_buffer": lambda m, nn: _module_with(nn).get_buffer("w"),
     "to_int_dtype": lambda m, nn: nn.Linear(1, 1).to(m.int64),
+    "cuda": lambda m, nn: nn.Linear(1, 1).cuda(),
     "sequential_index": lambda m, nn: nn.Sequential(nn.ReLU())[3],
     "modulelist_index": lambda m, nn: nn.ModuleList([nn.ReLU()])[-2],
     "sequential_add": lambda m, nn: nn.Sequential() + [nn.ReLU()],
@@ -452,6 +453,7 @@ def test_to_float_double_keep_parameter_identity():
     model.to(device="cpu", dtype=pyad.float32)
     assert weight.dtype is pyad.float32
     assert model.cpu() is model
+    assert pnn.ReLU().cuda().__class__ is pnn.ReLU   # nothing to move: torch returns it too
     out = model(pyad.ones(4, 2))   # still trains after the conversions
     out.sum().backward()
     assert weight.grad.dtype is pyad.float32
@@ -540,3 +542,15 @@ def test_state_dict_hooks():
         lin.register_load_state_dict_post_hook(lambda mod, keys: seen.append(keys.missing_keys))
         lin.load_state_dict(lin.state_dict())
         assert seen == [["weight", "bias"], []]
+
+
+def test_model_pickles_with_its_parameters_and_buffers():
+    model = pnn.Sequential(pnn.Linear(2, 3), pnn.BatchNorm1d(3))
+    model(pyad.randn(4, 2))
+    clone = pickle.loads(pickle.dumps(model))
+    assert repr(clone) == repr(model)
+    for (k, a), (_, b) in zip(clone.state_dict().items(), model.state_dict().items()):
+        assert a.tolist() == b.tolist(), k
+    assert type(clone[0].weight) is pnn.Parameter and clone[0].weight.requires_grad
+    clone(pyad.randn(4, 2)).sum().backward()
+    assert clone[0].weight.grad is not None and model[0].weight.grad is None

@@ -451,8 +451,11 @@ class Module:
         return self
 
     def cuda(self, device=None):
-        """Move to a CUDA device: pyad has none, so this raises as torch without CUDA does."""
-        raise AssertionError("Torch not compiled with CUDA enabled")
+        """Move to a CUDA device: pyad has none, so a module holding tensors raises as torch
+        built without CUDA does."""
+        def no_cuda(t):
+            raise AssertionError("Torch not compiled with CUDA enabled")
+        return self._apply(no_cuda)
 
     def float(self):
         """Cast floating point parameters and buffers to float32."""
