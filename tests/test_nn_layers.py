@@ -56,6 +56,9 @@ CASES = {
     "BatchNorm1d_noaffine": (lambda m, nn: nn.BatchNorm1d(4, affine=False), [normal(6, 4)]),
     "BatchNorm1d_nostats": (lambda m, nn: nn.BatchNorm1d(4, track_running_stats=False).eval(),
                             [normal(6, 4)]),
+    "BatchNorm2d": (lambda m, nn: nn.BatchNorm2d(3, eps=1e-3), [normal(2, 3, 4, 2)]),
+    "BatchNorm2d_eval": (lambda m, nn: nn.BatchNorm2d(3).eval(), [normal(2, 3, 4, 2)]),
+    "BatchNorm3d": (lambda m, nn: nn.BatchNorm3d(2, momentum=0.5), [normal(2, 2, 3, 2, 2)]),
     "PairwiseDistance": (lambda m, nn: nn.PairwiseDistance(p=3.0, keepdim=True),
                          [normal(4, 5), normal(4, 5)]),
     "CosineSimilarity": (lambda m, nn: nn.CosineSimilarity(dim=0), [normal(4, 5), normal(4, 5)]),
@@ -243,6 +246,36 @@ def test_batchnorm_counts_batches_and_resets():
     bn.reset_running_stats()
     assert bn.running_mean.tolist() == [0.0, 0.0] and bn.running_var.tolist() == [1.0, 1.0]
     assert bn.num_batches_tracked.item() == 0
+
+
+def test_batchnorm_loads_a_checkpoint_without_num_batches_tracked():
+    """Checkpoints of version 1 (before num_batches_tracked) load, as in torch."""
+    for m, nn in ((pyad, pnn), (torch, tnn)):
+        bn = nn.BatchNorm1d(2)
+        sd = bn.state_dict()
+        del sd["num_batches_tracked"]
+        sd._metadata[""]["version"] = 1
+        assert bn.load_state_dict(sd).missing_keys == []
+        sd._metadata[""]["version"] = 2
+        assert "num_batches_tracked" in str(_raised(lambda: bn.load_state_dict(sd)))
+
+
+def _raised(fn):
+    try:
+        fn()
+    except RuntimeError as e:
+        return e
+    return None
+
+
+def test_batchnorm_input_dims_as_torch():
+    for cls, bad in (("BatchNorm1d", (2, 3, 4, 5)), ("BatchNorm2d", (2, 3)),
+                     ("BatchNorm3d", (2, 3, 4, 5))):
+        with pytest.raises(ValueError) as got:
+            getattr(pnn, cls)(3)(pyad.zeros(bad))
+        with pytest.raises(ValueError) as want:
+            getattr(tnn, cls)(3)(torch.zeros(bad))
+        assert str(got.value) == str(want.value)
 
 
 def test_loss_legacy_reduction_flags_as_torch():

@@ -10,7 +10,8 @@ from pyad.nn.modules.module import Module
 from pyad.nn.parameter import Parameter
 
 __all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Dropout", "Embedding",
-           "LayerNorm", "BatchNorm1d", "PairwiseDistance", "CosineSimilarity"]
+           "LayerNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "PairwiseDistance",
+           "CosineSimilarity"]
 
 
 class Identity(Module):
@@ -254,10 +255,10 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class BatchNorm1d(Module):
-    """Batch normalisation over dim 1 of (N, C) or (N, C, L) input: batch statistics in
-    training (updating running_mean/running_var with ``momentum``, or a cumulative average
-    when momentum is None), the running statistics in eval mode."""
+class _BatchNorm(Module):
+    """Batch normalisation over dim 1 (channels): batch statistics in training (updating
+    running_mean/running_var with ``momentum``, or a cumulative average when momentum is
+    None), the running statistics in eval mode."""
 
     _version = 2
 
@@ -304,8 +305,19 @@ class BatchNorm1d(Module):
                 init.zeros_(self.bias)
 
     def _check_input_dim(self, input):
-        if input.dim() != 2 and input.dim() != 3:
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+        raise NotImplementedError
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        version = local_metadata.get("version", None)
+        if (version is None or version < 2) and self.track_running_stats:
+            # num_batches_tracked came with version 2: older checkpoints lack it
+            key = prefix + "num_batches_tracked"
+            if key not in state_dict:
+                state_dict[key] = (self.num_batches_tracked if self.num_batches_tracked
+                                   is not None else pyad.tensor(0, dtype=pyad.int64))
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                      missing_keys, unexpected_keys, error_msgs)
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -350,3 +362,27 @@ class CosineSimilarity(Module):
 
     def forward(self, x1, x2):
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) input over dim 1."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 2 and input.dim() != 3:
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) input over dim 1."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input over dim 1."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
