@@ -37,6 +37,10 @@ CASES = {
     "layer_norm": (lambda m, F, x, w, b: F.layer_norm(x, (6,), w, b), [X, G, H]),
     "layer_norm_2d": (lambda m, F, x: F.layer_norm(x, (4, 5), eps=1e-3), [X3]),
     "layer_norm_plain": (lambda m, F, x: F.layer_norm(x, [6]), [X]),
+    "group_norm": (lambda m, F, x, w, b: F.group_norm(x, 3, w, b), [X, G, H]),
+    "group_norm_3d": (lambda m, F, x: F.group_norm(x, 2, eps=1e-3), [X3]),
+    "rms_norm": (lambda m, F, x, w: F.rms_norm(x, (6,), w), [X, G]),
+    "rms_norm_eps": (lambda m, F, x: F.rms_norm(x, [4, 5], eps=0.1), [X3]),
     "batch_norm_train": (lambda m, F, x, w, b: F.batch_norm(
         x, None, None, w, b, training=True), [X, G, H]),
     "batch_norm_train_3d": (lambda m, F, x: F.batch_norm(
@@ -185,6 +189,11 @@ ERRORS = {
     "batch_norm_one_value": lambda m, F: F.batch_norm(m.zeros(1, 3), m.zeros(3), m.ones(3),
                                                       training=True),
     "layer_norm_shape": lambda m, F: F.layer_norm(m.zeros(2, 3), (4,)),
+    "rms_norm_dims": lambda m, F: F.rms_norm(m.zeros(2, 3), (2, 3, 4)),
+    "rms_norm_shape": lambda m, F: F.rms_norm(m.zeros(2, 3, 4), (2, 5)),
+    "layer_norm_empty": lambda m, F: F.layer_norm(m.zeros(2, 3), ()),
+    "layer_norm_dims": lambda m, F: F.layer_norm(m.zeros(3), (2, 3)),
+    "group_norm_groups": lambda m, F: F.group_norm(m.zeros(2, 4), 3),
     "glu_odd": lambda m, F: F.glu(m.zeros(2, 3)),
     "hardtanh_order": lambda m, F: F.hardtanh(m.zeros(2), 1.0, 0.0),
 }

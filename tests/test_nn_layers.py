@@ -56,6 +56,14 @@ CASES = {
     "BatchNorm1d_noaffine": (lambda m, nn: nn.BatchNorm1d(4, affine=False), [normal(6, 4)]),
     "BatchNorm1d_nostats": (lambda m, nn: nn.BatchNorm1d(4, track_running_stats=False).eval(),
                             [normal(6, 4)]),
+    "GroupNorm": (lambda m, nn: nn.GroupNorm(2, 4), [normal(3, 4, 5)]),
+    "GroupNorm_2d_noaffine": (lambda m, nn: nn.GroupNorm(3, 3, eps=1e-3, affine=False),
+                              [normal(2, 3)]),
+    "GroupNorm_nobias": (lambda m, nn: nn.GroupNorm(1, 2, bias=False), [normal(2, 2, 2, 3)]),
+    "RMSNorm": (lambda m, nn: nn.RMSNorm(5), [normal(3, 5)]),
+    "RMSNorm_eps_2d": (lambda m, nn: nn.RMSNorm((2, 5), eps=1e-3), [normal(3, 2, 5)]),
+    "RMSNorm_noaffine": (lambda m, nn: nn.RMSNorm([5], elementwise_affine=False),
+                         [normal(3, 5) * 1e-5]),
     "BatchNorm2d": (lambda m, nn: nn.BatchNorm2d(3, eps=1e-3), [normal(2, 3, 4, 2)]),
     "BatchNorm2d_eval": (lambda m, nn: nn.BatchNorm2d(3).eval(), [normal(2, 3, 4, 2)]),
     "BatchNorm3d": (lambda m, nn: nn.BatchNorm3d(2, momentum=0.5), [normal(2, 2, 3, 2, 2)]),
@@ -303,7 +311,8 @@ def test_every_functional_activation_and_loss_has_a_module():
         "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
         "cross_entropy": "CrossEntropyLoss", "nll_loss": "NLLLoss", "kl_div": "KLDivLoss",
         "linear": "Linear", "bilinear": "Bilinear", "dropout": "Dropout",
-        "layer_norm": "LayerNorm", "batch_norm": "BatchNorm1d", "embedding": "Embedding",
+        "layer_norm": "LayerNorm", "batch_norm": "BatchNorm1d", "group_norm": "GroupNorm",
+        "rms_norm": "RMSNorm", "embedding": "Embedding",
     }
     module_for.update(cosine_similarity="CosineSimilarity", pairwise_distance="PairwiseDistance")
     without_module = {"normalize", "one_hot", "pad"}

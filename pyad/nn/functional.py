@@ -9,6 +9,8 @@ arguments take the composed form. Numerically stable forms are used where torch 
 """
 import math
 
+import numpy as np
+
 import pyad
 from pyad import _C
 
@@ -16,7 +18,7 @@ __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "linear", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "normalize", "dropout",
-    "layer_norm", "embedding", "batch_norm", "cosine_similarity", "pairwise_distance", "one_hot",
+    "layer_norm", "group_norm", "rms_norm", "embedding", "batch_norm", "cosine_similarity", "pairwise_distance", "one_hot",
     "pad", "bilinear", "smooth_l1_loss", "kl_div", "hardtanh", "relu6", "selu", "celu", "mish",
     "softsign", "logsigmoid", "hardsigmoid", "hardswish", "tanhshrink", "softmin", "threshold",
     "glu", "prelu", "hardshrink", "softshrink",
@@ -310,7 +312,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(normalized_shape)
     k = len(normalized_shape)
-    if k == 0 or tuple(input.shape[input.dim() - k:]) != normalized_shape or input.dim() < k:
+    _check_normalized_shape(normalized_shape, input)
+    if input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
@@ -325,6 +328,60 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         out = out + bias
     return _named(out, "NativeLayerNormBackward0")
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each group of num_groups channels (dim 1) of each sample over the group's
+    channels and all trailing dims (biased var), then a per-channel affine map."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    centered = grouped - mean
+    var = (centered * centered).mean(-1, keepdim=True)
+    out = (centered * pyad.rsqrt(var + eps)).reshape(input.shape)
+    shape = [1] * input.dim()
+    shape[1] = c
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return _named(out, "NativeGroupNormBackward0")
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape dims, times weight; eps
+    defaults to the dtype's machine epsilon, as torch."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    _check_normalized_shape(normalized_shape, input)
+    if input.dim() < k:
+        raise ValueError(f"Input tensor must have at least {k} dimensions, but got "
+                         f"{input.dim()}")
+    if tuple(input.shape[input.dim() - k:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
+            f"{list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(np.float32 if input.dtype is pyad.float32 else np.float64).eps)
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * pyad.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return out * weight if weight is not None else out
+
+
+def _check_normalized_shape(normalized_shape, input):
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
