@@ -319,3 +319,30 @@ def test_every_functional_activation_and_loss_has_a_module():
     assert set(F.__all__) == set(module_for) | without_module
     for fn, cls in module_for.items():
         assert hasattr(pnn, cls) and hasattr(tnn, cls), cls
+
+
+@pytest.mark.parametrize("act", ["Tanh", "SiLU", "GELU", "Softplus"])
+def test_pinn_style_third_order_gradients_match_torch(act):
+    """u'' of an MLP by two nested grad(create_graph=True) calls, then the loss's gradient
+    with respect to the parameters: a third-order graph through Linear and the activation."""
+    results = []
+    for m, nn in ((torch, tnn), (pyad, pnn)):
+        m.manual_seed(0)
+        model = nn.Sequential(nn.Linear(1, 6), getattr(nn, act)(), nn.Linear(6, 6),
+                              getattr(nn, act)(), nn.Linear(6, 1)).double()
+        if m is pyad:
+            model.load_state_dict({k: pyad.tensor(v) for k, v in results[0][0].items()})
+        x = m.tensor(np.linspace(0, 1, 7).reshape(-1, 1), requires_grad=True)
+        u = model(x)
+        du = m.autograd.grad(u, x, m.ones_like(u), create_graph=True)[0]
+        d2u = m.autograd.grad(du, x, m.ones_like(du), create_graph=True)[0]
+        loss = ((d2u + m.sin(x)) ** 2).mean() + (u[0] ** 2).sum()
+        loss.backward()
+        results.append(({k: v.detach().numpy().copy() for k, v in model.state_dict().items()},
+                        loss.item(),
+                        {k: p.grad.numpy().copy() for k, p in model.named_parameters()}))
+    (_, loss_t, grads_t), (_, loss_p, grads_p) = results
+    assert loss_p == pytest.approx(loss_t, rel=1e-12)
+    assert list(grads_p) == list(grads_t)
+    for k in grads_t:
+        np.testing.assert_allclose(grads_p[k], grads_t[k], rtol=1e-9, atol=1e-12, err_msg=k)
