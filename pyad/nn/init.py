@@ -231,7 +231,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
-    num_zeros = int(math.ceil(sparsity * rows))
+    num_zeros = math.ceil(sparsity * rows)
     values = _random("normal", (rows, cols), pyad.float64, generator).numpy() * std
     for col in range(cols):
         order = np.argsort(_random("uniform", (rows,), pyad.float64, generator).numpy())

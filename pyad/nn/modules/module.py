@@ -410,7 +410,7 @@ class Module:
         if recurse:
             for module in self.children():
                 module._apply(fn)
-        for key, param in self._parameters.items():
+        for param in self._parameters.values():
             if param is None:
                 continue
             # the parameter keeps its identity (optimizers hold it): only its data changes,
@@ -432,7 +432,7 @@ class Module:
     def to(self, *args, **kwargs):
         """Convert parameters and buffers: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``,
         ``to(tensor)``. Only floating point tensors change dtype; only 'cpu' is a usable device."""
-        device, dtype, non_blocking = _parse_to(*args, **kwargs)
+        device, dtype, _ = _parse_to(*args, **kwargs)
         if dtype is not None and not dtype.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
                             f"desired dtype={dtype}")
@@ -493,7 +493,7 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
-        local_metadata = dict(version=self._version)
+        local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
             destination._metadata[prefix[:-1]] = local_metadata
         for hook in self._state_dict_pre_hooks.values():
