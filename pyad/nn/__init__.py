@@ -7,8 +7,17 @@ initialisers (pyad.nn.init) and gradient utilities (pyad.nn.utils).
 from pyad.nn import functional
 from pyad.nn import init
 from pyad.nn.parameter import Buffer, Parameter
-from pyad.nn.modules import *  # noqa: F401,F403
-from pyad.nn.modules import __all__ as _modules
+from pyad.nn.module import Module
+from pyad.nn.container import (ModuleDict, ModuleList, ParameterDict, ParameterList,
+                               Sequential)
+from pyad.nn.layers import *  # noqa: F403
+from pyad.nn.layers import __all__ as _layers
+from pyad.nn.activation import *  # noqa: F403
+from pyad.nn.activation import __all__ as _activations
+from pyad.nn.loss import *  # noqa: F403
+from pyad.nn.loss import __all__ as _losses
 from pyad.nn import utils
 
-__all__ = ["functional", "init", "utils", "Parameter", "Buffer", *_modules]
+__all__ = ["functional", "init", "utils", "Parameter", "Buffer", "Module", "Sequential",
+           "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", *_layers,
+           *_activations, *_losses]

@@ -3,7 +3,7 @@
 import warnings
 
 from pyad.nn import functional as F
-from pyad.nn.modules.module import Module
+from pyad.nn.module import Module
 
 __all__ = ["L1Loss", "MSELoss", "HuberLoss", "SmoothL1Loss", "BCELoss", "BCEWithLogitsLoss",
            "NLLLoss", "CrossEntropyLoss", "KLDivLoss"]

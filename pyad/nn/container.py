@@ -6,7 +6,7 @@ from collections import abc as container_abcs
 from itertools import chain, islice
 
 import pyad
-from pyad.nn.modules.module import Module, _addindent, _typename
+from pyad.nn.module import Module, _addindent, _typename
 from pyad.nn.parameter import Parameter
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]

@@ -1,12 +1,18 @@
-"""Gradient clipping, computed as torch does (per-tensor norms, then the norm of those norms;
-one clip coefficient max_norm / (total + 1e-6) clamped at 1) so results match its bits."""
+"""pyad.nn.utils: gradient clipping and flattening parameters to one vector and back.
+
+Clipping computes as torch does (per-tensor norms, then the norm of those norms; one clip
+coefficient max_norm / (total + 1e-6) clamped at 1), so from a given total norm the clipped
+gradients are torch's to the bit.
+"""
 import types
 import warnings
 
 import pyad
 from pyad import linalg
+from pyad.nn.module import _typename
 
-__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_"]
+__all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+           "vector_to_parameters"]
 
 
 def _as_list(parameters):
@@ -74,3 +80,19 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
         for p in _as_list(parameters):
             if p.grad is not None:
                 p.grad.clamp_(min=-clip_value, max=clip_value)
+
+
+def parameters_to_vector(parameters):
+    """The parameters, flattened and concatenated into one 1-D tensor (differentiable)."""
+    return pyad.cat([param.reshape(-1) for param in parameters])
+
+
+def vector_to_parameters(vec, parameters):
+    """Copy consecutive slices of the 1-D ``vec`` into the parameters' data (shapes kept)."""
+    if not isinstance(vec, pyad.Tensor):
+        raise TypeError(f"expected torch.Tensor, but got: {_typename(vec)}")
+    pointer = 0
+    for param in parameters:
+        num_param = param.numel()
+        param.data = vec[pointer:pointer + num_param].reshape(param.shape).data
+        pointer += num_param

@@ -2,7 +2,7 @@
 arguments and reprs."""
 import pyad
 from pyad.nn import functional as F
-from pyad.nn.modules.module import Module
+from pyad.nn.module import Module
 from pyad.nn.parameter import Parameter
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",

@@ -6,7 +6,7 @@ import math
 import pyad
 from pyad.nn import functional as F
 from pyad.nn import init
-from pyad.nn.modules.module import Module
+from pyad.nn.module import Module
 from pyad.nn.parameter import Parameter
 
 __all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Dropout", "Embedding",
