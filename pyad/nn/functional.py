@@ -133,9 +133,23 @@ def _implicit_dim(x, dim):
     return 0 if x.dim() in (0, 1, 3) else 1
 
 
+_DTYPE_WORDS = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+
+def _dtype_word(t):
+    return _DTYPE_WORDS[str(t.dtype)[5:]]
+
+
 def linear(input, weight, bias=None):
     """input @ weight.T + bias (AddmmBackward0 for 2-D input, as in torch)."""
     if input.dim() == 2:
+        # with a bias torch takes addmm, whose messages these are (without one, matmul's)
+        if bias is not None and input.dtype is not weight.dtype:
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{_dtype_word(input)} and {_dtype_word(weight)}")
+        if bias is not None and bias.dtype is not weight.dtype:
+            raise RuntimeError("self and mat2 must have the same dtype, but got "
+                               f"{_dtype_word(bias)} and {_dtype_word(weight)}")
         out = input @ weight.t()
         return _named(out + bias, "AddmmBackward0") if bias is not None else out
     shape = input.shape
@@ -297,6 +311,20 @@ def dropout(input, p=0.5, training=True, inplace=False):
 def bilinear(input1, input2, weight, bias=None):
     """out[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
     n_out, n1, n2 = weight.shape
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {input1.shape[i]} and {input2.shape[i]}")
+    for k, (x, want) in enumerate(((input1, n1), (input2, n2)), 1):
+        if x.shape[-1] != want:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {want}")
+    if bias is not None and bias.numel() != n_out:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.numel()} but expected {n_out}")
     lead = input1.shape[:-1]
     x1 = input1.reshape(-1, n1)
     x2 = input2.reshape(-1, n2)
@@ -318,6 +346,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
             f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
             f"{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")
     dims = tuple(range(input.dim() - k, input.dim()))
     mean = input.mean(dims, keepdim=True)
     centered = input - mean
@@ -432,6 +465,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if input.dim() < 2:
         raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
     channels = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     dims = (0,) + tuple(range(2, input.dim()))
     shape = [1] * input.dim()
     shape[1] = channels
