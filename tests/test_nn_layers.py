@@ -31,6 +31,8 @@ CASES = {
     "Linear": (lambda m, nn: nn.Linear(5, 3), [normal(4, 5)]),
     "Linear_nobias_3d": (lambda m, nn: nn.Linear(5, 2, bias=False), [normal(2, 3, 5)]),
     "Linear_1d": (lambda m, nn: nn.Linear(5, 2), [normal(5)]),
+    "Linear_1d_nobias": (lambda m, nn: nn.Linear(5, 2, bias=False), [normal(5)]),
+    "Linear_4d": (lambda m, nn: nn.Linear(5, 2), [normal(2, 2, 3, 5)]),
     "Bilinear": (lambda m, nn: nn.Bilinear(3, 4, 2), [normal(5, 3), normal(5, 4)]),
     "Bilinear_nobias": (lambda m, nn: nn.Bilinear(3, 3, 2, bias=False),
                         [normal(2, 5, 3), normal(2, 5, 3)]),
@@ -124,6 +126,41 @@ CASES = {
         [normal(6, 4), labels(6, 4)]),
     "CrossEntropyLoss_probs": (lambda m, nn: nn.CrossEntropyLoss(reduction="sum"),
                                [normal(6, 4), probs(6, 4)]),
+    "CrossEntropyLoss_probs_3d": (lambda m, nn: nn.CrossEntropyLoss(label_smoothing=0.2),
+                                  [normal(2, 4, 3), probs(2, 4, 3)]),
+    "CrossEntropyLoss_probs_none": (lambda m, nn: nn.CrossEntropyLoss(reduction="none"),
+                                    [normal(6, 4), probs(6, 4)]),
+    "SoftMarginLoss": (lambda m, nn: nn.SoftMarginLoss(), [normal(4, 5), np.sign(normal(4, 5))]),
+    "SoftMarginLoss_none": (lambda m, nn: nn.SoftMarginLoss(reduction="none"),
+                            [normal(4, 5), np.sign(normal(4, 5))]),
+    "MarginRankingLoss": (lambda m, nn: nn.MarginRankingLoss(margin=0.3),
+                          [normal(6), normal(6), np.sign(normal(6))]),
+    "MarginRankingLoss_none": (lambda m, nn: nn.MarginRankingLoss(reduction="none"),
+                               [normal(6), normal(6), np.sign(normal(6))]),
+    "HingeEmbeddingLoss": (lambda m, nn: nn.HingeEmbeddingLoss(margin=0.5),
+                           [normal(4, 5), np.sign(normal(4, 5))]),
+    "HingeEmbeddingLoss_none": (lambda m, nn: nn.HingeEmbeddingLoss(reduction="none"),
+                                [normal(4, 5), np.sign(normal(4, 5))]),
+    "PoissonNLLLoss": (lambda m, nn: nn.PoissonNLLLoss(), [normal(4, 5), probs(4, 5) * 4]),
+    "PoissonNLLLoss_full_none": (lambda m, nn: nn.PoissonNLLLoss(log_input=False, full=True,
+                                                                 reduction="none"),
+                                 [probs(4, 5) + 0.5, probs(4, 5) * 4]),
+    "GaussianNLLLoss": (lambda m, nn: nn.GaussianNLLLoss(),
+                        [normal(4, 5), normal(4, 5), probs(4, 5)]),
+    "GaussianNLLLoss_full_sum": (lambda m, nn: nn.GaussianNLLLoss(full=True, eps=0.2,
+                                                                  reduction="sum"),
+                                 [normal(4, 5), normal(4, 5), probs(4, 5)]),
+    "GaussianNLLLoss_shared_var": (lambda m, nn: nn.GaussianNLLLoss(reduction="none"),
+                                   [normal(4, 5), normal(4, 5), probs(4)]),
+    "CosineEmbeddingLoss": (lambda m, nn: nn.CosineEmbeddingLoss(margin=0.2),
+                            [normal(6, 5), normal(6, 5), np.sign(normal(6))]),
+    "CosineEmbeddingLoss_1d_none": (lambda m, nn: nn.CosineEmbeddingLoss(reduction="none"),
+                                    [normal(5), normal(5), np.array(-1.0)]),
+    "TripletMarginLoss": (lambda m, nn: nn.TripletMarginLoss(margin=2.0),
+                          [normal(4, 5), normal(4, 5), normal(4, 5)]),
+    "TripletMarginLoss_swap_none": (lambda m, nn: nn.TripletMarginLoss(p=1.0, swap=True,
+                                                                       reduction="none"),
+                                    [normal(4, 5), normal(4, 5), normal(4, 5)]),
     "NLLLoss": (lambda m, nn: nn.NLLLoss(), [np.log(probs(6, 4)), labels(6, 4)]),
     "NLLLoss_none": (lambda m, nn: nn.NLLLoss(weight=m.tensor(probs(4), dtype=m.float64),
                                               reduction="none"),
@@ -162,13 +199,21 @@ def _make(name, m, nn):
     return module.double()
 
 
-def _inputs(m, arrays):
-    return [m.tensor(a, dtype=m.float64, requires_grad=True) if a.dtype.kind == "f"
-            else m.tensor(a) for a in arrays]
+# torch's outermost node for these is not one pyad's composition ends with
+GRAD_FN_NAMED_OTHERWISE = set()
+
+# cases whose last input (the target) torch refuses to differentiate
+CONSTANT_TARGET = {"SoftMarginLoss", "SoftMarginLoss_none"}
 
 
-def _run(module, m, arrays):
-    inputs = _inputs(m, arrays)
+def _inputs(m, arrays, constant_last=False):
+    return [m.tensor(a, dtype=m.float64,
+                     requires_grad=not (constant_last and i == len(arrays) - 1))
+            if a.dtype.kind == "f" else m.tensor(a) for i, a in enumerate(arrays)]
+
+
+def _run(module, m, arrays, constant_last=False):
+    inputs = _inputs(m, arrays, constant_last)
     out = module(*inputs)
     weights = m.tensor(np.sin(np.arange(1, out.numel() + 1)).reshape(tuple(out.shape)),
                        dtype=m.float64)
@@ -187,11 +232,14 @@ def test_module_against_torch(name):
     mp.load_state_dict({k: pyad.tensor(v.numpy()) for k, v in sd_t.items()})
     assert mp.training == mt.training
 
-    out_t, inputs_t = _run(mt, torch, arrays)
-    out_p, inputs_p = _run(mp, pyad, arrays)
+    out_t, inputs_t = _run(mt, torch, arrays, name in CONSTANT_TARGET)
+    out_p, inputs_p = _run(mp, pyad, arrays, name in CONSTANT_TARGET)
     assert tuple(out_p.shape) == tuple(out_t.shape)
     np.testing.assert_allclose(out_p.detach().numpy(), out_t.detach().numpy(),
                                rtol=1e-12, atol=1e-13)
+    assert (out_p.grad_fn is None) == (out_t.grad_fn is None)
+    if out_t.grad_fn is not None and name not in GRAD_FN_NAMED_OTHERWISE:
+        assert out_p.grad_fn.name() == out_t.grad_fn.name()
     for xp, xt in zip(inputs_p, inputs_t):
         if xt.grad is not None:
             np.testing.assert_allclose(xp.grad.numpy(), xt.grad.numpy(), rtol=1e-10,
@@ -310,6 +358,10 @@ def test_every_functional_activation_and_loss_has_a_module():
         "binary_cross_entropy": "BCELoss",
         "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
         "cross_entropy": "CrossEntropyLoss", "nll_loss": "NLLLoss", "kl_div": "KLDivLoss",
+        "soft_margin_loss": "SoftMarginLoss", "margin_ranking_loss": "MarginRankingLoss",
+        "hinge_embedding_loss": "HingeEmbeddingLoss", "poisson_nll_loss": "PoissonNLLLoss",
+        "gaussian_nll_loss": "GaussianNLLLoss", "cosine_embedding_loss": "CosineEmbeddingLoss",
+        "triplet_margin_loss": "TripletMarginLoss",
         "linear": "Linear", "bilinear": "Bilinear", "dropout": "Dropout",
         "layer_norm": "LayerNorm", "batch_norm": "BatchNorm1d", "group_norm": "GroupNorm",
         "rms_norm": "RMSNorm", "embedding": "Embedding",

@@ -19,7 +19,9 @@ __all__ = [
     "log_softmax", "linear", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "normalize", "dropout",
     "layer_norm", "group_norm", "rms_norm", "embedding", "batch_norm", "cosine_similarity", "pairwise_distance", "one_hot",
-    "pad", "bilinear", "smooth_l1_loss", "kl_div", "hardtanh", "relu6", "selu", "celu", "mish",
+    "pad", "bilinear", "smooth_l1_loss", "kl_div", "soft_margin_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
+    "triplet_margin_loss", "hardtanh", "relu6", "selu", "celu", "mish",
     "softsign", "logsigmoid", "hardsigmoid", "hardswish", "tanhshrink", "softmin", "threshold",
     "glu", "prelu", "hardshrink", "softshrink",
 ]
@@ -157,7 +159,10 @@ def linear(input, weight, bias=None):
     out = flat @ weight.t()
     if bias is not None:
         out = _named(out + bias, "AddmmBackward0")
-    return out.reshape(*shape[:-1], weight.shape[0])
+    out = out.reshape(*shape[:-1], weight.shape[0])
+    if bias is None and out.grad_fn is not None:   # torch's matmul ends in these nodes
+        out = _named(out, "SqueezeBackward4" if input.dim() == 1 else "UnsafeViewBackward0")
+    return out
 
 
 # ---- losses --------------------------------------------------------------------------------
@@ -259,10 +264,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         terms = logp * target
         if weight is not None:
             terms = terms * _class_weight(weight, input.dim(), class_dim)
-        loss = -terms.sum(class_dim)
-        if reduction == "mean":   # torch divides by a C++ scalar here: DivBackward1
-            return _named(loss.sum() / (input.shape[0] if input.dim() >= 2 else 1), "DivBackward1")
-        return _reduce(loss, reduction)
+        # torch sums every term before negating (and, for the mean, divides by the number of
+        # class vectors, a C++ scalar: DivBackward1)
+        if reduction == "mean":
+            return _named(-terms.sum() / (input.numel() // n_classes), "DivBackward1")
+        if reduction == "sum":
+            return -terms.sum()
+        if reduction == "none":
+            return -terms.sum(class_dim)
+        raise ValueError(f"{reduction} is not a valid value for reduction")
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing <= 0:
         return nll
@@ -594,6 +604,101 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() else loss.sum()
     return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)), reduced (one node, as torch)."""
+    loss = pyad.log1p(pyad.exp(-target * input))
+    return _named(_reduce(loss, reduction), "SoftMarginLossBackward0")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin), reduced."""
+    if not (input1.dim() == input2.dim() == target.dim()):
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where target is 1, max(0, margin - x) where target is -1, reduced."""
+    zeros = pyad.zeros_like(input)
+    margin_clamp = (margin - input).clamp_min(0)
+    output = pyad.where(target != 1, margin_clamp, zeros) + pyad.where(target != -1, input, zeros)
+    return _reduce(output, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """exp(input) - target * input (log_input) or input - target * log(input + eps), with the
+    Stirling term for target > 1 when full; reduced."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    if log_input:
+        loss = pyad.exp(input) - target * input
+    else:
+        loss = input - target * pyad.log(input + eps)
+    if full:
+        safe = pyad.where(target > 1, target, 2.0)
+        stirling = safe * pyad.log(safe) - safe + 0.5 * pyad.log(2 * math.pi * safe)
+        loss = loss + pyad.where(target <= 1, 0.0, stirling)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 log(2 pi) when
+    full), reduced; the clamp of var does not stop its gradient, as in torch."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * pyad.ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif input.dim() == var.dim() and sum(
+                y for x, y in zip(input.shape, var.shape) if x != y) == 1:
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    # torch clamps a clone in place under no_grad: the values are clamped, the gradient flows
+    # to var unchanged
+    var = var + (var.clamp_min(eps) - var).detach()
+    loss = 0.5 * (pyad.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
+    dim = 1 if input1.dim() == 2 else 0
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + 1e-12
+    mag_square2 = (input2 * input2).sum(dim) + 1e-12
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt()
+    zeros = pyad.zeros_like(cos)
+    output = (pyad.where(target == 1, 1 - cos, zeros)
+              + pyad.where(target == -1, (cos - margin).clamp_min(0), zeros))
+    return _reduce(output, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance
+    (with swap, the smaller of d(a, n) and d(p, n))."""
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = pyad.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + dist_pos - dist_neg).clamp_min(0), reduction)
 
 
 # ---- more activations ----------------------------------------------------------------------
