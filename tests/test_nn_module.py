@@ -554,3 +554,69 @@ def test_model_pickles_with_its_parameters_and_buffers():
     assert type(clone[0].weight) is pnn.Parameter and clone[0].weight.requires_grad
     clone(pyad.randn(4, 2)).sum().backward()
     assert clone[0].weight.grad is not None and model[0].weight.grad is None
+
+
+def _backward_hook_trace(m, nn, input_requires_grad=True, replace=False, pre_scale=None):
+    """Run a small model whose modules carry full backward (pre-)hooks; return what the hooks
+    saw (in order), the input's gradient and a parameter's gradient."""
+    m.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+    with m.no_grad():
+        for i, p in enumerate(model.parameters()):
+            p.copy_(m.cos(m.arange(p.numel(), dtype=m.float64) + i).reshape(p.shape))
+    seen = []
+
+    def shape_of(grads):
+        return tuple(None if g is None else np.round(g.detach().numpy(), 10).tolist()
+                     for g in grads)
+
+    def hook(name):
+        def fn(mod, grad_input, grad_output):
+            seen.append((name, "hook", shape_of(grad_input), shape_of(grad_output)))
+            if replace and name == "tanh":
+                return tuple(None if g is None else g * 2 for g in grad_input)
+        return fn
+
+    def pre_hook(name):
+        def fn(mod, grad_output):
+            seen.append((name, "pre", shape_of(grad_output)))
+            if pre_scale is not None and name == "last":
+                return tuple(g * pre_scale for g in grad_output)
+        return fn
+
+    handles = [model[0].register_full_backward_hook(hook("first")),
+               model[1].register_full_backward_hook(hook("tanh")),
+               model[2].register_full_backward_hook(hook("last")),
+               model[2].register_full_backward_pre_hook(pre_hook("last")),
+               model.register_full_backward_hook(hook("model"))]
+    x = m.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=input_requires_grad)
+    out = model(x)
+    name = type(out.grad_fn).__name__
+    out.sum().backward()
+    for h in handles:
+        h.remove()
+    seen_after = len(seen)
+    model(x).sum().backward()
+    assert len(seen) == seen_after   # removed hooks stay silent
+    return (seen, None if x.grad is None else np.round(x.grad.numpy(), 10).tolist(),
+            np.round(model[0].weight.grad.numpy(), 10).tolist(), name)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"replace": True}, {"pre_scale": 3.0},
+                                    {"input_requires_grad": False}])
+def test_full_backward_hooks_match_torch(kwargs):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # torch's and pyad's "no input requires grad" warning
+        got = _backward_hook_trace(pyad, pnn, **kwargs)
+        want = _backward_hook_trace(torch, tnn, **kwargs)
+    assert got[0] == want[0]
+    assert got[1:] == want[1:]
+
+
+def test_full_backward_hook_warns_without_input_grad_as_torch():
+    for m, nn in BOTH:
+        lin = nn.Linear(2, 1)
+        lin.register_full_backward_hook(lambda *a: None)
+        with pytest.warns(UserWarning, match="Full backward hook is firing when gradients"):
+            lin(m.ones(1, 2)).sum().backward()

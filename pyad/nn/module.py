@@ -10,6 +10,7 @@ import weakref
 from collections import OrderedDict, namedtuple
 
 import pyad
+import pyad.autograd
 from pyad.nn.parameter import Parameter, _buffer_persistence
 
 __all__ = ["Module", "RemovableHandle"]
@@ -680,11 +681,31 @@ class Module:
             self._forward_hooks.move_to_end(handle.id, last=False)
         return handle
 
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients of the module's outputs are
+        known; a non-None result (a tuple of the same length) replaces them."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients of the module's
+        tensor inputs are computed; a non-None result replaces grad_input."""
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
+
     def _call_impl(self, *args, **kwargs):
         forward_call = self.forward
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return forward_call(*args, **kwargs)
         called_always_hooks = set()
+        bw_hook = None
         try:
             for hook_id, hook in list(self._forward_pre_hooks.items()):
                 if hook_id in self._forward_pre_hooks_with_kwargs:
@@ -699,6 +720,10 @@ class Module:
                     result = hook(self, args)
                     if result is not None:
                         args = result if isinstance(result, tuple) else (result,)
+            if self._backward_hooks or self._backward_pre_hooks:
+                bw_hook = _BackwardHook(self, list(self._backward_hooks.values()),
+                                        list(self._backward_pre_hooks.values()))
+                args = bw_hook.setup_input_hook(args)
             result = forward_call(*args, **kwargs)
             for hook_id, hook in list(self._forward_hooks.items()):
                 if hook_id in self._forward_hooks_always_called:
@@ -709,6 +734,13 @@ class Module:
                     hook_result = hook(self, args, result)
                 if hook_result is not None:
                     result = hook_result
+            if bw_hook is not None:
+                if not isinstance(result, (pyad.Tensor, tuple)):
+                    import warnings
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  "Tensor or a tuple of Tensors but received "
+                                  f"{type(result)}", stacklevel=2)
+                result = bw_hook.setup_output_hook(result)
             return result
         except Exception:
             # hooks registered with always_call run even when forward (or a hook) raised
@@ -750,6 +782,118 @@ class Module:
 
     def compile(self, *args, **kwargs):
         """Accepted for compatibility: pyad runs the module as is."""
+
+
+class BackwardHookFunction(pyad.autograd.Function):
+    """Identity on the tensors a module takes in or gives out; its backward hands their
+    gradients to the module's backward hooks (torch's BackwardHookFunction)."""
+
+    @staticmethod
+    def forward(ctx, on_backward, *tensors):
+        ctx.on_backward = on_backward
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
+        return tuple(t.view_as(t) for t in tensors)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return (None, *ctx.on_backward(grads))
+
+
+class _BackwardHook:
+    """Runs a module's full backward (pre-)hooks for one call, as torch.utils.hooks does:
+    the outputs' gradients reach the pre-hooks, then the hooks get (grad_input, grad_output)
+    once the inputs' gradients are known (or at once, with grad_input all None, when no
+    input requires grad)."""
+
+    def __init__(self, module, user_hooks, user_pre_hooks):
+        self.module = module
+        self.user_hooks = user_hooks
+        self.user_pre_hooks = user_pre_hooks
+        self.grad_outputs = None
+        self.n_inputs = self.n_outputs = 0
+        self.input_tensors_index = self.output_tensors_index = None
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        res = [None] * size
+        for idx, val in zip(indices, values):
+            res[idx] = val
+        return tuple(res)
+
+    @staticmethod
+    def _unpack_none(indices, values):
+        return tuple(values[idx] for idx in indices)
+
+    def _apply(self, on_backward, args):
+        tensors_idx = [i for i, a in enumerate(args) if isinstance(a, pyad.Tensor)]
+        tensors = [args[i] for i in tensors_idx]
+        if not (any(t.requires_grad for t in tensors) and pyad.is_grad_enabled()):
+            return args, None
+        new_tensors = BackwardHookFunction.apply(on_backward, *tensors)
+        if not isinstance(new_tensors, tuple):
+            new_tensors = (new_tensors,)
+        out = list(args)
+        for i, t in zip(tensors_idx, new_tensors):
+            out[i] = t
+        return tuple(out), tensors_idx
+
+    def setup_input_hook(self, args):
+        def on_backward(grad_input):
+            if self.grad_outputs is None:   # no output's gradient was computed
+                return grad_input
+            res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
+            for hook in self.user_hooks:
+                out = hook(self.module, res, self.grad_outputs)
+                if out is None:
+                    continue
+                if len(out) != len(res):
+                    raise RuntimeError("Backward hook returned an invalid number of "
+                                       f"grad_input, got {len(out)}, but expected {len(res)}")
+                res = out
+            self.grad_outputs = None
+            return self._unpack_none(self.input_tensors_index, res)
+
+        self.n_inputs = len(args)
+        res, self.input_tensors_index = self._apply(on_backward, args)
+        return res
+
+    def setup_output_hook(self, result):
+        def on_backward(grad_output):
+            self.grad_outputs = self._pack_with_none(self.output_tensors_index, grad_output,
+                                                     self.n_outputs)
+            for pre_hook in self.user_pre_hooks:
+                new = pre_hook(self.module, self.grad_outputs)
+                if new is None:
+                    continue
+                if len(new) != len(self.grad_outputs):
+                    raise RuntimeError("Backward pre hook returned an invalid number of "
+                                       f"grad_output, got {len(new)}, but expected "
+                                       f"{len(self.grad_outputs)}")
+                self.grad_outputs = new
+            local_grad_outputs = self.grad_outputs
+            if self.input_tensors_index is None:
+                import warnings
+                warnings.warn("Full backward hook is firing when gradients are computed with "
+                              "respect to module outputs since no inputs require gradients. "
+                              "See https://docs.pytorch.org/docs/main/generated/torch.nn.Module"
+                              ".html#torch.nn.Module.register_full_backward_hook for more "
+                              "details.", stacklevel=5)
+                grad_inputs = (None,) * self.n_inputs
+                for hook in self.user_hooks:
+                    res = hook(self.module, grad_inputs, self.grad_outputs)
+                    if res is not None and not (isinstance(res, tuple)
+                                                and all(el is None for el in res)):
+                        raise RuntimeError("Backward hook for Modules where no input requires "
+                                           "gradient should always return None or None for "
+                                           "all gradients.")
+                self.grad_outputs = None
+            return self._unpack_none(self.output_tensors_index, local_grad_outputs)
+
+        is_tuple = isinstance(result, tuple)
+        args = result if is_tuple else (result,)
+        self.n_outputs = len(args)
+        res, self.output_tensors_index = self._apply(on_backward, args)
+        return res if is_tuple else res[0]
 
 
 def _is_cpu(device):
