@@ -159,7 +159,7 @@ class Module:
             self._parameters[name] = None
         elif not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+                            "(pyad.nn.Parameter or None required)")
         elif param.grad_fn:
             raise ValueError(
                 f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
@@ -248,7 +248,7 @@ class Module:
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                                "(pyad.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         else:
             modules = self.__dict__.get("_modules")
@@ -261,7 +261,7 @@ class Module:
             elif modules is not None and name in modules:
                 if value is not None:
                     raise TypeError(f"cannot assign '{_typename(value)}' as child module "
-                                    f"'{name}' (torch.nn.Module or None expected)")
+                                    f"'{name}' (pyad.nn.Module or None expected)")
                 modules[name] = value
             else:
                 buffers = self.__dict__.get("_buffers")
@@ -269,7 +269,7 @@ class Module:
                 if tagged is not None or (buffers is not None and name in buffers):
                     if value is not None and not isinstance(value, pyad.Tensor):
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                        "(torch.nn.Buffer, torch.Tensor or None expected)")
+                                        "(pyad.nn.Buffer, pyad.Tensor or None expected)")
                     if tagged is not None:
                         if buffers is None:
                             raise AttributeError(
@@ -544,7 +544,7 @@ class Module:
             input_param = state_dict[key]
             if not isinstance(input_param, pyad.Tensor):
                 error_msgs.append(f'While copying the parameter named "{key}", expected '
-                                  "torch.Tensor or Tensor-like object from checkpoint but "
+                                  "pyad.Tensor or Tensor-like object from checkpoint but "
                                   f"received {type(input_param)}")
                 continue
             if len(param.shape) == 0 and len(input_param.shape) == 1 \
