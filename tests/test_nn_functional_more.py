@@ -181,6 +181,7 @@ ERRORS = {
     "pad_too_long": lambda m, F: F.pad(m.zeros(2, 3), [1] * 6),
     "pad_negative_size": lambda m, F: F.pad(m.zeros(2, 3), [-2, -2]),
     "one_hot_float": lambda m, F: F.one_hot(m.tensor([1.0])),
+    "one_hot_list": lambda m, F: F.one_hot([1, 2]),
     "one_hot_negative": lambda m, F: F.one_hot(m.tensor([-1])),
     "one_hot_too_big": lambda m, F: F.one_hot(m.tensor([3]), 2),
     "one_hot_empty": lambda m, F: F.one_hot(m.tensor([], dtype=m.int64)),

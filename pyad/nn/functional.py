@@ -529,7 +529,10 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def one_hot(tensor, num_classes=-1):
     """An int64 tensor with a trailing dim of size num_classes holding 1 at each index."""
-    if not isinstance(tensor, pyad.Tensor) or tensor.dtype is not pyad.int64:
+    if not isinstance(tensor, pyad.Tensor):
+        raise TypeError("one_hot(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(tensor).__name__}")
+    if tensor.dtype is not pyad.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
         if tensor.numel() == 0:
