@@ -2,7 +2,8 @@
 
 The public surface walked here: the callables and classes defined by pyad (pyad._C and the
 pyad modules) reachable as public names of pyad, pyad.autograd, pyad.autograd.functional,
-pyad.nn.functional and pyad.linalg, and pyad.Tensor's public methods and properties.
+pyad.nn, pyad.nn.functional, pyad.nn.init, pyad.nn.utils and pyad.linalg, and pyad.Tensor's
+public methods and properties.
 """
 import inspect
 
@@ -11,9 +12,13 @@ import pytest
 import pyad
 import pyad.autograd.functional
 import pyad.linalg
+import pyad.nn
 import pyad.nn.functional
+import pyad.nn.init
+import pyad.nn.utils
 
-MODULES = [pyad, pyad.autograd, pyad.autograd.functional, pyad.nn.functional, pyad.linalg]
+MODULES = [pyad, pyad.autograd, pyad.autograd.functional, pyad.nn, pyad.nn.functional,
+           pyad.nn.init, pyad.nn.utils, pyad.linalg]
 
 
 def _defined_by_pyad(obj):

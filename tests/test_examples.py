@@ -28,6 +28,15 @@ KEY_LINES = {
     "hessian_free.py": r"max \|w_cg - w_newton\| = \S+",
     "logistic_regression.py": r"max \|w_pyad - w_numpy\| = \S+",
     "gradient_penalty.py": r"autograd \S+  finite difference \S+  relative error",
+    "pinn_nn.py": r"max \|u - sin\(pi x\)\| on 201 points: \S+ \(tolerance",
+    "regression_nn.py": r"test MSE after training: \S+ \(tolerance",
+}
+
+# script -> the pyad names it uses beyond pyad.nn; until the branch adding them (pyad.optim,
+# devices, randperm: issue 15) is merged, the script is skipped rather than failed.
+NEEDS = {
+    "pinn_nn.py": ["optim", "device", "cuda"],
+    "regression_nn.py": ["optim", "randperm"],
 }
 
 pytestmark = [
@@ -46,6 +55,14 @@ def test_example_runs(name):
     script = EXAMPLES / name
     if not script.is_file():
         pytest.skip(f"{script} not found")
+    if NEEDS.get(name):
+        import importlib
+        import importlib.util
+        pyad = importlib.import_module("pyad")
+        missing = [n for n in NEEDS[name] if not hasattr(pyad, n)
+                   and importlib.util.find_spec(f"pyad.{n}") is None]
+        if missing:
+            pytest.skip(f"{name} needs pyad.{', pyad.'.join(missing)}, not in this build yet")
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                           timeout=TIMEOUT, env=module_path_env(), cwd=EXAMPLES)
     assert proc.returncode == 0, f"{name} failed:\n{proc.stdout}\n{proc.stderr}"

@@ -9,6 +9,8 @@ arguments take the composed form. Numerically stable forms are used where torch 
 """
 import math
 
+import numpy as np
+
 import pyad
 from pyad import _C
 
@@ -16,6 +18,12 @@ __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "linear", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "normalize", "dropout",
+    "layer_norm", "group_norm", "rms_norm", "embedding", "batch_norm", "cosine_similarity", "pairwise_distance", "one_hot",
+    "pad", "bilinear", "smooth_l1_loss", "kl_div", "soft_margin_loss", "margin_ranking_loss",
+    "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
+    "triplet_margin_loss", "hardtanh", "relu6", "selu", "celu", "mish",
+    "softsign", "logsigmoid", "hardsigmoid", "hardswish", "tanhshrink", "softmin", "threshold",
+    "glu", "prelu", "hardshrink", "softshrink",
 ]
 
 _named = _C._named_as
@@ -127,9 +135,23 @@ def _implicit_dim(x, dim):
     return 0 if x.dim() in (0, 1, 3) else 1
 
 
+_DTYPE_WORDS = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+
+def _dtype_word(t):
+    return _DTYPE_WORDS[str(t.dtype)[5:]]
+
+
 def linear(input, weight, bias=None):
     """input @ weight.T + bias (AddmmBackward0 for 2-D input, as in torch)."""
     if input.dim() == 2:
+        # with a bias torch takes addmm, whose messages these are (without one, matmul's)
+        if bias is not None and input.dtype is not weight.dtype:
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{_dtype_word(input)} and {_dtype_word(weight)}")
+        if bias is not None and bias.dtype is not weight.dtype:
+            raise RuntimeError("self and mat2 must have the same dtype, but got "
+                               f"{_dtype_word(bias)} and {_dtype_word(weight)}")
         out = input @ weight.t()
         return _named(out + bias, "AddmmBackward0") if bias is not None else out
     shape = input.shape
@@ -137,7 +159,10 @@ def linear(input, weight, bias=None):
     out = flat @ weight.t()
     if bias is not None:
         out = _named(out + bias, "AddmmBackward0")
-    return out.reshape(*shape[:-1], weight.shape[0])
+    out = out.reshape(*shape[:-1], weight.shape[0])
+    if bias is None and out.grad_fn is not None:   # torch's matmul ends in these nodes
+        out = _named(out, "SqueezeBackward4" if input.dim() == 1 else "UnsafeViewBackward0")
+    return out
 
 
 # ---- losses --------------------------------------------------------------------------------
@@ -239,10 +264,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         terms = logp * target
         if weight is not None:
             terms = terms * _class_weight(weight, input.dim(), class_dim)
-        loss = -terms.sum(class_dim)
-        if reduction == "mean":   # torch divides by a C++ scalar here: DivBackward1
-            return _named(loss.sum() / (input.shape[0] if input.dim() >= 2 else 1), "DivBackward1")
-        return _reduce(loss, reduction)
+        # torch sums every term before negating (and, for the mean, divides by the number of
+        # class vectors, a C++ scalar: DivBackward1)
+        if reduction == "mean":
+            return _named(-terms.sum() / (input.numel() // n_classes), "DivBackward1")
+        if reduction == "sum":
+            return -terms.sum()
+        if reduction == "none":
+            return -terms.sum(class_dim)
+        raise ValueError(f"{reduction} is not a valid value for reduction")
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing <= 0:
         return nll
@@ -285,3 +315,504 @@ def dropout(input, p=0.5, training=True, inplace=False):
     else:
         mask = (pyad.rand_like(input) >= p).to(input.dtype) / (1.0 - p)
     return input.mul_(mask) if inplace else input * mask
+
+
+# ---- layers --------------------------------------------------------------------------------
+def bilinear(input1, input2, weight, bias=None):
+    """out[..., o] = sum_ij input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
+    n_out, n1, n2 = weight.shape
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    for i in range(input1.dim() - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {input1.shape[i]} and {input2.shape[i]}")
+    for k, (x, want) in enumerate(((input1, n1), (input2, n2)), 1):
+        if x.shape[-1] != want:
+            raise RuntimeError(f"bilinear(): input{k} size does not match weight size: got "
+                               f"{x.shape[-1]} but expected {want}")
+    if bias is not None and bias.numel() != n_out:
+        raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
+                           f"{bias.numel()} but expected {n_out}")
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, n1)
+    x2 = input2.reshape(-1, n2)
+    mixed = (x1 @ weight.permute(1, 0, 2).reshape(n1, n_out * n2)).reshape(-1, n_out, n2)
+    out = _named((mixed * x2.unsqueeze(1)).sum(-1).reshape(*lead, n_out), "ViewBackward0")
+    return out + bias if bias is not None else out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased var),
+    then * weight + bias."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    _check_normalized_shape(normalized_shape, input)
+    if input.dim() < k or tuple(input.shape[input.dim() - k:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in normalized_shape)}], but got input of size"
+            f"{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")
+    dims = tuple(range(input.dim() - k, input.dim()))
+    mean = input.mean(dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    out = centered * pyad.rsqrt(var + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return _named(out, "NativeLayerNormBackward0")
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each group of num_groups channels (dim 1) of each sample over the group's
+    channels and all trailing dims (biased var), then a per-channel affine map."""
+    if input.dim() < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.dim()}")
+    n, c = input.shape[0], input.shape[1]
+    if c % num_groups:
+        raise RuntimeError("Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    grouped = input.reshape(n, num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    centered = grouped - mean
+    var = (centered * centered).mean(-1, keepdim=True)
+    out = (centered * pyad.rsqrt(var + eps)).reshape(input.shape)
+    shape = [1] * input.dim()
+    shape[1] = c
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return _named(out, "NativeGroupNormBackward0")
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing normalized_shape dims, times weight; eps
+    defaults to the dtype's machine epsilon, as torch."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    _check_normalized_shape(normalized_shape, input)
+    if input.dim() < k:
+        raise ValueError(f"Input tensor must have at least {k} dimensions, but got "
+                         f"{input.dim()}")
+    if tuple(input.shape[input.dim() - k:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*{', '.join(str(s) for s in normalized_shape)}], but got input of size"
+            f"{list(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(np.float32 if input.dtype is pyad.float32 else np.float64).eps)
+    dims = tuple(range(input.dim() - k, input.dim()))
+    out = input * pyad.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return out * weight if weight is not None else out
+
+
+def _check_normalized_shape(normalized_shape, input):
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """The rows of weight picked by the integer tensor input; rows at padding_idx get no
+    gradient. With max_norm, the picked rows are first renormalised in place, as torch does."""
+    if input.dtype is not pyad.int64:
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got "
+                           f"{_tensor_type_name(input)} instead (while checking arguments for "
+                           "embedding)")
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    flat = input.reshape(-1)
+    if flat.numel() and bool(((flat < 0) | (flat >= weight.shape[0])).any()):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _embedding_renorm_(weight, flat, max_norm, norm_type)
+    rows = weight.index_select(0, flat)
+    if padding_idx is not None:
+        rows = pyad.where((flat == padding_idx).unsqueeze(1), rows.detach(), rows)
+    return _named(rows.reshape(*input.shape, weight.shape[1]), "EmbeddingBackward0")
+
+
+def _tensor_type_name(t):
+    return "pyad." + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                      "bool": "BoolTensor"}[str(t.dtype)[5:]]
+
+
+def _embedding_renorm_(weight, flat, max_norm, norm_type):
+    with pyad.no_grad():
+        for i in sorted(set(flat.tolist())):
+            norm = float(pyad.norm(weight[i], norm_type))
+            if norm > max_norm:
+                weight[i] = weight[i] * (max_norm / (norm + 1e-7))
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) by the batch's statistics (training, also updating the
+    running ones in place: mean and unbiased var) or by the running statistics (eval)."""
+    if input.dim() < 2:
+        raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+    channels = input.shape[1]
+    for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                    ("running_var", running_var)):
+        if t is not None and t.numel() != channels:
+            raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    dims = (0,) + tuple(range(2, input.dim()))
+    shape = [1] * input.dim()
+    shape[1] = channels
+    if training:
+        count = input.numel() // channels
+        if count <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.shape}")
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            with pyad.no_grad():
+                if running_mean is not None:
+                    running_mean.mul_(1 - momentum).add_(mean.reshape(-1) * momentum)
+                if running_var is not None:
+                    unbiased = var.reshape(-1) * (count / (count - 1))
+                    running_var.mul_(1 - momentum).add_(unbiased * momentum)
+        out = centered * pyad.rsqrt(var + eps)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("running_mean and running_var must be defined in evaluation mode")
+        out = (input - running_mean.reshape(shape)) * pyad.rsqrt(running_var.reshape(shape) + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return _named(out, "NativeBatchNormBackward0")
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)) along dim (broadcasting)."""
+    n1 = pyad.norm(x1, 2, dim, keepdim=True).clamp_min(eps)
+    n2 = pyad.norm(x2, 2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim."""
+    out_dim = max(x1.dim(), x2.dim())
+    diff = x1 - x2 + eps
+    if out_dim == 0:
+        out = pyad.norm(diff.reshape(1), p, 0, keepdim=False).reshape(())
+    else:
+        out = pyad.norm(diff, p, out_dim - 1, keepdim=keepdim)
+    return _named(out, "NormBackward1")
+
+
+def one_hot(tensor, num_classes=-1):
+    """An int64 tensor with a trailing dim of size num_classes holding 1 at each index."""
+    if not isinstance(tensor, pyad.Tensor):
+        raise TypeError("one_hot(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(tensor).__name__}")
+    if tensor.dtype is not pyad.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max()) + 1
+    if tensor.numel():
+        if int(tensor.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(tensor.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return (tensor.unsqueeze(-1) == pyad.arange(num_classes)).long()
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad (or, with negative sizes, crop) the last len(pad) // 2 dims: pad lists (before,
+    after) for the last dim first. Only mode 'constant'."""
+    if mode != "constant":
+        raise NotImplementedError(f"pyad: pad mode '{mode}' is not supported (only 'constant')")
+    pad = list(pad)
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.dim():
+        raise RuntimeError("Padding length should be less than or equal to two times the input "
+                           f"dimension but got padding length {len(pad)} and input of dimension "
+                           f"{input.dim()}")
+    fill = 0 if value is None else value
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.dim() - 1 - i
+        before, after = pad[2 * i], pad[2 * i + 1]
+        size = out.shape[dim]
+        if size + before + after < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        start, stop = max(-before, 0), size - max(-after, 0)
+        if start or stop != size:
+            out = out.narrow(dim, start, max(stop - start, 0))
+        pieces = []
+        for n in (before, after):
+            if n > 0:
+                shape = list(out.shape)
+                shape[dim] = n
+                pieces.append(pyad.full(shape, fill, dtype=out.dtype))
+            else:
+                pieces.append(None)
+        if pieces[0] is not None or pieces[1] is not None:
+            out = pyad.cat([t for t in (pieces[0], out, pieces[1]) if t is not None], dim)
+    if out is input:
+        out = input.clone()
+    return _named(out, "ConstantPadNdBackward0") if out.grad_fn is not None else out
+
+
+# ---- more losses ---------------------------------------------------------------------------
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - beta / 2 elsewhere; d = input - target."""
+    if beta == 0.0:   # torch takes l1_loss here
+        return l1_loss(input, target, reduction=reduction)
+    d = input - target
+    ad = pyad.abs(d)
+    loss = pyad.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    return _named(_reduce(loss, reduction), "SmoothL1LossBackward0")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """target * (log target - input) (input holds log-probabilities); 'batchmean' divides the
+    sum by the batch size."""
+    if log_target:
+        loss = pyad.exp(target) * (target - input)
+    else:
+        # xlogy: 0 where target is 0
+        safe = pyad.where(target > 0, target, 1.0)
+        loss = pyad.where(target > 0, target * pyad.log(safe), 0.0) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.dim() else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-target * input)), reduced (one node, as torch)."""
+    loss = pyad.log1p(pyad.exp(-target * input))
+    return _named(_reduce(loss, reduction), "SoftMarginLossBackward0")
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin), reduced."""
+    if not (input1.dim() == input2.dim() == target.dim()):
+        raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
+                           f"target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where target is 1, max(0, margin - x) where target is -1, reduced."""
+    zeros = pyad.zeros_like(input)
+    margin_clamp = (margin - input).clamp_min(0)
+    output = pyad.where(target != 1, margin_clamp, zeros) + pyad.where(target != -1, input, zeros)
+    return _reduce(output, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """exp(input) - target * input (log_input) or input - target * log(input + eps), with the
+    Stirling term for target > 1 when full; reduced."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not a valid value for reduction")
+    if log_input:
+        loss = pyad.exp(input) - target * input
+    else:
+        loss = input - target * pyad.log(input + eps)
+    if full:
+        safe = pyad.where(target > 1, target, 2.0)
+        stirling = safe * pyad.log(safe) - safe + 0.5 * pyad.log(2 * math.pi * safe)
+        loss = loss + pyad.where(target <= 1, 0.0, stirling)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 log(2 pi) when
+    full), reduced; the clamp of var does not stop its gradient, as in torch."""
+    if isinstance(var, float):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = var * pyad.ones_like(input)
+    elif bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if var.shape != input.shape:
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif input.dim() == var.dim() and sum(
+                y for x, y in zip(input.shape, var.shape) if x != y) == 1:
+            pass
+        else:
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    # torch clamps a clone in place under no_grad: the values are clamped, the gradient flows
+    # to var unchanged
+    var = var + (var.clamp_min(eps) - var).detach()
+    loss = 0.5 * (pyad.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where target is 1, max(0, cos(x1, x2) - margin) where it is -1."""
+    dim = 1 if input1.dim() == 2 else 0
+    prod_sum = (input1 * input2).sum(dim)
+    mag_square1 = (input1 * input1).sum(dim) + 1e-12
+    mag_square2 = (input2 * input2).sum(dim) + 1e-12
+    cos = prod_sum / (mag_square1 * mag_square2).sqrt()
+    zeros = pyad.zeros_like(cos)
+    output = (pyad.where(target == 1, 1 - cos, zeros)
+              + pyad.where(target == -1, (cos - margin).clamp_min(0), zeros))
+    return _reduce(output, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(anchor, positive) - d(anchor, negative)), d the p-norm distance
+    (with swap, the smaller of d(a, n) and d(p, n))."""
+    dist_pos = pairwise_distance(anchor, positive, p, eps)
+    dist_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        dist_neg = pyad.minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + dist_pos - dist_neg).clamp_min(0), reduction)
+
+
+# ---- more activations ----------------------------------------------------------------------
+def _maybe_inplace(input, out, inplace):
+    return input.copy_(out) if inplace else out
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _maybe_inplace(input, _named(input.clamp(min_val, max_val), "HardtanhBackward0"),
+                          inplace)
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return _maybe_inplace(input, _named(input.clamp(0.0, 6.0), "HardtanhBackward0"), inplace)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with torch's constants."""
+    out = pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * (_SELU_ALPHA * _SELU_SCALE),
+                     input * _SELU_SCALE)
+    return _maybe_inplace(input, _named(out, "EluBackward0"), inplace)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+    out = pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0) / alpha) * alpha, input)
+    return _maybe_inplace(input, _named(out, "CeluBackward0"), inplace)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    out = _named(input * pyad.tanh(softplus(input)), "MishBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (pyad.abs(input) + 1)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -log(1 + exp(-x)), without overflow."""
+    return _named(-_log1p_exp(-input), "LogSigmoidBackward0")
+
+
+def hardsigmoid(input, inplace=False):
+    """clamp(x / 6 + 1 / 2, 0, 1)."""
+    out = _named((input / 6.0 + 0.5).clamp(0.0, 1.0), "HardsigmoidBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def hardswish(input, inplace=False):
+    """x * clamp(x + 3, 0, 6) / 6."""
+    out = _named(input * (input + 3.0).clamp(0.0, 6.0) / 6.0, "HardswishBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - pyad.tanh(input)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x)."""
+    x = input if dtype is None else input.to(dtype)
+    return softmax(-x, _implicit_dim(x, dim))
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, value elsewhere."""
+    out = _named(pyad.where(input > threshold, input, float(value)), "ThresholdBackward0")
+    return _maybe_inplace(input, out, inplace)
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b) for the halves a, b of input along dim."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.shape[dim] % 2:
+        raise RuntimeError("Halving dimension must be even, but dimension "
+                           f"{dim % input.dim()} is size {input.shape[dim]}")
+    a, b = input.chunk(2, dim)
+    return _named(a * pyad.sigmoid(b), "GluBackward0")
+
+
+def prelu(input, weight):
+    """x for x > 0, weight * x otherwise (weight per channel, dim 1)."""
+    w = weight
+    if weight.numel() > 1 and input.dim() >= 2:
+        shape = [1] * input.dim()
+        shape[1] = weight.numel()
+        w = weight.reshape(shape)
+    return _named(pyad.where(input > 0, input, input * w), "PreluKernelBackward0")
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, 0 elsewhere."""
+    return _named(pyad.where(pyad.abs(input) > lambd, input, 0.0), "HardshrinkBackward0")
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    out = pyad.where(input > lambd, input - lambd, pyad.where(input < -lambd, input + lambd, 0.0))
+    return _named(out, "SoftshrinkBackward0")
