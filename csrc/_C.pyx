@@ -56,6 +56,7 @@ include "ops_shape.pxi"
 include "ops_index.pxi"
 include "ops_linalg.pxi"
 include "inplace.pxi"
+include "fused.pxi"
 include "interop.pxi"
 include "function.pxi"
 

@@ -58,7 +58,7 @@ def _infer_code(arr, data, dtype):
     if dtype is not None:
         return _dtype_code(dtype)
     if arr.dtype.kind == "f":
-        if isinstance(data, _np.ndarray) and arr.dtype in (_np.float32, _np.float64):
+        if isinstance(data, (_np.ndarray, _np.floating)) and arr.dtype in (_np.float32, _np.float64):
             return 0 if arr.dtype == _np.float32 else 1
         return _dtype_code(None)
     if arr.dtype.kind in "iu":
