@@ -694,6 +694,17 @@ cdef object named_result(object r, str fn, object other):
     return r
 
 
+
+cdef object _methods_module = None
+
+cdef object _methods():
+    """pyad._tensor_methods (pure Python helpers behind some methods), imported on first use."""
+    global _methods_module
+    if _methods_module is None:
+        from pyad import _tensor_methods
+        _methods_module = _tensor_methods
+    return _methods_module
+
 # ============================================================================================
 # The Tensor type
 # ============================================================================================
@@ -754,8 +765,8 @@ cdef class Tensor:
 
     @property
     def device(self):
-        """Always "cpu": pyad has no other device."""
-        return "cpu"
+        """pyad.device('cpu'): pyad tensors live in CPU memory."""
+        return _methods().CPU
 
     def is_floating_point(self):
         """True for float32 and float64 tensors."""
@@ -888,9 +899,11 @@ cdef class Tensor:
     def numpy(self, *, force=False):
         """A numpy array sharing this tensor's memory.
 
-        Raises for a tensor that requires grad unless force=True.
+        Raises for a tensor that requires grad while grad mode is on, unless force=True.
         """
-        if self._requires_grad and not force:
+        if self._requires_grad and not force and pyad_is_grad_enabled():
+            # torch refuses only while grad mode is on (under no_grad the array cannot be
+            # mistaken for a differentiable view)
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return _np_view(self)
@@ -941,11 +954,17 @@ cdef class Tensor:
     def __str__(self):
         return self.__repr__()
 
-    def to(self, dtype, *args, **kwargs):
-        """Convert to another dtype (ToCopyBackward0); device arguments other than cpu fail."""
-        if isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args, **kwargs):
+        """This tensor with another dtype (ToCopyBackward0) and/or on a device, as torch's
+        to(dtype | device | tensor, non_blocking=False, copy=False): self when nothing changes
+        and copy is False. Devices other than the CPU raise torch's not-compiled errors."""
+        cdef int code = _methods().parse_to(self, args, kwargs)
+        if code < 0:
             return self
-        return t_to(self, dtype_code(dtype))
+        if code == self.m.dtype:   # copy=True with nothing to change
+            return t_clone(self) if pyad_is_grad_enabled() and self._requires_grad \
+                else t_clone_nograd(self)
+        return t_to(self, code)
 
     def float(self):
         """This tensor as float32 (same as to(pyad.float32))."""
@@ -1970,7 +1989,7 @@ cdef class Tensor:
     @property
     def __array_interface__(self):
         """numpy's array interface: np.asarray(t) shares t's memory (no copy)."""
-        if self._requires_grad:
+        if self._requires_grad and pyad_is_grad_enabled():
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return _array_interface(self)
@@ -1999,3 +2018,127 @@ cdef class Tensor:
     def __deepcopy__(self, memo):
         return _deepcopy_tensor(self, memo)
     # ==== end of interop.pxi methods ====
+
+    # ==== methods of pyad/_tensor_methods.py: devices, new_*, random fills, fused updates ====
+    @property
+    def is_cuda(self):
+        """False: pyad has no CUDA device."""
+        return False
+
+    @property
+    def is_cpu(self):
+        """True: pyad tensors live in CPU memory."""
+        return True
+
+    @property
+    def is_meta(self):
+        """False: pyad has no meta tensors."""
+        return False
+
+    def get_device(self):
+        """-1, torch's answer for a CPU tensor."""
+        return -1
+
+    def cpu(self, memory_format=None):
+        """self: the tensor is already in CPU memory."""
+        return self
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Raises torch's error: pyad has no CUDA device."""
+        _methods().require_device("cuda")
+
+    def ndimension(self):
+        """The number of dimensions (alias of dim)."""
+        return self.m.ndim
+
+    def element_size(self):
+        """Bytes per element."""
+        return itemsize(self.m.dtype)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+        """Zeros of the given size with this tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
+        """Ones of the given size with this tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, 1, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+                 layout=None, pin_memory=False):
+        """fill_value everywhere, of the given size, with this tensor's dtype (unless given)."""
+        return _methods().new_filled(self, (size,), fill_value, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+                  pin_memory=False):
+        """An uninitialised tensor of the given size with this tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, None, dtype, device, requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+                   pin_memory=False):
+        """A copy of data as a tensor with this tensor's dtype (unless given)."""
+        return _methods().new_tensor(self, data, dtype, device, requires_grad)
+
+    def uniform_(self, a=0, b=1, *, generator=None, **kwargs):
+        """Fill with samples uniform on [a, b) (from pyad's generator)."""
+        return _methods().uniform_(self, a, b, generator=generator, **kwargs)
+
+    def normal_(self, mean=0, std=1, *, generator=None):
+        """Fill with normal samples of the given mean and standard deviation."""
+        return _methods().normal_(self, mean, std, generator=generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 0/1 samples that are 1 with probability p (a number or a tensor)."""
+        return _methods().bernoulli_(self, p, generator=generator)
+
+    def random_(self, *args, generator=None, **kwargs):
+        """Fill with integers uniform on [from, to - 1] (random_(to), random_(from, to), or
+        [0, 2**mantissa] for floating dtypes without bounds)."""
+        return _methods().random_(self, *args, generator=generator, **kwargs)
+
+    def exponential_(self, lambd=1, *, generator=None):
+        """Fill with exponential samples of rate lambd."""
+        return _methods().exponential_(self, lambd, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        """0/1 samples, 1 with probability self (or p)."""
+        return _methods().bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Indices drawn with probabilities proportional to self's rows."""
+        return _methods().multinomial(self, num_samples, replacement, generator=generator)
+
+    def lerp(self, end, weight):
+        """self + weight * (end - self), rounded as torch's CPU kernel when no history is
+        recorded (a fused multiply-add)."""
+        return _methods().lerp(self, end, weight, False)
+
+    def lerp_(self, end, weight):
+        """In-place lerp."""
+        return _methods().lerp(self, end, weight, True)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """self + value * tensor1 * tensor2 (fused as torch when no history is recorded)."""
+        return _methods().addcmul(self, tensor1, tensor2, value, False)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        """In-place addcmul."""
+        return _methods().addcmul(self, tensor1, tensor2, value, True)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """self + value * tensor1 / tensor2."""
+        return _methods().addcdiv(self, tensor1, tensor2, value, False)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        """In-place addcdiv."""
+        return _methods().addcdiv(self, tensor1, tensor2, value, True)
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other."""
+        return _methods().dist(self, other, p)
+
+    def logdet(self):
+        """log(det(self)); nan for a negative determinant (as torch)."""
+        return _methods().logdet(self)
+    # ==== end of pyad/_tensor_methods.py methods ====
