@@ -32,10 +32,15 @@ class device:
         if isinstance(type, int) and not isinstance(type, bool) and index is None:
             raise RuntimeError("Cannot access accelerator device when none is available.")
         if not isinstance(type, str):
-            got = "()" if type is None else f"({_type_name(type)})"
+            if type is None:
+                raise TypeError("device() received an invalid combination of arguments - got "
+                                "(), but expected one of:\n * (torch.device device)\n"
+                                " * (str type, int index = -1)\n")
+            name = _type_name(type)
             raise TypeError(f"device() received an invalid combination of arguments - got "
-                            f"{got}, but expected one of:\n * (torch.device device)\n"
-                            f" * (str type, int index = -1)\n")
+                            f"({name}), but expected one of:\n * (torch.device device)\n"
+                            f"      didn't match because some of the arguments have invalid "
+                            f"types: (!{name}!)\n * (str type, int index = -1)\n")
         if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
             raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
                             f"{_type_name(index)}")
@@ -118,18 +123,21 @@ def require_device(dev):
 
 def check_creation_device(dev):
     """Validate a creation function's device= (None means the default device)."""
-    require_device(dev)
+    require_device(_default_device if dev is None else dev)
 
 
 def get_default_device():
     """The device new tensors are created on: pyad.device('cpu') unless set otherwise."""
-    return _default_device
+    return require_device(_default_device)
 
 
 def set_default_device(dev):
-    """Set the default device; only the CPU can be chosen (others raise torch's error)."""
+    """Set the device creation functions use by default. As in a CPU-only torch, any device
+    type is accepted here, and creating a tensor then raises unless it is the CPU."""
     global _default_device
     if dev is None:
         _default_device = CPU
         return
-    _default_device = require_device(dev)
+    if isinstance(dev, int) and not isinstance(dev, bool):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    _default_device = dev if isinstance(dev, device) else device(dev)

@@ -57,7 +57,7 @@ class Generator:
         """Seed the generator (any int; negative seeds wrap as torch's); returns self."""
         seed = int(seed)
         if not -(1 << 63) <= seed < (1 << 64):
-            raise RuntimeError(f"Overflow when unpacking long long")
+            raise ValueError("Overflow when unpacking long long")
         self._seed = seed & _MASK64
         self._rng = _np.random.Generator(_np.random.PCG64(self._seed))
         return self

@@ -60,8 +60,8 @@ def parse_to(t, args, kwargs):
     if len(args) > 2 or not all(isinstance(a, bool) for a in args):
         raise _bad_to(args, kwargs)
     copy = kwargs.get("copy", args[1] if len(args) > 1 else False)
-    if dev is not None:
-        require_device(dev)
+    if dev is not None and require_device(dev).index is not None:
+        copy = True    # torch copies for any explicit device index, even cpu:0
     code = t.dtype if dtype is None else dtype
     code = _code(code)
     if code == _code(t.dtype) and not copy:
