@@ -54,7 +54,6 @@ def meshgrid(*tensors, indexing=None):
         out.append(v.reshape(view).expand(shape))
     if swap:
         out[0], out[1] = out[1], out[0]
-        out = [o.transpose(0, 1) for o in out]
     return tuple(out)
 
 
@@ -98,13 +97,13 @@ def atleast_3d(*tensors):
 def hstack(tensors, *, out=None):
     """Concatenate along dim 1 (dim 0 for 1-D tensors)."""
     tensors = [atleast_1d(t) for t in _nonempty("hstack", tensors)]
-    return pyad.cat(tensors, 0 if tensors[0].dim() == 1 else 1, out=out)
+    return _maybe_out("hstack", pyad.cat(tensors, 0 if tensors[0].dim() == 1 else 1), out)
 
 
 def vstack(tensors, *, out=None):
     """Concatenate along dim 0 after making every tensor at least 2-D."""
     tensors = [atleast_2d(t) for t in _nonempty("vstack", tensors)]
-    return pyad.cat(tensors, 0, out=out)
+    return _maybe_out("vstack", pyad.cat(tensors, 0), out)
 
 
 row_stack = vstack
@@ -113,14 +112,14 @@ row_stack = vstack
 def dstack(tensors, *, out=None):
     """Concatenate along dim 2 after making every tensor at least 3-D."""
     tensors = [atleast_3d(t) for t in _nonempty("dstack", tensors)]
-    return pyad.cat(tensors, 2, out=out)
+    return _maybe_out("dstack", pyad.cat(tensors, 2), out)
 
 
 def column_stack(tensors, *, out=None):
     """Stack as columns: 0-d and 1-D tensors become (n, 1) columns, then concatenate on dim 1."""
     tensors = [t.reshape(-1, 1) if t.dim() <= 1 else t
                for t in _nonempty("column_stack", tensors)]
-    return pyad.cat(tensors, 1, out=out)
+    return _maybe_out("column_stack", pyad.cat(tensors, 1), out)
 
 
 def dist(input, other, p=2):
@@ -261,6 +260,10 @@ def _check_out(fn, out, result):
     with pyad.no_grad():
         out.copy_(result)
     return out
+
+
+def _maybe_out(fn, result, out):
+    return result if out is None else _check_out(fn, out, result)
 
 
 def with_out(fn):
