@@ -43,19 +43,20 @@ def least_squares_grad(W):
     return 2 * ((A @ W.T - Y).T @ A)
 
 
-def trajectory(lib, name, kwargs, steps=100, groups=False):
-    x = lib.tensor([-1.2, 1.0], dtype=lib.float64, requires_grad=True)
-    W = lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], dtype=lib.float64, requires_grad=True)
-    b = lib.tensor(np.linspace(-2, 2, 11), dtype=lib.float64, requires_grad=True)
+def trajectory(lib, name, kwargs, steps=100, groups=False, dtype="float64"):
+    dt, npdt = getattr(lib, dtype), getattr(np, dtype)
+    x = lib.tensor([-1.2, 1.0], dtype=dt, requires_grad=True)
+    W = lib.tensor([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], dtype=dt, requires_grad=True)
+    b = lib.tensor(np.linspace(-2, 2, 11), dtype=dt, requires_grad=True)
     params = ([{"params": [x, W]}, {"params": [b], "lr": kwargs.get("lr", 1e-3) / 2}]
               if groups else [x, W, b])
     opt = getattr(lib.optim, name)(params, **kwargs)
     out = []
     for _ in range(steps):
         opt.zero_grad()
-        x.grad = lib.tensor(rosenbrock_grad(x.detach().numpy()))
-        W.grad = lib.tensor(least_squares_grad(W.detach().numpy()))
-        b.grad = lib.tensor(np.sin(3 * b.detach().numpy()) + b.detach().numpy())
+        x.grad = lib.tensor(rosenbrock_grad(x.detach().numpy()).astype(npdt))
+        W.grad = lib.tensor(least_squares_grad(W.detach().numpy()).astype(npdt))
+        b.grad = lib.tensor((np.sin(3 * b.detach().numpy()) + b.detach().numpy()).astype(npdt))
         opt.step()
         out.append(np.concatenate([p.detach().numpy().ravel().copy() for p in (x, W, b)]))
     return np.array(out), opt
@@ -96,6 +97,16 @@ def test_trajectory_is_torchs_bit_for_bit(name, kwargs, groups):
         got, _ = trajectory(pyad, name, kwargs, groups=groups)
     assert np.array_equal(got, expected, equal_nan=True)
     assert np.isfinite(expected[:10]).all()        # the compared steps did real arithmetic
+
+
+@pytest.mark.parametrize("name,kwargs", CASES[::2], ids=[f"{n}-{k}" for n, k in CASES[::2]])
+def test_float32_trajectory_is_torchs_bit_for_bit(name, kwargs):
+    with ieee_sqrt_in_torch(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected, _ = trajectory(torch, name, kwargs, dtype="float32")
+        got, _ = trajectory(pyad, name, kwargs, dtype="float32")
+    assert expected.dtype == np.float32
+    assert np.array_equal(got, expected, equal_nan=True)
 
 
 def lbfgs_trajectory(lib, kwargs, steps=25, start=(-1.2, 1.0)):
