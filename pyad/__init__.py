@@ -256,9 +256,8 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 # torch's out= on the function forms of the common ops (methods and operators are unchanged)
-for _name in ("add", "sub", "mul", "div", "matmul", "mm", "bmm", "exp", "log", "sqrt", "sin",
-              "cos", "tanh", "sigmoid", "abs", "neg", "pow", "sum", "mean", "maximum",
-              "minimum", "clamp", "cat", "concat", "concatenate", "stack"):
+# (the hot ones take out= in _C itself: add, mul, exp, sum, matmul, cat, ...)
+for _name in ("bmm", "maximum", "minimum", "clamp"):
     globals()[_name] = _with_out(getattr(_C, _name))
 del _name
 

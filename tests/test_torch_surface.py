@@ -157,6 +157,10 @@ def test_lerp_addcmul_addcdiv_bits_without_grad(weight, n):
     ("matmul", lambda m: (m.ones(2, 3), m.ones(3))), ("exp", lambda m: (m.zeros(3),)),
     ("sum", lambda m: (m.ones(2, 3), 1)), ("maximum", lambda m: (m.ones(3), m.zeros(3))),
     ("clamp", lambda m: (m.arange(3.0), 0.5, 1.5)), ("sqrt", lambda m: (m.arange(3.0),)),
+    ("sub", lambda m: (m.ones(3), m.arange(3.0))), ("div", lambda m: (m.ones(3), 4.0)),
+    ("neg", lambda m: (m.arange(3.0),)), ("tanh", lambda m: (m.arange(3.0),)),
+    ("pow", lambda m: (m.arange(3.0), 2)), ("minimum", lambda m: (m.ones(3), m.arange(3.0))),
+    ("mean", lambda m: (m.ones(3, 2), 1)),
 ])
 def test_out_argument(name, args):
     def call(m):
@@ -167,6 +171,15 @@ def test_out_argument(name, args):
     same(lambda m: getattr(m, name)(*[a.requires_grad_() if hasattr(a, "requires_grad_") and
                                       a.dtype.is_floating_point else a for a in args(m)],
                                     out=m.empty(3 if name not in ("matmul", "sum") else 2)))
+    with_grad_free_out = []
+    for m in (torch, pyad):
+        with m.no_grad():
+            a = [x.requires_grad_() if hasattr(x, "requires_grad_") and x.dtype.is_floating_point
+                 else x for x in args(m)]
+            out = m.empty(3 if name not in ("matmul", "sum") else 2)
+            getattr(m, name)(*a, out=out)
+            with_grad_free_out.append(out.tolist())
+    assert with_grad_free_out[0] == with_grad_free_out[1]
     if name in ("add", "mul", "exp", "maximum", "sqrt"):
         same(lambda m: getattr(m, name)(*args(m), out=m.empty(3, dtype=m.int64)))
 
