@@ -927,7 +927,7 @@ cdef class Tensor:
     def __float__(self):
         if self.m.numel != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        if self._requires_grad:
+        if self._requires_grad and pyad_is_grad_enabled():   # torch is silent under no_grad
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=2)
@@ -958,7 +958,11 @@ cdef class Tensor:
         """This tensor with another dtype (ToCopyBackward0) and/or on a device, as torch's
         to(dtype | device | tensor, non_blocking=False, copy=False): self when nothing changes
         and copy is False. Devices other than the CPU raise torch's not-compiled errors."""
-        cdef int code = _methods().parse_to(self, args, kwargs)
+        cdef int code
+        if len(args) == 1 and not kwargs and isinstance(args[0], dtype):   # the common x.to(dt)
+            code = (<dtype>args[0]).code
+            return self if code == self.m.dtype else t_to(self, code)
+        code = _methods().parse_to(self, args, kwargs)
         if code < 0:
             return self
         if code == self.m.dtype:   # copy=True with nothing to change

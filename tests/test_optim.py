@@ -288,3 +288,29 @@ def test_fused_update_refuses_recorded_tensor():
         pyad._C._fused_add_(x, pyad.ones(2), 0.5)
     assert x.tolist() == [1.5, 1.5]
     assert x._version == 1
+
+
+def test_lbfgs_on_a_larger_problem_matches_torch_to_rounding():
+    # torch's dot products are MKL's (their summation order is not pyad's beyond 2 elements),
+    # so only agreement to rounding is expected here
+    M = np.linspace(-1, 1, 60).reshape(10, 6) + np.eye(10, 6)
+    t = np.cos(np.arange(10.0))
+    results = []
+    for lib in (torch, pyad):
+        w = lib.zeros(6, dtype=lib.float64, requires_grad=True)
+        opt = lib.optim.LBFGS([w], history_size=4, max_iter=30, line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            v = w.detach().numpy()
+            r = M @ v - t
+            w.grad = lib.tensor(2 * M.T @ r + 0.2 * v)
+            return lib.tensor(r @ r + 0.1 * v @ v)
+
+        with ieee_sqrt_in_torch():
+            for _ in range(3):
+                opt.step(closure)
+        results.append(w.detach().numpy().copy())
+    exact = np.linalg.solve(M.T @ M + 0.1 * np.eye(6), M.T @ t)
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(results[1], exact, rtol=1e-5)   # converged (tolerance_grad)

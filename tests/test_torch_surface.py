@@ -207,3 +207,17 @@ def test_compile_returns_its_argument():
         return x - 1
 
     assert g(pyad.ones(1)).item() == 2.0 and h(pyad.ones(1)).item() == 0.0
+
+
+def test_float_of_a_grad_tensor_warns_only_with_grad_mode_on():
+    seen = []
+    for m in (torch, pyad):
+        t = m.ones(1, requires_grad=True) * 2
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            with m.no_grad():
+                float(t)
+            silent = len(w)
+            float(t)
+        seen.append((silent, len(w) - silent))
+    assert seen[0] == seen[1] == (0, 1)
