@@ -24,17 +24,26 @@ SCHEDULERS = [
     ("CosineAnnealingLR", lambda m: dict(T_max=10, eta_min=0.01)),
     ("LambdaLR", lambda m: dict(lr_lambda=lambda e: 0.95 ** e + 1 / (e + 1))),
     ("LambdaLR", lambda m: dict(lr_lambda=[lambda e: 1 / (e + 1), lambda e: math.cos(e)])),
+    ("MultiplicativeLR", lambda m: dict(lr_lambda=lambda e: 0.97)),
+    ("ConstantLR", lambda m: dict(factor=0.4, total_iters=6)),
+    ("LinearLR", lambda m: dict(start_factor=0.2, end_factor=0.9, total_iters=13)),
+    ("PolynomialLR", lambda m: dict(total_iters=25, power=1.7)),
+    ("CosineAnnealingWarmRestarts", lambda m: dict(T_0=4, T_mult=2, eta_min=0.001)),
+    ("CosineAnnealingWarmRestarts", lambda m: dict(T_0=7)),
+    ("OneCycleLR", lambda m: dict(max_lr=0.5, total_steps=41)),
+    ("OneCycleLR", lambda m: dict(max_lr=[0.5, 0.3], epochs=5, steps_per_epoch=9,
+                                  anneal_strategy="linear", three_phase=True)),
 ]
 
 
 def sequence(lib, name, kwargs, epochs=40):
     opt = make(lib)
     sched = getattr(lib.optim.lr_scheduler, name)(opt, **kwargs(lib))
-    out = [(sched.get_last_lr(), [g["lr"] for g in opt.param_groups])]
+    out = [(sched.get_last_lr(), [(g["lr"], g["momentum"]) for g in opt.param_groups])]
     for _ in range(epochs):
         opt.step()
         sched.step()
-        out.append((sched.get_last_lr(), [g["lr"] for g in opt.param_groups]))
+        out.append((sched.get_last_lr(), [(g["lr"], g["momentum"]) for g in opt.param_groups]))
     return out, sched
 
 
@@ -49,6 +58,36 @@ def test_sequence_equals_torchs(name, kwargs):
     assert sorted(p_sd) == sorted(t_sd)
     for key in ("base_lrs", "last_epoch", "_step_count", "_last_lr"):
         assert p_sd[key] == t_sd[key]
+
+
+def test_warm_restarts_with_fractional_epochs():
+    seqs = []
+    for lib in (torch, pyad):
+        opt = make(lib)
+        sched = lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2)
+        seq = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for epoch in (0.5, 1.25, 3.0, 4.75, 9.5, 20.1):
+                opt.step()
+                sched.step(epoch)
+                seq.append(sched.get_last_lr())
+        seqs.append(seq)
+    assert seqs[0] == seqs[1]
+
+
+def test_one_cycle_cycles_adams_beta1():
+    seqs = []
+    for lib in (torch, pyad):
+        opt = lib.optim.Adam([lib.zeros(2, requires_grad=True)], lr=0.1)
+        sched = lib.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.2, total_steps=20)
+        seq = []
+        for _ in range(20):
+            opt.step()
+            sched.step()
+            seq.append((sched.get_last_lr(), opt.param_groups[0]["betas"]))
+        seqs.append(seq)
+    assert seqs[0] == seqs[1]
 
 
 @pytest.mark.parametrize("name,kwargs", SCHEDULERS[:4], ids=[s[0] for s in SCHEDULERS[:4]])
@@ -125,6 +164,15 @@ def test_reduce_on_plateau(kwargs):
     lambda lib, o: lib.optim.lr_scheduler.LambdaLR(o, [lambda e: 1.0]),
     lambda lib, o: lib.optim.lr_scheduler.StepLR(o, 2, last_epoch=3),
     lambda lib, o: lib.optim.lr_scheduler.StepLR(object(), 2),
+    lambda lib, o: lib.optim.lr_scheduler.LinearLR(o, start_factor=0),
+    lambda lib, o: lib.optim.lr_scheduler.ConstantLR(o, factor=2.0),
+    lambda lib, o: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=0),
+    lambda lib, o: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+    lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1),
+    lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=10,
+                                                     pct_start=2.0),
+    lambda lib, o: lib.optim.lr_scheduler.OneCycleLR(o, max_lr=[0.1], total_steps=10),
+    lambda lib, o: lib.optim.lr_scheduler.MultiplicativeLR(o, 3),
 ])
 def test_errors_match_torch(make_sched):
     errs = []
