@@ -181,3 +181,49 @@ def test_errors_match_torch(make_sched):
             make_sched(lib, make(lib))
         errs.append((type(info.value).__name__, str(info.value)))
     assert errs[0] == errs[1]
+
+
+
+@pytest.mark.parametrize("build", [
+    lambda m, o: m.optim.lr_scheduler.SequentialLR(
+        o, [m.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=5),
+            m.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20)], milestones=[5]),
+    lambda m, o: m.optim.lr_scheduler.SequentialLR(
+        o, [m.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3),
+            m.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
+            m.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5)], milestones=[4, 11]),
+    lambda m, o: m.optim.lr_scheduler.ChainedScheduler(
+        [m.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4),
+         m.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)]),
+])
+def test_sequential_and_chained(build):
+    seqs = []
+    for lib in (torch, pyad):
+        opt = make(lib)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sched = build(lib, opt)
+            seq = [sched.get_last_lr()]
+            for _ in range(30):
+                opt.step()
+                sched.step()
+                seq.append((sched.get_last_lr(), [g["lr"] for g in opt.param_groups]))
+        seqs.append((seq, sorted(sched.state_dict())))
+    assert seqs[0] == seqs[1]
+
+
+@pytest.mark.parametrize("build", [
+    lambda m, o: m.optim.lr_scheduler.SequentialLR(o, [], milestones=[]),
+    lambda m, o: m.optim.lr_scheduler.SequentialLR(
+        o, [m.optim.lr_scheduler.ExponentialLR(o, gamma=0.9)], milestones=[3]),
+    lambda m, o: m.optim.lr_scheduler.ChainedScheduler(
+        [m.optim.lr_scheduler.ReduceLROnPlateau(o)]),
+    lambda m, o: m.optim.lr_scheduler.SequentialLR(o, [object()], milestones=[]),
+])
+def test_sequential_errors(build):
+    errs = []
+    for lib in (torch, pyad):
+        with pytest.raises(Exception) as info:
+            build(lib, make(lib))
+        errs.append((type(info.value).__name__, str(info.value)))
+    assert errs[0] == errs[1]
