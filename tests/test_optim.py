@@ -6,6 +6,7 @@ MKL's vector math, which is not correctly rounded for a few inputs in a hundred;
 runs therefore use an IEEE sqrt (numpy's) in torch, the only change made to torch's code path.
 """
 import contextlib
+import importlib
 import warnings
 
 import numpy as np
@@ -314,3 +315,35 @@ def test_lbfgs_on_a_larger_problem_matches_torch_to_rounding():
     exact = np.linalg.solve(M.T @ M + 0.1 * np.eye(6), M.T @ t)
     np.testing.assert_allclose(results[1], results[0], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(results[1], exact, rtol=1e-5)   # converged (tolerance_grad)
+
+
+
+def test_state_dict_and_global_hooks():
+    log = []
+    for lib in (torch, pyad):
+        x = lib.ones(1, requires_grad=True)
+        opt = lib.optim.SGD([x], lr=0.5, momentum=0.9)
+        calls = []
+        opt.register_state_dict_pre_hook(lambda o: calls.append("sd-pre"))
+        opt.register_state_dict_post_hook(lambda o, sd: calls.append("sd-post") or
+                                          {**sd, "extra": 1})
+        opt.register_load_state_dict_pre_hook(lambda o, sd: calls.append("load-pre"))
+        opt.register_load_state_dict_post_hook(lambda o: calls.append("load-post"))
+        opt.register_state_dict_pre_hook(lambda o: calls.append("first"), prepend=True)
+        module = importlib.import_module(f"{lib.__name__}.optim.optimizer")
+        g_pre = module.register_optimizer_step_pre_hook(
+            lambda o, a, k: calls.append("global-pre"))
+        g_post = module.register_optimizer_step_post_hook(
+            lambda o, a, k: calls.append("global-post"))
+        opt.register_step_post_hook(lambda o, a, k: calls.append("post"))
+        try:
+            x.grad = lib.ones(1)
+            opt.step()
+        finally:
+            g_pre.remove()
+            g_post.remove()
+        opt.step()
+        sd = opt.state_dict()
+        opt.load_state_dict(sd)
+        log.append((calls, sorted(sd), x.item()))
+    assert log[0] == log[1]

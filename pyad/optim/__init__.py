@@ -11,8 +11,10 @@ from pyad.optim import lr_scheduler
 from pyad.optim.adagrad import Adagrad
 from pyad.optim.adam import Adam, AdamW
 from pyad.optim.lbfgs import LBFGS
-from pyad.optim.optimizer import Optimizer
+from pyad.optim.optimizer import (Optimizer, register_optimizer_step_post_hook,
+                                  register_optimizer_step_pre_hook)
 from pyad.optim.rmsprop import RMSprop
 from pyad.optim.sgd import SGD
 
-__all__ = ["Adagrad", "Adam", "AdamW", "LBFGS", "Optimizer", "RMSprop", "SGD", "lr_scheduler"]
+__all__ = ["Adagrad", "Adam", "AdamW", "LBFGS", "Optimizer", "RMSprop", "SGD", "lr_scheduler",
+           "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]

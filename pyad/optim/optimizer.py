@@ -12,7 +12,21 @@ from itertools import chain
 import pyad
 from pyad import _C
 
-__all__ = ["Optimizer", "required"]
+__all__ = ["Optimizer", "required", "register_optimizer_step_pre_hook",
+           "register_optimizer_step_post_hook"]
+
+_global_optimizer_pre_hooks = OrderedDict()
+_global_optimizer_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """hook(optimizer, args, kwargs) runs before every optimizer's step; returns a handle."""
+    return _Handle(_global_optimizer_pre_hooks, hook)
+
+
+def register_optimizer_step_post_hook(hook):
+    """hook(optimizer, args, kwargs) runs after every optimizer's step; returns a handle."""
+    return _Handle(_global_optimizer_post_hooks, hook)
 
 
 class _RequiredParameter:
@@ -72,6 +86,10 @@ class Optimizer:
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
         self._optimizer_step_post_hooks = OrderedDict()
+        self._optimizer_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_state_dict_post_hooks = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks = OrderedDict()
         if isinstance(params, pyad.Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             "Tensors or dicts, but got " + _typename(params))
@@ -92,7 +110,8 @@ class Optimizer:
         if step is not None and not getattr(step, "_pyad_hooked", False):
             @functools.wraps(step)
             def hooked(self, *args, **kwargs):
-                for hook in list(self._optimizer_step_pre_hooks.values()):
+                for hook in chain(list(_global_optimizer_pre_hooks.values()),
+                                  list(self._optimizer_step_pre_hooks.values())):
                     result = hook(self, args, kwargs)
                     if result is not None:
                         if not (isinstance(result, tuple) and len(result) == 2):
@@ -101,7 +120,8 @@ class Optimizer:
                                 f"but got {result}.")
                         args, kwargs = result
                 out = step(self, *args, **kwargs)
-                for hook in list(self._optimizer_step_post_hooks.values()):
+                for hook in chain(list(self._optimizer_step_post_hooks.values()),
+                                  list(_global_optimizer_post_hooks.values())):
                     hook(self, args, kwargs)
                 return out
             hooked._pyad_hooked = True
@@ -113,8 +133,11 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
-        self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
+        for name in ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
+                     "_optimizer_state_dict_pre_hooks", "_optimizer_state_dict_post_hooks",
+                     "_optimizer_load_state_dict_pre_hooks",
+                     "_optimizer_load_state_dict_post_hooks"):
+            self.__dict__.setdefault(name, OrderedDict())
         self.defaults.setdefault("differentiable", False)
 
     def __repr__(self):
@@ -136,9 +159,28 @@ class Optimizer:
         """hook(optimizer, args, kwargs) runs after each step; returns a handle with remove()."""
         return _Handle(self._optimizer_step_post_hooks, hook)
 
+    def register_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer) runs before state_dict(); returns a handle with remove()."""
+        return _Handle(self._optimizer_state_dict_pre_hooks, hook, prepend)
+
+    def register_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) runs after state_dict() and may return a new one."""
+        return _Handle(self._optimizer_state_dict_post_hooks, hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook, prepend=False):
+        """hook(optimizer, state_dict) runs before load_state_dict() and may return a new
+        state_dict to load."""
+        return _Handle(self._optimizer_load_state_dict_pre_hooks, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook, prepend=False):
+        """hook(optimizer) runs after load_state_dict()."""
+        return _Handle(self._optimizer_load_state_dict_post_hooks, hook, prepend)
+
     def state_dict(self):
         """{'state': {param index: state dict}, 'param_groups': [group with params as indices]}:
         torch's layout; the state's tensors are shared, not copied (as in torch)."""
+        for pre_hook in self._optimizer_state_dict_pre_hooks.values():
+            pre_hook(self)
         param_mappings = {}
         start_index = 0
 
@@ -154,7 +196,12 @@ class Optimizer:
         param_groups = [pack_group(g) for g in self.param_groups]
         packed_state = {(param_mappings[id(k)] if isinstance(k, pyad.Tensor) else k): v
                         for k, v in self.state.items()}
-        return {"state": packed_state, "param_groups": param_groups}
+        state_dict = {"state": packed_state, "param_groups": param_groups}
+        for post_hook in self._optimizer_state_dict_post_hooks.values():
+            result = post_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        return state_dict
 
     @staticmethod
     def _cast_state_value(param, value, key):
@@ -167,6 +214,10 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Load a state_dict made by state_dict() (of this class, from pyad or torch's layout)."""
         state_dict = state_dict.copy()
+        for pre_hook in self._optimizer_load_state_dict_pre_hooks.values():
+            result = pre_hook(self, state_dict)
+            if result is not None:
+                state_dict = result
         groups = self.param_groups
         saved_groups = deepcopy(state_dict["param_groups"])
         if len(groups) != len(saved_groups):
@@ -202,6 +253,8 @@ class Optimizer:
 
         param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
         self.__setstate__({"state": state, "param_groups": param_groups})
+        for post_hook in self._optimizer_load_state_dict_post_hooks.values():
+            post_hook(self)
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients: to None (the default), or to zeros with set_to_none=False."""
@@ -287,11 +340,13 @@ class _Handle:
     """What register_*_hook returns: remove() unregisters the hook."""
     _next_id = 0
 
-    def __init__(self, hooks, hook):
+    def __init__(self, hooks, hook, prepend=False):
         self.hooks_dict = hooks
         self.id = _Handle._next_id
         _Handle._next_id += 1
         hooks[self.id] = hook
+        if prepend:
+            hooks.move_to_end(self.id, last=False)
 
     def remove(self):
         self.hooks_dict.pop(self.id, None)
