@@ -1,4 +1,5 @@
-# fused.pxi: in-place updates whose rounding must equal torch's CPU kernels, for pyad.optim.
+# fused.pxi: updates whose rounding must equal torch's CPU kernels (pyad.optim; add/sub with
+# alpha).
 #
 # torch's vectorised CPU kernels evaluate `self + alpha * other` (add with alpha), lerp and
 # addcmul as one fused multiply-add, and its scalar tail loops are compiled so that they fuse
@@ -122,3 +123,36 @@ def _fused_addcmul_(Tensor x, tensor1, tensor2, double value):
             xf[i] = fmaf(vf * af[i], bf[i], xf[i])
     x.buf.version += 1
     return x
+
+
+cdef Tensor fused_axpy(Tensor a, Tensor b, double alpha, int dt):
+    """a + alpha * b rounded once, as torch's add(alpha=) kernel, for float operands of one
+    shape; None when they need broadcasting (the caller then takes the two-rounding path)."""
+    cdef Tensor ac, bc, out
+    cdef Py_ssize_t i, n
+    cdef double* od
+    cdef double* ad
+    cdef double* bd
+    cdef float* of
+    cdef float* af
+    cdef float* bf
+    cdef float alpha32 = <float>alpha
+    if not same_shape(&a.m, &b.m):
+        return None
+    ac = to_dtype_nograd(a, dt)
+    bc = to_dtype_nograd(b, dt)
+    out = new_tensor(dt, ac.m.ndim, ac.m.shape)
+    n = out.m.numel
+    if dt == PYAD_F64:
+        od = <double*>out.buf.data
+        ad = <double*>ac.buf.data
+        bd = <double*>bc.buf.data
+        for i in range(n):
+            od[i] = fma(bd[i], alpha, ad[i])
+    else:
+        of = <float*>out.buf.data
+        af = <float*>ac.buf.data
+        bf = <float*>bc.buf.data
+        for i in range(n):
+            of[i] = fmaf(bf[i], alpha32, af[i])
+    return out

@@ -221,3 +221,22 @@ def test_float_of_a_grad_tensor_warns_only_with_grad_mode_on():
             float(t)
         seen.append((silent, len(w) - silent))
     assert seen[0] == seen[1] == (0, 1)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("n", [1, 7, 33])
+def test_add_and_sub_with_alpha_round_once_as_torch(dtype, n):
+    a, b = RNG.standard_normal(n), RNG.standard_normal(n)
+    out = []
+    for m in (torch, pyad):
+        dt = getattr(m, dtype)
+        x, y = m.tensor(a, dtype=dt), m.tensor(b, dtype=dt)
+        r = [x.add(y, alpha=0.37), x.sub(y, alpha=-1.3), m.add(x, y, alpha=3.1),
+             m.sub(x, y, alpha=0.1), x.clone().add_(y, alpha=-0.01),
+             x.clone().sub_(y, alpha=7.0)]
+        out.append([t.numpy().tolist() for t in r])
+    assert out[0] == out[1]
+    x = pyad.tensor(a, requires_grad=True)
+    y = pyad.tensor(b, requires_grad=True)
+    x.add(y, alpha=0.37).sum().backward()
+    assert x.grad.tolist() == [1.0] * n and y.grad.tolist() == [0.37] * n
