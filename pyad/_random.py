@@ -4,12 +4,10 @@ Values come from numpy's PCG64 (one per Generator), so streams differ from torch
 MT19937 ones: equal seeds give reproducible pyad runs, not torch's numbers. Shapes, dtypes,
 argument forms and error messages are torch's.
 """
-import builtins as _builtins
 
 import numpy as _np
 
 import pyad
-from pyad import _C
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "randint", "randperm", "normal", "bernoulli",
@@ -262,7 +260,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, de
         arr = rng.normal(float(mean), float(std), size=tuple(size))
         return _out(_finish(arr.astype(_float_np(dtype)), dtype, requires_grad, device), out)
     if st and std.numel() and (std.detach().numpy() < 0).any():
-        raise RuntimeError(f"normal expects all elements of std >= 0.0")
+        raise RuntimeError("normal expects all elements of std >= 0.0")
     if not st:
         _check_std(std)
     m = mean.detach().numpy() if mt else _np.float64(mean)

@@ -13,8 +13,9 @@ def outcome(fn):
         r = fn()
     except Exception as e:  # noqa: BLE001  (the exception is the compared outcome)
         return ("raise", type(e).__name__, str(e))
-    return ("value", repr(r).replace("torch.", "pyad.") if not isinstance(r, (bool, int, type(None)))
-            else r)
+    if isinstance(r, (bool, int, type(None))):
+        return ("value", r)
+    return ("value", repr(r).replace("torch.", "pyad."))
 
 
 def same(fn):
@@ -70,7 +71,8 @@ def test_tensor_device_attributes():
     lambda m, d: m.randn_like(m.ones(2), device=d).shape,
     lambda m, d: m.randint(3, (2,), device=d).shape, lambda m, d: m.randperm(3, device=d).shape,
     lambda m, d: m.as_tensor([1.0], device=d),
-    lambda m, d: m.ones(2).new_zeros(3, device=d), lambda m, d: m.ones(2).new_ones((1, 2), device=d),
+    lambda m, d: m.ones(2).new_zeros(3, device=d),
+    lambda m, d: m.ones(2).new_ones((1, 2), device=d),
     lambda m, d: m.ones(2).new_full((2,), 5.0, device=d),
     lambda m, d: m.ones(2).new_tensor([3.0], device=d),
 ])

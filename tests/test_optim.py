@@ -258,7 +258,8 @@ def _error(fn):
     lambda lib, p: lib.optim.SGD([{"params": {p}}], lr=0.1),
     lambda lib, p: lib.optim.SGD([p * 2], lr=0.1),
     lambda lib, p: lib.optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1),
-    lambda lib, p: lib.optim.LBFGS([{"params": [p]}, {"params": [lib.ones(1, requires_grad=True)]}]),
+    lambda lib, p: lib.optim.LBFGS([{"params": [p]},
+                                    {"params": [lib.ones(1, requires_grad=True)]}]),
     lambda lib, p: lib.optim.SGD([p, 3], lr=0.1),
 ])
 def test_constructor_errors_match_torch(make):

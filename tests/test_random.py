@@ -49,11 +49,13 @@ def same(fn):
     lambda m: m.ones(3).bernoulli_(1.5), lambda m: m.ones(3).exponential_(-1),
     lambda m: m.ones(3).exponential_(0), lambda m: m.ones(2, dtype=m.int64).random_(0),
     lambda m: m.ones(3).random_(5, 3), lambda m: m.ones(3, dtype=m.int64).uniform_(),
-    lambda m: m.ones(3, dtype=m.int64).normal_(), lambda m: m.ones(2, requires_grad=True).uniform_(),
+    lambda m: m.ones(3, dtype=m.int64).normal_(),
+    lambda m: m.ones(2, requires_grad=True).uniform_(),
     lambda m: m.ones(2, requires_grad=True).normal_(),
     lambda m: m.randint_like(m.ones(3), 5), lambda m: m.randint_like(m.ones(3), 2, 5),
     lambda m: m.rand(2, 3, generator=m.Generator()), lambda m: m.randn(4, dtype=m.float64),
-    lambda m: m.rand_like(m.ones(2, dtype=m.float64)), lambda m: m.Generator().manual_seed(3).initial_seed(),
+    lambda m: m.rand_like(m.ones(2, dtype=m.float64)),
+    lambda m: m.Generator().manual_seed(3).initial_seed(),
     lambda m: m.manual_seed(7).initial_seed(), lambda m: m.Generator(device="cuda"),
 ])
 def test_forms_dtypes_and_errors_match_torch(call):

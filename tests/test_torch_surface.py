@@ -49,7 +49,8 @@ SQ = RNG.standard_normal((3, 3)) + 3 * np.eye(3)
     lambda m: m.hstack([]), lambda m: m.vstack([m.ones(2), m.zeros(2)]),
     lambda m: m.vstack((m.ones(1, 2), m.zeros(2))), lambda m: m.dstack([m.ones(2), m.zeros(2)]),
     lambda m: m.dstack([m.ones(2, 2), m.zeros(2, 2)]),
-    lambda m: m.column_stack([m.ones(2), m.ones(2, 2)]), lambda m: m.column_stack([m.ones(2, 2, 2)]),
+    lambda m: m.column_stack([m.ones(2), m.ones(2, 2)]),
+    lambda m: m.column_stack([m.ones(2, 2, 2)]),
     lambda m: m.atleast_2d(m.tensor(1.0)), lambda m: m.atleast_3d(m.ones(3)),
     lambda m: m.atleast_1d(m.tensor(2.0), m.ones(2)),
     lambda m: m.dist(m.tensor(A), m.tensor(B)), lambda m: m.dist(m.tensor(A), m.tensor(B), 3),
@@ -87,8 +88,8 @@ def test_meshgrid_warns_once_without_indexing():
         a = pyad.meshgrid(pyad.arange(2), pyad.arange(3))
         pyad.meshgrid(pyad.arange(2), pyad.arange(3))
     assert [str(x.message) for x in w] == [
-        "torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
-        "argument."]
+        ("torch.meshgrid: in an upcoming release, it will be required to pass the indexing "
+         "argument.")]
     assert a[0].tolist() == [[0, 0, 0], [1, 1, 1]]
 
 
