@@ -2024,6 +2024,8 @@ cdef class Tensor:
     # ==== end of interop.pxi methods ====
 
     # ==== methods of pyad/_tensor_methods.py: devices, new_*, random fills, fused updates ====
+    # (*args/**kwargs forwarders: Cython's per-argument parsing code would cost wheel size, and
+    # the Python helpers check the arguments anyway)
     @property
     def is_cuda(self):
         """False: pyad has no CUDA device."""
@@ -2043,11 +2045,11 @@ cdef class Tensor:
         """-1, torch's answer for a CPU tensor."""
         return -1
 
-    def cpu(self, memory_format=None):
+    def cpu(self, *args, **kwargs):
         """self: the tensor is already in CPU memory."""
         return self
 
-    def cuda(self, device=None, non_blocking=False, memory_format=None):
+    def cuda(self, *args, **kwargs):
         """Raises torch's error: pyad has no CUDA device."""
         _methods().require_device("cuda")
 
@@ -2059,88 +2061,89 @@ cdef class Tensor:
         """Bytes per element."""
         return itemsize(self.m.dtype)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
-                  pin_memory=False):
-        """Zeros of the given size with this tensor's dtype (unless given)."""
-        return _methods().new_filled(self, size, 0, dtype, device, requires_grad)
+    def new_zeros(self, *size, **kwargs):
+        """new_zeros(*size, dtype=None, device=None, requires_grad=False): zeros with this
+        tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, 0, **kwargs)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
-                 pin_memory=False):
-        """Ones of the given size with this tensor's dtype (unless given)."""
-        return _methods().new_filled(self, size, 1, dtype, device, requires_grad)
+    def new_ones(self, *size, **kwargs):
+        """new_ones(*size, dtype=None, device=None, requires_grad=False): ones with this
+        tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, 1, **kwargs)
 
-    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
-                 layout=None, pin_memory=False):
-        """fill_value everywhere, of the given size, with this tensor's dtype (unless given)."""
-        return _methods().new_filled(self, (size,), fill_value, dtype, device, requires_grad)
+    def new_full(self, *args, **kwargs):
+        """new_full(size, fill_value, *, dtype=None, device=None, requires_grad=False)."""
+        return _methods().new_full(self, *args, **kwargs)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
-                  pin_memory=False):
-        """An uninitialised tensor of the given size with this tensor's dtype (unless given)."""
-        return _methods().new_filled(self, size, None, dtype, device, requires_grad)
+    def new_empty(self, *size, **kwargs):
+        """new_empty(*size, dtype=None, device=None, requires_grad=False): uninitialised."""
+        return _methods().new_filled(self, size, None, **kwargs)
 
-    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
-                   pin_memory=False):
-        """A copy of data as a tensor with this tensor's dtype (unless given)."""
-        return _methods().new_tensor(self, data, dtype, device, requires_grad)
+    def new_tensor(self, *args, **kwargs):
+        """new_tensor(data, *, dtype=None, device=None, requires_grad=False): a copy of data
+        with this tensor's dtype (unless given)."""
+        return _methods().new_tensor(self, *args, **kwargs)
 
-    def uniform_(self, a=0, b=1, *, generator=None, **kwargs):
-        """Fill with samples uniform on [a, b) (from pyad's generator)."""
-        return _methods().uniform_(self, a, b, generator=generator, **kwargs)
+    def uniform_(self, *args, **kwargs):
+        """uniform_(a=0, b=1, *, generator=None): samples uniform on [a, b)."""
+        return _methods().uniform_(self, *args, **kwargs)
 
-    def normal_(self, mean=0, std=1, *, generator=None):
-        """Fill with normal samples of the given mean and standard deviation."""
-        return _methods().normal_(self, mean, std, generator=generator)
+    def normal_(self, *args, **kwargs):
+        """normal_(mean=0, std=1, *, generator=None): normal samples."""
+        return _methods().normal_(self, *args, **kwargs)
 
-    def bernoulli_(self, p=0.5, *, generator=None):
-        """Fill with 0/1 samples that are 1 with probability p (a number or a tensor)."""
-        return _methods().bernoulli_(self, p, generator=generator)
+    def bernoulli_(self, *args, **kwargs):
+        """bernoulli_(p=0.5, *, generator=None): 0/1 samples, 1 with probability p (a number or
+        a tensor)."""
+        return _methods().bernoulli_(self, *args, **kwargs)
 
-    def random_(self, *args, generator=None, **kwargs):
-        """Fill with integers uniform on [from, to - 1] (random_(to), random_(from, to), or
-        [0, 2**mantissa] for floating dtypes without bounds)."""
-        return _methods().random_(self, *args, generator=generator, **kwargs)
+    def random_(self, *args, **kwargs):
+        """random_(to) / random_(from, to) / random_(): integers uniform on [from, to - 1]
+        ([0, 2**mantissa] for floating dtypes without bounds)."""
+        return _methods().random_(self, *args, **kwargs)
 
-    def exponential_(self, lambd=1, *, generator=None):
-        """Fill with exponential samples of rate lambd."""
-        return _methods().exponential_(self, lambd, generator=generator)
+    def exponential_(self, *args, **kwargs):
+        """exponential_(lambd=1, *, generator=None): exponential samples of rate lambd."""
+        return _methods().exponential_(self, *args, **kwargs)
 
-    def bernoulli(self, p=None, *, generator=None):
-        """0/1 samples, 1 with probability self (or p)."""
-        return _methods().bernoulli(self, p, generator=generator)
+    def bernoulli(self, *args, **kwargs):
+        """bernoulli(p=None, *, generator=None): 0/1 samples, 1 with probability self (or p)."""
+        return _methods().bernoulli(self, *args, **kwargs)
 
-    def multinomial(self, num_samples, replacement=False, *, generator=None):
-        """Indices drawn with probabilities proportional to self's rows."""
-        return _methods().multinomial(self, num_samples, replacement, generator=generator)
+    def multinomial(self, *args, **kwargs):
+        """multinomial(num_samples, replacement=False, *, generator=None): indices drawn with
+        probabilities proportional to self's rows."""
+        return _methods().multinomial(self, *args, **kwargs)
 
-    def lerp(self, end, weight):
-        """self + weight * (end - self), rounded as torch's CPU kernel when no history is
-        recorded (a fused multiply-add)."""
-        return _methods().lerp(self, end, weight, False)
+    def lerp(self, *args, **kwargs):
+        """lerp(end, weight): self + weight * (end - self), rounded as torch's CPU kernel (one
+        fused multiply-add) when no history is recorded."""
+        return _methods().lerp(self, *args, **kwargs)
 
-    def lerp_(self, end, weight):
-        """In-place lerp."""
-        return _methods().lerp(self, end, weight, True)
+    def lerp_(self, *args, **kwargs):
+        """In-place lerp(end, weight)."""
+        return _methods().lerp_(self, *args, **kwargs)
 
-    def addcmul(self, tensor1, tensor2, *, value=1):
-        """self + value * tensor1 * tensor2 (fused as torch when no history is recorded)."""
-        return _methods().addcmul(self, tensor1, tensor2, value, False)
+    def addcmul(self, *args, **kwargs):
+        """addcmul(tensor1, tensor2, *, value=1): self + value * tensor1 * tensor2 (fused as
+        torch when no history is recorded)."""
+        return _methods().addcmul(self, *args, **kwargs)
 
-    def addcmul_(self, tensor1, tensor2, *, value=1):
-        """In-place addcmul."""
-        return _methods().addcmul(self, tensor1, tensor2, value, True)
+    def addcmul_(self, *args, **kwargs):
+        """In-place addcmul(tensor1, tensor2, *, value=1)."""
+        return _methods().addcmul_(self, *args, **kwargs)
 
-    def addcdiv(self, tensor1, tensor2, *, value=1):
-        """self + value * tensor1 / tensor2."""
-        return _methods().addcdiv(self, tensor1, tensor2, value, False)
+    def addcdiv(self, *args, **kwargs):
+        """addcdiv(tensor1, tensor2, *, value=1): self + value * tensor1 / tensor2."""
+        return _methods().addcdiv(self, *args, **kwargs)
 
-    def addcdiv_(self, tensor1, tensor2, *, value=1):
-        """In-place addcdiv."""
-        return _methods().addcdiv(self, tensor1, tensor2, value, True)
+    def addcdiv_(self, *args, **kwargs):
+        """In-place addcdiv(tensor1, tensor2, *, value=1)."""
+        return _methods().addcdiv_(self, *args, **kwargs)
 
-    def dist(self, other, p=2):
-        """The p-norm of self - other."""
-        return _methods().dist(self, other, p)
+    def dist(self, *args, **kwargs):
+        """dist(other, p=2): the p-norm of self - other."""
+        return _methods().dist(self, *args, **kwargs)
 
     def logdet(self):
         """log(det(self)); nan for a negative determinant (as torch)."""

@@ -69,7 +69,9 @@ def parse_to(t, args, kwargs):
     return code
 
 
-def new_filled(t, size, fill, dtype, dev, requires_grad):
+def new_filled(t, size, fill, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+    dev = device
     require_device(dev) if dev is not None else None
     if len(size) == 1 and not isinstance(size[0], int):
         size = tuple(size[0])
@@ -83,7 +85,15 @@ def new_filled(t, size, fill, dtype, dev, requires_grad):
     return out
 
 
-def new_tensor(t, data, dtype, dev, requires_grad):
+def new_full(t, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
+    return new_filled(t, (size,), fill_value, dtype=dtype, device=device,
+                      requires_grad=requires_grad)
+
+
+def new_tensor(t, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+    dev = device
     require_device(dev) if dev is not None else None
     if isinstance(data, pyad.Tensor):
         import warnings
@@ -116,7 +126,7 @@ def _result_like(t, *others):
     return out
 
 
-def lerp(t, end, weight, inplace):
+def _lerp(t, end, weight, inplace):
     if isinstance(weight, pyad.Tensor):
         delta = weight * (end - t)
         return t.add_(delta) if inplace else t + delta
@@ -127,7 +137,7 @@ def lerp(t, end, weight, inplace):
     return _C._fused_lerp_(target, end, float(weight))
 
 
-def addcmul(t, tensor1, tensor2, value, inplace):
+def _addcmul(t, tensor1, tensor2, value, inplace):
     if _records(t, tensor1, tensor2) or isinstance(value, pyad.Tensor):
         delta = tensor1 * value * tensor2
         return t.add_(delta) if inplace else t + delta
@@ -135,7 +145,7 @@ def addcmul(t, tensor1, tensor2, value, inplace):
     return _C._fused_addcmul_(target, tensor1, tensor2, float(value))
 
 
-def addcdiv(t, tensor1, tensor2, value, inplace):
+def _addcdiv(t, tensor1, tensor2, value, inplace):
     if not (tensor1.dtype.is_floating_point or tensor2.dtype.is_floating_point):
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 and "
@@ -147,6 +157,30 @@ def addcdiv(t, tensor1, tensor2, value, inplace):
     quotient = (tensor1 * value if not (isinstance(value, (int, float)) and value == 1)
                 else tensor1) / tensor2
     return t.add_(quotient) if inplace else t + quotient
+
+
+def lerp(t, end, weight):
+    return _lerp(t, end, weight, False)
+
+
+def lerp_(t, end, weight):
+    return _lerp(t, end, weight, True)
+
+
+def addcmul(t, tensor1, tensor2, *, value=1):
+    return _addcmul(t, tensor1, tensor2, value, False)
+
+
+def addcmul_(t, tensor1, tensor2, *, value=1):
+    return _addcmul(t, tensor1, tensor2, value, True)
+
+
+def addcdiv(t, tensor1, tensor2, *, value=1):
+    return _addcdiv(t, tensor1, tensor2, value, False)
+
+
+def addcdiv_(t, tensor1, tensor2, *, value=1):
+    return _addcdiv(t, tensor1, tensor2, value, True)
 
 
 def dist(t, other, p=2):
