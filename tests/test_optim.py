@@ -348,3 +348,33 @@ def test_state_dict_and_global_hooks():
         opt.load_state_dict(sd)
         log.append((calls, sorted(sd), x.item()))
     assert log[0] == log[1]
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("LBFGS", dict(line_search_fn="strong_wolfe")), ("LBFGS", dict(history_size=5)),
+    ("Adam", dict(lr=0.01, amsgrad=True)), ("SGD", dict(lr=1e-3, momentum=0.9, nesterov=True)),
+    ("RMSprop", dict(lr=1e-3, centered=True)), ("Adagrad", dict(lr=0.1)),
+])
+def test_closure_through_autograd_is_torchs_bit_for_bit(name, kwargs):
+    # the Rosenbrock loss and its gradient come from each library's autograd
+    def run(lib):
+        x = lib.tensor([-1.2, 1.0], dtype=lib.float64, requires_grad=True)
+        opt = getattr(lib.optim, name)([x], **kwargs)
+
+        def closure():
+            opt.zero_grad()
+            loss = (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+            loss.backward()
+            return loss
+
+        out = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(40):
+                out.append(float(opt.step(closure)))
+                out.extend(x.detach().numpy().tolist())
+        return out
+
+    with ieee_sqrt_in_torch():
+        expected = run(torch)
+    assert run(pyad) == expected
