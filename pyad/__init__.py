@@ -29,7 +29,8 @@ from pyad._functions import (meshgrid, hstack, vstack, dstack, column_stack, row
                              compile, use_deterministic_algorithms,
                              are_deterministic_algorithms_enabled,
                              is_deterministic_algorithms_warn_only_enabled, set_num_threads,
-                             get_num_threads, set_num_interop_threads, get_num_interop_threads)
+                             get_num_threads, set_num_interop_threads, get_num_interop_threads,
+                             set_float32_matmul_precision, get_float32_matmul_precision)
 from pyad._functions import with_out as _with_out
 
 float = float32  # noqa: A001  (torch.float)

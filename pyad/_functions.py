@@ -11,7 +11,8 @@ __all__ = ["meshgrid", "hstack", "vstack", "dstack", "column_stack", "row_stack"
            "atleast_2d", "atleast_3d", "dist", "cdist", "logdet", "einsum", "compile",
            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
            "is_deterministic_algorithms_warn_only_enabled", "set_num_threads",
-           "get_num_threads", "set_num_interop_threads", "get_num_interop_threads"]
+           "get_num_threads", "set_num_interop_threads", "get_num_interop_threads",
+           "set_float32_matmul_precision", "get_float32_matmul_precision"]
 
 _meshgrid_warned = False
 
@@ -239,6 +240,24 @@ def set_num_interop_threads(num):
 def get_num_interop_threads():
     """The value set by set_num_interop_threads, else the number of CPUs."""
     return _threads["interop"] or _default_threads()
+
+
+_matmul_precision = ["highest"]
+
+
+def set_float32_matmul_precision(precision):
+    """Recorded for get_float32_matmul_precision(); pyad's float32 products are always full
+    float32 (torch's "highest")."""
+    if precision not in ("highest", "high", "medium"):
+        warnings.warn(f"{precision} is not one of 'highest', 'high', or 'medium'; the current"
+                      f"setFloat32MatmulPrecision call has no effect.", UserWarning, stacklevel=2)
+        return
+    _matmul_precision[0] = precision
+
+
+def get_float32_matmul_precision():
+    """The value last set by set_float32_matmul_precision ("highest" to start with)."""
+    return _matmul_precision[0]
 
 
 def _check_out(fn, out, result):

@@ -1,5 +1,6 @@
 """Devices and process settings against torch (a CPU-only build's answers and errors)."""
 import pickle
+import warnings
 
 import pytest
 
@@ -183,3 +184,33 @@ def test_numpy_under_no_grad_as_torch():
         with m.inference_mode():
             assert x.numpy().tolist() == [1.0, 1.0]
     same(lambda m: m.ones(2, requires_grad=True).numpy())
+
+
+def test_matmul_precision_and_cuda_backend_flags():
+    try:
+        for value in ("high", "medium", "foo", "highest"):
+            results = []
+            for m in (torch, pyad):
+                with warnings.catch_warnings(record=True) as w:
+                    warnings.simplefilter("always")
+                    m.set_float32_matmul_precision(value)
+                results.append((m.get_float32_matmul_precision(), len(w),
+                                m.backends.cuda.matmul.allow_tf32))
+            assert results[0] == results[1]
+    finally:
+        torch.set_float32_matmul_precision("highest")
+        pyad.set_float32_matmul_precision("highest")
+    flags = ("allow_tf32", "allow_fp16_reduced_precision_reduction",
+             "allow_bf16_reduced_precision_reduction")
+    for flag in flags:
+        assert getattr(pyad.backends.cuda.matmul, flag) == getattr(torch.backends.cuda.matmul,
+                                                                   flag)
+    assert pyad.backends.cuda.is_built() == torch.backends.cuda.is_built()
+    try:
+        for m in (torch, pyad):
+            m.backends.cuda.matmul.allow_tf32 = True
+        assert pyad.get_float32_matmul_precision() == torch.get_float32_matmul_precision()
+    finally:
+        for m in (torch, pyad):
+            m.backends.cuda.matmul.allow_tf32 = False
+    assert pyad.get_float32_matmul_precision() == torch.get_float32_matmul_precision()
