@@ -31,7 +31,14 @@ cdef Tensor _fused_operand(Tensor x, object other, str name):
     cdef Tensor o = other if isinstance(other, Tensor) else scalar0d(other, x.m.dtype)
     if o.m.dtype != x.m.dtype:
         o = to_dtype_nograd(o, x.m.dtype)
+    cdef Py_ssize_t bshape[PYAD_MAXDIM]
+    cdef Meta bm
     if not same_shape(&o.m, &x.m):
+        bm.shape = bshape
+        broadcast_meta(&x.m, &o.m, &bm)     # torch's message when the shapes cannot broadcast
+        if not same_shape(&bm, &x.m):
+            raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast "
+                               f"shape {_shape_str(bm.ndim, bm.shape)}")
         o = t_expand(o, x.m.ndim, x.m.shape)
     return o
 

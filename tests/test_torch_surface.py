@@ -241,3 +241,17 @@ def test_add_and_sub_with_alpha_round_once_as_torch(dtype, n):
     y = pyad.tensor(b, requires_grad=True)
     x.add(y, alpha=0.37).sum().backward()
     assert x.grad.tolist() == [1.0] * n and y.grad.tolist() == [0.37] * n
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.ones(3).lerp_(m.ones(2), 0.5), lambda m: m.ones(3).lerp_(m.ones(2, 3), 0.5),
+    lambda m: m.ones(3).addcmul_(m.ones(2, 3), m.ones(3), value=0.5),
+    lambda m: m.ones(3).addcmul_(m.ones(4), m.ones(3)),
+    lambda m: m.ones(3).addcdiv_(m.ones(2, 3), m.ones(3)),
+    lambda m: m.ones(2, 3).lerp_(m.ones(3), 0.25), lambda m: m.ones(2, 3).lerp(m.ones(3), 0.75),
+    lambda m: m.ones(3).lerp(m.ones(2, 3), 0.75), lambda m: m.ones(3).lerp_(m.ones(1), 0.5),
+    lambda m: m.ones(3).addcmul(m.ones(2, 1), m.ones(3), value=3),
+    lambda m: m.ones(3, requires_grad=True).lerp_(m.ones(3), 0.5),
+])
+def test_fused_in_place_shapes_and_errors_match_torch(call):
+    same(call)
