@@ -211,17 +211,18 @@ def test_compile_returns_its_argument():
 
 
 def test_float_of_a_grad_tensor_warns_only_with_grad_mode_on():
-    seen = []
+    # torch warns once per process (C++ TORCH_WARN_ONCE), so only its silence under no_grad
+    # can be compared in a shared process; pyad's warning with grad mode on is checked alone
     for m in (torch, pyad):
         t = m.ones(1, requires_grad=True) * 2
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")
             with m.no_grad():
                 float(t)
-            silent = len(w)
-            float(t)
-        seen.append((silent, len(w) - silent))
-    assert seen[0] == seen[1] == (0, 1)
+        assert w == []
+    t = pyad.ones(1, requires_grad=True) * 2
+    with pytest.warns(UserWarning, match="Converting a tensor with requires_grad=True"):
+        float(t)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
