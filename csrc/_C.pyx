@@ -57,6 +57,7 @@ include "ops_shape.pxi"
 include "ops_index.pxi"
 include "ops_linalg.pxi"
 include "inplace.pxi"
+include "fused.pxi"
 include "interop.pxi"
 include "function.pxi"
 
@@ -164,6 +165,19 @@ def _grad_fn_is_null(Tensor t):
     return t.grad_fn_ == NULL
 
 
+
+# ============================================================================================
+# out=: the result is written into `out` (pyad._functions._check_out holds torch's rules)
+# ============================================================================================
+cdef object _out_writer = None
+
+cdef object write_out(str fn, object out, object result):
+    global _out_writer
+    if _out_writer is None:
+        from pyad._functions import _check_out
+        _out_writer = _check_out
+    return _out_writer(fn, out, result)
+
 # ============================================================================================
 # Function forms of the ops (torch.sin(x) etc.)
 # ============================================================================================
@@ -172,7 +186,7 @@ cdef inline Tensor _t(object x):
         return <Tensor>x
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
 
-def add(input, other, *, alpha=1):
+def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcasting; either may be a scalar.
 
     Example:
@@ -180,80 +194,95 @@ def add(input, other, *, alpha=1):
         tensor([3., 4.])
     """
     if isinstance(input, Tensor):
-        return input.add(other, alpha=alpha)
-    return _t(other).add(input, alpha=alpha) if alpha == 1 else _t(other) * alpha + input
+        r = input.add(other, alpha=alpha)
+    else:
+        r = _t(other).add(input, alpha=alpha) if alpha == 1 else _t(other) * alpha + input
+    return r if out is None else write_out("add", out, r)
 
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other, broadcasting."""
-    return _t(input).sub(other, alpha=alpha)
+    r = _t(input).sub(other, alpha=alpha)
+    return r if out is None else write_out("sub", out, r)
 
-def mul(input, other):
+def mul(input, other, *, out=None):
     """input * other elementwise, broadcasting; either may be a scalar."""
-    return input * other
+    r = input * other
+    return r if out is None else write_out("mul", out, r)
 
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
     if not isinstance(input, Tensor):
         input = scalar0d(input, _default_dtype if type(input) is float else PYAD_I64)
-    return t_div_rounding(<Tensor>input, other, rounding_mode)
+    r = t_div_rounding(<Tensor>input, other, rounding_mode)
+    return r if out is None else write_out("div", out, r)
 
 divide = div
 true_divide = div
 
-def pow(input, exponent):
+def pow(input, exponent, *, out=None):
     """input ** exponent elementwise; either may be a scalar."""
-    return input ** exponent
+    r = input ** exponent
+    return r if out is None else write_out("pow", out, r)
 
-def neg(input):
+def neg(input, *, out=None):
     """-input elementwise."""
-    return t_neg(_t(input))
+    r = t_neg(_t(input))
+    return r if out is None else write_out("neg", out, r)
 
-def exp(input):
+def exp(input, *, out=None):
     """e ** input elementwise."""
-    return t_unary(U_EXP, _t(input))
+    r = t_unary(U_EXP, _t(input))
+    return r if out is None else write_out("exp", out, r)
 
-def log(input):
+def log(input, *, out=None):
     """Natural logarithm elementwise."""
-    return t_unary(U_LOG, _t(input))
+    r = t_unary(U_LOG, _t(input))
+    return r if out is None else write_out("log", out, r)
 
-def sqrt(input):
+def sqrt(input, *, out=None):
     """Square root elementwise."""
-    return t_unary(U_SQRT, _t(input))
+    r = t_unary(U_SQRT, _t(input))
+    return r if out is None else write_out("sqrt", out, r)
 
-def sin(input):
+def sin(input, *, out=None):
     """Sine elementwise.
 
     Example:
         >>> pyad.sin(pyad.tensor([0.]))
         tensor([0.])
     """
-    return t_unary(U_SIN, _t(input))
+    r = t_unary(U_SIN, _t(input))
+    return r if out is None else write_out("sin", out, r)
 
-def cos(input):
+def cos(input, *, out=None):
     """Cosine elementwise."""
-    return t_unary(U_COS, _t(input))
+    r = t_unary(U_COS, _t(input))
+    return r if out is None else write_out("cos", out, r)
 
-def tanh(input):
+def tanh(input, *, out=None):
     """Hyperbolic tangent elementwise."""
-    return t_unary(U_TANH, _t(input))
+    r = t_unary(U_TANH, _t(input))
+    return r if out is None else write_out("tanh", out, r)
 
-def sigmoid(input):
+def sigmoid(input, *, out=None):
     """1 / (1 + exp(-input)) elementwise."""
-    return t_unary(U_SIGMOID, _t(input))
+    r = t_unary(U_SIGMOID, _t(input))
+    return r if out is None else write_out("sigmoid", out, r)
 
 def relu(input):
     """max(input, 0) elementwise."""
     return t_unary(U_RELU, _t(input))
 
-def abs(input):
+def abs(input, *, out=None):
     """Absolute value elementwise."""
-    return t_unary(U_ABS, _t(input))
+    r = t_unary(U_ABS, _t(input))
+    return r if out is None else write_out("abs", out, r)
 
 def reciprocal(input):
     """1 / input elementwise."""
     return t_unary(U_RECIPROCAL, _t(input))
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over dim (an int or a tuple; None: all elements); keepdim keeps reduced dims as
     size 1; dtype casts first.
 
@@ -261,11 +290,13 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
         >>> pyad.sum(pyad.tensor([[1., 2.], [3., 4.]]), 0)
         tensor([4., 6.])
     """
-    return _t(input).sum(dim, keepdim, dtype=dtype)
+    r = _t(input).sum(dim, keepdim, dtype=dtype)
+    return r if out is None else write_out("sum", out, r)
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean over dim (an int or a tuple; None: all elements); arguments as in sum."""
-    return _t(input).mean(dim, keepdim, dtype=dtype)
+    r = _t(input).mean(dim, keepdim, dtype=dtype)
+    return r if out is None else write_out("mean", out, r)
 
 def reshape(input, shape):
     """The same data with a new shape (one entry may be -1); shares memory."""
@@ -291,18 +322,20 @@ def squeeze(input, dim=None):
     """Remove dims of size 1 (all of them, or only dim); shares memory."""
     return _t(input).squeeze(dim)
 
-def matmul(input, other):
+def matmul(input, other, *, out=None):
     """Matrix product with torch's rules for 1-d operands and batch broadcasting.
 
     Example:
         >>> pyad.matmul(pyad.ones(2, 3), pyad.ones(3)).shape
         pyad.Size([2])
     """
-    return t_matmul(_t(input), _t(other))
+    r = t_matmul(_t(input), _t(other))
+    return r if out is None else write_out("matmul", out, r)
 
-def mm(input, mat2):
+def mm(input, mat2, *, out=None):
     """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
-    return _t(input).mm(mat2)
+    r = _t(input).mm(mat2)
+    return r if out is None else write_out("mm", out, r)
 
 def dot(input, other):
     """Inner product of two 1-d tensors of the same size. DotBackward0."""

@@ -196,7 +196,11 @@ cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
     cdef int dt = result_type2(a, b)
     if dt == PYAD_BOOL:  # logical or, as torch (bool tensors never require grad)
         return to_dtype_nograd(zip_forward(K_ADD, a, b, PYAD_I64, &alpha), PYAD_BOOL)
-    cdef Tensor out = zip_forward(K_ADD, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
+    cdef Tensor out = None
+    if alpha != 1.0 and dt <= PYAD_F64:   # torch rounds a + alpha*b once (fused.pxi)
+        out = fused_axpy(a, b, alpha, dt)
+    if out is None:
+        out = zip_forward(K_ADD, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
     cdef Node* n
     if wants_grad2(a, b):
         n = record(OP_ADD, NAME_ADD, out, a, b, 2)
@@ -206,7 +210,11 @@ cdef Tensor t_add(Tensor a, Tensor b, double alpha=1.0):
 cdef Tensor t_sub(Tensor a, Tensor b, double alpha=1.0):
     check_bool_sub(a, b)
     cdef int dt = result_type2(a, b)
-    cdef Tensor out = zip_forward(K_SUB, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
+    cdef Tensor out = None
+    if alpha != 1.0 and dt <= PYAD_F64:   # torch: a + (-alpha)*b, rounded once
+        out = fused_axpy(a, b, -alpha, dt)
+    if out is None:
+        out = zip_forward(K_SUB, a, b, dt if dt != PYAD_BOOL else PYAD_I64, &alpha)
     cdef Node* n
     if wants_grad2(a, b):
         n = record(OP_SUB, NAME_SUB, out, a, b, 2)

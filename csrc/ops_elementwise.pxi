@@ -676,6 +676,12 @@ def round(input, *, decimals=0):
     cdef Tensor x = _t(input)
     if decimals == 0:
         return t_unary(U_ROUND, x)
+    if decimals < 0:
+        # torch divides by 10**-decimals rather than multiplying by 10**decimals, whose
+        # rounding (0.001 is inexact) would put 1200.1234 at 999.9999 in float32
+        scale = 10.0 ** (-decimals)
+        return named(t_muls(t_unary(U_ROUND, t_divs(x, scale)), scale),
+                     register_name("RoundBackward1"))
     scale = 10.0 ** decimals
     return named(t_divs(t_unary(U_ROUND, t_muls(x, scale)), scale), register_name("RoundBackward1"))
 def trunc(input):

@@ -822,9 +822,8 @@ def cat(tensors, dim=0, *, axis=None, out=None):
         tensor([[0., 1., 1.],
                 [0., 1., 1.]])
     """
-    if out is not None:
-        raise NotImplementedError("pyad: out= is not supported")
-    return _cat(tensors, dim, axis)
+    r = _cat(tensors, dim, axis)
+    return r if out is None else write_out("cat", out, r)
 
 def concat(tensors, dim=0, *, axis=None, out=None):
     """Alias of cat.
@@ -856,7 +855,7 @@ def stack(tensors, dim=0, *, axis=None, out=None):
     cdef int i, d, w
     cdef list ts = _tensor_list("stack", tensors)
     if out is not None:
-        raise NotImplementedError("pyad: out= is not supported")
+        return write_out("stack", out, stack(tensors, dim, axis=axis))
     if axis is not None:
         dim = axis
     if len(ts) == 0:

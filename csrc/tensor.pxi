@@ -702,6 +702,17 @@ cdef object named_result(object r, str fn, object other):
     return r
 
 
+
+cdef object _methods_module = None
+
+cdef object _methods():
+    """pyad._tensor_methods (pure Python helpers behind some methods), imported on first use."""
+    global _methods_module
+    if _methods_module is None:
+        from pyad import _tensor_methods
+        _methods_module = _tensor_methods
+    return _methods_module
+
 # ============================================================================================
 # The Tensor type
 # ============================================================================================
@@ -762,8 +773,8 @@ cdef class Tensor:
 
     @property
     def device(self):
-        """Always "cpu": pyad has no other device."""
-        return "cpu"
+        """pyad.device('cpu'): pyad tensors live in CPU memory."""
+        return _methods().CPU
 
     def is_floating_point(self):
         """True for float32 and float64 tensors."""
@@ -898,9 +909,11 @@ cdef class Tensor:
     def numpy(self, *, force=False):
         """A numpy array sharing this tensor's memory.
 
-        Raises for a tensor that requires grad unless force=True.
+        Raises for a tensor that requires grad while grad mode is on, unless force=True.
         """
-        if self._requires_grad and not force:
+        if self._requires_grad and not force and pyad_is_grad_enabled():
+            # torch refuses only while grad mode is on (under no_grad the array cannot be
+            # mistaken for a differentiable view)
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return _np_view(self)
@@ -924,7 +937,7 @@ cdef class Tensor:
     def __float__(self):
         if self.m.numel != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        if self._requires_grad:
+        if self._requires_grad and pyad_is_grad_enabled():   # torch is silent under no_grad
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=2)
@@ -952,11 +965,21 @@ cdef class Tensor:
     def __str__(self):
         return self.__repr__()
 
-    def to(self, dtype, *args, **kwargs):
-        """Convert to another dtype (ToCopyBackward0); device arguments other than cpu fail."""
-        if isinstance(dtype, str) and dtype == "cpu":
+    def to(self, *args, **kwargs):
+        """This tensor with another dtype (ToCopyBackward0) and/or on a device, as torch's
+        to(dtype | device | tensor, non_blocking=False, copy=False): self when nothing changes
+        and copy is False. Devices other than the CPU raise torch's not-compiled errors."""
+        cdef int code
+        if len(args) == 1 and not kwargs and isinstance(args[0], dtype):   # the common x.to(dt)
+            code = (<dtype>args[0]).code
+            return self if code == self.m.dtype else t_to(self, code)
+        code = _methods().parse_to(self, args, kwargs)
+        if code < 0:
             return self
-        return t_to(self, dtype_code(dtype))
+        if code == self.m.dtype:   # copy=True with nothing to change
+            return t_clone(self) if pyad_is_grad_enabled() and self._requires_grad \
+                else t_clone_nograd(self)
+        return t_to(self, code)
 
     def float(self):
         """This tensor as float32 (same as to(pyad.float32))."""
@@ -2006,7 +2029,7 @@ cdef class Tensor:
     @property
     def __array_interface__(self):
         """numpy's array interface: np.asarray(t) shares t's memory (no copy)."""
-        if self._requires_grad:
+        if self._requires_grad and pyad_is_grad_enabled():
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
         return _array_interface(self)
@@ -2036,6 +2059,132 @@ cdef class Tensor:
         return _deepcopy_tensor(self, memo)
     # ==== end of interop.pxi methods ====
 
+    # ==== methods of pyad/_tensor_methods.py: devices, new_*, random fills, fused updates ====
+    # (*args/**kwargs forwarders: Cython's per-argument parsing code would cost wheel size, and
+    # the Python helpers check the arguments anyway)
+    @property
+    def is_cuda(self):
+        """False: pyad has no CUDA device."""
+        return False
+
+    @property
+    def is_cpu(self):
+        """True: pyad tensors live in CPU memory."""
+        return True
+
+    @property
+    def is_meta(self):
+        """False: pyad has no meta tensors."""
+        return False
+
+    def get_device(self):
+        """-1, torch's answer for a CPU tensor."""
+        return -1
+
+    def cpu(self, *args, **kwargs):
+        """self: the tensor is already in CPU memory."""
+        return self
+
+    def cuda(self, *args, **kwargs):
+        """Raises torch's error: pyad has no CUDA device."""
+        _methods().require_device("cuda")
+
+    def ndimension(self):
+        """The number of dimensions (alias of dim)."""
+        return self.m.ndim
+
+    def element_size(self):
+        """Bytes per element."""
+        return itemsize(self.m.dtype)
+
+    def new_zeros(self, *size, **kwargs):
+        """new_zeros(*size, dtype=None, device=None, requires_grad=False): zeros with this
+        tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, 0, **kwargs)
+
+    def new_ones(self, *size, **kwargs):
+        """new_ones(*size, dtype=None, device=None, requires_grad=False): ones with this
+        tensor's dtype (unless given)."""
+        return _methods().new_filled(self, size, 1, **kwargs)
+
+    def new_full(self, *args, **kwargs):
+        """new_full(size, fill_value, *, dtype=None, device=None, requires_grad=False)."""
+        return _methods().new_full(self, *args, **kwargs)
+
+    def new_empty(self, *size, **kwargs):
+        """new_empty(*size, dtype=None, device=None, requires_grad=False): uninitialised."""
+        return _methods().new_filled(self, size, None, **kwargs)
+
+    def new_tensor(self, *args, **kwargs):
+        """new_tensor(data, *, dtype=None, device=None, requires_grad=False): a copy of data
+        with this tensor's dtype (unless given)."""
+        return _methods().new_tensor(self, *args, **kwargs)
+
+    def uniform_(self, *args, **kwargs):
+        """uniform_(a=0, b=1, *, generator=None): samples uniform on [a, b)."""
+        return _methods().uniform_(self, *args, **kwargs)
+
+    def normal_(self, *args, **kwargs):
+        """normal_(mean=0, std=1, *, generator=None): normal samples."""
+        return _methods().normal_(self, *args, **kwargs)
+
+    def bernoulli_(self, *args, **kwargs):
+        """bernoulli_(p=0.5, *, generator=None): 0/1 samples, 1 with probability p (a number or
+        a tensor)."""
+        return _methods().bernoulli_(self, *args, **kwargs)
+
+    def random_(self, *args, **kwargs):
+        """random_(to) / random_(from, to) / random_(): integers uniform on [from, to - 1]
+        ([0, 2**mantissa] for floating dtypes without bounds)."""
+        return _methods().random_(self, *args, **kwargs)
+
+    def exponential_(self, *args, **kwargs):
+        """exponential_(lambd=1, *, generator=None): exponential samples of rate lambd."""
+        return _methods().exponential_(self, *args, **kwargs)
+
+    def bernoulli(self, *args, **kwargs):
+        """bernoulli(p=None, *, generator=None): 0/1 samples, 1 with probability self (or p)."""
+        return _methods().bernoulli(self, *args, **kwargs)
+
+    def multinomial(self, *args, **kwargs):
+        """multinomial(num_samples, replacement=False, *, generator=None): indices drawn with
+        probabilities proportional to self's rows."""
+        return _methods().multinomial(self, *args, **kwargs)
+
+    def lerp(self, *args, **kwargs):
+        """lerp(end, weight): self + weight * (end - self), rounded as torch's CPU kernel (one
+        fused multiply-add) when no history is recorded."""
+        return _methods().lerp(self, *args, **kwargs)
+
+    def lerp_(self, *args, **kwargs):
+        """In-place lerp(end, weight)."""
+        return _methods().lerp_(self, *args, **kwargs)
+
+    def addcmul(self, *args, **kwargs):
+        """addcmul(tensor1, tensor2, *, value=1): self + value * tensor1 * tensor2 (fused as
+        torch when no history is recorded)."""
+        return _methods().addcmul(self, *args, **kwargs)
+
+    def addcmul_(self, *args, **kwargs):
+        """In-place addcmul(tensor1, tensor2, *, value=1)."""
+        return _methods().addcmul_(self, *args, **kwargs)
+
+    def addcdiv(self, *args, **kwargs):
+        """addcdiv(tensor1, tensor2, *, value=1): self + value * tensor1 / tensor2."""
+        return _methods().addcdiv(self, *args, **kwargs)
+
+    def addcdiv_(self, *args, **kwargs):
+        """In-place addcdiv(tensor1, tensor2, *, value=1)."""
+        return _methods().addcdiv_(self, *args, **kwargs)
+
+    def dist(self, *args, **kwargs):
+        """dist(other, p=2): the p-norm of self - other."""
+        return _methods().dist(self, *args, **kwargs)
+
+    def logdet(self):
+        """log(det(self)); nan for a negative determinant (as torch)."""
+        return _methods().logdet(self)
+    # ==== end of pyad/_tensor_methods.py methods ====
 
 # ============================================================================================
 # Construction from Python: the legacy constructor and subclasses

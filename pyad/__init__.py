@@ -20,20 +20,30 @@ from pyad.grad_mode import inference_mode
 from pyad import autograd
 from pyad._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor
 from pyad._version import __version__
+from pyad._device import device, get_default_device, set_default_device
+from pyad._device import check_creation_device as _check_device
+from pyad._random import (Generator, default_generator, manual_seed, seed, initial_seed,
+                          get_rng_state, set_rng_state, rand, randn, randint, randint_like,
+                          randperm, normal, bernoulli, multinomial)
+from pyad._functions import (meshgrid, hstack, vstack, dstack, column_stack, row_stack,
+                             atleast_1d, atleast_2d, atleast_3d, dist, cdist, logdet, einsum,
+                             compile, use_deterministic_algorithms,
+                             are_deterministic_algorithms_enabled,
+                             is_deterministic_algorithms_warn_only_enabled, set_num_threads,
+                             get_num_threads, set_num_interop_threads, get_num_interop_threads,
+                             set_float32_matmul_precision, get_float32_matmul_precision)
+from pyad._functions import with_out as _with_out
 
 float = float32  # noqa: A001  (torch.float)
 double = float64
 long = int64
 
 _NP_FLOAT = {float32: _np.float32, float64: _np.float64, int64: _np.int64, bool: _np.bool_}
-_rng = None   # numpy's PCG64, made on first use: importing numpy.random costs ~10 ms
 
 
 def _generator():
-    global _rng
-    if _rng is None:
-        _rng = _np.random.default_rng()
-    return _rng
+    """The default generator's numpy Generator (numpy's PCG64, made on first use)."""
+    return default_generator._numpy()
 
 
 def _code(d):
@@ -89,6 +99,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         tensor([[1., 2.],
                 [3., 4.]])
     """
+    _check_device(device)
     if isinstance(data, Tensor):
         arr = data.detach().numpy()
         code = _dtype_code(dtype) if dtype is not None else _dtype_code(data.dtype)
@@ -170,6 +181,7 @@ def _check_byte_order(data):
 
 def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor: a tensor of the right dtype is returned as is."""
+    _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or data.dtype is dtype):
         return data
     if isinstance(data, _np.ndarray) and dtype is None and data.dtype in (
@@ -191,18 +203,23 @@ def _sizes(size):
     return size
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+          pin_memory=False):
     """A tensor of zeros of the given size."""
+    _check_device(device)
     return _finish(_C._full(_sizes(size), 0.0, _dtype_code(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+         pin_memory=False):
     """A tensor of ones of the given size."""
+    _check_device(device)
     return _finish(_C._full(_sizes(size), 1.0, _dtype_code(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of the given size filled with ``fill_value``."""
+    _check_device(device)
     if isinstance(fill_value, (complex, _np.complexfloating)):
         raise TypeError("pyad: complex tensors are not supported (pyad has float32, float64, "
                         "int64 and bool)")
@@ -214,49 +231,34 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
+          pin_memory=False):
     """An uninitialised tensor of the given size."""
+    _check_device(device)
     return _finish(_C._empty(_sizes(size), _dtype_code(dtype)), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor with input's shape (and dtype unless given)."""
-    return empty(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return empty(input.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False):
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform [0, 1) samples with input's shape (and dtype unless given)."""
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input.shape, dtype=dtype or input.dtype, device=device,
+                requires_grad=requires_grad, generator=generator)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal samples with input's shape (and dtype unless given)."""
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-def manual_seed(seed):
-    """Seed pyad's random number generator (numpy's PCG64; streams differ from torch's)."""
-    global _rng
-    _rng = _np.random.default_rng(int(seed))
-    return _rng
-
-
-def rand(*size, dtype=None, device=None, requires_grad=False):
-    """Uniform samples on [0, 1)."""
-    code = _dtype_code(dtype)
-    arr = _generator().random(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
-    return _finish(_C._from_numpy_copy(arr, code), requires_grad)
-
-
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    """Standard normal samples."""
-    code = _dtype_code(dtype)
-    arr = _generator().standard_normal(_sizes(size), dtype=_np.float32 if code == 0 else _np.float64)
-    return _finish(_C._from_numpy_copy(arr, code), requires_grad)
+    return randn(input.shape, dtype=dtype or input.dtype, device=device,
+                 requires_grad=requires_grad, generator=generator)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from start to end (exclusive) by step; int64 when all arguments are ints."""
+    _check_device(device)
     if end is None:
         start, end = 0, start
     for v in (start, end):
@@ -277,12 +279,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
+    _check_device(device)
     arr = _np.linspace(_builtins.float(start), _builtins.float(end), int(steps))
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """A 2-D tensor with ones on the diagonal."""
+    _check_device(device)
     arr = _np.eye(n, n if m is None else m)
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
 
@@ -298,3 +302,41 @@ def numel(input):
 from pyad import linalg
 from pyad import nn  # noqa: E402
 from pyad.nn.functional import log_softmax, softmax  # noqa: E402
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
+               memory_format=None):
+    """A tensor of zeros with input's shape (and dtype unless given)."""
+    _check_device(device)
+    return _C.zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, layout=None,
+              memory_format=None):
+    """A tensor of ones with input's shape (and dtype unless given)."""
+    _check_device(device)
+    return _C.ones_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None,
+              memory_format=None):
+    """A tensor filled with fill_value, with input's shape (and dtype unless given)."""
+    _check_device(device)
+    return _C.full_like(input, fill_value, dtype=dtype, requires_grad=requires_grad)
+
+
+# torch's out= on the function forms of the common ops (methods and operators are unchanged)
+# (the hot ones take out= in _C itself: add, mul, exp, sum, matmul, cat, ...)
+for _name in ("bmm", "maximum", "minimum", "clamp"):
+    globals()[_name] = _with_out(getattr(_C, _name))
+del _name
+
+_LAZY_SUBMODULES = ("optim", "cuda", "backends", "accelerator")
+
+
+def __getattr__(name):
+    # subpackages a training script touches once; imported on first use to keep `import pyad` fast
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module(f"pyad.{name}")
+    raise AttributeError(f"module 'pyad' has no attribute '{name}'")

@@ -1,0 +1,194 @@
+"""Python helpers behind Tensor methods defined in csrc/tensor.pxi: device handling for to(),
+new_* constructors, random in-place fills, lerp/addcmul/addcdiv, dist, logdet.
+
+Imported on first use of one of those methods (tensor.pxi's _methods()), not by `import pyad`.
+"""
+import numpy as _np
+
+import pyad
+from pyad import _C
+from pyad import _random
+from pyad._device import CPU, device, require_device  # noqa: F401  (CPU: Tensor.device)
+
+_DTYPE_NAMES = ["float32", "float64", "int64", "bool"]
+
+
+def _code(dtype):
+    if not isinstance(dtype, pyad.dtype):
+        raise TypeError(f"to() received an invalid combination of arguments - got "
+                        f"({type(dtype).__name__}), expected a dtype")
+    return _DTYPE_NAMES.index(dtype.__reduce__()[1][0])
+
+
+def _is_device_like(obj):
+    return isinstance(obj, (str, device)) or (isinstance(obj, int) and not isinstance(obj, bool))
+
+
+def _bad_to(args, kwargs):
+    got = ", ".join([type(a).__name__ for a in args] +
+                    [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+    return TypeError(
+        f"to() received an invalid combination of arguments - got ({got}, ), but expected one "
+        "of:\n * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = "
+        "False, bool copy = False, *, torch.memory_format memory_format = None)\n * (torch.dtype "
+        "dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+        "memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = False, "
+        "*, torch.memory_format memory_format = None)\n")
+
+
+def parse_to(t, args, kwargs):
+    """torch's to() overloads; the dtype code to convert to, or -1 to return t itself."""
+    unknown = set(kwargs) - {"device", "dtype", "non_blocking", "copy", "memory_format"}
+    if unknown:
+        raise _bad_to(args, kwargs)
+    args = list(args)
+    dev = kwargs.get("device")
+    dtype = kwargs.get("dtype")
+    if args:
+        first = args[0]
+        if isinstance(first, pyad.dtype):
+            dtype = first
+            args.pop(0)
+        elif isinstance(first, pyad.Tensor):
+            dtype = first.dtype
+            args.pop(0)
+        elif _is_device_like(first) or first is None:
+            dev = first
+            args.pop(0)
+            if args and isinstance(args[0], pyad.dtype):
+                dtype = args.pop(0)
+    if len(args) > 2 or not all(isinstance(a, bool) for a in args):
+        raise _bad_to(args, kwargs)
+    copy = kwargs.get("copy", args[1] if len(args) > 1 else False)
+    if dev is not None and require_device(dev).index is not None:
+        copy = True    # torch copies for any explicit device index, even cpu:0
+    code = t.dtype if dtype is None else dtype
+    code = _code(code)
+    if code == _code(t.dtype) and not copy:
+        return -1
+    return code
+
+
+def new_filled(t, size, fill, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+    dev = device
+    require_device(dev) if dev is not None else None
+    if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
+        size = tuple(size[0])
+    dtype = dtype or t.dtype
+    if fill is None:
+        out = pyad.empty(size, dtype=dtype)
+    else:
+        out = pyad.full(size, fill, dtype=dtype)
+    if requires_grad:
+        out.requires_grad_(True)
+    return out
+
+
+def new_full(t, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+             layout=None, pin_memory=False):
+    return new_filled(t, (size,), fill_value, dtype=dtype, device=device,
+                      requires_grad=requires_grad)
+
+
+def new_tensor(t, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+    dev = device
+    require_device(dev) if dev is not None else None
+    if isinstance(data, pyad.Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                      UserWarning, stacklevel=3)
+    return pyad.tensor(data, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+uniform_ = _random.uniform_
+normal_ = _random.normal_
+bernoulli_ = _random.bernoulli_
+random_ = _random.random_
+exponential_ = _random.exponential_
+bernoulli = _random.bernoulli
+multinomial = _random.multinomial
+
+
+def _records(*tensors):
+    return pyad.is_grad_enabled() and any(isinstance(x, pyad.Tensor) and x.requires_grad
+                                          for x in tensors)
+
+
+def _result_like(t, *others):
+    """A copy of t broadcast to the shape of t with others (the out-of-place result's start)."""
+    shape = _np.broadcast_shapes(tuple(t.shape), *[tuple(o.shape) for o in others
+                                             if isinstance(o, pyad.Tensor)])
+    out = t.expand(shape).clone() if tuple(shape) != tuple(t.shape) else t.clone()
+    return out
+
+
+def _lerp(t, end, weight, inplace):
+    if isinstance(weight, pyad.Tensor):
+        delta = weight * (end - t)
+        return t.add_(delta) if inplace else t + delta
+    if _records(t, end):
+        delta = (end - t) * weight
+        return t.add_(delta) if inplace else t + delta
+    target = t if inplace else _result_like(t, end)
+    return _C._fused_lerp_(target, end, float(weight))
+
+
+def _addcmul(t, tensor1, tensor2, value, inplace):
+    if _records(t, tensor1, tensor2) or isinstance(value, pyad.Tensor):
+        delta = tensor1 * value * tensor2
+        return t.add_(delta) if inplace else t + delta
+    target = t if inplace else _result_like(t, tensor1, tensor2)
+    return _C._fused_addcmul_(target, tensor1, tensor2, float(value))
+
+
+def _addcdiv(t, tensor1, tensor2, value, inplace):
+    if not (tensor1.dtype.is_floating_point or tensor2.dtype.is_floating_point):
+        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                           "future release addcdiv will perform a true division of tensor1 and "
+                           "tensor2. The historic addcdiv behavior can be implemented as "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
+                           "for integer inputs and as (input + value * tensor1 / tensor2) for "
+                           "float inputs. The future addcdiv behavior is just the latter "
+                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+    quotient = (tensor1 * value if not (isinstance(value, (int, float)) and value == 1)
+                else tensor1) / tensor2
+    return t.add_(quotient) if inplace else t + quotient
+
+
+def lerp(t, end, weight):
+    return _lerp(t, end, weight, False)
+
+
+def lerp_(t, end, weight):
+    return _lerp(t, end, weight, True)
+
+
+def addcmul(t, tensor1, tensor2, *, value=1):
+    return _addcmul(t, tensor1, tensor2, value, False)
+
+
+def addcmul_(t, tensor1, tensor2, *, value=1):
+    return _addcmul(t, tensor1, tensor2, value, True)
+
+
+def addcdiv(t, tensor1, tensor2, *, value=1):
+    return _addcdiv(t, tensor1, tensor2, value, False)
+
+
+def addcdiv_(t, tensor1, tensor2, *, value=1):
+    return _addcdiv(t, tensor1, tensor2, value, True)
+
+
+def dist(t, other, p=2):
+    return pyad.linalg.vector_norm(t - other, p)
+
+
+def logdet(t):
+    sign, logabs = pyad.linalg.slogdet(t)
+    # torch: log(det) is nan for a negative determinant and -inf for a zero one
+    nan = pyad.full_like(logabs, float("nan"))
+    return pyad.where(sign < 0, nan, logabs)
