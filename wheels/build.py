@@ -43,7 +43,9 @@ except ImportError:  # Python 3.10
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "wheels" / "out"
 TOOLS = OUT / "tools"
-MAX_WHEEL_BYTES = 1_000_000
+# the developers' guide: the wheel stays under 2 MiB (nn, optim and the torch surface took it past
+# the old 1,000,000-byte mark; the extension itself is about 0.9 MB of it)
+MAX_WHEEL_BYTES = 2 * 1024 * 1024
 
 # What the sdist must carry: these top-level files and every tracked file below these folders.
 SDIST_FILES = {"setup.py", "pyproject.toml", "MANIFEST.in", "README.md", "ARCHITECTURE.md",
