@@ -100,7 +100,7 @@ def target_machine(compiler):
     exe = getattr(compiler, "compiler_so", None)
     if exe:
         try:
-            out = subprocess.run([exe[0], "-dumpmachine"], capture_output=True,
+            out = subprocess.run([exe[0], "-dumpmachine"], capture_output=True, check=False,
                                  text=True).stdout.strip()
         except OSError:
             out = ""

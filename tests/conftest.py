@@ -213,5 +213,5 @@ def asan_loaded():
         return False
     try:
         return hasattr(ctypes.CDLL(None), "__asan_init")
-    except Exception:   # OSError, or TypeError where ctypes refuses None
+    except Exception:   # noqa: BLE001 (OSError, or TypeError where ctypes refuses None)
         return False
