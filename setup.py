@@ -16,8 +16,9 @@ PYAD_SANITIZE=address,undefined
                       that the sanitizer sees (pyad_alloc.h). Python is not instrumented, so
                       the runtime must be preloaded: tools/sanitize.sh builds into
                       build/sanitize-<list>/ and runs the suite that way.
-A debug or sanitized build is never copied into the checkout's pyad/ as a side effect of
-`setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace puts it there.
+A debug or sanitized build, or one given --build-lib, is never copied into the checkout's pyad/
+as a side effect of `setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace
+puts it there.
 """
 import os
 import platform
@@ -158,7 +159,11 @@ class build_ext_into_checkout(build_ext):
 
     def run(self):
         super().run()
-        if self.inplace or SANITIZE or DEBUG:
+        # an explicit --build-lib (tools/sanitize.sh, tools/portability.sh): the extension goes
+        # there only; a clang, cross or other-Python build must not replace the checkout's
+        given = self.distribution.command_options
+        explicit_lib = any("build_lib" in given.get(cmd, {}) for cmd in ("build", "build_ext"))
+        if self.inplace or SANITIZE or DEBUG or explicit_lib:
             return
         for ext in self.extensions:
             built = self.get_ext_fullpath(ext.name)

@@ -3,7 +3,7 @@
 # built and tested as closely as this x86_64 Linux machine can, by cross-compilation and
 # emulation. .ci/run calls it; each check is one function here, run in its own bash:
 #
-#   tools/portability.sh setup          # Debian packages (root): clang, mingw-w64, qemu, ...
+#   tools/portability.sh setup          # Debian packages (root): clang, mingw-w64 headers, qemu, ...
 #   tools/portability.sh [check ...]    # default: every check below, in this order
 #
 #   notorch   the extension built with clang; the whole suite without torch (the situation of
@@ -50,7 +50,7 @@ setup() {
     dpkg --add-architecture arm64
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        clang lld mingw-w64 qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+        clang mingw-w64-x86-64-dev qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
         libpython3.11-dev:arm64
 }
 
@@ -208,9 +208,9 @@ exec qemu-aarch64 -L / -E "LD_LIBRARY_PATH=$lib:$lib/blas:$lib/lapack" \\
 WRAPPER
     chmod +x "$dir/python3.11"
     local -a py=("$dir/python3.11")
-    "${py[@]}" -c "import platform, numpy, sys, pyad; print('under qemu:', platform.machine(), \
-        'Python', platform.python_version(), 'numpy', numpy.__version__, sys.executable, \
-        'pyad', pyad.__version__, pyad._C.__file__)"
+    (cd "$dir/lib" && "${py[@]}" -c "import platform, numpy, sys, pyad; print('under qemu:', \
+        platform.machine(), 'Python', platform.python_version(), 'numpy', numpy.__version__, \
+        sys.executable, 'pyad', pyad.__version__, pyad._C.__file__)")
     local args=()
     for a in "${QUICK_TESTS[@]}"; do args+=("$root/$a"); done
     (cd "$dir/lib" && "${py[@]}" -m pytest -p no:cacheprovider --rootdir "$root" \
