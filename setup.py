@@ -16,8 +16,9 @@ PYAD_SANITIZE=address,undefined
                       that the sanitizer sees (pyad_alloc.h). Python is not instrumented, so
                       the runtime must be preloaded: tools/sanitize.sh builds into
                       build/sanitize-<list>/ and runs the suite that way.
-A debug or sanitized build is never copied into the checkout's pyad/ as a side effect of
-`setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace puts it there.
+A debug or sanitized build, or one given --build-lib, is never copied into the checkout's pyad/
+as a side effect of `setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace
+puts it there.
 """
 import os
 import platform
@@ -63,7 +64,11 @@ GCC_CLANG = ["-O3", "-fno-math-errno", "-ffp-contract=off", "-std=c99", "-Wno-un
 COMPILE_ARGS = {
     "unix": GCC_CLANG,  # GCC on Linux, Clang on macOS
     "mingw32": GCC_CLANG,
-    "msvc": ["/O2", "/fp:precise"],  # /fp:precise is MSVC's default float model, said out loud
+    # /fp:precise is MSVC's default float model, said out loud. /std:c11: MSVC's default C mode
+    # is C89 with extensions, without the `restrict` the kernels use; C11 mode (VS 2019 16.8+)
+    # has it, and the standard preprocessor (/Zc:preprocessor) that GCC and Clang implement.
+    # tools/portability.sh compiles the C with these flags through a clang-cl stand-in.
+    "msvc": ["/O2", "/fp:precise", "/std:c11"],
 }
 # Size, GCC only (the wheel stays under 1 MB): constant-propagation clones of big cold
 # functions (einsum, tensordot) and asynchronous unwind tables (nothing unwinds through this C
@@ -88,6 +93,23 @@ def is_gcc(compiler):
     except OSError:
         return False
     return "clang" not in out.lower() and ("gcc" in out.lower() or "free software" in out.lower())
+
+
+def target_machine(compiler):
+    """The CPU the C compiler generates code for: a cross-compiler's target (tools/
+    portability.sh builds for aarch64 on x86_64), else this machine's."""
+    exe = getattr(compiler, "compiler_so", None)
+    if exe:
+        try:
+            out = subprocess.run([exe[0], "-dumpmachine"], capture_output=True, check=False,
+                                 text=True).stdout.strip()
+        except OSError:
+            out = ""
+        if out:
+            return out.split("-")[0].lower()
+    return platform.machine().lower()
+
+
 # PYAD_SANITIZE: the sanitizers want frame pointers and line numbers, and -O1 keeps the
 # reports readable at a bearable speed. Flags stay portable (no -march, no -ffast-math).
 SANITIZE_ARGS = ([f"-fsanitize={','.join(SANITIZE)}", "-fno-omit-frame-pointer", "-O1", "-g"]
@@ -120,7 +142,7 @@ class build_ext_into_checkout(build_ext):
             args = [a for a in args if not a.startswith("-O")] + SANITIZE_ARGS
         elif not DEBUG and is_gcc(self.compiler):
             args += GCC_SIZE_ARGS
-            if platform.machine().lower() in ("x86_64", "amd64"):
+            if target_machine(self.compiler) in ("x86_64", "amd64"):
                 args += GCC_X86_ARGS
         for ext in self.extensions:
             ext.extra_compile_args = args + list(ext.extra_compile_args or [])
@@ -137,7 +159,11 @@ class build_ext_into_checkout(build_ext):
 
     def run(self):
         super().run()
-        if self.inplace or SANITIZE or DEBUG:
+        # an explicit --build-lib (tools/sanitize.sh, tools/portability.sh): the extension goes
+        # there only; a clang, cross or other-Python build must not replace the checkout's
+        given = self.distribution.command_options
+        explicit_lib = any("build_lib" in given.get(cmd, {}) for cmd in ("build", "build_ext"))
+        if self.inplace or SANITIZE or DEBUG or explicit_lib:
             return
         for ext in self.extensions:
             built = self.get_ext_fullpath(ext.name)

@@ -765,6 +765,14 @@ cdef object _singular_error(object A, str what):
 
 
 # ---- solve: LinalgSolveExBackward0 ---------------------------------------------------------
+cdef object _np_solve(a, b):
+    """np.linalg.solve(a, b) with b a (batch of) matrices. numpy 1.x reads a b with one
+    dimension fewer than a as a batch of vectors (numpy 2 only a 1-d b): with equal ranks
+    both read it as matrices."""
+    if b.ndim < a.ndim:
+        b = b.reshape((1,) * (a.ndim - b.ndim) + b.shape)
+    return np.linalg.solve(a, b)
+
 #   X = A^-1 B;  dB = A^-T g;  dA = -dB X^T.  ip[0] = 1 when B is a (batch of) vector(s)
 @cython.wraparound(True)
 cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
@@ -772,7 +780,7 @@ cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
     b = np.asarray(_np_view(B))
     try:
         with np.errstate(all="ignore"):
-            x = np.linalg.solve(a, b[..., None])[..., 0] if vec else np.linalg.solve(a, b)
+            x = _np_solve(a, b[..., None])[..., 0] if vec else _np_solve(a, b)
     except np.linalg.LinAlgError:
         raise _singular_error(a, "solve") from None
     cdef Tensor out = tensor_from_numpy_copy(x, A.m.dtype)
@@ -794,7 +802,7 @@ cdef int solve_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
         x = x[..., None]
         gg = gg[..., None]
     with np.errstate(all="ignore"):
-        gb = np.linalg.solve(np.swapaxes(a, -1, -2), gg)
+        gb = _np_solve(np.swapaxes(a, -1, -2), gg)
         if needs_input_grad(n, 0):
             gin[0] = _mbuffer(_np_sum_to(-(gb @ np.swapaxes(x, -1, -2)),
                                          _meta_shape(&n.in_meta[0])), n.out_meta.dtype)

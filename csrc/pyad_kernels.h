@@ -18,6 +18,12 @@
 #include <string.h>
 #include <math.h>
 
+/* restrict is C99. setup.py gives MSVC /std:c11; in MSVC's default C mode (C89 plus
+ * extensions: no __STDC_VERSION__) the keyword is spelled __restrict. */
+#if defined(_MSC_VER) && !defined(__STDC_VERSION__) && !defined(restrict)
+#define restrict __restrict
+#endif
+
 #ifdef _MSC_VER
 #define PYAD_TLS __declspec(thread)
 #else

@@ -24,6 +24,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(_MSC_VER) && !defined(__STDC_VERSION__) && !defined(restrict)
+#define restrict __restrict   /* as in pyad_kernels.h: MSVC's default C mode */
+#endif
+
 /* fdlibm's constants (k_sin.c, k_cos.c, e_rem_pio2.c) */
 #define PYAD_INV_PIO2 6.36619772367581382433e-01
 #define PYAD_PIO2_1 1.57079632673412561417e+00  /* first 33 bits of pi/2 */

@@ -2,7 +2,6 @@
 
 import glob
 import os
-import resource
 import sys
 
 # Run from a checkout with the extension built in place: that pyad comes first. Otherwise
@@ -29,6 +28,10 @@ def run(test_one_input):
 def limit_memory(gib=4):
     """An allocation larger than this fails (MemoryError) instead of taking the machine."""
     import ctypes
+
+    if not sys.platform.startswith("linux"):   # only Linux enforces RLIMIT_AS
+        return
+    import resource
 
     soft = gib * 2**30
     if not hasattr(ctypes.CDLL(None), "__asan_init"):   # ASan reserves terabytes of shadow

@@ -209,7 +209,9 @@ def asan_loaded():
     """
     import ctypes
 
+    if sys.platform == "win32":   # CDLL(None) (this process's symbols) is POSIX's dlopen(NULL)
+        return False
     try:
         return hasattr(ctypes.CDLL(None), "__asan_init")
-    except OSError:
+    except Exception:   # noqa: BLE001 (OSError, or TypeError where ctypes refuses None)
         return False

@@ -333,10 +333,13 @@ def _recv(fh):
 def worker_main(module_name):
     """Read programs from stdin, answer {"torch": outcomes, "pyad": outcomes} on stdout."""
     import importlib
-    import resource
 
     soft = 8 * 2**30  # a runaway allocation fails instead of taking the shared machine
-    if not asan_loaded():   # ASan reserves terabytes of shadow address space
+    # ASan reserves terabytes of shadow address space; only Linux enforces RLIMIT_AS (Windows
+    # has no resource module)
+    if sys.platform.startswith("linux") and not asan_loaded():
+        import resource
+
         resource.setrlimit(resource.RLIMIT_AS, (soft, resource.RLIM_INFINITY))
     mod = importlib.import_module(module_name)
     torch.set_num_threads(1)
