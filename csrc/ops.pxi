@@ -88,10 +88,13 @@ cdef int result_type2(Tensor a, Tensor b) noexcept:
         return PYAD_F64
     return PYAD_I64
 
-cdef int result_type_scalar(Tensor a, object c) noexcept:
+cdef int result_type_scalar(Tensor a, object c) except -1:
     if type(c) is float and category(a.m.dtype) < 2:
         return _default_dtype
     if type(c) is int and a.m.dtype == PYAD_BOOL:
+        if c > 9223372036854775807:     # torch's uint64 scalar meets a bool tensor
+            raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                               "attempted to promote Bool and UInt64")
         return PYAD_I64
     return a.m.dtype
 
@@ -324,6 +327,8 @@ cdef list div_recorded(Node* n, Tensor g):
 # ============================================================================================
 cdef Tensor t_pow(Tensor a, Tensor b):
     cdef int dt = result_type2(a, b)
+    if dt == PYAD_BOOL:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     cdef Tensor out = zip_forward(K_POW, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
     cdef Node* n
     if wants_grad2(a, b):
@@ -917,7 +922,7 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     if a.m.dtype != b.m.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{DTYPE_C_NAMES[a.m.dtype]} != {DTYPE_C_NAMES[b.m.dtype]}")
-    if category(a.m.dtype) != 2:
+    if a.m.dtype == PYAD_BOOL:
         raise RuntimeError(f"pyad: matmul is not supported for {DTYPE_NAMES[a.m.dtype]} tensors")
     m.dtype = a.m.dtype
     m.ndim = out_ndim

@@ -175,12 +175,29 @@ cdef int check_storage_size(int nd, const Py_ssize_t* shp, int dtype) except -1:
         raise RuntimeError(f"Storage size calculation overflowed with sizes={_shape_str(nd, shp)}")
     return 0
 
-def _full(shape, double value, int dtype):
+cdef bint fill_exact_int(Tensor t, object value) except -1:
+    """Fill an int64 tensor with an integer value exactly (through a double it would round
+    above 2**53); False when value is not an integer."""
+    cdef long long v
+    cdef Py_ssize_t i
+    if type(value) is int and t.m.dtype != PYAD_I64:
+        int64_of(value, True)       # torch's OverflowError beyond uint64, whatever the dtype
+    if t.m.dtype != PYAD_I64 or not isinstance(value, (int, np.integer)):
+        return False
+    v = int64_of(int(value), False)
+    for i in range(t.m.numel):
+        (<long long*>t.buf.data)[i] = v
+    return True
+
+def _full(shape, object fill_value, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
     check_storage_size(nd, shp, dtype)
     cdef Tensor t = new_tensor(dtype, nd, shp)
     cdef Py_ssize_t i
+    if fill_exact_int(t, fill_value):
+        return t
+    cdef double value = fill_value
     if value == 0.0:
         memset(t.buf.data, 0, t.m.numel * itemsize(dtype))
     elif dtype == PYAD_F32:
@@ -600,7 +617,11 @@ cdef object as_scalar_or_tensor(object o):
             raise OverflowError("int too big to convert" if o > 0 else
                                 "can't convert negative int to unsigned")
         return o
-    if isinstance(o, (np.floating, np.integer, np.bool_)):
+    if isinstance(o, np.bool_):
+        return float(o)     # torch takes a numpy bool operand as a float scalar
+    if isinstance(o, np.unsignedinteger) and o > 9223372036854775807:
+        return None         # beyond int64: torch declines, and numpy's operator takes over
+    if isinstance(o, (np.floating, np.integer)):
         return o.item()
     if isinstance(o, (np.ndarray, list, tuple)):
         return _tensor_from_data(o)
@@ -655,6 +676,8 @@ cdef object binop(int which, object a, object b):
             return t_div(x, <Tensor>b)
         return t_pow(x, <Tensor>b)
     dt = result_type_scalar(x, b)
+    if dt == PYAD_I64 and type(b) is int and which != 3:
+        return int_scalar_binop(which, x, b, False)
     if which == 0:
         return t_adds(x, b, NAME_ADD, dt)
     if which == 1:
@@ -664,6 +687,58 @@ cdef object binop(int which, object a, object b):
     if which == 3:
         return t_divs(x, b)
     return t_pows(x, b, dt)
+
+cdef Tensor int_scalar_binop(int which, Tensor x, object c, bint reflected):
+    """x OP c (c OP x when reflected) with an int64 result and a Python int c: + - * ** in
+    int64 arithmetic, wrapping as torch's, through a 0-d tensor (the scalar kernels take a
+    double, which rounds c above 2**53). Integer tensors never record a graph."""
+    cdef Tensor s
+    if which == 4 and not reflected:
+        if c < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return t_pow(x, scalar0d(c, PYAD_I64))      # torch refuses an exponent of 2**63 or more
+    s = scalar0d(c, PYAD_I64, True)
+    if which == 0:
+        return t_add(x, s)
+    if which == 1:
+        return t_sub(s, x) if reflected else t_sub(x, s)
+    if which == 2:
+        return t_mul(x, s)
+    return t_pow(s, x)
+
+cdef object wrap_int64(object v):
+    """A Python int reduced to int64's range as int64 arithmetic wraps it."""
+    return ((v + 9223372036854775808) % 18446744073709551616) - 9223372036854775808
+
+cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
+    """x + alpha * other (x - alpha * other): with an integer result, alpha must be an
+    integer (torch's error) and the product is taken in int64, wrapping as torch's."""
+    cdef object given = other
+    cdef int dt
+    if isinstance(alpha, (np.integer, np.floating)):
+        alpha = alpha.item()
+    other = as_scalar_or_tensor(other)
+    if other is None:
+        return named_result(NotImplemented, "sub" if subtract else "add", given)
+    dt = (result_type2(x, <Tensor>other) if isinstance(other, Tensor)
+          else result_type_scalar(x, other))
+    if dt >= PYAD_I64 and not (type(alpha) is int and alpha == 1):
+        if isinstance(alpha, float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                               "floating point number.")
+        if isinstance(alpha, int) and type(alpha) is not bool and dt == PYAD_I64:
+            alpha = int64_of(alpha, False)
+            if isinstance(other, Tensor):
+                if dt == PYAD_I64:
+                    other = t_mul(<Tensor>other, scalar0d(alpha, PYAD_I64))
+                    alpha = 1
+            elif isinstance(other, int):
+                other = wrap_int64(other * alpha)
+                alpha = 1
+    if isinstance(other, Tensor):
+        return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
+    return named_result(binop(1 if subtract else 0, x, other * alpha),
+                        "sub" if subtract else "add", given)
 
 cdef object rbinop(int which, Tensor x, object c):
     """c OP x for a scalar c on the left."""
@@ -675,6 +750,10 @@ cdef object rbinop(int which, Tensor x, object c):
     if which == 1:
         check_bool_sub(x, c)
     dt = result_type_scalar(x, c)
+    if which == 4 and dt == PYAD_BOOL:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if dt == PYAD_I64 and type(c) is int and which != 3:
+        return int_scalar_binop(which, x, c, True)
     if which == 0:
         return t_adds(x, c, NAME_ADD, dt)
     if which == 1:
@@ -1018,17 +1097,11 @@ cdef class Tensor:
     # ---- arithmetic methods ----------------------------------------------------------------
     def add(self, other, *, alpha=1):
         """self + alpha * other, broadcasting; other is a tensor or a scalar."""
-        other = as_scalar_or_tensor(other)
-        if isinstance(other, Tensor):
-            return t_add(self, <Tensor>other, alpha)
-        return named_result(binop(0, self, other * alpha), "add", other)
+        return add_with_alpha(self, other, alpha, False)
 
     def sub(self, other, *, alpha=1):
         """self - alpha * other, broadcasting; other is a tensor or a scalar."""
-        other = as_scalar_or_tensor(other)
-        if isinstance(other, Tensor):
-            return t_sub(self, <Tensor>other, alpha)
-        return named_result(binop(1, self, other * alpha), "sub", other)
+        return add_with_alpha(self, other, alpha, True)
 
     def mul(self, other):
         """self * other elementwise, broadcasting."""
@@ -1098,6 +1171,8 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         dims_mask(x, dim, mask)
+        if dtype is not None and (<Tensor>x).m.dtype == PYAD_BOOL:   # a bool sum is a bool (any)
+            return to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL)
         return t_sum(x, mask, keepdim, False, dim is None)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
@@ -1337,7 +1412,11 @@ cdef class Tensor:
 
     def fill_(self, value):
         """Fill with value in place; returns self."""
-        return fill_inplace(self, float(value), NAME_FILL)
+        if isinstance(value, Tensor) and (<Tensor>value).m.numel == 1:
+            value = value.item()
+        elif not isinstance(value, (int, np.integer)):
+            value = float(value)
+        return fill_inplace(self, value, NAME_FILL)
 
     def copy_(self, src, non_blocking=False):
         """Copy src's values (broadcast, cast to this dtype) into self in place; returns self.
@@ -1665,6 +1744,8 @@ cdef class Tensor:
         return t_unary(U_ABS, self)
 
     def __floordiv__(self, other):
+        if as_scalar_or_tensor(other) is None:
+            return NotImplemented
         return floor_divide(self, other)
 
     def __rfloordiv__(self, other):
@@ -1673,9 +1754,11 @@ cdef class Tensor:
             return NotImplemented
         if isinstance(other, Tensor):
             return floor_divide(other, self)
-        return floor_divide(scalar0d(other, result_type_scalar(self, other)), self)
+        return floor_divide(scalar0d(other, result_type_scalar(self, other), True), self)
 
     def __mod__(self, other):
+        if as_scalar_or_tensor(other) is None:
+            return NotImplemented
         return remainder(self, other)
 
     def __rmod__(self, other):
@@ -1684,7 +1767,7 @@ cdef class Tensor:
             return NotImplemented
         if isinstance(other, Tensor):
             return remainder(other, self)
-        return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other)), self)
+        return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other), True), self)
 
     def where(self, condition, other):
         """Elements of input where condition holds, else of other (either may be a scalar)."""

@@ -85,9 +85,17 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         if isinstance(data, (list, tuple)) and _builtins.any(isinstance(v, Tensor) for v in _flat(data)):
             data = [v.detach().numpy() if isinstance(v, Tensor) else v for v in data]
         arr = _np.asarray(data)
+        if arr.dtype == object and _builtins.any(
+                isinstance(v, int) and not -2**63 <= v < 2**64 for v in _flat_ints(data)):
+            raise ValueError("Overflow when unpacking long long")
         if arr.dtype == object:
             raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
         code = _infer_code(arr, data, dtype)
+        if arr.dtype == _np.float64 and isinstance(data, (list, tuple)) and arr.size and \
+                _np.abs(arr).max() >= 2.0**63 and not _builtins.any(
+                    isinstance(v, _builtins.float) for v in _flat(data)):
+            # numpy made floats of ints beyond int64 mixed with others: torch refuses them
+            raise ValueError("Overflow when unpacking long long")
         if arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1 and code != 0 and code != 1:
             # 2**63 and above wrap to negative int64 values: torch refuses them
             raise ValueError("Overflow when unpacking long long")
@@ -95,6 +103,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
                 _np.isfinite(arr).all() and (_np.abs(arr) < 2.0**63).all()):
             raise RuntimeError("value cannot be converted to type int64 without overflow")
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
+
+
+def _flat_ints(data):
+    """The Python ints of nested lists and tuples (numpy makes an object array of them when
+    one is beyond uint64)."""
+    if isinstance(data, (list, tuple)):
+        for v in data:
+            yield from _flat_ints(v)
+    elif isinstance(data, int):
+        yield data
 
 
 def _flat(seq):
@@ -140,8 +158,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of the given size filled with ``fill_value``."""
     if dtype is None:
-        dtype = (int64 if isinstance(fill_value, int) and not isinstance(fill_value, type(True))
-                 else bool if isinstance(fill_value, type(True)) else None)
+        # a numpy bool fills the default float dtype, as in torch
+        dtype = (bool if isinstance(fill_value, type(True)) else
+                 int64 if isinstance(fill_value, (int, _np.integer)) else None)
     return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
 
 
@@ -190,6 +209,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     """Values from start to end (exclusive) by step; int64 when all arguments are ints."""
     if end is None:
         start, end = 0, start
+    # numpy integers count as ints (an int64 range), as in torch
+    start, end, step = (int(v) if isinstance(v, _np.integer) else v for v in (start, end, step))
     for v in (start, end):
         if isinstance(v, int) and not -2**63 <= v < 2**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
