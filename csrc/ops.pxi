@@ -922,8 +922,10 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     if a.m.dtype != b.m.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{DTYPE_C_NAMES[a.m.dtype]} != {DTYPE_C_NAMES[b.m.dtype]}")
-    if a.m.dtype == PYAD_BOOL:
-        raise RuntimeError(f"pyad: matmul is not supported for {DTYPE_NAMES[a.m.dtype]} tensors")
+    if a.m.dtype == PYAD_BOOL:      # torch's error names the kernel of each product kind
+        kernel = ("dot" if name == NAME_DOT else "addmv_impl_cpu" if name == NAME_MV else
+                  "bmm" if name == NAME_BMM else "addmm_impl_cpu_")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     m.dtype = a.m.dtype
     m.ndim = out_ndim
     m.shape = <Py_ssize_t*>out_shape

@@ -61,6 +61,9 @@ cdef long long int64_of(object v, bint wrap) except? -1:
     [2**63, 2**64) are torch's uint64 scalars: they wrap to negative where torch makes a tensor
     of the scalar (wrap: binary ops, comparisons) and raise where it converts the scalar to
     int64 (fills, bounds, exponents). Beyond uint64: torch's OverflowErrors."""
+    if isinstance(v, np.unsignedinteger) and v > 9223372036854775807 and not wrap:
+        raise TypeError("an integer is required")   # torch's refusal of a numpy uint64
+    v = int(v)
     if v < -9223372036854775808:
         raise OverflowError("can't convert negative int to unsigned")
     if v >= 9223372036854775808:
@@ -71,12 +74,21 @@ cdef long long int64_of(object v, bint wrap) except? -1:
         v = v - 18446744073709551616
     return <long long>v
 
+cdef int check_scalar_range(object v) except -1:
+    """torch's refusals of an integer scalar argument whatever the tensor's dtype: a Python
+    int beyond uint64 (OverflowError), a numpy uint64 beyond int64 (TypeError)."""
+    if type(v) is int:
+        int64_of(v, True)
+    elif isinstance(v, np.unsignedinteger) and v > 9223372036854775807:
+        raise TypeError("an integer is required")
+    return 0
+
 cdef Tensor scalar0d(object v, int dtype, bint wrap=False):
     """A 0-d constant tensor; a Python int stays exact in int64 (see int64_of for wrap)."""
     cdef Tensor t
     if dtype == PYAD_I64 and isinstance(v, (int, np.integer)):
         t = new_tensor(dtype, 0, NULL)
-        (<long long*>t.buf.data)[0] = int64_of(int(v), wrap)
+        (<long long*>t.buf.data)[0] = int64_of(v, wrap)
         return t
     return scalar0d_f(v, dtype)
 
@@ -608,6 +620,8 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
     if lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None"
                            .replace("torch.", "pyad."))
+    check_scalar_range(lo)
+    check_scalar_range(hi)
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
         out = x
         if lo is not None:
@@ -791,6 +805,7 @@ def fmod(input, other):
         return t_binary(B_FMOD, x, <Tensor>other)
     if x.m.dtype > PYAD_F64:
         return named_result(_binary_with_scalar(B_FMOD, x, other), "fmod", other)
+    check_scalar_range(other)
     c[0] = other
     return t_unary(U_FMODS, x, c)
 def remainder(input, other):
@@ -800,8 +815,9 @@ def remainder(input, other):
     cdef double c[4]
     if isinstance(other, Tensor):
         return t_binary(B_REMAINDER, x, <Tensor>other)
-    if result_type_scalar(x, other) >= PYAD_I64:    # exact int64 (and torch's error for 0)
-        return t_binary(B_REMAINDER, x, scalar0d(other, PYAD_I64, True))
+    cdef int dt = result_type_scalar(x, other)
+    if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
+        return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
     c[0] = other
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
 def floor_divide(input, other):

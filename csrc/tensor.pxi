@@ -180,11 +180,10 @@ cdef bint fill_exact_int(Tensor t, object value) except -1:
     above 2**53); False when value is not an integer."""
     cdef long long v
     cdef Py_ssize_t i
-    if type(value) is int and t.m.dtype != PYAD_I64:
-        int64_of(value, True)       # torch's OverflowError beyond uint64, whatever the dtype
+    check_scalar_range(value)
     if t.m.dtype != PYAD_I64 or not isinstance(value, (int, np.integer)):
         return False
-    v = int64_of(int(value), False)
+    v = int64_of(value, False)
     for i in range(t.m.numel):
         (<long long*>t.buf.data)[i] = v
     return True
@@ -715,26 +714,38 @@ cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
     integer (torch's error) and the product is taken in int64, wrapping as torch's."""
     cdef object given = other
     cdef int dt
-    if isinstance(alpha, (np.integer, np.floating)):
+    if isinstance(alpha, np.bool_):
+        alpha = float(alpha)        # torch takes a numpy bool as a float scalar
+    elif isinstance(alpha, np.unsignedinteger) and alpha > 9223372036854775807:
+        raise TypeError("an integer is required")   # torch's refusal of a numpy uint64
+    elif isinstance(alpha, (np.integer, np.floating)):
         alpha = alpha.item()
     other = as_scalar_or_tensor(other)
     if other is None:
         return named_result(NotImplemented, "sub" if subtract else "add", given)
+    if type(alpha) is int:
+        int64_of(alpha, True)       # torch's OverflowError beyond uint64
+        if subtract:                # torch negates sub's alpha in int64, wrapping
+            alpha = -wrap_int64(-alpha)
+    if subtract:
+        check_bool_sub(x, other)
     dt = (result_type2(x, <Tensor>other) if isinstance(other, Tensor)
           else result_type_scalar(x, other))
     if dt >= PYAD_I64 and not (type(alpha) is int and alpha == 1):
         if isinstance(alpha, float):
             raise RuntimeError("For integral input tensors, argument alpha must not be a "
                                "floating point number.")
-        if isinstance(alpha, int) and type(alpha) is not bool and dt == PYAD_I64:
-            alpha = int64_of(alpha, False)
+        if dt == PYAD_BOOL:
+            alpha = 1 if alpha else 0   # bool arithmetic: alpha is a truth value
+        elif type(alpha) is int:
+            # torch negates sub's alpha first (wrapping) and takes add's as int64 (no wrap)
+            alpha = wrap_int64(-alpha) if subtract else int64_of(alpha, False)
             if isinstance(other, Tensor):
-                if dt == PYAD_I64:
-                    other = t_mul(<Tensor>other, scalar0d(alpha, PYAD_I64))
-                    alpha = 1
-            elif isinstance(other, int):
-                other = wrap_int64(other * alpha)
-                alpha = 1
+                return t_add(x, t_mul(<Tensor>other, scalar0d(alpha, PYAD_I64)))
+            if isinstance(other, int):
+                return int_scalar_binop(0, x, wrap_int64(other * alpha), False)
+    elif type(alpha) is int and dt <= PYAD_F64:
+        alpha = float(alpha)        # a float result: alpha * other in floating point
     if isinstance(other, Tensor):
         return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
     return named_result(binop(1 if subtract else 0, x, other * alpha),
@@ -749,6 +760,8 @@ cdef object rbinop(int which, Tensor x, object c):
         return binop(which, c, x)
     if which == 1:
         check_bool_sub(x, c)
+    if which == 3:      # c / x is c * (1 / x): a float, whatever c's range
+        return t_muls(t_unary(U_RECIPROCAL, x), c)
     dt = result_type_scalar(x, c)
     if which == 4 and dt == PYAD_BOOL:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
@@ -760,8 +773,6 @@ cdef object rbinop(int which, Tensor x, object c):
         return t_rsubs(x, c, 1.0, dt)
     if which == 2:
         return t_muls(x, c, dt)
-    if which == 3:
-        return t_muls(t_unary(U_RECIPROCAL, x), c)
     return t_rpows(x, c, dt)
 
 
@@ -1428,6 +1439,8 @@ cdef class Tensor:
     # x[idx] += v runs tmp = x[idx]; tmp += v; x[idx] = tmp. pyad's x[idx] is a copy, so the
     # augmented operator returns a new tensor there and the assignment writes it back.
     def __iadd__(self, other):
+        if not isinstance(other, Tensor) and as_scalar_or_tensor(other) is None:
+            return NotImplemented   # as torch: Python then tries other's operators
         return binop(0, check_leaf_view(self), other) if self._view_copies else self.add_(other)
 
     def __isub__(self, other):

@@ -211,6 +211,11 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
         start, end = 0, start
     # numpy integers count as ints (an int64 range), as in torch
     start, end, step = (int(v) if isinstance(v, _np.integer) else v for v in (start, end, step))
+    for v in (start, end, step):     # argument parsing first, as torch's
+        if isinstance(v, int) and v < -2**63:
+            raise OverflowError("can't convert negative int to unsigned")
+        if isinstance(v, int) and v >= 2**64:
+            raise OverflowError("int too big to convert")
     for v in (start, end):
         if isinstance(v, int) and not -2**63 <= v < 2**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
@@ -223,8 +228,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     ints = _builtins.all(isinstance(v, int) for v in (start, end, step))
     if dtype is None:
         dtype = int64 if ints else get_default_dtype()
-    arr = _np.arange(start, end, step, dtype=_np.float64 if not ints else _np.int64)
+    if ints:
+        arr = _int_range(start, end, step)
+    else:
+        arr = _np.arange(start, end, step, dtype=_np.float64)
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
+
+
+def _int_range(start, end, step):
+    """An int64 arange computed as torch's: the length in int64 arithmetic (numpy's goes
+    through doubles and drops the last value above 2**53), the values start + i * step."""
+    sign = (step > 0) - (step < 0)
+    span = (end - start + step - sign + 2**63) % 2**64 - 2**63     # wraps as int64 does
+    size = _builtins.abs(span) // _builtins.abs(step) * (1 if (span < 0) == (step < 0) else -1)
+    if size < 0:
+        raise RuntimeError("invalid size, possible overflow?")
+    with _np.errstate(over="ignore"):
+        return _np.arange(size, dtype=_np.int64) * _np.int64(step) + _np.int64(start)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):

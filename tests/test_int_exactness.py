@@ -58,6 +58,9 @@ def _plain(v):
 
 
 def _equal(a, b):
+    if isinstance(a, np.ndarray):   # numpy's operator answered (an operand pyad declines)
+        return (isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape
+                and np.allclose(a, b, rtol=1e-6, atol=0, equal_nan=True))
     if isinstance(a, list):
         return isinstance(b, list) and len(a) == len(b) and all(map(_equal, a, b))
     if isinstance(a, tuple) and len(a) == 3 and isinstance(a[2], np.ndarray):
@@ -415,7 +418,7 @@ def test_integer_division_agrees_with_torch_on_signs_and_extremes():
     a = np.array(vals)[:, None]
     b = np.array(divs)
     got = pyad.div(pyad.tensor(a), pyad.tensor(b), rounding_mode="trunc").tolist()
-    want = [[_wrap(int(x / abs(x) * (abs(x) // abs(y)) * (1 if y > 0 else -1)) if x else 0)
+    want = [[_wrap(abs(x) // abs(y) if (x < 0) == (y < 0) else -(abs(x) // abs(y)))
              for y in divs] for x in vals]
     assert got == want
 
@@ -476,9 +479,16 @@ SCALAR_OPS = [
     ("add_alpha", lambda M, x, c: x.add(3, alpha=c)),
     ("add_tensor_alpha", lambda M, x, c: x.add(x, alpha=c)),
     ("sub_alpha", lambda M, x, c: x.sub(2, alpha=c)),
-    ("arange", lambda M, x, c: M.arange(c, c + 3) if abs(int(c)) < 2**62 else M.arange(c)),
+]
+
+# constructors take Python ints (numpy scalars there are torch's own quirks: int8 tensors,
+# refused uint16 promotion)
+MAKERS = [
+    ("arange", lambda M, x, c: M.arange(c - 3, c) if c > 0 else M.arange(c, c + 3)),
+    ("arange_step", lambda M, x, c: M.arange(0, c, c // 2 or 1) if c > 0 else M.arange(c, 0, -c // 2 or 1)),
     ("tensor", lambda M, x, c: M.tensor([c, 1])),
     ("tensor0d", lambda M, x, c: M.tensor(c)),
+    ("tensor_nested", lambda M, x, c: M.tensor([[1], [c]])),
 ]
 
 
@@ -489,7 +499,7 @@ def test_big_python_ints_with_tensors(dtype):
                         dtype=getattr(M, dtype))
     cases = []
     for c in BIG_INTS + [0, 1, -1, 3]:
-        for name, op in SCALAR_OPS:
+        for name, op in SCALAR_OPS + MAKERS:
             cases.append((f"{name} {dtype} {c}",
                           lambda M, op=op, c=c: op(M, operand(M), c)))
     assert mismatches(cases) == []
@@ -506,12 +516,17 @@ def test_numpy_scalars_with_tensors(dtype):
     def operand(M):
         return M.tensor([5, -3, 2] if dtype != "bool" else [True, False, True],
                         dtype=getattr(M, dtype))
+    # numpy's own operator answers these, with an ndarray
     skip = {"rtruediv", "rpow", "rfloordiv", "rmod", "rsub", "radd", "rmul"}
     cases = []
     for c in NUMPY_SCALARS:
         for name, op in SCALAR_OPS:
             if name in skip and isinstance(c, np.unsignedinteger) and c > I64_MAX:
-                continue    # numpy's own operator answers there, with an ndarray
+                continue
+            if name.startswith("setitem") and isinstance(c, (np.floating, np.bool_)):
+                continue    # torch refuses those (a TypeError) only through __setitem__
+            if name == "pow" and dtype.startswith("float") and abs(int(c)) > 2**24:
+                continue    # a float32 exponent rounds an odd integer to even in either library
             cases.append((f"{name} {dtype} {type(c).__name__}({c})",
                           lambda M, op=op, c=c: op(M, operand(M), c)))
     assert mismatches(cases) == []
