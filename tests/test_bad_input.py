@@ -1007,7 +1007,6 @@ group("pickle",
 # Mostly huge ints (OverflowError where torch raises ValueError/TypeError/IndexError), numpy
 # integers as dims or sizes, and exception types of torch's argument parser.
 KNOWN: dict[str, str] = {
-    'matmul/bool_bool': 'not fixed yet: pyad raises RuntimeError, torch raises NotImplementedError',
     'operand_types/op9_none': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
     'operand_types/op9_list': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
     'operand_types/op9_str': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
@@ -1147,8 +1146,6 @@ KNOWN: dict[str, str] = {
     'construct/set': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'construct/object': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'construct/object_list': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
-    'construct/huge_int_list': 'not fixed yet: pyad raises TypeError, torch raises ValueError',
-    'construct/huge_neg_int': 'not fixed yet: pyad raises TypeError, torch raises ValueError',
     'construct/bad_dtype_type': 'not fixed yet: pyad raises TypeError, torch returns a result',
     'construct/generator': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'construct/linspace_neg': 'not fixed yet: pyad raises ValueError, torch raises RuntimeError',
