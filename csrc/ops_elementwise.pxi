@@ -47,6 +47,7 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_gt_f32, loop_gt_f64, loop_gt_i64, loop_gt_bool
     pyad_loop loop_ge_f32, loop_ge_f64, loop_ge_i64, loop_ge_bool
     pyad_loop loop_and_bool, loop_or_bool, loop_xor_bool, loop_not_bool
+    pyad_loop loop_bitand_i64, loop_bitor_i64, loop_bitxor_i64, loop_bitnot_i64
     pyad_loop loop_isnan_f32, loop_isnan_f64, loop_isinf_f32, loop_isinf_f64
     pyad_loop loop_isfinite_f32, loop_isfinite_f64
     pyad_loop loop_where_f32, loop_where_f64, loop_where_i64, loop_where_bool
@@ -593,11 +594,53 @@ cdef Tensor _as_bool(object x):
 cdef Tensor t_logical(pyad_loop f, object a, object b):
     return _zip_bool(f, _as_bool(a), _as_bool(b))
 
-cdef Tensor _bitwise_bool(pyad_loop f, Tensor x, object other):
-    """& | ^ on bool tensors (the logical ops); integer bitwise ops are not supported."""
-    if x.m.dtype != PYAD_BOOL or (isinstance(other, Tensor) and (<Tensor>other).m.dtype != PYAD_BOOL):
-        raise NotImplementedError("pyad: & | ^ ~ are supported on bool tensors only")
-    return t_logical(f, x, other)
+cdef object t_bitwise(int which, Tensor x, object other):
+    """x & | ^ other (which 0, 1, 2) with torch's promotion: logical on bools, bitwise on
+    int64 (an int scalar as int64, wrapping as torch's); no float kernel, as in torch."""
+    cdef Tensor b
+    cdef int dt
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    cdef pyad_loop bool_loop = loop_and_bool if which == 0 else (
+        loop_or_bool if which == 1 else loop_xor_bool)
+    cdef pyad_loop int_loop = loop_bitand_i64 if which == 0 else (
+        loop_bitor_i64 if which == 1 else loop_bitxor_i64)
+    if not isinstance(other, (Tensor, int, float, np.number, np.bool_)):
+        return NotImplemented
+    other = as_scalar_or_tensor(other)
+    if other is None:
+        return NotImplemented
+    if isinstance(other, Tensor):
+        b = <Tensor>other
+        dt = result_type2(x, b)
+    else:
+        dt = result_type_scalar(x, other)
+        b = scalar0d(other, dt, True)
+    if dt <= PYAD_F64:
+        raise NotImplementedError(f"\"{('bitwise_and_cpu', 'bitwise_or_cpu', 'bitwise_xor_cpu')[which]}\" "
+                                  f"not implemented for '{DTYPE_TITLES[dt]}'")
+    if dt == PYAD_BOOL:
+        return _zip_bool(bool_loop, x, b)
+    x = to_dtype_nograd(x, dt)
+    b = to_dtype_nograd(b, dt)
+    mo.shape = shp
+    broadcast_meta(&x.m, &b.m, &mo)
+    mo.dtype = dt
+    xs[0], xs[1] = x.buf.data, b.buf.data
+    ms[0], ms[1] = &x.m, &b.m
+    return tensor_from_new_buffer(
+        nb_zip_loop(int_loop, 2, xs, ms, &mo, NULL), &mo, dt)
+
+cdef Tensor t_bitwise_not(Tensor x):
+    """~x: logical not of a bool, bitwise not of an int64; no float kernel, as in torch."""
+    if x.m.dtype == PYAD_BOOL:
+        return _map_bool(loop_not_bool, x)
+    if x.m.dtype == PYAD_I64:
+        return tensor_from_new_buffer(nb_map_loop(loop_bitnot_i64, x.buf.data, &x.m, &x.m, NULL),
+                                      &x.m, PYAD_I64)
+    raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
 
 cdef Tensor t_predicate(Tensor x, pyad_loop f32, pyad_loop f64, bint int_value):
     cdef Tensor r

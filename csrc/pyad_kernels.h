@@ -782,6 +782,10 @@ PYAD_BINARY(loop_remainder_i64, int64_t, pyad_iremainder(x, y))
 PYAD_BINARY(loop_divfloor_i64, int64_t, pyad_ifloordiv(x, y))
 PYAD_BINARY(loop_divtrunc_i64, int64_t, pyad_itruncdiv(x, y))
 PYAD_BINARY(loop_fmod_i64, int64_t, pyad_ifmod(x, y))
+PYAD_BINARY(loop_bitand_i64, int64_t, x & y)
+PYAD_BINARY(loop_bitor_i64, int64_t, x | y)
+PYAD_BINARY(loop_bitxor_i64, int64_t, x ^ y)
+PYAD_UNARY(loop_bitnot_i64, int64_t, ~x)
 
 /* comparisons and predicates write bool (unsigned char) */
 #define PYAD_TO_U8_2(NAME, T, EXPR)                                                        \

@@ -1719,27 +1719,25 @@ cdef class Tensor:
         return _map_bool(loop_not_bool, _as_bool(self))
 
     def __and__(self, other):
-        return _bitwise_bool(loop_and_bool, self, other)
+        return t_bitwise(0, self, other)
 
     def __rand__(self, other):
-        return _bitwise_bool(loop_and_bool, self, other)
+        return t_bitwise(0, self, other)
 
     def __or__(self, other):
-        return _bitwise_bool(loop_or_bool, self, other)
+        return t_bitwise(1, self, other)
 
     def __ror__(self, other):
-        return _bitwise_bool(loop_or_bool, self, other)
+        return t_bitwise(1, self, other)
 
     def __xor__(self, other):
-        return _bitwise_bool(loop_xor_bool, self, other)
+        return t_bitwise(2, self, other)
 
     def __rxor__(self, other):
-        return _bitwise_bool(loop_xor_bool, self, other)
+        return t_bitwise(2, self, other)
 
     def __invert__(self):
-        if self.m.dtype != PYAD_BOOL:
-            raise NotImplementedError("pyad: ~ is supported on bool tensors only")
-        return _map_bool(loop_not_bool, self)
+        return t_bitwise_not(self)
 
     def isnan(self):
         """True where the element is NaN."""

@@ -250,16 +250,41 @@ BINARY = [
     ("logical_and", lambda M, a, b: M.logical_and(a, b)),
     ("logical_xor", lambda M, a, b: M.logical_xor(a, b)),
     ("where", lambda M, a, b: M.where(a > 0, a, b)),
+    ("floordiv", lambda M, a, b: a // b),
+    ("mod", lambda M, a, b: a % b),
+    ("fmod", lambda M, a, b: M.fmod(a, b)),
+    ("div_trunc", lambda M, a, b: M.div(a, b, rounding_mode="trunc")),
+    ("div_floor", lambda M, a, b: M.div(a, b, rounding_mode="floor")),
+    ("atan2", lambda M, a, b: M.atan2(a, b)),
+    ("ne", lambda M, a, b: a != b),
+    ("logical_or", lambda M, a, b: M.logical_or(a, b)),
 ]
+
+# nonzero divisors for the integer divisions (a zero raises, tested below); -1 never meets
+# INT64_MIN here, where torch's own 'trunc' division traps (tested against Python below)
+DIVISOR_DATA = {
+    "bool": [True, True, True, True],
+    "int64": [7, -2, -1, I64_MAX],
+    "float32": [-1.5, 0.5, 2.0, 3.25],
+    "float64": [-1.5, 0.25, 2.0, 1e300],
+}
 
 
 def test_binary_ops_over_dtype_pairs():
+    def right(M, name, zero_d):
+        t = M.tensor(DIVISOR_DATA[name], dtype=getattr(M, name))
+        return t[1] if zero_d else t
     cases = []
     for da in DTYPE_DATA:
         for db in DTYPE_DATA:
             for name, op in BINARY:
-                cases.append((f"{name} {da} {db}",
-                              lambda M, op=op, da=da, db=db: op(M, _mk(M, da), _mk(M, db))))
+                for zero_d in (False, True):    # a 0-d operand promotes differently
+                    cases.append((f"{name} {da} {db} 0-d={zero_d}",
+                                  lambda M, op=op, da=da, db=db, z=zero_d:
+                                  op(M, _mk(M, da), right(M, db, z))))
+                    cases.append((f"{name} {db} 0-d={zero_d} {da}",
+                                  lambda M, op=op, da=da, db=db, z=zero_d:
+                                  op(M, right(M, db, z), _mk(M, da))))
     assert mismatches(cases) == []
 
 
@@ -546,3 +571,51 @@ def test_int_arithmetic_wraps_as_torch():
     check(lambda M: M.tensor([5]).add(2, alpha=0.5))
     check(lambda M: M.tensor([5]).add(M.tensor([1]), alpha=2.0))
     check(lambda M: M.tensor([True]).add(M.tensor([True]), alpha=2))
+
+
+UNARY = ["neg", "abs", "sign", "sqrt", "exp", "log", "sin", "tanh", "sigmoid", "relu", "floor",
+         "ceil", "round", "trunc", "reciprocal", "square", "expm1", "log1p", "rsqrt", "erf",
+         "isnan", "isinf", "isfinite", "logical_not", "nan_to_num", "float", "double", "long",
+         "bool", "clone", "neg_"]
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_unary_ops_on_integers(dtype):
+    def operand(M):
+        return M.tensor(DTYPE_DATA[dtype], dtype=getattr(M, dtype))
+    cases = []
+    for name in UNARY:
+        cases.append((name, lambda M, name=name: getattr(M, name)(operand(M))
+                      if not name.endswith("_") and name not in ("float", "double", "long", "bool",
+                                                                 "clone")
+                      else getattr(operand(M), name)()))
+    cases.append(("-x", lambda M: -operand(M)))
+    cases.append(("~x", lambda M: ~operand(M)))
+    cases.append(("abs()", lambda M: abs(operand(M))))
+    assert mismatches(cases) == []
+
+
+BITWISE = [("and", lambda a, b: a & b), ("or", lambda a, b: a | b), ("xor", lambda a, b: a ^ b)]
+
+
+def test_bitwise_ops_follow_torchs_promotion():
+    operands = {
+        "int64": lambda M: M.tensor([I64_MIN, -6, 0, 5, I64_MAX]),
+        "bool": lambda M: M.tensor([True, False, True, True, False]),
+        "float32": lambda M: M.tensor([1.0, 2.0, 3.0, 4.0, 5.0]),
+        "int64_0d": lambda M: M.tensor(12),
+        "bool_0d": lambda M: M.tensor(True),
+    }
+    scalars = [3, -1, True, False, 2**63, 2**62 + 1, 1.5, np.int64(6), np.bool_(True), None,
+               [1, 2, 3, 4, 5]]
+    cases = []
+    for name, op in BITWISE:
+        for la, a in operands.items():
+            for lb, b in operands.items():
+                cases.append((f"{la} {name} {lb}", lambda M, op=op, a=a, b=b: op(a(M), b(M))))
+            for c in scalars:
+                cases.append((f"{la} {name} {c!r}", lambda M, op=op, a=a, c=c: op(a(M), c)))
+                cases.append((f"{c!r} {name} {la}", lambda M, op=op, a=a, c=c: op(c, a(M))))
+    for la, a in operands.items():
+        cases.append((f"~{la}", lambda M, a=a: ~a(M)))
+    assert mismatches(cases) == []
