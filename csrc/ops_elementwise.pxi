@@ -853,6 +853,8 @@ def fmod(input, other):
     return t_unary(U_FMODS, x, c)
 def remainder(input, other):
     """Python-style remainder (sign of the divisor)."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
+        return other.__rmod__(input)        # torch's remainder(Scalar, Tensor)
     other = as_scalar_or_tensor(other)
     cdef Tensor x = _t(input)
     cdef double c[4]
@@ -865,6 +867,8 @@ def remainder(input, other):
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
 def floor_divide(input, other):
     """input // other, rounding down (not differentiable, as in torch)."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
+        return other.__rfloordiv__(input)   # torch's floor_divide(Scalar, Tensor)
     other = as_scalar_or_tensor(other)
     cdef Tensor x = _t(input)
     if not isinstance(other, Tensor):
