@@ -437,10 +437,13 @@ group("operand_types",
         for k, v in _BAD_OPERANDS.items()],
       *[(f"register_hook_{k}", f"R(2, rg=True).register_hook({v})") for k, v in _BAD_OPERANDS.items()],
       )
+# `&` with a float or an array: torch's own kernel and numpy's messages, matched exactly
+_EXACT_OPERAND_MESSAGES = {"operand_types/op9_float", "operand_types/op9_ndarray"}
 CATALOGUE["operand_types"] = [
     (cid, code, (CONVERTS if cid.rsplit("_", 1)[1] in ("list", "ndarray", "float") else T)(
         _PARSER, _OPERAND_TYPE_NAMES[cid.rsplit("_", 1)[1]])
-     if exp is SAME and cid.rsplit("_", 1)[1] in _OPERAND_TYPE_NAMES else exp)
+     if exp is SAME and cid.rsplit("_", 1)[1] in _OPERAND_TYPE_NAMES
+     and cid not in _EXACT_OPERAND_MESSAGES else exp)
     for cid, code, exp in CATALOGUE["operand_types"]]
 
 
@@ -1048,13 +1051,6 @@ group("integers",
 # Mostly huge ints (OverflowError where torch raises ValueError/TypeError/IndexError), numpy
 # integers as dims or sizes, and exception types of torch's argument parser.
 KNOWN: dict[str, str] = {
-    'operand_types/op9_none': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
-    'operand_types/op9_list': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
-    'operand_types/op9_str': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
-    'operand_types/op9_float': 'not fixed yet: pyad raises NotImplementedError, torch raises NotImplementedError',
-    'operand_types/op9_ndarray': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
-    'operand_types/op9_dict': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
-    'operand_types/op9_object': 'not fixed yet: pyad raises NotImplementedError, torch raises TypeError',
     'operand_types/method_fmod_ndarray': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
     'operand_types/method_copy__ndarray': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
     'operand_types/clamp_ndarray': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
