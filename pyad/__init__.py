@@ -238,6 +238,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 def _int_range(start, end, step):
     """An int64 arange computed as torch's: the length in int64 arithmetic (numpy's goes
     through doubles and drops the last value above 2**53), the values start + i * step."""
+    if _builtins.max(_builtins.abs(start), _builtins.abs(end), _builtins.abs(step)) < 2**52:
+        return _np.arange(start, end, step, dtype=_np.int64)   # numpy's length is exact here
     sign = (step > 0) - (step < 0)
     span = (end - start + step - sign + 2**63) % 2**64 - 2**63     # wraps as int64 does
     size = _builtins.abs(span) // _builtins.abs(step) * (1 if (span < 0) == (step < 0) else -1)

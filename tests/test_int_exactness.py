@@ -624,3 +624,20 @@ def test_bitwise_ops_follow_torchs_promotion():
     for la, a in operands.items():
         cases.append((f"~{la}", lambda M, a=a: ~a(M)))
     assert mismatches(cases) == []
+
+
+def test_arange_of_big_ints_has_torchs_length_and_values():
+    # numpy's arange takes its length through doubles: above 2**53 it dropped the last value
+    rng = np.random.default_rng(7)
+    cases = []
+    for _ in range(300):
+        k = int(rng.choice([10, 2**20, 2**51, 2**53, 2**62]))
+        a, b = (int(v) for v in rng.integers(-k, k, 2, endpoint=True))
+        step = int(rng.choice([1, -1, 2, -3, 7, int(rng.integers(1, k)) * int(rng.choice([1, -1]))]))
+        if -((a - b) // step) > 10**5:
+            continue    # a size whose allocation fails differently in each library
+        cases.append((f"arange({a}, {b}, {step})", lambda M, a=a, b=b, s=step: M.arange(a, b, s)))
+    cases.append(("overflowing span", lambda M: M.arange(0, I64_MAX, 2**62 - 1)))
+    cases.append(("top of int64", lambda M: M.arange(I64_MAX - 3, I64_MAX)))
+    cases.append(("numpy ints", lambda M: M.arange(np.int32(3), np.uint8(9), np.int64(2))))
+    assert len(cases) > 100 and mismatches(cases) == []
