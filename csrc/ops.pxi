@@ -184,8 +184,9 @@ cdef inline int float_dtype(int dtype) noexcept:
 # add / sub: AddBackward0, SubBackward0          d/da = g      d/db = +-alpha g
 # ============================================================================================
 cdef int check_bool_sub(Tensor a, object b) except -1:
-    """torch refuses subtraction with a bool tensor operand."""
-    cdef bint b_bool = isinstance(b, Tensor) and (<Tensor>b).m.dtype == PYAD_BOOL
+    """torch refuses subtraction with a bool tensor operand (a Python bool counts as one)."""
+    cdef bint b_bool = type(b) is bool or (isinstance(b, Tensor) and
+                                           (<Tensor>b).m.dtype == PYAD_BOOL)
     if a.m.dtype == PYAD_BOOL and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")

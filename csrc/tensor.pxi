@@ -731,6 +731,8 @@ cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
         check_bool_sub(x, other)
     dt = (result_type2(x, <Tensor>other) if isinstance(other, Tensor)
           else result_type_scalar(x, other))
+    if type(alpha) is bool and dt != PYAD_BOOL:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
     if dt >= PYAD_I64 and not (type(alpha) is int and alpha == 1):
         if isinstance(alpha, float):
             raise RuntimeError("For integral input tensors, argument alpha must not be a "
@@ -748,6 +750,8 @@ cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
         alpha = float(alpha)        # a float result: alpha * other in floating point
     if isinstance(other, Tensor):
         return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
+    if dt == PYAD_BOOL:         # a bool scalar with a bool tensor: the sum stays bool
+        return binop(0, x, bool(other) and bool(alpha))
     return named_result(binop(1 if subtract else 0, x, other * alpha),
                         "sub" if subtract else "add", given)
 
