@@ -330,7 +330,7 @@ cdef Tensor t_pow(Tensor a, Tensor b):
     cdef int dt = result_type2(a, b)
     if dt == PYAD_BOOL:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
-    cdef Tensor out = zip_forward(K_POW, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
+    cdef Tensor out = zip_forward(K_POW, a, b, dt, NULL)
     cdef Node* n
     if wants_grad2(a, b):
         n = record(OP_POW, NAME_POW1, out, a, b, 2)

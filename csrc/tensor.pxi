@@ -677,6 +677,8 @@ cdef object binop(int which, object a, object b):
     dt = result_type_scalar(x, b)
     if dt == PYAD_I64 and type(b) is int and which != 3:
         return int_scalar_binop(which, x, b, False)
+    if dt == PYAD_BOOL and which != 3:
+        return bool_scalar_binop(which, x, b)
     if which == 0:
         return t_adds(x, b, NAME_ADD, dt)
     if which == 1:
@@ -704,6 +706,17 @@ cdef Tensor int_scalar_binop(int which, Tensor x, object c, bint reflected):
     if which == 2:
         return t_mul(x, s)
     return t_pow(s, x)
+
+cdef Tensor bool_scalar_binop(int which, Tensor x, object c):
+    """A bool tensor with a bool scalar stays bool, as torch's: + is or, * is and, x ** c is x
+    (c True) or all True. The scalar kernels have no bool loop (they would read and write
+    bool elements as int64), so this goes through the tensor ops and int64."""
+    if which == 0:
+        return t_add(x, scalar0d(c, PYAD_BOOL))
+    if which == 2:
+        return t_mul(x, scalar0d(c, PYAD_BOOL))
+    return to_dtype_nograd(t_pow(to_dtype_nograd(x, PYAD_I64), scalar0d(c, PYAD_I64)),
+                           PYAD_BOOL)
 
 cdef object wrap_int64(object v):
     """A Python int reduced to int64's range as int64 arithmetic wraps it."""
@@ -769,6 +782,8 @@ cdef object rbinop(int which, Tensor x, object c):
     dt = result_type_scalar(x, c)
     if which == 4 and dt == PYAD_BOOL:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if dt == PYAD_BOOL:         # + and * commute
+        return bool_scalar_binop(which, x, c)
     if dt == PYAD_I64 and type(c) is int and which != 3:
         return int_scalar_binop(which, x, c, True)
     if which == 0:

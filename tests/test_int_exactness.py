@@ -314,6 +314,21 @@ def test_bool_division_is_refused_as_torch():
     check(lambda M: M.tensor(t) % 2)
 
 
+def test_bool_tensor_with_a_bool_scalar_stays_bool():
+    # the scalar kernels have no bool loop: this read and wrote bool elements as int64 (a heap
+    # overflow for any tensor longer than its allocation's slack)
+    for n in (1, 17, 4097):
+        check(lambda M, n=n: M.ones(n, dtype=M.bool) + True, n)
+        check(lambda M, n=n: M.zeros(n, dtype=M.bool) + False, n)
+        check(lambda M, n=n: True + M.zeros(n, dtype=M.bool), n)
+        check(lambda M, n=n: M.ones(n, dtype=M.bool) * False, n)
+        check(lambda M, n=n: False * M.ones(n, dtype=M.bool), n)
+        check(lambda M, n=n: M.zeros(n, dtype=M.bool) ** False, n)
+        check(lambda M, n=n: M.ones(n, dtype=M.bool) ** True, n)
+        check(lambda M, n=n: M.ones(n, dtype=M.bool).add(True, alpha=True), n)
+        check(lambda M, n=n: M.ones(n, dtype=M.bool) / True, n)
+
+
 def test_bool_maximum_minimum_stay_bool():
     check(lambda M: M.maximum(M.tensor([True, False]), M.tensor([False, False])))
     check(lambda M: M.minimum(M.tensor([True, False]), M.tensor([True, True])))
