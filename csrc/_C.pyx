@@ -119,10 +119,18 @@ cdef Tensor _ones_like(Tensor t):
     return o
 
 
-cdef Tensor _filled_like(object input, double value, object dtype, bint requires_grad):
+cdef Tensor _filled_like(object input, object fill_value, object dtype, bint requires_grad):
     cdef Tensor t = _t(input)
     cdef int code = t.m.dtype if dtype is None else dtype_code(dtype)
     cdef Tensor o = new_tensor(code, t.m.ndim, t.m.shape), f
+    cdef double value
+    if fill_exact_int(o, fill_value):
+        if requires_grad:
+            o.requires_grad = True
+        return o
+    value = fill_value
+    if code == PYAD_I64:
+        scalar0d_f(value, code)     # torch's error for NaN and values out of int64's range
     if code <= PYAD_F64:
         _fill(o, value)
     else:  # cast from float64 values, read with float64's meta (not t's dtype)

@@ -81,7 +81,7 @@ cdef Tensor inplace(Tensor x, object result):
     return commit_inplace(x, <Tensor>result)
 
 
-cdef Tensor fill_inplace(Tensor x, double value, int name):
+cdef Tensor fill_inplace(Tensor x, object value, int name):
     """zero_ / fill_: the new values have no derivative; the history is cut (ZeroBackward0)."""
     check_inplace(x)
     cdef Tensor r = _filled_like(x, value, None, False)
@@ -221,6 +221,9 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         # torch takes Python numbers, numpy integers and np.float64 (a float) only
         raise TypeError(f"can't assign a numpy.{type(value).__name__} to a "
                         f"pyad.{DTYPE_TITLES[x.m.dtype]}Tensor")
+    if x.m.dtype == PYAD_I64 and isinstance(value, (int, np.integer)) and not (
+            -9223372036854775808 <= value <= 9223372036854775807):
+        raise ValueError("Overflow when unpacking long long")
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")

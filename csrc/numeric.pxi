@@ -389,7 +389,9 @@ cdef void nb_zip_write(pyad_loop f, int nops, const char** xs, const Meta** ms,
 
 cdef Buffer* nb_reduce_to(const char* x, const Meta* mx, const Meta* mout) except NULL:
     """Sum x over the dims where mout (right-aligned, keepdim-style sizes) is 1 or absent."""
-    cdef int acc_dtype = PYAD_F64 if mx.dtype == PYAD_F32 else mx.dtype
+    # float32 sums accumulate in float64; bool counts in int64 (a bool accumulator wraps at 256)
+    cdef int acc_dtype = (PYAD_F64 if mx.dtype == PYAD_F32 else
+                          PYAD_I64 if mx.dtype == PYAD_BOOL else mx.dtype)
     cdef Buffer* acc = buf_new(mout.numel * itemsize(acc_dtype))
     cdef Buffer* out
     cdef char* base[2]
@@ -503,6 +505,9 @@ cdef Buffer* uniform_expand(const Buffer* g, const Meta* m) except NULL:
 cdef int nb_bmm(const char* A, const char* B, char* C, int dtype, Py_ssize_t nb, Py_ssize_t M,
                 Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa, const Py_ssize_t* sb) except -1:
     """C[b] = A[b] @ B[b] on strided operands; large products go to numpy's BLAS."""
+    if dtype == PYAD_I64:       # exact (wrapping) int64 sums; numpy's int matmul is no faster
+        pyad_bmm_i64(<const int64_t*>A, <const int64_t*>B, <int64_t*>C, nb, M, K, N, sa, sb)
+        return 0
     if M * N * K >= 32768 and nb * M * N * K > 0:
         if (dtype == PYAD_F32 and _np_matmul_f32) or (dtype == PYAD_F64 and _np_matmul_f64):
             pyad_np_bmm(A, B, C, dtype == PYAD_F64, nb, M, K, N, sa, sb)

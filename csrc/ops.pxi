@@ -88,10 +88,13 @@ cdef int result_type2(Tensor a, Tensor b) noexcept:
         return PYAD_F64
     return PYAD_I64
 
-cdef int result_type_scalar(Tensor a, object c) noexcept:
+cdef int result_type_scalar(Tensor a, object c) except -1:
     if type(c) is float and category(a.m.dtype) < 2:
         return _default_dtype
     if type(c) is int and a.m.dtype == PYAD_BOOL:
+        if c > 9223372036854775807:     # torch's uint64 scalar meets a bool tensor
+            raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, "
+                               "attempted to promote Bool and UInt64")
         return PYAD_I64
     return a.m.dtype
 
@@ -181,8 +184,9 @@ cdef inline int float_dtype(int dtype) noexcept:
 # add / sub: AddBackward0, SubBackward0          d/da = g      d/db = +-alpha g
 # ============================================================================================
 cdef int check_bool_sub(Tensor a, object b) except -1:
-    """torch refuses subtraction with a bool tensor operand."""
-    cdef bint b_bool = isinstance(b, Tensor) and (<Tensor>b).m.dtype == PYAD_BOOL
+    """torch refuses subtraction with a bool tensor operand (a Python bool counts as one)."""
+    cdef bint b_bool = type(b) is bool or (isinstance(b, Tensor) and
+                                           (<Tensor>b).m.dtype == PYAD_BOOL)
     if a.m.dtype == PYAD_BOOL and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
@@ -332,7 +336,9 @@ cdef list div_recorded(Node* n, Tensor g):
 # ============================================================================================
 cdef Tensor t_pow(Tensor a, Tensor b):
     cdef int dt = result_type2(a, b)
-    cdef Tensor out = zip_forward(K_POW, a, b, dt if dt != PYAD_BOOL else PYAD_I64, NULL)
+    if dt == PYAD_BOOL:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    cdef Tensor out = zip_forward(K_POW, a, b, dt, NULL)
     cdef Node* n
     if wants_grad2(a, b):
         n = record(OP_POW, NAME_POW1, out, a, b, 2)
@@ -925,8 +931,10 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     if a.m.dtype != b.m.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{DTYPE_C_NAMES[a.m.dtype]} != {DTYPE_C_NAMES[b.m.dtype]}")
-    if category(a.m.dtype) != 2:
-        raise RuntimeError(f"pyad: matmul is not supported for {DTYPE_NAMES[a.m.dtype]} tensors")
+    if a.m.dtype == PYAD_BOOL:      # torch's error names the kernel of each product kind
+        kernel = ("dot" if name == NAME_DOT else "addmv_impl_cpu" if name == NAME_MV else
+                  "bmm" if name == NAME_BMM else "addmm_impl_cpu_")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     m.dtype = a.m.dtype
     m.ndim = out_ndim
     m.shape = <Py_ssize_t*>out_shape

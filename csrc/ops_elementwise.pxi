@@ -47,6 +47,7 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_gt_f32, loop_gt_f64, loop_gt_i64, loop_gt_bool
     pyad_loop loop_ge_f32, loop_ge_f64, loop_ge_i64, loop_ge_bool
     pyad_loop loop_and_bool, loop_or_bool, loop_xor_bool, loop_not_bool
+    pyad_loop loop_bitand_i64, loop_bitor_i64, loop_bitxor_i64, loop_bitnot_i64
     pyad_loop loop_isnan_f32, loop_isnan_f64, loop_isinf_f32, loop_isinf_f64
     pyad_loop loop_isfinite_f32, loop_isfinite_f64
     pyad_loop loop_where_f32, loop_where_f64, loop_where_i64, loop_where_bool
@@ -56,8 +57,44 @@ cdef extern from "pyad_kernels.h":
 # Constants that formulas multiply by (masks and piecewise-constant factors): computed with a
 # kernel, recorded as nothing, so their derivative is zero as it should be.
 # ============================================================================================
-cdef Tensor scalar0d(double v, int dtype):
-    """A 0-d constant tensor."""
+cdef long long int64_of(object v, bint wrap) except? -1:
+    """The Python int v as an int64, exactly (a double rounds above 2**53). Ints in
+    [2**63, 2**64) are torch's uint64 scalars: they wrap to negative where torch makes a tensor
+    of the scalar (wrap: binary ops, comparisons) and raise where it converts the scalar to
+    int64 (fills, bounds, exponents). Beyond uint64: torch's OverflowErrors."""
+    if isinstance(v, np.unsignedinteger) and v > 9223372036854775807 and not wrap:
+        raise TypeError("an integer is required")   # torch's refusal of a numpy uint64
+    v = int(v)
+    if v < -9223372036854775808:
+        raise OverflowError("can't convert negative int to unsigned")
+    if v >= 9223372036854775808:
+        if v >= 18446744073709551616:
+            raise OverflowError("int too big to convert")
+        if not wrap:
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        v = v - 18446744073709551616
+    return <long long>v
+
+cdef int check_scalar_range(object v) except -1:
+    """torch's refusals of an integer scalar argument whatever the tensor's dtype: a Python
+    int beyond uint64 (OverflowError), a numpy uint64 beyond int64 (TypeError)."""
+    if type(v) is int:
+        int64_of(v, True)
+    elif isinstance(v, np.unsignedinteger) and v > 9223372036854775807:
+        raise TypeError("an integer is required")
+    return 0
+
+cdef Tensor scalar0d(object v, int dtype, bint wrap=False):
+    """A 0-d constant tensor; a Python int stays exact in int64 (see int64_of for wrap)."""
+    cdef Tensor t
+    if dtype == PYAD_I64 and isinstance(v, (int, np.integer)):
+        t = new_tensor(dtype, 0, NULL)
+        (<long long*>t.buf.data)[0] = int64_of(v, wrap)
+        return t
+    return scalar0d_f(v, dtype)
+
+cdef Tensor scalar0d_f(double v, int dtype):
+    """A 0-d constant tensor from a double."""
     cdef Tensor t = new_tensor(dtype, 0, NULL)
     if dtype == PYAD_F32:
         (<float*>t.buf.data)[0] = <float>v
@@ -73,7 +110,7 @@ cdef Tensor scalar0d(double v, int dtype):
 
 cdef Tensor const_k(int k, Tensor a, Tensor b, const double* c):
     """k(1, a[, b]) as a constant: the mask or factor a derivative multiplies g by."""
-    cdef Tensor one = scalar0d(1.0, a.m.dtype)
+    cdef Tensor one = scalar0d_f(1.0, a.m.dtype)
     cdef Meta mo
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef const char* xs[3]
@@ -269,9 +306,23 @@ cdef bint _int_has_zero(Tensor y) noexcept:
             return True
     return False
 
+cdef int _refuse_bool_division(int b) except -1:
+    """torch has no bool kernel for the integer divisions: its error, named by kernel."""
+    name = ("div_floor_cpu" if b == B_FLOOR_DIVIDE or b == B_DIVFLOOR else
+            "div_trunc_cpu" if b == B_DIVTRUNC else "remainder_cpu" if b == B_REMAINDER else
+            "fmod_cpu" if b == B_FMOD else None)
+    if name is not None:
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+    return 0
+
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
+    if dt == PYAD_BOOL:
+        if b == B_MAXIMUM or b == B_MINIMUM:    # bool in, bool out (or / and), as torch
+            return to_dtype_nograd(t_binary(b, to_dtype_nograd(x, PYAD_I64),
+                                            to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)
+        _refuse_bool_division(b)
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
     if dt == PYAD_I64 and (b == B_DIVTRUNC or b == B_DIVFLOOR or b == B_FLOOR_DIVIDE or
@@ -385,7 +436,7 @@ cdef object _binary_with_scalar(int b, Tensor x, object other):
         return NotImplemented
     if isinstance(other, Tensor):
         return t_binary(b, x, <Tensor>other)
-    return t_binary(b, x, scalar0d(other, result_type_scalar(x, other)))
+    return t_binary(b, x, scalar0d(other, result_type_scalar(x, other), True))
 
 
 cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
@@ -399,9 +450,11 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     if isinstance(other, Tensor):
         return t_binary(B_DIVTRUNC if rounding_mode == "trunc" else B_DIVFLOOR, x, <Tensor>other)
     cdef double c[4]
+    cdef int dt = result_type_scalar(x, other)
+    if dt >= PYAD_I64:      # exact int64 division (t_binary raises torch's error for 0)
+        return t_binary(B_DIVTRUNC if rounding_mode == "trunc" else B_DIVFLOOR, x,
+                        scalar0d(other, dt, True))
     c[0] = other
-    if x.m.dtype == PYAD_I64 and type(other) is int and other == 0:
-        raise RuntimeError("ZeroDivisionError")
     return t_unary(U_DIVTRUNC_S if rounding_mode == "trunc" else U_DIVFLOOR_S,
                    t_to(x, result_type_scalar(x, other)), c)
 
@@ -470,7 +523,7 @@ cdef int where_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
 cdef list where_recorded(Node* n, Tensor g):
     check_saved(n)
     cdef Tensor cond = saved_tensor(n, 0)
-    cdef Tensor zero = scalar0d(0.0, g.m.dtype)
+    cdef Tensor zero = scalar0d_f(0.0, g.m.dtype)
     return [t_where(cond, g, zero) if needs_input_grad(n, 0) else None,
             t_where(cond, zero, g) if needs_input_grad(n, 1) else None]
 
@@ -526,7 +579,7 @@ cdef object t_compare(int which, Tensor a, object other):
         dt = result_type2(a, b)
     else:
         dt = result_type_scalar(a, other)
-        b = scalar0d(other, dt)
+        b = scalar0d(other, dt, True)
     return _zip_bool(CMP_LOOPS[which][dt], to_dtype_nograd(a, dt), to_dtype_nograd(b, dt))
 
 cdef Tensor _as_bool(object x):
@@ -541,11 +594,53 @@ cdef Tensor _as_bool(object x):
 cdef Tensor t_logical(pyad_loop f, object a, object b):
     return _zip_bool(f, _as_bool(a), _as_bool(b))
 
-cdef Tensor _bitwise_bool(pyad_loop f, Tensor x, object other):
-    """& | ^ on bool tensors (the logical ops); integer bitwise ops are not supported."""
-    if x.m.dtype != PYAD_BOOL or (isinstance(other, Tensor) and (<Tensor>other).m.dtype != PYAD_BOOL):
-        raise NotImplementedError("pyad: & | ^ ~ are supported on bool tensors only")
-    return t_logical(f, x, other)
+cdef object t_bitwise(int which, Tensor x, object other):
+    """x & | ^ other (which 0, 1, 2) with torch's promotion: logical on bools, bitwise on
+    int64 (an int scalar as int64, wrapping as torch's); no float kernel, as in torch."""
+    cdef Tensor b
+    cdef int dt
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    cdef pyad_loop bool_loop = loop_and_bool if which == 0 else (
+        loop_or_bool if which == 1 else loop_xor_bool)
+    cdef pyad_loop int_loop = loop_bitand_i64 if which == 0 else (
+        loop_bitor_i64 if which == 1 else loop_bitxor_i64)
+    if not isinstance(other, (Tensor, int, float, np.number, np.bool_)):
+        return NotImplemented
+    other = as_scalar_or_tensor(other)
+    if other is None:
+        return NotImplemented
+    if isinstance(other, Tensor):
+        b = <Tensor>other
+        dt = result_type2(x, b)
+    else:
+        dt = result_type_scalar(x, other)
+        b = scalar0d(other, dt, True)
+    if dt <= PYAD_F64:
+        raise NotImplementedError(f"\"{('bitwise_and_cpu', 'bitwise_or_cpu', 'bitwise_xor_cpu')[which]}\" "
+                                  f"not implemented for '{DTYPE_TITLES[dt]}'")
+    if dt == PYAD_BOOL:
+        return _zip_bool(bool_loop, x, b)
+    x = to_dtype_nograd(x, dt)
+    b = to_dtype_nograd(b, dt)
+    mo.shape = shp
+    broadcast_meta(&x.m, &b.m, &mo)
+    mo.dtype = dt
+    xs[0], xs[1] = x.buf.data, b.buf.data
+    ms[0], ms[1] = &x.m, &b.m
+    return tensor_from_new_buffer(
+        nb_zip_loop(int_loop, 2, xs, ms, &mo, NULL), &mo, dt)
+
+cdef Tensor t_bitwise_not(Tensor x):
+    """~x: logical not of a bool, bitwise not of an int64; no float kernel, as in torch."""
+    if x.m.dtype == PYAD_BOOL:
+        return _map_bool(loop_not_bool, x)
+    if x.m.dtype == PYAD_I64:
+        return tensor_from_new_buffer(nb_map_loop(loop_bitnot_i64, x.buf.data, &x.m, &x.m, NULL),
+                                      &x.m, PYAD_I64)
+    raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
 
 cdef Tensor t_predicate(Tensor x, pyad_loop f32, pyad_loop f64, bint int_value):
     cdef Tensor r
@@ -568,6 +663,8 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
     if lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None"
                            .replace("torch.", "pyad."))
+    check_scalar_range(lo)
+    check_scalar_range(hi)
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
         out = x
         if lo is not None:
@@ -578,11 +675,20 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
             out = t_where(<Tensor>t_compare(CMP_GT, out, hi_t), hi_t, out)
         return named(out, register_name(("ClampBackward0", "ClampMinBackward1",
                                          "ClampMaxBackward1")[which]))
+    if x.m.dtype > PYAD_F64:
+        x = _clamp_int_operand(x, lo, hi)
+        if x.m.dtype == PYAD_I64:      # exact int64 bounds (a double rounds above 2**53)
+            out = x
+            if lo is not None:
+                lo_t = scalar0d(lo, PYAD_I64)
+                out = t_where(<Tensor>t_compare(CMP_LT, out, lo_t), lo_t, out)
+            if hi is not None:
+                hi_t = scalar0d(hi, PYAD_I64)
+                out = t_where(<Tensor>t_compare(CMP_GT, out, hi_t), hi_t, out)
+            return out
     c[0] = -INFINITY if lo is None else lo
     c[1] = INFINITY if hi is None else hi
     c[2] = c[3] = 0
-    if x.m.dtype > PYAD_F64:
-        raise NotImplementedError("pyad: clamp of integer tensors is not supported yet")
     if c[0] != c[0] or c[1] != c[1]:  # a NaN bound: NaN everywhere with a zero gradient, as torch
         return named(t_adds(t_muls(x, 0.0), c[0] + c[1]),
                      register_name(("ClampBackward1", "ClampMinBackward0",
@@ -591,6 +697,21 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
 
 cdef extern from "math.h":
     double INFINITY
+
+cdef Tensor _clamp_int_operand(Tensor x, object lo, object hi):
+    """An integer or bool x cast to clamp's result dtype with scalar bounds: a float bound
+    makes it the default float dtype, an int bound makes bool int64 (torch's promotion)."""
+    cdef int dt = x.m.dtype
+    for bound in (lo, hi):
+        if bound is None:
+            continue
+        if isinstance(bound, (float, np.floating, np.bool_)):   # torch: a numpy bool is a float
+            dt = _default_dtype
+        elif dt == PYAD_BOOL and type(bound) is not bool:
+            dt = PYAD_I64
+    if dt == PYAD_BOOL:
+        raise NotImplementedError("\"clamp_scalar_cpu\" not implemented for 'Bool'")
+    return to_dtype_nograd(x, dt)
 
 cdef object t_nan_to_num(Tensor x, object nan, object posinf, object neginf):
     cdef double c[4]
@@ -732,28 +853,32 @@ def fmod(input, other):
     if isinstance(other, Tensor):
         return t_binary(B_FMOD, x, <Tensor>other)
     if x.m.dtype > PYAD_F64:
-        return t_binary(B_FMOD, x, scalar0d(other, result_type_scalar(x, other)))
+        return named_result(_binary_with_scalar(B_FMOD, x, other), "fmod", other)
+    check_scalar_range(other)
     c[0] = other
     return t_unary(U_FMODS, x, c)
 def remainder(input, other):
     """Python-style remainder (sign of the divisor)."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
+        return other.__rmod__(input)        # torch's remainder(Scalar, Tensor)
     other = as_scalar_or_tensor(other)
     cdef Tensor x = _t(input)
     cdef double c[4]
     if isinstance(other, Tensor):
         return t_binary(B_REMAINDER, x, <Tensor>other)
+    cdef int dt = result_type_scalar(x, other)
+    if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
+        return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
     c[0] = other
-    if x.m.dtype == PYAD_I64 and type(other) is int:
-        if other == 0:
-            raise RuntimeError("ZeroDivisionError")
-        return t_unary(U_REMAINDERS, x, c)
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
 def floor_divide(input, other):
     """input // other, rounding down (not differentiable, as in torch)."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
+        return other.__rfloordiv__(input)   # torch's floor_divide(Scalar, Tensor)
     other = as_scalar_or_tensor(other)
     cdef Tensor x = _t(input)
     if not isinstance(other, Tensor):
-        other = scalar0d(other, result_type_scalar(x, other))
+        other = scalar0d(other, result_type_scalar(x, other), True)
     return t_binary(B_FLOOR_DIVIDE, x, <Tensor>other)
 
 def where(condition, input=None, other=None):

@@ -529,8 +529,12 @@ cdef Buffer* nb_masked_fill(const char* x, const Meta* mx, const char* mask, con
     cdef double c[1]
     cdef int64_t iv
     cdef pyad_loop f
+    check_scalar_range(value)
     if mout.dtype == PYAD_I64:
-        iv = int(value)
+        if isinstance(value, (int, np.integer)):
+            iv = int64_of(value, False)
+        else:
+            iv = <int64_t>scalar0d_f(float(value), PYAD_I64).item()
         memcpy(c, &iv, sizeof(int64_t))
         f = loop_mfill_i64
     else:

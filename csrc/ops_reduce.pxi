@@ -311,9 +311,12 @@ cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     if dim is _NO_DIM:
-        return t_prod(x, -1, False)
-    d = wrap_dim(dim, x.m.ndim)
-    return t_prod(x, d if x.m.ndim else 0, keepdim)
+        r = t_prod(x, -1, False)
+    else:
+        d = wrap_dim(dim, x.m.ndim)
+        r = t_prod(x, d if x.m.ndim else 0, keepdim)
+    # a product asked in bool is a bool (all nonzero), as torch's
+    return to_dtype_nograd(r, PYAD_BOOL) if x.m.dtype == PYAD_BOOL and dtype is not None else r
 
 cdef bint rd_has_zero(Tensor x):
     return bool((rd_np(x) == 0).any())
@@ -950,6 +953,8 @@ cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     d = wrap_dim(dim, x.m.ndim)
+    if x.m.dtype == PYAD_BOOL and dtype is not None:    # torch has no bool cumulative kernel
+        raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
     return t_cum(x, d if x.m.ndim else 0, is_prod, False)
 
 

@@ -658,6 +658,7 @@ PYAD_PAIRWISE(pyad_sum_f64, double)
     }
 PYAD_BMM(pyad_bmm_f32, float)
 PYAD_BMM(pyad_bmm_f64, double)
+PYAD_BMM(pyad_bmm_i64, int64_t) /* integer products wrap, as torch's */
 
 /* ---- the elementwise catalogue (ops_elementwise.pxi) ---- */
 #define PYAD_LN2 0.693147180559945309417232121458176568
@@ -672,10 +673,25 @@ static inline double pyad_remainder(double a, double b)
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
 }
+/* Integer division and remainder. x86's idiv traps (SIGFPE) on INT64_MIN / -1, so a divisor of
+ * -1 never reaches it: the quotient is the wrapped negation (INT64_MIN stays INT64_MIN, as
+ * torch gives) and the remainder 0. A divisor of 0 gives 0 here; callers raise before. */
+static inline int64_t pyad_ineg_wrap(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
+static inline int64_t pyad_itruncdiv(int64_t a, int64_t b)
+{
+    if (b == 0) return 0;
+    if (b == -1) return pyad_ineg_wrap(a);
+    return a / b;
+}
+static inline int64_t pyad_ifmod(int64_t a, int64_t b)
+{
+    if (b == 0 || b == -1) return 0;
+    return a % b;
+}
 static inline int64_t pyad_iremainder(int64_t a, int64_t b)
 {
     int64_t r;
-    if (b == 0) return 0;
+    if (b == 0 || b == -1) return 0;
     r = a % b;
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
@@ -684,6 +700,7 @@ static inline int64_t pyad_ifloordiv(int64_t a, int64_t b)
 {
     int64_t q;
     if (b == 0) return 0;
+    if (b == -1) return pyad_ineg_wrap(a);
     q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
     return q;
@@ -763,14 +780,18 @@ PYAD_FLOAT_LOOPS2(f64, double, )
 
 PYAD_UNARY(loop_remainders_i64, int64_t, pyad_iremainder(x, (int64_t)c[0]))
 PYAD_UNARY(loop_divfloor_s_i64, int64_t, pyad_ifloordiv(x, (int64_t)c[0]))
-PYAD_UNARY(loop_divtrunc_s_i64, int64_t, (int64_t)c[0] == 0 ? 0 : x / (int64_t)c[0])
+PYAD_UNARY(loop_divtrunc_s_i64, int64_t, pyad_itruncdiv(x, (int64_t)c[0]))
 PYAD_UNARY(loop_sign_i64, int64_t, (int64_t)((x > 0) - (x < 0)))
 PYAD_BINARY(loop_maximum_i64, int64_t, x > y ? x : y)
 PYAD_BINARY(loop_minimum_i64, int64_t, x < y ? x : y)
 PYAD_BINARY(loop_remainder_i64, int64_t, pyad_iremainder(x, y))
 PYAD_BINARY(loop_divfloor_i64, int64_t, pyad_ifloordiv(x, y))
-PYAD_BINARY(loop_divtrunc_i64, int64_t, y == 0 ? 0 : x / y)
-PYAD_BINARY(loop_fmod_i64, int64_t, y == 0 ? 0 : x % y)
+PYAD_BINARY(loop_divtrunc_i64, int64_t, pyad_itruncdiv(x, y))
+PYAD_BINARY(loop_fmod_i64, int64_t, pyad_ifmod(x, y))
+PYAD_BINARY(loop_bitand_i64, int64_t, x & y)
+PYAD_BINARY(loop_bitor_i64, int64_t, x | y)
+PYAD_BINARY(loop_bitxor_i64, int64_t, x ^ y)
+PYAD_UNARY(loop_bitnot_i64, int64_t, ~x)
 
 /* comparisons and predicates write bool (unsigned char) */
 #define PYAD_TO_U8_2(NAME, T, EXPR)                                                        \

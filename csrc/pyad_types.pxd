@@ -8,6 +8,7 @@
 # graph dies as soon as no Tensor refers to its root; node_decref frees chains iteratively.
 
 from cpython.object cimport PyObject
+from libc.stdint cimport int64_t
 
 cdef extern from "pyad_kernels.h":
     enum: PYAD_MAXDIM
@@ -30,6 +31,9 @@ cdef extern from "pyad_kernels.h":
                       const Py_ssize_t* sb) noexcept nogil
     void pyad_bmm_f64(const double* A, const double* B, double* C, Py_ssize_t nb, Py_ssize_t M,
                       Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
+                      const Py_ssize_t* sb) noexcept nogil
+    void pyad_bmm_i64(const int64_t* A, const int64_t* B, int64_t* C, Py_ssize_t nb,
+                      Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const Py_ssize_t* sa,
                       const Py_ssize_t* sb) noexcept nogil
 
 

@@ -175,12 +175,28 @@ cdef int check_storage_size(int nd, const Py_ssize_t* shp, int dtype) except -1:
         raise RuntimeError(f"Storage size calculation overflowed with sizes={_shape_str(nd, shp)}")
     return 0
 
-def _full(shape, double value, int dtype):
+cdef bint fill_exact_int(Tensor t, object value) except -1:
+    """Fill an int64 tensor with an integer value exactly (through a double it would round
+    above 2**53); False when value is not an integer."""
+    cdef long long v
+    cdef Py_ssize_t i
+    check_scalar_range(value)
+    if t.m.dtype != PYAD_I64 or not isinstance(value, (int, np.integer)):
+        return False
+    v = int64_of(value, False)
+    for i in range(t.m.numel):
+        (<long long*>t.buf.data)[i] = v
+    return True
+
+def _full(shape, object fill_value, int dtype):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef int nd = parse_shape(shape, shp)
     check_storage_size(nd, shp, dtype)
     cdef Tensor t = new_tensor(dtype, nd, shp)
     cdef Py_ssize_t i
+    if fill_exact_int(t, fill_value):
+        return t
+    cdef double value = fill_value
     if value == 0.0:
         memset(t.buf.data, 0, t.m.numel * itemsize(dtype))
     elif dtype == PYAD_F32:
@@ -608,7 +624,11 @@ cdef object as_scalar_or_tensor(object o):
             raise OverflowError("int too big to convert" if o > 0 else
                                 "can't convert negative int to unsigned")
         return o
-    if isinstance(o, (np.floating, np.integer, np.bool_)):
+    if isinstance(o, np.bool_):
+        return float(o)     # torch takes a numpy bool operand as a float scalar
+    if isinstance(o, np.unsignedinteger) and o > 9223372036854775807:
+        return None         # beyond int64: torch declines, and numpy's operator takes over
+    if isinstance(o, (np.floating, np.integer)):
         return o.item()
     if isinstance(o, (np.ndarray, list, tuple)):
         return _tensor_from_data(o)
@@ -663,6 +683,10 @@ cdef object binop(int which, object a, object b):
             return t_div(x, <Tensor>b)
         return t_pow(x, <Tensor>b)
     dt = result_type_scalar(x, b)
+    if dt == PYAD_I64 and type(b) is int and which != 3:
+        return int_scalar_binop(which, x, b, False)
+    if dt == PYAD_BOOL and which != 3:
+        return bool_scalar_binop(which, x, b)
     if which == 0:
         return t_adds(x, b, NAME_ADD, dt)
     if which == 1:
@@ -673,6 +697,85 @@ cdef object binop(int which, object a, object b):
         return t_divs(x, b)
     return t_pows(x, b, dt)
 
+cdef Tensor int_scalar_binop(int which, Tensor x, object c, bint reflected):
+    """x OP c (c OP x when reflected) with an int64 result and a Python int c: + - * ** in
+    int64 arithmetic, wrapping as torch's, through a 0-d tensor (the scalar kernels take a
+    double, which rounds c above 2**53). Integer tensors never record a graph."""
+    cdef Tensor s
+    if which == 4 and not reflected:
+        if c < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return t_pow(x, scalar0d(c, PYAD_I64))      # torch refuses an exponent of 2**63 or more
+    s = scalar0d(c, PYAD_I64, True)
+    if which == 0:
+        return t_add(x, s)
+    if which == 1:
+        return t_sub(s, x) if reflected else t_sub(x, s)
+    if which == 2:
+        return t_mul(x, s)
+    return t_pow(s, x)
+
+cdef Tensor bool_scalar_binop(int which, Tensor x, object c):
+    """A bool tensor with a bool scalar stays bool, as torch's: + is or, * is and, x ** c is x
+    (c True) or all True. The scalar kernels have no bool loop (they would read and write
+    bool elements as int64), so this goes through the tensor ops and int64."""
+    if which == 0:
+        return t_add(x, scalar0d(c, PYAD_BOOL))
+    if which == 2:
+        return t_mul(x, scalar0d(c, PYAD_BOOL))
+    return to_dtype_nograd(t_pow(to_dtype_nograd(x, PYAD_I64), scalar0d(c, PYAD_I64)),
+                           PYAD_BOOL)
+
+cdef object wrap_int64(object v):
+    """A Python int reduced to int64's range as int64 arithmetic wraps it."""
+    return ((v + 9223372036854775808) % 18446744073709551616) - 9223372036854775808
+
+cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
+    """x + alpha * other (x - alpha * other): with an integer result, alpha must be an
+    integer (torch's error) and the product is taken in int64, wrapping as torch's."""
+    cdef object given = other
+    cdef int dt
+    if isinstance(alpha, np.bool_):
+        alpha = float(alpha)        # torch takes a numpy bool as a float scalar
+    elif isinstance(alpha, np.unsignedinteger) and alpha > 9223372036854775807:
+        raise TypeError("an integer is required")   # torch's refusal of a numpy uint64
+    elif isinstance(alpha, (np.integer, np.floating)):
+        alpha = alpha.item()
+    other = as_scalar_or_tensor(other)
+    if other is None:
+        return named_result(NotImplemented, "sub" if subtract else "add", given)
+    if type(alpha) is int:
+        int64_of(alpha, True)       # torch's OverflowError beyond uint64
+        if subtract:                # torch negates sub's alpha in int64, wrapping
+            alpha = -wrap_int64(-alpha)
+    if subtract:
+        check_bool_sub(x, other)
+    dt = (result_type2(x, <Tensor>other) if isinstance(other, Tensor)
+          else result_type_scalar(x, other))
+    if type(alpha) is bool and dt != PYAD_BOOL:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if dt >= PYAD_I64 and not (type(alpha) is int and alpha == 1):
+        if isinstance(alpha, float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                               "floating point number.")
+        if dt == PYAD_BOOL:
+            alpha = 1 if alpha else 0   # bool arithmetic: alpha is a truth value
+        elif type(alpha) is int:
+            # torch negates sub's alpha first (wrapping) and takes add's as int64 (no wrap)
+            alpha = wrap_int64(-alpha) if subtract else int64_of(alpha, False)
+            if isinstance(other, Tensor):
+                return t_add(x, t_mul(<Tensor>other, scalar0d(alpha, PYAD_I64)))
+            if isinstance(other, int):
+                return int_scalar_binop(0, x, wrap_int64(other * alpha), False)
+    elif type(alpha) is int and dt <= PYAD_F64:
+        alpha = float(alpha)        # a float result: alpha * other in floating point
+    if isinstance(other, Tensor):
+        return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
+    if dt == PYAD_BOOL:         # a bool scalar with a bool tensor: the sum stays bool
+        return binop(0, x, bool(other) and bool(alpha))
+    return named_result(binop(1 if subtract else 0, x, other * alpha),
+                        "sub" if subtract else "add", given)
+
 cdef object rbinop(int which, Tensor x, object c):
     """c OP x for a scalar c on the left."""
     c = as_scalar_or_tensor(c)
@@ -682,15 +785,21 @@ cdef object rbinop(int which, Tensor x, object c):
         return binop(which, c, x)
     if which == 1:
         check_bool_sub(x, c)
+    if which == 3:      # c / x is c * (1 / x): a float, whatever c's range
+        return t_muls(t_unary(U_RECIPROCAL, x), c)
     dt = result_type_scalar(x, c)
+    if which == 4 and dt == PYAD_BOOL:
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if dt == PYAD_BOOL:         # + and * commute
+        return bool_scalar_binop(which, x, c)
+    if dt == PYAD_I64 and type(c) is int and which != 3:
+        return int_scalar_binop(which, x, c, True)
     if which == 0:
         return t_adds(x, c, NAME_ADD, dt)
     if which == 1:
         return t_rsubs(x, c, 1.0, dt)
     if which == 2:
         return t_muls(x, c, dt)
-    if which == 3:
-        return t_muls(t_unary(U_RECIPROCAL, x), c)
     return t_rpows(x, c, dt)
 
 
@@ -1052,17 +1161,11 @@ cdef class Tensor:
     # ---- arithmetic methods ----------------------------------------------------------------
     def add(self, other, *, alpha=1):
         """self + alpha * other, broadcasting; other is a tensor or a scalar."""
-        other = as_scalar_or_tensor(other)
-        if isinstance(other, Tensor):
-            return t_add(self, <Tensor>other, alpha)
-        return named_result(binop(0, self, other * alpha), "add", other)
+        return add_with_alpha(self, other, alpha, False)
 
     def sub(self, other, *, alpha=1):
         """self - alpha * other, broadcasting; other is a tensor or a scalar."""
-        other = as_scalar_or_tensor(other)
-        if isinstance(other, Tensor):
-            return t_sub(self, <Tensor>other, alpha)
-        return named_result(binop(1, self, other * alpha), "sub", other)
+        return add_with_alpha(self, other, alpha, True)
 
     def mul(self, other):
         """self * other elementwise, broadcasting."""
@@ -1132,6 +1235,8 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         dims_mask(x, dim, mask)
+        if dtype is not None and (<Tensor>x).m.dtype == PYAD_BOOL:   # a bool sum is a bool (any)
+            return to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL)
         return t_sum(x, mask, keepdim, False, dim is None)
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
@@ -1371,7 +1476,11 @@ cdef class Tensor:
 
     def fill_(self, value):
         """Fill with value in place; returns self."""
-        return fill_inplace(self, float(value), NAME_FILL)
+        if isinstance(value, Tensor) and (<Tensor>value).m.numel == 1:
+            value = value.item()
+        elif not isinstance(value, (int, np.integer)):
+            value = float(value)
+        return fill_inplace(self, value, NAME_FILL)
 
     def copy_(self, src, non_blocking=False):
         """Copy src's values (broadcast, cast to this dtype) into self in place; returns self.
@@ -1383,6 +1492,8 @@ cdef class Tensor:
     # x[idx] += v runs tmp = x[idx]; tmp += v; x[idx] = tmp. pyad's x[idx] is a copy, so the
     # augmented operator returns a new tensor there and the assignment writes it back.
     def __iadd__(self, other):
+        if not isinstance(other, Tensor) and as_scalar_or_tensor(other) is None:
+            return NotImplemented   # as torch: Python then tries other's operators
         return binop(0, check_leaf_view(self), other) if self._view_copies else self.add_(other)
 
     def __isub__(self, other):
@@ -1668,27 +1779,25 @@ cdef class Tensor:
         return _map_bool(loop_not_bool, _as_bool(self))
 
     def __and__(self, other):
-        return _bitwise_bool(loop_and_bool, self, other)
+        return t_bitwise(0, self, other)
 
     def __rand__(self, other):
-        return _bitwise_bool(loop_and_bool, self, other)
+        return t_bitwise(0, self, other)
 
     def __or__(self, other):
-        return _bitwise_bool(loop_or_bool, self, other)
+        return t_bitwise(1, self, other)
 
     def __ror__(self, other):
-        return _bitwise_bool(loop_or_bool, self, other)
+        return t_bitwise(1, self, other)
 
     def __xor__(self, other):
-        return _bitwise_bool(loop_xor_bool, self, other)
+        return t_bitwise(2, self, other)
 
     def __rxor__(self, other):
-        return _bitwise_bool(loop_xor_bool, self, other)
+        return t_bitwise(2, self, other)
 
     def __invert__(self):
-        if self.m.dtype != PYAD_BOOL:
-            raise NotImplementedError("pyad: ~ is supported on bool tensors only")
-        return _map_bool(loop_not_bool, self)
+        return t_bitwise_not(self)
 
     def isnan(self):
         """True where the element is NaN."""
@@ -1706,6 +1815,8 @@ cdef class Tensor:
         return t_unary(U_ABS, self)
 
     def __floordiv__(self, other):
+        if as_scalar_or_tensor(other) is None:
+            return NotImplemented
         return floor_divide(self, other)
 
     def __rfloordiv__(self, other):
@@ -1714,9 +1825,11 @@ cdef class Tensor:
             return NotImplemented
         if isinstance(other, Tensor):
             return floor_divide(other, self)
-        return floor_divide(scalar0d(other, result_type_scalar(self, other)), self)
+        return floor_divide(scalar0d(other, result_type_scalar(self, other), True), self)
 
     def __mod__(self, other):
+        if as_scalar_or_tensor(other) is None:
+            return NotImplemented
         return remainder(self, other)
 
     def __rmod__(self, other):
@@ -1725,7 +1838,7 @@ cdef class Tensor:
             return NotImplemented
         if isinstance(other, Tensor):
             return remainder(other, self)
-        return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other)), self)
+        return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other), True), self)
 
     def where(self, condition, other):
         """Elements of input where condition holds, else of other (either may be a scalar)."""

@@ -115,9 +115,17 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
             if isinstance(data, (list, tuple)):
                 _check_ragged(data, 0)
             raise
+        if arr.dtype == object and _builtins.any(
+                isinstance(v, int) and not -2**63 <= v < 2**64 for v in _flat_ints(data)):
+            raise ValueError("Overflow when unpacking long long")
         if arr.dtype == object:
             raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
         code = _infer_code(arr, data, dtype)
+        if arr.dtype == _np.float64 and isinstance(data, (list, tuple)) and arr.size and \
+                _np.abs(arr).max() >= 2.0**63 and not _builtins.any(
+                    isinstance(v, _builtins.float) for v in _flat(data)):
+            # numpy made floats of ints beyond int64 mixed with others: torch refuses them
+            raise ValueError("Overflow when unpacking long long")
         if arr.dtype.kind == "u" and arr.size and arr.max() > 2**63 - 1 and code != 0 and code != 1:
             # 2**63 and above wrap to negative int64 values: torch refuses them
             raise ValueError("Overflow when unpacking long long")
@@ -125,6 +133,16 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
                 _np.isfinite(arr).all() and (_np.abs(arr) < 2.0**63).all()):
             raise RuntimeError("value cannot be converted to type int64 without overflow")
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
+
+
+def _flat_ints(data):
+    """The Python ints of nested lists and tuples (numpy makes an object array of them when
+    one is beyond uint64)."""
+    if isinstance(data, (list, tuple)):
+        for v in data:
+            yield from _flat_ints(v)
+    elif isinstance(data, int):
+        yield data
 
 
 def _flat(seq):
@@ -224,10 +242,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
         raise TypeError("pyad: complex tensors are not supported (pyad has float32, float64, "
                         "int64 and bool)")
     if dtype is None:
-        # as torch: numpy integers give int64, numpy floats and bools the default dtype
-        dtype = (int64 if isinstance(fill_value, (int, _np.integer)) and
-                 not isinstance(fill_value, type(True))
-                 else bool if isinstance(fill_value, type(True)) else None)
+        # a numpy bool fills the default float dtype, as in torch
+        dtype = (bool if isinstance(fill_value, type(True)) else
+                 int64 if isinstance(fill_value, (int, _np.integer)) else None)
     return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
 
 
@@ -261,6 +278,13 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     _check_device(device)
     if end is None:
         start, end = 0, start
+    # numpy integers count as ints (an int64 range), as in torch
+    start, end, step = (int(v) if isinstance(v, _np.integer) else v for v in (start, end, step))
+    for v in (start, end, step):     # argument parsing first, as torch's
+        if isinstance(v, int) and v < -2**63:
+            raise OverflowError("can't convert negative int to unsigned")
+        if isinstance(v, int) and v >= 2**64:
+            raise OverflowError("int too big to convert")
     for v in (start, end):
         if isinstance(v, int) and not -2**63 <= v < 2**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")
@@ -273,8 +297,25 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     ints = _builtins.all(isinstance(v, (int, _np.integer)) for v in (start, end, step))
     if dtype is None:
         dtype = int64 if ints else get_default_dtype()
-    arr = _np.arange(start, end, step, dtype=_np.float64 if not ints else _np.int64)
+    if ints:
+        arr = _int_range(start, end, step)
+    else:
+        arr = _np.arange(start, end, step, dtype=_np.float64)
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
+
+
+def _int_range(start, end, step):
+    """An int64 arange computed as torch's: the length in int64 arithmetic (numpy's goes
+    through doubles and drops the last value above 2**53), the values start + i * step."""
+    if _builtins.max(_builtins.abs(start), _builtins.abs(end), _builtins.abs(step)) < 2**52:
+        return _np.arange(start, end, step, dtype=_np.int64)   # numpy's length is exact here
+    sign = (step > 0) - (step < 0)
+    span = (end - start + step - sign + 2**63) % 2**64 - 2**63     # wraps as int64 does
+    size = _builtins.abs(span) // _builtins.abs(step) * (1 if (span < 0) == (step < 0) else -1)
+    if size < 0:
+        raise RuntimeError("invalid size, possible overflow?")
+    with _np.errstate(over="ignore"):
+        return _np.arange(size, dtype=_np.int64) * _np.int64(step) + _np.int64(start)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):

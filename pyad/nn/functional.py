@@ -103,6 +103,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     dim = _implicit_dim(x, dim)
     if _fused(x, dim):
         return _C._softmax(x, dim, False)
+    if _integer_operand(x, dim, "softmax"):
+        return x.clone()    # empty: torch returns before choosing a kernel
     e = pyad.exp(x - x.amax(dim, keepdim=True).detach())
     return _named(e / e.sum(dim, keepdim=True), "SoftmaxBackward0")
 
@@ -113,6 +115,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     dim = _implicit_dim(x, dim)
     if _fused(x, dim):
         return _C._softmax(x, dim, True)
+    if _integer_operand(x, dim, "log_softmax"):
+        return x.clone()
     return _named(x - pyad.logsumexp(x, dim, keepdim=True), "LogSoftmaxBackward0")
 
 
@@ -124,6 +128,21 @@ def _fused(x, dim):
 
 
 _FLOATS = (pyad.float32, pyad.float64)
+
+
+def _integer_operand(x, dim, name):
+    """torch has no integer softmax kernel: its error for an int64 or bool tensor with a valid
+    int dim, naming the kernel it would pick (True for an empty tensor, which it returns)."""
+    if not isinstance(x, pyad.Tensor) or x.dtype in _FLOATS or type(dim) is not int:
+        return False
+    nd = max(x.dim(), 1)
+    if not -nd <= dim < nd:
+        return False
+    if x.numel() == 0:
+        return True
+    kernel = "lastdim_kernel_impl" if x.dim() == 0 or dim % nd == nd - 1 else "kernel_impl"
+    kind = "Long" if x.dtype == pyad.int64 else "Bool"
+    raise NotImplementedError(f'"{name}_{kernel}" not implemented for \'{kind}\'')
 
 
 def _implicit_dim(x, dim):
