@@ -155,6 +155,7 @@ def ones_like(input, *, dtype=None, device=None, requires_grad=False):
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor filled with fill_value, with input's shape (and dtype unless given)."""
+    reject_complex(fill_value)
     return _filled_like(input, fill_value, dtype, requires_grad)
 
 cdef void _fill(Tensor t, double v) noexcept:

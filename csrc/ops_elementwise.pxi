@@ -658,6 +658,8 @@ cdef Tensor t_predicate(Tensor x, pyad_loop f32, pyad_loop f64, bint int_value):
 # ============================================================================================
 cdef object t_clamp(Tensor x, object lo, object hi, int which):
     """which: 0 clamp, 1 clamp_min, 2 clamp_max (their torch names differ)."""
+    reject_complex(lo)
+    reject_complex(hi)
     cdef double c[4]
     cdef Tensor out
     if lo is None and hi is None:

@@ -558,6 +558,7 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
     cdef Meta mo
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Tensor v = None
+    reject_complex(value)
     cdef Node* n
     mo.shape = shp
     broadcast_meta(&mask.m, &x.m, &mo)

@@ -273,6 +273,14 @@ cdef object _np_view(Tensor t):
 # ============================================================================================
 # Argument parsing shared by the shape methods
 # ============================================================================================
+cdef inline int reject_complex(object v) except -1:
+    """A complex value where a real one is converted would lose its imaginary part (numpy's
+    complex scalars convert with a mere warning): pyad has no complex dtype."""
+    if isinstance(v, (complex, np.complexfloating)):
+        raise TypeError("pyad: complex tensors are not supported (pyad has float32, float64, "
+                        "int64 and bool)")
+    return 0
+
 cdef inline bint is_int_arg(object v):
     """An int for a dim or a size: Python ints and numpy integers, not bools (as torch)."""
     return type(v) is int or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
@@ -1476,6 +1484,7 @@ cdef class Tensor:
 
     def fill_(self, value):
         """Fill with value in place; returns self."""
+        reject_complex(value)
         if isinstance(value, Tensor) and (<Tensor>value).m.numel == 1:
             value = value.item()
         elif not isinstance(value, (int, np.integer)):

@@ -151,3 +151,17 @@ def test_numpy_scalars_as_assigned_values_and_keys(pt):
     as indices, in a tuple too (the fuzzer found pyad accepting both)."""
     torch = pytest.importorskip("torch")
     assert _assign_outcomes(pt) == _assign_outcomes(torch)
+
+
+@pytest.mark.skipif(AGAINST_TORCH, reason="pyad has no complex dtype")
+@pytest.mark.parametrize("call", [
+    lambda m, t: t.fill_(np.complex128(1j)), lambda m, t: t.clamp(min=np.complex128(1j)),
+    lambda m, t: t.clamp_(max=np.complex64(1j)), lambda m, t: m.clamp(t, 0.0, 2j),
+    lambda m, t: t.masked_fill(t > 0, np.complex128(1j)), lambda m, t: m.full_like(t, 1j),
+    lambda m, t: t.__setitem__(0, np.complex128(1j))])
+def test_complex_scalars_never_lose_their_imaginary_part(pt, call):
+    """numpy complex scalars convert to float with only a warning: each such call refused."""
+    t = pt.ones(2)
+    with pytest.raises(TypeError):
+        call(pt, t)
+    assert t.tolist() == [1.0, 1.0]
