@@ -365,7 +365,15 @@ cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) excep
 
 cdef list binary_recorded(Node* n, Tensor g):
     check_saved(n)
-    cdef list r = BINARY[n.ip[0]].recorded(g, saved_tensor(n, 0), saved_tensor(n, 1))
+    cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
+    # the formulas work in the result's dtype, as the numeric path does: an int64 operand
+    # beside a float one (maximum(x, ints)) had no kernel; a cast of a float32 operand is
+    # recorded, so higher derivatives still reach it
+    if a.m.dtype != g.m.dtype:
+        a = t_to(a, g.m.dtype)
+    if b.m.dtype != g.m.dtype:
+        b = t_to(b, g.m.dtype)
+    cdef list r = BINARY[n.ip[0]].recorded(g, a, b)
     if not needs_input_grad(n, 0):
         r[0] = None
     if not needs_input_grad(n, 1):

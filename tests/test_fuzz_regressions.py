@@ -545,3 +545,19 @@ def test_solve_left_false_is_not_a_view(pt):
     X = pt.linalg.solve(A, B, left=False)
     X.detach_()
     assert X.grad_fn is None
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum", "fmod", "remainder", "atan2", "hypot"])
+def test_create_graph_through_a_binary_op_with_an_int_operand(pt, op):
+    """maximum(float, int64) differentiated with create_graph raised "operation not supported
+    for int64 tensors": the recorded formula ran its kernel in the int operand's dtype."""
+    x = pt.tensor([0.8, -2.5, 3.0], dtype=pt.float64, requires_grad=True)
+    ints = pt.tensor([1, -3, 2])
+    f = getattr(pt, op)
+    try:
+        y = f(x, ints)
+    except (RuntimeError, TypeError):
+        return        # an op torch refuses for this pair (checked by the catalogue)
+    (g,) = pt.autograd.grad(y.sum(), x, create_graph=True)
+    (plain,) = pt.autograd.grad(f(x, ints).sum(), x)
+    assert g.tolist() == plain.tolist()

@@ -258,7 +258,7 @@ def summary(m, t):
         return ("py", repr(t))
     n = t.numel()
     vals = None
-    if n <= 10**6:
+    if 0 < n <= 10**6:       # (an empty tensor may have a dim numpy cannot hold: 2**62)
         vals = np.array(t.detach().numpy(), copy=True)
     return ("t", str(t.dtype).split(".")[-1], tuple(t.shape), vals, bool(t.requires_grad),
             t.grad_fn is not None)
