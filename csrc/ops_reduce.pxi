@@ -692,6 +692,8 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
 cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     dim, correction, keepdim = rd_var_args("std" if std else "var", args, kwargs)
+    if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     dims_mask(x, dim, mask)
     return t_var(x, mask, keepdim, correction, std, dim is None or x.m.ndim == 0)
 

@@ -1251,6 +1251,10 @@ cdef class Tensor:
         """Mean over dim (an int or a tuple; None: all elements); see sum for the arguments."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
+        if (<Tensor>x).m.dtype > PYAD_F64:   # torch's dtype error comes before any dim error
+            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
+                               f"a floating point or complex dtype. Got: "
+                               f"{DTYPE_TITLES[(<Tensor>x).m.dtype]}")
         dims_mask(x, dim, mask)
         return t_sum(x, mask, keepdim, True, dim is None)
 

@@ -716,3 +716,21 @@ def test_random_scalar_programs():
         cases.append((f"{name} {dt} {vals} {c!r}",
                       lambda M, op=op, c=c, operand=operand: op(M, operand(M), c)))
     assert mismatches(cases) == []
+
+
+@pytest.mark.parametrize("call", ["x.mean(5)", "x.mean(dim=(0, 9))", "x.std(5)", "x.var(dim=7)",
+                                  "x.std(0)", "x.mean()"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_dtype_error_comes_before_the_dim_error(pt, call, dtype):
+    """torch refuses an integer mean/std/var for its dtype before looking at the dims (the
+    fuzzer found pyad naming the out-of-range dim first)."""
+    torch = pytest.importorskip("torch")
+
+    def outcome(m):
+        x = m.ones(2, 3, dtype=getattr(m, dtype))
+        try:
+            eval(call)   # noqa: S307
+        except Exception as e:   # noqa: BLE001
+            return type(e).__name__, str(e).replace("torch.", "pyad.")
+        return "ok"
+    assert outcome(pt) == outcome(torch)
