@@ -119,6 +119,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
                 isinstance(v, int) and not -2**63 <= v < 2**64 for v in _flat_ints(data)):
             raise ValueError("Overflow when unpacking long long")
         if arr.dtype == object:
+            if isinstance(data, (list, tuple)):
+                _check_ragged(data, 0)      # numpy 1.x makes an object array of ragged lists
             raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
         code = _infer_code(arr, data, dtype)
         if arr.dtype == _np.float64 and isinstance(data, (list, tuple)) and arr.size and \
@@ -177,7 +179,8 @@ def _check_ragged(seq, dim):
     """torch's message for nested lists of unequal lengths."""
     lengths = [len(v) for v in seq if isinstance(v, (list, tuple))]
     if lengths and not isinstance(seq[0], (list, tuple)):
-        raise TypeError(f"'{type(seq[0]).__name__}' object cannot be interpreted as an integer")
+        nested = next(v for v in seq if isinstance(v, (list, tuple)))
+        raise TypeError(f"'{type(nested).__name__}' object cannot be interpreted as an integer")
     if lengths and (len(lengths) != len(seq) or len(set(lengths)) > 1):
         want = lengths[0]
         got = next((len(v) if isinstance(v, (list, tuple)) else None) for v in seq
