@@ -115,8 +115,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
             if isinstance(data, (list, tuple)):
                 _check_ragged(data, 0)
             raise
+        leaves = _flat(data) if isinstance(data, (list, tuple)) else (data,)
         if arr.dtype == object and _builtins.any(
-                isinstance(v, int) and not -2**63 <= v < 2**64 for v in _flat_ints(data)):
+                isinstance(v, int) and not -2**63 <= v < 2**64 for v in leaves):
             raise ValueError("Overflow when unpacking long long")
         if arr.dtype == object:
             if isinstance(data, (list, tuple)):
@@ -135,16 +136,6 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
                 _np.isfinite(arr).all() and (_np.abs(arr) < 2.0**63).all()):
             raise RuntimeError("value cannot be converted to type int64 without overflow")
     return _finish(_C._from_numpy_copy(arr, code), requires_grad)
-
-
-def _flat_ints(data):
-    """The Python ints of nested lists and tuples (numpy makes an object array of them when
-    one is beyond uint64)."""
-    if isinstance(data, (list, tuple)):
-        for v in data:
-            yield from _flat_ints(v)
-    elif isinstance(data, int):
-        yield data
 
 
 def _flat(seq):

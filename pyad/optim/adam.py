@@ -1,7 +1,7 @@
 """Adam and AdamW, with torch.optim.Adam's options and order of operations."""
 import pyad
 from pyad import _C
-from pyad.optim.optimizer import (Optimizer, _add_scaled, _addcdiv_, _no_grad_step,
+from pyad.optim.optimizer import (Optimizer, _add_scaled, _addcdiv_, _closure_loss, _no_grad_step,
                                   _scalar_dtype)
 
 __all__ = ["Adam", "AdamW"]
@@ -60,10 +60,7 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; closure (optional) recomputes
         the loss with grad mode on and its value is returned."""
-        loss = None
-        if closure is not None:
-            with pyad.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]

@@ -48,6 +48,14 @@ def _no_grad_step(step):
     return wrapper
 
 
+def _closure_loss(closure):
+    """closure() with grad mode on (a step runs under no_grad), or None without a closure."""
+    if closure is None:
+        return None
+    with pyad.enable_grad():
+        return closure()
+
+
 def _scalar_dtype():
     """The dtype of the `step` counters: float64 under a float64 default, else float32."""
     return pyad.float64 if pyad.get_default_dtype() is pyad.float64 else pyad.float32

@@ -1,7 +1,7 @@
 """RMSprop, with torch.optim.RMSprop's options and order of operations."""
 import pyad
 from pyad import _C
-from pyad.optim.optimizer import (Optimizer, _add_scaled, _add_scaled_, _addcdiv_,
+from pyad.optim.optimizer import (Optimizer, _add_scaled, _add_scaled_, _addcdiv_, _closure_loss,
                                   _no_grad_step, _scalar_dtype)
 
 __all__ = ["RMSprop"]
@@ -41,10 +41,7 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; closure (optional) recomputes
         the loss with grad mode on and its value is returned."""
-        loss = None
-        if closure is not None:
-            with pyad.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]

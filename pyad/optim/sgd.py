@@ -1,5 +1,11 @@
 """Stochastic gradient descent, with torch.optim.SGD's options and order of operations."""
-from pyad.optim.optimizer import Optimizer, _add_scaled, _add_scaled_, _no_grad_step
+from pyad.optim.optimizer import (
+    Optimizer,
+    _add_scaled,
+    _add_scaled_,
+    _closure_loss,
+    _no_grad_step,
+)
 
 __all__ = ["SGD"]
 
@@ -40,11 +46,7 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient; closure (optional) recomputes
         the loss with grad mode on and its value is returned."""
-        loss = None
-        if closure is not None:
-            import pyad
-            with pyad.enable_grad():
-                loss = closure()
+        loss = _closure_loss(closure)
         for group in self.param_groups:
             lr, momentum = group["lr"], group["momentum"]
             dampening, weight_decay = group["dampening"], group["weight_decay"]
