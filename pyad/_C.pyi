@@ -8,17 +8,17 @@
 
 import types
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, ClassVar, NamedTuple, SupportsIndex, TypeVar, overload
+from typing import Any, ClassVar, NamedTuple, SupportsIndex, TypeAlias, TypeVar, overload
 
 import numpy as np
 
 _T = TypeVar("_T")
-_Scalar = int | float | bool
-_Number = int | float | bool
-_Operand = Tensor | int | float | bool | np.ndarray[Any, Any] | np.generic | Sequence[Any]
-_Dims = int | Sequence[int]
-_ShapeLike = Sequence[int] | Tensor
-_DTypeLike = dtype | type | np.dtype[Any] | str
+_Scalar: TypeAlias = int | float | bool
+_Number: TypeAlias = int | float | bool
+_Operand: TypeAlias = Tensor | int | float | bool | np.ndarray[Any, Any] | np.generic | Sequence[Any]
+_Dims: TypeAlias = int | Sequence[int]
+_ShapeLike: TypeAlias = Sequence[int] | Tensor
+_DTypeLike: TypeAlias = dtype | type | np.dtype[Any] | str
 _bool = bool
 _float = float
 

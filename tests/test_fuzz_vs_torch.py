@@ -55,7 +55,6 @@ the log (with the first mismatch) and the run goes on.  A long campaign::
 
 from __future__ import annotations
 
-import math
 import os
 import pickle
 import struct
@@ -63,7 +62,6 @@ import subprocess
 import sys
 import traceback
 import warnings
-import zlib
 
 import numpy as np
 import pytest

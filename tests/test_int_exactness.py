@@ -133,7 +133,8 @@ FULL_REDUCTIONS = [
     ("sum", lambda x: x.sum()),
     ("sum0", lambda x: x.sum(0)),
     ("sum_keep", lambda x: x.sum(-1, keepdim=True)),
-    ("sum_f64", lambda x: x.sum(dtype=torch.float64 if isinstance(x, torch.Tensor) else pyad.float64)),
+    ("sum_f64",
+     lambda x: x.sum(dtype=torch.float64 if isinstance(x, torch.Tensor) else pyad.float64)),
     ("mean", lambda x: x.mean()),
     ("prod", lambda x: x.prod()),
     ("prod0", lambda x: x.prod(0)),
@@ -530,7 +531,8 @@ SCALAR_OPS = [
 # refused uint16 promotion)
 MAKERS = [
     ("arange", lambda M, x, c: M.arange(c - 3, c) if c > 0 else M.arange(c, c + 3)),
-    ("arange_step", lambda M, x, c: M.arange(0, c, c // 2 or 1) if c > 0 else M.arange(c, 0, -c // 2 or 1)),
+    ("arange_step",
+     lambda M, x, c: M.arange(0, c, c // 2 or 1) if c > 0 else M.arange(c, 0, -c // 2 or 1)),
     ("tensor", lambda M, x, c: M.tensor([c, 1])),
     ("tensor0d", lambda M, x, c: M.tensor(c)),
     ("tensor_nested", lambda M, x, c: M.tensor([[1], [c]])),
@@ -656,7 +658,8 @@ def test_arange_of_big_ints_has_torchs_length_and_values():
     for _ in range(300):
         k = int(rng.choice([10, 2**20, 2**51, 2**53, 2**62]))
         a, b = (int(v) for v in rng.integers(-k, k, 2, endpoint=True))
-        step = int(rng.choice([1, -1, 2, -3, 7, int(rng.integers(1, k)) * int(rng.choice([1, -1]))]))
+        step = int(rng.choice([1, -1, 2, -3, 7,
+                               int(rng.integers(1, k)) * int(rng.choice([1, -1]))]))
         if -((a - b) // step) > 10**5:
             continue    # a size whose allocation fails differently in each library
         cases.append((f"arange({a}, {b}, {step})", lambda M, a=a, b=b, s=step: M.arange(a, b, s)))
@@ -727,7 +730,7 @@ def test_dtype_error_comes_before_the_dim_error(pt, call, dtype):
     torch = pytest.importorskip("torch")
 
     def outcome(m):
-        x = m.ones(2, 3, dtype=getattr(m, dtype))
+        x = m.ones(2, 3, dtype=getattr(m, dtype))  # noqa: F841  (the eval below reads it)
         try:
             eval(call)   # noqa: S307
         except Exception as e:   # noqa: BLE001

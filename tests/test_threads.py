@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MODULE_NAME, load_module, module_path_env
+from conftest import MODULE_NAME, module_path_env
 
 N_THREADS = 8
 
@@ -399,7 +399,7 @@ def graphs_sharing_a_leaf_concurrent_backward(pt):
     iters = 30
 
     def work(i):
-        for it in range(iters):
+        for _it in range(iters):
             c = float(i + 1)
             h = (x * c).exp()
             h.register_hook(lambda g: time.sleep(0))
@@ -663,7 +663,7 @@ def hook_detaches_root_during_backward(pt):
 
         def hook(g):
             box[0].detach_()
-            junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]  # reuse the memory
+            junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]  # noqa: F841  (reuse the memory)
             return None
 
         box.append(_graph_with_hook(pt, x, hook))
@@ -692,7 +692,7 @@ def other_thread_drops_graph_during_backward(pt):
         in_hook.wait()
         box[0].detach_()
         box.clear()
-        junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]
+        junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]  # noqa: F841  (held meanwhile)
         dropped.set()
         ta.join()
         assert len(results) == 1
