@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MODULE_NAME, module_path_env
+# load_module: the child process (_CHILD) calls test_threads.load_module()
+from conftest import MODULE_NAME, load_module, module_path_env  # noqa: F401
 
 N_THREADS = 8
 
@@ -699,6 +700,7 @@ def other_thread_drops_graph_during_backward(pt):
         assert results[0].tolist() == pytest.approx([6 * math.e, 6 * math.e**2], rel=1e-12)
 
 
+@pytest.mark.slow  # every scenario in a child process, 8 threads each
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_threaded(name, scenario_results):
     status, detail = scenario_results[name]
