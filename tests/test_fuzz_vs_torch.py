@@ -74,6 +74,8 @@ from hypothesis import strategies as st  # noqa: E402
 import test_catalogue_property as cat  # noqa: E402
 from conftest import MODULE_NAME, asan_loaded, module_path_env  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a fuzz campaign
+
 EXAMPLES = int(os.environ.get("PYAD_FUZZ_EXAMPLES", "300"))
 SEED = os.environ.get("PYAD_FUZZ_SEED")
 LOG = os.environ.get("PYAD_FUZZ_LOG")

@@ -193,6 +193,7 @@ def _on_both(arr, fn):
     return lambda M: fn(M.tensor(arr))
 
 
+@pytest.mark.slow  # every size from 0 to 4097 and 2**20 + 3
 @pytest.mark.parametrize("kind", ["bool_ones", "bool_random", "int_small", "int_extreme"])
 def test_reductions_at_block_boundaries(kind):
     rng = np.random.default_rng(13)
@@ -400,6 +401,7 @@ def _python_reference(expr):
     return _wrap(q)
 
 
+@pytest.mark.slow
 def test_int64_min_divided_by_minus_one_does_not_trap():
     # in a subprocess: a regression is a failing test, not a dead test run
     if AGAINST_TORCH:

@@ -366,6 +366,7 @@ def _freed(ref):
     return ref() is None
 
 
+@pytest.mark.slow
 def test_dlpack_lifetimes_release_every_reference():
     a, ref = _weakly_held()
     t = pyad.from_numpy(a)                  # the Buffer holds a

@@ -29,6 +29,8 @@ import pytest
 
 from conftest import MODULE_NAME, asan_loaded, module_path_env, statm_rss_bytes
 
+pytestmark = pytest.mark.slow  # deep chains and soaks in child processes
+
 WARMUP = 10_000
 ITERS = 100_000
 MAX_GROWTH = 20 * 2**20
