@@ -283,10 +283,33 @@ cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
         save_output(n, out)
     return out
 
+cdef Buffer* rd_numeric_by_formula(Node* n, Buffer* g, recorded_bw_t f) except NULL:
+    """The recorded formula evaluated with grad mode off: the numeric gradient where torch's
+    formula divides (no zero in the input), so NaN and inf spread as in torch's and in the
+    recorded path."""
+    cdef bint prev = pyad_is_grad_enabled()
+    cdef Tensor r
+    pyad_set_grad_enabled(False)
+    try:
+        r = f(n, tensor_from_buffer(g, &n.out_meta))[0]
+    finally:
+        pyad_set_grad_enabled(prev)
+    buf_incref(r.buf)
+    return r.buf
+
 cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     check_saved(n)
+    gm[0] = mx
+    nz = int((rd_np(saved_tensor(n, 0)) == 0).sum())
+    if nz == 0 or mx.ndim == 0:          # torch: g * (result / x)
+        gin[0] = rd_numeric_by_formula(n, g, prod_recorded)
+        return 0
+    if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
+        gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
+        memset(gin[0].data, 0, mx.numel * itemsize(mx.dtype))
+        return 0
     rd_lines(mx, n.ip[0], &outer, &ln, &inner)
     gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
     rd_line_bw(0, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
@@ -332,9 +355,10 @@ cdef Tensor rd_others_matrix(Tensor x, int d):
     """T[..., k, j, ...] = x_j for j != k, 1 for j == k (k inserted at dim d): rows whose
     products leave one factor out, for gradients that must stay exact with zeros."""
     cdef Py_ssize_t ln = x.m.shape[d]
-    eye = np.eye(ln)
-    return t_add(t_mul(t_unsqueeze(x, d), rd_pair_const(1.0 - eye, d, x.m.ndim, x.m.dtype)),
-                 rd_pair_const(eye, d, x.m.ndim, x.m.dtype))
+    eye = np.eye(ln, dtype=bool)
+    # a select, not x * (1 - eye) + eye: the left-out factor is 1 even where x is NaN or inf
+    return t_where(rd_pair_const(eye, d, x.m.ndim, PYAD_BOOL), scalar0d_f(1.0, x.m.dtype),
+                   t_unsqueeze(x, d))
 
 cdef list prod_recorded(Node* n, Tensor g):
     check_saved(n)
@@ -923,6 +947,10 @@ cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
         rd_cum(mx.dtype, g.data, gin[0].data, outer, ln, inner, 0, not n.ip[2])
         return 0
     check_saved(n)
+    if not rd_has_zero(saved_tensor(n, 0)) or mx.ndim == 0 or mx.shape[n.ip[0]] <= 1:
+        buf_decref(gin[0])               # torch: reversed_cumsum(y g) / x
+        gin[0] = rd_numeric_by_formula(n, g, cum_recorded)
+        return 0
     rd_line_bw(1, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
     return 0
 
@@ -940,11 +968,13 @@ cdef list cum_recorded(Node* n, Tensor g):
     if not rd_has_zero(x):      # torch: reversed_cumsum(y g) / x
         return [t_div(t_cum(t_mul(saved_result(n), g), d, False, True), x)]
     c = t_cum(rd_others_matrix(x, d), d + 1, True, False)   # C[k, j] = prod_{i<=j, i!=k} x_i
-    upper = np.triu(np.ones((x.m.shape[d], x.m.shape[d])))
+    upper = np.triu(np.ones((x.m.shape[d], x.m.shape[d]), dtype=bool))
     for i in range(x.m.ndim + 1):
         mask[i] = i == d + 1
-    return [t_sum(t_mul(t_mul(t_unsqueeze(g, d), rd_pair_const(upper, d, x.m.ndim, x.m.dtype)),
-                        c), mask, False, False, False)]
+    # only j >= k: a select, so a NaN or inf in C[k, j] for j < k stays out (torch slices)
+    return [t_sum(t_where(rd_pair_const(upper, d, x.m.ndim, PYAD_BOOL),
+                          t_mul(t_unsqueeze(g, d), c), scalar0d_f(0.0, x.m.dtype)),
+                  mask, False, False, False)]
 
 cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
     name = "cumprod" if is_prod else "cumsum"
