@@ -29,6 +29,10 @@ cdef extern from "kernels_reduce.h":
                    Py_ssize_t n, Py_ssize_t inner, int is_min) noexcept nogil
     void rd_cum(int dt, const char* x, char* out, Py_ssize_t outer, Py_ssize_t n,
                 Py_ssize_t inner, int prod, int reverse) noexcept nogil
+    void rd_div_bw_f32(int cum, const float* g, const float* y, const float* x, float* out,
+                       Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
+    void rd_div_bw_f64(int cum, const double* g, const double* y, const double* x, double* out,
+                       Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_line_bw(int which, int dt, const char* g, const char* x, char* out,
                     Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_index_put(int dt, const char* g, const int64_t* idx, char* out,
@@ -283,28 +287,33 @@ cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
         save_output(n, out)
     return out
 
-cdef Buffer* rd_numeric_by_formula(Node* n, Buffer* g, recorded_bw_t f) except NULL:
-    """The recorded formula evaluated with grad mode off: the numeric gradient where torch's
-    formula divides (no zero in the input), so NaN and inf spread as in torch's and in the
-    recorded path."""
-    cdef bint prev = pyad_is_grad_enabled()
-    cdef Tensor r
-    pyad_set_grad_enabled(False)
-    try:
-        r = f(n, tensor_from_buffer(g, &n.out_meta))[0]
-    finally:
-        pyad_set_grad_enabled(prev)
-    buf_incref(r.buf)
-    return r.buf
+cdef Buffer* rd_div_numeric(Node* n, Buffer* g, bint cum) except NULL:
+    """torch's dividing formula (no zero in the input): prod g (y / x), cumprod
+    reversed_cumsum(y g) / x, in C (kernels_reduce.h), as the recorded path computes them."""
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Py_ssize_t outer, ln, inner
+    cdef Buffer* out = buf_new(mx.numel * itemsize(mx.dtype))
+    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
+    if mx.dtype == PYAD_F32:
+        rd_div_bw_f32(cum, <const float*>g.data, <const float*>n.saved_out.data,
+                      <const float*>sdata(n, 0), <float*>out.data, outer, ln, inner)
+    else:
+        rd_div_bw_f64(cum, <const double*>g.data, <const double*>n.saved_out.data,
+                      <const double*>sdata(n, 0), <double*>out.data, outer, ln, inner)
+    return out
 
 cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     check_saved(n)
     gm[0] = mx
-    nz = int((rd_np(saved_tensor(n, 0)) == 0).sum())
-    if nz == 0 or mx.ndim == 0:          # torch: g * (result / x)
-        gin[0] = rd_numeric_by_formula(n, g, prod_recorded)
+    cdef Py_ssize_t nz = rd_count_zeros(sdata(n, 0), mx)
+    if mx.ndim == 0:
+        buf_incref(g)
+        gin[0] = g
+        return 0
+    if nz == 0:                          # torch: g * (result / x)
+        gin[0] = rd_div_numeric(n, g, False)
         return 0
     if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
         gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
@@ -340,6 +349,16 @@ cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
         r = t_prod(x, d if x.m.ndim else 0, keepdim)
     # a product asked in bool is a bool (all nonzero), as torch's
     return to_dtype_nograd(r, PYAD_BOOL) if x.m.dtype == PYAD_BOOL and dtype is not None else r
+
+cdef Py_ssize_t rd_count_zeros(const char* data, const Meta* m) noexcept:
+    cdef Py_ssize_t i, c = 0
+    if m.dtype == PYAD_F32:
+        for i in range(m.numel):
+            c += (<const float*>data)[i] == 0
+    elif m.dtype == PYAD_F64:
+        for i in range(m.numel):
+            c += (<const double*>data)[i] == 0
+    return c
 
 cdef bint rd_has_zero(Tensor x):
     return bool((rd_np(x) == 0).any())
@@ -947,9 +966,9 @@ cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
         rd_cum(mx.dtype, g.data, gin[0].data, outer, ln, inner, 0, not n.ip[2])
         return 0
     check_saved(n)
-    if not rd_has_zero(saved_tensor(n, 0)) or mx.ndim == 0 or mx.shape[n.ip[0]] <= 1:
+    if rd_count_zeros(sdata(n, 0), mx) == 0 and mx.ndim > 0 and mx.shape[n.ip[0]] > 1:
         buf_decref(gin[0])               # torch: reversed_cumsum(y g) / x
-        gin[0] = rd_numeric_by_formula(n, g, cum_recorded)
+        gin[0] = rd_div_numeric(n, g, True)
         return 0
     rd_line_bw(1, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
     return 0
