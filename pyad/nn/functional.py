@@ -56,10 +56,17 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    # NaN takes the identity branch (gradient g), as in torch's elu_backward
-    out = _named(pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * alpha, input),
+    # NaN takes the identity branch (gradient g), as in torch's elu_backward; the exp branch
+    # sees min(x, 0) as a select (where), so a NaN or +inf never reaches its backward (a
+    # clamp's mask multiplied by an infinite or NaN slope would make it NaN)
+    out = _named(pyad.where(input <= 0, pyad.expm1(_nonpositive(input)) * alpha, input),
                  "EluBackward0")
     return input.copy_(out) if inplace else out
+
+
+def _nonpositive(x):
+    """x where x <= 0, else 0 (NaN too): the argument of elu's exponential branch."""
+    return pyad.where(x <= 0, x, 0.0)
 
 
 def gelu(input, approximate="none"):
@@ -748,14 +755,14 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with torch's constants."""
-    out = pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * (_SELU_ALPHA * _SELU_SCALE),
+    out = pyad.where(input <= 0, pyad.expm1(_nonpositive(input)) * (_SELU_ALPHA * _SELU_SCALE),
                      input * _SELU_SCALE)
     return _maybe_inplace(input, _named(out, "EluBackward0"), inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
-    out = pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0) / alpha) * alpha, input)
+    out = pyad.where(input <= 0, pyad.expm1(_nonpositive(input) / alpha) * alpha, input)
     return _maybe_inplace(input, _named(out, "CeluBackward0"), inplace)
 
 
@@ -783,7 +790,13 @@ def hardsigmoid(input, inplace=False):
 
 def hardswish(input, inplace=False):
     """x * clamp(x + 3, 0, 6) / 6."""
-    out = _named(input * (input + 3.0).clamp(0.0, 6.0) / 6.0, "HardswishBackward0")
+    # torch's hardswish_backward by branch: 0 below -3, g (x / 3 + 1/2) up to 3, g above (and
+    # at NaN); the quadratic sees x only where it applies (a select), so +-inf and NaN give
+    # their branch's gradient rather than inf * 0
+    mid = (input >= -3.0) & (input <= 3.0)
+    xm = pyad.where(mid, input, 0.0)
+    out = pyad.where(input < -3.0, 0.0, pyad.where(mid, xm * (xm + 3.0) / 6.0, input))
+    out = _named(out, "HardswishBackward0")
     return _maybe_inplace(input, out, inplace)
 
 
