@@ -660,3 +660,37 @@ def test_out_of_range_index_with_an_empty_result(pt):
         pt.zeros(1, 4, 3)[np.array([[-1, -2], [1, -1]]), [-5, 1]]
     with raises_exact(IndexError, "index is out of bounds for dimension with size 0"):
         pt.zeros(0, 4, 3)[[[5]], 0:0]
+
+
+# --- einsum on bool operands follows torch's contraction: mul when no label is contracted in
+# both operands, a sum (int64) for a label of one operand only, bmm (refused for bool when it
+# has work) for a label contracted in both ----------------------------------------------------
+
+
+@pytest.mark.parametrize("eq, shapes, dtype, shape", [
+    ("bij,bjk->bik", [(2, 3, 1), (2, 1, 4)], "bool", (2, 3, 4)),   # contracted size 1: mul
+    ("ij,jk->ik", [(2, 1), (1, 3)], "bool", (2, 3)),
+    ("i,i->", [(1,), (1,)], "bool", ()),
+    ("i,i->", [(1,), (3,)], "int64", ()),           # summed in one operand: int64, then mul
+    ("ij,ik->", [(2, 3), (2, 4)], "int64", ()),
+    ("ij->i", [(2, 3)], "int64", (2,)),
+    ("ij,jk->ik", [(2, 0), (0, 3)], "bool", (2, 3)),  # no work for bmm
+])
+def test_bool_einsum_accepted_where_torch_multiplies(pt, eq, shapes, dtype, shape):
+    ops = [pt.ones(*s, dtype=pt.bool) for s in shapes]
+    r = pt.einsum(eq, *ops)
+    assert str(r.dtype) == sub(f"pyad.{dtype}") and tuple(r.shape) == shape
+    want = np.einsum(eq, *[np.ones(s, np.int64) for s in shapes])
+    assert np.array_equal(np.asarray(r.tolist(), np.int64), want.astype(bool) if dtype == "bool"
+                          else want)
+
+
+@pytest.mark.parametrize("eq, shapes, exc, message", [
+    ("bij,bjk->bik", [(2, 3, 2), (2, 2, 4)], NotImplementedError,
+     "\"bmm\" not implemented for 'Bool'"),
+    ("i,i->", [(3,), (3,)], NotImplementedError, "\"bmm\" not implemented for 'Bool'"),
+    ("ij,j->", [(2, 3), (3,)], RuntimeError, "expected scalar type Long but found Bool"),
+])
+def test_bool_einsum_refused_where_torch_calls_bmm(pt, eq, shapes, exc, message):
+    with raises_exact(exc, message):
+        pt.einsum(eq, *[pt.ones(*s, dtype=pt.bool) for s in shapes])
