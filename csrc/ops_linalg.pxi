@@ -1257,7 +1257,7 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         t = t_to(t, code)
     if dim is not None and not is_int_arg(dim) and len(dim) == 0:
         dim = None
-    dims_mask(t, dim, mask)
+    dims_mask(t, dim, mask, "linalg_vector_norm")
     if t.m.ndim == 0:
         mask[0] = 0
     if p < 0 or p == c_inf:

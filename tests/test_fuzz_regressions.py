@@ -6,6 +6,7 @@ PYAD_TEST_AGAINST_TORCH=1.
 
 import math
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -694,3 +695,61 @@ def test_bool_einsum_accepted_where_torch_multiplies(pt, eq, shapes, dtype, shap
 def test_bool_einsum_refused_where_torch_calls_bmm(pt, eq, shapes, exc, message):
     with raises_exact(exc, message):
         pt.einsum(eq, *[pt.ones(*s, dtype=pt.bool) for s in shapes])
+
+
+# --- a size or a dim list item beyond int64: the argument parser's TypeError, which names the
+# function and the argument --------------------------------------------------------------------
+
+
+def _overflow(fn, arg, pos):
+    return pytest.raises(TypeError, match=re.escape(
+        f"{fn}(): argument '{arg}' failed to unpack the object at pos {pos} with error "
+        "\"Overflow when unpacking long long"))
+
+
+@pytest.mark.parametrize("call, fn, arg, pos", [
+    (lambda pt, x: x.view(2**64, 1), "view", "size", 1),
+    (lambda pt, x: x.view([2, 2**63]), "view", "size", 2),
+    (lambda pt, x: x.view(-(2**63) - 1), "view", "size", 1),
+    (lambda pt, x: x.reshape(2, 2**64), "reshape", "shape", 2),
+    (lambda pt, x: pt.reshape(x, (2, 2**64)), "reshape", "shape", 2),
+    (lambda pt, x: x.expand(2**64, 2, 3), "expand", "size", 1),
+    (lambda pt, x: x.broadcast_to((2**64, 3)), "broadcast_to", "size", 1),
+    (lambda pt, x: x.repeat(2**64, 1), "repeat", "repeats", 1),
+    (lambda pt, x: x.repeat([1, 2**64]), "repeat", "repeats", 2),
+    (lambda pt, x: pt.zeros(2**64), "zeros", "size", 1),
+    (lambda pt, x: pt.ones(2, 2**64), "ones", "size", 2),
+    (lambda pt, x: pt.empty([2**64]), "empty", "size", 1),
+    (lambda pt, x: pt.full((2**64,), 1.0), "full", "size", 1),
+    (lambda pt, x: pt.randn(2**64), "randn", "size", 1),
+    (lambda pt, x: pt.rand(2, 2**64), "rand", "size", 2),
+    (lambda pt, x: x.new_zeros((2**64,)), "new_zeros", "size", 1),
+    (lambda pt, x: x.new_ones(2**64, 2), "new_ones", "size", 1),
+    (lambda pt, x: x.permute(0, 2**64), "permute", "dims", 2),
+    (lambda pt, x: x.split([1, 2**64]), "split_with_sizes", "split_sizes", 2),
+    (lambda pt, x: x.sum((0, 2**64)), "sum", "dim", 2),
+    (lambda pt, x: pt.sum(x, (0, 2**64)), "sum", "dim", 2),
+    (lambda pt, x: x.mean((0, 2**64)), "mean", "dim", 2),
+    (lambda pt, x: x.long().mean((0, 2**64)), "mean", "dim", 2),   # before the dtype error
+    (lambda pt, x: x.amax((0, 2**64)), "amax", "dim", 2),
+    (lambda pt, x: x.amin([0, 2**64]), "amin", "dim", 2),
+    (lambda pt, x: x.std((0, 2**64)), "std", "dim", 2),
+    (lambda pt, x: x.long().var((0, 2**64)), "var", "dim", 2),
+    (lambda pt, x: x.logsumexp((0, 2**64)), "logsumexp", "dim", 2),
+    (lambda pt, x: x.norm(dim=(0, 2**64)), "linalg_vector_norm", "dim", 2),
+    (lambda pt, x: pt.linalg.vector_norm(x, dim=(0, 2**64)), "linalg_vector_norm", "dim", 2),
+    (lambda pt, x: x.squeeze((0, 2**64)), "squeeze", "dim", 2),
+    (lambda pt, x: x.all((0, 2**64)), "all", "dim", 2),
+])
+def test_sizes_and_dim_lists_beyond_int64_raise_the_parsers_type_error(pt, call, fn, arg, pos):
+    with _overflow(fn, arg, pos):
+        call(pt, pt.zeros(2, 3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: x.narrow(0, 0, 2**64), lambda pt, x: x.split(2**64),
+    lambda pt, x: x.chunk(2**64), lambda pt, x: pt.eye(2**64),
+])
+def test_int_arguments_beyond_int64_raise_the_parsers_value_error(pt, call):
+    with pytest.raises(ValueError, match="^Overflow when unpacking long long"):
+        call(pt, pt.zeros(2, 3))
