@@ -588,6 +588,8 @@ cdef Tensor t_getitem(Tensor x, object index):
     """
     cdef Tensor r = x, r2
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    check_index_count(x, index)
+    check_0d_single_key(x, index)
     check_np_bool_index(index)
     cdef bint single = not isinstance(index, tuple) and not seq_as_tuple(index)
     cdef bint applied = False
@@ -603,7 +605,7 @@ cdef Tensor t_getitem(Tensor x, object index):
         raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    for it in items:
+    for k, it in enumerate(items):
         if it is Ellipsis:
             dim += r.m.ndim - dim - (n_specified - _count_before(items, it))
             if single:
@@ -620,7 +622,7 @@ cdef Tensor t_getitem(Tensor x, object index):
             r = r2
             dim += 1
             continue
-        r = index_select_int(r, dim, int64_index(it))
+        r = index_select_int(r, dim, int64_index(it), k)
         applied = True
     if not applied:
         return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
@@ -632,6 +634,8 @@ cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t start, stop, step, length, size = r.m.shape[dim]
     cdef int i
+    if it.step is not None and it.step == 0:
+        raise ValueError("slice step cannot be zero")      # Python's slice parsing, first
     if it.step is not None and it.step <= 0:
         raise ValueError("step must be greater than zero")
     PySlice_Unpack(it, &start, &stop, &step)          # slice.indices() without the tuple
@@ -653,14 +657,16 @@ cdef object int64_index(object it):
         raise ValueError("Overflow when unpacking long long")
     return v
 
-cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx):
-    """r[..., idx] at dim (SelectBackward0), with torch's bounds message."""
+cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_dim=-1):
+    """r[..., idx] at dim (SelectBackward0), with torch's bounds message, which names the
+    item's position in the key (real_dim) rather than the dim."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t size = r.m.shape[dim]
     cdef int i
     if idx < -size or idx >= size:
-        raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
+        raise IndexError(f"index {idx} is out of bounds for dimension "
+                         f"{dim if real_dim < 0 else real_dim} with size {size}")
     if idx < 0:
         idx += size
     contiguous_strides(&r.m, cs)

@@ -753,3 +753,47 @@ def test_sizes_and_dim_lists_beyond_int64_raise_the_parsers_type_error(pt, call,
 def test_int_arguments_beyond_int64_raise_the_parsers_value_error(pt, call):
     with pytest.raises(ValueError, match="^Overflow when unpacking long long"):
         call(pt, pt.zeros(2, 3))
+
+
+# --- indexing: torch counts the indexed dims before it parses any item, then parses and
+# applies the items in order (a bad item after an out-of-range int is not reached) -------------
+
+
+@pytest.mark.parametrize("shape, key, exc, message", [
+    ((2, 3), (0, 0, "a"), IndexError, "too many indices for tensor of dimension 2"),
+    ((2, 3), (slice(None, None, 0), 0, [0]), IndexError,
+     "too many indices for tensor of dimension 2"),
+    ((), "a", IndexError, "too many indices for tensor of dimension 0"),
+    ((), [0], IndexError, "too many indices for tensor of dimension 0"),
+    ((), (0,), IndexError, "too many indices for tensor of dimension 0"),
+    ((), 0, IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                        "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"),
+    ((), 5, IndexError, "index 5 is out of bounds for dimension 0 with size 0"),
+    ((), slice(1, None), IndexError, "slice() cannot be applied to a 0-dim tensor."),
+    ((), slice(None, None, -1), ValueError, "step must be greater than zero"),
+    ((), slice(None, None, 0), ValueError, "slice step cannot be zero"),
+    ((2, 3), (5, "a"), IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (-7, 1.5), IndexError, "index -7 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (5, np.True_), IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (slice(None, None, -1), 1.5), ValueError, "step must be greater than zero"),
+    ((2, 3), (slice(None, None, 0), "a"), ValueError, "slice step cannot be zero"),
+    ((2, 3), (5, 0.5), IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((3,), (None, 5), IndexError, "index 5 is out of bounds for dimension 1 with size 3"),
+    ((3,), (Ellipsis, -7), IndexError, "index -7 is out of bounds for dimension 1 with size 3"),
+])
+@pytest.mark.parametrize("write", [False, True])
+def test_index_errors_come_in_torchs_order(pt, shape, key, exc, message, write):
+    x = pt.zeros(shape)
+    with raises_exact(exc, message):
+        if write:
+            x[key] = 1.0
+        else:
+            x[key]
+
+
+def test_index_errors_in_order_with_tensor_items(pt):
+    x = pt.zeros(2, 3)
+    with raises_exact(IndexError, "index -7 is out of bounds for dimension 0 with size 2"):
+        x[-7, pt.tensor(1.5)]          # the float tensor is refused later, by index()
+    with raises_exact(ValueError, "slice step cannot be zero"):
+        x[pt.tensor(1.5), ::0]
