@@ -797,3 +797,14 @@ def test_index_errors_in_order_with_tensor_items(pt):
         x[-7, pt.tensor(1.5)]          # the float tensor is refused later, by index()
     with raises_exact(ValueError, "slice step cannot be zero"):
         x[pt.tensor(1.5), ::0]
+
+
+# --- linalg.cholesky's upper is parsed (a bool) before the input's dtype is checked ------------
+
+
+@pytest.mark.parametrize("upper, name", [(None, "NoneType"), (1, "int"), ("a", "str")])
+def test_cholesky_upper_must_be_bool_before_the_dtype_check(pt, upper, name):
+    for a in (pt.eye(2), pt.eye(2).long()):
+        with raises_exact(TypeError, f"linalg_cholesky(): argument 'upper' must be bool, not "
+                                     f"{name}"):
+            pt.linalg.cholesky(a, upper=upper)
