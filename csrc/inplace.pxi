@@ -269,6 +269,11 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     cdef Tensor v, sel, flat_offs, r, offs_view
     check_np_bool_index(index)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
+    lead = 0
+    while lead < v.m.ndim and v.m.shape[lead] == 1:   # torch drops the value's leading 1s
+        lead += 1
+    if lead:
+        v = t_reshape(v, tuple(v.shape)[lead:])
     shp[0] = x.m.numel
     offsets = tensor_from_numpy_copy(np.arange(x.m.numel, dtype=np.int64), PYAD_I64)
     offs_view = t_view(offsets, x.m.ndim, x.m.shape, NAME_VIEW)
@@ -280,7 +285,7 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     else:  # as torch: index parsing errors, then the in-place checks, then bounds and masks
         r, adv = index_slicing(offs_view, items)
         check_inplace(x)
-        sel = t_index(r, adv)
+        sel = t_index(r, adv, v)
     sel_np = np.asarray(_np_view(sel))
     try:
         v_np = np.broadcast_to(np.asarray(_np_view(v)), sel_np.shape)

@@ -336,8 +336,10 @@ cdef tuple index_slicing(Tensor x, tuple items):
         raise deferred
     return r, adv
 
-cdef Tensor t_index(Tensor r, dict adv):
-    """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there."""
+cdef Tensor t_index(Tensor r, dict adv, Tensor value=None):
+    """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there. With a
+    value (setitem), the value must broadcast to the result: checked, as torch's index_put_,
+    after the masks and the size-0 dims and before the bounds."""
     cdef Py_ssize_t s
     cdef int d, j, start
     shape = [r.m.shape[d] for d in range(r.m.ndim)]
@@ -362,6 +364,21 @@ cdef Tensor t_index(Tensor r, dict adv):
     bnumel = int(np.prod(bshape, dtype=np.int64))
     if bnumel and builtins.any(shape[d] == 0 for d, _ in entries):
         raise IndexError("index is out of bounds for dimension with size 0")
+    dims = [d for d, _ in entries]
+    rest = [d for d in range(r.m.ndim) if d not in dims]
+    first = builtins.min(dims)
+    adjacent = builtins.max(dims) - first + 1 == len(dims)
+    start = len([d for d in rest if d < first]) if adjacent else 0
+    out_shape = [shape[d] for d in rest[:start]] + list(bshape) + [shape[d] for d in rest[start:]]
+    if value is not None:
+        vshape = list(value.shape)
+        while vshape and vshape[0] == 1:     # torch drops the value's leading 1s (slicePrefix1s)
+            del vshape[0]
+        ok = len(vshape) <= len(out_shape) and builtins.all(
+            a == 1 or a == b for a, b in zip(vshape[::-1], out_shape[::-1]))
+        if not ok:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot "
+                               f"be broadcast to indexing result of shape {out_shape}")
     bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
     indexed = {d for d, _ in entries}
     out_numel = bnumel
@@ -381,14 +398,8 @@ cdef Tensor t_index(Tensor r, dict adv):
     adv_off = np.zeros(bshape, dtype=np.int64)
     for d, a in entries:
         adv_off = adv_off + np.where(a < 0, a + shape[d], a) * strides[d]
-    dims = [d for d, _ in entries]
-    rest = [d for d in range(r.m.ndim) if d not in dims]
-    first = builtins.min(dims)
-    adjacent = builtins.max(dims) - first + 1 == len(dims)
-    start = len([d for d in rest if d < first]) if adjacent else 0
     nb = len(bshape)
     nd = nb + len(rest)
-    out_shape = [shape[d] for d in rest[:start]] + list(bshape) + [shape[d] for d in rest[start:]]
     offs = np.broadcast_to(adv_off.reshape([1] * start + list(bshape) + [1] * (nd - nb - start)),
                            out_shape).copy()
     for j, d in enumerate(rest):

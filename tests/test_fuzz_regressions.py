@@ -808,3 +808,35 @@ def test_cholesky_upper_must_be_bool_before_the_dtype_check(pt, upper, name):
         with raises_exact(TypeError, f"linalg_cholesky(): argument 'upper' must be bool, not "
                                      f"{name}"):
             pt.linalg.cholesky(a, upper=upper)
+
+
+# --- x[index tensor] = value: the value's shape before the index bounds ------------------------
+# torch's index_put_ builds the broadcast of the value to the indexing result before its kernel
+# checks the bounds; pyad checked the bounds first. torch also drops the value's leading 1s.
+
+
+@pytest.mark.parametrize("key, value, message", [
+    (lambda pt: pt.tensor([5]), (2,), "value tensor of shape [2] cannot be broadcast to indexing "
+                                      "result of shape [1, 4]"),
+    (lambda pt: (pt.tensor([[5]]), pt.tensor([1, 2])), (5,),
+     "value tensor of shape [5] cannot be broadcast to indexing result of shape [1, 2]"),
+    (lambda pt: pt.tensor([1]), (1, 1, 5), "value tensor of shape [5] cannot be broadcast to "
+                                           "indexing result of shape [1, 4]"),
+    (lambda pt: [0, 7], (2, 1, 4), "value tensor of shape [2, 1, 4] cannot be broadcast to "
+                                   "indexing result of shape [2, 4]"),
+])
+def test_setitem_value_shape_is_checked_before_the_bounds(pt, key, value, message):
+    x = pt.zeros(3, 4)
+    with raises_exact(RuntimeError, "shape mismatch: " + message):
+        x[key(pt)] = pt.ones(value)
+
+
+def test_setitem_advanced_drops_the_values_leading_ones(pt):
+    w = pt.tensor([[[1.0, 2.0, 3.0, 4.0]]], requires_grad=True)
+    y = pt.zeros(3, 4) + 0
+    y[pt.tensor([0, 2])] = w * 3
+    assert y.tolist() == [[3.0, 6.0, 9.0, 12.0], [0.0] * 4, [3.0, 6.0, 9.0, 12.0]]
+    y.sum().backward()
+    assert w.grad.tolist() == [[[6.0, 6.0, 6.0, 6.0]]]
+    with raises_exact(IndexError, "index is out of bounds for dimension with size 0"):
+        pt.zeros(0, 4)[pt.tensor([5])] = pt.ones(2)    # the size-0 dim comes before the value
