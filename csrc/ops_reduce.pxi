@@ -849,14 +849,16 @@ cdef list norm_recorded(Node* n, Tensor g):
 cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dtype):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef double pv
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
+                                                   or len(dim) <= 2)):
+        # torch.norm hands every other string order to linalg.matrix_norm (its errors)
+        from pyad.linalg import matrix_norm
+        return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
+                           dtype=dtype)
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
-    if p is None or (isinstance(p, str) and p == "fro"):
+    if p is None or isinstance(p, str):     # "fro" here
         pv = 2.0
-    elif isinstance(p, str):
-        if p == "nuc":
-            raise NotImplementedError("pyad: the nuclear norm (p='nuc') is not supported")
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     else:
         pv = float(p)
     if isinstance(dim, int):   # not numpy ints: torch then asks their len(), a TypeError
@@ -934,7 +936,7 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
         raise TypeError(f"logsumexp(): argument 'dim' must be tuple of ints, not "
                         f"{_type_name(dim)}")
     dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask,
-              "logsumexp")
+              "logsumexp", True)
     return t_logsumexp(x, mask, keepdim)
 
 
@@ -1087,7 +1089,7 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef RdPlan p
     cdef double c = is_all
-    dims_mask(x, dim, mask, "all" if is_all else "any")
+    dims_mask(x, dim, mask, "all" if is_all else "any", True)
     rd_plan(&p, &x.m, mask, keepdim, PYAD_BOOL)
     acc = rd_fold(rd_pick(x.m.dtype, rd_all_f32, rd_all_f64, rd_all_i64, rd_all_u8), x.buf.data,
                   &x.m, NULL, NULL, &p.mk, c, &c)

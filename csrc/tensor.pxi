@@ -345,9 +345,12 @@ cdef int wrap_dim(object dim, int ndim) except -100:
     d = dim
     return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
-cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="") except -1:
+cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="",
+                   bint wrap_first=False) except -1:
     """mask[d] = 1 for the dims of `dim` (None: all), with torch's errors; fn names the function
-    in the argument parser's TypeError for a list item beyond int64."""
+    in the argument parser's TypeError for a list item beyond int64. wrap_first: every dim is
+    range-checked before any repeat is reported (torch's make_dim_mask, the reductions built on
+    a TensorIterator: sum, mean, amax, amin, logsumexp, all, any); otherwise one by one."""
     cdef int d, w
     if dim is None:
         for d in range(x.m.ndim):
@@ -358,6 +361,8 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="") except -1:
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not isinstance(dim, (int, np.integer)):
         check_int64_items(fn, "dim", dims)      # torch parses the whole list first
+    if wrap_first:
+        dims = tuple([wrap_dim(item, x.m.ndim) for item in dims])
     for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
         w = wrap_dim(item, x.m.ndim)
         if x.m.ndim == 0:
@@ -1314,7 +1319,7 @@ cdef class Tensor:
         """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
-        dims_mask(x, dim, mask, "sum")
+        dims_mask(x, dim, mask, "sum", True)
         if dtype is not None and (<Tensor>x).m.dtype == PYAD_BOOL:   # a bool sum is a bool (any)
             return to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL)
         return t_sum(x, mask, keepdim, False, dim is None)
@@ -1329,7 +1334,7 @@ cdef class Tensor:
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
                                f"a floating point or complex dtype. Got: "
                                f"{DTYPE_TITLES[(<Tensor>x).m.dtype]}")
-        dims_mask(x, dim, mask, "mean")
+        dims_mask(x, dim, mask, "mean", True)
         return t_sum(x, mask, keepdim, True, dim is None)
 
     # ---- shape -----------------------------------------------------------------------------
@@ -1950,14 +1955,14 @@ cdef class Tensor:
         """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
-        dims_mask(self, None if no_dim else dim, mask, "amax")
+        dims_mask(self, None if no_dim else dim, mask, "amax", True)
         return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
 
     def amin(self, dim=(), keepdim=False):
         """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
-        dims_mask(self, None if no_dim else dim, mask, "amin")
+        dims_mask(self, None if no_dim else dim, mask, "amin", True)
         return t_amax(self, mask, keepdim, True, False, "amin", not no_dim)
 
     def max(self, *args, **kwargs):

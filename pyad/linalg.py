@@ -40,7 +40,7 @@ def _dims2(A, dim):
         raise IndexError(f"Dimension out of range (expected to be in range of [{-A.ndim}, "
                          f"{A.ndim - 1}], but got {bad})")
     if d0 == d1:
-        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, {dim[1]})")
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
     return d0, d1
 
 
@@ -53,6 +53,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         >>> pyad.linalg.matrix_norm(pyad.tensor([[3., 0.], [0., 4.]]))
         tensor(5.)
     """
+    if ord not in (("fro", "nuc") if isinstance(ord, str) else (1, -1, 2, -2, _math.inf,
+                                                                -_math.inf)):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -63,8 +66,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     if ord in ("nuc", 2, -2):
         raise NotImplementedError(f"pyad: linalg.matrix_norm with ord={ord!r} (an SVD-based "
                                   "norm) is not supported")
-    if isinstance(ord, str) or ord not in (1, -1, _math.inf, -_math.inf):
-        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     # 1-norms reduce rows then take the max/min over columns; inf-norms the other way round
     inner, outer = (d0, d1) if abs(ord) == 1 else (d1, d0)
     sums = vector_norm(A, 1, inner, keepdim, dtype=dtype)

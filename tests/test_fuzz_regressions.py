@@ -840,3 +840,63 @@ def test_setitem_advanced_drops_the_values_leading_ones(pt):
     assert w.grad.tolist() == [[[6.0, 6.0, 6.0, 6.0]]]
     with raises_exact(IndexError, "index is out of bounds for dimension with size 0"):
         pt.zeros(0, 4)[pt.tensor([5])] = pt.ones(2)    # the size-0 dim comes before the value
+
+
+# --- a dim list with a repeat and an out-of-range dim -----------------------------------------
+# The TensorIterator reductions (torch's make_dim_mask) range-check every dim before looking
+# for a repeat; pyad reported the repeat first. std, var, vector_norm, flip and squeeze check
+# one by one (as pyad did) and are kept so (permute and movedim have their own messages).
+
+_REDUCTIONS = {
+    "sum": lambda pt, x, d: pt.sum(x, d),
+    "sum-method": lambda pt, x, d: x.sum(d, keepdim=True),
+    "mean": lambda pt, x, d: pt.mean(x, d),
+    "amax": lambda pt, x, d: pt.amax(x, d),
+    "amin": lambda pt, x, d: x.amin(d),
+    "logsumexp": lambda pt, x, d: pt.logsumexp(x, d),
+    "all": lambda pt, x, d: pt.all(x.bool(), d),
+    "any": lambda pt, x, d: x.bool().any(d),
+}
+_ONE_BY_ONE = {
+    "std": lambda pt, x, d: pt.std(x, d),
+    "var": lambda pt, x, d: x.var(d),
+    "vector_norm": lambda pt, x, d: pt.linalg.vector_norm(x, dim=d),
+    "flip": lambda pt, x, d: pt.flip(x, d),
+    "squeeze": lambda pt, x, d: pt.squeeze(x, d),
+}
+
+
+@pytest.mark.parametrize("op", sorted(_REDUCTIONS))
+def test_reductions_range_check_every_dim_before_a_repeat(pt, op):
+    x = pt.ones(2, 3, 4)
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-3, 2], "
+                                  "but got 7)"):
+        _REDUCTIONS[op](pt, x, (1, 1, 7))
+    with raises_exact(RuntimeError, "dim 1 appears multiple times in the list of dims"):
+        _REDUCTIONS[op](pt, x, (1, -2, 0))
+
+
+@pytest.mark.parametrize("op", sorted(_ONE_BY_ONE))
+def test_dim_lists_checked_one_by_one(pt, op):
+    x = pt.ones(2, 3, 4)
+    with raises_exact(RuntimeError, "dim 1 appears multiple times in the list of dims"):
+        _ONE_BY_ONE[op](pt, x, (1, 1, 7))
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-3, 2], "
+                                  "but got 7)"):
+        _ONE_BY_ONE[op](pt, x, (7, 1, 1))
+
+
+@pytest.mark.parametrize("call, message", [
+    # torch.norm hands a string order other than "fro" over <= 2 dims to linalg.matrix_norm
+    (lambda pt: pt.norm(pt.ones(2, 3, 4), dim=(0, 0, 5)), "dim must be a 2-tuple. Got 0 0 5"),
+    (lambda pt: pt.ones(2, 3).norm("fro", (0, 1, 1)), "dim must be a 2-tuple. Got 0 1 1"),
+    (lambda pt: pt.norm(pt.ones(3, 3), p="nuc", dim=(0,)), "dim must be a 2-tuple. Got 0"),
+    (lambda pt: pt.norm(pt.ones(3), p="abc"), "Order abc not supported."),
+    # matrix_norm checks the order first, and names the wrapped dims
+    (lambda pt: pt.linalg.matrix_norm(pt.ones(3), ord=3), "Order 3 not supported."),
+    (lambda pt: pt.linalg.matrix_norm(pt.ones(2, 3, 4), dim=(1, -2)),
+     "dims must be different. Got (1, 1)"),
+])
+def test_norm_dim_errors_as_torch(pt, call, message):
+    with raises_exact(RuntimeError, "linalg.matrix_norm: " + message):
+        call(pt)
