@@ -100,6 +100,8 @@ def mv(input, vec):
         tensor([3., 3.])
     """
     cdef Tensor a = _lt(input, "mv", "input"), v = _lt(vec, "mv", "vec")
+    if a.m.ndim == 0:   # torch's mv sizes its result by input.size(0) before any check
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.m.ndim != 2 or v.m.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.m.ndim}, {v.m.ndim}")
     return t_matmul(a, v)  # the sizes, then the dtypes (t_bmm_kind), as torch's addmv
@@ -658,7 +660,12 @@ def tensordot(a, b, dims=2, out=None):
     wa = []
     wb = []
     for i in range(len(da)):
+        # torch asks each operand's size at the dim: a 0-d one has none (any dim, unchecked)
+        if x.m.ndim == 0:
+            raise IndexError(f"Dimension specified as {da[i]} but tensor has no dimensions")
         pa = wrap_dim(da[i], x.m.ndim)
+        if y.m.ndim == 0:
+            raise IndexError(f"Dimension specified as {db[i]} but tensor has no dimensions")
         pb = wrap_dim(db[i], y.m.ndim)
         if pa in wa:
             raise RuntimeError(f"dim {pa} appears multiple times in the list of dims")

@@ -900,3 +900,29 @@ def test_dim_lists_checked_one_by_one(pt, op):
 def test_norm_dim_errors_as_torch(pt, call, message):
     with raises_exact(RuntimeError, "linalg.matrix_norm: " + message):
         call(pt)
+
+
+# --- mv and tensordot with a 0-d operand ---------------------------------------------------
+# torch's mv sizes its result by input.size(0) and tensordot asks each operand's size at the
+# contracted dim, both before any other check: a 0-d operand has no dim, an IndexError naming
+# the dim as given. pyad reported a shape RuntimeError (and tensordot read shape[0] of a 0-d).
+
+
+@pytest.mark.parametrize("call, dim", [
+    (lambda pt, s, v, m: pt.mv(s, v), 0),
+    (lambda pt, s, v, m: pt.mv(s, s), 0),
+    (lambda pt, s, v, m: pt.mv(s, m), 0),
+    (lambda pt, s, v, m: pt.tensordot(s, v, ([0], [0])), 0),
+    (lambda pt, s, v, m: pt.tensordot(s, v, ([-1], [0])), -1),
+    (lambda pt, s, v, m: pt.tensordot(s, v, ([5], [0])), 5),
+    (lambda pt, s, v, m: pt.tensordot(m, s, ([1], [0])), 0),
+    (lambda pt, s, v, m: pt.tensordot(v, s, ([0], [5])), 5),
+    (lambda pt, s, v, m: pt.tensordot(m, s, ([1, 1], [0, 0])), 0),  # before the repeat
+])
+def test_mv_tensordot_0d_operand(pt, call, dim):
+    s, v, m = pt.tensor(2.0), pt.ones(3), pt.ones(2, 3)
+    with raises_exact(IndexError, f"Dimension specified as {dim} but tensor has no dimensions"):
+        call(pt, s, v, m)
+    with raises_exact(RuntimeError, "vector + matrix @ vector expected, got 1, 2, 0"):
+        pt.mv(m, s)
+    assert pt.tensordot(s, v, 0).tolist() == [2.0, 2.0, 2.0]

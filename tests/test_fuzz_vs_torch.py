@@ -454,8 +454,6 @@ OPEN = [
      == "err" and (_n_ellipsis(s[3] if s[0] == "getitem" else s[3][0]) > 1
                    or "The shape of the mask" in t[2]
                    or "too many indices for tensor of dimension" in t[2] and "(got" in t[2])),
-    ("0-d-matrix-operand", lambda s, t, p, d: t[0] == "err"
-     and "Dimension specified as 0 but tensor has no dimensions" in t[2]),
     ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and t[1] == "TypeError" and s[0] == "op"),
     ("inplace-result-type", lambda s, t, p, d: s[0] == "inplace" and t[0] != p[0]
