@@ -282,9 +282,17 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     if builtins.all(is_basic_index(it) for it in items):
         sel = t_getitem(offs_view, items)
         check_inplace(x)
-    else:  # as torch: index parsing errors, then the in-place checks, then bounds and masks
-        r, adv = index_slicing(offs_view, items)
+    else:  # as torch: index parsing errors, then the in-place checks, then index_put_'s:
+        # the value overlapping x, the index dtypes, masks, the value's shape, bounds
+        deferred = []
+        r, adv = index_slicing(offs_view, items, deferred)
         check_inplace(x)
+        if v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v)):
+            raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                               "written-to tensor refer to a single memory location. Please "
+                               "clone() the tensor before performing the operation.")
+        if deferred:
+            raise deferred[0]
         sel = t_index(r, adv, v)
     sel_np = np.asarray(_np_view(sel))
     try:

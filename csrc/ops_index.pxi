@@ -270,8 +270,10 @@ cdef class _IndexItemError:
         self.error = error
 
 
-cdef tuple index_slicing(Tensor x, tuple items):
-    """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims)."""
+cdef tuple index_slicing(Tensor x, tuple items, list deferred_out=None):
+    """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims).
+    A wrong index dtype, which torch's index() refuses later, is raised at the end, or appended
+    to deferred_out when given (setitem: after the in-place checks)."""
     cdef Tensor r = x
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0, d
     cdef list conv = []
@@ -333,7 +335,9 @@ cdef tuple index_slicing(Tensor x, tuple items):
         else:
             r = index_select_int(r, dim, int64_index(it), k)
     if deferred is not None:
-        raise deferred
+        if deferred_out is None:
+            raise deferred
+        deferred_out.append(deferred)
     return r, adv
 
 cdef Tensor t_index(Tensor r, dict adv, Tensor value=None):

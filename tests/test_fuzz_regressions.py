@@ -926,3 +926,37 @@ def test_mv_tensordot_0d_operand(pt, call, dim):
     with raises_exact(RuntimeError, "vector + matrix @ vector expected, got 1, 2, 0"):
         pt.mv(m, s)
     assert pt.tensordot(s, v, 0).tolist() == [2.0, 2.0, 2.0]
+
+
+# --- x[advanced key] = value: index_put_'s checks after the in-place ones ----------------------
+# Found by the PYAD_FUZZ_SEED=6 campaign: torch refuses a value that overlaps x (x[k] = x) and
+# a leaf that requires grad before index_put_ looks at a float index tensor; pyad refused the
+# float index first, and wrote x into itself.
+
+_OVERLAP = ("unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing the "
+            "operation.")
+
+
+@pytest.mark.parametrize("key", [
+    lambda pt: [0, 1], lambda pt: (pt.tensor([0.0, 1.0]),), lambda pt: ([5, 1],),
+    lambda pt: (pt.tensor([True, False]),), lambda pt: ([0],),
+])
+def test_setitem_value_overlapping_x_is_refused_first(pt, key):
+    x = pt.ones(2)
+    with raises_exact(RuntimeError, _OVERLAP):
+        x[key(pt)] = x
+    assert x.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("key", [
+    lambda pt: (pt.tensor([0.0, 1.0]),), lambda pt: (pt.tensor([0.0, 1.0]), False),
+])
+def test_setitem_leaf_check_before_a_float_index(pt, key):
+    x = pt.ones(2, 2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad is being used in an "
+                                           "in-place operation"):
+        x[key(pt)] = 1.0
+    with raises_exact(IndexError, "tensors used as indices must be long, int, byte or bool "
+                                  "tensors"):
+        (x + 0)[key(pt)] = 1.0
