@@ -489,6 +489,10 @@ OPEN = [
     # refuses a backward after the input was modified; pyad saves the shape (right gradient)
     ("saves-less-than-torch", lambda s, t, p, d: s[0] in ("backward", "grad")
      and t[0] == "err" and p[0] == "ok" and "modified by an inplace operation" in t[2]),
+    # torch's SavedVariable remembers that a saved non-leaf had a grad_fn and refuses to unpack
+    # it after x.detach_(); pyad's nodes keep the saved buffer and compute the gradient
+    ("saved-tensor-detached-in-place", lambda s, t, p, d: s[0] in ("backward", "grad")
+     and t[0] == "err" and p[0] == "ok" and "has been detached in-place" in t[2]),
     ("empty-dim-tuple", lambda s, t, p, d: s[0] == "op" and t[0] == "err" and p[0] == "ok"
      and "doesn't match the broadcast shape" in t[2]),
 ]
