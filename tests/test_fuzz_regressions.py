@@ -949,6 +949,14 @@ def test_setitem_value_overlapping_x_is_refused_first(pt, key):
     assert x.tolist() == [1.0, 1.0]
 
 
+def test_setitem_the_same_empty_tensor_overlaps(pt):
+    x = pt.zeros(4, 0, 2)       # torch: the same tensor overlaps itself, even empty
+    with raises_exact(RuntimeError, _OVERLAP):
+        x[pt.tensor([0, 1]), [[0], [0]]] = x
+    with raises_exact(IndexError, "index is out of bounds for dimension with size 0"):
+        x[pt.tensor([0, 1]), [[0], [0]]] = x[:0]
+
+
 @pytest.mark.parametrize("key", [
     lambda pt: (pt.tensor([0.0, 1.0]),), lambda pt: (pt.tensor([0.0, 1.0]), False),
 ])
