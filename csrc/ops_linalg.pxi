@@ -847,12 +847,16 @@ def _linalg_solve(A, B, *, left=True):
     nn = a.m.shape[a.m.ndim - 1]
     vec = b.m.ndim == 1 or (b.m.ndim == a.m.ndim - 1 and
                             _shape_t(b) == _shape_t(a)[:a.m.ndim - 1])
-    if vec:
-        if b.m.shape[b.m.ndim - 1] != nn:
+    if vec:     # B is taken as a column (..., n, 1): with left=False its 1 faces A's n
+        if (b.m.shape[b.m.ndim - 1] if left else 1) != nn:
             raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                                f"{'AX' if left else 'XA'} = B ({nn}x{nn} and "
                                f"{b.m.shape[b.m.ndim - 1]}x1)")
-        return t_solve(a if left else _swap_last(a), b, True)
+        if not left:
+            raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
+                               "supported for left=False. In this case linalg.solve is "
+                               "equivalent to B / A.squeeze(-1)")
+        return t_solve(a, b, True)
     if b.m.ndim < 2 or b.m.shape[b.m.ndim - (2 if left else 1)] != nn:
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{'AX' if left else 'XA'} = B ({nn}x{nn} and "

@@ -968,3 +968,26 @@ def test_setitem_leaf_check_before_a_float_index(pt, key):
     with raises_exact(IndexError, "tensors used as indices must be long, int, byte or bool "
                                   "tensors"):
         (x + 0)[key(pt)] = 1.0
+
+
+# --- linalg.solve(left=False) with a vector B ---------------------------------------------------
+# torch takes a vector B as a column (n, 1): with left=False its 1 must match A's n, and then
+# refuses vector broadcasting for left=False; pyad solved x A = b for the row b.
+
+
+@pytest.mark.parametrize("a, b, message", [
+    ((3, 3), (3,), "Incompatible shapes of A and B for the equation XA = B (3x3 and 3x1)"),
+    ((3, 3), (2,), "Incompatible shapes of A and B for the equation XA = B (3x3 and 2x1)"),
+    ((2, 3, 3), (2, 3), "Incompatible shapes of A and B for the equation XA = B (3x3 and 3x1)"),
+    ((1, 1), (1,), "Vector broadcasting of the left hand side is not supported for left=False. "
+                   "In this case linalg.solve is equivalent to B / A.squeeze(-1)"),
+    ((2, 1, 1), (2, 1), "Vector broadcasting of the left hand side is not supported for "
+                        "left=False. In this case linalg.solve is equivalent to B / "
+                        "A.squeeze(-1)"),
+])
+def test_solve_left_false_vector_b(pt, a, b, message):
+    A = pt.eye(a[-1]).expand(*a) * 2
+    with raises_exact(RuntimeError, "linalg.solve: " + message):
+        pt.linalg.solve(A, pt.ones(b), left=False)
+    if b[-1] == a[-1]:
+        assert pt.linalg.solve(A, pt.ones(b)).shape == pt.ones(b).shape   # left=True: fine
