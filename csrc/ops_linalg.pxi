@@ -298,8 +298,12 @@ cdef int tri_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
 cdef list tri_recorded(Node* n, Tensor g):
     return [t_tri(g, n.ip[0], n.ip[1])]
 
-cdef Tensor _tri_public(object input, Py_ssize_t diagonal, bint upper):
+cdef Tensor _tri_public(object input, object diag, bint upper):
     cdef Tensor x = _lt(input, "triu" if upper else "tril", "input")
+    if isinstance(diag, (int, np.integer)) and not (
+            -9223372036854775808 <= diag <= 9223372036854775807):
+        raise ValueError("Overflow when unpacking long long")   # torch's argument parser
+    cdef Py_ssize_t diagonal = diag
     if x.m.ndim < 2:
         raise RuntimeError(f"{'triu' if upper else 'tril'}: input tensor must have at least 2 "
                            "dimensions")

@@ -991,3 +991,17 @@ def test_solve_left_false_vector_b(pt, a, b, message):
         pt.linalg.solve(A, pt.ones(b), left=False)
     if b[-1] == a[-1]:
         assert pt.linalg.solve(A, pt.ones(b)).shape == pt.ones(b).shape   # left=True: fine
+
+
+# --- triu/tril with a diagonal beyond int64: the argument parser's ValueError -------------------
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt: pt.triu(pt.ones(2, 2), 2**64),
+    lambda pt: pt.ones(2, 2).tril(-2**63 - 1),
+    lambda pt: pt.triu(pt.ones(2), 2**64),         # before the input's ndim check
+])
+def test_tri_diagonal_overflow(pt, call):
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        call(pt)
+    assert pt.triu(pt.ones(2, 2), 2**63 - 1).tolist() == [[0.0, 0.0], [0.0, 0.0]]
