@@ -450,8 +450,9 @@ OPEN = [
     # torch 2.13 takes any number of ellipses (each skips the unindexed dims again) and index()
     # checks mask shapes before index dtypes; pyad refuses a second ellipsis and checks dtypes
     # while it parses the key
-    ("index-error-order", lambda s, t, p, d: s[0] in ("getitem", "setitem") and t[0] == p[0]
-     == "err" and (_n_ellipsis(s[3] if s[0] == "getitem" else s[3][0]) > 1
+    ("index-error-order", lambda s, t, p, d: s[0] in ("getitem", "setitem") and p[0] == "err"
+     and (t[0] == "err" or "an index can only have a single ellipsis" in p[2])
+     and (_n_ellipsis(s[3] if s[0] == "getitem" else s[3][0]) > 1
                    or "The shape of the mask" in t[2]
                    or "too many indices for tensor of dimension" in t[2] and "(got" in t[2])),
     ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
@@ -491,6 +492,10 @@ OPEN = [
     # it after x.detach_(); pyad's nodes keep the saved buffer and compute the gradient
     ("saved-tensor-detached-in-place", lambda s, t, p, d: s[0] in ("backward", "grad")
      and t[0] == "err" and p[0] == "ok" and "has been detached in-place" in t[2]),
+    # backward(create_graph=True) through var of an empty tensor: torch's x.grad has a grad_fn,
+    # pyad's has none (found by the PYAD_FUZZ_SEED=6 5000-program campaign; not yet fixed)
+    ("empty-var-create-graph", lambda s, t, p, d: s[0] == "getgrad" and d is not None
+     and d.startswith("has grad_fn: torch True, pyad False")),
     ("empty-dim-tuple", lambda s, t, p, d: s[0] == "op" and t[0] == "err" and p[0] == "ok"
      and "doesn't match the broadcast shape" in t[2]),
 ]
