@@ -1105,7 +1105,6 @@ KNOWN: dict[str, str] = {
     'dims/norm_1e30': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'dims/take_along_dim_neg': 'not fixed yet: pyad raises RuntimeError, torch returns a result',
     'dims/diag_huge': 'not fixed yet: pyad raises OverflowError, torch raises ValueError',
-    'dims/tril_huge': 'not fixed yet: pyad raises OverflowError, torch raises ValueError',
     'getitem/two_ellipses': 'not fixed yet: pyad raises IndexError, torch returns a result',
     'getitem/step_huge': 'not fixed yet: pyad raises OverflowError, torch raises RuntimeError',
     'getitem/list_str': 'not fixed yet: pyad raises IndexError, torch raises TypeError',
