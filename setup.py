@@ -23,6 +23,7 @@ puts it there.
 import os
 import platform
 import shutil
+import sys
 import subprocess
 
 from Cython.Build import cythonize
@@ -115,11 +116,18 @@ def target_machine(compiler):
 SANITIZE_ARGS = ([f"-fsanitize={','.join(SANITIZE)}", "-fno-omit-frame-pointer", "-O1", "-g"]
                  if SANITIZE else [])
 
+# The op table (csrc/op_table.py) becomes csrc/_gen_ops.h and csrc/_gen_ops.pxi before cythonize
+sys.path.insert(0, os.path.join(HERE, "csrc"))
+import gen_op_table  # noqa: E402
+
+gen_op_table.generate()
+sys.path.pop(0)
+
 ext = Extension(
     "pyad._C",
     sources=["csrc/_C.pyx"],
     include_dirs=["csrc"],
-    depends=["csrc/pyad_kernels.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h",
+    depends=["csrc/pyad_kernels.h", "csrc/pyad_special.h", "csrc/_gen_ops.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h",
              "csrc/pyad_types.pxd"] + [
         os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".pxi")],
 )

@@ -51,6 +51,7 @@ include "autograd.pxi"
 # Op families: each file registers its ops (register_op / register_name), defines its
 # forward and backward side by side, its module-level functions, and appends its public
 # names to __all__. Their Tensor methods live in the marked regions at the end of tensor.pxi.
+include "_gen_ops.pxi"          # generated from csrc/op_table.py by csrc/gen_op_table.py
 include "ops_elementwise.pxi"
 include "ops_reduce.pxi"
 include "ops_shape.pxi"

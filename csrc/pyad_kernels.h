@@ -715,25 +715,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
 }
 
 #define PYAD_FLOAT_LOOPS2(S, T, F)                                                              \
-    PYAD_UNARY(loop_expm1_##S, T, expm1##F(x))                                                 \
-    PYAD_UNARY(loop_log2_##S, T, log2##F(x))                                                   \
-    PYAD_UNARY(loop_log10_##S, T, log10##F(x))                                                 \
-    PYAD_UNARY(loop_log1p_##S, T, log1p##F(x))                                                 \
-    PYAD_UNARY(loop_rsqrt_##S, T, (T)1 / sqrt##F(x))                                           \
-    PYAD_UNARY(loop_tan_##S, T, tan##F(x))                                                     \
-    PYAD_UNARY(loop_asin_##S, T, asin##F(x))                                                   \
-    PYAD_UNARY(loop_acos_##S, T, acos##F(x))                                                   \
-    PYAD_UNARY(loop_atan_##S, T, atan##F(x))                                                   \
-    PYAD_UNARY(loop_sinh_##S, T, sinh##F(x))                                                   \
-    PYAD_UNARY(loop_cosh_##S, T, cosh##F(x))                                                   \
-    PYAD_UNARY(loop_asinh_##S, T, asinh##F(x))                                                 \
-    PYAD_UNARY(loop_acosh_##S, T, acosh##F(x))                                                 \
-    PYAD_UNARY(loop_atanh_##S, T, atanh##F(x))                                                 \
-    PYAD_UNARY(loop_erf_##S, T, erf##F(x))                                                     \
-    PYAD_UNARY(loop_floor_##S, T, floor##F(x))                                                 \
-    PYAD_UNARY(loop_ceil_##S, T, ceil##F(x))                                                   \
-    PYAD_UNARY(loop_round_##S, T, nearbyint##F(x))                                             \
-    PYAD_UNARY(loop_trunc_##S, T, trunc##F(x))                                                 \
     PYAD_UNARY(loop_clamp_##S, T, pyad_clamp(x, (T)c[0], (T)c[1]))                             \
     PYAD_UNARY(loop_nan_to_num_##S, T, x != x ? (T)c[0] : (x == (T)INFINITY ? (T)c[1] : (x == -(T)INFINITY ? (T)c[2] : x))) \
     PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                         \
@@ -749,21 +730,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
     PYAD_BINARY(loop_divfloor_##S, T, floor##F(x / y))                                         \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
-    PYAD_BINARY(loop_expm1_bw_##S, T, x *(y + (T)1))                                           \
-    PYAD_BINARY(loop_log2_bw_##S, T, x / (y * (T)PYAD_LN2))                                    \
-    PYAD_BINARY(loop_log10_bw_##S, T, x / (y * (T)PYAD_LN10))                                  \
-    PYAD_BINARY(loop_log1p_bw_##S, T, x / (y + (T)1))                                          \
-    PYAD_BINARY(loop_rsqrt_bw_##S, T, (T)-0.5 * x * y * y * y)                                 \
-    PYAD_BINARY(loop_tan_bw_##S, T, x *((T)1 + y * y))                                         \
-    PYAD_BINARY(loop_asin_bw_##S, T, x / sqrt##F((T)1 - y * y))                                \
-    PYAD_BINARY(loop_acos_bw_##S, T, -x / sqrt##F((T)1 - y * y))                               \
-    PYAD_BINARY(loop_atan_bw_##S, T, x / ((T)1 + y * y))                                       \
-    PYAD_BINARY(loop_sinh_bw_##S, T, x *cosh##F(y))                                            \
-    PYAD_BINARY(loop_cosh_bw_##S, T, x *sinh##F(y))                                            \
-    PYAD_BINARY(loop_asinh_bw_##S, T, x / sqrt##F(y * y + (T)1))                               \
-    PYAD_BINARY(loop_acosh_bw_##S, T, x / sqrt##F(y * y - (T)1))                               \
-    PYAD_BINARY(loop_atanh_bw_##S, T, x / ((T)1 - y * y))                                      \
-    PYAD_BINARY(loop_erf_bw_##S, T, x *(T)PYAD_2_SQRTPI * exp##F(-y * y))                      \
     PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)               \
     PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                               \
     /* maximum's gradient to its first input: all of g where it won, half on ties */           \

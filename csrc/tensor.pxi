@@ -1601,89 +1601,44 @@ cdef class Tensor:
         return self.retains_grad_
 
     # ==== methods of ops_elementwise.pxi ====
-    def expm1(self):
-        """exp(x) - 1, accurate near zero."""
-        return t_unary(U_EXPM1, self)
 
-    def log2(self):
-        """Base-2 logarithm."""
-        return t_unary(U_LOG2, self)
 
-    def log10(self):
-        """Base-10 logarithm."""
-        return t_unary(U_LOG10, self)
 
-    def log1p(self):
-        """log(1 + x), accurate near zero."""
-        return t_unary(U_LOG1P, self)
 
-    def rsqrt(self):
-        """1 / sqrt(x)."""
-        return t_unary(U_RSQRT, self)
 
     def square(self):
         """x ** 2 (grad_fn PowBackward0, as in torch)."""
         return t_pows(self, 2.0)
 
-    def tan(self):
-        """Tangent."""
-        return t_unary(U_TAN, self)
 
-    def asin(self):
-        """Inverse sine."""
-        return t_unary(U_ASIN, self)
 
-    def acos(self):
-        """Inverse cosine."""
-        return t_unary(U_ACOS, self)
 
-    def atan(self):
-        """Inverse tangent."""
-        return t_unary(U_ATAN, self)
 
-    def sinh(self):
-        """Hyperbolic sine."""
-        return t_unary(U_SINH, self)
 
-    def cosh(self):
-        """Hyperbolic cosine."""
-        return t_unary(U_COSH, self)
 
-    def asinh(self):
-        """Inverse hyperbolic sine."""
-        return t_unary(U_ASINH, self)
 
-    def acosh(self):
-        """Inverse hyperbolic cosine."""
-        return t_unary(U_ACOSH, self)
 
-    def atanh(self):
-        """Inverse hyperbolic tangent."""
-        return t_unary(U_ATANH, self)
 
-    def erf(self):
-        """The error function."""
-        return t_unary(U_ERF, self)
 
     def sign(self):
         """-1, 0 or 1 by the sign of each element (zero gradient)."""
         return sign(self)
 
-    def floor(self):
-        """Round down (zero gradient)."""
-        return t_unary(U_FLOOR, self)
 
-    def ceil(self):
-        """Round up (zero gradient)."""
-        return t_unary(U_CEIL, self)
+
+    def polygamma(self, n):
+        """The n-th derivative of digamma (n >= 0)."""
+        return t_polygamma(n, self)
+
+    def polygamma_(self, n):
+        """In-place polygamma; returns self."""
+        src = inplace_source(self)
+        return inplace(self, t_polygamma(n, src))
 
     def round(self, *, decimals=0):
         """Round half to even, optionally to `decimals` places (zero gradient)."""
         return round(self, decimals=decimals)
 
-    def trunc(self):
-        """Round toward zero (zero gradient)."""
-        return t_unary(U_TRUNC, self)
 
     def clamp(self, min=None, max=None):
         """Limit each element to [min, max]; bounds are scalars or tensors (either may be None)."""
@@ -2549,3 +2504,24 @@ cdef int tensor_clear(PyObject* o) noexcept:
     return _tensor_clear_fields(o)
 
 pyad_set_gc(<PyTypeObject*>Tensor, tensor_traverse, tensor_clear)
+
+
+# ============================================================================================
+# Methods generated from the op table (csrc/gen_op_table.py): binding functions put into the
+# type's dict, so Tensor's own body keeps only what is not an op
+# ============================================================================================
+cdef extern from *:
+    """
+    static int pyad_type_set(PyTypeObject *t, PyObject *name, PyObject *value)
+    {
+        int r = PyDict_SetItem(t->tp_dict, name, value);
+        PyType_Modified(t);
+        return r;
+    }
+    """
+    int pyad_type_set(PyTypeObject* t, object name, object value) except -1
+
+cdef int add_tensor_method(str name, object fn) except -1:
+    fn.__name__ = name
+    fn.__qualname__ = "Tensor." + name
+    return pyad_type_set(<PyTypeObject*>Tensor, name, fn)
