@@ -38,7 +38,8 @@ __all__ = [
     "Tensor", "Size", "dtype", "float32", "float64", "int64",
     "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "zeros_like", "ones_like", "full_like",
-    "add", "sub", "mul", "div", "divide", "true_divide", "pow", "neg", "exp", "log", "sqrt", "sin", "cos", "tanh",
+    "add", "sub", "mul", "div", "divide", "true_divide", "pow", "neg", "exp", "log", "sqrt", "sin",
+    "cos", "tanh",
     "sigmoid", "relu", "abs", "reciprocal", "sum", "mean", "reshape", "transpose", "t", "permute",
     "unsqueeze", "squeeze", "matmul", "mm", "dot",
 ]
@@ -65,14 +66,13 @@ include "function.pxi"
 install_numpy_loops(K_EXPM1, K_LOG1P)
 
 
-
-
 # ============================================================================================
 # Grad mode (thread-local in C)
 # ============================================================================================
 def is_grad_enabled():
     """True when operations are being recorded for autograd in this thread."""
     return pyad_is_grad_enabled()
+
 
 def _set_grad_enabled(bint mode):
     pyad_set_grad_enabled(mode)
@@ -91,12 +91,13 @@ def get_default_dtype():
     """The dtype of floating tensors created from Python floats (pyad.float32 to start with)."""
     return _DTYPES[_default_dtype]
 
+
 def set_default_dtype(d):
     """Set the dtype of new floating-point tensors (pyad.float32 or pyad.float64)."""
     global _default_dtype
     cdef int code = dtype_code(d)
     if code > PYAD_F64:
-        raise TypeError(f"only floating-point types are supported as the default type")
+        raise TypeError("only floating-point types are supported as the default type")
     _default_dtype = code
 
 
@@ -107,6 +108,7 @@ def _run_backward(list roots, list seeds, inputs, bint keep_graph, bint create_g
                   bint accumulate):
     return run_backward(roots, seeds, None if inputs is None else list(inputs), keep_graph,
                         create_graph, accumulate)
+
 
 cdef Tensor _seed_like(Tensor out, Tensor g, bint create_graph):
     """grad_outputs cast to the output's dtype (a float64 seed for a float32 output is fine)."""
@@ -146,18 +148,22 @@ cdef Tensor _full_f64(Tensor like, double value):
     _fill(o, value)
     return o
 
+
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
     """A tensor of zeros with input's shape (and dtype unless given)."""
     return _filled_like(input, 0.0, dtype, requires_grad)
+
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False):
     """A tensor of ones with input's shape (and dtype unless given)."""
     return _filled_like(input, 1.0, dtype, requires_grad)
 
+
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor filled with fill_value, with input's shape (and dtype unless given)."""
     reject_complex(fill_value)
     return _filled_like(input, fill_value, dtype, requires_grad)
+
 
 cdef void _fill(Tensor t, double v) noexcept:
     cdef Py_ssize_t i
@@ -168,12 +174,13 @@ cdef void _fill(Tensor t, double v) noexcept:
         for i in range(t.m.numel):
             (<double*>t.buf.data)[i] = v
 
+
 def _same_shape(Tensor a, Tensor b):
     return same_shape(&a.m, &b.m)
 
+
 def _grad_fn_is_null(Tensor t):
     return t.grad_fn_ == NULL
-
 
 
 # ============================================================================================
@@ -196,6 +203,7 @@ cdef inline Tensor _t(object x):
         return <Tensor>x
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
 
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcasting; either may be a scalar.
 
@@ -209,15 +217,18 @@ def add(input, other, *, alpha=1, out=None):
         r = _t(other).add(input, alpha=alpha) if alpha == 1 else _t(other) * alpha + input
     return r if out is None else write_out("add", out, r)
 
+
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other, broadcasting."""
     r = _t(input).sub(other, alpha=alpha)
     return r if out is None else write_out("sub", out, r)
 
+
 def mul(input, other, *, out=None):
     """input * other elementwise, broadcasting; either may be a scalar."""
     r = input * other
     return r if out is None else write_out("mul", out, r)
+
 
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
@@ -226,33 +237,40 @@ def div(input, other, *, rounding_mode=None, out=None):
     r = t_div_rounding(<Tensor>input, other, rounding_mode)
     return r if out is None else write_out("div", out, r)
 
+
 divide = div
 true_divide = div
+
 
 def pow(input, exponent, *, out=None):
     """input ** exponent elementwise; either may be a scalar."""
     r = input ** exponent
     return r if out is None else write_out("pow", out, r)
 
+
 def neg(input, *, out=None):
     """-input elementwise."""
     r = t_neg(_t(input))
     return r if out is None else write_out("neg", out, r)
+
 
 def exp(input, *, out=None):
     """e ** input elementwise."""
     r = t_unary(U_EXP, _t(input))
     return r if out is None else write_out("exp", out, r)
 
+
 def log(input, *, out=None):
     """Natural logarithm elementwise."""
     r = t_unary(U_LOG, _t(input))
     return r if out is None else write_out("log", out, r)
 
+
 def sqrt(input, *, out=None):
     """Square root elementwise."""
     r = t_unary(U_SQRT, _t(input))
     return r if out is None else write_out("sqrt", out, r)
+
 
 def sin(input, *, out=None):
     """Sine elementwise.
@@ -264,33 +282,40 @@ def sin(input, *, out=None):
     r = t_unary(U_SIN, _t(input))
     return r if out is None else write_out("sin", out, r)
 
+
 def cos(input, *, out=None):
     """Cosine elementwise."""
     r = t_unary(U_COS, _t(input))
     return r if out is None else write_out("cos", out, r)
+
 
 def tanh(input, *, out=None):
     """Hyperbolic tangent elementwise."""
     r = t_unary(U_TANH, _t(input))
     return r if out is None else write_out("tanh", out, r)
 
+
 def sigmoid(input, *, out=None):
     """1 / (1 + exp(-input)) elementwise."""
     r = t_unary(U_SIGMOID, _t(input))
     return r if out is None else write_out("sigmoid", out, r)
 
+
 def relu(input):
     """max(input, 0) elementwise."""
     return t_unary(U_RELU, _t(input))
+
 
 def abs(input, *, out=None):
     """Absolute value elementwise."""
     r = t_unary(U_ABS, _t(input))
     return r if out is None else write_out("abs", out, r)
 
+
 def reciprocal(input):
     """1 / input elementwise."""
     return t_unary(U_RECIPROCAL, _t(input))
+
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over dim (an int or a tuple; None: all elements); keepdim keeps reduced dims as
@@ -303,34 +328,42 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     r = _t(input).sum(dim, keepdim, dtype=dtype)
     return r if out is None else write_out("sum", out, r)
 
+
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean over dim (an int or a tuple; None: all elements); arguments as in sum."""
     r = _t(input).mean(dim, keepdim, dtype=dtype)
     return r if out is None else write_out("mean", out, r)
 
+
 def reshape(input, shape):
     """The same data with a new shape (one entry may be -1); shares memory."""
     return _t(input).reshape(shape)
+
 
 def transpose(input, dim0, dim1):
     """input with dims dim0 and dim1 swapped (TransposeBackward0); a copy in pyad."""
     return _t(input).transpose(dim0, dim1)
 
+
 def t(input):
     """Transpose of a tensor of at most 2 dims."""
     return _t(input).t()
+
 
 def permute(input, dims):
     """input's dims reordered as dims; a copy in pyad."""
     return _t(input).permute(dims)
 
+
 def unsqueeze(input, dim):
     """Insert a dim of size 1 at position dim; shares memory."""
     return _t(input).unsqueeze(dim)
 
+
 def squeeze(input, dim=None):
     """Remove dims of size 1 (all of them, or only dim); shares memory."""
     return _t(input).squeeze(dim)
+
 
 def matmul(input, other, *, out=None):
     """Matrix product with torch's rules for 1-d operands and batch broadcasting.
@@ -342,10 +375,12 @@ def matmul(input, other, *, out=None):
     r = t_matmul(_t(input), _t(other))
     return r if out is None else write_out("matmul", out, r)
 
+
 def mm(input, mat2, *, out=None):
     """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
     r = _t(input).mm(mat2)
     return r if out is None else write_out("mm", out, r)
+
 
 def dot(input, other):
     """Inner product of two 1-d tensors of the same size. DotBackward0."""

@@ -109,7 +109,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     else:
-        grad_outputs = _as_tuple(grad_outputs) if not isinstance(grad_outputs, Tensor) else (grad_outputs,)
+        grad_outputs = (_as_tuple(grad_outputs) if not isinstance(grad_outputs, Tensor)
+                        else (grad_outputs,))
     if retain_graph is None:
         retain_graph = create_graph
     if is_grads_batched:

@@ -425,7 +425,7 @@ cdef Py_ssize_t _find_old_accumulator(Run* r, Tensor leaf) noexcept:
     return -1
 
 
-cdef object SEED_ONE = object()      # _make_seeds' stand-in for ones_like(output) of a scalar output
+cdef object SEED_ONE = object()  # _make_seeds' stand-in for ones_like(output) of a scalar output
 
 
 cdef Buffer* buf_one(int dtype) except NULL:
@@ -777,6 +777,7 @@ def _set_anomaly(bint enabled, bint check_nan):
     global _anomaly_enabled, _anomaly_check_nan
     _anomaly_enabled = enabled
     _anomaly_check_nan = check_nan
+
 
 def _anomaly_state():
     return _anomaly_enabled, _anomaly_check_nan

@@ -155,6 +155,7 @@ def _record_function(object ctx, str name, tuple args, list outs, object non_dif
     ctx._node_ref = <size_t>n        # borrowed: the node owns ctx, never the reverse
     return result
 
+
 cdef Tensor t_cat_flat(list tensors):
     """The 1-D concatenation of tensors' values (no history: the node records the outputs)."""
     cdef Py_ssize_t total = 0, off = 0
@@ -165,9 +166,11 @@ cdef Tensor t_cat_flat(list tensors):
     shp[0] = total
     flat = new_tensor((<Tensor>tensors[0]).m.dtype, 1, shp)
     for t in tensors:
-        memcpy(flat.buf.data + off * itemsize(t.m.dtype), t.buf.data, t.m.numel * itemsize(t.m.dtype))
+        memcpy(flat.buf.data + off * itemsize(t.m.dtype), t.buf.data,
+               t.m.numel * itemsize(t.m.dtype))
         off += t.m.numel
     return flat
+
 
 def _output_with_history(Tensor alias, size_t node_ref):
     """A saved output, during a recorded backward: the values with the Function node as
@@ -179,12 +182,15 @@ def _output_with_history(Tensor alias, size_t node_ref):
     t._requires_grad = True
     return t
 
+
 def _check_saved_version(Tensor t, Py_ssize_t version):
     if t.buf.version != version:
         raise_modified_inplace(t, version)
 
+
 def _version_of(Tensor t):
     return t.buf.version
+
 
 def _detached_alias(Tensor t):
     return tensor_from_buffer(t.buf, &t.m)

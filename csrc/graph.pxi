@@ -333,7 +333,8 @@ cdef class BackwardNode:
     @property
     def variable(self):
         if self.n.leaf == NULL:
-            raise AttributeError(f"'{NODE_NAMES[self.n.name_id]}' object has no attribute 'variable'")
+            raise AttributeError(f"'{NODE_NAMES[self.n.name_id]}' object has no attribute "
+                                 "'variable'")
         return <object>self.n.leaf
 
     @property

@@ -171,7 +171,8 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
             size = x.m.shape[dim]
             idx = int(it)
             if idx < -size or idx >= size:
-                raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
+                raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size "
+                                 f"{size}")
             offset[0] += (idx + size if idx < 0 else idx) * cs[dim]
             dim += 1
     while dim < x.m.ndim:

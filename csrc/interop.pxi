@@ -348,6 +348,7 @@ cdef Py_ssize_t _checked_numel(int ndim, const Py_ssize_t* shp, Py_ssize_t isz) 
         n *= shp[d]
     return n
 
+
 def from_dlpack(ext_tensor, *, device=None, copy=None):
     """A tensor sharing the memory of a DLPack producer (numpy array, torch tensor, ...).
 
@@ -420,6 +421,7 @@ cdef bint _pickled_for_another_process():
         f = f.f_back
     return False
 
+
 def _rebuild_tensor_subclass(cls, args, state):
     """Unpickle an instance of a Tensor subclass: the tensor as _rebuild_tensor checks it, then
     the class and the instance's attributes."""
@@ -432,6 +434,7 @@ def _rebuild_tensor_subclass(cls, args, state):
     if state:
         t.__dict__.update(state)
     return t
+
 
 def _rebuild_tensor(data, dtype, shape, requires_grad):
     """Unpickle a Tensor: every field is checked before any byte is copied."""
@@ -480,6 +483,7 @@ def _rebuild_tensor(data, dtype, shape, requires_grad):
         memcpy(t.buf.data, &src[0], nbytes)
     t._requires_grad = requires_grad
     return t
+
 
 cdef Tensor _copy_tensor(Tensor t):
     """copy.copy: a new leaf over the same memory, keeping requires_grad (as torch)."""

@@ -201,8 +201,10 @@ RD_FOLD2(rd_count_f32, float, float, a += (float)rd_match(x, y, c[0]))
 RD_FOLD2(rd_count_f64, double, double, a += (double)rd_match(x, y, c[0]))
 
 /* extremum backward: (g / count) * match, times sgn(x) for the inf norms (c[0] == 2) */
-RD_MAP4(rd_ext_bw_f32, float, (c[0] == 2.0 ? (float)RD_SGN(x) : 1.0f) * ((g / z) * (float)rd_match(x, y, c[0])))
-RD_MAP4(rd_ext_bw_f64, double, (c[0] == 2.0 ? RD_SGN(x) : 1.0) * ((g / z) * (double)rd_match(x, y, c[0])))
+RD_MAP4(rd_ext_bw_f32, float,
+        (c[0] == 2.0 ? (float)RD_SGN(x) : 1.0f) * ((g / z) * (float)rd_match(x, y, c[0])))
+RD_MAP4(rd_ext_bw_f64, double,
+        (c[0] == 2.0 ? RD_SGN(x) : 1.0) * ((g / z) * (double)rd_match(x, y, c[0])))
 
 /*
  * var/std backward. y = mean, z = std (std mode). c[0] = 2 / dof, c[1] = std mode,
@@ -268,10 +270,17 @@ static void rd_argext(int dtype, const char *x, char *vals, int64_t *idx, pyad_s
                       pyad_ssize_t n, pyad_ssize_t inner, int is_min)
 {
     switch (dtype) {
-    case PYAD_F32: rd_argext_f32((const float *)x, (float *)vals, idx, outer, n, inner, is_min); break;
-    case PYAD_F64: rd_argext_f64((const double *)x, (double *)vals, idx, outer, n, inner, is_min); break;
-    case PYAD_I64: rd_argext_i64((const int64_t *)x, (int64_t *)vals, idx, outer, n, inner, is_min); break;
-    default: rd_argext_u8((const unsigned char *)x, (unsigned char *)vals, idx, outer, n, inner, is_min);
+    case PYAD_F32:
+        rd_argext_f32((const float *)x, (float *)vals, idx, outer, n, inner, is_min);
+        break;
+    case PYAD_F64:
+        rd_argext_f64((const double *)x, (double *)vals, idx, outer, n, inner, is_min);
+        break;
+    case PYAD_I64:
+        rd_argext_i64((const int64_t *)x, (int64_t *)vals, idx, outer, n, inner, is_min);
+        break;
+    default:
+        rd_argext_u8((const unsigned char *)x, (unsigned char *)vals, idx, outer, n, inner, is_min);
     }
 }
 
@@ -298,9 +307,14 @@ static void rd_cum(int dtype, const char *x, char *out, pyad_ssize_t outer, pyad
                    pyad_ssize_t inner, int prod, int reverse)
 {
     switch (dtype) {
-    case PYAD_F32: rd_cum_f32((const float *)x, (float *)out, outer, n, inner, prod, reverse); break;
-    case PYAD_F64: rd_cum_f64((const double *)x, (double *)out, outer, n, inner, prod, reverse); break;
-    default: rd_cum_i64((const int64_t *)x, (int64_t *)out, outer, n, inner, prod, reverse);
+    case PYAD_F32:
+        rd_cum_f32((const float *)x, (float *)out, outer, n, inner, prod, reverse);
+        break;
+    case PYAD_F64:
+        rd_cum_f64((const double *)x, (double *)out, outer, n, inner, prod, reverse);
+        break;
+    default:
+        rd_cum_i64((const int64_t *)x, (int64_t *)out, outer, n, inner, prod, reverse);
     }
 }
 

@@ -136,9 +136,11 @@ cdef extern from "pyad_alloc.h":
     void pyad_free(void* p, size_t total) nogil
     void pyad_empty_cache() nogil
 
+
 def _empty_cache():
     """Free the large blocks pyad keeps for reuse (see pyad_alloc.h)."""
     pyad_empty_cache()
+
 
 cdef bint _np_matmul_f32 = False, _np_matmul_f64 = False
 
@@ -245,7 +247,8 @@ cdef inline void contiguous_strides(const Meta* m, Py_ssize_t* out) noexcept nog
         out[d] = s
         s *= m.shape[d]
 
-cdef inline void broadcast_byte_strides(const Meta* m, const Meta* out, Py_ssize_t* st) noexcept nogil:
+cdef inline void broadcast_byte_strides(const Meta* m, const Meta* out,
+                                        Py_ssize_t* st) noexcept nogil:
     """Byte strides of m viewed in out's (broadcast) index space: 0 on broadcast dims."""
     cdef int d, off = out.ndim - m.ndim
     cdef Py_ssize_t s = itemsize(m.dtype)
@@ -432,7 +435,8 @@ cdef Buffer* nb_reduce_to(const char* x, const Meta* mx, const Meta* mout) excep
 
 cdef Buffer* nb_gather(const char* x, int dtype, Py_ssize_t offset, const Py_ssize_t* strides,
                        const Meta* mout) except NULL:
-    """out[i] = x[offset + sum_d i_d * strides[d]] (element units): select, slice, permute, expand."""
+    """out[i] = x[offset + sum_d i_d * strides[d]] (element units): select, slice, permute,
+    expand."""
     cdef Py_ssize_t isz = itemsize(dtype)
     cdef Buffer* out = buf_new(mout.numel * isz)
     cdef char* base[2]

@@ -1,4 +1,5 @@
-# ops_index.pxi: indexing: advanced indexing, index_select, gather, scatter_add, masked_fill, masked_select, take_along_dim.
+# ops_index.pxi: indexing: advanced indexing, index_select, gather, scatter_add, masked_fill,
+# masked_select, take_along_dim.
 # Each op: forward, numeric backward and recorded backward side by side; registered with
 # register_op/register_name; public functions appended to __all__.
 #
@@ -178,7 +179,8 @@ cdef int check_np_bool_index(object index) except -1:
         for it in <tuple>index:
             if type(it) is NP_BOOL:
                 raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
-                                 f"or byte Variables are valid indices (got numpy.{type(it).__name__})")
+                                 "or byte Variables are valid indices "
+                                 f"(got numpy.{type(it).__name__})")
         return 0
     if isinstance(index, NP_BOOL):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
@@ -237,7 +239,8 @@ cdef tuple index_slicing(Tensor x, tuple items):
             conv.append(it)
         elif isinstance(it, (bool, np.bool_)):
             conv.append(bool(it))
-        elif isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0 and (<Tensor>it).m.dtype == PYAD_BOOL:
+        elif (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
+              and (<Tensor>it).m.dtype == PYAD_BOOL):
             conv.append(bool((<Tensor>it).item()))
         elif is_basic_index(it):
             conv.append(it)
@@ -703,6 +706,7 @@ def index_select(input, dim, index):
     """
     return t_index_select(_t(input), dim, index, 3)
 
+
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j][k] = input[index[i][j][k]][j][k] for dim=0 (and so on for other dims).
 
@@ -713,6 +717,7 @@ def gather(input, dim, index, *, sparse_grad=False):
     """
     return t_gather_index(_t(input), dim, index, 3)
 
+
 def scatter_add(input, dim, index, src):
     """A copy of input with src[i][j][k] added at [index[i][j][k]][j][k] (dim=0); repeats add up.
 
@@ -721,6 +726,7 @@ def scatter_add(input, dim, index, src):
     -> tensor([2., 0., 1.])
     """
     return t_scatter_add(_t(input), dim, index, src, 3)
+
 
 def masked_fill(input, mask, value):
     """input with value where mask (a bool tensor broadcast with input) is True.
@@ -732,6 +738,7 @@ def masked_fill(input, mask, value):
     cdef Tensor x = _t(input)
     return t_masked_fill(x, need_tensor(mask, "masked_fill", "mask", 2), value)
 
+
 def masked_select(input, mask):
     """A 1-D tensor of input's elements where mask (broadcast with input) is True.
 
@@ -740,6 +747,7 @@ def masked_select(input, mask):
     -> tensor([1., 3.])
     """
     return t_masked_select(_t(input), mask, 2)
+
 
 def take_along_dim(input, indices, dim=None):
     """input's values at indices along dim (indices broadcast with input apart from dim);
@@ -750,6 +758,7 @@ def take_along_dim(input, indices, dim=None):
     -> tensor([[1.], [2.]])
     """
     return t_take_along_dim(_t(input), indices, dim, 2)
+
 
 __all__ += ["index_select", "gather", "scatter_add", "masked_fill", "masked_select",
             "take_along_dim"]

@@ -70,6 +70,7 @@ cdef Buffer* _mbuffer(object arr, int dtype) except NULL:
         memcpy(b.data, <char*><size_t>arr.ctypes.data, arr.nbytes)
     return b
 
+
 @cython.wraparound(True)
 cdef object _np_sum_to(object arr, tuple shape):
     """Sum a broadcast gradient down to shape (numpy)."""
@@ -112,6 +113,7 @@ def mv(input, vec):
         return _np_result(np.asarray(_np_view(a)) @ np.asarray(_np_view(v)), a.m.dtype)
     return t_matmul(a, v)
 
+
 def bmm(input, mat2):
     """Batched matrix product: (b, n, m) @ (b, m, p) -> (b, n, p). BmmBackward0.
 
@@ -141,6 +143,7 @@ def bmm(input, mat2):
     shp[2] = b.m.shape[2]
     return t_bmm_kind(a, b, NAME_BMM, shp[0], shp[1], a.m.shape[2], shp[2], 3, shp)
 
+
 def outer(input, vec2):
     """Outer product of two vectors: (n) x (m) -> (n, m). MulBackward0.
 
@@ -158,6 +161,7 @@ def outer(input, vec2):
     shp[0] = a.m.shape[0]
     shp[1] = 1
     return t_mul(t_view(a, 2, shp, NAME_VIEW), b)
+
 
 def ger(input, vec2):
     """Alias of outer."""
@@ -195,6 +199,7 @@ cdef Tensor t_diagonal(Tensor x, Py_ssize_t offset, int d1, int d2, int name):
     shp[k] = length
     return t_gather(x, start, st, k + 1, shp, name, NAME_DIAGONAL_BW)
 
+
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal of input over dims (dim1, dim2), appended as the last dim. DiagonalBackward0.
 
@@ -213,6 +218,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     return t_diagonal(x, offset, d1, d2, NAME_DIAGONAL)
+
 
 def diag(input, diagonal=0):
     """1-D input: a square matrix with input on the given diagonal (DiagEmbedBackward0).
@@ -238,6 +244,7 @@ def diag(input, diagonal=0):
     if x.m.dtype == PYAD_BOOL:       # the scatter accumulates; bools go through numpy
         return _np_result(np.diag(_np_view(x), k), PYAD_BOOL)
     return t_scatter(x, k if k >= 0 else -k * n, st, 2, shp, NAME_DIAG_EMBED, NAME_DIAGONAL)
+
 
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor. TraceBackward0.
@@ -314,6 +321,7 @@ cdef Tensor _tri_public(object input, Py_ssize_t diagonal, bint upper):
     cdef Py_ssize_t lim = x.m.shape[x.m.ndim - 2] + x.m.shape[x.m.ndim - 1]
     return t_tri(x, lim if diagonal > lim else (-lim if diagonal < -lim else diagonal), upper)
 
+
 def tril(input, diagonal=0):
     """The lower triangle (j - i <= diagonal) of the last two dims, zeros elsewhere. TrilBackward0.
 
@@ -323,6 +331,7 @@ def tril(input, diagonal=0):
                 [1., 1.]])
     """
     return _tri_public(input, diagonal, False)
+
 
 def triu(input, diagonal=0):
     """The upper triangle (j - i >= diagonal) of the last two dims, zeros elsewhere. TriuBackward0.
@@ -351,6 +360,7 @@ cdef inline int _label_id(str c) noexcept:
     return -1
 
 cdef str _ELL = "..."
+
 
 @cython.wraparound(True)
 cdef tuple _einsum_parse(str eq, int n_ops):
@@ -425,6 +435,7 @@ cdef tuple _einsum_parse(str eq, int n_ops):
 
 cdef str _label_char(int lab):
     return chr(ord("A") + lab) if lab < 26 else chr(ord("a") + lab - 26)
+
 
 @cython.wraparound(True)
 def einsum(equation, *operands):
@@ -585,6 +596,7 @@ def einsum(equation, *operands):
         return t_view(a, n_out, shp, NAME_VIEW)
     return a
 
+
 @cython.wraparound(True)
 cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
     """(a * b) summed over `summed` (kept as size-1 dims), by bmm when both have the label."""
@@ -615,12 +627,16 @@ cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
         K *= a.m.shape[p]
     for p in ro:
         N *= b.m.shape[p]
-    shp[0] = B; shp[1] = M; shp[2] = K
+    shp[0] = B
+    shp[1] = M
+    shp[2] = K
     # a is 1 on ro, b is 1 on lo: those dims ride along without changing the 3-d views
     a3 = t_view(_perm(a, lro + lo + ro + both), 3, shp, NAME_VIEW)
-    shp[1] = K; shp[2] = N
+    shp[1] = K
+    shp[2] = N
     b3 = t_view(_perm(b, lro + lo + both + ro), 3, shp, NAME_VIEW)
-    shp[1] = M; shp[2] = N
+    shp[1] = M
+    shp[2] = N
     r = t_bmm_kind(a3, b3, NAME_BMM, B, M, K, N, 3, shp)
     order = lro + lo + ro + both
     r = t_reshape(r, tuple([a.m.shape[p] for p in lro + lo] + [b.m.shape[p] for p in ro]
@@ -658,7 +674,8 @@ def tensordot(a, b, dims=2, out=None):
     elif isinstance(dims, (list, tuple)) and len(dims) == 2:
         if isinstance(dims[0], int) or isinstance(dims[1], int):
             bad = dims[0] if isinstance(dims[0], int) else dims[1]
-            raise TypeError(f"tensordot(): argument '{'dims_self' if bad is dims[0] else 'dims_other'}' "
+            raise TypeError("tensordot(): argument "
+                            f"'{'dims_self' if bad is dims[0] else 'dims_other'}' "
                             f"(position 3) must be tuple of ints, not int")
         da = list(dims[0])
         db = list(dims[1])
@@ -719,6 +736,7 @@ def tensordot(a, b, dims=2, out=None):
 class LinAlgError(RuntimeError):
     """Raised when a factorization fails (singular matrix, not positive-definite)."""
 
+
 cdef int _check_square(Tensor A, str fn) except -1:
     if A.m.ndim < 2:
         raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least 2 dimensions.")
@@ -747,6 +765,7 @@ cdef object _first_zero_pivot(object m):
         m[j + 1:, j + 1:] -= np.outer(m[j + 1:, j], m[j, j + 1:])
     return 0
 
+
 @cython.wraparound(True)
 cdef object _singular_error(object A, str what):
     """LinAlgError naming the first singular matrix of the batch, as torch's messages do."""
@@ -773,6 +792,7 @@ cdef object _np_solve(a, b):
         b = b.reshape((1,) * (a.ndim - b.ndim) + b.shape)
     return np.linalg.solve(a, b)
 
+
 #   X = A^-1 B;  dB = A^-T g;  dA = -dB X^T.  ip[0] = 1 when B is a (batch of) vector(s)
 @cython.wraparound(True)
 cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
@@ -791,6 +811,7 @@ cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
         save_input(n, 0, A)
         save_output(n, out)
     return out
+
 
 @cython.wraparound(True)
 cdef int solve_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
@@ -832,6 +853,7 @@ cdef list solve_recorded(Node* n, Tensor g):
             ga = t_neg(t_matmul(gb, _swap_last(X)))
     return [ga, gb if needs_input_grad(n, 1) else None]
 
+
 @cython.wraparound(True)
 def _linalg_solve(A, B, *, left=True):
     cdef Tensor a = _lt(A, "linalg_solve", "A"), b = _lt(B, "linalg_solve", "B")
@@ -862,6 +884,7 @@ def _linalg_solve(A, B, *, left=True):
     x._view_copies = False
     return x
 
+
 cdef int _broadcast_batch(Tensor a, Tensor b) except -1:
     cdef Meta ma, mb, mo
     cdef Py_ssize_t so[PYAD_MAXDIM]
@@ -889,6 +912,7 @@ cdef Tensor t_inv(Tensor A):
         save_output(n, out)
     return out
 
+
 @cython.wraparound(True)
 cdef int inv_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     check_saved(n)
@@ -901,6 +925,7 @@ cdef list inv_recorded(Node* n, Tensor g):
     check_saved(n)
     cdef Tensor yt = _swap_last(saved_result(n))
     return [t_neg(t_matmul(yt, t_matmul(g, yt)))]
+
 
 def _linalg_inv(A):
     cdef Tensor a = _lt(A, "linalg_inv", "A")
@@ -920,6 +945,7 @@ cdef Tensor t_det(Tensor A):
         save_output(n, out)
     return out
 
+
 @cython.wraparound(True)
 cdef object _cofactor_np(object a, object det):
     """det(A) A^-T, through the SVD where A is singular (numpy, batched)."""
@@ -936,6 +962,7 @@ cdef object _cofactor_np(object a, object det):
                              axis=-1) if nn else s
             c[sing] = (u * (alpha[..., None] * prods)[..., None, :]) @ vh
     return c
+
 
 @cython.wraparound(True)
 cdef int det_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
@@ -965,6 +992,7 @@ cdef Tensor _cofactor_recorded(Tensor A):
         a = t_unsqueeze(a, a.m.ndim - 2)
     return t_det(t_add(t_mul(a, _const(keep, A.m.dtype)), _const(put, A.m.dtype)))
 
+
 @cython.wraparound(True)
 cdef list det_recorded(Node* n, Tensor g):
     check_saved(n)
@@ -975,6 +1003,7 @@ cdef list det_recorded(Node* n, Tensor g):
         gu = t_unsqueeze(t_unsqueeze(g, g.m.ndim), g.m.ndim + 1)
         return [t_mul(gu, _cofactor_recorded(A))]
     return [t_solve(_swap_last(A), t_mul(gd, _eye_like(A)), False)]
+
 
 def _linalg_det(A):
     cdef Tensor a = _lt(A, "linalg_det", "A")
@@ -992,6 +1021,7 @@ cdef Tensor t_logabsdet(Tensor A):
         n = record(OP_SLOGDET, NAME_SLOGDET, out, A, None, 1)
         save_input(n, 0, A)
     return out
+
 
 @cython.wraparound(True)
 cdef int slogdet_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
@@ -1018,6 +1048,7 @@ cdef int nograd_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) excep
 
 cdef list nograd_recorded(Node* n, Tensor g):
     return [None]
+
 
 def _linalg_slogdet(A):
     cdef Tensor a = _lt(A, "linalg_slogdet", "A")
@@ -1050,6 +1081,7 @@ cdef Tensor t_cholesky(Tensor A, bint upper):
         save_output(n, out)
     return out
 
+
 @cython.wraparound(True)
 cdef object _not_pd_error(object a):
     flat = a.reshape((-1,) + a.shape[a.ndim - 2:])
@@ -1063,6 +1095,7 @@ cdef object _not_pd_error(object a):
                                    f"positive-definite (the leading minor of order {k} is not "
                                    "positive-definite).")
     return LinAlgError("linalg.cholesky: the input is not positive-definite.")
+
 
 @cython.wraparound(True)
 cdef int cholesky_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
@@ -1094,6 +1127,7 @@ cdef list cholesky_recorded(Node* n, Tensor g):
     phi = t_sub(phi, t_muls(t_mul(phi, _eye_like(l)), 0.5))
     ga = t_matmul(t_matmul(_swap_last(li), phi), li)
     return [t_muls(t_add(ga, _swap_last(ga)), 0.5)]
+
 
 def _linalg_cholesky(A, *, upper=False):
     cdef Tensor a = _lt(A, "linalg_cholesky", "A")
@@ -1133,6 +1167,7 @@ cdef object _vnorm_np(object x, double p, tuple axes, bint keepdim):
             r = np.sum(ax ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
     return r
 
+
 @cython.wraparound(True)
 cdef object _vnorm_grad_np(object x, object y, object g, double p, tuple axes):
     """torch's norm_backward in numpy; y and g have keepdim shape."""
@@ -1169,6 +1204,7 @@ cdef Tensor t_vector_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepd
         save_output(n, out)
     return out
 
+
 @cython.wraparound(True)
 cdef int vnorm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef const Meta* mx = &n.in_meta[0]
@@ -1183,6 +1219,7 @@ cdef int vnorm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
     gin[0] = _mbuffer(_vnorm_grad_np(x, y, gg, n.c[0], axes), mx.dtype)
     gm[0] = mx
     return 0
+
 
 @cython.wraparound(True)
 cdef list vnorm_recorded(Node* n, Tensor g):
@@ -1223,6 +1260,7 @@ cdef list vnorm_recorded(Node* n, Tensor g):
     else:
         scaled = t_mul(x, t_pows(t_unary(U_ABS, x), p - 2.0))
     return [t_mul(scaled, t_div(t_mul(gk, keep), t_pows(safe, p - 1.0)))]
+
 
 def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     cdef Tensor t = _lt(x, "linalg_vector_norm", "input")
@@ -1269,6 +1307,7 @@ def _named_as(Tensor t, str name):
 def det(input):
     """Determinant of a square matrix (or batch). LinalgDetBackward0."""
     return _linalg_det(input)
+
 
 def inverse(input):
     """Inverse of a square matrix (or batch). LinalgInvExBackward0."""

@@ -1,4 +1,5 @@
-# ops_reduce.pxi: reductions: prod, amax/amin, max/min, argmax/argmin, var/std, norm, logsumexp, cumsum, cumprod, all, any.
+# ops_reduce.pxi: reductions: prod, amax/amin, max/min, argmax/argmin, var/std, norm, logsumexp,
+# cumsum, cumprod, all, any.
 # Each op: forward, numeric backward and recorded backward side by side; registered with
 # register_op/register_name; public functions appended to __all__.
 #
@@ -34,7 +35,8 @@ cdef extern from "kernels_reduce.h":
     void rd_index_put(int dt, const char* g, const int64_t* idx, char* out,
                       Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_softmax(int dt, const char* x, char* y, Py_ssize_t outer, Py_ssize_t n,
-                    Py_ssize_t inner, int is_log, pyad_loop exp_loop, double* scratch) noexcept nogil
+                    Py_ssize_t inner, int is_log, pyad_loop exp_loop,
+                    double* scratch) noexcept nogil
     void rd_softmax_bw(int dt, const char* g, const char* y, char* out, Py_ssize_t outer,
                        Py_ssize_t n, Py_ssize_t inner, int is_log, pyad_loop exp_loop,
                        double* scratch) noexcept nogil
@@ -527,6 +529,7 @@ class _ReturnType(tuple):
     def __reduce__(self):
         return (type(self), (tuple(self),))
 
+
 cdef object _make_return_type(str name, tuple fields):
     ns = {"__slots__": (), "_fields": fields, "n_fields": len(fields),
           "n_sequence_fields": len(fields), "__module__": "pyad.return_types"}
@@ -1016,6 +1019,7 @@ cdef list softmax_recorded(Node* n, Tensor g):
         return [t_sub(g, t_mul(t_unary(U_EXP, y), t_sum(g, mask, True, False, False)))]
     return [t_mul(y, t_sub(g, t_sum(t_mul(g, y), mask, True, False, False)))]
 
+
 def _softmax(Tensor x, int dim, bint is_log):
     """softmax (is_log False) or log_softmax of a float tensor of at least one dim along dim
     (nn.functional's fast path; it checks the arguments)."""
@@ -1080,6 +1084,7 @@ cdef object rd_required_dim(str name, tuple args, dict kwargs, tuple extra):
         return kwargs["dim"]
     raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
 
+
 def prod(input, *args, **kwargs):
     """Product of the elements, over all of them or along one dim.
 
@@ -1092,6 +1097,7 @@ def prod(input, *args, **kwargs):
     """
     return _t(input).prod(*args, **kwargs)
 
+
 def amax(input, dim=(), keepdim=False):
     """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly.
 
@@ -1100,6 +1106,7 @@ def amax(input, dim=(), keepdim=False):
         tensor([5., 4.])
     """
     return _t(input).amax(dim, keepdim)
+
 
 def amin(input, dim=(), keepdim=False):
     """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly.
@@ -1110,6 +1117,7 @@ def amin(input, dim=(), keepdim=False):
     """
     return _t(input).amin(dim, keepdim)
 
+
 def argmax(input, dim=None, keepdim=False):
     """Index of the first maximum along dim (None: of the flattened tensor); int64.
 
@@ -1119,6 +1127,7 @@ def argmax(input, dim=None, keepdim=False):
     """
     return rd_argext_method(_t(input), dim, keepdim, False)
 
+
 def argmin(input, dim=None, keepdim=False):
     """Index of the first minimum along dim (None: of the flattened tensor); int64.
 
@@ -1127,6 +1136,7 @@ def argmin(input, dim=None, keepdim=False):
         tensor(0)
     """
     return rd_argext_method(_t(input), dim, keepdim, True)
+
 
 def var(input, *args, **kwargs):
     """Variance over dim (None: all): var(input, dim=None, unbiased=True, keepdim=False) or
@@ -1138,6 +1148,7 @@ def var(input, *args, **kwargs):
     """
     return rd_var_call(_t(input), args, kwargs, False)
 
+
 def std(input, *args, **kwargs):
     """Standard deviation, with var's arguments. Its gradient is 0 where std is 0.
 
@@ -1146,6 +1157,7 @@ def std(input, *args, **kwargs):
         tensor(1.1180)
     """
     return rd_var_call(_t(input), args, kwargs, True)
+
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """Vector p-norm over dim (None: all elements): p = 'fro' (2), 1, 2, inf, -inf, 0 or any
@@ -1159,6 +1171,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         raise NotImplementedError("pyad: out= is not supported")
     return rd_norm_call(_t(input), p, dim, keepdim, dtype)
 
+
 def logsumexp(input, *args, **kwargs):
     """log(sum(exp(input))) over dim (an int or a tuple; required), computed stably.
 
@@ -1167,6 +1180,7 @@ def logsumexp(input, *args, **kwargs):
         tensor(0.6931)
     """
     return _t(input).logsumexp(*args, **kwargs)
+
 
 def cumsum(input, *args, **kwargs):
     """Cumulative sum along dim (required). Integer and bool inputs give int64.
@@ -1177,6 +1191,7 @@ def cumsum(input, *args, **kwargs):
     """
     return _t(input).cumsum(*args, **kwargs)
 
+
 def cumprod(input, *args, **kwargs):
     """Cumulative product along dim (required); the gradient is exact with zeros.
 
@@ -1185,6 +1200,7 @@ def cumprod(input, *args, **kwargs):
         tensor([1., 2., 6.])
     """
     return _t(input).cumprod(*args, **kwargs)
+
 
 def _builtin_named():
     """max, min, all and any, defined here so that their names do not shadow the builtins
@@ -1227,6 +1243,7 @@ def _builtin_named():
         return t_all_any(_t(input), dim, keepdim, False)
 
     return max, min, all, any
+
 
 for _fn in _builtin_named():
     globals()[_fn.__name__] = _fn

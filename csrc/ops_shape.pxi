@@ -139,6 +139,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     """
     return t_flatten(_t(input), start_dim, end_dim)
 
+
 def unflatten(input, dim, sizes):
     """Split dim into sizes (one entry may be -1), the inverse of flatten (ViewBackward0).
 
@@ -225,6 +226,7 @@ cdef Tensor t_matrix_T(Tensor x, str what):
                            f"Got {x.m.ndim}-D tensor.")
     return t_transpose(x, x.m.ndim - 2, x.m.ndim - 1)
 
+
 def swapaxes(input, axis0, axis1):
     """Alias of transpose(input, axis0, axis1) (TransposeBackward0).
 
@@ -234,6 +236,7 @@ def swapaxes(input, axis0, axis1):
     """
     return _t(input).transpose(axis0, axis1)
 
+
 def swapdims(input, dim0, dim1):
     """Alias of transpose(input, dim0, dim1) (TransposeBackward0).
 
@@ -242,6 +245,7 @@ def swapdims(input, dim0, dim1):
         pyad.Size([3, 2])
     """
     return _t(input).transpose(dim0, dim1)
+
 
 def movedim(input, source, destination):
     """Move dims source (int or tuple) to positions destination; others keep their order.
@@ -254,6 +258,7 @@ def movedim(input, source, destination):
     """
     return t_movedim(_t(input), source, destination)
 
+
 def moveaxis(input, source, destination):
     """Alias of movedim.
 
@@ -263,6 +268,7 @@ def moveaxis(input, source, destination):
     """
     return t_movedim(_t(input), source, destination)
 
+
 def adjoint(input):
     """The last two dims swapped (the conjugate is a no-op for real tensors).
 
@@ -271,6 +277,7 @@ def adjoint(input):
         pyad.Size([5, 3, 2])
     """
     return t_matrix_T(_t(input), "adjoint()")
+
 
 def broadcast_to(input, size):
     """input expanded to size (ExpandBackward0); -1 keeps a dim's size.
@@ -387,6 +394,7 @@ cdef Tensor t_tile(Tensor x, object dims):
         reps[(pad if pad > 0 else 0) + d] = dims[d]
     return t_repeat(x, k if pad < 0 else x.m.ndim, reps)
 
+
 def tile(input, dims):
     """Repeat input dims[i] times along each dim; missing leading entries count as 1.
 
@@ -417,6 +425,7 @@ cdef Tensor t_flip(Tensor x, const Py_ssize_t* mask):
     out._base = None              # flip copies in torch too: not a view, in-place ops allowed
     out._view_copies = False
     return out
+
 
 def flip(input, dims):
     """Reverse the order of elements along dims (a tuple of ints) (FlipBackward0).
@@ -542,6 +551,7 @@ cdef Tensor t_roll_args(Tensor x, object shifts, object dims):
             sh[d] %= shp[d]
     return t_roll(x, nd, shp, sh)
 
+
 def roll(input, shifts, dims=None):
     """Roll input by shifts along dims (ints or tuples); with dims=None the flattened tensor
     is rolled and the shape restored (RollBackward0).
@@ -581,6 +591,7 @@ cdef Tensor t_narrow(Tensor x, object dim, object start, object length):
     contiguous_strides(&x.m, cs)
     _shape_with(&x.m, d, ln, shp)
     return t_gather(x, st * cs[d], cs, x.m.ndim, shp, NAME_SLICE, NAME_SLICE_BW)
+
 
 def narrow(input, dim, start, length):
     """input[..., start:start+length, ...] along dim (SliceBackward0); start may be negative.
@@ -811,6 +822,7 @@ cdef Tensor _cat(object tensors, object dim, object axis):
                                        f"{t.m.shape[d]} for tensor number {i} in the list.")
     return t_cat(ts, w, False)
 
+
 def cat(tensors, dim=0, *, axis=None, out=None):
     """Concatenate a sequence of tensors along dim (CatBackward0).
 
@@ -825,6 +837,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
     r = _cat(tensors, dim, axis)
     return r if out is None else write_out("cat", out, r)
 
+
 def concat(tensors, dim=0, *, axis=None, out=None):
     """Alias of cat.
 
@@ -834,6 +847,7 @@ def concat(tensors, dim=0, *, axis=None, out=None):
     """
     return cat(tensors, dim, axis=axis, out=out)
 
+
 def concatenate(tensors, axis=0, *, dim=None, out=None):
     """Alias of cat (numpy's argument name first).
 
@@ -842,6 +856,7 @@ def concatenate(tensors, axis=0, *, dim=None, out=None):
         tensor([0., 1.])
     """
     return cat(tensors, axis if dim is None else dim, out=out)
+
 
 def stack(tensors, dim=0, *, axis=None, out=None):
     """Join equal-shaped tensors along a new dim (StackBackward0); mixed dtypes promote.
@@ -950,6 +965,7 @@ cdef tuple t_unbind(Tensor x, object dim):
     return tuple(t_gather(x, i * step, cs, x.m.ndim - 1, shp, NAME_UNBIND, NAME_STACK)
                  for i in range(x.m.shape[d]))
 
+
 def split(tensor, split_size_or_sections, dim=0):
     """Split into pieces of split_size (an int; the last may be smaller) or of the given sizes
     (a list) along dim. Pieces print SplitBackward0 / SplitWithSizesBackward0.
@@ -960,6 +976,7 @@ def split(tensor, split_size_or_sections, dim=0):
     """
     return t_split(_t(tensor), split_size_or_sections, dim)
 
+
 def chunk(input, chunks, dim=0):
     """Split into `chunks` pieces of ceil(size / chunks) along dim (fewer if they run out).
 
@@ -968,6 +985,7 @@ def chunk(input, chunks, dim=0):
         [pyad.Size([3]), pyad.Size([2])]
     """
     return t_chunk(_t(input), chunks, dim)
+
 
 def unbind(input, dim=0):
     """The slices along dim, with dim removed (UnbindBackward0).
@@ -990,6 +1008,7 @@ cdef Tensor t_clone(Tensor x):
 
 cdef list clone_recorded(Node* n, Tensor g):
     return [g]
+
 
 def clone(input, *, memory_format=None):
     """A copy of input with its own memory, differentiable (CloneBackward0).

@@ -87,7 +87,8 @@ static inline int pyad_size_class(size_t size)
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(PYAD_ASAN)
 #include <stdio.h>
-size_t __sanitizer_get_allocated_size(const volatile void *p);  /* <sanitizer/allocator_interface.h> */
+/* from <sanitizer/allocator_interface.h> */
+size_t __sanitizer_get_allocated_size(const volatile void *p);
 #endif
 static void *pyad_alloc(size_t total) { return malloc(total ? total : 1); }
 static void pyad_free(void *p, size_t total)

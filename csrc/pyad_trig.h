@@ -68,13 +68,16 @@ static inline double pyad_sincos_fast(double x, int cosine, int wide)
     z = y * y;
     zz = z * z;
     /* __kernel_sin(y, yy) */
-    r = 8.33333333332248946124e-03 + z * (-1.98412698298579493134e-04 + z * 2.75573137070700676789e-06) +
+    r = 8.33333333332248946124e-03 +
+        z * (-1.98412698298579493134e-04 + z * 2.75573137070700676789e-06) +
         z * zz * (-2.50507602534068634195e-08 + z * 1.58969099521155010221e-10);
     v = z * y;
     s = y - ((z * (0.5 * yy - v * r) - yy) - v * -1.66666666666666324348e-01);
     /* __kernel_cos(y, yy) */
-    r = z * (4.16666666666666019037e-02 + z * (-1.38888888888741095749e-03 + z * 2.48015872894767294178e-05)) +
-        zz * zz * (-2.75573143513906633035e-07 + z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11));
+    r = z * (4.16666666666666019037e-02 +
+             z * (-1.38888888888741095749e-03 + z * 2.48015872894767294178e-05)) +
+        zz * zz * (-2.75573143513906633035e-07 +
+                   z * (2.08757232129817482790e-09 + z * -1.13596475577881948265e-11));
     hz = 0.5 * z;
     one_minus = 1.0 - hz;
     c = one_minus + (((1.0 - one_minus) - hz) + (z * r - y * yy));
@@ -101,11 +104,13 @@ static inline double pyad_sincos_fast(double x, int cosine, int wide)
 
 /* The contiguous runs: the fast path over the run, then libm for the elements it left NaN
  * (NaN inputs included, which libm returns as NaN). */
-PYAD_THRICE_WIDE(void, pyad_sin_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
+PYAD_THRICE_WIDE(void, pyad_sin_run, (const double *restrict px, double *restrict po,
+                                       pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 0, wide);
 })
-PYAD_THRICE_WIDE(void, pyad_cos_run, (const double *restrict px, double *restrict po, pyad_ssize_t n), {
+PYAD_THRICE_WIDE(void, pyad_cos_run, (const double *restrict px, double *restrict po,
+                                       pyad_ssize_t n), {
     pyad_ssize_t i;
     for (i = 0; i < n; i++) po[i] = pyad_sincos_fast(px[i], 1, wide);
 })
@@ -124,20 +129,29 @@ PYAD_TWICE_WIDE(void, pyad_cos_bw_run, (const double *restrict pg, const double 
 /* One element: the fast path, or libm where it declines. Strided runs and the second pass
  * use these, so sin(x) is the same bits whatever the layout. Not inlined: they are the slow
  * path, and each inlined copy of the whole method cost the wheel a kilobyte. */
-PYAD_NOINLINE static double pyad_sin(double x) { double v = pyad_sincos_fast(x, 0, 0); return v == v ? v : sin(x); }
-PYAD_NOINLINE static double pyad_cos(double x) { double v = pyad_sincos_fast(x, 1, 0); return v == v ? v : cos(x); }
+PYAD_NOINLINE static double pyad_sin(double x)
+{
+    double v = pyad_sincos_fast(x, 0, 0);
+    return v == v ? v : sin(x);
+}
+PYAD_NOINLINE static double pyad_cos(double x)
+{
+    double v = pyad_sincos_fast(x, 1, 0);
+    return v == v ? v : cos(x);
+}
 
 /* URUN: the vector run of the function, ORUN: of the other one (its derivative up to SIGN),
  * BWRUN: of the gradient SIGN g ORUN(x) */
 #define PYAD_TRIG_LOOPS(NAME, URUN, ORUN, BWRUN, SCALAR, BW_SCALAR, SIGN)                  \
-    static void NAME##_f64(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    static void NAME##_f64(char **args, const pyad_ssize_t *steps, pyad_ssize_t n,         \
+                           const double *c)                                                \
     {                                                                                      \
         pyad_ssize_t i;                                                                    \
         (void)c;                                                                           \
         if (steps[0] == 8 && steps[1] == 8) {                                              \
             const double *px = (const double *)args[0];                                    \
             double *po = (double *)args[1];                                                \
-            PYAD_RUN3_FROM(URUN, n, 4, (px, po, n));                                                  \
+            PYAD_RUN3_FROM(URUN, n, 4, (px, po, n));                                       \
             for (i = 0; i < n; i++)                                                        \
                 if (po[i] != po[i]) po[i] = SCALAR(px[i]);                                 \
         } else {                                                                           \
@@ -156,12 +170,12 @@ PYAD_NOINLINE static double pyad_cos(double x) { double v = pyad_sincos_fast(x, 
             const double *pg = (const double *)args[0], *px = (const double *)args[1];     \
             double *po = (double *)args[2];                                                \
             if (steps[0] == 8) {                                                           \
-                PYAD_RUN_FROM(BWRUN, n, 4, (pg, px, po, n));                                          \
+                PYAD_RUN_FROM(BWRUN, n, 4, (pg, px, po, n));                               \
                 for (i = 0; i < n; i++)                                                    \
                     if (po[i] != po[i]) po[i] = SIGN pg[i] * BW_SCALAR(px[i]);             \
             } else {                                                                       \
                 const double g = SIGN pg[0];                                               \
-                PYAD_RUN3_FROM(ORUN, n, 4, (px, po, n));                                              \
+                PYAD_RUN3_FROM(ORUN, n, 4, (px, po, n));                                   \
                 for (i = 0; i < n; i++)                                                    \
                     po[i] = g * (po[i] == po[i] ? po[i] : BW_SCALAR(px[i]));               \
             }                                                                              \

@@ -90,5 +90,3 @@ ctypedef struct Node:
     # ---- which backward run keeps this node's scratch (engine.pxi); NULL between runs ----
     void* run                # the run that claimed the node (its scratch is run.slots[run_idx])
     Py_ssize_t run_idx       # a run that finds the node claimed by another keeps it in a table
-
-

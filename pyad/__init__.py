@@ -237,7 +237,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
                         "int64 and bool)")
     if dtype is None:
         # a numpy bool fills the default float dtype, as in torch
-        dtype = (bool if isinstance(fill_value, type(True)) else
+        dtype = (bool if isinstance(fill_value, type(True)) else  # noqa: UP003  (bool is pyad.bool)
                  int64 if isinstance(fill_value, (int, _np.integer)) else None)
     return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
 
@@ -334,7 +334,7 @@ def is_tensor(obj):
 def numel(input):
     """The number of elements of input."""
     return input.numel()
-from pyad import linalg
+from pyad import linalg  # noqa: E402
 from pyad import nn  # noqa: E402
 from pyad.nn.functional import log_softmax, softmax  # noqa: E402
 

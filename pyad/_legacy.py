@@ -19,12 +19,12 @@ class _LegacyTensorType(type):
 
 
 class FloatTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of float32 tensors: FloatTensor(*sizes) (uninitialised), FloatTensor(data)."""
+    """Legacy constructor of float32 tensors: FloatTensor(*sizes) (uninitialised), FloatTensor(data)."""  # noqa: E501
     dtype = _C.float32
 
 
 class DoubleTensor(metaclass=_LegacyTensorType):
-    """Legacy constructor of float64 tensors: DoubleTensor(*sizes) (uninitialised), DoubleTensor(data)."""
+    """Legacy constructor of float64 tensors: DoubleTensor(*sizes) (uninitialised), DoubleTensor(data)."""  # noqa: E501
     dtype = _C.float64
 
 

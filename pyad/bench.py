@@ -2,7 +2,7 @@
 one process.
 
     python -m pyad.bench                  # all workloads
-    python -m pyad.bench --quick          # fewer workloads and repeats (what `python -m pyad` shows)
+    python -m pyad.bench --quick          # fewer workloads and repeats (`python -m pyad` runs it)
     python -m pyad.bench --only matmul    # workloads whose name contains a word
     python -m pyad.bench --json out.json  # also write the results
     python -m pyad.bench --plot out.png   # per-op cost against tensor size (needs matplotlib)
@@ -17,7 +17,6 @@ the BLAS numpy was built with, with that BLAS's threads.
 """
 import argparse
 import json
-import math
 import os
 import platform
 import subprocess
@@ -491,7 +490,8 @@ def workloads(quick):
     for dt, dname in ((F64, "f64"), (F32, "f32")):
         items.append((f"(x*x+exp(x)).sum() 1e6 {dname} fwd+grad",
                       {"pyad": large_ew_maker(dt), "torch": large_ew_maker(dt),
-                       "autograd": large_ew_autograd(dt), "numpy": lambda _, dt=dt: large_ew_numpy(dt)},
+                       "autograd": large_ew_autograd(dt),
+                       "numpy": lambda _, dt=dt: large_ew_numpy(dt)},
                       3, {"torch": 0.5, "numpy": 1.2}, None))
     items += [
         ("x.sum(1) 1000x1000 f32 fwd+grad",

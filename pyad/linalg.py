@@ -32,7 +32,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def _dims2(A, dim):
     if len(dim) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+        raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. "
+                           f"Got {' '.join(map(str, dim))}")
     d0, d1 = (d + A.ndim if d < 0 else d for d in dim)
     if not (0 <= d0 < A.ndim and 0 <= d1 < A.ndim):
         bad = dim[0] if not 0 <= d0 < A.ndim else dim[1]

@@ -14,8 +14,9 @@ def test_nan_in_backward_names_the_node(create_graph):
         ctx = pyad.autograd.detect_anomaly()
     with ctx:
         y = (x.sqrt() * 0).sum()
-        with pytest.warns(UserWarning, match=r"(?s)Error detected in SqrtBackward0\. Traceback of "
-                                             r"forward call that caused the error:\n.*test_anomaly"):
+        with pytest.warns(UserWarning,
+                          match=r"(?s)Error detected in SqrtBackward0\. Traceback of "
+                                r"forward call that caused the error:\n.*test_anomaly"):
             with pytest.raises(RuntimeError, match="Function 'SqrtBackward0' returned nan values "
                                                    "in its 0th output."):
                 pyad.autograd.grad(y, x, create_graph=create_graph)

@@ -75,14 +75,16 @@ SAME_AS_TORCH = [
     "m.sum(dim=True)", "m.sum(True)", "t.view(True, -1)", "m.squeeze(True)",
     "m.transpose(True, 0)", "m.unsqueeze(False)",
     # data
-    "torch.tensor(np.float64(1.5))", "torch.tensor(np.float32(1.5))", "torch.tensor(np.bool_(True))",
+    "torch.tensor(np.float64(1.5))", "torch.tensor(np.float32(1.5))",
+    "torch.tensor(np.bool_(True))",
     "torch.tensor([np.float64(1.5)])", "torch.tensor([1, np.float64(2.5)])",
     "torch.tensor([np.float32(2.5)])", "torch.tensor([1.5, np.float32(2.5)])",
     "torch.tensor(np.float64(2.0)) * torch.ones(2)", "torch.tensor(np.array(2.5))",
     "torch.from_numpy(np.array([1.5, 2.], dtype='>f8'))",
     "torch.tensor(LyingLonger())", "torch.tensor([LyingLonger()])", "torch.tensor(LyingShorter())",
     "torch.tensor(Honest())", "torch.tensor([Honest(), Honest()])",
-    "torch.tensor([[1, 2], [3]])", "torch.tensor([[1, 2], 3])", "torch.tensor([1, [2, 3]])", "torch.tensor([[[1], [2]], [[3]]])",
+    "torch.tensor([[1, 2], [3]])", "torch.tensor([[1, 2], 3])", "torch.tensor([1, [2, 3]])",
+    "torch.tensor([[[1], [2]], [[3]]])",
     "torch.full((2,), np.float64(1.5))", "torch.full((2,), np.int32(3))",
     "torch.full((2,), np.bool_(True))", "torch.full((2,), True)",
 ]

@@ -1,4 +1,5 @@
-"""``autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp) and ``grad(is_grads_batched=True)``.
+"""``autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp) and
+``grad(is_grads_batched=True)``.
 
 Values are checked against finite differences and closed forms (no torch needed); the
 cross-checks against torch 2.13 (values, ``requires_grad``, tuple structure, exact messages

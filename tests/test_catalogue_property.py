@@ -57,6 +57,8 @@ from hypothesis import strategies as st  # noqa: E402
 from conftest import AGAINST_TORCH  # noqa: E402
 from test_vs_torch import as_np  # noqa: E402
 
+pytestmark = pytest.mark.slow  # hypothesis-generated programs
+
 MARGIN = 1e-2  # distance kept from kinks and ties
 BOUND = 50.0  # |value| of every node stays below this
 MAX_NUMEL = 48

@@ -28,8 +28,8 @@ def _use(t):
 
 
 # evaluated with T = the Tensor type; UNINITIALISED ones are compared by dtype and shape only
-UNINITIALISED = {"T(2, 3)", "T(3)", "T(0)", "T(2, 0, 3)", "mod.Size([2, 3]) and T(mod.Size([2, 3]))",
-                 "T(np.int64(3))", "T(size=(2,))"}
+UNINITIALISED = {"T(2, 3)", "T(3)", "T(0)", "T(2, 0, 3)",
+                 "mod.Size([2, 3]) and T(mod.Size([2, 3]))", "T(np.int64(3))", "T(size=(2,))"}
 LEGACY_CASES = [
     "T()", "T(2, 3)", "T([-4.0])", "T((2, 3))", "T(3)", "T(0)", "T(2, 0, 3)",
     "mod.Size([2, 3]) and T(mod.Size([2, 3]))", "T(np.array([1, 2]))", "T(np.array(2.0))",

@@ -67,7 +67,8 @@ def test_values_and_derivatives_match_torch():
         gx, gy = m.autograd.grad(loss, (x, y), create_graph=True)
         gx_fast, _ = m.autograd.grad(program(m, x, y), (x, y))
         (hv,) = m.autograd.grad((gx * m.tensor(v, dtype=m.float64)).sum(), x)
-        res.append([loss.item(), gx.detach().numpy(), gy.detach().numpy(), gx_fast.numpy(), hv.numpy()])
+        res.append([loss.item(), gx.detach().numpy(), gy.detach().numpy(), gx_fast.numpy(),
+                    hv.numpy()])
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-10)
     np.testing.assert_allclose(res[0][1], res[0][3], rtol=1e-12)

@@ -7,8 +7,6 @@ public methods and properties.
 """
 import inspect
 
-import pytest
-
 import pyad
 import pyad.autograd.functional
 import pyad.linalg
@@ -52,7 +50,7 @@ def _module_surface():
 
 
 def _tensor_surface():
-    for name, attr in vars(pyad.Tensor).items():
+    for name in vars(pyad.Tensor):
         if name.startswith("_"):
             continue
         yield f"Tensor.{name}", getattr(pyad.Tensor, name)

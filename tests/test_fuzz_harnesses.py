@@ -14,6 +14,8 @@ import pytest
 
 from conftest import AGAINST_TORCH, module_path_env
 
+pytestmark = pytest.mark.slow  # atheris campaigns
+
 pytest.importorskip("atheris")
 
 FUZZ = Path(__file__).resolve().parents[1] / "fuzz"

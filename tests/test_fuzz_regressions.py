@@ -83,7 +83,7 @@ def test_setitem_on_a_0d_leaf_with_a_bool_list(pt):
 @pytest.mark.parametrize("op", ["+=", "-=", "*=", "/="])
 def test_augmented_assignment_on_a_view_of_a_leaf_is_refused(pt, op):
     x = pt.tensor([-1.5], requires_grad=True)
-    v = x.expand(3)
+    v = x.expand(3)  # noqa: F841  (the exec below reads it)
     with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
                                     "in an in-place operation."):
         exec(f"v {op} 2.0")

@@ -55,7 +55,6 @@ the log (with the first mismatch) and the run goes on.  A long campaign::
 
 from __future__ import annotations
 
-import math
 import os
 import pickle
 import struct
@@ -63,7 +62,6 @@ import subprocess
 import sys
 import traceback
 import warnings
-import zlib
 
 import numpy as np
 import pytest
@@ -75,6 +73,8 @@ from hypothesis import strategies as st  # noqa: E402
 
 import test_catalogue_property as cat  # noqa: E402
 from conftest import MODULE_NAME, asan_loaded, module_path_env  # noqa: E402
+
+pytestmark = pytest.mark.slow  # a fuzz campaign
 
 EXAMPLES = int(os.environ.get("PYAD_FUZZ_EXAMPLES", "300"))
 SEED = os.environ.get("PYAD_FUZZ_SEED")

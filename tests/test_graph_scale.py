@@ -21,6 +21,8 @@ import pytest
 
 from test_memory import _run_child
 
+pytestmark = pytest.mark.slow  # graphs of 10^4-10^6 nodes
+
 
 def _floats(out, count):
     """The last `count` whitespace-separated numbers a child printed, after its 'freed'."""

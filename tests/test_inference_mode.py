@@ -41,7 +41,7 @@ def test_enable_grad_inside_inference_mode(pt):
 def test_restores_the_previous_mode_on_error(pt):
     with pytest.raises(ZeroDivisionError):
         with pt.inference_mode():
-            1 / 0
+            1 / 0  # noqa: B018
     assert pt.is_grad_enabled()
 
 

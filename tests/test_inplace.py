@@ -172,7 +172,8 @@ def test_setitem_errors():
         x[0] = pyad.ones(3)
     with pytest.raises(IndexError, match="index 5 is out of bounds for dimension 0 with size 3"):
         x[5] = 1.0
-    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+    with pytest.raises(RuntimeError,
+                       match="result type Float can't be cast to the desired output type Long"):
         pyad.tensor([1, 2]).mul_(1.5)
 
 
@@ -197,7 +198,8 @@ def test_setitem_advanced_indices_match_torch():
         z[m.tensor([True, False, True])] += 1.0
         loss = (z * z).sum()
         gx, gv = m.autograd.grad(loss, (x, v))
-        results.append((z.detach().numpy().copy(), gx.numpy(), gv.numpy(), type(z.grad_fn).__name__))
+        results.append((z.detach().numpy().copy(), gx.numpy(), gv.numpy(),
+                        type(z.grad_fn).__name__))
         y = m.zeros(2, 3)
         y[m.tensor([True, False])] = m.tensor([1.0, 2.0, 3.0])
         results.append(y.tolist())

@@ -133,7 +133,8 @@ FULL_REDUCTIONS = [
     ("sum", lambda x: x.sum()),
     ("sum0", lambda x: x.sum(0)),
     ("sum_keep", lambda x: x.sum(-1, keepdim=True)),
-    ("sum_f64", lambda x: x.sum(dtype=torch.float64 if isinstance(x, torch.Tensor) else pyad.float64)),
+    ("sum_f64",
+     lambda x: x.sum(dtype=torch.float64 if isinstance(x, torch.Tensor) else pyad.float64)),
     ("mean", lambda x: x.mean()),
     ("prod", lambda x: x.prod()),
     ("prod0", lambda x: x.prod(0)),
@@ -192,6 +193,7 @@ def _on_both(arr, fn):
     return lambda M: fn(M.tensor(arr))
 
 
+@pytest.mark.slow  # every size from 0 to 4097 and 2**20 + 3
 @pytest.mark.parametrize("kind", ["bool_ones", "bool_random", "int_small", "int_extreme"])
 def test_reductions_at_block_boundaries(kind):
     rng = np.random.default_rng(13)
@@ -399,6 +401,7 @@ def _python_reference(expr):
     return _wrap(q)
 
 
+@pytest.mark.slow
 def test_int64_min_divided_by_minus_one_does_not_trap():
     # in a subprocess: a regression is a failing test, not a dead test run
     if AGAINST_TORCH:
@@ -530,7 +533,8 @@ SCALAR_OPS = [
 # refused uint16 promotion)
 MAKERS = [
     ("arange", lambda M, x, c: M.arange(c - 3, c) if c > 0 else M.arange(c, c + 3)),
-    ("arange_step", lambda M, x, c: M.arange(0, c, c // 2 or 1) if c > 0 else M.arange(c, 0, -c // 2 or 1)),
+    ("arange_step",
+     lambda M, x, c: M.arange(0, c, c // 2 or 1) if c > 0 else M.arange(c, 0, -c // 2 or 1)),
     ("tensor", lambda M, x, c: M.tensor([c, 1])),
     ("tensor0d", lambda M, x, c: M.tensor(c)),
     ("tensor_nested", lambda M, x, c: M.tensor([[1], [c]])),
@@ -656,7 +660,8 @@ def test_arange_of_big_ints_has_torchs_length_and_values():
     for _ in range(300):
         k = int(rng.choice([10, 2**20, 2**51, 2**53, 2**62]))
         a, b = (int(v) for v in rng.integers(-k, k, 2, endpoint=True))
-        step = int(rng.choice([1, -1, 2, -3, 7, int(rng.integers(1, k)) * int(rng.choice([1, -1]))]))
+        step = int(rng.choice([1, -1, 2, -3, 7,
+                               int(rng.integers(1, k)) * int(rng.choice([1, -1]))]))
         if -((a - b) // step) > 10**5:
             continue    # a size whose allocation fails differently in each library
         cases.append((f"arange({a}, {b}, {step})", lambda M, a=a, b=b, s=step: M.arange(a, b, s)))
@@ -727,7 +732,7 @@ def test_dtype_error_comes_before_the_dim_error(pt, call, dtype):
     torch = pytest.importorskip("torch")
 
     def outcome(m):
-        x = m.ones(2, 3, dtype=getattr(m, dtype))
+        x = m.ones(2, 3, dtype=getattr(m, dtype))  # noqa: F841  (the eval below reads it)
         try:
             eval(call)   # noqa: S307
         except Exception as e:   # noqa: BLE001

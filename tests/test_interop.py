@@ -112,7 +112,7 @@ def test_numpy_refuses_tensors_requiring_grad_like_torch(torch):
         with raises_exact(RuntimeError, NO_GRAD_NUMPY):
             np.sin(x)
     with raises_exact(RuntimeError, NO_GRAD_NUMPY):
-        pyad.tensor([1.0], requires_grad=True).__array_interface__
+        pyad.tensor([1.0], requires_grad=True).__array_interface__  # noqa: B018
     np.testing.assert_array_equal(np.asarray(pyad.tensor([1.0, 2.0], requires_grad=True).detach()),
                                   [1.0, 2.0])
 
@@ -366,6 +366,7 @@ def _freed(ref):
     return ref() is None
 
 
+@pytest.mark.slow
 def test_dlpack_lifetimes_release_every_reference():
     a, ref = _weakly_held()
     t = pyad.from_numpy(a)                  # the Buffer holds a

@@ -29,6 +29,8 @@ import pytest
 
 from conftest import MODULE_NAME, asan_loaded, module_path_env, statm_rss_bytes
 
+pytestmark = pytest.mark.slow  # deep chains and soaks in child processes
+
 WARMUP = 10_000
 ITERS = 100_000
 MAX_GROWTH = 20 * 2**20
@@ -49,7 +51,7 @@ def _loop_backward(pt, x):
 
 
 def _loop_forward_only(pt, x):
-    y = (x * x).sum()
+    y = (x * x).sum()  # noqa: F841  (the graph lives until the call returns)
 
 
 def _loop_retain_then_drop(pt, x):

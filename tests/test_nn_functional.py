@@ -37,24 +37,32 @@ CASES = {
     "softmax0": lambda m, F, x: F.softmax(x * 30, dim=0),
     "log_softmax": lambda m, F, x: F.log_softmax(x * 30, dim=1),
     "method_softmax": lambda m, F, x: x.softmax(-1),
-    "linear": lambda m, F, x: F.linear(x, m.tensor(W, dtype=m.float64), m.tensor(B, dtype=m.float64)),
+    "linear": lambda m, F, x: F.linear(x, m.tensor(W, dtype=m.float64),
+                                       m.tensor(B, dtype=m.float64)),
     "linear_nobias": lambda m, F, x: F.linear(x, m.tensor(W, dtype=m.float64)),
-    "linear_3d": lambda m, F, x: F.linear(x.reshape(2, 2, 5), m.tensor(W, dtype=m.float64), m.tensor(B, dtype=m.float64)),
+    "linear_3d": lambda m, F, x: F.linear(x.reshape(2, 2, 5), m.tensor(W, dtype=m.float64),
+                                          m.tensor(B, dtype=m.float64)),
     "mse": lambda m, F, x: F.mse_loss(x, m.tensor(Y, dtype=m.float64)),
     "mse_sum": lambda m, F, x: F.mse_loss(x, m.tensor(Y, dtype=m.float64), reduction="sum"),
     "mse_none": lambda m, F, x: F.mse_loss(x, m.tensor(Y, dtype=m.float64), reduction="none"),
     "l1": lambda m, F, x: F.l1_loss(x, m.tensor(Y, dtype=m.float64)),
     "huber": lambda m, F, x: F.huber_loss(x, m.tensor(Y, dtype=m.float64), delta=0.8),
     "bce": lambda m, F, x: F.binary_cross_entropy(m.sigmoid(x), m.tensor(Y, dtype=m.float64)),
-    "bce_weight": lambda m, F, x: F.binary_cross_entropy(m.sigmoid(x), m.tensor(Y, dtype=m.float64), weight=m.tensor(CW, dtype=m.float64), reduction="sum"),
-    "bce_logits": lambda m, F, x: F.binary_cross_entropy_with_logits(x * 20, m.tensor(Y, dtype=m.float64)),
-    "bce_logits_pos": lambda m, F, x: F.binary_cross_entropy_with_logits(x, m.tensor(Y, dtype=m.float64), pos_weight=m.tensor(CW, dtype=m.float64)),
+    "bce_weight": lambda m, F, x: F.binary_cross_entropy(
+        m.sigmoid(x), m.tensor(Y, dtype=m.float64), weight=m.tensor(CW, dtype=m.float64),
+        reduction="sum"),
+    "bce_logits": lambda m, F, x: F.binary_cross_entropy_with_logits(
+        x * 20, m.tensor(Y, dtype=m.float64)),
+    "bce_logits_pos": lambda m, F, x: F.binary_cross_entropy_with_logits(
+        x, m.tensor(Y, dtype=m.float64), pos_weight=m.tensor(CW, dtype=m.float64)),
     "cross_entropy": lambda m, F, x: F.cross_entropy(x, m.tensor(T)),
-    "cross_entropy_weight": lambda m, F, x: F.cross_entropy(x, m.tensor(T), weight=m.tensor(CW, dtype=m.float64)),
+    "cross_entropy_weight": lambda m, F, x: F.cross_entropy(
+        x, m.tensor(T), weight=m.tensor(CW, dtype=m.float64)),
     "cross_entropy_ignore": lambda m, F, x: F.cross_entropy(x, m.tensor([0, -100, 1, 4])),
     "cross_entropy_none": lambda m, F, x: F.cross_entropy(x, m.tensor(T), reduction="none"),
     "cross_entropy_smooth": lambda m, F, x: F.cross_entropy(x, m.tensor(T), label_smoothing=0.1),
-    "cross_entropy_probs": lambda m, F, x: F.cross_entropy(x, m.tensor(Y / Y.sum(1, keepdims=True), dtype=m.float64)),
+    "cross_entropy_probs": lambda m, F, x: F.cross_entropy(
+        x, m.tensor(Y / Y.sum(1, keepdims=True), dtype=m.float64)),
     "nll": lambda m, F, x: F.nll_loss(F.log_softmax(x, 1), m.tensor(T)),
     "nll_sum": lambda m, F, x: F.nll_loss(x, m.tensor(T), reduction="sum"),
     "normalize": lambda m, F, x: F.normalize(x),
@@ -69,7 +77,8 @@ def test_matches_torch(name):
     for m, F in mods():
         x = m.tensor(X, dtype=m.float64, requires_grad=True)
         y = CASES[name](m, F, x)
-        g = m.tensor(RNG.normal(size=tuple(y.shape)) if False else np.ones(tuple(y.shape)), dtype=m.float64)
+        g = m.tensor(RNG.normal(size=tuple(y.shape)) if False else np.ones(tuple(y.shape)),
+                     dtype=m.float64)
         (gx,) = m.autograd.grad(y, x, g, create_graph=True)
         v = m.tensor(np.linspace(-1, 1, X.size).reshape(X.shape), dtype=m.float64)
         if gx.requires_grad:
@@ -77,7 +86,8 @@ def test_matches_torch(name):
         else:
             hv = m.zeros_like(x)
         (gx_fast,) = m.autograd.grad(CASES[name](m, F, x), x, g)
-        results.append((y.detach().numpy(), gx.detach().numpy(), hv.detach().numpy(force=True) if m is torch else hv.detach().numpy(),
+        results.append((y.detach().numpy(), gx.detach().numpy(),
+                        hv.detach().numpy(force=True) if m is torch else hv.detach().numpy(),
                         gx_fast.numpy(), type(y.grad_fn).__name__))
     (yp, gp, hp, gfp, np_), (yt, gt, ht, gft, nt) = results
     np.testing.assert_allclose(yp, yt, rtol=1e-10, atol=1e-12)
@@ -127,7 +137,8 @@ def test_softplus_and_bce_with_logits_are_smooth_at_zero():
     res = []
     for m, F in mods():
         z = m.zeros(4, dtype=m.float64, requires_grad=True)
-        loss = F.binary_cross_entropy_with_logits(z, m.tensor(y, dtype=m.float64)) + F.softplus(z).sum()
+        loss = (F.binary_cross_entropy_with_logits(z, m.tensor(y, dtype=m.float64))
+                + F.softplus(z).sum())
         (g,) = m.autograd.grad(loss, z, create_graph=True)
         (h,) = m.autograd.grad(g.sum(), z)
         res.append((g.detach().numpy().copy(), h.numpy().copy()))

@@ -138,6 +138,7 @@ def test_random_initialiser_statistics(name):
     assert abs(results[0] / results[1] - 1) < 0.015
 
 
+@pytest.mark.slow  # large samples
 @pytest.mark.parametrize("mean, std, a, b", [(0.5, 2.0, -1.0, 3.0),    # wide: normal proposals
                                               (0.0, 1.0, 2.0, 3.0),     # narrow: P = 0.02
                                               (3.5, 1.0, -1.0, 1.0)])   # far: P = 6e-3

@@ -306,7 +306,7 @@ def test_batchnorm_counts_batches_and_resets():
 
 def test_batchnorm_loads_a_checkpoint_without_num_batches_tracked():
     """Checkpoints of version 1 (before num_batches_tracked) load, as in torch."""
-    for m, nn in ((pyad, pnn), (torch, tnn)):
+    for _m, nn in ((pyad, pnn), (torch, tnn)):
         bn = nn.BatchNorm1d(2)
         sd = bn.state_dict()
         del sd["num_batches_tracked"]
@@ -369,7 +369,7 @@ def test_every_functional_activation_and_loss_has_a_module():
     module_for.update(cosine_similarity="CosineSimilarity", pairwise_distance="PairwiseDistance")
     without_module = {"normalize", "one_hot", "pad"}
     assert set(F.__all__) == set(module_for) | without_module
-    for fn, cls in module_for.items():
+    for cls in module_for.values():
         assert hasattr(pnn, cls) and hasattr(tnn, cls), cls
 
 

@@ -80,7 +80,7 @@ def test_named_traversals_match_torch():
 
 
 def test_shared_parameters_are_listed_once():
-    for m, nn in BOTH:
+    for _m, nn in BOTH:
         lin = nn.Linear(2, 2)
         seq = nn.Sequential(lin, nn.ReLU(), lin)
         assert names(seq.named_parameters()) == ["0.weight", "0.bias"]
@@ -274,7 +274,7 @@ def test_state_dict_round_trip_and_values():
     result = mp.load_state_dict(sd)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == repr(mt.load_state_dict(mt.state_dict()))
-    for (k, vp), (_, vt) in zip(mp.state_dict().items(), mt.state_dict().items()):
+    for (_k, vp), (_, vt) in zip(mp.state_dict().items(), mt.state_dict().items()):
         np.testing.assert_array_equal(vp.numpy(), vt.numpy())
         assert not vp.requires_grad and vp.grad_fn is None
     # the model uses what was loaded: same output as torch
@@ -424,7 +424,7 @@ def test_zero_grad_and_requires_grad_():
 
 
 def test_apply_visits_children_first():
-    for m, nn in BOTH:
+    for _m, nn in BOTH:
         model = nn.Sequential(nn.Linear(1, 1), nn.Sequential(nn.ReLU(), nn.Tanh()))
         seen = []
         assert model.apply(lambda mod: seen.append(type(mod).__name__)) is model
@@ -535,7 +535,7 @@ def test_get_submodule_parameter_buffer():
 
 
 def test_state_dict_hooks():
-    for m, nn in BOTH:
+    for _m, nn in BOTH:
         lin = nn.Linear(1, 1)
         seen = []
         lin.register_state_dict_post_hook(lambda mod, sd, prefix, meta: seen.append(list(sd)))

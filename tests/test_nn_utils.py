@@ -17,7 +17,7 @@ SHAPES = [(3, 4), (4,), (2, 2, 3)]
 
 def params_with_grads(m, nn, dtype, scale):
     params = []
-    for i, shape in enumerate(SHAPES):
+    for _i, shape in enumerate(SHAPES):
         p = nn.Parameter(m.tensor(RNG.normal(size=shape), dtype=dtype))
         p.grad = m.tensor(RNG.normal(size=shape) * scale, dtype=dtype)
         params.append(p)

@@ -19,13 +19,19 @@ pt = load_module()
 
 # Known differences at non-finite inputs, not fixed yet: strict xfails, so a fix is noticed.
 KNOWN = {
-    "atan2": "at (0, 0) torch's gradient is 0 (it zeroes 1/(a^2+b^2) where that is infinite); pyad's is NaN",
-    "remainder": "gradient to an infinite divisor: torch's floor division gives -1 for -2.5 // inf, pyad's floor(a/b) gives -0",
-    "x ** 0.5": "torch computes x ** 0.5 as sqrt (NaN at -inf, -inf slope at -0); pyad uses pow (+inf at -inf)",
-    "x.cumprod(1)": "cumprod's gradient after a NaN/inf element: torch's is NaN, pyad's division-free form is finite",
-    "m.linalg.vector_norm(x, 1, dim=1)": "gradient at a NaN element: torch 0 (sign(NaN) = 0), pyad NaN",
+    "atan2": "at (0, 0) torch's gradient is 0 (it zeroes 1/(a^2+b^2) where that is infinite); "
+             "pyad's is NaN",
+    "remainder": "gradient to an infinite divisor: torch's floor division gives -1 for "
+                 "-2.5 // inf, pyad's floor(a/b) gives -0",
+    "x ** 0.5": "torch computes x ** 0.5 as sqrt (NaN at -inf, -inf slope at -0); "
+                "pyad uses pow (+inf at -inf)",
+    "x.cumprod(1)": "cumprod's gradient after a NaN/inf element: torch's is NaN, "
+                    "pyad's division-free form is finite",
+    "m.linalg.vector_norm(x, 1, dim=1)":
+        "gradient at a NaN element: torch 0 (sign(NaN) = 0), pyad NaN",
     "m.linalg.vector_norm(x, float('inf'), dim=1)": "gradient at a NaN element: torch 0, pyad NaN",
-    "det-inf": "det's gradient of a matrix holding inf: torch NaN (via the inverse), pyad inf (cofactors)",
+    "det-inf": "det's gradient of a matrix holding inf: torch NaN (via the inverse), "
+               "pyad inf (cofactors)",
 }
 
 
@@ -129,7 +135,8 @@ def test_linalg_square(case):
 
 @pytest.mark.parametrize("expr", ["F.relu(x)", "F.gelu(x)", "F.silu(x)", "F.softplus(x)",
                                   "F.elu(x)", "F.leaky_relu(x)", "F.sigmoid(x)", "F.tanh(x)",
-                                  "F.softmax(x.reshape(2, 5), 1)", "F.log_softmax(x.reshape(2, 5), 1)",
+                                  "F.softmax(x.reshape(2, 5), 1)",
+                                  "F.log_softmax(x.reshape(2, 5), 1)",
                                   "F.normalize(x.reshape(2, 5), dim=1)",
                                   "F.mse_loss(x, x.detach() * 0 + 1, reduction='none')",
                                   "F.l1_loss(x, x.detach() * 0 + 1, reduction='none')",

@@ -22,7 +22,8 @@ def _domain(kind, shape):
     if kind == "gt1":
         return RNG.uniform(1.2, 3.0, shape)
     if kind == "away":      # away from the kinks of floor/round/fmod/...
-        return RNG.choice([-1, 1], shape) * RNG.uniform(0.15, 0.35, shape) + RNG.integers(-3, 3, shape)
+        return (RNG.choice([-1, 1], shape) * RNG.uniform(0.15, 0.35, shape)
+                + RNG.integers(-3, 3, shape))
     return RNG.normal(size=shape)
 
 
@@ -38,7 +39,8 @@ UNARY = [
     ("atanh", lambda m, x: x.atanh(), "unit"), ("erf", lambda m, x: m.erf(x), "any"),
     ("sign", lambda m, x: m.sign(x), "away"), ("floor", lambda m, x: x.floor(), "away"),
     ("ceil", lambda m, x: m.ceil(x), "away"), ("round", lambda m, x: m.round(x), "away"),
-    ("round2", lambda m, x: x.round(decimals=2), "away"), ("trunc", lambda m, x: m.trunc(x), "away"),
+    ("round2", lambda m, x: x.round(decimals=2), "away"),
+    ("trunc", lambda m, x: m.trunc(x), "away"),
     ("clamp", lambda m, x: m.clamp(x, -0.5, 0.7), "away"),
     ("clamp_min_kw", lambda m, x: x.clamp(min=-0.3), "away"),
     ("clamp_max_kw", lambda m, x: x.clamp(max=0.3), "away"),
@@ -46,7 +48,8 @@ UNARY = [
     ("clamp_min", lambda m, x: m.clamp_min(x, 0.1), "away"),
     ("clamp_max", lambda m, x: x.clamp_max(0.1), "away"),
     ("nan_to_num", lambda m, x: m.nan_to_num(x), "any"),
-    ("fmod_s", lambda m, x: m.fmod(x, 0.7), "away"), ("remainder_s", lambda m, x: m.remainder(x, 0.7), "away"),
+    ("fmod_s", lambda m, x: m.fmod(x, 0.7), "away"),
+    ("remainder_s", lambda m, x: m.remainder(x, 0.7), "away"),
     ("mod_op", lambda m, x: x % 0.7, "away"),
     ("abs_op", lambda m, x: abs(x), "away"),
 ]
@@ -78,7 +81,8 @@ def close(p, t, rtol=1e-10, atol=1e-12):
         assert p is None
         return
     # torch may return a lazy ZeroTensor, which numpy() only converts with force=True
-    np.testing.assert_allclose(p.detach().numpy(), t.detach().numpy(force=True), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(p.detach().numpy(), t.detach().numpy(force=True), rtol=rtol,
+                               atol=atol)
 
 
 def check_against_torch(f, inputs_np):
@@ -142,14 +146,16 @@ def test_unary_first_derivative_vs_finite_differences(name, f, domain):
 @pytest.mark.parametrize("other", ["tensor", "scalar", "int_tensor"])
 def test_comparisons(op, other):
     a = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
-    b = {"tensor": np.array([2.0, 2.0, 2.0]), "scalar": 2.0, "int_tensor": np.array([1, 2, 3])}[other]
+    b = {"tensor": np.array([2.0, 2.0, 2.0]), "scalar": 2.0,
+         "int_tensor": np.array([1, 2, 3])}[other]
     pa, ta = pyad.tensor(a), torch.tensor(a, dtype=torch.float32)
     pb = pyad.tensor(b) if other != "scalar" else b
     tb = torch.tensor(b) if other != "scalar" else b
     rp, rt = getattr(pyad, op)(pa, pb), getattr(torch, op)(ta, tb)
     assert rp.dtype == pyad.bool
     assert rp.tolist() == rt.tolist()
-    sym = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__", "ge": "__ge__"}[op]
+    sym = {"eq": "__eq__", "ne": "__ne__", "lt": "__lt__", "le": "__le__", "gt": "__gt__",
+           "ge": "__ge__"}[op]
     assert getattr(pa, sym)(pb).tolist() == rt.tolist()
 
 
@@ -181,7 +187,8 @@ def test_nan_and_inf_propagate():
         (gp,) = pyad.autograd.grad(f(pyad, x).sum(), x)
         (gt,) = torch.autograd.grad(f(torch, t).sum(), t)
         np.testing.assert_array_equal(np.isnan(gp.numpy()), np.isnan(gt.numpy()))
-    assert pyad.nan_to_num(pyad.tensor([np.nan, np.inf]), nan=1.0, posinf=2.0).tolist() == [1.0, 2.0]
+    assert (pyad.nan_to_num(pyad.tensor([np.nan, np.inf]), nan=1.0, posinf=2.0).tolist()
+            == [1.0, 2.0])
 
 
 def test_integer_arithmetic_keeps_int64():
@@ -192,7 +199,8 @@ def test_integer_arithmetic_keeps_int64():
     assert (a % b).tolist() == (ta % tb).tolist()
     assert pyad.fmod(a, b).tolist() == torch.fmod(ta, tb).tolist()
     assert pyad.maximum(a, b).tolist() == torch.maximum(ta, tb).tolist()
-    assert pyad.div(a, b, rounding_mode="trunc").tolist() == torch.div(ta, tb, rounding_mode="trunc").tolist()
+    assert (pyad.div(a, b, rounding_mode="trunc").tolist()
+            == torch.div(ta, tb, rounding_mode="trunc").tolist())
     assert (a // b).dtype == pyad.int64
     assert pyad.sign(a).tolist() == torch.sign(ta).tolist()
     assert (a / b).dtype == pyad.float32

@@ -158,10 +158,13 @@ for red, node0, node1 in [
     ("sum", "SumBackward0", "SumBackward1"),
     ("mean", "MeanBackward0", "MeanBackward1"),
 ]:
+    npf = getattr(np, red)
     for tag, args, kwargs, axes in REDUCE_ARGS:
         keep = kwargs.get("keepdim", False)
-        npf = getattr(np, red)
-        ref = lambda x, npf=npf, axes=axes, keep=keep: np.asarray(npf(x, axis=axes, keepdims=keep))
+
+        def ref(x, npf=npf, axes=axes, keep=keep):
+            return np.asarray(npf(x, axis=axes, keepdims=keep))
+
         node = node0 if axes is None else node1
         spec(
             f"method:{red}{tag}",
@@ -173,21 +176,21 @@ for red, node0, node1 in [
     spec(
         f"fn:{red}()",
         lambda pt, x, r=red: getattr(pt, r)(x),
-        lambda x, npf=getattr(np, red): np.asarray(npf(x)),
+        lambda x, npf=npf: np.asarray(npf(x)),
         [(S234, A)],
         node0,
     )
     spec(
         f"fn:{red}(1)",
         lambda pt, x, r=red: getattr(pt, r)(x, 1),
-        lambda x, npf=getattr(np, red): npf(x, axis=1),
+        lambda x, npf=npf: npf(x, axis=1),
         [(S234, A)],
         node1,
     )
     spec(
         f"fn:{red}(dim=(0,2),keepdim)",
         lambda pt, x, r=red: getattr(pt, r)(x, dim=(0, 2), keepdim=True),
-        lambda x, npf=getattr(np, red): npf(x, axis=(0, 2), keepdims=True),
+        lambda x, npf=npf: npf(x, axis=(0, 2), keepdims=True),
         [(S234, A)],
         node1,
     )
@@ -201,7 +204,7 @@ for red, node0, node1 in [
     spec(
         f"nonlinear:{red}",
         lambda pt, x, r=red: getattr(x * x, r)(1),
-        lambda x, npf=getattr(np, red): npf(x * x, axis=1),
+        lambda x, npf=npf: npf(x * x, axis=1),
         [(S234, A)],
         node1,
     )

@@ -316,8 +316,8 @@ def test_std_at_zero_variance(pt, create_graph):
 
 def test_var_without_degrees_of_freedom(pt):
     torch = pytest.importorskip("torch")
-    for arr, kw in (([1.5], {}), ([1.0, 2.0], {"correction": 3}), ([[1.0, 2.0]], {"dim": 1,
-                                                                                  "correction": 2})):
+    for arr, kw in (([1.5], {}), ([1.0, 2.0], {"correction": 3}),
+                    ([[1.0, 2.0]], {"dim": 1, "correction": 2})):
         res = []
         for m in (pt, torch):
             x = _make(m, arr)

@@ -128,7 +128,7 @@ FLOAT_ONLY = {"scalar_nan", "nonfinite", "nonfinite_int", "only_nonfinite"}
 
 
 def _cases():
-    for name, build in VALUES.items():
+    for name, _build in VALUES.items():
         for dtype in (torch.float32, torch.float64, torch.int64, torch.bool):
             if name in FLOAT_ONLY and not dtype.is_floating_point:
                 continue  # nan/inf cannot be cast to integers

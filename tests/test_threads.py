@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import MODULE_NAME, load_module, module_path_env
+# load_module: the child process (_CHILD) calls test_threads.load_module()
+from conftest import MODULE_NAME, load_module, module_path_env  # noqa: F401
 
 N_THREADS = 8
 
@@ -399,7 +400,7 @@ def graphs_sharing_a_leaf_concurrent_backward(pt):
     iters = 30
 
     def work(i):
-        for it in range(iters):
+        for _it in range(iters):
             c = float(i + 1)
             h = (x * c).exp()
             h.register_hook(lambda g: time.sleep(0))
@@ -663,7 +664,7 @@ def hook_detaches_root_during_backward(pt):
 
         def hook(g):
             box[0].detach_()
-            junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]  # reuse the memory
+            junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]  # noqa: F841  (reuse the memory)
             return None
 
         box.append(_graph_with_hook(pt, x, hook))
@@ -692,13 +693,14 @@ def other_thread_drops_graph_during_backward(pt):
         in_hook.wait()
         box[0].detach_()
         box.clear()
-        junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]
+        junk = [pt.ones(3, requires_grad=True) * 2 for _ in range(50)]  # noqa: F841  (held meanwhile)
         dropped.set()
         ta.join()
         assert len(results) == 1
         assert results[0].tolist() == pytest.approx([6 * math.e, 6 * math.e**2], rel=1e-12)
 
 
+@pytest.mark.slow  # every scenario in a child process, 8 threads each
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_threaded(name, scenario_results):
     status, detail = scenario_results[name]

@@ -18,7 +18,8 @@ __all__ = [
     "relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "sigmoid", "tanh", "softmax",
     "log_softmax", "linear", "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "normalize", "dropout",
-    "layer_norm", "group_norm", "rms_norm", "embedding", "batch_norm", "cosine_similarity", "pairwise_distance", "one_hot",
+    "layer_norm", "group_norm", "rms_norm", "embedding", "batch_norm", "cosine_similarity",
+    "pairwise_distance", "one_hot",
     "pad", "bilinear", "smooth_l1_loss", "kl_div", "soft_margin_loss", "margin_ranking_loss",
     "hinge_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss", "cosine_embedding_loss",
     "triplet_margin_loss", "hardtanh", "relu6", "selu", "celu", "mish",
@@ -69,7 +70,7 @@ def gelu(input, approximate="none"):
     elif approximate == "none":
         out = input * 0.5 * (pyad.erf(input * (1.0 / math.sqrt(2.0))) + 1.0)
     else:
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return _named(out, "GeluBackward0")
 
 

@@ -10,8 +10,8 @@ from pyad.nn.module import Module
 from pyad.nn.parameter import Parameter
 
 __all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten", "Dropout", "Embedding",
-           "LayerNorm", "GroupNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "PairwiseDistance",
-           "CosineSimilarity"]
+           "LayerNorm", "GroupNorm", "RMSNorm", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
+           "PairwiseDistance", "CosineSimilarity"]
 
 
 class Identity(Module):
