@@ -169,7 +169,7 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
             dim += 1
         else:
             size = x.m.shape[dim]
-            idx = int(it)
+            idx = int64_index(it)
             if idx < -size or idx >= size:
                 raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size "
                                  f"{size}")

@@ -943,12 +943,34 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     cdef Py_ssize_t sb[3]
     cdef Meta m
     cdef Node* n
-    if a.m.dtype != b.m.dtype:
+    # torch's kernels skip an empty product and zero one with K == 0 before they dispatch on
+    # the dtype, so bool operands (which no kernel takes) are refused only when there is work
+    cdef bint work = nb * M * N > 0 and K > 0
+    cdef bint a_grad = wants_grad(a)
+    if name == NAME_BMM:            # no dtype check of its own: mat2's dtype makes the result
+        if work and a.m.dtype == PYAD_BOOL:
+            raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
+        if work and a.m.dtype != b.m.dtype:
+            raise RuntimeError(f"expected scalar type {DTYPE_TITLES[a.m.dtype]} but found "
+                               f"{DTYPE_TITLES[b.m.dtype]}")
+        if a.m.dtype != b.m.dtype:
+            a = t_to(a, b.m.dtype)
+            if a_grad and category(b.m.dtype) != 2:
+                raise RuntimeError(f"Autograd not support dtype: {DTYPE_TITLES[b.m.dtype]}")
+    elif a.m.dtype != b.m.dtype:
+        if name == NAME_DOT:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{DTYPE_TITLES[a.m.dtype]} and {DTYPE_TITLES[b.m.dtype]}")
+        if name == NAME_MV:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                               f"{DTYPE_TITLES[b.m.dtype]}, {DTYPE_TITLES[a.m.dtype]}, and "
+                               f"{DTYPE_TITLES[b.m.dtype]}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{DTYPE_C_NAMES[a.m.dtype]} != {DTYPE_C_NAMES[b.m.dtype]}")
-    if a.m.dtype == PYAD_BOOL:      # torch's error names the kernel of each product kind
+    if a.m.dtype == PYAD_BOOL and (work or name == NAME_DOT):
+        # torch's error names the kernel of each product kind (dot refuses even empty vectors)
         kernel = ("dot" if name == NAME_DOT else "addmv_impl_cpu" if name == NAME_MV else
-                  "bmm" if name == NAME_BMM else "addmm_impl_cpu_")
+                  "addmm_impl_cpu_")
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     m.dtype = a.m.dtype
     m.ndim = out_ndim
@@ -958,7 +980,10 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     bmm_strides(sb, K, N, tb)
     cdef Buffer* buf = buf_new(m.numel * itemsize(m.dtype))
     cdef Tensor out = tensor_from_new_buffer(buf, &m, m.dtype)
-    nb_bmm(a.buf.data, b.buf.data, out.buf.data, m.dtype, nb, M, K, N, sa, sb)
+    if m.dtype == PYAD_BOOL:        # no work (refused above otherwise): all False
+        memset(out.buf.data, 0, m.numel)
+    else:
+        nb_bmm(a.buf.data, b.buf.data, out.buf.data, m.dtype, nb, M, K, N, sa, sb)
     if wants_grad2(a, b):
         n = record(OP_BMM, name, out, a, b, 2, 7)
         n.ip[0] = name

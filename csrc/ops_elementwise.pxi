@@ -213,6 +213,14 @@ cdef int _refuse_bool_division(int b) except -1:
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
     return 0
 
+cdef int _check_broadcast(Tensor x, Tensor y) except -1:
+    """torch's broadcast error for x and y, before a dtype refusal."""
+    cdef Meta o
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    o.shape = shp
+    broadcast_meta(&x.m, &y.m, &o)
+    return 0
+
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
@@ -221,6 +229,9 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
             return to_dtype_nograd(t_binary(b, to_dtype_nograd(x, PYAD_I64),
                                             to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)
         _refuse_bool_division(b)
+    if b == B_HYPOT and category(dt) != 2:    # torch's hypot keeps integers, and has no kernel
+        _check_broadcast(x, y)
+        raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{DTYPE_TITLES[dt]}'")
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
     if dt == PYAD_I64 and (b == B_DIVTRUNC or b == B_DIVFLOOR or b == B_FLOOR_DIVIDE or
@@ -713,11 +724,11 @@ def minimum(input, other):
     return t_binary(B_MINIMUM, _t(input), _t(other))
 def atan2(input, other):
     """Angle of (other, input): atan(input / other) in the right quadrant."""
-    return named_result(_binary_with_scalar(B_ATAN2, _t(input), other), "atan2", other)
+    return t_binary(B_ATAN2, _t(input), need_tensor(other, "atan2", "other", 2))  # no scalars
 arctan2 = atan2
 def hypot(input, other):
     """sqrt(input**2 + other**2) without overflow."""
-    return named_result(_binary_with_scalar(B_HYPOT, _t(input), other), "hypot", other)
+    return t_binary(B_HYPOT, _t(input), need_tensor(other, "hypot", "other", 2))  # no scalars
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)

@@ -270,7 +270,7 @@ cdef tuple index_slicing(Tensor x, tuple items):
             adv[dim] = it
             dim += it.ndim if it.dtype == np.bool_ else 1
         else:
-            r = index_select_int(r, dim, int(it))
+            r = index_select_int(r, dim, int64_index(it))
     return r, adv
 
 cdef Tensor t_index(Tensor r, dict adv):
@@ -300,7 +300,13 @@ cdef Tensor t_index(Tensor r, dict adv):
     if bnumel and builtins.any(shape[d] == 0 for d, _ in entries):
         raise IndexError("index is out of bounds for dimension with size 0")
     bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
-    if bnumel and builtins.any(b.any() for b in bad):  # torch: nothing selected, nothing read
+    indexed = {d for d, _ in entries}
+    out_numel = bnumel
+    for k in range(len(shape)):     # Python ints: no wrap-around
+        if k not in indexed:
+            out_numel *= shape[k]
+    # torch's kernel checks the bounds while it walks the output: an empty one checks nothing
+    if out_numel and builtins.any(b.any() for b in bad):
         # torch's kernel walks output elements, then index tensors: report the first bad pair
         flags = np.stack([np.broadcast_to(b, bshape) for b in bad], axis=-1).reshape(-1)
         k = int(np.argmax(flags))

@@ -102,16 +102,7 @@ def mv(input, vec):
     cdef Tensor a = _lt(input, "mv", "input"), v = _lt(vec, "mv", "vec")
     if a.m.ndim != 2 or v.m.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.m.ndim}, {v.m.ndim}")
-    if a.m.dtype != v.m.dtype:
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{DTYPE_TITLES[v.m.dtype]}, {DTYPE_TITLES[a.m.dtype]}, and "
-                           f"{DTYPE_TITLES[v.m.dtype]}")
-    if a.m.shape[1] != v.m.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({a.m.shape[0]}), mat "
-                           f"({a.m.shape[0]}x{a.m.shape[1]}), vec ({v.m.shape[0]})")
-    if category(a.m.dtype) != 2:
-        return _np_result(np.asarray(_np_view(a)) @ np.asarray(_np_view(v)), a.m.dtype)
-    return t_matmul(a, v)
+    return t_matmul(a, v)  # the sizes, then the dtypes (t_bmm_kind), as torch's addmv
 
 
 def bmm(input, mat2):
@@ -131,13 +122,6 @@ def bmm(input, mat2):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.m.shape[0]}, {a.m.shape[2]}] but got: [{b.m.shape[0]}, "
                            f"{b.m.shape[1]}].")
-    if a.m.dtype != b.m.dtype:
-        raise RuntimeError(f"expected scalar type {DTYPE_TITLES[a.m.dtype]} but found "
-                           f"{DTYPE_TITLES[b.m.dtype]}")
-    if category(a.m.dtype) != 2:
-        if a.m.dtype == PYAD_BOOL:
-            raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
-        return _np_result(np.matmul(_np_view(a), _np_view(b)), a.m.dtype)
     shp[0] = a.m.shape[0]
     shp[1] = a.m.shape[1]
     shp[2] = b.m.shape[2]
@@ -255,10 +239,10 @@ def trace(input):
     """
     cdef Tensor x = _lt(input, "trace", "input")
     cdef Py_ssize_t mask[1]
+    if x.m.dtype == PYAD_BOOL:      # before the dim check, as torch
+        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     if x.m.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.m.ndim}")
-    if x.m.dtype == PYAD_BOOL:
-        raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     mask[0] = 1
     return named(t_sum(t_diagonal(x, 0, 0, 1, NAME_DIAGONAL), mask, False, False, True),
                  NAME_TRACE)
@@ -722,6 +706,11 @@ def tensordot(a, b, dims=2, out=None):
     k_n = 1
     for d in wa:
         k_n *= x.m.shape[d]
+    if y.m.dtype == PYAD_BOOL:      # torch's dot / mm kernels have no bool (empty mm: no work)
+        if not free_a and not free_b:
+            raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+        if pa_n * pb_n and k_n:
+            raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     if category(x.m.dtype) != 2:
         arr = np.tensordot(np.asarray(_np_view(x)), np.asarray(_np_view(y)), axes=(wa, wb))
         return _np_result(arr, x.m.dtype)

@@ -29,9 +29,12 @@ cdef inline int _wrap_no_scalar(object dim, int ndim) except -100:
 cdef object _int_tuple(str fn, str arg, int pos, object v, bint allow_int):
     """An int-or-sequence argument as a tuple of ints, with torch's TypeError otherwise."""
     if is_int_arg(v):
+        if not -9223372036854775808 <= v <= 9223372036854775807:
+            raise ValueError("Overflow when unpacking long long")
         if allow_int:
             return (int(v),)
     elif isinstance(v, (tuple, list)) and all(is_int_arg(e) for e in v):
+        check_int64_items(fn, arg, v)
         return tuple(int(e) for e in v)
     elif isinstance(v, Tensor) and (<Tensor>v).m.dtype == PYAD_I64 and (<Tensor>v).m.ndim <= 1:
         return tuple(v.tolist()) if (<Tensor>v).m.ndim else (v.item(),)
@@ -170,8 +173,8 @@ cdef Tensor t_movedim(Tensor x, object source, object destination):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} "
                            f"dims) should contain the same number of dims as destination "
                            f"({list(dst)} dims)")
-    wsrc = [wrap_dim(d, nd) for d in src]
-    wdst = [wrap_dim(d, nd) for d in dst]
+    wsrc = [wrap_dim(v, nd) for v in src]     # v, not the C int d: a huge dim is an IndexError
+    wdst = [wrap_dim(v, nd) for v in dst]
     if len(set(wsrc)) != len(wsrc):
         raise RuntimeError(f"movedim: repeated dim in `source` ({list(src)})")
     if len(set(wdst)) != len(wdst):

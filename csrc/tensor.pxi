@@ -314,10 +314,22 @@ cdef bint numel_overflows(int nd, const Py_ssize_t* shp) noexcept:
         n *= shp[d] if shp[d] >= 0 else 1
     return False
 
+cdef int check_int64_items(str fn, str arg, object items) except -1:
+    """torch's argument parser refuses an int list with an item beyond int64 before any other
+    check of the call."""
+    for k, v in enumerate(items):
+        if is_int_arg(v) and not -9223372036854775808 <= v <= 9223372036854775807:
+            raise TypeError(f"{fn + '(): ' if fn else ''}argument '{arg}' failed to unpack the "
+                            f"object at pos {k + 1} with error \"Overflow when unpacking long "
+                            f"long\"")
+    return 0
+
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
     if not is_int_arg(dim):
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    if not -9223372036854775808 <= dim <= 9223372036854775807:   # torch's argument parser
+        raise ValueError("Overflow when unpacking long long")
     hi = ndim - 1 if ndim > 0 else 0
     lo = -ndim if ndim > 0 else -1
     if dim < lo or dim > hi:  # compared as Python ints: a huge dim is out of range, not overflow
@@ -335,6 +347,8 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
     for d in range(x.m.ndim):
         mask[d] = 0
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if not isinstance(dim, (int, np.integer)):
+        check_int64_items("", "dim", dims)      # torch parses the whole list first
     for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
         w = wrap_dim(item, x.m.ndim)
         if x.m.ndim == 0:
@@ -413,6 +427,9 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
                            f"{da}D and {db}D")
     if da == 1 and db == 1:
+        if a.m.dtype != b.m.dtype:      # torch's dot checks the dtypes before the sizes
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{DTYPE_TITLES[a.m.dtype]} and {DTYPE_TITLES[b.m.dtype]}")
         if a.m.shape[0] != b.m.shape[0]:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.m.shape[0]}] and "
                                f"src [{b.m.shape[0]}] to have the same number of elements, but "
@@ -446,10 +463,42 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
             shp[da - 1] = b.m.shape[1]
             return t_view(r, da, shp, NAME_UNSAFE_VIEW)
         return t_view(r, da - 1, shp, NAME_UNSAFE_VIEW)
+    if db >= 3:
+        _folded_checks(a, b)
     # general batched case: broadcast batch dims, flatten them, bmm, restore
     a2 = t_unsqueeze(a, 0) if da == 1 else a
     b2 = t_unsqueeze(b, 1) if db == 1 else b
     return _batched_matmul(a2, b2, da == 1, db == 1)
+
+cdef int _folded_checks(Tensor a, Tensor b) except -1:
+    """torch's matmul of a 1-d/2-d a by a batched b (at::native::should_fold) folds b^T into a
+    matrix and calls mv / mm on it when a requires grad, or a is 1-d and b is empty or folds
+    without a copy (pyad's b is contiguous: its K is 1); those kernels' checks and errors
+    (sizes, then dtypes, then bool), before pyad's batched product computes the same values."""
+    cdef int db = b.m.ndim
+    cdef Py_ssize_t K = b.m.shape[db - 2], rows = b.m.numel // K if K else 0
+    cdef Py_ssize_t ka = a.m.shape[a.m.ndim - 1]
+    if not (a._requires_grad or (a.m.ndim == 1 and (b.m.numel == 0 or K == 1))):
+        return 0
+    if K == 0:
+        rows = _batch_numel(b) * b.m.shape[db - 1]
+    if a.m.ndim == 1:
+        if K != ka:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{K}), vec ({ka})")
+        if a.m.dtype != b.m.dtype:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
+                               f"{DTYPE_TITLES[a.m.dtype]}, {DTYPE_TITLES[b.m.dtype]}, and "
+                               f"{DTYPE_TITLES[a.m.dtype]}")
+        if a.m.dtype == PYAD_BOOL and rows and K:
+            raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
+        return 0
+    if K != ka:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{K} and "
+                           f"{ka}x{a.m.shape[0]})")
+    if a.m.dtype != b.m.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{DTYPE_C_NAMES[b.m.dtype]} != {DTYPE_C_NAMES[a.m.dtype]}")
+    return 0
 
 cdef Py_ssize_t* _pair(Py_ssize_t r, Py_ssize_t c, Py_ssize_t* shp) noexcept:
     shp[0] = r
@@ -561,7 +610,7 @@ cdef Tensor t_getitem(Tensor x, object index):
             r = r2
             dim += 1
             continue
-        r = index_select_int(r, dim, int(it))
+        r = index_select_int(r, dim, int64_index(it))
         applied = True
     if not applied:
         return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
@@ -586,6 +635,13 @@ cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
     start_off = start * cs[dim]
     cs[dim] *= step
     return t_gather(r, start_off, cs, r.m.ndim, shp, NAME_SLICE, NAME_SLICE_BW)
+
+cdef object int64_index(object it):
+    """An int index as a Python int; beyond int64 it is torch's argument-parser error."""
+    v = int(it)
+    if not -9223372036854775808 <= v <= 9223372036854775807:
+        raise ValueError("Overflow when unpacking long long")
+    return v
 
 cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx):
     """r[..., idx] at dim (SelectBackward0), with torch's bounds message."""
@@ -1670,11 +1726,11 @@ cdef class Tensor:
 
     def atan2(self, other):
         """Angle of (other, input): atan(input / other) in the right quadrant."""
-        return named_result(_binary_with_scalar(B_ATAN2, self, other), "atan2", other)
+        return t_binary(B_ATAN2, self, need_tensor(other, "atan2", "other", 1))  # no scalars
 
     def hypot(self, other):
         """sqrt(input**2 + other**2) without overflow."""
-        return named_result(_binary_with_scalar(B_HYPOT, self, other), "hypot", other)
+        return t_binary(B_HYPOT, self, need_tensor(other, "hypot", "other", 1))  # no scalars
 
     def fmod(self, other):
         """C-style remainder (sign of the dividend)."""

@@ -561,3 +561,102 @@ def test_create_graph_through_a_binary_op_with_an_int_operand(pt, op):
     (g,) = pt.autograd.grad(y.sum(), x, create_graph=True)
     (plain,) = pt.autograd.grad(f(x, ints).sum(), x)
     assert g.tolist() == plain.tolist()
+
+
+# --- bool and mixed-dtype matrix products: torch's kernel checks -------------------------------
+# torch's mm/mv/bmm skip an empty product (and zero one whose contracted size is 0) before they
+# dispatch on the dtype, so bool operands are accepted then; bmm makes its result in mat2's
+# dtype and checks bool before the dtypes; dot refuses bool always; trace checks bool first.
+
+
+@pytest.mark.parametrize("call, shape, dtype", [
+    (lambda pt, B: pt.mm(pt.zeros(3, 0, dtype=B), pt.zeros(0, 2, dtype=B)), (3, 2), "bool"),
+    (lambda pt, B: pt.mm(pt.zeros(3, 3, dtype=B), pt.zeros(3, 0, dtype=B)), (3, 0), "bool"),
+    (lambda pt, B: pt.mv(pt.zeros(3, 0, dtype=B), pt.zeros(0, dtype=B)), (3,), "bool"),
+    (lambda pt, B: pt.bmm(pt.zeros(2, 3, 0, dtype=B), pt.zeros(2, 0, 2)), (2, 3, 2), "float32"),
+    (lambda pt, B: pt.bmm(pt.zeros(0, 3, 3, dtype=pt.float64), pt.zeros(0, 3, 3, dtype=B)),
+     (0, 3, 3), "bool"),
+    (lambda pt, B: pt.matmul(pt.zeros(3, 3, dtype=B), pt.zeros(2, 3, 0)), (2, 3, 0), "float32"),
+])
+def test_empty_bool_products_are_accepted(pt, call, shape, dtype):
+    r = call(pt, pt.bool)
+    assert tuple(r.shape) == shape and r.dtype == getattr(pt, dtype)
+    assert not r.to(pt.float64).abs().sum().item()
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda pt, B: pt.bmm(pt.zeros(2, 3, 3, dtype=B), pt.zeros(2, 3, 3)), NotImplementedError,
+     "\"bmm\" not implemented for 'Bool'"),
+    (lambda pt, B: pt.bmm(pt.zeros(2, 3, 3, dtype=pt.int64), pt.zeros(2, 3, 3, dtype=B)),
+     RuntimeError, "expected scalar type Long but found Bool"),
+    (lambda pt, B: pt.dot(pt.zeros(0, dtype=B), pt.zeros(0, dtype=B)), NotImplementedError,
+     "\"dot\" not implemented for 'Bool'"),
+    (lambda pt, B: pt.matmul(pt.zeros(3, dtype=B), pt.zeros(2)), RuntimeError,
+     "dot : expected both vectors to have same dtype, but found Bool and Float"),
+    (lambda pt, B: pt.matmul(pt.zeros(3, 3, dtype=B), pt.zeros(3)), RuntimeError,
+     "addmv input tensors must have the same dtype, but got Float, Bool, and Float"),
+    (lambda pt, B: pt.matmul(pt.zeros(3, dtype=B), pt.zeros(0, 3, 3)), RuntimeError,
+     "addmv input tensors must have the same dtype, but got Bool, Float, and Bool"),
+    (lambda pt, B: pt.trace(pt.zeros((), dtype=B)), NotImplementedError,
+     "\"trace\" not implemented for 'Bool'"),
+    (lambda pt, B: pt.tensordot(pt.zeros(3, dtype=B), pt.zeros(3, 3, dtype=B), dims=1),
+     NotImplementedError, "\"addmm_impl_cpu_\" not implemented for 'Bool'"),
+    (lambda pt, B: pt.tensordot(pt.zeros(0, dtype=B), pt.zeros(0, dtype=B), dims=1),
+     NotImplementedError, "\"dot\" not implemented for 'Bool'"),
+])
+def test_bool_and_mixed_products_raise_torchs_error(pt, call, exc, message):
+    with raises_exact(exc, message):
+        call(pt, pt.bool)
+
+
+# --- hypot, atan2: no integer kernel, no scalar operand --------------------------------------
+
+
+def test_hypot_of_integers_and_scalars_is_refused(pt):
+    i = pt.ones(2, dtype=pt.int64)
+    with raises_exact(NotImplementedError, "\"hypot_cpu\" not implemented for 'Long'"):
+        pt.hypot(i, i)
+    with raises_exact(NotImplementedError, "\"hypot_cpu\" not implemented for 'Bool'"):
+        i.bool().hypot(i.bool())
+    with raises_exact(RuntimeError, "The size of tensor a (2) must match the size of tensor b "
+                                    "(0) at non-singleton dimension 0"):
+        pt.hypot(i, i[:0])
+    assert pt.hypot(i, pt.ones(2)).dtype == pt.float32
+    with raises_exact(TypeError, "hypot(): argument 'other' (position 1) must be Tensor, not int"):
+        pt.ones(2).hypot(2)
+    with raises_exact(TypeError, "atan2(): argument 'other' (position 2) must be Tensor, not "
+                                 "float"):
+        pt.atan2(pt.ones(2), 2.5)
+
+
+# --- dims and indices beyond int64: torch's argument parser ----------------------------------
+
+
+def test_dims_and_indices_beyond_int64(pt):
+    x = pt.ones(2, 3)
+    for call in (lambda: x.sum(2**64), lambda: x.transpose(0, 2**64),
+                 lambda: x.movedim(0, -(2**64)), lambda: x[2**64], lambda: x[0, 2**64]):
+        with raises_exact(ValueError, "Overflow when unpacking long long"):
+            call()
+    with pytest.raises(TypeError, match="failed to unpack the object at pos 3 with error "
+                                        "\"Overflow when unpacking long long"):
+        x.sum((0, 5, 2**64))        # the whole list is parsed before any range check
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-2, 1], "
+                                  "but got 1099511627776)"):
+        x.movedim(0, 2**40)         # an IndexError, not a C int overflow
+    y = pt.zeros(2)
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        y[2**64] = 1.0
+
+
+# --- advanced indexing: the bounds are checked only while the (non-empty) result is made -----
+
+
+def test_out_of_range_index_with_an_empty_result(pt):
+    x = pt.zeros(1, 4, 0)
+    assert tuple(x[np.array([[-1, -2], [1, -1]]), [-5, 1]].shape) == (2, 2, 0)
+    assert tuple(pt.zeros(1, 4, 3)[[[5]], 0:0].shape) == (1, 1, 0, 3)
+    with raises_exact(IndexError, "index -5 is out of bounds for dimension 1 with size 4"):
+        pt.zeros(1, 4, 3)[np.array([[-1, -2], [1, -1]]), [-5, 1]]
+    with raises_exact(IndexError, "index is out of bounds for dimension with size 0"):
+        pt.zeros(0, 4, 3)[[[5]], 0:0]

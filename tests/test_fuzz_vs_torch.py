@@ -453,9 +453,6 @@ OPEN = [
      and "Overflow when unpacking" in t[2] and p[1] in ("OverflowError", "IndexError")),
     ("0-d-matrix-operand", lambda s, t, p, d: t[0] == "err"
      and "Dimension specified as 0 but tensor has no dimensions" in t[2]),
-    ("bool-matmul-exception-type", lambda s, t, p, d: t[0] == p[0] == "err"
-     and t[1] == "NotImplementedError" and "not implemented for 'Bool'" in t[2]
-     and ("matmul" in p[2] or "expected scalar type" in p[2])),
     ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and t[1] == "TypeError" and s[0] == "op"),
     ("inplace-result-type", lambda s, t, p, d: s[0] == "inplace" and t[0] != p[0]
