@@ -240,6 +240,7 @@ def value_c(node, low, scalar_only=False):
         raise GenError("reads a per-element value")
     if isinstance(node, ast.Name):
         if node.id in ("x", "result"):
+            low.uses.add(node.id)
             return low.elem
         raise GenError(f"{low.op.name}: unknown name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -538,6 +539,16 @@ def render_pxi(codes):
         surface = code.pyx_surface()
         if surface:
             out += surface + [""]
+    out.append("# the table as data, for the property tests (tests/test_op_table.py)")
+    out.append("_OP_TABLE = (")
+    for code in codes:
+        op = code.op
+        kind = "composite" if isinstance(code, CompositeCode) else "unary"
+        dx = getattr(op, "dx", None) is not None or kind == "composite"
+        out.append(f"    dict(name={op.name!r}, kind={kind!r}, grad_fn={getattr(op, 'grad_fn', None)!r}, "
+                   f"surface={op.surface!r}, params={op.params!r}, aliases={op.aliases!r}, "
+                   f"differentiable={dx!r}, ints={getattr(op, 'ints', 'float')!r}),")
+    out.append(")")
     exports = [n for code in codes for n in code.exports()]
     out.append("__all__ += [" + ", ".join(f'"{n}"' for n in exports) + "]")
     out.append("")
@@ -545,6 +556,8 @@ def render_pxi(codes):
     out.append("# Tensor methods: the binding functions above, put into the type's dict at import")
     for mname, fname, _ in methods:
         out.append(f'add_tensor_method("{mname}", {fname})')
+    if methods:
+        out.append("del " + ", ".join(fname for _, fname, _ in methods))
     return "\n".join(out) + "\n"
 
 

@@ -77,11 +77,10 @@ UNARY = [
     Unary("logit", "where(eps < 0, log(x / (1 - x)),"
                    " log(pyad_clamp(x, eps, 1 - eps) / (1 - pyad_clamp(x, eps, 1 - eps))))",
           "LogitBackward0",
-          # torch's logit_backward: outside [0, 1] NaN (no eps) or zero (eps); at 0 and 1 inf
-          "where(eps < 0,"
-          " where((x < 0) | (x > 1), nan, where((x == 0) | (x == 1), g * inf,"
-          " g / (x * (1 - x)))),"
-          " where((x < eps) | (x > 1 - eps), 0, g / (x * (1 - x))))",
+          # torch's logit_backward: NaN outside [0, 1] without eps; with eps, zero outside
+          # [eps, 1 - eps] (NaN too)
+          "where(eps < 0, where((x < 0) | (x > 1), nan, g / (x * (1 - x))),"
+          " where((x >= eps) & (x <= 1 - eps), g / (x * (1 - x)), 0))",
           params=[("eps", None)], doc="log(x / (1 - x)); with eps, x is first clamped to "
           "[eps, 1 - eps]."),
     # ---- trigonometric and hyperbolic
@@ -131,15 +130,15 @@ UNARY = [
           doc="Round half to even (zero gradient)."),
     # ---- activations (torch.nn.functional); torch's backward formulas, special points too
     Unary("hardtanh", "pyad_clamp(x, min_val, max_val)", "HardtanhBackward0",
-          "where((x <= min_val) | (x >= max_val), 0, g)",
+          "where((x > min_val) & (x < max_val), g, 0)",
           params=[("min_val", -1.0), ("max_val", 1.0)], surface="nn",
-          doc="clamp(x, min_val, max_val); gradient zero at and beyond the bounds."),
+          doc="clamp(x, min_val, max_val); gradient zero at and beyond the bounds and at NaN."),
     Unary("hardsigmoid", "where(x != x, x, pyad_clamp(x + 3, 0, 6) / 6)", "HardsigmoidBackward0",
           "where((x > -3) & (x < 3), g / 6, 0)", surface="nn",
           doc="clamp(x / 6 + 1 / 2, 0, 1)."),
     Unary("hardswish", "where(x != x, x, x * pyad_clamp(x + 3, 0, 6) / 6)",
           "HardswishBackward0",
-          "where(x < -3, 0, where(x <= 3, g * (x / 3 + 0.5), g))", surface="nn",
+          "where(x <= -3, 0, where(x < 3, g * (x / 3 + 0.5), g))", surface="nn",
           doc="x * clamp(x + 3, 0, 6) / 6."),
     Unary("mish", "x * tanh(log1p(exp(x)))", "MishBackward0",
           "g * (tanh(log1p(exp(x)))"

@@ -258,7 +258,8 @@ cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
         memset(z.data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
         return z
     if swap:
-        return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0), NULL)
+        return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0),
+                           NULL)
     return zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), sdata(n, 1), smeta(n, 1), NULL)
 
 cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
@@ -544,7 +545,8 @@ cdef object t_bitwise(int which, Tensor x, object other):
         dt = result_type_scalar(x, other)
         b = scalar0d(other, dt, True)
     if dt <= PYAD_F64:
-        raise NotImplementedError(f"\"{('bitwise_and_cpu', 'bitwise_or_cpu', 'bitwise_xor_cpu')[which]}\" "
+        kname = ('bitwise_and_cpu', 'bitwise_or_cpu', 'bitwise_xor_cpu')[which]
+        raise NotImplementedError(f"\"{kname}\" "
                                   f"not implemented for '{DTYPE_TITLES[dt]}'")
     if dt == PYAD_BOOL:
         return _zip_bool(bool_loop, x, b)
@@ -656,9 +658,12 @@ cdef object t_nan_to_num(Tensor x, object nan, object posinf, object neginf):
 cdef Tensor _u_of(int u, object x):
     return t_unary(u, _t(x))
 
+
 def square(input):
     """x ** 2 (grad_fn PowBackward0, as in torch)."""
     return t_pows(_t(input), 2.0)
+
+
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
     cdef Tensor x = _t(input)
@@ -666,10 +671,13 @@ def sign(input):
         return tensor_from_new_buffer(nb_map_loop(loop_sign_i64, x.buf.data, &x.m, &x.m, NULL),
                                       &x.m, PYAD_I64)
     return t_unary(U_SIGN, x)
+
+
 def polygamma(n, input, *, out=None):
     """The n-th derivative of digamma (n >= 0)."""
     r = t_polygamma(n, _t(input))
     return r if out is None else write_out("polygamma", out, r)
+
 
 cdef Tensor t_polygamma(object n, Tensor x):
     cdef double c[4]
@@ -680,6 +688,7 @@ cdef Tensor t_polygamma(object n, Tensor x):
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     c[0] = float(n)
     return t_unary(U_DIGAMMA if n == 0 else U_POLYGAMMA, x, c)
+
 
 def round(input, *, decimals=0):
     """Round half to even, optionally to `decimals` places (zero gradient)."""
@@ -695,6 +704,7 @@ def round(input, *, decimals=0):
     scale = 10.0 ** decimals
     return named(t_divs(t_unary(U_ROUND, t_muls(x, scale)), scale), register_name("RoundBackward1"))
 
+
 def clamp(input, min=None, max=None):
     """Limit each element to [min, max]; bounds are scalars or tensors (either may be None).
 
@@ -703,32 +713,51 @@ def clamp(input, min=None, max=None):
         tensor([0.0000, 0.5000, 1.0000])
     """
     return t_clamp(_t(input), min, max, 0)
+
+
 def clip(input, min=None, max=None):
     """Alias of clamp."""
     return t_clamp(_t(input), min, max, 0)
+
+
 def clamp_min(input, min):
     """max(input, min) elementwise."""
     return t_clamp(_t(input), min, None, 1)
+
+
 def clamp_max(input, max):
     """min(input, max) elementwise."""
     return t_clamp(_t(input), None, max, 2)
+
+
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """Replace NaN, +inf and -inf (default: 0 and the dtype's largest finite values)."""
     return t_nan_to_num(_t(input), nan, posinf, neginf)
 
+
 def maximum(input, other):
     """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
     return t_binary(B_MAXIMUM, _t(input), _t(other))
+
+
 def minimum(input, other):
     """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
     return t_binary(B_MINIMUM, _t(input), _t(other))
+
+
 def atan2(input, other):
     """Angle of (other, input): atan(input / other) in the right quadrant."""
     return t_binary(B_ATAN2, _t(input), need_tensor(other, "atan2", "other", 2))  # no scalars
+
+
 arctan2 = atan2
+
+
 def hypot(input, other):
     """sqrt(input**2 + other**2) without overflow."""
     return t_binary(B_HYPOT, _t(input), need_tensor(other, "hypot", "other", 2))  # no scalars
+
+
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)
@@ -740,6 +769,8 @@ def fmod(input, other):
     check_scalar_range(other)
     c[0] = other
     return t_unary(U_FMODS, x, c)
+
+
 def remainder(input, other):
     """Python-style remainder (sign of the divisor)."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
@@ -754,6 +785,8 @@ def remainder(input, other):
         return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
     c[0] = other
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
+
+
 def floor_divide(input, other):
     """input // other, rounding down (not differentiable, as in torch)."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
@@ -763,6 +796,7 @@ def floor_divide(input, other):
     if not isinstance(other, Tensor):
         other = scalar0d(other, result_type_scalar(x, other), True)
     return t_binary(B_FLOOR_DIVIDE, x, <Tensor>other)
+
 
 def where(condition, input=None, other=None):
     """Elements of input where condition holds, else of other (either may be a scalar).
@@ -786,47 +820,74 @@ def where(condition, input=None, other=None):
         b = scalar0d(b, result_type_scalar(<Tensor>a, b))
     return t_where(cond, <Tensor>a, <Tensor>b)
 
+
 def eq(input, other):
     """input == other elementwise (bool)."""
     return named_result(t_compare(CMP_EQ, _t(input), other), "eq", other)
+
+
 def ne(input, other):
     """input != other elementwise (bool)."""
     return named_result(t_compare(CMP_NE, _t(input), other), "ne", other)
+
+
 def lt(input, other):
     """input < other elementwise (bool)."""
     return named_result(t_compare(CMP_LT, _t(input), other), "lt", other)
+
+
 def le(input, other):
     """input <= other elementwise (bool)."""
     return named_result(t_compare(CMP_LE, _t(input), other), "le", other)
+
+
 def gt(input, other):
     """input > other elementwise (bool)."""
     return named_result(t_compare(CMP_GT, _t(input), other), "gt", other)
+
+
 def ge(input, other):
     """input >= other elementwise (bool)."""
     return named_result(t_compare(CMP_GE, _t(input), other), "ge", other)
+
+
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
 
 def logical_and(input, other):
     """Elementwise AND of truth values (bool)."""
     return t_logical(loop_and_bool, input, other)
+
+
 def logical_or(input, other):
     """Elementwise OR of truth values (bool)."""
     return t_logical(loop_or_bool, input, other)
+
+
 def logical_xor(input, other):
     """Elementwise XOR of truth values (bool)."""
     return t_logical(loop_xor_bool, input, other)
+
+
 def logical_not(input):
     """Elementwise NOT of truth values (bool)."""
     return _map_bool(loop_not_bool, _as_bool(input))
+
+
 def isnan(input):
     """True where the element is NaN."""
     return t_predicate(_t(input), loop_isnan_f32, loop_isnan_f64, False)
+
+
 def isinf(input):
     """True where the element is +inf or -inf."""
     return t_predicate(_t(input), loop_isinf_f32, loop_isinf_f64, False)
+
+
 def isfinite(input):
     """True where the element is neither NaN nor infinite."""
     return t_predicate(_t(input), loop_isfinite_f32, loop_isfinite_f64, True)
+
 
 __all__ += [
     "square", "polygamma", "sign", "round", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num",

@@ -96,9 +96,11 @@ static inline double pyad_zeta(double s, double q)
 
 static inline double pyad_digamma(double x)
 {
-    static const double B[6] = {8.33333333333333333333e-2, -2.10927960927960927961e-2,
-                                7.57575757575757575758e-3, -4.16666666666666666667e-3,
-                                3.96825396825396825397e-3, -8.33333333333333333333e-3};
+    /* B_2k / 2k: 1/12, -1/120, 1/252, -1/240, 1/132, -691/32760, 1/12 (powers of 1/x^2) */
+    static const double B[7] = {8.33333333333333333333e-2, -8.33333333333333333333e-3,
+                                3.96825396825396825397e-3, -4.16666666666666666667e-3,
+                                7.57575757575757575758e-3, -2.10927960927960927961e-2,
+                                8.33333333333333333333e-2};
     double result = 0.0, z, poly;
     int i;
     if (x == 0.0) return copysign(INFINITY, -x);   /* torch: -inf at +0 */
@@ -118,7 +120,7 @@ static inline double pyad_digamma(double x)
     if (x == 10.0) return result + 2.25175258906672110764;
     z = 1.0 / (x * x);
     poly = 0.0;
-    for (i = 5; i >= 0; i--) poly = poly * z + B[i];
+    for (i = 6; i >= 0; i--) poly = poly * z + B[i];
     poly *= z;
     return result + log(x) - 0.5 / x - poly;
 }

@@ -1,0 +1,314 @@
+"""The ops generated from csrc/op_table.py, entry by entry, against torch and finite differences.
+
+Every entry of pyad._C._OP_TABLE is exercised (the list is the generator's, so a new entry is
+tested without touching this file):
+- forward values and dtypes against torch in float32 and float64, on ordinary points and on the
+  special grid {nan, +-inf, +-0, +-1, +-0.5, 2, 3, 6, -3, -6, tiny, huge}, and at sizes that
+  cross the loops' block boundaries; int64 and bool inputs as torch treats them;
+- the gradient without create_graph and with it: the two agree (same NaN/inf pattern, finite
+  values within rounding) and each agrees with torch's at every grid point;
+- first and second derivatives against central finite differences in float64;
+- the grad_fn name, the function/method/in-place/alias surface torch has, parameter errors.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import pyad
+from pyad import _C
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as TF  # noqa: E402
+
+TABLE = {e["name"]: e for e in _C._OP_TABLE}
+SURFACED = [n for n, e in TABLE.items() if e["surface"] != "none"]
+DIFFERENTIABLE = [n for n in SURFACED if TABLE[n]["differentiable"]]
+
+# arguments besides the input (torch's defaults are tested too: each op runs with () as well)
+PARAMS = {"logit": [(), (0.1,)], "hardtanh": [(), (-0.5, 2.0)], "celu": [(), (0.7,)]}
+# where the values live: the smooth domain for finite differences
+DOMAIN = {"logit": (0.05, 0.95), "erfinv": (-0.9, 0.9), "acosh": (1.1, 4.0),
+          "atanh": (-0.9, 0.9), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9),
+          "log2": (0.1, 4.0), "log10": (0.1, 4.0), "log1p": (-0.9, 4.0),
+          "rsqrt": (0.1, 4.0), "lgamma": (0.1, 6.0), "digamma": (0.1, 6.0),
+          "tan": (-1.2, 1.2)}
+# kinks: finite differences stay this far away
+KINKS = {"hardtanh": (-1.0, 1.0, -0.5, 2.0), "relu6": (0.0, 6.0), "hardsigmoid": (-3.0, 3.0),
+         "hardswish": (-3.0, 3.0), "selu": (0.0,), "celu": (0.0,), "softsign": (0.0,),
+         "logsigmoid": (0.0,), "floor": (), "ceil": (), "trunc": ()}
+
+SPECIAL = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 3.0, -3.0,
+           6.0, -6.0, 1e-30, -1e-30, 1e30, -1e30, 0.25, 0.75, 1.5, -2.5, 10.0, 100.0, -100.0]
+
+
+def pyad_fn(name):
+    if TABLE[name]["surface"] == "nn":
+        return getattr(_C, name)
+    return getattr(pyad, name)
+
+
+def torch_fn(name):
+    if name in ("softsign", "hardtanh", "relu6", "hardsigmoid", "hardswish", "mish",
+                "logsigmoid"):
+        return getattr(TF, name)
+    return getattr(torch, name)
+
+
+def call(fn, x, params):
+    return fn(x, *params)
+
+
+def as_np(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def assert_same(got, want, rtol, what):
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    assert got.shape == want.shape, what
+    nan_g, nan_w = np.isnan(got), np.isnan(want)
+    bad = nan_g != nan_w
+    assert not bad.any(), f"{what}: NaN pattern differs at {np.nonzero(bad)[0][:8]}"
+    inf_g, inf_w = np.isinf(got), np.isinf(want)
+    bad = (inf_g != inf_w) | (inf_g & (np.sign(got) != np.sign(want)))
+    assert not bad.any(), f"{what}: inf pattern differs at {np.nonzero(bad)[0][:8]}"
+    fin = np.isfinite(want)
+    err = np.abs(got[fin] - want[fin])
+    # float32 results below the normal range carry fewer digits: an absolute floor there
+    tol = rtol * np.abs(want[fin]) + (1e-36 if rtol > 1e-8 else 1e-300)
+    i = np.argmax(err - tol) if err.size else 0
+    assert (err <= tol).all(), (f"{what}: got {got[fin][i]!r}, want {want[fin][i]!r}")
+
+
+RTOL = {"float32": 2e-5, "float64": 1e-12}
+# libm vs torch's own implementations (SLEEF, its lgamma/digamma/erfinv): a few ulps more
+LOOSE = {"float32": 1e-4, "float64": 1e-9}
+LOOSE_OPS = {"erfinv", "lgamma", "digamma", "mish", "sinc", "logsigmoid", "erfc", "tan",
+             "asinh", "acosh", "atanh", "asin", "acos", "sinh", "cosh", "selu", "celu",
+             "expm1", "exp2", "log1p", "log2", "log10", "rsqrt", "erf", "atan", "logit"}
+
+
+def rtol_for(name, dtype, loose=False):
+    table = LOOSE if (loose or name in LOOSE_OPS) else RTOL
+    return table[dtype]
+
+
+def params_list(name):
+    return PARAMS.get(name, [()])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", SURFACED)
+def test_forward_matches_torch_on_the_special_grid(name, dtype):
+    data = np.array(SPECIAL, dtype=dtype)
+    for params in params_list(name):
+        got = call(pyad_fn(name), pyad.tensor(data), params)
+        want = call(torch_fn(name), torch.tensor(data), params)
+        assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
+        assert_same(as_np(got), as_np(want), rtol_for(name, dtype), f"{name}{params} {dtype}")
+
+
+@pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 255, 256, 257, 4095, 4096, 4097])
+@pytest.mark.parametrize("name", ["erfc", "hardswish", "logit", "sinc", "celu"])
+def test_forward_at_block_boundaries(name, size):
+    rng = np.random.default_rng(size)
+    data = rng.uniform(0.01, 0.99, size) if name == "logit" else rng.normal(0, 3, size)
+    got = call(pyad_fn(name), pyad.tensor(data), ())
+    want = call(torch_fn(name), torch.tensor(data), ())
+    assert_same(as_np(got), as_np(want), 1e-12 if name != "sinc" else 1e-9, name)
+    # strided input: a transposed 2-D view of the same values
+    if size >= 16:
+        m = data[: (size // 4) * 4].reshape(4, -1)
+        got = call(pyad_fn(name), pyad.tensor(m).t(), ())
+        want = call(torch_fn(name), torch.tensor(m).t(), ())
+        assert_same(as_np(got), as_np(want), 1e-12 if name != "sinc" else 1e-9, name)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+@pytest.mark.parametrize("name", SURFACED)
+def test_integer_and_bool_inputs_like_torch(name, dtype):
+    data = np.array([0, 1, 1, 0] if dtype == "bool" else [-3, -1, 0, 1, 2, 5], dtype=dtype)
+    outcome = []
+    for mod, fn, x in (("pyad", pyad_fn(name), pyad.tensor(data)),
+                       ("torch", torch_fn(name), torch.tensor(data))):
+        try:
+            r = fn(x)
+            outcome.append(("ok", str(r.dtype).split(".")[1], as_np(r).astype(np.float64)))
+        except (RuntimeError, NotImplementedError, TypeError) as e:
+            outcome.append(("err", type(e).__name__, str(e).split("\n")[0]))
+    (pk, pd, pv), (tk, td, tv) = outcome
+    assert (pk, pd) == (tk, td), outcome
+    if pk == "ok":
+        assert_same(pv, tv, rtol_for(name, "float32"), name)
+    else:
+        assert pv == tv
+
+
+def grads(fn, x, g, params, create_graph):
+    y = call(fn, x, params)
+    (dx,) = (pyad if isinstance(x, pyad.Tensor) else torch).autograd.grad(
+        y, x, g, create_graph=create_graph)
+    return dx
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_both_backward_paths_agree_with_each_other_and_torch(name, dtype):
+    data = np.array(SPECIAL, dtype=dtype)
+    # an upstream gradient with ordinary, zero, negative, inf and NaN values
+    gvals = np.resize(np.array([1.0, 0.5, -2.0, 0.0, 3.0], dtype=dtype), data.shape)
+    for params in params_list(name):
+        what = f"{name}{params} {dtype}"
+        x = pyad.tensor(data, requires_grad=True)
+        plain = as_np(grads(pyad_fn(name), x, pyad.tensor(gvals), params, False))
+        x = pyad.tensor(data, requires_grad=True)
+        recorded = grads(pyad_fn(name), x, pyad.tensor(gvals), params, True)
+        assert_same(as_np(recorded), plain, rtol_for(name, dtype), what + " create_graph")
+        xt = torch.tensor(data, requires_grad=True)
+        want = as_np(grads(torch_fn(name), xt, torch.tensor(gvals), params, False))
+        assert_same(plain, want, rtol_for(name, dtype, loose=True), what + " vs torch")
+        xt = torch.tensor(data, requires_grad=True)
+        want_cg = as_np(grads(torch_fn(name), xt, torch.tensor(gvals), params, True))
+        assert_same(as_np(recorded), want_cg, rtol_for(name, dtype, loose=True),
+                    what + " create_graph vs torch")
+
+
+def smooth_points(name, n=7):
+    lo, hi = DOMAIN.get(name, (-2.5, 2.5))
+    pts = np.linspace(lo, hi, n) + 0.0123
+    pts = pts[(pts > lo) & (pts < hi)]
+    for k in KINKS.get(name, ()):
+        pts = pts[np.abs(pts - k) > 0.05]
+    return pts
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_first_and_second_derivatives_against_finite_differences(name):
+    pts = smooth_points(name)
+    h = 1e-5
+    for params in params_list(name):
+        def f(v):
+            return as_np(call(pyad_fn(name), pyad.tensor(v), params))
+        x = pyad.tensor(pts, requires_grad=True)
+        y = call(pyad_fn(name), x, params)
+        (d1,) = pyad.autograd.grad(y.sum(), x, create_graph=True)
+        (d2,) = pyad.autograd.grad(d1.sum(), x)
+        fd1 = (f(pts + h) - f(pts - h)) / (2 * h)
+        fd2 = (f(pts + h) - 2 * f(pts) + f(pts - h)) / (h * h)
+        np.testing.assert_allclose(as_np(d1), fd1, rtol=1e-6, atol=1e-7, err_msg=name)
+        np.testing.assert_allclose(as_np(d2), fd2, rtol=2e-3, atol=2e-3, err_msg=name)
+        # the second derivative's own derivative graph exists too (third order)
+        x = pyad.tensor(pts, requires_grad=True)
+        (d1,) = pyad.autograd.grad(call(pyad_fn(name), x, params).sum(), x, create_graph=True)
+        (d2,) = pyad.autograd.grad(d1.sum(), x, create_graph=True)
+        xt = torch.tensor(pts, requires_grad=True)
+        (t1,) = torch.autograd.grad(call(torch_fn(name), xt, params).sum(), xt,
+                                    create_graph=True)
+        (t2,) = torch.autograd.grad(t1.sum(), xt, create_graph=True)
+        np.testing.assert_allclose(as_np(d2), as_np(t2), rtol=1e-9, atol=1e-12, err_msg=name)
+        if t2.requires_grad and d2.requires_grad:
+            (d3,) = pyad.autograd.grad(d2.sum(), x)
+            (t3,) = torch.autograd.grad(t2.sum(), xt)
+            np.testing.assert_allclose(as_np(d3), as_np(t3), rtol=1e-8, atol=1e-10,
+                                       err_msg=name)
+
+
+@pytest.mark.parametrize("name", SURFACED)
+def test_grad_fn_name_is_torchs(name):
+    x = pyad.tensor([0.3, 0.6], requires_grad=True)
+    xt = torch.tensor([0.3, 0.6], requires_grad=True)
+    for params in params_list(name):
+        got = call(pyad_fn(name), x, params).grad_fn
+        want = call(torch_fn(name), xt, params).grad_fn
+        assert (got is None) == (want is None)
+        if want is not None:
+            assert got.name() == want.name()
+
+
+@pytest.mark.parametrize("name", SURFACED)
+def test_surface_is_torchs(name):
+    entry = TABLE[name]
+    for alias in (name, *entry["aliases"]):
+        if entry["surface"] in ("torch", "function"):
+            assert hasattr(torch, alias) and alias in pyad._C.__all__
+        has_method = entry["surface"] == "torch"
+        assert hasattr(pyad.Tensor, alias) == has_method == hasattr(torch.Tensor, alias)
+        assert hasattr(pyad.Tensor, alias + "_") == has_method == hasattr(torch.Tensor,
+                                                                          alias + "_")
+        if has_method:
+            data = np.array([0.2, 0.4, 0.7])
+            x = pyad.tensor(data)
+            want = getattr(torch.tensor(data), alias)()
+            assert_same(as_np(getattr(x, alias)()), as_np(want), 1e-12, alias)
+            y = pyad.tensor(data)
+            assert getattr(y, alias + "_")() is y
+            assert_same(as_np(y), as_np(want), 1e-12, alias + "_")
+            assert getattr(pyad.Tensor, alias).__name__ == alias
+            assert getattr(pyad.Tensor, alias).__doc__
+
+
+def test_function_and_method_forms_raise_the_same_errors():
+    for name in ("erfc", "logit", "sinc"):
+        with pytest.raises(TypeError) as e1:
+            getattr(pyad, name)(3.0)
+        with pytest.raises(TypeError) as e2:
+            getattr(pyad.Tensor, name)(3.0)
+        assert str(e1.value) == str(e2.value)
+
+
+def test_parameter_errors():
+    x = pyad.tensor([0.5])
+    with pytest.raises(TypeError, match="must be Number, not str"):
+        _C.hardtanh(x, "a", 1.0)
+    with pytest.raises(TypeError, match="must be Number, not list"):
+        pyad.logit(x, [0.1])
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        pyad.celu(x, 0.0)
+    with pytest.raises(RuntimeError, match="does not support negative n"):
+        pyad.polygamma(-1, x)
+    with pytest.raises(TypeError, match="must be int, not float"):
+        pyad.polygamma(1.5, x)
+    with pytest.raises(TypeError):
+        pyad.Tensor.erfc(x, 1)
+
+
+def test_in_place_on_a_leaf_that_requires_grad_is_refused_and_on_a_non_leaf_recorded():
+    x = pyad.tensor([0.3, 0.6], requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.erfc_()
+    y = x * 1.0
+    y.erfc_()
+    assert y.grad_fn.name() == "ErfcBackward0"
+    (g,) = pyad.autograd.grad(y.sum(), x)
+    xt = torch.tensor([0.3, 0.6], requires_grad=True)
+    (gt,) = torch.autograd.grad(torch.erfc(xt).sum(), xt)
+    np.testing.assert_allclose(as_np(g), as_np(gt), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type Long"):
+        pyad.tensor([1, 2]).erfc_()
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
+def test_polygamma_against_torch(n):
+    data = np.array([0.3, 1.0, 2.5, 7.0, 30.0, -0.5, -1.5, 0.0, -0.0, -2.0, math.nan, math.inf,
+                     -math.inf])
+    got = pyad.polygamma(n, pyad.tensor(data))
+    want = torch.polygamma(n, torch.tensor(data))
+    assert_same(as_np(got), as_np(want), 1e-9, f"polygamma({n})")
+    x = pyad.tensor(data[:5], requires_grad=True)
+    xt = torch.tensor(data[:5], requires_grad=True)
+    (g,) = pyad.autograd.grad(pyad.polygamma(n, x).sum(), x, create_graph=True)
+    (gt,) = torch.autograd.grad(torch.polygamma(n, xt).sum(), xt, create_graph=True)
+    assert_same(as_np(g), as_np(gt), 1e-9, f"polygamma({n})'")
+    assert g.grad_fn is not None
+    assert pyad.polygamma(n, x).grad_fn.name() == torch.polygamma(n, xt).grad_fn.name()
+
+
+def test_nn_functional_uses_the_table_ops():
+    import pyad.nn.functional as F
+    x = pyad.tensor([-4.0, -1.0, 0.5, 4.0], requires_grad=True)
+    xt = torch.tensor([-4.0, -1.0, 0.5, 4.0], requires_grad=True)
+    for name in ("hardtanh", "relu6", "hardsigmoid", "hardswish", "mish", "selu", "celu",
+                 "softsign", "logsigmoid"):
+        got, want = getattr(F, name)(x), getattr(TF, name)(xt)
+        assert got.grad_fn.name() == want.grad_fn.name()
+        assert_same(as_np(got), as_np(want), 1e-6, name)
