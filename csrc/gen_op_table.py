@@ -70,17 +70,23 @@ class Lowering:
         self.uses = set()
         self.n = 0
         self.elem = "s"         # the C name of the per-element value in value_c
+        self.via_surface = False
+        self.differentiable = set()     # SSA names that depend on x/result through ops
 
     # ---- values
     def fresh(self):
         self.n += 1
         return f"t{self.n}"
 
-    def step(self, c_expr, rec_expr):
+    def step(self, c_expr, rec_expr, deps=()):
+        """A new SSA value; deps: its operands (it depends on x or result differentiably when
+        one of them does; a branch condition does not count)."""
         key = c_expr
         if key in self.memo:
             return ("t", self.memo[key])
         name = self.fresh()
+        if any(d == "s" or d in self.differentiable for d in deps):
+            self.differentiable.add(name)
         self.c_lines.append(f"{{T}} {name} = {c_expr};")
         if self.recorded:
             self.rec_lines.append(f"cdef Tensor {name} = {rec_expr}")
@@ -121,7 +127,7 @@ class Lowering:
             raise GenError(f"{self.op.name}: unknown name {node.id!r}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             a = self.tensor(node.operand)
-            return self.step(f"-{a}", f"t_neg({a})")
+            return self.step(f"-{a}", f"t_neg({a})", (a,))
         if isinstance(node, ast.BinOp):
             return self.binop(node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
@@ -142,28 +148,28 @@ class Lowering:
             if lk != "t" or rk != "s":
                 raise GenError(f"{self.op.name}: ** takes a per-element base, scalar exponent")
             return self.step(f"(({b}) == 2.0 ? {a} * {a} : pow{{F}}({a}, ({{T}})({b})))",
-                             f"t_pows({a}, {b})")
+                             f"t_pows({a}, {b})", (a,))
         if lk == "t" and rk == "t":
             sym, fn = {ast.Add: ("+", "t_add"), ast.Sub: ("-", "t_sub"),
                        ast.Mult: ("*", "t_mul"), ast.Div: ("/", "t_div")}[op]
-            return self.step(f"{a} {sym} {b}", f"{fn}({a}, {b})")
+            return self.step(f"{a} {sym} {b}", f"{fn}({a}, {b})", (a, b))
         if lk == "t":          # tensor op scalar
             if op is ast.Add:
-                return self.step(f"{a} + ({{T}})({b})", f"t_adds({a}, {b})")
+                return self.step(f"{a} + ({{T}})({b})", f"t_adds({a}, {b})", (a,))
             if op is ast.Sub:
-                return self.step(f"{a} + ({{T}})(-({b}))", f"t_adds({a}, -({b}))")
+                return self.step(f"{a} + ({{T}})(-({b}))", f"t_adds({a}, -({b}))", (a,))
             if op is ast.Mult:
-                return self.step(f"{a} * ({{T}})({b})", f"t_muls({a}, {b})")
-            return self.step(f"{a} / ({{T}})({b})", f"t_divs({a}, {b})")
+                return self.step(f"{a} * ({{T}})({b})", f"t_muls({a}, {b})", (a,))
+            return self.step(f"{a} / ({{T}})({b})", f"t_divs({a}, {b})", (a,))
         # scalar op tensor
         if op is ast.Add:
-            return self.step(f"{b} + ({{T}})({a})", f"t_adds({b}, {a})")
+            return self.step(f"{b} + ({{T}})({a})", f"t_adds({b}, {a})", (b,))
         if op is ast.Sub:
-            return self.step(f"({{T}})({a}) - {b}", f"t_rsubs({b}, {a})")
+            return self.step(f"({{T}})({a}) - {b}", f"t_rsubs({b}, {a})", (b,))
         if op is ast.Mult:
-            return self.step(f"{b} * ({{T}})({a})", f"t_muls({b}, {a})")
-        r = self.step(f"({{T}})1 / {b}", f"t_unary(U_RECIPROCAL, {b})")[1]
-        return self.step(f"{r} * ({{T}})({a})", f"t_muls({r}, {a})")
+            return self.step(f"{b} * ({{T}})({a})", f"t_muls({b}, {a})", (b,))
+        r = self.step(f"({{T}})1 / {b}", f"t_unary(U_RECIPROCAL, {b})", (b,))[1]
+        return self.step(f"{r} * ({{T}})({a})", f"t_muls({r}, {a})", (r,))
 
     def call(self, node):
         fn = node.func.id
@@ -172,7 +178,7 @@ class Lowering:
         if fn in CORE:
             c_tpl, uid = CORE[fn]
             a = self.tensor(node.args[0])
-            return self.step(c_tpl.replace("{0}", a), f"t_unary({uid}, {a})")
+            return self.step(c_tpl.replace("{0}", a), f"t_unary({uid}, {a})", (a,))
         if fn in self.ops:
             other = self.ops[fn]
             a = self.tensor(node.args[0])
@@ -180,8 +186,12 @@ class Lowering:
             if None in pvals or len(pvals) != len(other.params):
                 raise GenError(f"{self.op.name}: {fn} takes {len(other.params)} scalar "
                                f"parameters after its operand")
+            if self.via_surface:      # a composite: through the op's checks and dtype rules
+                args = ", ".join([a] + pvals)
+                return self.step(f"pyad_u_{fn}_{{S}}({a}, c)", f"op_{fn}({args})", (a,))
             if not pvals:
-                return self.step(f"pyad_u_{fn}_{{S}}({a}, c)", f"t_unary(U_{fn.upper()}, {a})")
+                return self.step(f"pyad_u_{fn}_{{S}}({a}, c)", f"t_unary(U_{fn.upper()}, {a})",
+                                 (a,))
             arr = self.fresh()
             init = ", ".join(pvals + ["0"] * (MAX_PARAMS - len(pvals)))
             self.c_lines.append(f"double {arr}[{MAX_PARAMS}] = {{{init}}};")
@@ -189,7 +199,7 @@ class Lowering:
                 self.rec_lines.append(f"cdef double {arr}[{MAX_PARAMS}]")
                 self.rec_lines.append(f"{arr}[:] = [{init}]")
             return self.step(f"pyad_u_{fn}_{{S}}({a}, {arr})",
-                             f"t_unary(U_{fn.upper()}, {a}, {arr})")
+                             f"t_unary(U_{fn.upper()}, {a}, {arr})", (a,))
         raise GenError(f"{self.op.name}: unknown function {fn!r} in a derivative")
 
     def where(self, node):
@@ -202,12 +212,13 @@ class Lowering:
         except GenError:
             sc = None
         if sc is not None:
-            return self.step(f"({sc}) ? {a} : {b}", f"{a} if ({sp}) else {b}")
+            return self.step(f"({sc}) ? {a} : {b}", f"{a} if ({sp}) else {b}", (a, b))
         k = len(self.masks)
         self.masks.append(cond_text(cond, self, False, "c"))
         mask = f"pyad_m_{self.op.name}_{k}_{{S}}(s, c)"
         loops = f"loop_g_{self.op.name}_m{k}_f32, loop_g_{self.op.name}_m{k}_f64"
-        return self.step(f"{mask} ? {a} : {b}", f"t_where(gen_mask({loops}, s, c), {a}, {b})")
+        return self.step(f"{mask} ? {a} : {b}", f"t_where(gen_mask({loops}, s, c), {a}, {b})",
+                         (a, b))
 
     def const_tensor(self, s):
         return self.step(f"({{T}})({s})", f"scalar0d_f({s}, g.m.dtype)")[1]
@@ -341,16 +352,18 @@ class UnaryCode:
 
     def loop_names(self):
         names = [f"loop_g_{self.op.name}"]
+        extra = [f"loop_g_{self.op.name}_i64"] if self.op.ints == "int64" else []
         if self.dx is not None:
             names.append(f"loop_g_{self.op.name}_bw")
             names += [f"loop_g_{self.op.name}_m{k}" for k in range(len(self.dx.masks))]
-        return [f"{n}_{s}" for n in names for s in ("f32", "f64")]
+        return [f"{n}_{s}" for n in names for s in ("f32", "f64")] + extra
 
     # ---- Cython: registration and recorded derivative
     def pyx_rows(self):
         name, N, op = self.op.name, self.N, self.op
         out = [f"# ---- {name}: {op.fwd}" + (f";  d/dx: {op.dx}" if op.dx else ";  no gradient")]
-        out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, NULL)")
+        i64 = f"loop_g_{name}_i64" if op.ints == "int64" else "NULL"
+        out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
         if self.dx is None:
             out.append(f'cdef int U_{N} = register_unary(K_{N}, BW_ZERO, SAVE_NONE, '
                        f'"{op.grad_fn}", NULL)')
@@ -359,7 +372,16 @@ class UnaryCode:
                        f"loop_g_{name}_bw_f64, NULL)")
             out.append(f"cdef Tensor rec_{name}(Tensor g, Tensor s, const double* c):")
             out += [f"    {line}" for line in self.dx.rec_lines]
-            out.append(f"    return {self.dx_val}")
+            if self.saves != "SAVE_NONE" and self.dx_val not in self.dx.differentiable:
+                # s enters only through branch conditions: like torch's *_backward ops the
+                # gradient stays a function of s, with derivative zero (second order: zeros)
+                twice = op.grad_fn.replace("Backward0", "BackwardBackward0")
+                # (a zero in the graph, added: the formula's own nodes keep their inputs)
+                out.append(f"    return t_add({self.dx_val}, zero_grad_of("
+                           f"scalar0d_f(0.0, g.m.dtype), s, NAME_{N}_BW_BW))")
+                out.insert(1, f'cdef int NAME_{N}_BW_BW = register_name("{twice}")')
+            else:
+                out.append(f"    return {self.dx_val}")
             out.append(f'cdef int U_{N} = register_unary(K_{N}, K_{N}_BW, {self.saves}, '
                        f'"{op.grad_fn}", rec_{name})')
         if op.ints == "identity":
@@ -394,11 +416,19 @@ class UnaryCode:
         sig = ", ".join(["input"] + params)
         call = ", ".join(["input"] + [p for p, _ in op.params])
         cargs = "c" if op.params else "NULL"
-        out = [f"cdef object op_{name}({', '.join(['object input'] + ['object ' + p for p, _ in op.params])}):"]
+        pdecl = ", ".join(["object input"] + ["object " + p for p, _ in op.params])
+        out = [f"cdef object op_{name}({pdecl}):"]
         if op.params:
             out.append("    cdef double c[4]")
             out += self.params_to_c()
-        out.append(f"    return t_unary(U_{N}, _t(input), {cargs})")
+        out.append("    cdef Tensor x = _t(input)")
+        if op.ints == "refuse":
+            out.append("    if x.m.dtype > PYAD_F64:")
+            out.append(f'        refuse_integer_input(x, "{op.int_kernel}")')
+        elif op.ints == "int64":
+            out.append("    if x.m.dtype == PYAD_BOOL:")
+            out.append(f"        raise RuntimeError({op.int_kernel!r})")
+        out.append(f"    return t_unary(U_{N}, x, {cargs})")
         for fname in (name,) + op.aliases:
             if op.surface == "nn":
                 out.append(f"def {fname}({sig}):")
@@ -470,6 +500,7 @@ class CompositeCode:
     def __init__(self, op, ops):
         self.op = op
         low = Lowering(op, ops)
+        low.via_surface = True
         val = low.tensor(parse(op.expr, op))
         if low.masks or low.uses - {"x"}:
             raise GenError(f"{op.name}: a composite reads x only and has no branches")
@@ -485,7 +516,7 @@ class CompositeCode:
         return out
 
     def stub_functions(self):
-        return [] if self.op.surface == "nn" else [f"def {self.op.name}(input: Tensor) -> Tensor: ..."]
+        return [f"def {self.op.name}(input: Tensor) -> Tensor: ..."]
 
     def exports(self):
         return [] if self.op.surface == "nn" else [self.op.name]
@@ -519,6 +550,11 @@ def render_h(codes):
             for code in codes:
                 out += [per_dtype(t, S, T, F) for t in getattr(code, part)()]
         out.append("")
+    out.append("/* ---- int64: the ops whose integer inputs stay integers (ints=\"int64\") */")
+    for code in codes:
+        if getattr(code.op, "ints", None) == "int64":
+            body = per_dtype(code.fwd_c, "f64", "double", "")
+            out.append(f"PYAD_UNARY(loop_g_{code.op.name}_i64, int64_t, (int64_t)({body}))")
     out.append("#endif")
     return "\n".join(out) + "\n"
 

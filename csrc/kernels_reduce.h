@@ -338,25 +338,55 @@ RD_PROD_BW(rd_prod_bw_f32, float)
 RD_PROD_BW(rd_prod_bw_f64, double)
 
 /*
- * Gradient of cumprod along a line: out_k = E_k S_k with E_k = prod_{i<k} x_i and
- * S_k = g_k + x_{k+1} S_{k+1}: sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, exact with zeros.
+ * Gradient of cumprod along a line: out_k = sum_{j>=k} g_j C_kj with C_kj = prod_{i<=j, i!=k} x_i
+ * multiplied left to right (prod_{i<k} x_i, then x_{k+1}, ..., x_j): torch's division-free
+ * formula for inputs holding a zero, and the recorded formula's products (cum_recorded), so
+ * both paths give the same NaN/inf wherever 0 meets inf or NaN. O(n^2) per line, no memory.
  */
 #define RD_CUMPROD_BW(NAME, T)                                                             \
     static void NAME(const T *g, const T *x, T *out, pyad_ssize_t outer, pyad_ssize_t n,   \
                      pyad_ssize_t inner)                                                   \
     {                                                                                      \
-        pyad_ssize_t o, i, k;                                                              \
+        pyad_ssize_t o, i, k, j;                                                           \
         RD_LINES {                                                                         \
-            T s = 0, e = 1;                                                                \
-            for (k = n - 1; k >= 0; k--) {                                                 \
-                s = RD_AT(g, k) + (k + 1 < n ? RD_AT(x, k + 1) * s : (T)0);                \
+            T e = 1;                                                                       \
+            for (k = 0; k < n; k++) {                                                      \
+                T c = e, s = RD_AT(g, k) * c;                                              \
+                for (j = k + 1; j < n; j++) { c *= RD_AT(x, j); s += RD_AT(g, j) * c; }    \
                 RD_AT(out, k) = s;                                                         \
+                e *= RD_AT(x, k);                                                          \
             }                                                                              \
-            for (k = 0; k < n; k++) { RD_AT(out, k) *= e; e *= RD_AT(x, k); }              \
         }                                                                                  \
     }
 RD_CUMPROD_BW(rd_cumprod_bw_f32, float)
 RD_CUMPROD_BW(rd_cumprod_bw_f64, double)
+
+/*
+ * torch's formulas for inputs without a zero, which divide: prod's g (y / x_k) with y the
+ * line's product, and cumprod's reversed_cumsum(y g)_k / x_k (the sum accumulated in double for
+ * float32, as rd_cum does for the recorded formula). A NaN or inf anywhere in the line then
+ * reaches every element, as in torch and in the recorded path.
+ */
+#define RD_DIV_BW(NAME, T)                                                                 \
+    static void NAME(int cum, const T *g, const T *y, const T *x, T *out, pyad_ssize_t outer, \
+                     pyad_ssize_t n, pyad_ssize_t inner)                                   \
+    {                                                                                      \
+        pyad_ssize_t o, i, k;                                                              \
+        RD_LINES {                                                                         \
+            if (!cum) {                                                                    \
+                T gv = g[o * inner + i], yv = y[o * inner + i];                            \
+                for (k = 0; k < n; k++) RD_AT(out, k) = gv * (yv / RD_AT(x, k));           \
+            } else {                                                                       \
+                double s = 0;                                                              \
+                for (k = n - 1; k >= 0; k--) {                                             \
+                    s += (double)(T)(RD_AT(y, k) * RD_AT(g, k));                           \
+                    RD_AT(out, k) = (T)s / RD_AT(x, k);                                    \
+                }                                                                          \
+            }                                                                              \
+        }                                                                                  \
+    }
+RD_DIV_BW(rd_div_bw_f32, float)
+RD_DIV_BW(rd_div_bw_f64, double)
 
 static void rd_line_bw(int which, int dtype, const char *g, const char *x, char *out,
                        pyad_ssize_t outer, pyad_ssize_t n, pyad_ssize_t inner)

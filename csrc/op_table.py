@@ -27,8 +27,12 @@ Fields (all but name, fwd and grad_fn are optional):
   aliases   other names of the same function/method (torch.arctan for atan, ...)
   ints      "float": int64/bool inputs compute in the default float dtype (most ops);
             "identity": int64 inputs return a copy, bool is refused with torch's kernel name
-            (floor, ceil, round, trunc)
-  int_kernel  torch's kernel name in its "not implemented for 'Bool'" error (ints="identity")
+            (floor, ceil, round, trunc);
+            "refuse": int64 and bool refused with torch's kernel name (its activations);
+            "int64": int64 computes in int64 (the forward in double, then truncated), bool is
+            refused with the message int_kernel
+  int_kernel  torch's kernel name in its "not implemented for 'Long'/'Bool'" errors, or the
+            bool message (ints="int64")
   checks    (condition on params, message): RuntimeError(message) when the condition holds
   doc       the docstring's first line
 Room for the next issues: `jvp` (forward mode; "auto" derives it from dx with g := tangent,
@@ -77,10 +81,12 @@ UNARY = [
     Unary("logit", "where(eps < 0, log(x / (1 - x)),"
                    " log(pyad_clamp(x, eps, 1 - eps) / (1 - pyad_clamp(x, eps, 1 - eps))))",
           "LogitBackward0",
-          # torch's logit_backward: NaN outside [0, 1] without eps; with eps, zero outside
-          # [eps, 1 - eps] (NaN too)
-          "where(eps < 0, where((x < 0) | (x > 1), nan, g / (x * (1 - x))),"
-          " where((x >= eps) & (x <= 1 - eps), g / (x * (1 - x)), 0))",
+          # torch's logit_backward: NaN outside [0, 1] and g * inf at 0 and 1 without eps;
+          # with eps, zero outside [eps, 1 - eps]
+          "where(eps < 0,"
+          " where((x < 0) | (x > 1), nan, where((x == 0) | (x == 1), g * inf,"
+          " g / (x * (1 - x)))),"
+          " where((x < eps) | (x > 1 - eps), 0, g / (x * (1 - x))))",
           params=[("eps", None)], doc="log(x / (1 - x)); with eps, x is first clamped to "
           "[eps, 1 - eps]."),
     # ---- trigonometric and hyperbolic
@@ -130,34 +136,40 @@ UNARY = [
           doc="Round half to even (zero gradient)."),
     # ---- activations (torch.nn.functional); torch's backward formulas, special points too
     Unary("hardtanh", "pyad_clamp(x, min_val, max_val)", "HardtanhBackward0",
-          "where((x > min_val) & (x < max_val), g, 0)",
-          params=[("min_val", -1.0), ("max_val", 1.0)], surface="nn",
-          doc="clamp(x, min_val, max_val); gradient zero at and beyond the bounds and at NaN."),
+          "where((x <= min_val) | (x >= max_val), 0, g)",
+          params=[("min_val", -1.0), ("max_val", 1.0)], surface="nn", ints="int64",
+          int_kernel="Bool inputs not supported for hardtanh",
+          doc="clamp(x, min_val, max_val); gradient zero at and beyond the bounds."),
+    # torch's hardsigmoid_backward multiplies by 1/6 rounded to float32 in every dtype
     Unary("hardsigmoid", "where(x != x, x, pyad_clamp(x + 3, 0, 6) / 6)", "HardsigmoidBackward0",
-          "where((x > -3) & (x < 3), g / 6, 0)", surface="nn",
+          "where((x > -3) & (x < 3), g * 0.1666666716337204, 0)", surface="nn", ints="refuse",
+          int_kernel="hardsigmoid_cpu",
           doc="clamp(x / 6 + 1 / 2, 0, 1)."),
     Unary("hardswish", "where(x != x, x, x * pyad_clamp(x + 3, 0, 6) / 6)",
           "HardswishBackward0",
           "where(x <= -3, 0, where(x < 3, g * (x / 3 + 0.5), g))", surface="nn",
+          ints="refuse", int_kernel="hardswish_cpu",
           doc="x * clamp(x + 3, 0, 6) / 6."),
     Unary("mish", "x * tanh(log1p(exp(x)))", "MishBackward0",
           "g * (tanh(log1p(exp(x)))"
           " + x * sigmoid(x) * (1 - tanh(log1p(exp(x))) * tanh(log1p(exp(x)))))",
-          surface="nn", doc="x * tanh(softplus(x))."),
+          surface="nn", ints="refuse", int_kernel="mish_cpu", doc="x * tanh(softplus(x))."),
     Unary("selu", f"where(x <= 0, expm1(x) * {SELU_ALPHA * SELU_SCALE!r}, x * {SELU_SCALE!r})",
           "EluBackward0",
           f"where(x <= 0, g * {SELU_ALPHA * SELU_SCALE!r} * exp(x), g * {SELU_SCALE!r})",
-          surface="function", doc="scale * (x if x > 0 else alpha * (exp(x) - 1)), torch's "
+          surface="function", ints="refuse", int_kernel="elu_cpu",
+          doc="scale * (x if x > 0 else alpha * (exp(x) - 1)), torch's "
           "alpha and scale."),
     Unary("celu", "where(x <= 0, expm1(x * (1 / alpha)) * alpha, x)", "CeluBackward0",
           "where(x <= 0, g * (1 / alpha) * alpha * exp(x * (1 / alpha)), g)",
-          params=[("alpha", 1.0)], surface="function",
+          params=[("alpha", 1.0)], surface="function", ints="refuse", int_kernel="elu_cpu",
           checks=[("alpha == 0", "ZeroDivisionError")],
           doc="x if x > 0 else alpha * (exp(x / alpha) - 1)."),
     Unary("logsigmoid", "where(x > 0, 0, x) - log1p(exp(-fabs(x)))", "LogSigmoidBackward0",
           "where(x < 0, 1 - exp(-abs(x)) / (1 + exp(-abs(x))),"
           " exp(-abs(x)) / (1 + exp(-abs(x)))) * g",
-          surface="nn", doc="log(sigmoid(x)), without overflow."),
+          surface="nn", ints="refuse", int_kernel="log_sigmoid_cpu",
+          doc="log(sigmoid(x)), without overflow."),
 ]
 
 COMPOSITE = [

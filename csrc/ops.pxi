@@ -326,7 +326,7 @@ cdef list div_recorded(Node* n, Tensor g):
     check_saved(n)
     cdef Tensor b = saved_tensor(n, 1)
     return [t_div(g, b) if needs_input_grad(n, 0) else None,
-            t_div(t_mul(t_neg(g), saved_tensor(n, 0)), t_mul(b, b))
+            t_mul(t_neg(g), t_div(t_div(saved_tensor(n, 0), b), b))     # torch: -g ((a / b) / b)
             if needs_input_grad(n, 1) else None]
 
 
@@ -364,19 +364,24 @@ cdef Tensor const_mask(Tensor x, object pred):
     arr = pred(np.asarray(_np_view(x)))
     return tensor_from_numpy_copy(arr.astype(NP_DTYPES[x.m.dtype]), x.m.dtype)
 
+cdef Tensor bool_mask(Tensor x, object pred):
+    """A bool tensor recording nothing: the condition of a select in a formula."""
+    return tensor_from_numpy_copy(np.ascontiguousarray(pred(np.asarray(_np_view(x)))), PYAD_BOOL)
+
 cdef list pow_recorded(Node* n, Tensor g):
+    # torch's pow_backward_self / _exponent: selects, not products with 0/1 masks, so a NaN
+    # or inf operand where the gradient is 0 stays out (and -0 keeps its sign)
     check_saved(n)
     cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
-    cdef Tensor keep, safe_a, ga = None, gb = None
+    cdef Tensor zero = scalar0d_f(0.0, g.m.dtype), one = scalar0d_f(1.0, g.m.dtype)
+    cdef Tensor skip, ga = None, gb = None
     if needs_input_grad(n, 0):
-        keep = const_mask(b, lambda v: v != 0)          # b == 0 contributes exactly 0
-        safe_a = t_add(t_mul(a, keep), t_rsubs(keep, 1.0, 1.0))
-        ga = t_mul(t_mul(g, keep), t_mul(b, t_pow(safe_a, t_adds(b, -1.0))))
+        skip = bool_mask(b, lambda v: v == 0)           # g (b a^(b-1)), 0 where b == 0
+        ga = t_where(skip, zero, t_mul(g, t_mul(b, t_pow(t_where(skip, one, a), t_adds(b, -1.0)))))
     if needs_input_grad(n, 1):
-        keep = const_mask(a, lambda v: v != 0)
-        keep = t_add(keep, t_mul(t_rsubs(keep, 1.0, 1.0), const_mask(b, lambda v: v < 0)))
-        safe_a = t_add(t_mul(a, keep), t_rsubs(keep, 1.0, 1.0))
-        gb = t_mul(t_mul(g, keep), t_mul(t_pow(a, b), t_log(safe_a)))
+        skip = bool_mask(a, lambda v: v == 0)           # g (a^b log a), 0 where a == 0, b >= 0
+        skip = t_where(skip, bool_mask(b, lambda v: v >= 0), skip)
+        gb = t_where(skip, zero, t_mul(g, t_mul(t_pow(a, b), t_log(t_where(skip, one, a)))))
     return [ga, gb]
 
 
@@ -492,9 +497,10 @@ cdef list scalar_recorded(Node* n, Tensor g):
         if n.c[0] == 0.0:
             return [zeros_like_nograd(x)]
         return [t_mul(g, t_muls(t_pows(x, n.c[0] - 1.0), n.c[0]))]
-    # OP_RPOWS: g * c**x * log(c); torch's zero where the base is 0 (and the power finite)
+    # OP_RPOWS: g * c**x * log(c); torch's zero where the base is 0 (and the power finite),
+    # c**x log c = -inf or NaN elsewhere: the numeric kernel's factor, as a constant
     if n.c[0] == 0.0:
-        return [zeros_like_nograd(g)]
+        return [t_mul(g, const_k(K_RPOWS_BW, saved_result(n), None, n.c))]
     return [t_muls(t_mul(g, saved_result(n)), c_log(n.c[0]))]
 
 
@@ -542,6 +548,10 @@ cdef int set_unary_int_identity(int u, str int_kernel) except -1:
     UNARY[u].int_identity = True
     _unary_int_kernel[u] = int_kernel
     return 0
+
+cdef int refuse_integer_input(Tensor x, str kernel) except -1:
+    raise NotImplementedError(f'"{kernel}" not implemented for '
+                              f"'{'Bool' if x.m.dtype == PYAD_BOOL else 'Long'}'")
 
 cdef double param_double(object v, str op, str name) except? -1.0:
     """A scalar parameter of an op (hardtanh's min_val, ...): torch's error for a non-number."""

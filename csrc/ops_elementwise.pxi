@@ -314,8 +314,10 @@ cdef list maximum_rec(Tensor g, Tensor a, Tensor b):
 cdef list minimum_rec(Tensor g, Tensor a, Tensor b):
     return [t_mul(g, const_k(K_MIN_BW_A, a, b, NULL)), t_mul(g, const_k(K_MIN_BW_A, b, a, NULL))]
 cdef list atan2_rec(Tensor g, Tensor a, Tensor b):
-    cdef Tensor r2 = t_add(t_mul(a, a), t_mul(b, b))      # g b / (a^2 + b^2), -g a / (a^2 + b^2)
-    return [t_div(t_mul(g, b), r2), t_div(t_mul(t_neg(g), a), r2)]
+    # torch's atan2_backward: (g b) r, (g -a) r with r = 1 / (a^2 + b^2), 0 where that is inf
+    cdef Tensor r = t_unary(U_RECIPROCAL, t_add(t_mul(a, a), t_mul(b, b)))
+    r = t_where(bool_mask(r, np.isinf), scalar0d_f(0.0, r.m.dtype), r)
+    return [t_mul(t_mul(g, b), r), t_mul(t_mul(g, t_neg(a)), r)]
 cdef list hypot_rec(Tensor g, Tensor a, Tensor b):
     cdef Tensor h = t_binary(B_HYPOT, a, b)               # g a / h, g b / h
     return [t_div(t_mul(g, a), h), t_div(t_mul(g, b), h)]
@@ -687,7 +689,7 @@ cdef Tensor t_polygamma(object n, Tensor x):
     if n < 0:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     c[0] = float(n)
-    return t_unary(U_DIGAMMA if n == 0 else U_POLYGAMMA, x, c)
+    return t_unary(U_POLYGAMMA, x, c)
 
 
 def round(input, *, decimals=0):

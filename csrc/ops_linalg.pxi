@@ -1156,18 +1156,22 @@ cdef object _vnorm_np(object x, double p, tuple axes, bint keepdim):
             r = np.sum(ax ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
     return r
 
+cdef object _sgn(object x):
+    """torch's sgn of a real array: the sign, 0 at NaN (numpy's sign gives NaN)."""
+    return np.nan_to_num(np.sign(x), nan=0.0)
+
 
 @cython.wraparound(True)
 cdef object _vnorm_grad_np(object x, object y, object g, double p, tuple axes):
     """torch's norm_backward in numpy; y and g have keepdim shape."""
     with np.errstate(all="ignore"):
         if p == 1.0:
-            return np.sign(x) * g
+            return _sgn(x) * g
         if p == 2.0:
             return np.where(y == 0, 0.0, g / np.where(y == 0, 1.0, y)) * x
         if p == c_inf or p == -c_inf:
             mask = (np.abs(x) == y) | np.isnan(x)
-            return np.sign(x) * (g / np.sum(mask, axis=axes, keepdims=True)) * mask
+            return _sgn(x) * (g / np.sum(mask, axis=axes, keepdims=True)) * mask
         if p < 1.0:
             scaled = np.where(x == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1.0))
             return scaled * g * y ** (1.0 - p)
@@ -1226,7 +1230,7 @@ cdef list vnorm_recorded(Node* n, Tensor g):
     keepdim_meta(&mk, mx, n.ip)
     gk = t_view(g, mk.ndim, mk.shape, NAME_VIEW) if g.m.ndim != mk.ndim else g
     yk = t_view(y, mk.ndim, mk.shape, NAME_VIEW) if y.m.ndim != mk.ndim else y
-    sgn = const_mask(x, np.sign)
+    sgn = const_mask(x, _sgn)
     if p == 1.0:
         return [t_mul(sgn, gk)]
     if p == c_inf or p == -c_inf:

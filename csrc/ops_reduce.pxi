@@ -30,6 +30,10 @@ cdef extern from "kernels_reduce.h":
                    Py_ssize_t n, Py_ssize_t inner, int is_min) noexcept nogil
     void rd_cum(int dt, const char* x, char* out, Py_ssize_t outer, Py_ssize_t n,
                 Py_ssize_t inner, int prod, int reverse) noexcept nogil
+    void rd_div_bw_f32(int cum, const float* g, const float* y, const float* x, float* out,
+                       Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
+    void rd_div_bw_f64(int cum, const double* g, const double* y, const double* x, double* out,
+                       Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_line_bw(int which, int dt, const char* g, const char* x, char* out,
                     Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_index_put(int dt, const char* g, const int64_t* idx, char* out,
@@ -285,10 +289,38 @@ cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
         save_output(n, out)
     return out
 
+cdef Buffer* rd_div_numeric(Node* n, Buffer* g, bint cum) except NULL:
+    """torch's dividing formula (no zero in the input): prod g (y / x), cumprod
+    reversed_cumsum(y g) / x, in C (kernels_reduce.h), as the recorded path computes them."""
+    cdef const Meta* mx = &n.in_meta[0]
+    cdef Py_ssize_t outer, ln, inner
+    cdef Buffer* out = buf_new(mx.numel * itemsize(mx.dtype))
+    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
+    if mx.dtype == PYAD_F32:
+        rd_div_bw_f32(cum, <const float*>g.data, <const float*>n.saved_out.data,
+                      <const float*>sdata(n, 0), <float*>out.data, outer, ln, inner)
+    else:
+        rd_div_bw_f64(cum, <const double*>g.data, <const double*>n.saved_out.data,
+                      <const double*>sdata(n, 0), <double*>out.data, outer, ln, inner)
+    return out
+
 cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     check_saved(n)
+    gm[0] = mx
+    cdef Py_ssize_t nz = rd_count_zeros(sdata(n, 0), mx)
+    if mx.ndim == 0:
+        buf_incref(g)
+        gin[0] = g
+        return 0
+    if nz == 0:                          # torch: g * (result / x)
+        gin[0] = rd_div_numeric(n, g, False)
+        return 0
+    if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
+        gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
+        memset(gin[0].data, 0, mx.numel * itemsize(mx.dtype))
+        return 0
     rd_lines(mx, n.ip[0], &outer, &ln, &inner)
     gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
     rd_line_bw(0, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
@@ -320,6 +352,16 @@ cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
     # a product asked in bool is a bool (all nonzero), as torch's
     return to_dtype_nograd(r, PYAD_BOOL) if x.m.dtype == PYAD_BOOL and dtype is not None else r
 
+cdef Py_ssize_t rd_count_zeros(const char* data, const Meta* m) noexcept:
+    cdef Py_ssize_t i, c = 0
+    if m.dtype == PYAD_F32:
+        for i in range(m.numel):
+            c += (<const float*>data)[i] == 0
+    elif m.dtype == PYAD_F64:
+        for i in range(m.numel):
+            c += (<const double*>data)[i] == 0
+    return c
+
 cdef bint rd_has_zero(Tensor x):
     return bool((rd_np(x) == 0).any())
 
@@ -334,9 +376,10 @@ cdef Tensor rd_others_matrix(Tensor x, int d):
     """T[..., k, j, ...] = x_j for j != k, 1 for j == k (k inserted at dim d): rows whose
     products leave one factor out, for gradients that must stay exact with zeros."""
     cdef Py_ssize_t ln = x.m.shape[d]
-    eye = np.eye(ln)
-    return t_add(t_mul(t_unsqueeze(x, d), rd_pair_const(1.0 - eye, d, x.m.ndim, x.m.dtype)),
-                 rd_pair_const(eye, d, x.m.ndim, x.m.dtype))
+    eye = np.eye(ln, dtype=bool)
+    # a select, not x * (1 - eye) + eye: the left-out factor is 1 even where x is NaN or inf
+    return t_where(rd_pair_const(eye, d, x.m.ndim, PYAD_BOOL), scalar0d_f(1.0, x.m.dtype),
+                   t_unsqueeze(x, d))
 
 cdef list prod_recorded(Node* n, Tensor g):
     check_saved(n)
@@ -926,6 +969,10 @@ cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
         rd_cum(mx.dtype, g.data, gin[0].data, outer, ln, inner, 0, not n.ip[2])
         return 0
     check_saved(n)
+    if rd_count_zeros(sdata(n, 0), mx) == 0 and mx.ndim > 0 and mx.shape[n.ip[0]] > 1:
+        buf_decref(gin[0])               # torch: reversed_cumsum(y g) / x
+        gin[0] = rd_div_numeric(n, g, True)
+        return 0
     rd_line_bw(1, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
     return 0
 
@@ -943,11 +990,13 @@ cdef list cum_recorded(Node* n, Tensor g):
     if not rd_has_zero(x):      # torch: reversed_cumsum(y g) / x
         return [t_div(t_cum(t_mul(saved_result(n), g), d, False, True), x)]
     c = t_cum(rd_others_matrix(x, d), d + 1, True, False)   # C[k, j] = prod_{i<=j, i!=k} x_i
-    upper = np.triu(np.ones((x.m.shape[d], x.m.shape[d])))
+    upper = np.triu(np.ones((x.m.shape[d], x.m.shape[d]), dtype=bool))
     for i in range(x.m.ndim + 1):
         mask[i] = i == d + 1
-    return [t_sum(t_mul(t_mul(t_unsqueeze(g, d), rd_pair_const(upper, d, x.m.ndim, x.m.dtype)),
-                        c), mask, False, False, False)]
+    # only j >= k: a select, so a NaN or inf in C[k, j] for j < k stays out (torch slices)
+    return [t_sum(t_where(rd_pair_const(upper, d, x.m.ndim, PYAD_BOOL),
+                          t_mul(t_unsqueeze(g, d), c), scalar0d_f(0.0, x.m.dtype)),
+                  mask, False, False, False)]
 
 cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
     name = "cumprod" if is_prod else "cumsum"

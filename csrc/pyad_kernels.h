@@ -416,6 +416,25 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     return r;
 }
 
+/* x ** c for a Python scalar c, as torch's pow(Tensor, Scalar) computes it: c = 2 is x * x,
+ * c = 0.5 is sqrt and c = -0.5 is 1 / sqrt (so -inf gives NaN and -0 gives -0 / -inf, where
+ * C's pow gives +inf and +0 / +inf); the gradient c x^(c-1) goes through the same function,
+ * so x ** 1.5 has torch's NaN slope at -inf. */
+static inline double pyad_powc(double x, double c)
+{
+    if (c == 2.0) return x * x;
+    if (c == 0.5) return sqrt(x);
+    if (c == -0.5) return 1.0 / sqrt(x);
+    return pow(x, c);
+}
+static inline float pyad_powcf(float x, float c)
+{
+    if (c == 2.0f) return x * x;
+    if (c == 0.5f) return sqrtf(x);
+    if (c == -0.5f) return 1.0f / sqrtf(x);
+    return powf(x, c);
+}
+
 /* One macro body per dtype family: F = function suffix (f for float, empty for double). */
 #define PYAD_FLOAT_LOOPS(S, T, F)                                                               \
     PYAD_UNARY_V(loop_neg_##S, T, -x)                                                          \
@@ -433,7 +452,7 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     PYAD_UNARY_V(loop_muls_##S, T, x *(T)c[0])                                                 \
     PYAD_UNARY(loop_divs_##S, T, x / (T)c[0])                                                  \
     PYAD_UNARY(loop_rsubs_##S, T, (T)c[0] - (T)c[1] * x)                                       \
-    PYAD_UNARY(loop_pows_##S, T, c[0] == 2.0 ? x * x : pow##F(x, (T)c[0]))                     \
+    PYAD_UNARY(loop_pows_##S, T, pyad_powc##F(x, (T)c[0]))                                     \
     PYAD_UNARY(loop_rpows_##S, T, pow##F((T)c[0], x))                                          \
     PYAD_BINARY_V3(loop_add_##S, T, x + (T)c[0] * y)                                           \
     PYAD_BINARY_V(loop_sub_##S,  T, x - (T)c[0] * y)                                           \
@@ -448,11 +467,12 @@ static inline int64_t pyad_ipow(int64_t b, int64_t e)
     PYAD_BINARY(loop_abs_bw_##S, T, x *(T)pyad_sign(y))                                        \
     PYAD_BINARY(loop_sqrt_bw_##S, T, x / ((T)2 * y))                                           \
     PYAD_BINARY(loop_reciprocal_bw_##S, T, -x * y * y)                                         \
-    PYAD_BINARY(loop_pows_bw_##S, T, c[0] == 0.0 ? (T)0 : x * (T)c[0] * pow##F(y, (T)(c[0] - 1.0))) \
+    PYAD_BINARY(loop_pows_bw_##S, T, c[0] == 0.0 ? (T)0 : x * ((T)c[0] * pyad_powc##F(y, (T)(c[0] - 1.0)))) \
     PYAD_BINARY(loop_rpows_bw_##S, T, (c[0] == 0.0 && isfinite(y)) ? (T)0 : x * y * (T)log((double)c[0])) \
-    PYAD_TERNARY(loop_div_bw_b_##S, T, -x * y / (z * z))                                       \
-    PYAD_TERNARY(loop_pow_bw_a_##S, T, z == 0 ? (T)0 : x * z * pow##F(y, z - (T)1))             \
-    PYAD_TERNARY(loop_pow_bw_b_##S, T, (y == 0 && z >= 0) ? (T)0 : x * pow##F(y, z) * log##F(y))
+    /* torch's order of operations: -g ((a / b) / b), g (b a^(b-1)), g (a^b log a) */          \
+    PYAD_TERNARY(loop_div_bw_b_##S, T, -x * ((y / z) / z))                                     \
+    PYAD_TERNARY(loop_pow_bw_a_##S, T, z == 0 ? (T)0 : x * (z * pow##F(y, z - (T)1)))           \
+    PYAD_TERNARY(loop_pow_bw_b_##S, T, (y == 0 && z >= 0) ? (T)0 : x * (pow##F(y, z) * log##F(y)))
 
 PYAD_FLOAT_LOOPS(f32, float, f)
 PYAD_FLOAT_LOOPS(f64, double, )
@@ -673,6 +693,39 @@ static inline double pyad_remainder(double a, double b)
     if (r != 0 && ((r < 0) != (b < 0))) r += b;
     return r;
 }
+/* a // b for floats as torch computes it (c10::div_floor_floating): from fmod, so that
+ * -2.5 // inf is -1 (floor(a / b) gives -0) and inf // 1 is NaN; x / 0 is the IEEE quotient.
+ * In the element type: a float32 quotient is rounded as float32, as torch's. */
+#define PYAD_DIV_FLOOR(NAME, T, F)                                                         \
+    static inline T NAME(T a, T b)                                                         \
+    {                                                                                      \
+        T mod, div, fd;                                                                    \
+        if (b == 0) return a / b;                                                          \
+        mod = fmod##F(a, b);                                                               \
+        div = (a - mod) / b;                                                               \
+        if (mod != 0 && ((b < 0) != (mod < 0))) div -= (T)1;                               \
+        if (div != 0) {                                                                    \
+            fd = floor##F(div);                                                            \
+            if (div - fd > (T)0.5) fd += (T)1;                                             \
+        } else {                                                                           \
+            fd = copysign##F((T)0, a / b);                                                 \
+        }                                                                                  \
+        return fd;                                                                         \
+    }
+PYAD_DIV_FLOOR(pyad_div_floor_f64, double, )
+PYAD_DIV_FLOOR(pyad_div_floor_f32, float, f)
+/* atan2's 1 / (a^2 + b^2), 0 where that is infinite (a = b = 0, or both underflow), as
+ * torch's atan2_backward masks it */
+static inline double pyad_atan2_recip(double a, double b)
+{
+    double r = 1.0 / (a * a + b * b);
+    return isinf(r) ? 0.0 : r;
+}
+static inline float pyad_atan2_recipf(float a, float b)
+{
+    float r = 1.0f / (a * a + b * b);
+    return isinf(r) ? 0.0f : r;
+}
 /* Integer division and remainder. x86's idiv traps (SIGFPE) on INT64_MIN / -1, so a divisor of
  * -1 never reaches it: the quotient is the wrapped negation (INT64_MIN stays INT64_MIN, as
  * torch gives) and the remainder 0. A divisor of 0 gives 0 here; callers raise before. */
@@ -720,7 +773,7 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                         \
     PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                          \
     PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                  \
-    PYAD_UNARY(loop_divfloor_s_##S, T, floor##F(x / (T)c[0]))                                  \
+    PYAD_UNARY(loop_divfloor_s_##S, T, pyad_div_floor_##S(x, (T)c[0]))                          \
     PYAD_BINARY(loop_maximum_##S, T, (x != x || y != y) ? x + y : (x > y ? x : y))             \
     PYAD_BINARY(loop_minimum_##S, T, (x != x || y != y) ? x + y : (x < y ? x : y))             \
     PYAD_BINARY(loop_atan2_##S, T, atan2##F(x, y))                                             \
@@ -728,18 +781,18 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                               \
     PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                \
     PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
-    PYAD_BINARY(loop_divfloor_##S, T, floor##F(x / y))                                         \
+    PYAD_BINARY(loop_divfloor_##S, T, pyad_div_floor_##S(x, y))                                 \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
     PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)               \
     PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                               \
     /* maximum's gradient to its first input: all of g where it won, half on ties */           \
     PYAD_TERNARY(loop_max_bw_a_##S, T, y < z ? (T)0 : (y == z ? x / (T)2 : x))  /* NaN: all g */ \
     PYAD_TERNARY(loop_min_bw_a_##S, T, y > z ? (T)0 : (y == z ? x / (T)2 : x))                   \
-    PYAD_TERNARY(loop_atan2_bw_a_##S, T, x *z / (y * y + z * z))                                 \
-    PYAD_TERNARY(loop_atan2_bw_b_##S, T, -x * y / (y * y + z * z))                               \
+    PYAD_TERNARY(loop_atan2_bw_a_##S, T, (x * z) * pyad_atan2_recip##F(y, z))                   \
+    PYAD_TERNARY(loop_atan2_bw_b_##S, T, (x * -y) * pyad_atan2_recip##F(y, z))                  \
     PYAD_TERNARY(loop_hypot_bw_##S, T, x *y / hypot##F(y, z))                                    \
     PYAD_TERNARY(loop_fmod_bw_b_##S, T, -x * trunc##F(y / z))                                    \
-    PYAD_TERNARY(loop_remainder_bw_b_##S, T, -x * floor##F(y / z))
+    PYAD_TERNARY(loop_remainder_bw_b_##S, T, -x * pyad_div_floor_##S(y, z))
 
 PYAD_FLOAT_LOOPS2(f32, float, f)
 PYAD_FLOAT_LOOPS2(f64, double, )

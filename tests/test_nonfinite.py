@@ -19,17 +19,10 @@ pt = load_module()
 
 # Known differences at non-finite inputs, not fixed yet: strict xfails, so a fix is noticed.
 KNOWN = {
-    "atan2": "at (0, 0) torch's gradient is 0 (it zeroes 1/(a^2+b^2) where that is infinite); "
-             "pyad's is NaN",
-    "remainder": "gradient to an infinite divisor: torch's floor division gives -1 for "
-                 "-2.5 // inf, pyad's floor(a/b) gives -0",
-    "x ** 0.5": "torch computes x ** 0.5 as sqrt (NaN at -inf, -inf slope at -0); "
-                "pyad uses pow (+inf at -inf)",
-    "x.cumprod(1)": "cumprod's gradient after a NaN/inf element: torch's is NaN, "
-                    "pyad's division-free form is finite",
-    "m.linalg.vector_norm(x, 1, dim=1)":
-        "gradient at a NaN element: torch 0 (sign(NaN) = 0), pyad NaN",
-    "m.linalg.vector_norm(x, float('inf'), dim=1)": "gradient at a NaN element: torch 0, pyad NaN",
+    "x.cumprod(1)": "an input holding a zero sends torch's cumprod backward without grad mode "
+                    "to an O(n) algorithm that disagrees at NaN/inf with its own "
+                    "create_graph=True one; pyad's two paths follow the latter "
+                    "(test_grad_paths.py, TORCH_SELF_DISAGREE)",
     "det-inf": "det's gradient of a matrix holding inf: torch NaN (via the inverse), "
                "pyad inf (cofactors)",
 }

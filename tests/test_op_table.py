@@ -105,7 +105,8 @@ def test_forward_matches_torch_on_the_special_grid(name, dtype):
         got = call(pyad_fn(name), pyad.tensor(data), params)
         want = call(torch_fn(name), torch.tensor(data), params)
         assert str(got.dtype).split(".")[1] == str(want.dtype).split(".")[1]
-        assert_same(as_np(got), as_np(want), rtol_for(name, dtype), f"{name}{params} {dtype}")
+        want = torch_elementwise(torch_fn(name), data, params)
+        assert_same(as_np(got), want, rtol_for(name, dtype), f"{name}{params} {dtype}")
 
 
 @pytest.mark.parametrize("size", [0, 1, 15, 16, 17, 255, 256, 257, 4095, 4096, 4097])
@@ -129,8 +130,7 @@ def test_forward_at_block_boundaries(name, size):
 def test_integer_and_bool_inputs_like_torch(name, dtype):
     data = np.array([0, 1, 1, 0] if dtype == "bool" else [-3, -1, 0, 1, 2, 5], dtype=dtype)
     outcome = []
-    for mod, fn, x in (("pyad", pyad_fn(name), pyad.tensor(data)),
-                       ("torch", torch_fn(name), torch.tensor(data))):
+    for fn, x in ((pyad_fn(name), pyad.tensor(data)), (torch_fn(name), torch.tensor(data))):
         try:
             r = fn(x)
             outcome.append(("ok", str(r.dtype).split(".")[1], as_np(r).astype(np.float64)))
@@ -142,6 +142,23 @@ def test_integer_and_bool_inputs_like_torch(name, dtype):
         assert_same(pv, tv, rtol_for(name, "float32"), name)
     else:
         assert pv == tv
+
+
+def torch_elementwise(fn, data, params, gvals=None, create_graph=False):
+    """torch's result (or gradient) one element at a time: its vectorised kernels treat NaN
+    by the element's position in the vector (test_grad_paths.py, TORCH_POSITIONAL); one-element
+    tensors take its scalar code, the formula torch states."""
+    out = []
+    for i in range(len(data)):
+        x = torch.tensor(data[i:i + 1], requires_grad=gvals is not None)
+        y = call(fn, x, params)
+        if gvals is None:
+            out.append(as_np(y)[0])
+        else:
+            (d,) = torch.autograd.grad(y, x, torch.tensor(gvals[i:i + 1]),
+                                       create_graph=create_graph)
+            out.append(as_np(d)[0])
+    return np.array(out)
 
 
 def grads(fn, x, g, params, create_graph):
@@ -164,13 +181,42 @@ def test_both_backward_paths_agree_with_each_other_and_torch(name, dtype):
         x = pyad.tensor(data, requires_grad=True)
         recorded = grads(pyad_fn(name), x, pyad.tensor(gvals), params, True)
         assert_same(as_np(recorded), plain, rtol_for(name, dtype), what + " create_graph")
-        xt = torch.tensor(data, requires_grad=True)
-        want = as_np(grads(torch_fn(name), xt, torch.tensor(gvals), params, False))
-        assert_same(plain, want, rtol_for(name, dtype, loose=True), what + " vs torch")
-        xt = torch.tensor(data, requires_grad=True)
-        want_cg = as_np(grads(torch_fn(name), xt, torch.tensor(gvals), params, True))
-        assert_same(as_np(recorded), want_cg, rtol_for(name, dtype, loose=True),
-                    what + " create_graph vs torch")
+        keep = ~excluded(TORCH_DIFFERS, (name, dtype, params), data)
+        for create_graph, mine in ((False, plain), (True, as_np(recorded))):
+            want = torch_elementwise(torch_fn(name), data, params, gvals, create_graph)
+            if create_graph:
+                keep &= ~excluded(TORCH_SELF_DISAGREE, (name, params), data)
+            assert_same(mine[keep], want[keep], rtol_for(name, dtype, loose=True),
+                        f"{what} create_graph={create_graph} vs torch")
+
+
+# (op, dtype, params) -> (where, reason): grid values at which pyad's gradient differs from
+# torch's on both paths
+TORCH_DIFFERS = {
+    ("digamma", "float32", ()): (
+        lambda v: v < 0 and v.is_integer(),
+        "a pole of trigamma: torch's float32 value is the rounding noise of sin(pi x) in float "
+        "(finite, ~1e15); pyad computes in double and gets another huge value"),
+    ("celu", "float64", (0.7,)): (
+        lambda v: not v > 0,
+        "torch's float64 celu backward is off by 2e-8 relative for alpha != 1 (a coefficient "
+        "rounded to float32 in its elu kernel); pyad's is exact"),
+}
+# (op, params) -> (where, reason): grid values at which torch's own two paths disagree; pyad
+# follows its create_graph=False one on both
+TORCH_SELF_DISAGREE = {
+    ("logit", ()): (lambda v: v == 0.0,
+                    "at +-0 torch's logit_backward gives g * inf, its create_graph=True path "
+                    "g / (x (1 - x)) (-inf at -0)"),
+    ("logit", (0.1,)): (lambda v: v != v,
+                        "at NaN with eps torch's logit_backward gives NaN, its create_graph=True "
+                        "path 0"),
+}
+
+
+def excluded(table, key, data):
+    where, _ = table.get(key, (lambda v: False, ""))
+    return np.array([bool(where(float(v))) for v in data])
 
 
 def smooth_points(name, n=7):
@@ -204,12 +250,18 @@ def test_first_and_second_derivatives_against_finite_differences(name):
         xt = torch.tensor(pts, requires_grad=True)
         (t1,) = torch.autograd.grad(call(torch_fn(name), xt, params).sum(), xt,
                                     create_graph=True)
-        (t2,) = torch.autograd.grad(t1.sum(), xt, create_graph=True)
-        np.testing.assert_allclose(as_np(d2), as_np(t2), rtol=1e-9, atol=1e-12, err_msg=name)
+        try:
+            (t2,) = torch.autograd.grad(t1.sum(), xt, create_graph=True)
+        except RuntimeError as e:   # hardsigmoid: torch has no second derivative
+            assert "not implemented" in str(e)
+            np.testing.assert_array_equal(as_np(d2), 0.0)
+            continue
+        rtol = 1e-7 if (name, "float64", params) in TORCH_DIFFERS else 1e-9
+        np.testing.assert_allclose(as_np(d2), as_np(t2), rtol=rtol, atol=1e-12, err_msg=name)
         if t2.requires_grad and d2.requires_grad:
             (d3,) = pyad.autograd.grad(d2.sum(), x)
             (t3,) = torch.autograd.grad(t2.sum(), xt)
-            np.testing.assert_allclose(as_np(d3), as_np(t3), rtol=1e-8, atol=1e-10,
+            np.testing.assert_allclose(as_np(d3), as_np(t3), rtol=max(rtol, 1e-8), atol=1e-10,
                                        err_msg=name)
 
 

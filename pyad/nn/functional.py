@@ -56,10 +56,17 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    # NaN takes the identity branch (gradient g), as in torch's elu_backward
-    out = _named(pyad.where(input <= 0, pyad.expm1(input.clamp_max(0.0)) * alpha, input),
+    # NaN takes the identity branch (gradient g), as in torch's elu_backward; the exp branch
+    # sees min(x, 0) as a select (where), so a NaN or +inf never reaches its backward (a
+    # clamp's mask multiplied by an infinite or NaN slope would make it NaN)
+    out = _named(pyad.where(input <= 0, pyad.expm1(_nonpositive(input)) * alpha, input),
                  "EluBackward0")
     return input.copy_(out) if inplace else out
+
+
+def _nonpositive(x):
+    """x where x <= 0, else 0 (NaN too): the argument of elu's exponential branch."""
+    return pyad.where(x <= 0, x, 0.0)
 
 
 def gelu(input, approximate="none"):
@@ -739,10 +746,6 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
     return _maybe_inplace(input, _C.relu6(input), inplace)
-
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input, inplace=False):
