@@ -144,7 +144,7 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
         raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions")
     contiguous_strides(&x.m, cs)
     offset[0] = 0
-    for it in items:
+    for k, it in enumerate(items):
         if it is Ellipsis:
             while dim < x.m.ndim - (n_specified - _count_before(items, it)):
                 shape[nd] = x.m.shape[dim]
@@ -157,6 +157,8 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
             nd += 1
         elif isinstance(it, slice):
             size = x.m.shape[dim]
+            if it.step is not None and it.step == 0:
+                raise ValueError("slice step cannot be zero")      # Python's slice parsing
             if it.step is not None and it.step <= 0:
                 raise ValueError("step must be greater than zero")
             start, stop, step = it.indices(size)
@@ -171,8 +173,8 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
             size = x.m.shape[dim]
             idx = int64_index(it)
             if idx < -size or idx >= size:
-                raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size "
-                                 f"{size}")
+                raise IndexError(f"index {idx} is out of bounds for dimension {k} with size "
+                                 f"{size}")    # torch names the key item's position
             offset[0] += (idx + size if idx < 0 else idx) * cs[dim]
             dim += 1
     while dim < x.m.ndim:
@@ -228,6 +230,8 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
+    check_index_count(x, index)
+    check_0d_single_key(x, index)
     if not basic_region(x, index, &offset, st, shp, &nd):
         return t_setitem_advanced(x, index, value)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)

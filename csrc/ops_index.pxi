@@ -148,7 +148,7 @@ cdef object NP_NDARRAY = np.ndarray
 cdef object NP_BOOL = np.bool_
 cdef object NP_INTEGER = np.integer
 
-cdef bint seq_as_tuple(object index):
+cdef bint seq_as_tuple(object index, bint warn=True):
     """torch's (numpy's old) rule: a short list holding a sequence/slice/None/... is a tuple."""
     cdef type t = type(index)
     if t is tuple:
@@ -162,6 +162,8 @@ cdef bint seq_as_tuple(object index):
     for it in index:
         if (isinstance(it, (Tensor, list, tuple, slice, NP_NDARRAY)) or it is None
                 or it is Ellipsis):
+            if not warn:
+                return True
             warnings.warn(
                 "Using a non-tuple sequence for multidimensional indexing is deprecated and will "
                 "be changed in pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 "
@@ -170,17 +172,51 @@ cdef bint seq_as_tuple(object index):
             return True
     return False
 
+cdef int check_index_count(Tensor x, object index) except -1:
+    """torch's count_specified_dimensions, checked before any item of the key is parsed: an
+    int, slice, None, Ellipsis or bool key alone takes a fast path; otherwise every item of the
+    (tuple-wrapped) key counts one dim except None, Ellipsis, True, False (Python's) and
+    tensors (a bool or uint8 one counts its dims): a string, a float, a list, a numpy bool
+    count one, so "too many indices" comes before their own errors and before step checks."""
+    cdef type t = type(index)
+    cdef Py_ssize_t n = 0
+    if (index is None or index is Ellipsis or t is bool or isinstance(index, slice)
+            or (isinstance(index, (int, NP_INTEGER)) and not isinstance(index, NP_BOOL))):
+        return 0
+    items = index if t is tuple or seq_as_tuple(index, False) else (index,)
+    for it in items:
+        if isinstance(it, Tensor):
+            n += (<Tensor>it).m.ndim if (<Tensor>it).m.dtype == PYAD_BOOL else 1
+        elif not (it is None or it is Ellipsis or it is True or it is False):
+            n += 1
+    if n > x.m.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
+    return 0
+
+cdef int check_0d_single_key(Tensor x, object index) except -1:
+    """torch's fast paths for a lone int or slice key on a 0-d tensor (a tuple counts its
+    items instead: "too many indices")."""
+    if x.m.ndim != 0 or isinstance(index, (bool, NP_BOOL)):
+        return 0
+    if isinstance(index, slice):
+        index.indices(1)        # a step of 0: Python's ValueError, as torch's slice parsing
+        if index.step is not None and index.step <= 0:
+            raise ValueError("step must be greater than zero")
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+    if isinstance(index, (int, NP_INTEGER)):
+        idx = int64_index(index)
+        if idx == 0:
+            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(f"index {idx} is out of bounds for dimension 0 with size 0")
+    return 0
+
 cdef int check_np_bool_index(object index) except -1:
     """torch refuses a lone numpy bool as an index (a Python bool is fine)."""
     cdef type t = type(index)
     if t is int or t is slice:
         return 0
-    if t is tuple:                       # inside a tuple as well (a 0-d comparison's result)
-        for it in <tuple>index:
-            if type(it) is NP_BOOL:
-                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long "
-                                 "or byte Variables are valid indices "
-                                 f"(got numpy.{type(it).__name__})")
+    if t is tuple:                       # inside a tuple: index_slicing, where the item comes
         return 0
     if isinstance(index, NP_BOOL):
         raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
@@ -225,14 +261,29 @@ cdef Tensor t_index_advanced(Tensor x, tuple items):
     r, adv = index_slicing(x, items)
     return t_index(r, adv)
 
+cdef class _IndexItemError:
+    """An item of a key that torch's applySlicing refuses when it reaches it (the basic items
+    before it are applied first, their errors first)."""
+    cdef object error
+
+    def __cinit__(self, error):
+        self.error = error
+
+
 cdef tuple index_slicing(Tensor x, tuple items):
     """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims)."""
     cdef Tensor r = x
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0, d
     cdef list conv = []
     cdef dict adv = {}
+    deferred = None     # a tensor/list index of a wrong dtype: torch's index() refuses it later
     for it in items:
-        if it is None:
+        if type(it) is NP_BOOL:             # refused where the item comes, as torch's parser
+            conv.append(_IndexItemError(IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                f"Variables are valid indices (got numpy.{type(it).__name__})")))
+            n_specified += 1
+        elif it is None:
             conv.append(it)
         elif it is Ellipsis:
             n_ellipsis += 1
@@ -246,14 +297,24 @@ cdef tuple index_slicing(Tensor x, tuple items):
             conv.append(it)
             n_specified += 1
         else:
-            arr = index_array(it)
+            try:
+                arr = index_array(it)
+            except (IndexError, TypeError) as e:
+                if isinstance(it, (Tensor, list, tuple, np.ndarray)) and isinstance(e, IndexError):
+                    deferred = deferred or e
+                    arr = np.zeros(0, np.int64)
+                else:
+                    arr = _IndexItemError(e)
             conv.append(arr)
-            n_specified += arr.ndim if arr.dtype == np.bool_ else 1
+            n_specified += 1 if isinstance(arr, _IndexItemError) else (
+                arr.ndim if arr.dtype == np.bool_ else 1)
     if n_ellipsis > 1:
         raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    for it in conv:
+    for k, it in enumerate(conv):
+        if isinstance(it, _IndexItemError):
+            raise (<_IndexItemError>it).error
         if it is Ellipsis:
             dim += x.m.ndim - n_specified
         elif it is None:
@@ -270,7 +331,9 @@ cdef tuple index_slicing(Tensor x, tuple items):
             adv[dim] = it
             dim += it.ndim if it.dtype == np.bool_ else 1
         else:
-            r = index_select_int(r, dim, int64_index(it))
+            r = index_select_int(r, dim, int64_index(it), k)
+    if deferred is not None:
+        raise deferred
     return r, adv
 
 cdef Tensor t_index(Tensor r, dict adv):

@@ -543,19 +543,6 @@ def einsum(equation, *operands):
             if shp[p] != 1:
                 sizes[p] = shp[p]
         aligned.append(t_gather(x, 0, st, n_all, shp, NAME_PERMUTE, NAME_PERMUTE))
-    # ---- int / bool operands: numpy (they cannot require grad) ----------------------------
-    if any(category((<Tensor>o).m.dtype) != 2 for o in ops) and n_ops > 1 and n_all > n_out:
-        for o in ops[1:]:
-            if (<Tensor>o).m.dtype != (<Tensor>ops[0]).m.dtype:
-                raise RuntimeError(f"expected scalar type {DTYPE_TITLES[(<Tensor>ops[0]).m.dtype]}"
-                                   f" but found {DTYPE_TITLES[(<Tensor>o).m.dtype]}")
-        if (<Tensor>ops[0]).m.dtype == PYAD_BOOL:
-            raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
-        arr = np.asarray(_np_view(aligned[0]))
-        for o in aligned[1:]:
-            arr = arr * np.asarray(_np_view(o))
-        arr = arr.sum(axis=tuple(range(n_out, n_all)))
-        return _np_result(arr, (<Tensor>ops[0]).m.dtype)
     # ---- contract ------------------------------------------------------------------------
     if n_ops == 1:
         a = aligned[0]
@@ -596,9 +583,7 @@ cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
     both = [p for p in summed if a.m.shape[p] != 1 and b.m.shape[p] != 1]
     if not both:
         return t_mul(a, b)
-    if a.m.dtype != b.m.dtype:
-        raise RuntimeError(f"expected scalar type {DTYPE_TITLES[a.m.dtype]} but found "
-                           f"{DTYPE_TITLES[b.m.dtype]}")
+    # no dtype check of its own: bmm's (an int64 sum of a bool operand meets a bool one there)
     rest = [p for p in range(nd) if p not in both]
     lro = [p for p in rest if a.m.shape[p] != 1 and b.m.shape[p] != 1]
     lo = [p for p in rest if p not in lro and b.m.shape[p] == 1]
@@ -1276,7 +1261,7 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         t = t_to(t, code)
     if dim is not None and not is_int_arg(dim) and len(dim) == 0:
         dim = None
-    dims_mask(t, dim, mask)
+    dims_mask(t, dim, mask, "linalg_vector_norm")
     if t.m.ndim == 0:
         mask[0] = 0
     if p < 0 or p == c_inf:

@@ -738,6 +738,8 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
 cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     dim, correction, keepdim = rd_var_args("std" if std else "var", args, kwargs)
+    if isinstance(dim, (tuple, list)):      # the argument parser comes first
+        check_int64_items("std" if std else "var", "dim", dim)
     if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
         raise RuntimeError("std and var only support floating point and complex dtypes")
     dims_mask(x, dim, mask)
@@ -859,7 +861,7 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dt
         pv = float(p)
     if isinstance(dim, int):   # not numpy ints: torch then asks their len(), a TypeError
         dim = (dim,)
-    dims_mask(x, None if dim is None or len(dim) == 0 else dim, mask)
+    dims_mask(x, None if dim is None or len(dim) == 0 else dim, mask, "linalg_vector_norm")
     return t_norm(x, pv, mask, keepdim, dim is None or len(dim) == 0)
 
 
@@ -931,7 +933,8 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
     if not isinstance(dim, (int, np.integer, tuple, list)):
         raise TypeError(f"logsumexp(): argument 'dim' must be tuple of ints, not "
                         f"{_type_name(dim)}")
-    dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask)
+    dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask,
+              "logsumexp")
     return t_logsumexp(x, mask, keepdim)
 
 
@@ -1084,7 +1087,7 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef RdPlan p
     cdef double c = is_all
-    dims_mask(x, dim, mask)
+    dims_mask(x, dim, mask, "all" if is_all else "any")
     rd_plan(&p, &x.m, mask, keepdim, PYAD_BOOL)
     acc = rd_fold(rd_pick(x.m.dtype, rd_all_f32, rd_all_f64, rd_all_i64, rd_all_u8), x.buf.data,
                   &x.m, NULL, NULL, &p.mk, c, &c)

@@ -576,6 +576,9 @@ cdef Tensor t_narrow(Tensor x, object dim, object start, object length):
     cdef int d
     if isinstance(start, Tensor):
         start = start.item()
+    for v in (dim, start, length):      # torch's argument parser, before any other check
+        if is_int_arg(v) and not -9223372036854775808 <= v <= 9223372036854775807:
+            raise ValueError("Overflow when unpacking long long")
     if x.m.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     ln = length
@@ -911,6 +914,8 @@ cdef tuple t_split_sizes(Tensor x, int dim, object sizes, int name):
 cdef tuple t_split(Tensor x, object split_size, object dim):
     cdef int d
     cdef Py_ssize_t size, total, n
+    if is_int_arg(split_size) and not -9223372036854775808 <= split_size <= 9223372036854775807:
+        raise ValueError("Overflow when unpacking long long")      # torch's argument parser
     if x.m.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x.m.ndim)
@@ -925,7 +930,8 @@ cdef tuple t_split(Tensor x, object split_size, object dim):
         n = max((size + split_size - 1) // split_size, 1) if split_size else 1
         sizes = [split_size] * (n - 1) + [split_size - (split_size * n - size)]
         return t_split_sizes(x, d, sizes, NAME_SPLIT)
-    sizes = list(_int_tuple("split", "split_size", 1, split_size, False))
+    # a list goes to torch's split_with_sizes, whose parser names it in its errors
+    sizes = list(_int_tuple("split_with_sizes", "split_sizes", 1, split_size, False))
     total = 0
     for s in sizes:
         if s < 0:
@@ -940,6 +946,8 @@ cdef tuple t_split(Tensor x, object split_size, object dim):
 cdef tuple t_chunk(Tensor x, object chunks, object dim):
     cdef int d
     cdef Py_ssize_t size, split_size
+    if is_int_arg(chunks) and not -9223372036854775808 <= chunks <= 9223372036854775807:
+        raise ValueError("Overflow when unpacking long long")      # torch's argument parser
     if x.m.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:

@@ -196,9 +196,9 @@ cdef bint fill_exact_int(Tensor t, object value) except -1:
     return True
 
 
-def _full(shape, object fill_value, int dtype):
+def _full(shape, object fill_value, int dtype, str fn=""):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
-    cdef int nd = parse_shape(shape, shp)
+    cdef int nd = parse_shape(shape, shp, fn, "size")
     check_storage_size(nd, shp, dtype)
     cdef Tensor t = new_tensor(dtype, nd, shp)
     cdef Py_ssize_t i
@@ -223,9 +223,9 @@ def _full(shape, object fill_value, int dtype):
     return t
 
 
-def _empty(shape, int dtype):
+def _empty(shape, int dtype, str fn=""):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
-    cdef int nd = parse_shape(shape, shp)
+    cdef int nd = parse_shape(shape, shp, fn, "size")
     check_storage_size(nd, shp, dtype)
     return new_tensor(dtype, nd, shp)
 
@@ -294,8 +294,9 @@ cdef inline bint is_int_arg(object v):
     """An int for a dim or a size: Python ints and numpy integers, not bools (as torch)."""
     return type(v) is int or (isinstance(v, (int, np.integer)) and not isinstance(v, bool))
 
-cdef int parse_shape(object args, Py_ssize_t* out) except -1:
-    """Sizes given as ints or as one sequence: f(2, 3) or f((2, 3)) or f(pyad.Size(...))."""
+cdef int parse_shape(object args, Py_ssize_t* out, str fn="", str arg="size") except -1:
+    """Sizes given as ints or as one sequence: f(2, 3) or f((2, 3)) or f(pyad.Size(...)).
+    A size beyond int64 is torch's argument-parser TypeError naming fn and arg."""
     if len(args) == 1 and not is_int_arg(args[0]):
         args = args[0]
         if isinstance(args, bool):
@@ -308,6 +309,8 @@ cdef int parse_shape(object args, Py_ssize_t* out) except -1:
     for s in args:
         if not is_int_arg(s):
             raise TypeError(f"expected a sequence of integers, but got {type(s).__name__}")
+    check_int64_items(fn, arg, args)
+    for s in args:
         out[i] = s
         i += 1
     return i
@@ -333,6 +336,12 @@ cdef int check_int64_items(str fn, str arg, object items) except -1:
                             f"long\"")
     return 0
 
+
+def _check_int64_items(str fn, str arg, object items):
+    """check_int64_items for the Python layer (factories, random sampling, new_*)."""
+    check_int64_items(fn, arg, items)
+
+
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
     if not is_int_arg(dim):
@@ -347,7 +356,9 @@ cdef int wrap_dim(object dim, int ndim) except -100:
     d = dim
     return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
-cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
+cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="") except -1:
+    """mask[d] = 1 for the dims of `dim` (None: all), with torch's errors; fn names the function
+    in the argument parser's TypeError for a list item beyond int64."""
     cdef int d, w
     if dim is None:
         for d in range(x.m.ndim):
@@ -357,7 +368,7 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
         mask[d] = 0
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     if not isinstance(dim, (int, np.integer)):
-        check_int64_items("", "dim", dims)      # torch parses the whole list first
+        check_int64_items(fn, "dim", dims)      # torch parses the whole list first
     for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
         w = wrap_dim(item, x.m.ndim)
         if x.m.ndim == 0:
@@ -367,8 +378,9 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask) except -1:
         mask[w] = 1
     return 0
 
-cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out) except -1:
-    cdef int nd = parse_shape(shape, out)
+cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out, str fn="",
+                          str arg="size") except -1:
+    cdef int nd = parse_shape(shape, out, fn, arg)
     cdef int infer = -1, d
     cdef Py_ssize_t known = 1
     for d in range(nd):
@@ -402,9 +414,9 @@ cdef object size_of(Tensor t):
 # ============================================================================================
 # Composite shape ops
 # ============================================================================================
-cdef Tensor t_reshape(Tensor x, object shape, int name=NAME_VIEW):
+cdef Tensor t_reshape(Tensor x, object shape, int name=NAME_VIEW, str fn="", str arg="size"):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
-    cdef int nd = infer_view_shape(x, shape, shp)
+    cdef int nd = infer_view_shape(x, shape, shp, fn, arg)
     return t_view(x, nd, shp, name)
 
 cdef Tensor t_unsqueeze(Tensor x, int dim):
@@ -589,6 +601,8 @@ cdef Tensor t_getitem(Tensor x, object index):
     """
     cdef Tensor r = x, r2
     cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    check_index_count(x, index)
+    check_0d_single_key(x, index)
     check_np_bool_index(index)
     cdef bint single = not isinstance(index, tuple) and not seq_as_tuple(index)
     cdef bint applied = False
@@ -604,7 +618,7 @@ cdef Tensor t_getitem(Tensor x, object index):
         raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    for it in items:
+    for k, it in enumerate(items):
         if it is Ellipsis:
             dim += r.m.ndim - dim - (n_specified - _count_before(items, it))
             if single:
@@ -621,7 +635,7 @@ cdef Tensor t_getitem(Tensor x, object index):
             r = r2
             dim += 1
             continue
-        r = index_select_int(r, dim, int64_index(it))
+        r = index_select_int(r, dim, int64_index(it), k)
         applied = True
     if not applied:
         return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
@@ -633,6 +647,8 @@ cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t start, stop, step, length, size = r.m.shape[dim]
     cdef int i
+    if it.step is not None and it.step == 0:
+        raise ValueError("slice step cannot be zero")      # Python's slice parsing, first
     if it.step is not None and it.step <= 0:
         raise ValueError("step must be greater than zero")
     PySlice_Unpack(it, &start, &stop, &step)          # slice.indices() without the tuple
@@ -654,14 +670,16 @@ cdef object int64_index(object it):
         raise ValueError("Overflow when unpacking long long")
     return v
 
-cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx):
-    """r[..., idx] at dim (SelectBackward0), with torch's bounds message."""
+cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_dim=-1):
+    """r[..., idx] at dim (SelectBackward0), with torch's bounds message, which names the
+    item's position in the key (real_dim) rather than the dim."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t size = r.m.shape[dim]
     cdef int i
     if idx < -size or idx >= size:
-        raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
+        raise IndexError(f"index {idx} is out of bounds for dimension "
+                         f"{dim if real_dim < 0 else real_dim} with size {size}")
     if idx < 0:
         idx += size
     contiguous_strides(&r.m, cs)
@@ -1311,7 +1329,7 @@ cdef class Tensor:
         """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
-        dims_mask(x, dim, mask)
+        dims_mask(x, dim, mask, "sum")
         if dtype is not None and (<Tensor>x).m.dtype == PYAD_BOOL:   # a bool sum is a bool (any)
             return to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL)
         return t_sum(x, mask, keepdim, False, dim is None)
@@ -1319,24 +1337,26 @@ cdef class Tensor:
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         """Mean over dim (an int or a tuple; None: all elements); see sum for the arguments."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        if isinstance(dim, (tuple, list)):
+            check_int64_items("mean", "dim", dim)     # the argument parser comes first
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if (<Tensor>x).m.dtype > PYAD_F64:   # torch's dtype error comes before any dim error
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
                                f"a floating point or complex dtype. Got: "
                                f"{DTYPE_TITLES[(<Tensor>x).m.dtype]}")
-        dims_mask(x, dim, mask)
+        dims_mask(x, dim, mask, "mean")
         return t_sum(x, mask, keepdim, True, dim is None)
 
     # ---- shape -----------------------------------------------------------------------------
     def reshape(self, *shape):
         """The same data with a new shape (ints or a tuple; one may be -1); shares memory."""
-        return t_reshape(self, shape)
+        return t_reshape(self, shape, NAME_VIEW, "reshape", "shape")
 
     def view(self, *shape):
         """A tensor sharing this memory with a new shape (ints or a tuple; one may be -1)."""
         if len(shape) == 1 and isinstance(shape[0], dtype):
             raise NotImplementedError("pyad: view(dtype) is not supported")
-        return t_reshape(self, shape)
+        return t_reshape(self, shape, NAME_VIEW, "view", "size")
 
     def view_as(self, other):
         """view(other.shape)."""
@@ -1368,6 +1388,7 @@ cdef class Tensor:
         cdef int d
         if len(dims) == 1 and not is_int_arg(dims[0]):
             dims = tuple(dims[0])
+        check_int64_items("permute", "dims", dims)
         if len(dims) != self.m.ndim:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
                                f"does not match the length of the desired ordering of dimensions "
@@ -1393,13 +1414,13 @@ cdef class Tensor:
             for d in range(self.m.ndim):
                 mask[d] = 1
             return t_squeeze(self, mask, NAME_SQUEEZE0)
-        dims_mask(self, dim, mask)
+        dims_mask(self, dim, mask, "squeeze")
         return t_squeeze(self, mask, NAME_SQUEEZE1 if is_int_arg(dim) else NAME_SQUEEZE2)
 
     def expand(self, *sizes):
         """Broadcast size-1 dims to the given sizes (-1 keeps a dim); a copy in pyad."""
         cdef Py_ssize_t shp[PYAD_MAXDIM]
-        cdef int nd = parse_shape(sizes, shp), d, off
+        cdef int nd = parse_shape(sizes, shp, "expand", "size"), d, off
         off = nd - self.m.ndim
         if off < 0:
             raise RuntimeError(f"expand(pyad.{DTYPE_TITLES[self.m.dtype]}Tensor"
@@ -1882,14 +1903,14 @@ cdef class Tensor:
         """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
-        dims_mask(self, None if no_dim else dim, mask)
+        dims_mask(self, None if no_dim else dim, mask, "amax")
         return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
 
     def amin(self, dim=(), keepdim=False):
         """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
-        dims_mask(self, None if no_dim else dim, mask)
+        dims_mask(self, None if no_dim else dim, mask, "amin")
         return t_amax(self, mask, keepdim, True, False, "amin", not no_dim)
 
     def max(self, *args, **kwargs):
@@ -2003,6 +2024,8 @@ cdef class Tensor:
 
     def broadcast_to(self, *size):
         """input expanded to size (ExpandBackward0); -1 keeps a dim's size."""
+        items = size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+        check_int64_items("broadcast_to", "size", items)
         return self.expand(*size)
 
     def repeat(self, *repeats):
@@ -2010,7 +2033,7 @@ cdef class Tensor:
         cdef Py_ssize_t reps[PYAD_MAXDIM]
         if len(repeats) == 0:
             raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
-        return t_repeat(self, parse_shape(repeats, reps), reps)
+        return t_repeat(self, parse_shape(repeats, reps, "repeat", "repeats"), reps)
 
     def tile(self, *args, dims=None):
         """Repeat input dims[i] times along each dim; missing leading entries count as 1."""
@@ -2235,12 +2258,12 @@ cdef class Tensor:
     def new_zeros(self, *size, **kwargs):
         """new_zeros(*size, dtype=None, device=None, requires_grad=False): zeros with this
         tensor's dtype (unless given)."""
-        return _methods().new_filled(self, size, 0, **kwargs)
+        return _methods().new_filled(self, size, 0, "new_zeros", **kwargs)
 
     def new_ones(self, *size, **kwargs):
         """new_ones(*size, dtype=None, device=None, requires_grad=False): ones with this
         tensor's dtype (unless given)."""
-        return _methods().new_filled(self, size, 1, **kwargs)
+        return _methods().new_filled(self, size, 1, "new_ones", **kwargs)
 
     def new_full(self, *args, **kwargs):
         """new_full(size, fill_value, *, dtype=None, device=None, requires_grad=False)."""
@@ -2248,7 +2271,7 @@ cdef class Tensor:
 
     def new_empty(self, *size, **kwargs):
         """new_empty(*size, dtype=None, device=None, requires_grad=False): uninitialised."""
-        return _methods().new_filled(self, size, None, **kwargs)
+        return _methods().new_filled(self, size, None, "new_empty", **kwargs)
 
     def new_tensor(self, *args, **kwargs):
         """new_tensor(data, *, dtype=None, device=None, requires_grad=False): a copy of data

@@ -219,14 +219,14 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=
           pin_memory=False):
     """A tensor of zeros of the given size."""
     _check_device(device)
-    return _finish(_C._full(_sizes(size), 0.0, _dtype_code(dtype)), requires_grad)
+    return _finish(_C._full(_sizes(size), 0.0, _dtype_code(dtype), "zeros"), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
          pin_memory=False):
     """A tensor of ones of the given size."""
     _check_device(device)
-    return _finish(_C._full(_sizes(size), 1.0, _dtype_code(dtype)), requires_grad)
+    return _finish(_C._full(_sizes(size), 1.0, _dtype_code(dtype), "ones"), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -239,14 +239,14 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
         # a numpy bool fills the default float dtype, as in torch
         dtype = (bool if isinstance(fill_value, type(True)) else  # noqa: UP003  (bool is pyad.bool)
                  int64 if isinstance(fill_value, (int, _np.integer)) else None)
-    return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype)), requires_grad)
+    return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype), "full"), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
           pin_memory=False):
     """An uninitialised tensor of the given size."""
     _check_device(device)
-    return _finish(_C._empty(_sizes(size), _dtype_code(dtype)), requires_grad)
+    return _finish(_C._empty(_sizes(size), _dtype_code(dtype), "empty"), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
@@ -322,6 +322,9 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """A 2-D tensor with ones on the diagonal."""
     _check_device(device)
+    for v in (n, m):
+        if isinstance(v, (int, _np.integer)) and not -2**63 <= v < 2**63:
+            raise ValueError("Overflow when unpacking long long")   # torch's argument parser
     arr = _np.eye(n, n if m is None else m)
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
 

@@ -134,9 +134,10 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
-def _shape(size):
+def _shape(size, fn=""):
     if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
-        return tuple(size[0])
+        size = size[0]
+    pyad._C._check_int64_items(fn, "size", size)    # torch's argument parser, first
     return tuple(size)
 
 
@@ -157,7 +158,7 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
          layout=None, pin_memory=False):
     """Uniform samples on [0, 1)."""
     dtype = dtype or pyad.get_default_dtype()
-    t = _finish(_rng(generator).random(_shape(size), dtype=_float_np(dtype)), dtype,
+    t = _finish(_rng(generator).random(_shape(size, "rand"), dtype=_float_np(dtype)), dtype,
                 requires_grad, device)
     return _out(t, out)
 
@@ -166,8 +167,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
           layout=None, pin_memory=False):
     """Standard normal samples."""
     dtype = dtype or pyad.get_default_dtype()
-    t = _finish(_rng(generator).standard_normal(_shape(size), dtype=_float_np(dtype)), dtype,
-                requires_grad, device)
+    t = _finish(_rng(generator).standard_normal(_shape(size, "randn"), dtype=_float_np(dtype)),
+                dtype, requires_grad, device)
     return _out(t, out)
 
 

@@ -69,12 +69,13 @@ def parse_to(t, args, kwargs):
     return code
 
 
-def new_filled(t, size, fill, *, dtype=None, device=None, requires_grad=False, layout=None,
+def new_filled(t, size, fill, fn, *, dtype=None, device=None, requires_grad=False, layout=None,
                pin_memory=False):
     dev = device
     require_device(dev) if dev is not None else None
     if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
         size = tuple(size[0])
+    pyad._C._check_int64_items(fn, "size", size)    # torch's argument parser, first
     dtype = dtype or t.dtype
     if fill is None:
         out = pyad.empty(size, dtype=dtype)
@@ -87,7 +88,7 @@ def new_filled(t, size, fill, *, dtype=None, device=None, requires_grad=False, l
 
 def new_full(t, size, fill_value, *, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):
-    return new_filled(t, (size,), fill_value, dtype=dtype, device=device,
+    return new_filled(t, (size,), fill_value, "new_full", dtype=dtype, device=device,
                       requires_grad=requires_grad)
 
 

@@ -185,4 +185,7 @@ def cholesky(A, *, upper=False, out=None):
         tensor([[2., 0.],
                 [0., 3.]])
     """
+    if type(upper) is not bool:     # torch's argument parser, before the tensor's checks
+        raise TypeError(f"linalg_cholesky(): argument 'upper' must be bool, not "
+                        f"{type(upper).__name__}")
     return _C._linalg_cholesky(A, upper=upper)

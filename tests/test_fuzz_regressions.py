@@ -6,6 +6,7 @@ PYAD_TEST_AGAINST_TORCH=1.
 
 import math
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -660,3 +661,150 @@ def test_out_of_range_index_with_an_empty_result(pt):
         pt.zeros(1, 4, 3)[np.array([[-1, -2], [1, -1]]), [-5, 1]]
     with raises_exact(IndexError, "index is out of bounds for dimension with size 0"):
         pt.zeros(0, 4, 3)[[[5]], 0:0]
+
+
+# --- einsum on bool operands follows torch's contraction: mul when no label is contracted in
+# both operands, a sum (int64) for a label of one operand only, bmm (refused for bool when it
+# has work) for a label contracted in both ----------------------------------------------------
+
+
+@pytest.mark.parametrize("eq, shapes, dtype, shape", [
+    ("bij,bjk->bik", [(2, 3, 1), (2, 1, 4)], "bool", (2, 3, 4)),   # contracted size 1: mul
+    ("ij,jk->ik", [(2, 1), (1, 3)], "bool", (2, 3)),
+    ("i,i->", [(1,), (1,)], "bool", ()),
+    ("i,i->", [(1,), (3,)], "int64", ()),           # summed in one operand: int64, then mul
+    ("ij,ik->", [(2, 3), (2, 4)], "int64", ()),
+    ("ij->i", [(2, 3)], "int64", (2,)),
+    ("ij,jk->ik", [(2, 0), (0, 3)], "bool", (2, 3)),  # no work for bmm
+])
+def test_bool_einsum_accepted_where_torch_multiplies(pt, eq, shapes, dtype, shape):
+    ops = [pt.ones(*s, dtype=pt.bool) for s in shapes]
+    r = pt.einsum(eq, *ops)
+    assert str(r.dtype) == sub(f"pyad.{dtype}") and tuple(r.shape) == shape
+    want = np.einsum(eq, *[np.ones(s, np.int64) for s in shapes])
+    assert np.array_equal(np.asarray(r.tolist(), np.int64), want.astype(bool) if dtype == "bool"
+                          else want)
+
+
+@pytest.mark.parametrize("eq, shapes, exc, message", [
+    ("bij,bjk->bik", [(2, 3, 2), (2, 2, 4)], NotImplementedError,
+     "\"bmm\" not implemented for 'Bool'"),
+    ("i,i->", [(3,), (3,)], NotImplementedError, "\"bmm\" not implemented for 'Bool'"),
+    ("ij,j->", [(2, 3), (3,)], RuntimeError, "expected scalar type Long but found Bool"),
+])
+def test_bool_einsum_refused_where_torch_calls_bmm(pt, eq, shapes, exc, message):
+    with raises_exact(exc, message):
+        pt.einsum(eq, *[pt.ones(*s, dtype=pt.bool) for s in shapes])
+
+
+# --- a size or a dim list item beyond int64: the argument parser's TypeError, which names the
+# function and the argument --------------------------------------------------------------------
+
+
+def _overflow(fn, arg, pos):
+    return pytest.raises(TypeError, match=re.escape(
+        f"{fn}(): argument '{arg}' failed to unpack the object at pos {pos} with error "
+        "\"Overflow when unpacking long long"))
+
+
+@pytest.mark.parametrize("call, fn, arg, pos", [
+    (lambda pt, x: x.view(2**64, 1), "view", "size", 1),
+    (lambda pt, x: x.view([2, 2**63]), "view", "size", 2),
+    (lambda pt, x: x.view(-(2**63) - 1), "view", "size", 1),
+    (lambda pt, x: x.reshape(2, 2**64), "reshape", "shape", 2),
+    (lambda pt, x: pt.reshape(x, (2, 2**64)), "reshape", "shape", 2),
+    (lambda pt, x: x.expand(2**64, 2, 3), "expand", "size", 1),
+    (lambda pt, x: x.broadcast_to((2**64, 3)), "broadcast_to", "size", 1),
+    (lambda pt, x: x.repeat(2**64, 1), "repeat", "repeats", 1),
+    (lambda pt, x: x.repeat([1, 2**64]), "repeat", "repeats", 2),
+    (lambda pt, x: pt.zeros(2**64), "zeros", "size", 1),
+    (lambda pt, x: pt.ones(2, 2**64), "ones", "size", 2),
+    (lambda pt, x: pt.empty([2**64]), "empty", "size", 1),
+    (lambda pt, x: pt.full((2**64,), 1.0), "full", "size", 1),
+    (lambda pt, x: pt.randn(2**64), "randn", "size", 1),
+    (lambda pt, x: pt.rand(2, 2**64), "rand", "size", 2),
+    (lambda pt, x: x.new_zeros((2**64,)), "new_zeros", "size", 1),
+    (lambda pt, x: x.new_ones(2**64, 2), "new_ones", "size", 1),
+    (lambda pt, x: x.permute(0, 2**64), "permute", "dims", 2),
+    (lambda pt, x: x.split([1, 2**64]), "split_with_sizes", "split_sizes", 2),
+    (lambda pt, x: x.sum((0, 2**64)), "sum", "dim", 2),
+    (lambda pt, x: pt.sum(x, (0, 2**64)), "sum", "dim", 2),
+    (lambda pt, x: x.mean((0, 2**64)), "mean", "dim", 2),
+    (lambda pt, x: x.long().mean((0, 2**64)), "mean", "dim", 2),   # before the dtype error
+    (lambda pt, x: x.amax((0, 2**64)), "amax", "dim", 2),
+    (lambda pt, x: x.amin([0, 2**64]), "amin", "dim", 2),
+    (lambda pt, x: x.std((0, 2**64)), "std", "dim", 2),
+    (lambda pt, x: x.long().var((0, 2**64)), "var", "dim", 2),
+    (lambda pt, x: x.logsumexp((0, 2**64)), "logsumexp", "dim", 2),
+    (lambda pt, x: x.norm(dim=(0, 2**64)), "linalg_vector_norm", "dim", 2),
+    (lambda pt, x: pt.linalg.vector_norm(x, dim=(0, 2**64)), "linalg_vector_norm", "dim", 2),
+    (lambda pt, x: x.squeeze((0, 2**64)), "squeeze", "dim", 2),
+    (lambda pt, x: x.all((0, 2**64)), "all", "dim", 2),
+])
+def test_sizes_and_dim_lists_beyond_int64_raise_the_parsers_type_error(pt, call, fn, arg, pos):
+    with _overflow(fn, arg, pos):
+        call(pt, pt.zeros(2, 3))
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: x.narrow(0, 0, 2**64), lambda pt, x: x.split(2**64),
+    lambda pt, x: x.chunk(2**64), lambda pt, x: pt.eye(2**64),
+])
+def test_int_arguments_beyond_int64_raise_the_parsers_value_error(pt, call):
+    with pytest.raises(ValueError, match="^Overflow when unpacking long long"):
+        call(pt, pt.zeros(2, 3))
+
+
+# --- indexing: torch counts the indexed dims before it parses any item, then parses and
+# applies the items in order (a bad item after an out-of-range int is not reached) -------------
+
+
+@pytest.mark.parametrize("shape, key, exc, message", [
+    ((2, 3), (0, 0, "a"), IndexError, "too many indices for tensor of dimension 2"),
+    ((2, 3), (slice(None, None, 0), 0, [0]), IndexError,
+     "too many indices for tensor of dimension 2"),
+    ((), "a", IndexError, "too many indices for tensor of dimension 0"),
+    ((), [0], IndexError, "too many indices for tensor of dimension 0"),
+    ((), (0,), IndexError, "too many indices for tensor of dimension 0"),
+    ((), 0, IndexError, "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                        "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"),
+    ((), 5, IndexError, "index 5 is out of bounds for dimension 0 with size 0"),
+    ((), slice(1, None), IndexError, "slice() cannot be applied to a 0-dim tensor."),
+    ((), slice(None, None, -1), ValueError, "step must be greater than zero"),
+    ((), slice(None, None, 0), ValueError, "slice step cannot be zero"),
+    ((2, 3), (5, "a"), IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (-7, 1.5), IndexError, "index -7 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (5, np.True_), IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((2, 3), (slice(None, None, -1), 1.5), ValueError, "step must be greater than zero"),
+    ((2, 3), (slice(None, None, 0), "a"), ValueError, "slice step cannot be zero"),
+    ((2, 3), (5, 0.5), IndexError, "index 5 is out of bounds for dimension 0 with size 2"),
+    ((3,), (None, 5), IndexError, "index 5 is out of bounds for dimension 1 with size 3"),
+    ((3,), (Ellipsis, -7), IndexError, "index -7 is out of bounds for dimension 1 with size 3"),
+])
+@pytest.mark.parametrize("write", [False, True])
+def test_index_errors_come_in_torchs_order(pt, shape, key, exc, message, write):
+    x = pt.zeros(shape)
+    with raises_exact(exc, message):
+        if write:
+            x[key] = 1.0
+        else:
+            x[key]
+
+
+def test_index_errors_in_order_with_tensor_items(pt):
+    x = pt.zeros(2, 3)
+    with raises_exact(IndexError, "index -7 is out of bounds for dimension 0 with size 2"):
+        x[-7, pt.tensor(1.5)]          # the float tensor is refused later, by index()
+    with raises_exact(ValueError, "slice step cannot be zero"):
+        x[pt.tensor(1.5), ::0]
+
+
+# --- linalg.cholesky's upper is parsed (a bool) before the input's dtype is checked ------------
+
+
+@pytest.mark.parametrize("upper, name", [(None, "NoneType"), (1, "int"), ("a", "str")])
+def test_cholesky_upper_must_be_bool_before_the_dtype_check(pt, upper, name):
+    for a in (pt.eye(2), pt.eye(2).long()):
+        with raises_exact(TypeError, f"linalg_cholesky(): argument 'upper' must be bool, not "
+                                     f"{name}"):
+            pt.linalg.cholesky(a, upper=upper)
