@@ -198,6 +198,21 @@ cdef object write_out(str fn, object out, object result):
 # ============================================================================================
 # Function forms of the ops (torch.sin(x) etc.)
 # ============================================================================================
+cdef inline Tensor tensor_arg(object x, str fn, int position):
+    """An op's Tensor argument: torch's TypeError naming the function and position."""
+    if isinstance(x, Tensor):
+        return <Tensor>x
+    name = "input" if position == 1 else "other"
+    raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
+                    f"{type(x).__name__}")
+
+cdef inline Tensor method_self(object x, str name):
+    """self of a Tensor method called through the class (Tensor.erfc(3.0)): torch's error."""
+    if isinstance(x, Tensor):
+        return <Tensor>x
+    raise TypeError(f"descriptor '{name}' for 'pyad._C.Tensor' objects doesn't apply to a "
+                    f"'{type(x).__name__}' object")
+
 cdef inline Tensor _t(object x):
     if isinstance(x, Tensor):
         return <Tensor>x

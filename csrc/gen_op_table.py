@@ -433,11 +433,11 @@ class UnaryCode:
             if op.surface == "nn":
                 out.append(f"def {fname}({sig}):")
                 out.append(f'    """{op.doc}"""')
-                out.append(f"    return op_{name}({call})")
+                out.append(f'    return op_{name}({call.replace("input", f"tensor_arg(input, {fname!r}, 1)", 1)})')
             else:
                 out.append(f"def {fname}({sig}, *, out=None):")
                 out.append(f'    """{op.doc}"""')
-                out.append(f"    r = op_{name}({call})")
+                out.append(f'    r = op_{name}({call.replace("input", f"tensor_arg(input, {fname!r}, 1)", 1)})')
                 out.append(f'    return r if out is None else write_out("{fname}", out, r)')
         if op.surface == "torch":
             pnames = [p for p, _ in op.params]
@@ -446,14 +446,14 @@ class UnaryCode:
                 out.append("@cython.binding(True)\n@cython.embedsignature(False)")
                 out.append(f"def method_{mname}({msig}):")
                 out.append(f'    """{op.doc}"""')
-                out.append(f"    return op_{name}({', '.join(['self'] + pnames)})")
+                out.append(f"    return op_{name}({', '.join([f'method_self(self, {mname!r})'] + pnames)})")
                 out.append("@cython.binding(True)\n@cython.embedsignature(False)")
                 out.append(f"def method_{mname}_({msig}):")
                 out.append(f'    """In-place {name}; returns self."""')
                 if op.params:
                     out.append("    cdef double c[4]")
                     out += self.params_to_c()
-                out.append("    cdef Tensor x = _t(self)")
+                out.append(f"    cdef Tensor x = method_self(self, {mname + '_'!r})")
                 out.append(f"    return inplace(x, t_unary(U_{N}, inplace_source(x), {cargs}))")
         return out
 

@@ -739,12 +739,12 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 def maximum(input, other):
     """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MAXIMUM, _t(input), _t(other))
+    return t_binary(B_MAXIMUM, tensor_arg(input, "maximum", 1), tensor_arg(other, "maximum", 2))
 
 
 def minimum(input, other):
     """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MINIMUM, _t(input), _t(other))
+    return t_binary(B_MINIMUM, tensor_arg(input, "minimum", 1), tensor_arg(other, "minimum", 2))
 
 
 def atan2(input, other):

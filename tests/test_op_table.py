@@ -299,13 +299,24 @@ def test_surface_is_torchs(name):
             assert getattr(pyad.Tensor, alias).__doc__
 
 
-def test_function_and_method_forms_raise_the_same_errors():
-    for name in ("erfc", "logit", "sinc"):
-        with pytest.raises(TypeError) as e1:
-            getattr(pyad, name)(3.0)
-        with pytest.raises(TypeError) as e2:
-            getattr(pyad.Tensor, name)(3.0)
-        assert str(e1.value) == str(e2.value)
+def test_function_and_method_forms_raise_torchs_errors():
+    for name in ("erfc", "logit", "sinc", "arcsin", "maximum"):
+        for lib in (pyad, torch):
+            args = (lib.ones(1), 3.0) if name == "maximum" else (3.0,)
+            with pytest.raises(TypeError) as e:
+                getattr(lib, name)(*args)
+            with pytest.raises(TypeError) as m:
+                getattr(lib.Tensor, name)(3.0, *args[1:])
+            if lib is pyad:
+                got = (str(e.value), str(m.value))
+            else:
+                assert got == (str(e.value), str(m.value).replace("torch._C.TensorBase",
+                                                                   "pyad._C.Tensor"))
+    with pytest.raises(TypeError) as e1:
+        pyad.maximum(pyad.ones(1), 1.0)
+    with pytest.raises(TypeError) as e2:
+        pyad.ones(1).maximum(1.0)
+    assert "(position 2)" in str(e1.value) and "(position 1)" in str(e2.value)
 
 
 def test_parameter_errors():
