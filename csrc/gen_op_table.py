@@ -40,7 +40,7 @@ CORE = {
 # C helpers only the forward and the branch conditions may call (never recorded)
 C_ONLY = {"expm1", "exp2", "log1p", "log2", "log10", "tan", "asin", "acos", "atan", "sinh",
           "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "lgamma", "floor", "ceil", "trunc",
-          "nearbyint", "fabs", "fmin", "fmax"}
+          "nearbyint", "fabs", "fmin", "fmax", "fma"}
 CONSTANTS = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
 
@@ -66,17 +66,22 @@ class Lowering:
     def __init__(self, op, ops_by_name, recorded=True):
         self.op, self.ops, self.recorded = op, ops_by_name, recorded
         self.params = [p for p, _ in op.params]
+        # the per-element inputs: a unary op's saved value s (x or result); a binary op's a, b
+        self.vars = {"x": "a", "y": "b"} if isinstance(op, op_table.Binary) else \
+            {"x": "s", "result": "s"}
         self.c_lines, self.rec_lines, self.memo, self.masks = [], [], {}, []
         self.uses = set()
         self.n = 0
-        self.elem = "s"         # the C name of the per-element value in value_c
+        self.tag = op.name      # names this lowering's masks: one per derivative
+        self.prefix = ""        # of its SSA names (a binary op's two derivatives share a body)
+        self.cvars = self.vars  # the C names of the per-element values in value_c
         self.via_surface = False
         self.differentiable = set()     # SSA names that depend on x/result through ops
 
     # ---- values
     def fresh(self):
         self.n += 1
-        return f"t{self.n}"
+        return f"{self.prefix}t{self.n}"
 
     def step(self, c_expr, rec_expr, deps=()):
         """A new SSA value; deps: its operands (it depends on x or result differentiably when
@@ -85,7 +90,7 @@ class Lowering:
         if key in self.memo:
             return ("t", self.memo[key])
         name = self.fresh()
-        if any(d == "s" or d in self.differentiable for d in deps):
+        if any(d in self.vars.values() or d in self.differentiable for d in deps):
             self.differentiable.add(name)
         self.c_lines.append(f"{{T}} {name} = {c_expr};")
         if self.recorded:
@@ -121,9 +126,9 @@ class Lowering:
         if isinstance(node, ast.Name):
             if node.id == "g":
                 return ("t", "g")
-            if node.id in ("x", "result"):
+            if node.id in self.vars:
                 self.uses.add(node.id)
-                return ("t", "s")
+                return ("t", self.vars[node.id])
             raise GenError(f"{self.op.name}: unknown name {node.id!r}")
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             a = self.tensor(node.operand)
@@ -215,9 +220,12 @@ class Lowering:
             return self.step(f"({sc}) ? {a} : {b}", f"{a} if ({sp}) else {b}", (a, b))
         k = len(self.masks)
         self.masks.append(cond_text(cond, self, False, "c"))
-        mask = f"pyad_m_{self.op.name}_{k}_{{S}}(s, c)"
-        loops = f"loop_g_{self.op.name}_m{k}_f32, loop_g_{self.op.name}_m{k}_f64"
-        return self.step(f"{mask} ? {a} : {b}", f"t_where(gen_mask({loops}, s, c), {a}, {b})",
+        args = ", ".join(sorted(set(self.vars.values())))
+        mask = f"pyad_m_{self.tag}_{k}_{{S}}({args}, c)"
+        loops = f"loop_g_{self.tag}_m{k}_f32, loop_g_{self.tag}_m{k}_f64"
+        rec_mask = (f"gen_mask2({loops}, a, b)" if args == "a, b" else
+                    f"gen_mask({loops}, s, c)")
+        return self.step(f"{mask} ? {a} : {b}", f"t_where({rec_mask}, {a}, {b})",
                          (a, b))
 
     def const_tensor(self, s):
@@ -250,9 +258,9 @@ def value_c(node, low, scalar_only=False):
     if scalar_only:
         raise GenError("reads a per-element value")
     if isinstance(node, ast.Name):
-        if node.id in ("x", "result"):
+        if node.id in low.vars:
             low.uses.add(node.id)
-            return low.elem
+            return low.cvars[node.id]
         raise GenError(f"{low.op.name}: unknown name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return f"(-{value_c(node.operand, low)})"
@@ -303,7 +311,7 @@ class UnaryCode:
             raise GenError(f"{op.name}: jvp='auto' and batch='elementwise' are the rules so far")
         self.op, self.N = op, op.name.upper()
         fwd = Lowering(op, ops, recorded=False)
-        fwd.elem = "x"
+        fwd.cvars = {"x": "x"}
         self.fwd_c = value_c(parse(op.fwd, op), fwd)
         self.saves = "SAVE_NONE"
         self.dx = None
@@ -433,11 +441,13 @@ class UnaryCode:
             if op.surface == "nn":
                 out.append(f"def {fname}({sig}):")
                 out.append(f'    """{op.doc}"""')
-                out.append(f'    return op_{name}({call.replace("input", f"tensor_arg(input, {fname!r}, 1)", 1)})')
+                checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
+                out.append(f"    return op_{name}({checked})")
             else:
                 out.append(f"def {fname}({sig}, *, out=None):")
                 out.append(f'    """{op.doc}"""')
-                out.append(f'    r = op_{name}({call.replace("input", f"tensor_arg(input, {fname!r}, 1)", 1)})')
+                checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
+                out.append(f"    r = op_{name}({checked})")
                 out.append(f'    return r if out is None else write_out("{fname}", out, r)')
         if op.surface == "torch":
             pnames = [p for p, _ in op.params]
@@ -494,6 +504,200 @@ class UnaryCode:
         return [f"    def {m}({ps}) -> Tensor: ..." for m, _, _ in self.methods()]
 
 
+class BinaryCode:
+    """Everything generated for one Binary entry (a row of ops_elementwise.pxi's BINARY)."""
+
+    def __init__(self, op, ops):
+        if op.jvp != "auto" or op.batch != "elementwise":
+            raise GenError(f"{op.name}: jvp='auto' and batch='elementwise' are the rules so far")
+        self.op, self.N = op, op.name.upper()
+        fwd = Lowering(op, ops, recorded=False)
+        fwd.cvars = {"x": "x", "y": "y"}
+        self.fwd_c = value_c(parse(op.fwd, op), fwd)
+        self.grads = []
+        for k, expr in enumerate((op.dx, op.dy)):
+            if expr in (None, "undefined"):
+                self.grads.append(expr)
+                continue
+            low = Lowering(op, ops)
+            low.tag, low.prefix = f"{op.name}_d{k}", f"d{k}_"
+            self.grads.append((low, low.tensor(parse(expr, op))))
+
+    def c_functions(self):
+        name = self.op.name
+        return [f"static inline {{T}} pyad_b_{name}_{{S}}({{T}} x, {{T}} y, const double *c)\n"
+                f"{{\n    (void)c;\n    return ({{T}})({self.fwd_c});\n}}"]
+
+    def c_derivatives(self):
+        out = []
+        for g in self.grads:
+            if not isinstance(g, tuple):
+                continue
+            low, val = g
+            for k, cond in enumerate(low.masks):
+                out.append(f"static inline int pyad_m_{low.tag}_{k}_{{S}}({{T}} a, {{T}} b, "
+                           f"const double *c)\n{{\n    (void)c;\n    return {cond};\n}}")
+            body = "".join(f"    {line}\n" for line in low.c_lines)
+            out.append(f"static inline {{T}} pyad_d_{low.tag}_{{S}}({{T}} g, {{T}} a, {{T}} b, "
+                       f"const double *c)\n{{\n    (void)c;\n    (void)a;\n    (void)b;\n"
+                       f"{body}    return {val};\n}}")
+        return out
+
+    def c_loops(self):
+        name, out = self.op.name, []
+        out.append(f"PYAD_BINARY(loop_g_{name}_{{S}}, {{T}}, pyad_b_{name}_{{S}}(x, y, c))")
+        for g in self.grads:
+            if isinstance(g, tuple):
+                low = g[0]
+                out.append(f"PYAD_TERNARY(loop_g_{low.tag}_{{S}}, {{T}}, "
+                           f"pyad_d_{low.tag}_{{S}}(x, y, z, c))")
+                for k in range(len(low.masks)):
+                    out.append(f"PYAD_TO_U8_2(loop_g_{low.tag}_m{k}_{{S}}, {{T}}, "
+                               f"pyad_m_{low.tag}_{k}_{{S}}(x, y, c))")
+        return out
+
+    def int_loops(self):
+        if self.op.ints != "same":
+            return []
+        body = per_dtype(self.fwd_c, "i64", "int64_t", "")
+        return [f"PYAD_BINARY(loop_g_{self.op.name}_i64, int64_t, (int64_t)({body}))"]
+
+    def loop_names(self):
+        names = [f"loop_g_{self.op.name}"]
+        for g in self.grads:
+            if isinstance(g, tuple):
+                names.append(f"loop_g_{g[0].tag}")
+                names += [f"loop_g_{g[0].tag}_m{k}" for k in range(len(g[0].masks))]
+        out = [f"{n}_{s}" for n in names for s in ("f32", "f64")]
+        return out + ([f"loop_g_{self.op.name}_i64"] if self.op.ints == "same" else [])
+
+    def pyx_rows(self):
+        op, name, N = self.op, self.op.name, self.N
+        out = [f"# ---- {name}: {op.fwd};  d/dx: {op.dx};  d/dy: {op.dy}"]
+        i64 = f"loop_g_{name}_i64" if op.ints == "same" else "NULL"
+        out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
+        kernels, rets = [], []
+        for k, g in enumerate(self.grads):
+            if g is None:
+                kernels.append("BW_ZERO")
+                rets.append("None")
+            elif g == "undefined":
+                kernels.append("BW_UNDEFINED")
+            else:
+                kernels.append(f"K_{N}_D{k}")
+                out.append(f"cdef int K_{N}_D{k} = register_kernel(loop_g_{g[0].tag}_f32, "
+                           f"loop_g_{g[0].tag}_f64, NULL)")
+        out.append(f"cdef list rec_{name}(Tensor g, Tensor a, Tensor b):")
+        if "undefined" in self.grads:
+            out.append(f"    raise RuntimeError(\"the derivative for '{name}' is not implemented.\")")
+        else:
+            vals = []
+            for g in self.grads:
+                if g is None:
+                    vals.append("None")
+                    continue
+                low, val = g
+                out += [f"    {line}" for line in low.rec_lines]
+                vals.append(val)
+            out.append(f"    return [{', '.join(vals)}]")
+        float_only = op.ints != "same"
+        out.append(f'cdef int B_{N} = register_binary(K_{N}, {kernels[0]}, {kernels[1]}, False, '
+                   f'{float_only}, "{op.grad_fn}", rec_{name})')
+        if "undefined" in self.grads:
+            out.append(f'binary_undefined_name[B_{N}] = "{name}"')
+        for k, nm in enumerate(op.scalars):
+            if nm:
+                out.append(f'cdef int NAME_{N}_SCALAR{k} = register_name("{nm}")')
+        return out
+
+    def pyx_surface(self):
+        op, name, N = self.op, self.op.name, self.N
+        o = op.other
+        out = [f"cdef object op_{name}(object input, object {o}, str fn):",
+               "    cdef Tensor x, y", "    cdef int renamed = -1"]
+        branch = "if"
+        if op.scalars[1]:
+            out += [f"    {branch} not isinstance({o}, Tensor) and is_scalar({o}):",
+                    '        x = need_tensor(input, fn, "input", 1)',
+                    f"        y = scalar0d({o}, result_type_scalar(x, {o}))",
+                    f"        renamed = NAME_{N}_SCALAR1"]
+            branch = "elif"
+        if op.scalars[0]:
+            out += [f"    {branch} not isinstance(input, Tensor) and is_scalar(input):",
+                    f'        y = need_tensor({o}, fn, "{o}", 2)',
+                    "        x = scalar0d(input, result_type_scalar(y, input))",
+                    f"        renamed = NAME_{N}_SCALAR0"]
+            branch = "elif"
+        body = ['x = need_tensor(input, fn, "input", 1)', f'y = need_tensor({o}, fn, "{o}", 2)']
+        if any(op.scalars):     # torch's overloads: its "invalid combination" error
+            sigs = [f"(Tensor input, Tensor {o}, *, Tensor out = None)"]
+            if op.scalars[0]:
+                sigs.append(f"(Number self, Tensor {o}, *, Tensor out = None)")
+            if op.scalars[1]:
+                sigs.append(f"(Tensor input, Number {o}, *, Tensor out = None)")
+            body = [f"if not (isinstance(input, Tensor) and isinstance({o}, Tensor)):",
+                    f"    raise TypeError(invalid_combination(fn, (input, {o}), {sigs!r}))"] + body
+        if branch == "if":
+            out += [f"    {line}" for line in body]
+        else:
+            out += ["    else:"] + [f"        {line}" for line in body]
+        if op.ints == "refuse":
+            out += ["    if result_type2(x, y) > PYAD_F64:",
+                    f"        refuse_integer_input(x if x.m.dtype > PYAD_F64 else y, "
+                    f"\"{op.int_kernel}\")"]
+        elif op.ints == "same":
+            out += ["    if x.m.dtype != y.m.dtype:",
+                    f'        raise RuntimeError("{name} is not yet implemented for tensors '
+                    f'with different dtypes.")',
+                    "    if x.m.dtype == PYAD_BOOL:",
+                    f"        return to_dtype_nograd(t_binary(B_{N}, to_dtype_nograd(x, PYAD_I64), "
+                    "to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)"]
+        out += [f"    cdef Tensor r = t_binary(B_{N}, x, y)",
+                "    if renamed >= 0 and r.grad_fn_ != NULL:",
+                "        r = named(r, renamed)",
+                "    return r"]
+        for fname in (name,) + op.aliases:
+            out += [f"def {fname}(input, {o}, *, out=None):", f'    """{op.doc}"""',
+                    f'    r = op_{name}(input, {o}, "{fname}")',
+                    f'    return r if out is None else write_out("{fname}", out, r)']
+        if op.surface == "torch":
+            for mname in (name,) + op.aliases:
+                out += ["@cython.binding(True)\n@cython.embedsignature(False)",
+                        f"def method_{mname}(self, {o}):", f'    """{op.doc}"""',
+                        f'    return op_{name}(method_self(self, "{mname}"), {o}, "{mname}")']
+                if op.inplace:
+                    out += ["@cython.binding(True)\n@cython.embedsignature(False)",
+                            f"def method_{mname}_(self, {o}):",
+                            f'    """In-place {name}; returns self."""',
+                            f'    cdef Tensor x = method_self(self, "{mname}_")',
+                            f'    return inplace(x, op_{name}(inplace_source(x), {o}, "{mname}_"))']
+        return out
+
+    def methods(self):
+        if self.op.surface != "torch":
+            return []
+        names = (self.op.name,) + self.op.aliases
+        out = [(n, f"method_{n}", True) for n in names]
+        if self.op.inplace:
+            out += [(n + "_", f"method_{n}_", True) for n in names]
+        return out
+
+    def exports(self):
+        return [self.op.name, *self.op.aliases] if self.op.surface != "none" else []
+
+    def stub_functions(self):
+        t = "Tensor | _Scalar"
+        a = t if self.op.scalars[0] else "Tensor"
+        b = t if self.op.scalars[1] else "Tensor"
+        return [f"def {n}(input: {a}, {self.op.other}: {b}, *, out: Tensor | None = ...) -> "
+                f"Tensor: ..." for n in (self.op.name,) + self.op.aliases]
+
+    def stub_methods(self):
+        b = "Tensor | _Scalar" if self.op.scalars[1] else "Tensor"
+        return [f"    def {m}(self, {self.op.other}: {b}) -> Tensor: ..."
+                for m, _, _ in self.methods()]
+
+
 class CompositeCode:
     """A Composite entry: its expression recorded with pyad ops (no kernel of its own)."""
 
@@ -530,7 +734,11 @@ def build():
     for op in op_table.COMPOSITE:
         if op.name in ops:
             raise GenError(f"{op.name}: defined twice")
+    for op in op_table.BINARY + op_table.COMPOSITE:
+        if op.name in ops:
+            raise GenError(f"{op.name}: defined twice")
     codes = [UnaryCode(op, ops) for op in op_table.UNARY]
+    codes += [BinaryCode(op, ops) for op in op_table.BINARY]
     codes += [CompositeCode(op, ops) for op in op_table.COMPOSITE]
     return codes
 
@@ -555,14 +763,21 @@ def render_h(codes):
         if getattr(code.op, "ints", None) == "int64":
             body = per_dtype(code.fwd_c, "f64", "double", "")
             out.append(f"PYAD_UNARY(loop_g_{code.op.name}_i64, int64_t, (int64_t)({body}))")
+        if isinstance(code, BinaryCode):
+            out += code.int_loops()
     out.append("#endif")
     return "\n".join(out) + "\n"
 
 
-def render_pxi(codes):
+def render_pxi(codes, table=None):
+    """One generated .pxi: the unary and composite ops (_gen_ops.pxi, included before
+    ops_elementwise.pxi, whose code uses their ids) or the binary ones (_gen_binary.pxi, after
+    it: they are rows of its BINARY table); `table`: the entries listed in _OP_TABLE."""
     out = [f"# {HEADER_NOTE}", "# (the op table's rows, recorded derivatives and Python surface;"
-           " see ARCHITECTURE.md, 'Adding an op')", "from libc.math cimport INFINITY, NAN", "",
-           'cdef extern from "_gen_ops.h":']
+           " see ARCHITECTURE.md, 'Adding an op')"]
+    if table is None:
+        out.append("from libc.math cimport INFINITY, NAN")
+    out += ["", 'cdef extern from "_gen_ops.h":']
     for code in codes:
         if code.loop_names():
             out.append("    pyad_loop " + ", ".join(code.loop_names()))
@@ -575,16 +790,22 @@ def render_pxi(codes):
         surface = code.pyx_surface()
         if surface:
             out += surface + [""]
-    out.append("# the table as data, for the property tests (tests/test_op_table.py)")
-    out.append("_OP_TABLE = (")
-    for code in codes:
-        op = code.op
-        kind = "composite" if isinstance(code, CompositeCode) else "unary"
-        dx = getattr(op, "dx", None) is not None or kind == "composite"
-        out.append(f"    dict(name={op.name!r}, kind={kind!r}, grad_fn={getattr(op, 'grad_fn', None)!r}, "
-                   f"surface={op.surface!r}, params={op.params!r}, aliases={op.aliases!r}, "
-                   f"differentiable={dx!r}, ints={getattr(op, 'ints', 'float')!r}),")
-    out.append(")")
+    if table is not None:
+        out.append("# the table as data, for the property tests (tests/test_op_table.py)")
+        out.append("_OP_TABLE = (")
+        for code in table:
+            op = code.op
+            kind = {CompositeCode: "composite", BinaryCode: "binary"}.get(type(code), "unary")
+            if kind == "binary":
+                dx = any(isinstance(gr, tuple) for gr in code.grads)
+            else:
+                dx = getattr(op, "dx", None) is not None or kind == "composite"
+            grad_fn = getattr(op, "grad_fn", None)
+            out.append(f"    dict(name={op.name!r}, kind={kind!r}, grad_fn={grad_fn!r}, "
+                       f"surface={op.surface!r}, params={op.params!r}, "
+                       f"aliases={op.aliases!r}, differentiable={dx!r}, "
+                       f"ints={getattr(op, 'ints', 'float')!r}),")
+        out.append(")")
     exports = [n for code in codes for n in code.exports()]
     out.append("__all__ += [" + ", ".join(f'"{n}"' for n in exports) + "]")
     out.append("")
@@ -628,7 +849,10 @@ def write_if_changed(path, text):
 def generate(stub=False):
     codes = build()
     write_if_changed(os.path.join(HERE, "_gen_ops.h"), render_h(codes))
-    write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(codes))
+    unary = [c for c in codes if not isinstance(c, BinaryCode)]
+    binary = [c for c in codes if isinstance(c, BinaryCode)]
+    write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(unary))
+    write_if_changed(os.path.join(HERE, "_gen_binary.pxi"), render_pxi(binary, table=codes))
     stub_path = os.path.join(HERE, "..", "pyad", "_C.pyi")
     if stub:
         write_if_changed(stub_path, render_stub(open(stub_path).read(), codes))

@@ -51,6 +51,26 @@ class Unary:
         self.doc, self.jvp, self.batch = doc, jvp, batch
 
 
+class Binary:
+    """A broadcasting binary op: fwd in x and y; dx and dy the gradients of each (None: the
+    input gets none; "undefined": torch records the node but has no derivative). ints:
+    "float" (integer results compute in the default float dtype), "refuse" (torch's
+    "<int_kernel>" not implemented error when the result dtype is an integer), "same" (both
+    operands must have one dtype: int64 and bool computed as they are, heaviside).
+    scalars: the grad_fn names when `input` or `other` is a Python number (None: torch
+    refuses a number there)."""
+
+    def __init__(self, name, fwd, grad_fn, dx=None, dy=None, *, surface="torch", aliases=(),
+                 ints="float", int_kernel=None, scalars=(None, None), other="other",
+                 inplace=True, doc="", jvp="auto", batch="elementwise"):
+        self.name, self.fwd, self.grad_fn, self.dx, self.dy = name, fwd, grad_fn, dx, dy
+        self.surface, self.aliases, self.ints, self.int_kernel = surface, tuple(aliases), ints, \
+            int_kernel
+        self.scalars, self.other, self.inplace, self.doc = scalars, other, inplace, doc
+        self.jvp, self.batch = jvp, batch
+        self.params, self.checks = (), ()
+
+
 class Composite:
     """An op torch itself composes of others (its grad_fn is the last op's): `expr` is
     recorded with pyad ops, so its gradient is theirs."""
@@ -170,6 +190,30 @@ UNARY = [
           " exp(-abs(x)) / (1 + exp(-abs(x)))) * g",
           surface="nn", ints="refuse", int_kernel="log_sigmoid_cpu",
           doc="log(sigmoid(x)), without overflow."),
+]
+
+BINARY = [
+    Binary("xlogy", "where(y != y, y, where(x == 0, 0, x * log(y)))", "XlogyBackward0",
+           # torch: xlogy(grad, y), zero where x == 0 and y <= 0; grad * x / y
+           "where((x == 0) & (y <= 0), 0, where(y != y, nan, g * log(y)))", "g * x / y",
+           scalars=("XlogyBackward1", "XlogyBackward2"),
+           doc="x * log(y), 0 where x is 0 (unless y is NaN)."),
+    # torch's kernels: equal infinities give themselves, else max + log1p(exp(-|x - y|))
+    Binary("logaddexp", "where((x == y) & (x - x != 0), x,"
+                        " where(x > y, x, y) + log1p(exp(-fabs(x - y))))", "LogaddexpBackward0",
+           "g / (1 + exp(y - x))", "g / (1 + exp(x - y))", ints="refuse",
+           int_kernel="logaddexp_cpu", inplace=False,
+           doc="log(exp(x) + exp(y)), without overflow."),
+    # (logaddexp2's last step is one fused multiply-add in torch's kernels, here too)
+    Binary("logaddexp2", "where((x == y) & (x - x != 0), x,"
+                         " fma(log1p(exp2(-fabs(x - y))), 1.4426950408889634, where(x > y, x, y)))",
+           "Logaddexp2Backward0",
+           "g / (1 + exp2(y - x))", "g / (1 + exp2(x - y))", ints="refuse",
+           int_kernel="logaddexp2_cpu", inplace=False,
+           doc="log2(2**x + 2**y), without overflow."),
+    Binary("heaviside", "where(x == 0, y, where(x > 0, 1, 0))",
+           "NotImplemented", "undefined", "undefined", ints="same", other="values",
+           doc="0 where x < 0, values where x == 0, 1 where x > 0."),
 ]
 
 COMPOSITE = [

