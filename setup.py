@@ -23,6 +23,7 @@ puts it there.
 import os
 import platform
 import shutil
+import sys
 import subprocess
 
 from Cython.Build import cythonize
@@ -81,6 +82,12 @@ GCC_SIZE_ARGS = ["-fno-ipa-cp-clone", "-fno-asynchronous-unwind-tables", "-fno-u
 # inlines as `rep stosq`, whose start-up cost was 10% of a tiny op (perf). Small memsets
 # become plain vector stores; bigger ones still call libc. Codegen only: no ISA change.
 GCC_X86_ARGS = ["-mmemset-strategy=unrolled_loop:512:noalign,libcall:-1:noalign"]
+# Intel's JCC erratum microcode (Skylake to Cascade Lake) slows a loop whose closing jump
+# crosses or ends at a 32-byte boundary: where that falls moved with every unrelated change to
+# the module (a 256x1 @ 1x32 matmul was 25% slower after the op-table commit, perf annotate:
+# the same instructions, the loop's jcc at +0x140). The assembler pads such jumps; codegen
+# only, no ISA change. Used when the assembler knows the option (binutils >= 2.34).
+GCC_X86_JCC_ARGS = ["-Wa,-mbranches-within-32B-boundaries"]
 
 
 def is_gcc(compiler):
@@ -93,6 +100,20 @@ def is_gcc(compiler):
     except OSError:
         return False
     return "clang" not in out.lower() and ("gcc" in out.lower() or "free software" in out.lower())
+
+
+def compiler_accepts(compiler, flags):
+    """True when the C compiler (and its assembler) compile an empty function with flags."""
+    exe = getattr(compiler, "compiler_so", None)
+    if not exe:
+        return False
+    try:
+        r = subprocess.run([exe[0], *flags, "-x", "c", "-c", "-o", os.devnull, "-"],
+                           input="int f(int x) { return x + 1; }\n", capture_output=True,
+                           text=True)
+    except OSError:
+        return False
+    return r.returncode == 0
 
 
 def target_machine(compiler):
@@ -115,11 +136,18 @@ def target_machine(compiler):
 SANITIZE_ARGS = ([f"-fsanitize={','.join(SANITIZE)}", "-fno-omit-frame-pointer", "-O1", "-g"]
                  if SANITIZE else [])
 
+# The op table (csrc/op_table.py) becomes csrc/_gen_ops.h and csrc/_gen_ops.pxi before cythonize
+sys.path.insert(0, os.path.join(HERE, "csrc"))
+import gen_op_table  # noqa: E402
+
+gen_op_table.generate()
+sys.path.pop(0)
+
 ext = Extension(
     "pyad._C",
     sources=["csrc/_C.pyx"],
     include_dirs=["csrc"],
-    depends=["csrc/pyad_kernels.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h",
+    depends=["csrc/pyad_kernels.h", "csrc/pyad_special.h", "csrc/_gen_ops.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h",
              "csrc/pyad_types.pxd"] + [
         os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".pxi")],
 )
@@ -144,6 +172,8 @@ class build_ext_into_checkout(build_ext):
             args += GCC_SIZE_ARGS
             if target_machine(self.compiler) in ("x86_64", "amd64"):
                 args += GCC_X86_ARGS
+                if compiler_accepts(self.compiler, GCC_X86_JCC_ARGS):
+                    args += GCC_X86_JCC_ARGS
         for ext in self.extensions:
             ext.extra_compile_args = args + list(ext.extra_compile_args or [])
             if SANITIZE:

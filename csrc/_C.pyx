@@ -52,7 +52,9 @@ include "autograd.pxi"
 # Op families: each file registers its ops (register_op / register_name), defines its
 # forward and backward side by side, its module-level functions, and appends its public
 # names to __all__. Their Tensor methods live in the marked regions at the end of tensor.pxi.
+include "_gen_ops.pxi"          # generated from csrc/op_table.py by csrc/gen_op_table.py
 include "ops_elementwise.pxi"
+include "_gen_binary.pxi"       # generated: the op table's binary ops (rows of BINARY)
 include "ops_reduce.pxi"
 include "ops_shape.pxi"
 include "ops_index.pxi"
@@ -197,6 +199,26 @@ cdef object write_out(str fn, object out, object result):
 # ============================================================================================
 # Function forms of the ops (torch.sin(x) etc.)
 # ============================================================================================
+cdef inline Tensor need_tensor(object obj, str fn, str arg, int pos):
+    """An op's Tensor argument: torch's TypeError naming the function, argument and position."""
+    if isinstance(obj, Tensor):
+        return <Tensor>obj
+    raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
+                    f"{type(obj).__name__}")
+
+cdef str invalid_combination(str fn, tuple args, list signatures):
+    """torch's TypeError text for arguments that match none of an op's overloads."""
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    return (f"{fn}() received an invalid combination of arguments - got ({got}), but expected "
+            "one of:\n" + "".join(f" * {s}\n" for s in signatures))
+
+cdef inline Tensor method_self(object x, str name):
+    """self of a Tensor method called through the class (Tensor.erfc(3.0)): torch's error."""
+    if isinstance(x, Tensor):
+        return <Tensor>x
+    raise TypeError(f"descriptor '{name}' for 'pyad._C.Tensor' objects doesn't apply to a "
+                    f"'{type(x).__name__}' object")
+
 cdef inline Tensor _t(object x):
     if isinstance(x, Tensor):
         return <Tensor>x

@@ -522,6 +522,7 @@ ctypedef struct UnaryDef:
     int saves                # SAVE_NONE | SAVE_INPUT | SAVE_OUTPUT
     int name_id              # grad_fn name
     unary_rec_t recorded     # the same derivative with pyad ops: (g, saved value, params)
+    bint int_identity        # int64 in: a copy out (rounding); bool: refused (int_kernel)
 
 cdef enum:
     U_NEG, U_EXP, U_LOG, U_SQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_RECIPROCAL,
@@ -539,6 +540,26 @@ cdef int _u(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except
     UNARY[u].name_id = name
     UNARY[u].recorded = rec
     return u
+
+# torch's kernel name in the "not implemented for 'Bool'" error of an int_identity op
+cdef dict _unary_int_kernel = {}
+
+cdef int set_unary_int_identity(int u, str int_kernel) except -1:
+    UNARY[u].int_identity = True
+    _unary_int_kernel[u] = int_kernel
+    return 0
+
+cdef int refuse_integer_input(Tensor x, str kernel) except -1:
+    raise NotImplementedError(f'"{kernel}" not implemented for '
+                              f"'{'Bool' if x.m.dtype == PYAD_BOOL else 'Long'}'")
+
+cdef double param_double(object v, str op, str name) except? -1.0:
+    """A scalar parameter of an op (hardtanh's min_val, ...): torch's error for a non-number."""
+    if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, complex):
+        return float(v)
+    if isinstance(v, Tensor) and (<Tensor>v).m.ndim == 0:
+        return float(v)
+    raise TypeError(f"{op}(): argument '{name}' must be Number, not {type(v).__name__}")
 
 cdef int register_unary(int fwd, int bw, int saves, str name, unary_rec_t rec) except -1:
     """A new elementwise unary op: one row of the table (ops_elementwise.pxi uses this)."""
@@ -598,12 +619,10 @@ cdef Tensor t_unary(int u, Tensor x, const double* c=NULL):
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
-    if dtype > PYAD_F64 and (u == U_FLOOR or u == U_CEIL or u == U_ROUND or u == U_TRUNC
-                             or u == U_ABS or u == U_SIGN):
+    if dtype > PYAD_F64 and (d.int_identity or u == U_ABS or u == U_SIGN):
         # torch: rounding is the identity on integers, sign keeps the dtype, bool has no abs
         if dtype == PYAD_BOOL and u != U_SIGN:
-            kname = {U_FLOOR: "floor_vml_cpu", U_CEIL: "ceil_vml_cpu", U_ROUND: "round_vml_cpu",
-                     U_TRUNC: "trunc_vml_cpu", U_ABS: "abs_cpu"}[u]
+            kname = "abs_cpu" if u == U_ABS else _unary_int_kernel[u]
             raise NotImplementedError(f'"{kname}" not implemented for \'Bool\'')
         if u != U_ABS and u != U_SIGN or dtype == PYAD_BOOL:
             return t_clone_nograd(x)

@@ -5,16 +5,7 @@
 
 cdef extern from "pyad_kernels.h":
     double pyad_round_half_even(double x) noexcept nogil
-    pyad_loop loop_expm1_f32, loop_expm1_f64, loop_log2_f32, loop_log2_f64
-    pyad_loop loop_log10_f32, loop_log10_f64, loop_log1p_f32, loop_log1p_f64
-    pyad_loop loop_rsqrt_f32, loop_rsqrt_f64, loop_tan_f32, loop_tan_f64
-    pyad_loop loop_asin_f32, loop_asin_f64, loop_acos_f32, loop_acos_f64
-    pyad_loop loop_atan_f32, loop_atan_f64, loop_sinh_f32, loop_sinh_f64
-    pyad_loop loop_cosh_f32, loop_cosh_f64, loop_asinh_f32, loop_asinh_f64
-    pyad_loop loop_acosh_f32, loop_acosh_f64, loop_atanh_f32, loop_atanh_f64
-    pyad_loop loop_erf_f32, loop_erf_f64, loop_floor_f32, loop_floor_f64
-    pyad_loop loop_ceil_f32, loop_ceil_f64, loop_round_f32, loop_round_f64
-    pyad_loop loop_trunc_f32, loop_trunc_f64, loop_sign_i64
+    pyad_loop loop_sign_i64
     pyad_loop loop_clamp_f32, loop_clamp_f64, loop_nan_to_num_f32, loop_nan_to_num_f64
     pyad_loop loop_fmods_f32, loop_fmods_f64, loop_remainders_f32, loop_remainders_f64
     pyad_loop loop_remainders_i64, loop_divtrunc_s_f32, loop_divtrunc_s_f64, loop_divtrunc_s_i64
@@ -26,14 +17,7 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_remainder_f32, loop_remainder_f64, loop_remainder_i64
     pyad_loop loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64
     pyad_loop loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64
-    pyad_loop loop_expm1_bw_f32, loop_expm1_bw_f64, loop_log2_bw_f32, loop_log2_bw_f64
-    pyad_loop loop_log10_bw_f32, loop_log10_bw_f64, loop_log1p_bw_f32, loop_log1p_bw_f64
-    pyad_loop loop_rsqrt_bw_f32, loop_rsqrt_bw_f64, loop_tan_bw_f32, loop_tan_bw_f64
-    pyad_loop loop_asin_bw_f32, loop_asin_bw_f64, loop_acos_bw_f32, loop_acos_bw_f64
-    pyad_loop loop_atan_bw_f32, loop_atan_bw_f64, loop_sinh_bw_f32, loop_sinh_bw_f64
-    pyad_loop loop_cosh_bw_f32, loop_cosh_bw_f64, loop_asinh_bw_f32, loop_asinh_bw_f64
-    pyad_loop loop_acosh_bw_f32, loop_acosh_bw_f64, loop_atanh_bw_f32, loop_atanh_bw_f64
-    pyad_loop loop_erf_bw_f32, loop_erf_bw_f64, loop_clamp_bw_f32, loop_clamp_bw_f64
+    pyad_loop loop_clamp_bw_f32, loop_clamp_bw_f64
     pyad_loop loop_finite_mask_f32, loop_finite_mask_f64
     pyad_loop loop_max_bw_a_f32, loop_max_bw_a_f64, loop_min_bw_a_f32, loop_min_bw_a_f64
     pyad_loop loop_atan2_bw_a_f32, loop_atan2_bw_a_f64, loop_atan2_bw_b_f32, loop_atan2_bw_b_f64
@@ -128,81 +112,14 @@ cdef Tensor const_k(int k, Tensor a, Tensor b, const double* c):
 
 
 # ============================================================================================
-# Unary functions: one row each (forward kernel, numeric backward kernel k(g, saved), saved
-# value, grad_fn name) with its recorded formula right above it.
+# Unary functions outside the op table (csrc/op_table.py): sign (a core kernel), and clamp and
+# nan_to_num, whose bounds may be tensors: one row each with its recorded formula above it.
 # ============================================================================================
-cdef int K_EXPM1 = register_kernel(loop_expm1_f32, loop_expm1_f64, NULL)
-cdef int K_LOG2 = register_kernel(loop_log2_f32, loop_log2_f64, NULL)
-cdef int K_LOG10 = register_kernel(loop_log10_f32, loop_log10_f64, NULL)
-cdef int K_LOG1P = register_kernel(loop_log1p_f32, loop_log1p_f64, NULL)
-cdef int K_RSQRT = register_kernel(loop_rsqrt_f32, loop_rsqrt_f64, NULL)
-cdef int K_TAN = register_kernel(loop_tan_f32, loop_tan_f64, NULL)
-cdef int K_ASIN = register_kernel(loop_asin_f32, loop_asin_f64, NULL)
-cdef int K_ACOS = register_kernel(loop_acos_f32, loop_acos_f64, NULL)
-cdef int K_ATAN = register_kernel(loop_atan_f32, loop_atan_f64, NULL)
-cdef int K_SINH = register_kernel(loop_sinh_f32, loop_sinh_f64, NULL)
-cdef int K_COSH = register_kernel(loop_cosh_f32, loop_cosh_f64, NULL)
-cdef int K_ASINH = register_kernel(loop_asinh_f32, loop_asinh_f64, NULL)
-cdef int K_ACOSH = register_kernel(loop_acosh_f32, loop_acosh_f64, NULL)
-cdef int K_ATANH = register_kernel(loop_atanh_f32, loop_atanh_f64, NULL)
-cdef int K_ERF = register_kernel(loop_erf_f32, loop_erf_f64, NULL)
-cdef int K_FLOOR = register_kernel(loop_floor_f32, loop_floor_f64, NULL)
-cdef int K_CEIL = register_kernel(loop_ceil_f32, loop_ceil_f64, NULL)
-cdef int K_ROUND = register_kernel(loop_round_f32, loop_round_f64, NULL)
-cdef int K_TRUNC = register_kernel(loop_trunc_f32, loop_trunc_f64, NULL)
 cdef int K_CLAMP = register_kernel(loop_clamp_f32, loop_clamp_f64, NULL)
 cdef int K_NAN_TO_NUM = register_kernel(loop_nan_to_num_f32, loop_nan_to_num_f64, NULL)
-cdef int K_EXPM1_BW = register_kernel(loop_expm1_bw_f32, loop_expm1_bw_f64, NULL)
-cdef int K_LOG2_BW = register_kernel(loop_log2_bw_f32, loop_log2_bw_f64, NULL)
-cdef int K_LOG10_BW = register_kernel(loop_log10_bw_f32, loop_log10_bw_f64, NULL)
-cdef int K_LOG1P_BW = register_kernel(loop_log1p_bw_f32, loop_log1p_bw_f64, NULL)
-cdef int K_RSQRT_BW = register_kernel(loop_rsqrt_bw_f32, loop_rsqrt_bw_f64, NULL)
-cdef int K_TAN_BW = register_kernel(loop_tan_bw_f32, loop_tan_bw_f64, NULL)
-cdef int K_ASIN_BW = register_kernel(loop_asin_bw_f32, loop_asin_bw_f64, NULL)
-cdef int K_ACOS_BW = register_kernel(loop_acos_bw_f32, loop_acos_bw_f64, NULL)
-cdef int K_ATAN_BW = register_kernel(loop_atan_bw_f32, loop_atan_bw_f64, NULL)
-cdef int K_SINH_BW = register_kernel(loop_sinh_bw_f32, loop_sinh_bw_f64, NULL)
-cdef int K_COSH_BW = register_kernel(loop_cosh_bw_f32, loop_cosh_bw_f64, NULL)
-cdef int K_ASINH_BW = register_kernel(loop_asinh_bw_f32, loop_asinh_bw_f64, NULL)
-cdef int K_ACOSH_BW = register_kernel(loop_acosh_bw_f32, loop_acosh_bw_f64, NULL)
-cdef int K_ATANH_BW = register_kernel(loop_atanh_bw_f32, loop_atanh_bw_f64, NULL)
-cdef int K_ERF_BW = register_kernel(loop_erf_bw_f32, loop_erf_bw_f64, NULL)
 cdef int K_CLAMP_BW = register_kernel(loop_clamp_bw_f32, loop_clamp_bw_f64, NULL)
 cdef int K_FINITE_MASK = register_kernel(loop_finite_mask_f32, loop_finite_mask_f64, NULL)
 
-cdef inline Tensor _sq(Tensor x):
-    return t_mul(x, x)
-
-cdef Tensor expm1_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(g, t_adds(y, 1.0))                                           # g (y + 1)
-cdef Tensor log2_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_muls(x, 0.6931471805599453))                            # g / (x ln 2)
-cdef Tensor log10_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_muls(x, 2.302585092994046))                             # g / (x ln 10)
-cdef Tensor log1p_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_adds(x, 1.0))                                           # g / (x + 1)
-cdef Tensor rsqrt_rec(Tensor g, Tensor y, const double* c):
-    return t_muls(t_mul(g, t_mul(_sq(y), y)), -0.5)                           # -g y^3 / 2
-cdef Tensor tan_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(g, t_adds(_sq(y), 1.0))                                      # g (1 + y^2)
-cdef Tensor asin_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_unary(U_SQRT, t_rsubs(_sq(x), 1.0)))                    # g / sqrt(1 - x^2)
-cdef Tensor acos_rec(Tensor g, Tensor x, const double* c):
-    return t_div(t_neg(g), t_unary(U_SQRT, t_rsubs(_sq(x), 1.0)))             # -g / sqrt(1 - x^2)
-cdef Tensor atan_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_adds(_sq(x), 1.0))                                      # g / (1 + x^2)
-cdef Tensor sinh_rec(Tensor g, Tensor x, const double* c):
-    return t_mul(g, t_unary(U_COSH, x))                                       # g cosh x
-cdef Tensor cosh_rec(Tensor g, Tensor x, const double* c):
-    return t_mul(g, t_unary(U_SINH, x))                                       # g sinh x
-cdef Tensor asinh_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_unary(U_SQRT, t_adds(_sq(x), 1.0)))                     # g / sqrt(x^2 + 1)
-cdef Tensor acosh_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_unary(U_SQRT, t_adds(_sq(x), -1.0)))                    # g / sqrt(x^2 - 1)
-cdef Tensor atanh_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, t_rsubs(_sq(x), 1.0))                                     # g / (1 - x^2)
-cdef Tensor erf_rec(Tensor g, Tensor x, const double* c):
-    return t_mul(g, t_muls(t_unary(U_EXP, t_neg(_sq(x))), 1.1283791670955126))  # g 2/sqrt(pi) e^-x^2
 cdef Tensor clamp_rec(Tensor g, Tensor x, const double* c):
     return t_mul(g, const_k(K_CLAMP_BW, x, None, c))                          # g [lo <= x <= hi]
 cdef Tensor nan_to_num_rec(Tensor g, Tensor x, const double* c):
@@ -210,27 +127,8 @@ cdef Tensor nan_to_num_rec(Tensor g, Tensor x, const double* c):
 cdef Tensor identity_rec(Tensor g, Tensor x, const double* c):
     return g                                                                  # g
 
-cdef int U_EXPM1 = register_unary(K_EXPM1, K_EXPM1_BW, SAVE_OUTPUT, "Expm1Backward0", expm1_rec)
-cdef int U_LOG2 = register_unary(K_LOG2, K_LOG2_BW, SAVE_INPUT, "Log2Backward0", log2_rec)
-cdef int U_LOG10 = register_unary(K_LOG10, K_LOG10_BW, SAVE_INPUT, "Log10Backward0", log10_rec)
-cdef int U_LOG1P = register_unary(K_LOG1P, K_LOG1P_BW, SAVE_INPUT, "Log1PBackward0", log1p_rec)
-cdef int U_RSQRT = register_unary(K_RSQRT, K_RSQRT_BW, SAVE_OUTPUT, "RsqrtBackward0", rsqrt_rec)
-cdef int U_TAN = register_unary(K_TAN, K_TAN_BW, SAVE_OUTPUT, "TanBackward0", tan_rec)
-cdef int U_ASIN = register_unary(K_ASIN, K_ASIN_BW, SAVE_INPUT, "AsinBackward0", asin_rec)
-cdef int U_ACOS = register_unary(K_ACOS, K_ACOS_BW, SAVE_INPUT, "AcosBackward0", acos_rec)
-cdef int U_ATAN = register_unary(K_ATAN, K_ATAN_BW, SAVE_INPUT, "AtanBackward0", atan_rec)
-cdef int U_SINH = register_unary(K_SINH, K_SINH_BW, SAVE_INPUT, "SinhBackward0", sinh_rec)
-cdef int U_COSH = register_unary(K_COSH, K_COSH_BW, SAVE_INPUT, "CoshBackward0", cosh_rec)
-cdef int U_ASINH = register_unary(K_ASINH, K_ASINH_BW, SAVE_INPUT, "AsinhBackward0", asinh_rec)
-cdef int U_ACOSH = register_unary(K_ACOSH, K_ACOSH_BW, SAVE_INPUT, "AcoshBackward0", acosh_rec)
-cdef int U_ATANH = register_unary(K_ATANH, K_ATANH_BW, SAVE_INPUT, "AtanhBackward0", atanh_rec)
-cdef int U_ERF = register_unary(K_ERF, K_ERF_BW, SAVE_INPUT, "ErfBackward0", erf_rec)
 # piecewise constant: derivative zero
 cdef int U_SIGN = register_unary(K_SIGN, BW_ZERO, SAVE_NONE, "SignBackward0", NULL)
-cdef int U_FLOOR = register_unary(K_FLOOR, BW_ZERO, SAVE_NONE, "FloorBackward0", NULL)
-cdef int U_CEIL = register_unary(K_CEIL, BW_ZERO, SAVE_NONE, "CeilBackward0", NULL)
-cdef int U_ROUND = register_unary(K_ROUND, BW_ZERO, SAVE_NONE, "RoundBackward0", NULL)
-cdef int U_TRUNC = register_unary(K_TRUNC, BW_ZERO, SAVE_NONE, "TruncBackward0", NULL)
 # with parameters in c[]: clamp bounds (lo, hi); nan_to_num's (nan, posinf, neginf)
 cdef int U_CLAMP = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampBackward1", clamp_rec)
 cdef int U_CLAMP_MIN = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampMinBackward0",
@@ -285,9 +183,13 @@ ctypedef struct BinaryDef:
     binary_rec_t recorded    # [grad a, grad b] with pyad ops
 
 cdef enum:
-    MAX_BINARY = 16
+    MAX_BINARY = 32
 cdef BinaryDef BINARY[MAX_BINARY]
 cdef int _n_binary = 0
+
+# the op named in "the derivative for '...' is not implemented" (BW_UNDEFINED)
+cdef dict binary_undefined_name = {}
+
 
 cdef int register_binary(int fwd, int bw_a, int bw_b, bint swapped, bint float_only, str name,
                          binary_rec_t rec) except -1:
@@ -351,7 +253,8 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
 cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
     cdef Buffer* z
     if k == BW_UNDEFINED:
-        raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
+        raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
+                           "implemented.")
     if k == BW_PASS:
         buf_incref(g)
         return g
@@ -360,7 +263,8 @@ cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
         memset(z.data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
         return z
     if swap:
-        return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0), NULL)
+        return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0),
+                           NULL)
     return zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), sdata(n, 1), smeta(n, 1), NULL)
 
 cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
@@ -416,7 +320,7 @@ cdef list minimum_rec(Tensor g, Tensor a, Tensor b):
     return [t_mul(g, const_k(K_MIN_BW_A, a, b, NULL)), t_mul(g, const_k(K_MIN_BW_A, b, a, NULL))]
 cdef list atan2_rec(Tensor g, Tensor a, Tensor b):
     # torch's atan2_backward: (g b) r, (g -a) r with r = 1 / (a^2 + b^2), 0 where that is inf
-    cdef Tensor r = t_unary(U_RECIPROCAL, t_add(_sq(a), _sq(b)))
+    cdef Tensor r = t_unary(U_RECIPROCAL, t_add(t_mul(a, a), t_mul(b, b)))
     r = t_where(bool_mask(r, np.isinf), scalar0d_f(0.0, r.m.dtype), r)
     return [t_mul(t_mul(g, b), r), t_mul(t_mul(g, t_neg(a)), r)]
 cdef list hypot_rec(Tensor g, Tensor a, Tensor b):
@@ -449,6 +353,7 @@ cdef list floor_divide_rec(Tensor g, Tensor a, Tensor b):
     raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
 cdef int B_FLOOR_DIVIDE = register_binary(K_DIVFLOOR, BW_UNDEFINED, BW_UNDEFINED, False, False,
                                           "NotImplemented", floor_divide_rec)
+binary_undefined_name[B_FLOOR_DIVIDE] = "floor_divide"
 
 
 cdef object _binary_with_scalar(int b, Tensor x, object other):
@@ -585,6 +490,30 @@ cdef Tensor _zip_bool(pyad_loop f, Tensor a, Tensor b):
     ms[0], ms[1] = &a.m, &b.m
     return tensor_from_new_buffer(nb_zip_loop(f, 2, xs, ms, &mo, NULL), &mo, PYAD_BOOL)
 
+cdef Tensor gen_mask(pyad_loop f32, pyad_loop f64, Tensor s, const double* c):
+    """Where a generated derivative takes its first branch, at each element of the saved value
+    s: a bool constant (the op table's where(cond, a, b), recorded as t_where)."""
+    cdef Meta mo = s.m
+    mo.dtype = PYAD_BOOL
+    return tensor_from_new_buffer(nb_map_loop(f32 if s.m.dtype == PYAD_F32 else f64, s.buf.data,
+                                              &s.m, &mo, c), &mo, PYAD_BOOL)
+
+cdef Tensor gen_mask2(pyad_loop f32, pyad_loop f64, Tensor a, Tensor b):
+    """gen_mask of a binary op's derivative: its branch condition on both operands,
+    broadcast."""
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[2]
+    cdef const Meta* ms[2]
+    mo.shape = shp
+    broadcast_meta(&a.m, &b.m, &mo)
+    mo.dtype = PYAD_BOOL
+    xs[0], xs[1] = a.buf.data, b.buf.data
+    ms[0], ms[1] = &a.m, &b.m
+    return tensor_from_new_buffer(nb_zip_loop(f32 if a.m.dtype == PYAD_F32 else f64, 2, xs, ms,
+                                              &mo, NULL), &mo, PYAD_BOOL)
+
+
 cdef Tensor _map_bool(pyad_loop f, Tensor x):
     cdef Meta mo = x.m
     mo.dtype = PYAD_BOOL
@@ -640,7 +569,8 @@ cdef object t_bitwise(int which, Tensor x, object other):
         dt = result_type_scalar(x, other)
         b = scalar0d(other, dt, True)
     if dt <= PYAD_F64:
-        raise NotImplementedError(f"\"{('bitwise_and_cpu', 'bitwise_or_cpu', 'bitwise_xor_cpu')[which]}\" "
+        kname = ('bitwise_and_cpu', 'bitwise_or_cpu', 'bitwise_xor_cpu')[which]
+        raise NotImplementedError(f"\"{kname}\" "
                                   f"not implemented for '{DTYPE_TITLES[dt]}'")
     if dt == PYAD_BOOL:
         return _zip_bool(bool_loop, x, b)
@@ -718,8 +648,6 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
                                     "ClampMaxBackward0")[which]))
     return t_unary((U_CLAMP, U_CLAMP_MIN, U_CLAMP_MAX)[which], x, c)
 
-cdef extern from "math.h":
-    double INFINITY
 
 cdef Tensor _clamp_int_operand(Tensor x, object lo, object hi):
     """An integer or bool x cast to clamp's result dtype with scalar bounds: a float bound
@@ -754,54 +682,12 @@ cdef object t_nan_to_num(Tensor x, object nan, object posinf, object neginf):
 cdef Tensor _u_of(int u, object x):
     return t_unary(u, _t(x))
 
-def expm1(input):
-    """exp(x) - 1, accurate near zero."""
-    return _u_of(U_EXPM1, input)
-def log2(input):
-    """Base-2 logarithm."""
-    return _u_of(U_LOG2, input)
-def log10(input):
-    """Base-10 logarithm."""
-    return _u_of(U_LOG10, input)
-def log1p(input):
-    """log(1 + x), accurate near zero."""
-    return _u_of(U_LOG1P, input)
-def rsqrt(input):
-    """1 / sqrt(x)."""
-    return _u_of(U_RSQRT, input)
+
 def square(input):
     """x ** 2 (grad_fn PowBackward0, as in torch)."""
     return t_pows(_t(input), 2.0)
-def tan(input):
-    """Tangent."""
-    return _u_of(U_TAN, input)
-def asin(input):
-    """Inverse sine."""
-    return _u_of(U_ASIN, input)
-def acos(input):
-    """Inverse cosine."""
-    return _u_of(U_ACOS, input)
-def atan(input):
-    """Inverse tangent."""
-    return _u_of(U_ATAN, input)
-def sinh(input):
-    """Hyperbolic sine."""
-    return _u_of(U_SINH, input)
-def cosh(input):
-    """Hyperbolic cosine."""
-    return _u_of(U_COSH, input)
-def asinh(input):
-    """Inverse hyperbolic sine."""
-    return _u_of(U_ASINH, input)
-def acosh(input):
-    """Inverse hyperbolic cosine."""
-    return _u_of(U_ACOSH, input)
-def atanh(input):
-    """Inverse hyperbolic tangent."""
-    return _u_of(U_ATANH, input)
-def erf(input):
-    """The error function."""
-    return _u_of(U_ERF, input)
+
+
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
     cdef Tensor x = _t(input)
@@ -809,12 +695,25 @@ def sign(input):
         return tensor_from_new_buffer(nb_map_loop(loop_sign_i64, x.buf.data, &x.m, &x.m, NULL),
                                       &x.m, PYAD_I64)
     return t_unary(U_SIGN, x)
-def floor(input):
-    """Round down (zero gradient)."""
-    return _u_of(U_FLOOR, input)
-def ceil(input):
-    """Round up (zero gradient)."""
-    return _u_of(U_CEIL, input)
+
+
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma (n >= 0)."""
+    r = t_polygamma(n, _t(input))
+    return r if out is None else write_out("polygamma", out, r)
+
+
+cdef Tensor t_polygamma(object n, Tensor x):
+    cdef double c[4]
+    if not is_int_arg(n):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    c[0] = float(n)
+    return t_unary(U_POLYGAMMA, x, c)
+
+
 def round(input, *, decimals=0):
     """Round half to even, optionally to `decimals` places (zero gradient)."""
     cdef Tensor x = _t(input)
@@ -828,12 +727,7 @@ def round(input, *, decimals=0):
                      register_name("RoundBackward1"))
     scale = 10.0 ** decimals
     return named(t_divs(t_unary(U_ROUND, t_muls(x, scale)), scale), register_name("RoundBackward1"))
-def trunc(input):
-    """Round toward zero (zero gradient)."""
-    return _u_of(U_TRUNC, input)
-def fix(input):
-    """Alias of trunc."""
-    return _u_of(U_TRUNC, input)
+
 
 def clamp(input, min=None, max=None):
     """Limit each element to [min, max]; bounds are scalars or tensors (either may be None).
@@ -843,32 +737,53 @@ def clamp(input, min=None, max=None):
         tensor([0.0000, 0.5000, 1.0000])
     """
     return t_clamp(_t(input), min, max, 0)
+
+
 def clip(input, min=None, max=None):
     """Alias of clamp."""
     return t_clamp(_t(input), min, max, 0)
+
+
 def clamp_min(input, min):
     """max(input, min) elementwise."""
     return t_clamp(_t(input), min, None, 1)
+
+
 def clamp_max(input, max):
     """min(input, max) elementwise."""
     return t_clamp(_t(input), None, max, 2)
+
+
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """Replace NaN, +inf and -inf (default: 0 and the dtype's largest finite values)."""
     return t_nan_to_num(_t(input), nan, posinf, neginf)
 
+
 def maximum(input, other):
     """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MAXIMUM, _t(input), _t(other))
+    return t_binary(B_MAXIMUM, need_tensor(input, "maximum", "input", 1),
+                    need_tensor(other, "maximum", "other", 2))
+
+
 def minimum(input, other):
     """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MINIMUM, _t(input), _t(other))
+    return t_binary(B_MINIMUM, need_tensor(input, "minimum", "input", 1),
+                    need_tensor(other, "minimum", "other", 2))
+
+
 def atan2(input, other):
     """Angle of (other, input): atan(input / other) in the right quadrant."""
     return t_binary(B_ATAN2, _t(input), need_tensor(other, "atan2", "other", 2))  # no scalars
+
+
 arctan2 = atan2
+
+
 def hypot(input, other):
     """sqrt(input**2 + other**2) without overflow."""
     return t_binary(B_HYPOT, _t(input), need_tensor(other, "hypot", "other", 2))  # no scalars
+
+
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)
@@ -880,6 +795,8 @@ def fmod(input, other):
     check_scalar_range(other)
     c[0] = other
     return t_unary(U_FMODS, x, c)
+
+
 def remainder(input, other):
     """Python-style remainder (sign of the divisor)."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
@@ -894,6 +811,8 @@ def remainder(input, other):
         return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
     c[0] = other
     return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
+
+
 def floor_divide(input, other):
     """input // other, rounding down (not differentiable, as in torch)."""
     if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
@@ -903,6 +822,7 @@ def floor_divide(input, other):
     if not isinstance(other, Tensor):
         other = scalar0d(other, result_type_scalar(x, other), True)
     return t_binary(B_FLOOR_DIVIDE, x, <Tensor>other)
+
 
 def where(condition, input=None, other=None):
     """Elements of input where condition holds, else of other (either may be a scalar).
@@ -926,54 +846,79 @@ def where(condition, input=None, other=None):
         b = scalar0d(b, result_type_scalar(<Tensor>a, b))
     return t_where(cond, <Tensor>a, <Tensor>b)
 
+
 def eq(input, other):
     """input == other elementwise (bool)."""
     return named_result(t_compare(CMP_EQ, _t(input), other), "eq", other)
+
+
 def ne(input, other):
     """input != other elementwise (bool)."""
     return named_result(t_compare(CMP_NE, _t(input), other), "ne", other)
+
+
 def lt(input, other):
     """input < other elementwise (bool)."""
     return named_result(t_compare(CMP_LT, _t(input), other), "lt", other)
+
+
 def le(input, other):
     """input <= other elementwise (bool)."""
     return named_result(t_compare(CMP_LE, _t(input), other), "le", other)
+
+
 def gt(input, other):
     """input > other elementwise (bool)."""
     return named_result(t_compare(CMP_GT, _t(input), other), "gt", other)
+
+
 def ge(input, other):
     """input >= other elementwise (bool)."""
     return named_result(t_compare(CMP_GE, _t(input), other), "ge", other)
+
+
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
 
 def logical_and(input, other):
     """Elementwise AND of truth values (bool)."""
     return t_logical(loop_and_bool, input, other)
+
+
 def logical_or(input, other):
     """Elementwise OR of truth values (bool)."""
     return t_logical(loop_or_bool, input, other)
+
+
 def logical_xor(input, other):
     """Elementwise XOR of truth values (bool)."""
     return t_logical(loop_xor_bool, input, other)
+
+
 def logical_not(input):
     """Elementwise NOT of truth values (bool)."""
     return _map_bool(loop_not_bool, _as_bool(input))
+
+
 def isnan(input):
     """True where the element is NaN."""
     return t_predicate(_t(input), loop_isnan_f32, loop_isnan_f64, False)
+
+
 def isinf(input):
     """True where the element is +inf or -inf."""
     return t_predicate(_t(input), loop_isinf_f32, loop_isinf_f64, False)
+
+
 def isfinite(input):
     """True where the element is neither NaN nor infinite."""
     return t_predicate(_t(input), loop_isfinite_f32, loop_isfinite_f64, True)
 
+
 __all__ += [
-    "expm1", "log2", "log10", "log1p", "rsqrt", "square", "tan", "asin", "acos", "atan",
-    "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "sign", "floor", "ceil", "round",
-    "trunc", "fix", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num", "maximum",
-    "minimum", "atan2", "arctan2", "hypot", "fmod", "remainder", "floor_divide", "where",
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
-    "isfinite",
+    "square", "polygamma", "sign", "round", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num",
+    "maximum", "minimum", "atan2", "arctan2", "hypot", "fmod", "remainder", "floor_divide",
+    "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
+    "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
+    "isnan", "isinf", "isfinite",
 ]

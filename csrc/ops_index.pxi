@@ -129,13 +129,6 @@ cdef object axis_term(Py_ssize_t size, Py_ssize_t stride, int axis, int ndim):
 cdef str shape_list(object shape):
     return str([int(s) for s in shape])
 
-cdef Tensor need_tensor(object obj, str fn, str arg, int pos):
-    if not isinstance(obj, Tensor):
-        raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                        f"{type(obj).__name__}")
-    return <Tensor>obj
-
-
 # ============================================================================================
 # Advanced indexing (x[list], x[tensor], x[mask], mixed with ints/slices/None/...):
 # IndexBackward0 (adjoint IndexPutImplBackward0). As torch: ints, slices and None apply first

@@ -87,8 +87,10 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
  * Its users are long bodies called from several loops: the baseline copy is not inlined. */
 #define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...)                                             \
     PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }                \
-    __attribute__((target("avx2"))) PYAD_SIMD_SECTION static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
-#define PYAD_RUN_FROM(NAME, n, MIN, ARGS) ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
+    __attribute__((target("avx2"))) PYAD_SIMD_SECTION                                      \
+    static RET NAME##_avx2 PARAMS { enum { wide = 1 }; __VA_ARGS__ }
+#define PYAD_RUN_FROM(NAME, n, MIN, ARGS)                                                   \
+    ((pyad_simd_level >= 2 && (n) >= (MIN)) ? NAME##_avx2 ARGS : NAME ARGS)
 /* the hottest loops (add, mul, the fused accumulate-products, float sums, float64 sin/cos)
  * also get an AVX-512 copy: a third more per L1-resident run than AVX2 on CPUs that have it */
 #define PYAD_THRICE(RET, NAME, PARAMS, ...)                                                 \
@@ -96,7 +98,8 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
     __attribute__((target("avx512f"))) PYAD_SIMD_SECTION static RET NAME##_avx512 PARAMS __VA_ARGS__
 #define PYAD_RUN3(NAME, n, ARGS) PYAD_RUN3_FROM(NAME, n, 16, ARGS)
 #define PYAD_RUN3_FROM(NAME, n, MIN, ARGS)                                                  \
-    ((pyad_simd_level >= 3 && (n) >= (MIN)) ? NAME##_avx512 ARGS : PYAD_RUN_FROM(NAME, n, MIN, ARGS))
+    ((pyad_simd_level >= 3 && (n) >= (MIN)) ? NAME##_avx512 ARGS                         \
+                                             : PYAD_RUN_FROM(NAME, n, MIN, ARGS))
 #define PYAD_THRICE_WIDE(RET, NAME, PARAMS, ...)                                            \
     PYAD_TWICE_WIDE(RET, NAME, PARAMS, __VA_ARGS__)                                         \
     __attribute__((target("avx512f"))) PYAD_SIMD_SECTION static RET NAME##_avx512 PARAMS    \
@@ -104,7 +107,8 @@ static inline void pyad_set_grad_enabled(int on) { pyad_grad_disabled = !on; }
 #else
 #define PYAD_X86_DISPATCH 0
 #define PYAD_TWICE PYAD_ONCE
-#define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...) PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
+#define PYAD_TWICE_WIDE(RET, NAME, PARAMS, ...)                                             \
+    PYAD_NOINLINE static RET NAME PARAMS { enum { wide = 0 }; __VA_ARGS__ }
 #define PYAD_RUN_FROM(NAME, n, MIN, ARGS) (NAME ARGS)
 #define PYAD_THRICE PYAD_TWICE
 #define PYAD_THRICE_WIDE PYAD_TWICE_WIDE
@@ -245,7 +249,8 @@ static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides_in)[PYAD
 /* A vectorisable unary op: its contiguous run also has an AVX2 copy. */
 #define PYAD_UNARY_V(NAME, T, EXPR)                                                        \
     PYAD_TWICE(void, NAME##_run, (const T *restrict px, T *restrict po, pyad_ssize_t n,    \
-                                  const double *c), { pyad_ssize_t i; (void)c; PYAD_UNARY_RUN(T, EXPR) }) \
+                                  const double *c),                                        \
+               { pyad_ssize_t i; (void)c; PYAD_UNARY_RUN(T, EXPR) })                           \
     PYAD_UNARY_WITH(NAME, T, EXPR, PYAD_RUN(NAME##_run, n, (px, po, n, c)))
 
 #define PYAD_BINARY_WITH(NAME, T, EXPR, CC, CS)                                            \
@@ -273,9 +278,11 @@ static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides_in)[PYAD
         }                                                                                  \
     }
 
-#define PYAD_BINARY_CC(T, EXPR) for (i = 0; i < n; i++) { T x = px[i]; T y = py[i]; po[i] = (T)(EXPR); }
+#define PYAD_BINARY_CC(T, EXPR)                                                             \
+    for (i = 0; i < n; i++) { T x = px[i]; T y = py[i]; po[i] = (T)(EXPR); }
 #define PYAD_BINARY_CS(T, EXPR) for (i = 0; i < n; i++) { T x = px[i]; po[i] = (T)(EXPR); }
-#define PYAD_BINARY(NAME, T, EXPR) PYAD_BINARY_WITH(NAME, T, EXPR, PYAD_BINARY_CC(T, EXPR), PYAD_BINARY_CS(T, EXPR))
+#define PYAD_BINARY(NAME, T, EXPR)                                                          \
+    PYAD_BINARY_WITH(NAME, T, EXPR, PYAD_BINARY_CC(T, EXPR), PYAD_BINARY_CS(T, EXPR))
 /* A vectorisable binary op: its contiguous and broadcast-second-operand runs have AVX2 copies
  * (PYAD_BINARY_V) or AVX2 and AVX-512 ones (PYAD_BINARY_V3, the arithmetic). */
 #define PYAD_BINARY_V(NAME, T, EXPR) PYAD_BINARY_VEC(NAME, T, EXPR, PYAD_TWICE, PYAD_RUN)
@@ -402,8 +409,14 @@ PYAD_ACC_PRODUCT(loop_acc_mul_twice_f64, double, 1)
         }                                                                                  \
     }
 
-static inline double pyad_sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
-static inline float pyad_sigmoidf(float x) { return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x)); }
+static inline double pyad_sigmoid(double x)
+{
+    return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x));
+}
+static inline float pyad_sigmoidf(float x)
+{
+    return x >= 0 ? 1.0f / (1.0f + expf(-x)) : expf(x) / (1.0f + expf(x));
+}
 /* sign(NaN) is 0, as torch.sign gives (and abs's gradient at NaN is then 0, as torch's) */
 static inline double pyad_sign(double x) { return (double)((x > 0) - (x < 0)); }
 /* relu keeps NaN, as torch's clamp_min(0) does */
@@ -467,8 +480,10 @@ static inline float pyad_powcf(float x, float c)
     PYAD_BINARY(loop_abs_bw_##S, T, x *(T)pyad_sign(y))                                        \
     PYAD_BINARY(loop_sqrt_bw_##S, T, x / ((T)2 * y))                                           \
     PYAD_BINARY(loop_reciprocal_bw_##S, T, -x * y * y)                                         \
-    PYAD_BINARY(loop_pows_bw_##S, T, c[0] == 0.0 ? (T)0 : x * ((T)c[0] * pyad_powc##F(y, (T)(c[0] - 1.0)))) \
-    PYAD_BINARY(loop_rpows_bw_##S, T, (c[0] == 0.0 && isfinite(y)) ? (T)0 : x * y * (T)log((double)c[0])) \
+    PYAD_BINARY(loop_pows_bw_##S, T,                                                           \
+                c[0] == 0.0 ? (T)0 : x * ((T)c[0] * pyad_powc##F(y, (T)(c[0] - 1.0))))          \
+    PYAD_BINARY(loop_rpows_bw_##S, T,                                                          \
+                (c[0] == 0.0 && isfinite(y)) ? (T)0 : x * y * (T)log((double)c[0]))             \
     /* torch's order of operations: -g ((a / b) / b), g (b a^(b-1)), g (a^b log a) */          \
     PYAD_TERNARY(loop_div_bw_b_##S, T, -x * ((y / z) / z))                                     \
     PYAD_TERNARY(loop_pow_bw_a_##S, T, z == 0 ? (T)0 : x * (z * pow##F(y, z - (T)1)))           \
@@ -768,27 +783,10 @@ static inline double pyad_clamp(double x, double lo, double hi)
 }
 
 #define PYAD_FLOAT_LOOPS2(S, T, F)                                                              \
-    PYAD_UNARY(loop_expm1_##S, T, expm1##F(x))                                                 \
-    PYAD_UNARY(loop_log2_##S, T, log2##F(x))                                                   \
-    PYAD_UNARY(loop_log10_##S, T, log10##F(x))                                                 \
-    PYAD_UNARY(loop_log1p_##S, T, log1p##F(x))                                                 \
-    PYAD_UNARY(loop_rsqrt_##S, T, (T)1 / sqrt##F(x))                                           \
-    PYAD_UNARY(loop_tan_##S, T, tan##F(x))                                                     \
-    PYAD_UNARY(loop_asin_##S, T, asin##F(x))                                                   \
-    PYAD_UNARY(loop_acos_##S, T, acos##F(x))                                                   \
-    PYAD_UNARY(loop_atan_##S, T, atan##F(x))                                                   \
-    PYAD_UNARY(loop_sinh_##S, T, sinh##F(x))                                                   \
-    PYAD_UNARY(loop_cosh_##S, T, cosh##F(x))                                                   \
-    PYAD_UNARY(loop_asinh_##S, T, asinh##F(x))                                                 \
-    PYAD_UNARY(loop_acosh_##S, T, acosh##F(x))                                                 \
-    PYAD_UNARY(loop_atanh_##S, T, atanh##F(x))                                                 \
-    PYAD_UNARY(loop_erf_##S, T, erf##F(x))                                                     \
-    PYAD_UNARY(loop_floor_##S, T, floor##F(x))                                                 \
-    PYAD_UNARY(loop_ceil_##S, T, ceil##F(x))                                                   \
-    PYAD_UNARY(loop_round_##S, T, nearbyint##F(x))                                             \
-    PYAD_UNARY(loop_trunc_##S, T, trunc##F(x))                                                 \
     PYAD_UNARY(loop_clamp_##S, T, pyad_clamp(x, (T)c[0], (T)c[1]))                             \
-    PYAD_UNARY(loop_nan_to_num_##S, T, x != x ? (T)c[0] : (x == (T)INFINITY ? (T)c[1] : (x == -(T)INFINITY ? (T)c[2] : x))) \
+    PYAD_UNARY(loop_nan_to_num_##S, T,                                                         \
+               x != x ? (T)c[0]                                                                \
+                      : (x == (T)INFINITY ? (T)c[1] : (x == -(T)INFINITY ? (T)c[2] : x)))      \
     PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                         \
     PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                          \
     PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                  \
@@ -802,21 +800,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
     PYAD_BINARY(loop_divfloor_##S, T, pyad_div_floor_##S(x, y))                                 \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
-    PYAD_BINARY(loop_expm1_bw_##S, T, x *(y + (T)1))                                           \
-    PYAD_BINARY(loop_log2_bw_##S, T, x / (y * (T)PYAD_LN2))                                    \
-    PYAD_BINARY(loop_log10_bw_##S, T, x / (y * (T)PYAD_LN10))                                  \
-    PYAD_BINARY(loop_log1p_bw_##S, T, x / (y + (T)1))                                          \
-    PYAD_BINARY(loop_rsqrt_bw_##S, T, (T)-0.5 * x * y * y * y)                                 \
-    PYAD_BINARY(loop_tan_bw_##S, T, x *((T)1 + y * y))                                         \
-    PYAD_BINARY(loop_asin_bw_##S, T, x / sqrt##F((T)1 - y * y))                                \
-    PYAD_BINARY(loop_acos_bw_##S, T, -x / sqrt##F((T)1 - y * y))                               \
-    PYAD_BINARY(loop_atan_bw_##S, T, x / ((T)1 + y * y))                                       \
-    PYAD_BINARY(loop_sinh_bw_##S, T, x *cosh##F(y))                                            \
-    PYAD_BINARY(loop_cosh_bw_##S, T, x *sinh##F(y))                                            \
-    PYAD_BINARY(loop_asinh_bw_##S, T, x / sqrt##F(y * y + (T)1))                               \
-    PYAD_BINARY(loop_acosh_bw_##S, T, x / sqrt##F(y * y - (T)1))                               \
-    PYAD_BINARY(loop_atanh_bw_##S, T, x / ((T)1 - y * y))                                      \
-    PYAD_BINARY(loop_erf_bw_##S, T, x *(T)PYAD_2_SQRTPI * exp##F(-y * y))                      \
     PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)               \
     PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                               \
     /* maximum's gradient to its first input: all of g where it won, half on ties */           \

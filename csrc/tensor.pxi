@@ -37,8 +37,10 @@ for _code in range(4):
     _DTYPES.append(_d)
 float32, float64, int64, bool_ = _DTYPES
 
+
 def _dtype_by_name(name):
     return _DTYPES[DTYPE_NAMES.index(name)]
+
 
 cdef int dtype_code(object d) except -1:
     if d is None:
@@ -84,9 +86,11 @@ class Size(tuple):
 # ============================================================================================
 cdef unsigned long long _tensors_created = 0   # lets tests prove a path creates no Tensors
 
+
 def _tensor_count():
     """How many Tensor objects pyad has created so far (a test hook)."""
     return _tensors_created
+
 
 cdef Tensor tensor_from_new_buffer(Buffer* b, const Meta* m, int dtype):
     """Wrap a fresh buffer (its reference is given to the Tensor)."""
@@ -140,8 +144,10 @@ cdef Tensor tensor_from_numpy_copy(object arr, int dtype):
         memcpy(t.buf.data, <char*><size_t>arr.ctypes.data, t.m.numel * itemsize(dtype))
     return t
 
+
 def _from_numpy_copy(arr, int dtype):
     return tensor_from_numpy_copy(arr, dtype)
+
 
 def _from_numpy_shared(arr):
     """torch.from_numpy: the tensor uses the array's memory (C-contiguous, native order)."""
@@ -170,6 +176,7 @@ def _from_numpy_shared(arr):
     b = buf_wrap(arr, <char*><size_t>arr.ctypes.data, arr.nbytes)
     return tensor_from_new_buffer(b, &m, m.dtype)
 
+
 cdef int check_storage_size(int nd, const Py_ssize_t* shp, int dtype) except -1:
     if numel_overflows(nd, shp) or shape_numel(nd, shp) > PY_SSIZE_T_MAX // itemsize(dtype):
         raise RuntimeError(f"Storage size calculation overflowed with sizes={_shape_str(nd, shp)}")
@@ -187,6 +194,7 @@ cdef bint fill_exact_int(Tensor t, object value) except -1:
     for i in range(t.m.numel):
         (<long long*>t.buf.data)[i] = v
     return True
+
 
 def _full(shape, object fill_value, int dtype, str fn=""):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
@@ -213,6 +221,7 @@ def _full(shape, object fill_value, int dtype, str fn=""):
     else:
         memset(t.buf.data, 1 if value != 0 else 0, t.m.numel)
     return t
+
 
 def _empty(shape, int dtype, str fn=""):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
@@ -327,9 +336,11 @@ cdef int check_int64_items(str fn, str arg, object items) except -1:
                             f"long\"")
     return 0
 
+
 def _check_int64_items(str fn, str arg, object items):
     """check_int64_items for the Python layer (factories, random sampling, new_*)."""
     check_int64_items(fn, arg, items)
+
 
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
@@ -388,10 +399,12 @@ cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out, str fn="",
             known *= out[d]
     if infer >= 0:
         if known == 0 or x.m.numel % known:
-            raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size {x.m.numel}")
+            raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size "
+                               f"{x.m.numel}")
         out[infer] = x.m.numel // known
     elif known != x.m.numel:
-        raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size {x.m.numel}")
+        raise RuntimeError(f"shape '{_shape_str(nd, out)}' is invalid for input of size "
+                           f"{x.m.numel}")
     if numel_overflows(nd, out):
         raise RuntimeError("numel: integer multiplication overflow")
     return nd
@@ -548,11 +561,11 @@ cdef Tensor _batched_matmul(Tensor a, Tensor b, bint squeeze_m, bint squeeze_n):
     shp[nbd] = K
     shp[nbd + 1] = N
     be = t_expand(b, nbd + 2, shp) if not _is_shape(b, nbd + 2, shp) else b
-    sa[0] = B; sa[1] = M; sa[2] = K
-    sb[0] = B; sb[1] = K; sb[2] = N
+    sa[0], sa[1], sa[2] = B, M, K
+    sb[0], sb[1], sb[2] = B, K, N
     a3 = t_view(ae, 3, sa, NAME_VIEW) if ae.m.ndim != 3 else ae
     b3 = t_view(be, 3, sb, NAME_VIEW) if be.m.ndim != 3 else be
-    shp[0] = B; shp[1] = M; shp[2] = N
+    shp[0], shp[1], shp[2] = B, M, N
     r = t_bmm_kind(a3, b3, NAME_BMM, B, M, K, N, 3, shp)
     for d in range(nbd):
         shp[d] = so[d]
@@ -722,7 +735,8 @@ cdef object as_scalar_or_tensor(object o):
 cdef Tensor _tensor_from_data(object data):
     arr = np.asarray(data)
     if arr.dtype.kind == "f":
-        code = _default_dtype if not isinstance(data, np.ndarray) else _NP_TO_CODE.get(arr.dtype, PYAD_F64)
+        code = (_default_dtype if not isinstance(data, np.ndarray)
+                else _NP_TO_CODE.get(arr.dtype, PYAD_F64))
     elif arr.dtype.kind in "iu":
         code = PYAD_I64
     elif arr.dtype.kind == "b":
@@ -896,7 +910,6 @@ cdef object named_result(object r, str fn, object other):
     return r
 
 
-
 cdef object _methods_module = None
 
 cdef object _methods():
@@ -906,6 +919,7 @@ cdef object _methods():
         from pyad import _tensor_methods
         _methods_module = _tensor_methods
     return _methods_module
+
 
 # ============================================================================================
 # The Tensor type
@@ -1121,7 +1135,8 @@ cdef class Tensor:
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.m.numel != 1:
-            raise RuntimeError(f"a Tensor with {self.m.numel} elements cannot be converted to Scalar")
+            raise RuntimeError(f"a Tensor with {self.m.numel} elements cannot be converted to "
+                               "Scalar")
         return _np_view(self).reshape(-1)[0].item()
 
     def tolist(self):
@@ -1448,7 +1463,8 @@ cdef class Tensor:
         """Product of two matrices: (n, m) @ (m, p) -> (n, p). MmBackward0."""
         cdef Tensor o = need_tensor(other, "mm", "mat2", 1)
         if self.m.ndim != 2 or o.m.ndim != 2:
-            raise RuntimeError("self must be a matrix" if self.m.ndim != 2 else "mat2 must be a matrix")
+            raise RuntimeError("self must be a matrix" if self.m.ndim != 2
+                               else "mat2 must be a matrix")
         return t_matmul(self, o)
 
     def dot(self, other):
@@ -1633,7 +1649,6 @@ cdef class Tensor:
         self.m.numel = v.m.numel
         memcpy(self._shape, v._shape, v.m.ndim * sizeof(Py_ssize_t))
 
-
     def softmax(self, dim, dtype=None):
         """exp(x) / sum(exp(x)) along dim, shifted by the max for stability."""
         from pyad.nn.functional import softmax
@@ -1681,89 +1696,27 @@ cdef class Tensor:
         return self.retains_grad_
 
     # ==== methods of ops_elementwise.pxi ====
-    def expm1(self):
-        """exp(x) - 1, accurate near zero."""
-        return t_unary(U_EXPM1, self)
-
-    def log2(self):
-        """Base-2 logarithm."""
-        return t_unary(U_LOG2, self)
-
-    def log10(self):
-        """Base-10 logarithm."""
-        return t_unary(U_LOG10, self)
-
-    def log1p(self):
-        """log(1 + x), accurate near zero."""
-        return t_unary(U_LOG1P, self)
-
-    def rsqrt(self):
-        """1 / sqrt(x)."""
-        return t_unary(U_RSQRT, self)
 
     def square(self):
         """x ** 2 (grad_fn PowBackward0, as in torch)."""
         return t_pows(self, 2.0)
 
-    def tan(self):
-        """Tangent."""
-        return t_unary(U_TAN, self)
-
-    def asin(self):
-        """Inverse sine."""
-        return t_unary(U_ASIN, self)
-
-    def acos(self):
-        """Inverse cosine."""
-        return t_unary(U_ACOS, self)
-
-    def atan(self):
-        """Inverse tangent."""
-        return t_unary(U_ATAN, self)
-
-    def sinh(self):
-        """Hyperbolic sine."""
-        return t_unary(U_SINH, self)
-
-    def cosh(self):
-        """Hyperbolic cosine."""
-        return t_unary(U_COSH, self)
-
-    def asinh(self):
-        """Inverse hyperbolic sine."""
-        return t_unary(U_ASINH, self)
-
-    def acosh(self):
-        """Inverse hyperbolic cosine."""
-        return t_unary(U_ACOSH, self)
-
-    def atanh(self):
-        """Inverse hyperbolic tangent."""
-        return t_unary(U_ATANH, self)
-
-    def erf(self):
-        """The error function."""
-        return t_unary(U_ERF, self)
-
     def sign(self):
         """-1, 0 or 1 by the sign of each element (zero gradient)."""
         return sign(self)
 
-    def floor(self):
-        """Round down (zero gradient)."""
-        return t_unary(U_FLOOR, self)
+    def polygamma(self, n):
+        """The n-th derivative of digamma (n >= 0)."""
+        return t_polygamma(n, self)
 
-    def ceil(self):
-        """Round up (zero gradient)."""
-        return t_unary(U_CEIL, self)
+    def polygamma_(self, n):
+        """In-place polygamma; returns self."""
+        src = inplace_source(self)
+        return inplace(self, t_polygamma(n, src))
 
     def round(self, *, decimals=0):
         """Round half to even, optionally to `decimals` places (zero gradient)."""
         return round(self, decimals=decimals)
-
-    def trunc(self):
-        """Round toward zero (zero gradient)."""
-        return t_unary(U_TRUNC, self)
 
     def clamp(self, min=None, max=None):
         """Limit each element to [min, max]; bounds are scalars or tensors (either may be None)."""
@@ -2065,8 +2018,9 @@ cdef class Tensor:
             return self
         if self.m.ndim != 2:
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
-                               f"{self.m.ndim}-D tensor." + (" For batches of matrices, consider "
-                               "using tensor.mH" if self.m.ndim > 2 else ""))
+                               f"{self.m.ndim}-D tensor." +
+                               (" For batches of matrices, consider using tensor.mH"
+                                if self.m.ndim > 2 else ""))
         return t_transpose(self, 0, 1)
 
     def adjoint(self):
@@ -2218,7 +2172,8 @@ cdef class Tensor:
             return f"pyad.{DTYPE_TITLES[self.m.dtype]}Tensor"
         if isinstance(dtype, str):
             for code in range(4):
-                if dtype in (f"pyad.{DTYPE_TITLES[code]}Tensor", f"torch.{DTYPE_TITLES[code]}Tensor"):
+                if dtype in (f"pyad.{DTYPE_TITLES[code]}Tensor",
+                             f"torch.{DTYPE_TITLES[code]}Tensor"):
                     return self.to(_DTYPES[code])
             raise ValueError(f"invalid type: '{dtype}'")
         return self.to(getattr(dtype, "dtype", dtype))
@@ -2437,7 +2392,8 @@ cdef str _arg_type_name(object v):
     return type(v).__name__
 
 cdef object _legacy_args_error(tuple args, dict kwargs):
-    got = [_arg_type_name(a) for a in args] + [f"{k}={_arg_type_name(v)}" for k, v in (kwargs or {}).items()]
+    got = [_arg_type_name(a) for a in args] + [f"{k}={_arg_type_name(v)}"
+                                               for k, v in (kwargs or {}).items()]
     return TypeError(f"new() received an invalid combination of arguments - got "
                      f"({', '.join(got)}), but expected one of:\n{_LEGACY_SIGNATURES}")
 
@@ -2511,9 +2467,11 @@ cdef Tensor legacy_tensor_new(type cls, int code, tuple args, dict kwargs):
     import pyad
     return _tensor_instance(cls, pyad.tensor(first, dtype=_DTYPES[code]))
 
+
 def _legacy_new(object dtype_, tuple args, dict kwargs):
     """FloatTensor(...), DoubleTensor(...), ...: the legacy constructor for one dtype."""
     return legacy_tensor_new(Tensor, dtype_code(dtype_), args, kwargs)
+
 
 cdef object tensor_tp_new(type cls, PyObject* args, PyObject* kwargs):
     return legacy_tensor_new(cls, -1, <tuple>args if args != NULL else (),
@@ -2631,3 +2589,24 @@ cdef int tensor_clear(PyObject* o) noexcept:
     return _tensor_clear_fields(o)
 
 pyad_set_gc(<PyTypeObject*>Tensor, tensor_traverse, tensor_clear)
+
+
+# ============================================================================================
+# Methods generated from the op table (csrc/gen_op_table.py): binding functions put into the
+# type's dict, so Tensor's own body keeps only what is not an op
+# ============================================================================================
+cdef extern from *:
+    """
+    static int pyad_type_set(PyTypeObject *t, PyObject *name, PyObject *value)
+    {
+        int r = PyDict_SetItem(t->tp_dict, name, value);
+        PyType_Modified(t);
+        return r;
+    }
+    """
+    int pyad_type_set(PyTypeObject* t, object name, object value) except -1
+
+cdef int add_tensor_method(str name, object fn) except -1:
+    fn.__name__ = name
+    fn.__qualname__ = "Tensor." + name
+    return pyad_type_set(<PyTypeObject*>Tensor, name, fn)

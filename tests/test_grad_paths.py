@@ -231,6 +231,8 @@ TORCH_POSITIONAL = {
     "F.celu(alpha=2)": "as F.elu (celu is elu with a scale)",
     "F.selu": "as F.elu (selu is elu with a scale)",
     "F.hardswish": "hardswish_backward's vector body: NaN at NaN; scalar tail: g",
+    "F.hardtanh": "hardtanh_backward's vector body: 0 at NaN; scalar tail: g",
+    "F.relu6": "as F.hardtanh",
 }
 
 # Differences from torch found by this test and not fixed here (strict: a fix is noticed).
@@ -242,15 +244,6 @@ KNOWN = {
                     "cancels, the one rounding shows as ~300 ulps",
     ("F.silu", None): "at huge x: torch's silu_backward g s (1 + x (1 - s)) gives g; pyad's "
                       "product rule through x * sigmoid(x) gives huge * 0 = NaN",
-    ("F.mish", None): "at huge x: as F.silu (torch's mish_backward is one formula)",
-    ("F.relu6", None): "at x = 0: torch's hardtanh_backward gives 0 at the bounds "
-                       "(x <= 0 or x >= 6), "
-                       "pyad's clamp passes g",
-    ("F.hardtanh", None): "at x = +-1: as F.relu6 (0 at the bounds in torch)",
-    ("F.hardsigmoid", "float64"): "torch's float64 hardsigmoid_backward multiplies by a float32 "
-                                  "1/6 (0.1666666716...), pyad by the float64 one",
-    ("F.logsigmoid", None): "at -inf: torch's log_sigmoid_backward gives g, pyad's -log1p(exp(-x)) "
-                            "composition gives NaN",
     ("F.threshold(0.5, -1)", None): "at NaN: torch's threshold_backward passes g (NaN <= threshold "
                                     "is false), pyad's gives 0",
     ("norm", "float32"): "torch's float32 2-norm overflows to inf for |x| ~ 1e30 (its gradient is "

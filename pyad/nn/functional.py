@@ -740,64 +740,47 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _maybe_inplace(input, _named(input.clamp(min_val, max_val), "HardtanhBackward0"),
-                          inplace)
+    return _maybe_inplace(input, _C.hardtanh(input, min_val, max_val), inplace)
 
 
 def relu6(input, inplace=False):
     """min(max(x, 0), 6)."""
-    return _maybe_inplace(input, _named(input.clamp(0.0, 6.0), "HardtanhBackward0"), inplace)
-
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
+    return _maybe_inplace(input, _C.relu6(input), inplace)
 
 
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with torch's constants."""
-    out = pyad.where(input <= 0, pyad.expm1(_nonpositive(input)) * (_SELU_ALPHA * _SELU_SCALE),
-                     input * _SELU_SCALE)
-    return _maybe_inplace(input, _named(out, "EluBackward0"), inplace)
+    return _maybe_inplace(input, _C.selu(input), inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
-    out = pyad.where(input <= 0, pyad.expm1(_nonpositive(input) / alpha) * alpha, input)
-    return _maybe_inplace(input, _named(out, "CeluBackward0"), inplace)
+    return _maybe_inplace(input, _C.celu(input, alpha), inplace)
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
-    out = _named(input * pyad.tanh(softplus(input)), "MishBackward0")
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, _C.mish(input), inplace)
 
 
 def softsign(input):
     """x / (1 + |x|)."""
-    return input / (pyad.abs(input) + 1)
+    return _C.softsign(input)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)) = -log(1 + exp(-x)), without overflow."""
-    return _named(-_log1p_exp(-input), "LogSigmoidBackward0")
+    return _C.logsigmoid(input)
 
 
 def hardsigmoid(input, inplace=False):
     """clamp(x / 6 + 1 / 2, 0, 1)."""
-    out = _named((input / 6.0 + 0.5).clamp(0.0, 1.0), "HardsigmoidBackward0")
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, _C.hardsigmoid(input), inplace)
 
 
 def hardswish(input, inplace=False):
     """x * clamp(x + 3, 0, 6) / 6."""
-    # torch's hardswish_backward by branch: 0 below -3, g (x / 3 + 1/2) up to 3, g above (and
-    # at NaN); the quadratic sees x only where it applies (a select), so +-inf and NaN give
-    # their branch's gradient rather than inf * 0
-    mid = (input >= -3.0) & (input <= 3.0)
-    xm = pyad.where(mid, input, 0.0)
-    out = pyad.where(input < -3.0, 0.0, pyad.where(mid, xm * (xm + 3.0) / 6.0, input))
-    out = _named(out, "HardswishBackward0")
-    return _maybe_inplace(input, out, inplace)
+    return _maybe_inplace(input, _C.hardswish(input), inplace)
 
 
 def tanhshrink(input):

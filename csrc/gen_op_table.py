@@ -1,0 +1,876 @@
+"""Generate the elementwise ops from csrc/op_table.py (run by setup.py before cythonize).
+
+Writes, next to this file:
+  _gen_ops.h    per op and dtype: the forward as a scalar C function, its derivative as one,
+                the conditions its derivative branches on, and the loops over them;
+  _gen_ops.pxi  per op: kernel and row registration, the recorded derivative (pyad ops), the
+                Python function, and the Tensor methods (installed into the type at import).
+`python csrc/gen_op_table.py --stub` also rewrites the generated region of pyad/_C.pyi;
+`--check` fails when that region or the generated files are out of date.
+
+Both backward paths are emitted from one lowering of `dx`: a list of primitive steps
+(add, mul, muls, where, a unary op, ...), each with a C spelling and a recorded one (pyad ops).
+The C side computes exactly the steps the recorded side records, in the same order and the same
+dtype, so the two agree to the bit (up to libm's and the vector kernels' own rounding).
+"""
+import ast
+import math
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import op_table  # noqa: E402
+
+DTYPES = (("f32", "float", "f"), ("f64", "double", ""))
+MAX_PARAMS = 4
+
+# Core unary ops (csrc/ops.pxi) callable in expressions: C spelling, recorded op id.
+CORE = {
+    "exp": ("exp{F}({0})", "U_EXP"),
+    "log": ("log{F}({0})", "U_LOG"),
+    "sqrt": ("sqrt{F}({0})", "U_SQRT"),
+    "sin": ("sin{F}({0})", "U_SIN"),
+    "cos": ("cos{F}({0})", "U_COS"),
+    "tanh": ("tanh{F}({0})", "U_TANH"),
+    "sigmoid": ("pyad_sigmoid{F}({0})", "U_SIGMOID"),
+    "abs": ("fabs{F}({0})", "U_ABS"),
+    "reciprocal": ("(({T})1 / {0})", "U_RECIPROCAL"),
+}
+# C helpers only the forward and the branch conditions may call (never recorded)
+C_ONLY = {"expm1", "exp2", "log1p", "log2", "log10", "tan", "asin", "acos", "atan", "sinh",
+          "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "lgamma", "floor", "ceil", "trunc",
+          "nearbyint", "fabs", "fmin", "fmax", "fma"}
+CONSTANTS = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
+
+
+class GenError(Exception):
+    pass
+
+
+def c_double(v):
+    """A double literal in C and Cython alike."""
+    if math.isnan(v):
+        return "NAN"
+    if math.isinf(v):
+        return "INFINITY" if v > 0 else "(-INFINITY)"
+    return repr(float(v))
+
+
+class Lowering:
+    """One expression of one op lowered to SSA steps, with a C and a recorded spelling.
+
+    Values are ("t", name) for per-element values (tensors when recorded) or ("s", text) for
+    scalars (numbers and params: one double expression, valid in C and in Cython alike)."""
+
+    def __init__(self, op, ops_by_name, recorded=True):
+        self.op, self.ops, self.recorded = op, ops_by_name, recorded
+        self.params = [p for p, _ in op.params]
+        # the per-element inputs: a unary op's saved value s (x or result); a binary op's a, b
+        self.vars = {"x": "a", "y": "b"} if isinstance(op, op_table.Binary) else \
+            {"x": "s", "result": "s"}
+        self.c_lines, self.rec_lines, self.memo, self.masks = [], [], {}, []
+        self.uses = set()
+        self.n = 0
+        self.tag = op.name      # names this lowering's masks: one per derivative
+        self.prefix = ""        # of its SSA names (a binary op's two derivatives share a body)
+        self.cvars = self.vars  # the C names of the per-element values in value_c
+        self.via_surface = False
+        self.differentiable = set()     # SSA names that depend on x/result through ops
+
+    # ---- values
+    def fresh(self):
+        self.n += 1
+        return f"{self.prefix}t{self.n}"
+
+    def step(self, c_expr, rec_expr, deps=()):
+        """A new SSA value; deps: its operands (it depends on x or result differentiably when
+        one of them does; a branch condition does not count)."""
+        key = c_expr
+        if key in self.memo:
+            return ("t", self.memo[key])
+        name = self.fresh()
+        if any(d in self.vars.values() or d in self.differentiable for d in deps):
+            self.differentiable.add(name)
+        self.c_lines.append(f"{{T}} {name} = {c_expr};")
+        if self.recorded:
+            self.rec_lines.append(f"cdef Tensor {name} = {rec_expr}")
+        self.memo[key] = name
+        return ("t", name)
+
+    def scalar(self, node):
+        """A scalar expression (numbers, params, + - * /) as double text, or None."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return c_double(node.value)
+        if isinstance(node, ast.Name):
+            if node.id in CONSTANTS:
+                return c_double(CONSTANTS[node.id])
+            if node.id in self.params:
+                return f"c[{self.params.index(node.id)}]"
+            return None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            a = self.scalar(node.operand)
+            return None if a is None else f"(-{a})"
+        if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div):
+            a, b = self.scalar(node.left), self.scalar(node.right)
+            if a is None or b is None:
+                return None
+            sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
+            return f"({a} {sym} {b})"
+        return None
+
+    def lower(self, node):
+        s = self.scalar(node)
+        if s is not None:
+            return ("s", s)
+        if isinstance(node, ast.Name):
+            if node.id == "g":
+                return ("t", "g")
+            if node.id in self.vars:
+                self.uses.add(node.id)
+                return ("t", self.vars[node.id])
+            raise GenError(f"{self.op.name}: unknown name {node.id!r}")
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            a = self.tensor(node.operand)
+            return self.step(f"-{a}", f"t_neg({a})", (a,))
+        if isinstance(node, ast.BinOp):
+            return self.binop(node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return self.call(node)
+        raise GenError(f"{self.op.name}: cannot lower {ast.dump(node)}")
+
+    def tensor(self, node):
+        kind, v = self.lower(node)
+        if kind != "t":
+            raise GenError(f"{self.op.name}: expected a per-element value: {ast.unparse(node)}")
+        return v
+
+    def binop(self, node):
+        left, right = self.lower(node.left), self.lower(node.right)
+        (lk, a), (rk, b) = left, right
+        op = type(node.op)
+        if op is ast.Pow:
+            if lk != "t" or rk != "s":
+                raise GenError(f"{self.op.name}: ** takes a per-element base, scalar exponent")
+            return self.step(f"(({b}) == 2.0 ? {a} * {a} : pow{{F}}({a}, ({{T}})({b})))",
+                             f"t_pows({a}, {b})", (a,))
+        if lk == "t" and rk == "t":
+            sym, fn = {ast.Add: ("+", "t_add"), ast.Sub: ("-", "t_sub"),
+                       ast.Mult: ("*", "t_mul"), ast.Div: ("/", "t_div")}[op]
+            return self.step(f"{a} {sym} {b}", f"{fn}({a}, {b})", (a, b))
+        if lk == "t":          # tensor op scalar
+            if op is ast.Add:
+                return self.step(f"{a} + ({{T}})({b})", f"t_adds({a}, {b})", (a,))
+            if op is ast.Sub:
+                return self.step(f"{a} + ({{T}})(-({b}))", f"t_adds({a}, -({b}))", (a,))
+            if op is ast.Mult:
+                return self.step(f"{a} * ({{T}})({b})", f"t_muls({a}, {b})", (a,))
+            return self.step(f"{a} / ({{T}})({b})", f"t_divs({a}, {b})", (a,))
+        # scalar op tensor
+        if op is ast.Add:
+            return self.step(f"{b} + ({{T}})({a})", f"t_adds({b}, {a})", (b,))
+        if op is ast.Sub:
+            return self.step(f"({{T}})({a}) - {b}", f"t_rsubs({b}, {a})", (b,))
+        if op is ast.Mult:
+            return self.step(f"{b} * ({{T}})({a})", f"t_muls({b}, {a})", (b,))
+        r = self.step(f"({{T}})1 / {b}", f"t_unary(U_RECIPROCAL, {b})", (b,))[1]
+        return self.step(f"{r} * ({{T}})({a})", f"t_muls({r}, {a})", (r,))
+
+    def call(self, node):
+        fn = node.func.id
+        if fn == "where":
+            return self.where(node)
+        if fn in CORE:
+            c_tpl, uid = CORE[fn]
+            a = self.tensor(node.args[0])
+            return self.step(c_tpl.replace("{0}", a), f"t_unary({uid}, {a})", (a,))
+        if fn in self.ops:
+            other = self.ops[fn]
+            a = self.tensor(node.args[0])
+            pvals = [self.scalar(p) for p in node.args[1:]]
+            if None in pvals or len(pvals) != len(other.params):
+                raise GenError(f"{self.op.name}: {fn} takes {len(other.params)} scalar "
+                               f"parameters after its operand")
+            if self.via_surface:      # a composite: through the op's checks and dtype rules
+                args = ", ".join([a] + pvals)
+                return self.step(f"pyad_u_{fn}_{{S}}({a}, c)", f"op_{fn}({args})", (a,))
+            if not pvals:
+                return self.step(f"pyad_u_{fn}_{{S}}({a}, c)", f"t_unary(U_{fn.upper()}, {a})",
+                                 (a,))
+            arr = self.fresh()
+            init = ", ".join(pvals + ["0"] * (MAX_PARAMS - len(pvals)))
+            self.c_lines.append(f"double {arr}[{MAX_PARAMS}] = {{{init}}};")
+            if self.recorded:
+                self.rec_lines.append(f"cdef double {arr}[{MAX_PARAMS}]")
+                self.rec_lines.append(f"{arr}[:] = [{init}]")
+            return self.step(f"pyad_u_{fn}_{{S}}({a}, {arr})",
+                             f"t_unary(U_{fn.upper()}, {a}, {arr})", (a,))
+        raise GenError(f"{self.op.name}: unknown function {fn!r} in a derivative")
+
+    def where(self, node):
+        cond, a_node, b_node = node.args
+        (ak, a), (bk, b) = self.lower(a_node), self.lower(b_node)
+        a = a if ak == "t" else self.const_tensor(a)
+        b = b if bk == "t" else self.const_tensor(b)
+        try:        # a branch on the params alone: a Python condition when recorded
+            sc, sp = cond_text(cond, self, True, "c"), cond_text(cond, self, True, "py")
+        except GenError:
+            sc = None
+        if sc is not None:
+            return self.step(f"({sc}) ? {a} : {b}", f"{a} if ({sp}) else {b}", (a, b))
+        k = len(self.masks)
+        self.masks.append(cond_text(cond, self, False, "c"))
+        args = ", ".join(sorted(set(self.vars.values())))
+        mask = f"pyad_m_{self.tag}_{k}_{{S}}({args}, c)"
+        loops = f"loop_g_{self.tag}_m{k}_f32, loop_g_{self.tag}_m{k}_f64"
+        rec_mask = (f"gen_mask2({loops}, a, b)" if args == "a, b" else
+                    f"gen_mask({loops}, s, c)")
+        return self.step(f"{mask} ? {a} : {b}", f"t_where({rec_mask}, {a}, {b})",
+                         (a, b))
+
+    def const_tensor(self, s):
+        return self.step(f"({{T}})({s})", f"scalar0d_f({s}, g.m.dtype)")[1]
+
+
+def cond_text(node, low, scalar_only, lang):
+    """A branch condition over x/result and params, in C or (params only) in Python."""
+    ops = {"c": ("&&", "||", "!"), "py": ("and", "or", "not ")}[lang]
+    if isinstance(node, ast.BinOp) and type(node.op) in (ast.BitAnd, ast.BitOr):
+        sym = ops[0] if isinstance(node.op, ast.BitAnd) else ops[1]
+        return (f"({cond_text(node.left, low, scalar_only, lang)} {sym} "
+                f"{cond_text(node.right, low, scalar_only, lang)})")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Invert):
+        return f"({ops[2]}{cond_text(node.operand, low, scalar_only, lang)})"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        sym = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
+               ast.NotEq: "!="}[type(node.ops[0])]
+        return (f"({value_c(node.left, low, scalar_only)} {sym} "
+                f"{value_c(node.comparators[0], low, scalar_only)})")
+    raise GenError(f"{low.op.name}: bad condition {ast.unparse(node)}")
+
+
+def value_c(node, low, scalar_only=False):
+    """A C expression over x (or result: `s` in a derivative) and params, in {T}: the forward
+    and the branch conditions, which are C only."""
+    s = low.scalar(node)
+    if s is not None:
+        return s if scalar_only else f"({{T}})({s})"
+    if scalar_only:
+        raise GenError("reads a per-element value")
+    if isinstance(node, ast.Name):
+        if node.id in low.vars:
+            low.uses.add(node.id)
+            return low.cvars[node.id]
+        raise GenError(f"{low.op.name}: unknown name {node.id!r}")
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return f"(-{value_c(node.operand, low)})"
+    if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div):
+        sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
+        return f"({value_c(node.left, low)} {sym} {value_c(node.right, low)})"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        fn, args = node.func.id, node.args
+        if fn == "where":
+            return (f"({cond_text(args[0], low, False, 'c')} ? {value_c(args[1], low)} : "
+                    f"{value_c(args[2], low)})")
+        cargs = [low.scalar(a) if low.scalar(a) is not None else value_c(a, low) for a in args]
+        if fn in CORE:
+            return CORE[fn][0].replace("{0}", cargs[0])
+        if fn in low.ops and fn != low.op.name:
+            if args[1:]:
+                raise GenError(f"{low.op.name}: call {fn} with parameters in a derivative only")
+            return f"pyad_u_{fn}_{{S}}({cargs[0]}, c)"
+        if fn in C_ONLY:
+            return f"{fn}{{F}}({', '.join(cargs)})"
+        if fn.startswith("pyad_"):
+            return f"({{T}}){fn}({', '.join(cargs)})"
+        raise GenError(f"{low.op.name}: unknown function {fn!r}")
+    raise GenError(f"{low.op.name}: cannot compile {ast.unparse(node)}")
+
+
+# ============================================================================================
+# Emission
+# ============================================================================================
+def parse(text, op):
+    try:
+        return ast.parse(text, mode="eval").body
+    except SyntaxError as e:
+        raise GenError(f"{op.name}: {e}") from None
+
+
+def per_dtype(text, S, T, F):
+    return text.replace("{S}", S).replace("{T}", T).replace("{F}", F)
+
+
+class UnaryCode:
+    """Everything generated for one Unary entry."""
+
+    def __init__(self, op, ops):
+        if len(op.params) > MAX_PARAMS:
+            raise GenError(f"{op.name}: at most {MAX_PARAMS} parameters")
+        if op.jvp != "auto" or op.batch != "elementwise":
+            raise GenError(f"{op.name}: jvp='auto' and batch='elementwise' are the rules so far")
+        self.op, self.N = op, op.name.upper()
+        fwd = Lowering(op, ops, recorded=False)
+        fwd.cvars = {"x": "x"}
+        self.fwd_c = value_c(parse(op.fwd, op), fwd)
+        self.saves = "SAVE_NONE"
+        self.dx = None
+        if op.dx is not None:
+            low = Lowering(op, ops)
+            val = low.tensor(parse(op.dx, op))
+            if low.uses == {"x", "result"}:
+                raise GenError(f"{op.name}: dx may read x or result, not both")
+            self.saves = {"x": "SAVE_INPUT", "result": "SAVE_OUTPUT"}.get(
+                next(iter(low.uses), None), "SAVE_NONE")
+            self.dx, self.dx_val = low, val
+
+    # ---- C
+    def c_functions(self):
+        name, out = self.op.name, []
+        out.append(f"static inline {{T}} pyad_u_{name}_{{S}}({{T}} x, const double *c)\n"
+                   f"{{\n    (void)c;\n    return ({{T}})({self.fwd_c});\n}}")
+        return out
+
+    def c_derivatives(self):
+        if self.dx is None:
+            return []
+        name, low, out = self.op.name, self.dx, []
+        for k, cond in enumerate(low.masks):
+            out.append(f"static inline int pyad_m_{name}_{k}_{{S}}({{T}} s, const double *c)\n"
+                       f"{{\n    (void)c;\n    return {cond};\n}}")
+        body = "".join(f"    {line}\n" for line in low.c_lines)
+        out.append(f"static inline {{T}} pyad_d_{name}_{{S}}({{T}} g, {{T}} s, const double *c)\n"
+                   f"{{\n    (void)c;\n    (void)s;\n{body}    return {self.dx_val};\n}}")
+        return out
+
+    def c_loops(self):
+        name, out = self.op.name, []
+        out.append(f"PYAD_UNARY(loop_g_{name}_{{S}}, {{T}}, pyad_u_{name}_{{S}}(x, c))")
+        if self.dx is not None:
+            if self.saves == "SAVE_NONE":
+                out.append(f"PYAD_UNARY(loop_g_{name}_bw_{{S}}, {{T}}, "
+                           f"pyad_d_{name}_{{S}}(x, ({{T}})0, c))")
+            else:
+                out.append(f"PYAD_BINARY(loop_g_{name}_bw_{{S}}, {{T}}, "
+                           f"pyad_d_{name}_{{S}}(x, y, c))")
+            for k in range(len(self.dx.masks)):
+                out.append(f"PYAD_TO_U8_1(loop_g_{name}_m{k}_{{S}}, {{T}}, "
+                           f"pyad_m_{name}_{k}_{{S}}(x, c))")
+        return out
+
+    def loop_names(self):
+        names = [f"loop_g_{self.op.name}"]
+        extra = [f"loop_g_{self.op.name}_i64"] if self.op.ints == "int64" else []
+        if self.dx is not None:
+            names.append(f"loop_g_{self.op.name}_bw")
+            names += [f"loop_g_{self.op.name}_m{k}" for k in range(len(self.dx.masks))]
+        return [f"{n}_{s}" for n in names for s in ("f32", "f64")] + extra
+
+    # ---- Cython: registration and recorded derivative
+    def pyx_rows(self):
+        name, N, op = self.op.name, self.N, self.op
+        out = [f"# ---- {name}: {op.fwd}" + (f";  d/dx: {op.dx}" if op.dx else ";  no gradient")]
+        i64 = f"loop_g_{name}_i64" if op.ints == "int64" else "NULL"
+        out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
+        if self.dx is None:
+            out.append(f'cdef int U_{N} = register_unary(K_{N}, BW_ZERO, SAVE_NONE, '
+                       f'"{op.grad_fn}", NULL)')
+        else:
+            out.append(f"cdef int K_{N}_BW = register_kernel(loop_g_{name}_bw_f32, "
+                       f"loop_g_{name}_bw_f64, NULL)")
+            out.append(f"cdef Tensor rec_{name}(Tensor g, Tensor s, const double* c):")
+            out += [f"    {line}" for line in self.dx.rec_lines]
+            if self.saves != "SAVE_NONE" and self.dx_val not in self.dx.differentiable:
+                # s enters only through branch conditions: like torch's *_backward ops the
+                # gradient stays a function of s, with derivative zero (second order: zeros)
+                twice = op.grad_fn.replace("Backward0", "BackwardBackward0")
+                # (a zero in the graph, added: the formula's own nodes keep their inputs)
+                out.append(f"    return t_add({self.dx_val}, zero_grad_of("
+                           f"scalar0d_f(0.0, g.m.dtype), s, NAME_{N}_BW_BW))")
+                out.insert(1, f'cdef int NAME_{N}_BW_BW = register_name("{twice}")')
+            else:
+                out.append(f"    return {self.dx_val}")
+            out.append(f'cdef int U_{N} = register_unary(K_{N}, K_{N}_BW, {self.saves}, '
+                       f'"{op.grad_fn}", rec_{name})')
+        if op.ints == "identity":
+            out.append(f'set_unary_int_identity(U_{N}, "{op.int_kernel}")')
+        return out
+
+    # ---- Cython: the Python surface
+    def py_params(self):
+        ps = []
+        for p, default in self.op.params:
+            ps.append(p if default == "required" else f"{p}={default!r}")
+        return ps
+
+    def params_to_c(self, indent="    "):
+        out = []
+        for i, (p, default) in enumerate(self.op.params):
+            if default is None:
+                out.append(f"{indent}c[{i}] = -1.0 if {p} is None else "
+                           f"param_double({p}, \"{self.op.name}\", \"{p}\")")
+            else:
+                out.append(f'{indent}c[{i}] = param_double({p}, "{self.op.name}", "{p}")')
+        for cond, message in self.op.checks:
+            out.append(f"{indent}if {cond}:")
+            out.append(f"{indent}    raise RuntimeError({message!r})")
+        return out
+
+    def pyx_surface(self):
+        op, name, N = self.op, self.op.name, self.N
+        if op.surface == "none":
+            return []
+        params = self.py_params()
+        sig = ", ".join(["input"] + params)
+        call = ", ".join(["input"] + [p for p, _ in op.params])
+        cargs = "c" if op.params else "NULL"
+        pdecl = ", ".join(["object input"] + ["object " + p for p, _ in op.params])
+        out = [f"cdef object op_{name}({pdecl}):"]
+        if op.params:
+            out.append("    cdef double c[4]")
+            out += self.params_to_c()
+        out.append("    cdef Tensor x = _t(input)")
+        if op.ints == "refuse":
+            out.append("    if x.m.dtype > PYAD_F64:")
+            out.append(f'        refuse_integer_input(x, "{op.int_kernel}")')
+        elif op.ints == "int64":
+            out.append("    if x.m.dtype == PYAD_BOOL:")
+            out.append(f"        raise RuntimeError({op.int_kernel!r})")
+        out.append(f"    return t_unary(U_{N}, x, {cargs})")
+        for fname in (name,) + op.aliases:
+            if op.surface == "nn":
+                out.append(f"def {fname}({sig}):")
+                out.append(f'    """{op.doc}"""')
+                checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
+                out.append(f"    return op_{name}({checked})")
+            else:
+                out.append(f"def {fname}({sig}, *, out=None):")
+                out.append(f'    """{op.doc}"""')
+                checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
+                out.append(f"    r = op_{name}({checked})")
+                out.append(f'    return r if out is None else write_out("{fname}", out, r)')
+        if op.surface == "torch":
+            pnames = [p for p, _ in op.params]
+            msig = ", ".join(["self"] + params)
+            for mname in (name,) + op.aliases:
+                out.append("@cython.binding(True)\n@cython.embedsignature(False)")
+                out.append(f"def method_{mname}({msig}):")
+                out.append(f'    """{op.doc}"""')
+                out.append(f"    return op_{name}({', '.join([f'method_self(self, {mname!r})'] + pnames)})")
+                out.append("@cython.binding(True)\n@cython.embedsignature(False)")
+                out.append(f"def method_{mname}_({msig}):")
+                out.append(f'    """In-place {name}; returns self."""')
+                if op.params:
+                    out.append("    cdef double c[4]")
+                    out += self.params_to_c()
+                out.append(f"    cdef Tensor x = method_self(self, {mname + '_'!r})")
+                out.append(f"    return inplace(x, t_unary(U_{N}, inplace_source(x), {cargs}))")
+        return out
+
+    def methods(self):
+        """(method name, the function object's name, has params) for Tensor."""
+        op = self.op
+        if op.surface != "torch":
+            return []
+        names = [n for n in (op.name,) + op.aliases]
+        return [(m, f"method_{m}", bool(op.params)) for n in names for m in (n, n + "_")]
+
+    def exports(self):
+        if self.op.surface in ("torch", "function"):
+            return [self.op.name, *self.op.aliases]
+        return []
+
+    # ---- stub
+    def stub_params(self):
+        out = []
+        for p, default in self.op.params:
+            if default == "required":
+                out.append(f"{p}: float")
+            elif default is None:
+                out.append(f"{p}: float | None = ...")
+            else:
+                out.append(f"{p}: float = ...")
+        return out
+
+    def stub_functions(self):
+        if self.op.surface in ("none",):
+            return []
+        ps = ", ".join(["input: Tensor"] + self.stub_params())
+        tail = "" if self.op.surface == "nn" else ", *, out: Tensor | None = ..."
+        return [f"def {n}({ps}{tail}) -> Tensor: ..." for n in (self.op.name,) + self.op.aliases]
+
+    def stub_methods(self):
+        ps = ", ".join(["self"] + self.stub_params())
+        return [f"    def {m}({ps}) -> Tensor: ..." for m, _, _ in self.methods()]
+
+
+class BinaryCode:
+    """Everything generated for one Binary entry (a row of ops_elementwise.pxi's BINARY)."""
+
+    def __init__(self, op, ops):
+        if op.jvp != "auto" or op.batch != "elementwise":
+            raise GenError(f"{op.name}: jvp='auto' and batch='elementwise' are the rules so far")
+        self.op, self.N = op, op.name.upper()
+        fwd = Lowering(op, ops, recorded=False)
+        fwd.cvars = {"x": "x", "y": "y"}
+        self.fwd_c = value_c(parse(op.fwd, op), fwd)
+        self.grads = []
+        for k, expr in enumerate((op.dx, op.dy)):
+            if expr in (None, "undefined"):
+                self.grads.append(expr)
+                continue
+            low = Lowering(op, ops)
+            low.tag, low.prefix = f"{op.name}_d{k}", f"d{k}_"
+            self.grads.append((low, low.tensor(parse(expr, op))))
+
+    def c_functions(self):
+        name = self.op.name
+        return [f"static inline {{T}} pyad_b_{name}_{{S}}({{T}} x, {{T}} y, const double *c)\n"
+                f"{{\n    (void)c;\n    return ({{T}})({self.fwd_c});\n}}"]
+
+    def c_derivatives(self):
+        out = []
+        for g in self.grads:
+            if not isinstance(g, tuple):
+                continue
+            low, val = g
+            for k, cond in enumerate(low.masks):
+                out.append(f"static inline int pyad_m_{low.tag}_{k}_{{S}}({{T}} a, {{T}} b, "
+                           f"const double *c)\n{{\n    (void)c;\n    return {cond};\n}}")
+            body = "".join(f"    {line}\n" for line in low.c_lines)
+            out.append(f"static inline {{T}} pyad_d_{low.tag}_{{S}}({{T}} g, {{T}} a, {{T}} b, "
+                       f"const double *c)\n{{\n    (void)c;\n    (void)a;\n    (void)b;\n"
+                       f"{body}    return {val};\n}}")
+        return out
+
+    def c_loops(self):
+        name, out = self.op.name, []
+        out.append(f"PYAD_BINARY(loop_g_{name}_{{S}}, {{T}}, pyad_b_{name}_{{S}}(x, y, c))")
+        for g in self.grads:
+            if isinstance(g, tuple):
+                low = g[0]
+                out.append(f"PYAD_TERNARY(loop_g_{low.tag}_{{S}}, {{T}}, "
+                           f"pyad_d_{low.tag}_{{S}}(x, y, z, c))")
+                for k in range(len(low.masks)):
+                    out.append(f"PYAD_TO_U8_2(loop_g_{low.tag}_m{k}_{{S}}, {{T}}, "
+                               f"pyad_m_{low.tag}_{k}_{{S}}(x, y, c))")
+        return out
+
+    def int_loops(self):
+        if self.op.ints != "same":
+            return []
+        body = per_dtype(self.fwd_c, "i64", "int64_t", "")
+        return [f"PYAD_BINARY(loop_g_{self.op.name}_i64, int64_t, (int64_t)({body}))"]
+
+    def loop_names(self):
+        names = [f"loop_g_{self.op.name}"]
+        for g in self.grads:
+            if isinstance(g, tuple):
+                names.append(f"loop_g_{g[0].tag}")
+                names += [f"loop_g_{g[0].tag}_m{k}" for k in range(len(g[0].masks))]
+        out = [f"{n}_{s}" for n in names for s in ("f32", "f64")]
+        return out + ([f"loop_g_{self.op.name}_i64"] if self.op.ints == "same" else [])
+
+    def pyx_rows(self):
+        op, name, N = self.op, self.op.name, self.N
+        out = [f"# ---- {name}: {op.fwd};  d/dx: {op.dx};  d/dy: {op.dy}"]
+        i64 = f"loop_g_{name}_i64" if op.ints == "same" else "NULL"
+        out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
+        kernels, rets = [], []
+        for k, g in enumerate(self.grads):
+            if g is None:
+                kernels.append("BW_ZERO")
+                rets.append("None")
+            elif g == "undefined":
+                kernels.append("BW_UNDEFINED")
+            else:
+                kernels.append(f"K_{N}_D{k}")
+                out.append(f"cdef int K_{N}_D{k} = register_kernel(loop_g_{g[0].tag}_f32, "
+                           f"loop_g_{g[0].tag}_f64, NULL)")
+        out.append(f"cdef list rec_{name}(Tensor g, Tensor a, Tensor b):")
+        if "undefined" in self.grads:
+            out.append(f"    raise RuntimeError(\"the derivative for '{name}' is not implemented.\")")
+        else:
+            vals = []
+            for g in self.grads:
+                if g is None:
+                    vals.append("None")
+                    continue
+                low, val = g
+                out += [f"    {line}" for line in low.rec_lines]
+                vals.append(val)
+            out.append(f"    return [{', '.join(vals)}]")
+        float_only = op.ints != "same"
+        out.append(f'cdef int B_{N} = register_binary(K_{N}, {kernels[0]}, {kernels[1]}, False, '
+                   f'{float_only}, "{op.grad_fn}", rec_{name})')
+        if "undefined" in self.grads:
+            out.append(f'binary_undefined_name[B_{N}] = "{name}"')
+        for k, nm in enumerate(op.scalars):
+            if nm:
+                out.append(f'cdef int NAME_{N}_SCALAR{k} = register_name("{nm}")')
+        return out
+
+    def pyx_surface(self):
+        op, name, N = self.op, self.op.name, self.N
+        o = op.other
+        out = [f"cdef object op_{name}(object input, object {o}, str fn):",
+               "    cdef Tensor x, y", "    cdef int renamed = -1"]
+        branch = "if"
+        if op.scalars[1]:
+            out += [f"    {branch} not isinstance({o}, Tensor) and is_scalar({o}):",
+                    '        x = need_tensor(input, fn, "input", 1)',
+                    f"        y = scalar0d({o}, result_type_scalar(x, {o}))",
+                    f"        renamed = NAME_{N}_SCALAR1"]
+            branch = "elif"
+        if op.scalars[0]:
+            out += [f"    {branch} not isinstance(input, Tensor) and is_scalar(input):",
+                    f'        y = need_tensor({o}, fn, "{o}", 2)',
+                    "        x = scalar0d(input, result_type_scalar(y, input))",
+                    f"        renamed = NAME_{N}_SCALAR0"]
+            branch = "elif"
+        body = ['x = need_tensor(input, fn, "input", 1)', f'y = need_tensor({o}, fn, "{o}", 2)']
+        if any(op.scalars):     # torch's overloads: its "invalid combination" error
+            sigs = [f"(Tensor input, Tensor {o}, *, Tensor out = None)"]
+            if op.scalars[0]:
+                sigs.append(f"(Number self, Tensor {o}, *, Tensor out = None)")
+            if op.scalars[1]:
+                sigs.append(f"(Tensor input, Number {o}, *, Tensor out = None)")
+            body = [f"if not (isinstance(input, Tensor) and isinstance({o}, Tensor)):",
+                    f"    raise TypeError(invalid_combination(fn, (input, {o}), {sigs!r}))"] + body
+        if branch == "if":
+            out += [f"    {line}" for line in body]
+        else:
+            out += ["    else:"] + [f"        {line}" for line in body]
+        if op.ints == "refuse":
+            out += ["    if result_type2(x, y) > PYAD_F64:",
+                    f"        refuse_integer_input(x if x.m.dtype > PYAD_F64 else y, "
+                    f"\"{op.int_kernel}\")"]
+        elif op.ints == "same":
+            out += ["    if x.m.dtype != y.m.dtype:",
+                    f'        raise RuntimeError("{name} is not yet implemented for tensors '
+                    f'with different dtypes.")',
+                    "    if x.m.dtype == PYAD_BOOL:",
+                    f"        return to_dtype_nograd(t_binary(B_{N}, to_dtype_nograd(x, PYAD_I64), "
+                    "to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)"]
+        out += [f"    cdef Tensor r = t_binary(B_{N}, x, y)",
+                "    if renamed >= 0 and r.grad_fn_ != NULL:",
+                "        r = named(r, renamed)",
+                "    return r"]
+        for fname in (name,) + op.aliases:
+            out += [f"def {fname}(input, {o}, *, out=None):", f'    """{op.doc}"""',
+                    f'    r = op_{name}(input, {o}, "{fname}")',
+                    f'    return r if out is None else write_out("{fname}", out, r)']
+        if op.surface == "torch":
+            for mname in (name,) + op.aliases:
+                out += ["@cython.binding(True)\n@cython.embedsignature(False)",
+                        f"def method_{mname}(self, {o}):", f'    """{op.doc}"""',
+                        f'    return op_{name}(method_self(self, "{mname}"), {o}, "{mname}")']
+                if op.inplace:
+                    out += ["@cython.binding(True)\n@cython.embedsignature(False)",
+                            f"def method_{mname}_(self, {o}):",
+                            f'    """In-place {name}; returns self."""',
+                            f'    cdef Tensor x = method_self(self, "{mname}_")',
+                            f'    return inplace(x, op_{name}(inplace_source(x), {o}, "{mname}_"))']
+        return out
+
+    def methods(self):
+        if self.op.surface != "torch":
+            return []
+        names = (self.op.name,) + self.op.aliases
+        out = [(n, f"method_{n}", True) for n in names]
+        if self.op.inplace:
+            out += [(n + "_", f"method_{n}_", True) for n in names]
+        return out
+
+    def exports(self):
+        return [self.op.name, *self.op.aliases] if self.op.surface != "none" else []
+
+    def stub_functions(self):
+        t = "Tensor | _Scalar"
+        a = t if self.op.scalars[0] else "Tensor"
+        b = t if self.op.scalars[1] else "Tensor"
+        return [f"def {n}(input: {a}, {self.op.other}: {b}, *, out: Tensor | None = ...) -> "
+                f"Tensor: ..." for n in (self.op.name,) + self.op.aliases]
+
+    def stub_methods(self):
+        b = "Tensor | _Scalar" if self.op.scalars[1] else "Tensor"
+        return [f"    def {m}(self, {self.op.other}: {b}) -> Tensor: ..."
+                for m, _, _ in self.methods()]
+
+
+class CompositeCode:
+    """A Composite entry: its expression recorded with pyad ops (no kernel of its own)."""
+
+    def __init__(self, op, ops):
+        self.op = op
+        low = Lowering(op, ops)
+        low.via_surface = True
+        val = low.tensor(parse(op.expr, op))
+        if low.masks or low.uses - {"x"}:
+            raise GenError(f"{op.name}: a composite reads x only and has no branches")
+        self.lines = [line.replace("(s", "(x").replace(" s,", " x,").replace(", s)", ", x)")
+                      for line in low.rec_lines]
+        self.val = val
+
+    def pyx_surface(self):
+        op = self.op
+        out = [f"def {op.name}(input):", f'    """{op.doc}"""', "    cdef Tensor x = _t(input)"]
+        out += [f"    {line}" for line in self.lines]
+        out.append(f"    return {self.val}")
+        return out
+
+    def stub_functions(self):
+        return [f"def {self.op.name}(input: Tensor) -> Tensor: ..."]
+
+    def exports(self):
+        return [] if self.op.surface == "nn" else [self.op.name]
+
+    c_functions = c_derivatives = c_loops = loop_names = pyx_rows = methods = stub_methods = \
+        lambda self: []
+
+
+def build():
+    ops = {op.name: op for op in op_table.UNARY}
+    for op in op_table.COMPOSITE:
+        if op.name in ops:
+            raise GenError(f"{op.name}: defined twice")
+    for op in op_table.BINARY + op_table.COMPOSITE:
+        if op.name in ops:
+            raise GenError(f"{op.name}: defined twice")
+    codes = [UnaryCode(op, ops) for op in op_table.UNARY]
+    codes += [BinaryCode(op, ops) for op in op_table.BINARY]
+    codes += [CompositeCode(op, ops) for op in op_table.COMPOSITE]
+    return codes
+
+
+HEADER_NOTE = "generated by csrc/gen_op_table.py from csrc/op_table.py: do not edit"
+
+
+def render_h(codes):
+    out = [f"/* {HEADER_NOTE} */", "#ifndef PYAD_GEN_OPS_H", "#define PYAD_GEN_OPS_H",
+           '#include "pyad_kernels.h"', '#include "pyad_special.h"', ""]
+    for S, T, F in DTYPES:
+        out.append(f"/* ---- {T} */")
+        for code in codes:      # prototypes: an op's forward may call one defined below it
+            for fn in code.c_functions():
+                out.append(per_dtype(fn.split("\n")[0], S, T, F) + ";")
+        for part in ("c_functions", "c_derivatives", "c_loops"):
+            for code in codes:
+                out += [per_dtype(t, S, T, F) for t in getattr(code, part)()]
+        out.append("")
+    out.append("/* ---- int64: the ops whose integer inputs stay integers (ints=\"int64\") */")
+    for code in codes:
+        if getattr(code.op, "ints", None) == "int64":
+            body = per_dtype(code.fwd_c, "f64", "double", "")
+            out.append(f"PYAD_UNARY(loop_g_{code.op.name}_i64, int64_t, (int64_t)({body}))")
+        if isinstance(code, BinaryCode):
+            out += code.int_loops()
+    out.append("#endif")
+    return "\n".join(out) + "\n"
+
+
+def render_pxi(codes, table=None):
+    """One generated .pxi: the unary and composite ops (_gen_ops.pxi, included before
+    ops_elementwise.pxi, whose code uses their ids) or the binary ones (_gen_binary.pxi, after
+    it: they are rows of its BINARY table); `table`: the entries listed in _OP_TABLE."""
+    out = [f"# {HEADER_NOTE}", "# (the op table's rows, recorded derivatives and Python surface;"
+           " see ARCHITECTURE.md, 'Adding an op')"]
+    if table is None:
+        out.append("from libc.math cimport INFINITY, NAN")
+    out += ["", 'cdef extern from "_gen_ops.h":']
+    for code in codes:
+        if code.loop_names():
+            out.append("    pyad_loop " + ", ".join(code.loop_names()))
+    out.append("")
+    for code in codes:
+        rows = code.pyx_rows()
+        if rows:
+            out += rows + [""]
+    for code in codes:
+        surface = code.pyx_surface()
+        if surface:
+            out += surface + [""]
+    if table is not None:
+        out.append("# the table as data, for the property tests (tests/test_op_table.py)")
+        out.append("_OP_TABLE = (")
+        for code in table:
+            op = code.op
+            kind = {CompositeCode: "composite", BinaryCode: "binary"}.get(type(code), "unary")
+            if kind == "binary":
+                dx = any(isinstance(gr, tuple) for gr in code.grads)
+            else:
+                dx = getattr(op, "dx", None) is not None or kind == "composite"
+            grad_fn = getattr(op, "grad_fn", None)
+            out.append(f"    dict(name={op.name!r}, kind={kind!r}, grad_fn={grad_fn!r}, "
+                       f"surface={op.surface!r}, params={op.params!r}, "
+                       f"aliases={op.aliases!r}, differentiable={dx!r}, "
+                       f"ints={getattr(op, 'ints', 'float')!r}),")
+        out.append(")")
+    exports = [n for code in codes for n in code.exports()]
+    out.append("__all__ += [" + ", ".join(f'"{n}"' for n in exports) + "]")
+    out.append("")
+    methods = [m for code in codes for m in code.methods()]
+    out.append("# Tensor methods: the binding functions above, put into the type's dict at import")
+    for mname, fname, _ in methods:
+        out.append(f'add_tensor_method("{mname}", {fname})')
+    if methods:
+        out.append("del " + ", ".join(fname for _, fname, _ in methods))
+    return "\n".join(out) + "\n"
+
+
+STUB_BEGIN = "# ---- generated by csrc/gen_op_table.py: begin"
+STUB_END = "# ---- generated by csrc/gen_op_table.py: end"
+
+
+def render_stub(text, codes):
+    """pyad/_C.pyi with its three generated regions (the __all__ entries, the Tensor methods,
+    the functions) rewritten."""
+    exports = [f'    "{n}",' for code in codes for n in code.exports()]
+    methods = [m for code in codes for m in code.stub_methods()]
+    funcs = [f for code in codes for f in code.stub_functions()]
+    parts = text.split(STUB_BEGIN)
+    if len(parts) != 4:
+        raise GenError("pyad/_C.pyi: expected three generated regions")
+    out = parts[0]
+    for body, block in zip(parts[1:], (exports, methods, funcs)):
+        indent = "    " if block is not funcs else ""
+        rest = body.split(STUB_END, 1)[1]
+        out += STUB_BEGIN + "\n" + "\n".join(block) + "\n" + indent + STUB_END + rest
+    return out
+
+
+def write_if_changed(path, text):
+    old = open(path).read() if os.path.exists(path) else None
+    if old != text:
+        with open(path, "w") as f:
+            f.write(text)
+
+
+def generate(stub=False):
+    codes = build()
+    write_if_changed(os.path.join(HERE, "_gen_ops.h"), render_h(codes))
+    unary = [c for c in codes if not isinstance(c, BinaryCode)]
+    binary = [c for c in codes if isinstance(c, BinaryCode)]
+    write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(unary))
+    write_if_changed(os.path.join(HERE, "_gen_binary.pxi"), render_pxi(binary, table=codes))
+    stub_path = os.path.join(HERE, "..", "pyad", "_C.pyi")
+    if stub:
+        write_if_changed(stub_path, render_stub(open(stub_path).read(), codes))
+    return codes
+
+
+def check():
+    """0 when the stub's generated regions match the table."""
+    codes = build()
+    stub_path = os.path.join(HERE, "..", "pyad", "_C.pyi")
+    text = open(stub_path).read()
+    if render_stub(text, codes) != text:
+        print("pyad/_C.pyi is out of date: run python csrc/gen_op_table.py --stub")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if "--check" in sys.argv:
+        sys.exit(check())
+    generate(stub="--stub" in sys.argv)

@@ -1,0 +1,222 @@
+"""pyad's op table: one entry per elementwise op, the only place its math is written.
+
+csrc/gen_op_table.py reads these entries before cythonize (setup.py runs it) and writes, for
+each op, the forward C loop, the numeric backward C loop, the recorded backward (pyad ops, for
+create_graph=True), the registration row, the Python function, method and in-place method,
+and the stub lines of pyad/_C.pyi. Both backward paths come from the one `dx` expression, so
+they cannot disagree.
+
+Expressions are Python syntax over a small vocabulary (see gen_op_table.py's FUNCTIONS):
+  x        the input                    result   the op's output
+  g        the incoming gradient        params   the op's named scalar parameters
+  + - * /, unary -, numbers, pi, inf, nan; `a ** s` with s a scalar;
+  where(cond, a, b), with cond a comparison of x (or result) and scalars, joined by & | ~;
+  any elementwise op of this table or of pyad's core (exp, log, sqrt, sin, cos, tanh,
+  sigmoid, abs, reciprocal) as a function, with its parameters after the operand.
+`fwd` may also call C helpers (libm's, pyad_special.h's); it is C only, never recorded.
+
+Fields (all but name, fwd and grad_fn are optional):
+  fwd       the forward, an expression of x and params
+  dx        the derivative applied to g: the gradient of x; None: zero (floor, sign, ...)
+  grad_fn   torch's grad_fn class name
+  params    (name, default) pairs: the op's scalar arguments, kept in the node (4 at most)
+  surface   "torch": pyad.<name>, Tensor.<name>, Tensor.<name>_ (torch.<name>)
+            "function": pyad.<name> only (torch.selu: no method)
+            "nn": pyad._C.<name> only, for pyad.nn.functional (torch.nn.functional.<name>)
+            "none": kernels and row only; a hand-written surface uses U_<NAME>
+  aliases   other names of the same function/method (torch.arctan for atan, ...)
+  ints      "float": int64/bool inputs compute in the default float dtype (most ops);
+            "identity": int64 inputs return a copy, bool is refused with torch's kernel name
+            (floor, ceil, round, trunc);
+            "refuse": int64 and bool refused with torch's kernel name (its activations);
+            "int64": int64 computes in int64 (the forward in double, then truncated), bool is
+            refused with the message int_kernel
+  int_kernel  torch's kernel name in its "not implemented for 'Long'/'Bool'" errors, or the
+            bool message (ints="int64")
+  checks    (condition on params, message): RuntimeError(message) when the condition holds
+  doc       the docstring's first line
+Room for the next issues: `jvp` (forward mode; "auto" derives it from dx with g := tangent,
+which holds for every elementwise op) and `batch` (vmap; "elementwise": broadcast, batch
+dimension first). The generator checks both fields; forward mode and vmap will emit from them.
+"""
+
+
+class Unary:
+    def __init__(self, name, fwd, grad_fn, dx=None, *, params=(), surface="torch", aliases=(),
+                 ints="float", int_kernel=None, checks=(), doc="", jvp="auto",
+                 batch="elementwise"):
+        self.name, self.fwd, self.grad_fn, self.dx = name, fwd, grad_fn, dx
+        self.params, self.surface, self.aliases = tuple(params), surface, tuple(aliases)
+        self.ints, self.int_kernel, self.checks = ints, int_kernel, tuple(checks)
+        self.doc, self.jvp, self.batch = doc, jvp, batch
+
+
+class Binary:
+    """A broadcasting binary op: fwd in x and y; dx and dy the gradients of each (None: the
+    input gets none; "undefined": torch records the node but has no derivative). ints:
+    "float" (integer results compute in the default float dtype), "refuse" (torch's
+    "<int_kernel>" not implemented error when the result dtype is an integer), "same" (both
+    operands must have one dtype: int64 and bool computed as they are, heaviside).
+    scalars: the grad_fn names when `input` or `other` is a Python number (None: torch
+    refuses a number there)."""
+
+    def __init__(self, name, fwd, grad_fn, dx=None, dy=None, *, surface="torch", aliases=(),
+                 ints="float", int_kernel=None, scalars=(None, None), other="other",
+                 inplace=True, doc="", jvp="auto", batch="elementwise"):
+        self.name, self.fwd, self.grad_fn, self.dx, self.dy = name, fwd, grad_fn, dx, dy
+        self.surface, self.aliases, self.ints, self.int_kernel = surface, tuple(aliases), ints, \
+            int_kernel
+        self.scalars, self.other, self.inplace, self.doc = scalars, other, inplace, doc
+        self.jvp, self.batch = jvp, batch
+        self.params, self.checks = (), ()
+
+
+class Composite:
+    """An op torch itself composes of others (its grad_fn is the last op's): `expr` is
+    recorded with pyad ops, so its gradient is theirs."""
+
+    def __init__(self, name, expr, *, params=(), surface="nn", doc=""):
+        self.name, self.expr, self.params = name, expr, tuple(params)
+        self.surface, self.doc = surface, doc
+        self.aliases, self.checks = (), ()
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+UNARY = [
+    # ---- exponentials and logarithms
+    Unary("expm1", "expm1(x)", "Expm1Backward0", "g * (result + 1)",
+          doc="exp(x) - 1, accurate near zero."),
+    Unary("exp2", "exp2(x)", "Exp2Backward0", "g * result * 0.6931471805599453",
+          doc="2 ** x."),
+    Unary("log2", "log2(x)", "Log2Backward0", "g / (x * 0.6931471805599453)",
+          doc="Base-2 logarithm."),
+    Unary("log10", "log10(x)", "Log10Backward0", "g / (x * 2.302585092994046)",
+          doc="Base-10 logarithm."),
+    Unary("log1p", "log1p(x)", "Log1PBackward0", "g / (x + 1)",
+          doc="log(1 + x), accurate near zero."),
+    Unary("rsqrt", "1 / sqrt(x)", "RsqrtBackward0", "-0.5 * g * (result * result * result)",
+          doc="1 / sqrt(x)."),
+    Unary("logit", "where(eps < 0, log(x / (1 - x)),"
+                   " log(pyad_clamp(x, eps, 1 - eps) / (1 - pyad_clamp(x, eps, 1 - eps))))",
+          "LogitBackward0",
+          # torch's logit_backward: NaN outside [0, 1] and g * inf at 0 and 1 without eps;
+          # with eps, zero outside [eps, 1 - eps]
+          "where(eps < 0,"
+          " where((x < 0) | (x > 1), nan, where((x == 0) | (x == 1), g * inf,"
+          " g / (x * (1 - x)))),"
+          " where((x < eps) | (x > 1 - eps), 0, g / (x * (1 - x))))",
+          params=[("eps", None)], doc="log(x / (1 - x)); with eps, x is first clamped to "
+          "[eps, 1 - eps]."),
+    # ---- trigonometric and hyperbolic
+    Unary("tan", "tan(x)", "TanBackward0", "g * (1 + result * result)", doc="Tangent."),
+    Unary("asin", "asin(x)", "AsinBackward0", "g * rsqrt(1 - x * x)", aliases=["arcsin"],
+          doc="Inverse sine."),
+    Unary("acos", "acos(x)", "AcosBackward0", "g * -rsqrt(1 - x * x)", aliases=["arccos"],
+          doc="Inverse cosine."),
+    Unary("atan", "atan(x)", "AtanBackward0", "g / (x * x + 1)", aliases=["arctan"],
+          doc="Inverse tangent."),
+    Unary("sinh", "sinh(x)", "SinhBackward0", "g * cosh(x)", doc="Hyperbolic sine."),
+    Unary("cosh", "cosh(x)", "CoshBackward0", "g * sinh(x)", doc="Hyperbolic cosine."),
+    Unary("asinh", "asinh(x)", "AsinhBackward0", "g * rsqrt(x * x + 1)", aliases=["arcsinh"],
+          doc="Inverse hyperbolic sine."),
+    Unary("acosh", "acosh(x)", "AcoshBackward0", "g * rsqrt(x * x - 1)", aliases=["arccosh"],
+          doc="Inverse hyperbolic cosine."),
+    Unary("atanh", "atanh(x)", "AtanhBackward0", "g / (1 - x * x)", aliases=["arctanh"],
+          doc="Inverse hyperbolic tangent."),
+    Unary("sinc", "where(x == 0, 1, sin(pi * x) / (pi * x))", "SincBackward0",
+          "where(x * x * pi == 0, 0,"
+          " g * (pi * x * cos(pi * x) - sin(pi * x)) / (x * x * pi))",
+          doc="sin(pi x) / (pi x), 1 at 0."),
+    # ---- special functions
+    Unary("erf", "erf(x)", "ErfBackward0", "1.1283791670955126 * exp(-(x * x)) * g",
+          doc="The error function."),
+    Unary("erfc", "erfc(x)", "ErfcBackward0", "-1.1283791670955126 * exp(-(x * x)) * g",
+          doc="The complementary error function, 1 - erf(x)."),
+    Unary("erfinv", "pyad_erfinv(x)", "ErfinvBackward0",
+          "0.886226925452758 * exp(result * result) * g",
+          doc="The inverse error function."),
+    Unary("lgamma", "lgamma(x)", "LgammaBackward0", "g * digamma(x)",
+          doc="log |Gamma(x)|."),
+    Unary("digamma", "pyad_polygamma(0, x)", "DigammaBackward0", "g * polygamma(x, 1)",
+          doc="The logarithmic derivative of Gamma."),
+    Unary("polygamma", "pyad_polygamma(n, x)", "PolygammaBackward0",
+          "g * polygamma(x, n + 1)", params=[("n", "required")], surface="none",
+          doc="The n-th derivative of digamma."),
+    # ---- rounding: derivative zero; the identity on integers, as torch
+    Unary("floor", "floor(x)", "FloorBackward0", ints="identity", int_kernel="floor_vml_cpu",
+          doc="Round down (zero gradient)."),
+    Unary("ceil", "ceil(x)", "CeilBackward0", ints="identity", int_kernel="ceil_vml_cpu",
+          doc="Round up (zero gradient)."),
+    Unary("trunc", "trunc(x)", "TruncBackward0", ints="identity", int_kernel="trunc_vml_cpu",
+          aliases=["fix"], doc="Round toward zero (zero gradient)."),
+    Unary("round", "nearbyint(x)", "RoundBackward0", ints="identity",
+          int_kernel="round_vml_cpu", surface="none",
+          doc="Round half to even (zero gradient)."),
+    # ---- activations (torch.nn.functional); torch's backward formulas, special points too
+    Unary("hardtanh", "pyad_clamp(x, min_val, max_val)", "HardtanhBackward0",
+          "where((x <= min_val) | (x >= max_val), 0, g)",
+          params=[("min_val", -1.0), ("max_val", 1.0)], surface="nn", ints="int64",
+          int_kernel="Bool inputs not supported for hardtanh",
+          doc="clamp(x, min_val, max_val); gradient zero at and beyond the bounds."),
+    # torch's hardsigmoid_backward multiplies by 1/6 rounded to float32 in every dtype
+    Unary("hardsigmoid", "where(x != x, x, pyad_clamp(x + 3, 0, 6) / 6)", "HardsigmoidBackward0",
+          "where((x > -3) & (x < 3), g * 0.1666666716337204, 0)", surface="nn", ints="refuse",
+          int_kernel="hardsigmoid_cpu",
+          doc="clamp(x / 6 + 1 / 2, 0, 1)."),
+    Unary("hardswish", "where(x != x, x, x * pyad_clamp(x + 3, 0, 6) / 6)",
+          "HardswishBackward0",
+          "where(x <= -3, 0, where(x < 3, g * (x / 3 + 0.5), g))", surface="nn",
+          ints="refuse", int_kernel="hardswish_cpu",
+          doc="x * clamp(x + 3, 0, 6) / 6."),
+    Unary("mish", "x * tanh(log1p(exp(x)))", "MishBackward0",
+          "g * (tanh(log1p(exp(x)))"
+          " + x * sigmoid(x) * (1 - tanh(log1p(exp(x))) * tanh(log1p(exp(x)))))",
+          surface="nn", ints="refuse", int_kernel="mish_cpu", doc="x * tanh(softplus(x))."),
+    Unary("selu", f"where(x <= 0, expm1(x) * {SELU_ALPHA * SELU_SCALE!r}, x * {SELU_SCALE!r})",
+          "EluBackward0",
+          f"where(x <= 0, g * {SELU_ALPHA * SELU_SCALE!r} * exp(x), g * {SELU_SCALE!r})",
+          surface="function", ints="refuse", int_kernel="elu_cpu",
+          doc="scale * (x if x > 0 else alpha * (exp(x) - 1)), torch's "
+          "alpha and scale."),
+    Unary("celu", "where(x <= 0, expm1(x * (1 / alpha)) * alpha, x)", "CeluBackward0",
+          "where(x <= 0, g * (1 / alpha) * alpha * exp(x * (1 / alpha)), g)",
+          params=[("alpha", 1.0)], surface="function", ints="refuse", int_kernel="elu_cpu",
+          checks=[("alpha == 0", "ZeroDivisionError")],
+          doc="x if x > 0 else alpha * (exp(x / alpha) - 1)."),
+    Unary("logsigmoid", "where(x > 0, 0, x) - log1p(exp(-fabs(x)))", "LogSigmoidBackward0",
+          "where(x < 0, 1 - exp(-abs(x)) / (1 + exp(-abs(x))),"
+          " exp(-abs(x)) / (1 + exp(-abs(x)))) * g",
+          surface="nn", ints="refuse", int_kernel="log_sigmoid_cpu",
+          doc="log(sigmoid(x)), without overflow."),
+]
+
+BINARY = [
+    Binary("xlogy", "where(y != y, y, where(x == 0, 0, x * log(y)))", "XlogyBackward0",
+           # torch: xlogy(grad, y), zero where x == 0 and y <= 0; grad * x / y
+           "where((x == 0) & (y <= 0), 0, where(y != y, nan, g * log(y)))", "g * x / y",
+           scalars=("XlogyBackward1", "XlogyBackward2"),
+           doc="x * log(y), 0 where x is 0 (unless y is NaN)."),
+    # torch's kernels: equal infinities give themselves, else max + log1p(exp(-|x - y|))
+    Binary("logaddexp", "where((x == y) & (x - x != 0), x,"
+                        " where(x > y, x, y) + log1p(exp(-fabs(x - y))))", "LogaddexpBackward0",
+           "g / (1 + exp(y - x))", "g / (1 + exp(x - y))", ints="refuse",
+           int_kernel="logaddexp_cpu", inplace=False,
+           doc="log(exp(x) + exp(y)), without overflow."),
+    # (logaddexp2's last step is one fused multiply-add in torch's kernels, here too)
+    Binary("logaddexp2", "where((x == y) & (x - x != 0), x,"
+                         " fma(log1p(exp2(-fabs(x - y))), 1.4426950408889634, where(x > y, x, y)))",
+           "Logaddexp2Backward0",
+           "g / (1 + exp2(y - x))", "g / (1 + exp2(x - y))", ints="refuse",
+           int_kernel="logaddexp2_cpu", inplace=False,
+           doc="log2(2**x + 2**y), without overflow."),
+    Binary("heaviside", "where(x == 0, y, where(x > 0, 1, 0))",
+           "NotImplemented", "undefined", "undefined", ints="same", other="values",
+           doc="0 where x < 0, values where x == 0, 1 where x > 0."),
+]
+
+COMPOSITE = [
+    Composite("softsign", "x / (abs(x) + 1)", doc="x / (1 + |x|)."),
+    Composite("relu6", "hardtanh(x, 0, 6)", doc="min(max(x, 0), 6)."),
+]
