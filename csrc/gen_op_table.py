@@ -158,6 +158,8 @@ class Lowering:
             sym, fn = {ast.Add: ("+", "t_add"), ast.Sub: ("-", "t_sub"),
                        ast.Mult: ("*", "t_mul"), ast.Div: ("/", "t_div")}[op]
             return self.step(f"{a} {sym} {b}", f"{fn}({a}, {b})", (a, b))
+        if lk != "t" and op in (ast.Add, ast.Mult):     # commutative: as tensor op scalar
+            (lk, a), (rk, b) = (rk, b), (lk, a)
         if lk == "t":          # tensor op scalar
             if op is ast.Add:
                 return self.step(f"{a} + ({{T}})({b})", f"t_adds({a}, {b})", (a,))
@@ -166,13 +168,9 @@ class Lowering:
             if op is ast.Mult:
                 return self.step(f"{a} * ({{T}})({b})", f"t_muls({a}, {b})", (a,))
             return self.step(f"{a} / ({{T}})({b})", f"t_divs({a}, {b})", (a,))
-        # scalar op tensor
-        if op is ast.Add:
-            return self.step(f"{b} + ({{T}})({a})", f"t_adds({b}, {a})", (b,))
+        # scalar - tensor, scalar / tensor
         if op is ast.Sub:
             return self.step(f"({{T}})({a}) - {b}", f"t_rsubs({b}, {a})", (b,))
-        if op is ast.Mult:
-            return self.step(f"{b} * ({{T}})({a})", f"t_muls({b}, {a})", (b,))
         r = self.step(f"({{T}})1 / {b}", f"t_unary(U_RECIPROCAL, {b})", (b,))[1]
         return self.step(f"{r} * ({{T}})({a})", f"t_muls({r}, {a})", (r,))
 
@@ -705,12 +703,11 @@ class CompositeCode:
         self.op = op
         low = Lowering(op, ops)
         low.via_surface = True
+        low.vars = low.cvars = {"x": "x"}      # recorded on the input itself, not a saved s
         val = low.tensor(parse(op.expr, op))
         if low.masks or low.uses - {"x"}:
             raise GenError(f"{op.name}: a composite reads x only and has no branches")
-        self.lines = [line.replace("(s", "(x").replace(" s,", " x,").replace(", s)", ", x)")
-                      for line in low.rec_lines]
-        self.val = val
+        self.lines, self.val = low.rec_lines, val
 
     def pyx_surface(self):
         op = self.op

@@ -679,10 +679,6 @@ cdef object t_nan_to_num(Tensor x, object nan, object posinf, object neginf):
 # ============================================================================================
 # Public functions
 # ============================================================================================
-cdef Tensor _u_of(int u, object x):
-    return t_unary(u, _t(x))
-
-
 def square(input):
     """x ** 2 (grad_fn PowBackward0, as in torch)."""
     return t_pows(_t(input), 2.0)
