@@ -634,10 +634,27 @@ def tensordot(a, b, dims=2, out=None):
         >>> pyad.tensordot(pyad.ones(2, 3), pyad.ones(3, 4), dims=1).shape
         pyad.Size([2, 4])
     """
-    cdef Tensor x = _lt(a, "tensordot", "a"), y = _lt(b, "tensordot", "b")
+    cdef Tensor x, y
     cdef int n
+    # torch's tensordot is Python: the dims first, then a.dim() and b.dim() for an int dims (an
+    # AttributeError for a non-tensor), then the native op's argument parser
     if isinstance(dims, Tensor):
         dims = dims.tolist()
+        if is_int_arg(dims) and dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    elif is_int_arg(dims):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        for operand in (a, b):
+            if not isinstance(operand, Tensor):
+                raise AttributeError(f"'{type(operand).__name__}' object has no attribute 'dim'")
+    if not isinstance(a, Tensor):
+        raise TypeError(f"tensordot(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(a).__name__}")
+    if not isinstance(b, Tensor):
+        raise TypeError(f"tensordot(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(b).__name__}")
+    x, y = a, b
     if is_int_arg(dims):
         n = dims
         if n < 0:

@@ -1005,3 +1005,25 @@ def test_tri_diagonal_overflow(pt, call):
     with raises_exact(ValueError, "Overflow when unpacking long long"):
         call(pt)
     assert pt.triu(pt.ones(2, 2), 2**63 - 1).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+# --- tensordot: torch's Python wrapper checks dims, then calls a.dim() and b.dim() ---------------
+# pyad refused a non-tensor operand first with its own TypeError; torch's int dims reach
+# a.dim() (an AttributeError), list dims reach the native op's parser ('input', 'other').
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda pt: pt.tensordot(None, pt.ones(2), 1), AttributeError,
+     "'NoneType' object has no attribute 'dim'"),
+    (lambda pt: pt.tensordot(pt.ones(2), 3, 1), AttributeError,
+     "'int' object has no attribute 'dim'"),
+    (lambda pt: pt.tensordot(None, None, -1), RuntimeError,
+     "tensordot expects dims >= 0, but got dims=-1"),
+    (lambda pt: pt.tensordot(pt.ones(2), None, ([0], [0])), TypeError,
+     "tensordot(): argument 'other' (position 2) must be Tensor, not NoneType"),
+    (lambda pt: pt.tensordot(None, pt.ones(2), ([0], [0])), TypeError,
+     "tensordot(): argument 'input' (position 1) must be Tensor, not NoneType"),
+])
+def test_tensordot_non_tensor_operands_as_torch(pt, call, exc, message):
+    with raises_exact(exc, message):
+        call(pt)
