@@ -423,6 +423,8 @@ cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
             raise IndexError("index out of range in self")
         return take_offsets(x, np.zeros((), dtype=np.int64), NAME_INDEX_SELECT, NAME_INDEX_ADD)
     size = x.m.shape[d]
+    if x.m.ndim > 1 and size == 0 and a.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     bad = (a < 0) | (a >= size)
     if bad.any() and d == 0:  # torch's contiguous dim-0 path checks the index itself
         raise IndexError("index out of range in self")

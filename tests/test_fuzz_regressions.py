@@ -1027,3 +1027,16 @@ def test_tri_diagonal_overflow(pt, call):
 def test_tensordot_non_tensor_operands_as_torch(pt, call, exc, message):
     with raises_exact(exc, message):
         call(pt)
+
+
+# --- index_select along an empty dim of a tensor of 2+ dims -------------------------------------
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((3, 0), -1), ((2, 0, 3), 1)])
+def test_index_select_along_an_empty_dim(pt, shape, dim):
+    with raises_exact(RuntimeError, "index_select(): self indexing axis dim should be positive"):
+        pt.index_select(pt.zeros(shape), dim, pt.tensor([0]))
+    empty = pt.index_select(pt.zeros(shape), dim, pt.tensor([], dtype=pt.int64))
+    assert tuple(empty.shape) == shape
+    with raises_exact(IndexError, "index out of range in self"):   # 1-D: the index check
+        pt.index_select(pt.zeros(0), 0, pt.tensor([0]))
