@@ -742,6 +742,8 @@ cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
         check_int64_items("std" if std else "var", "dim", dim)
     if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None                  # torch: an empty dim list reduces over every dim
     dims_mask(x, dim, mask)
     return t_var(x, mask, keepdim, correction, std, dim is None or x.m.ndim == 0)
 
@@ -937,6 +939,12 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
                         f"{_type_name(dim)}")
     dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask,
               "logsumexp", True)
+    if (isinstance(dim, (tuple, list)) and len(dim) == 0 and not keepdim and x.m.ndim
+            and x.m.numel != 0):
+        # torch: amax(dims=(), keepdim=True) has shape [1, .., 1], squeezing no dims keeps it, and
+        # adding it into the 0-d result fails (an empty input takes another path)
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                           f"[{', '.join(['1'] * x.m.ndim)}]")
     return t_logsumexp(x, mask, keepdim)
 
 

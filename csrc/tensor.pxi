@@ -1334,6 +1334,8 @@ cdef class Tensor:
         """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
+        if isinstance(dim, (tuple, list)) and len(dim) == 0:
+            dim = None              # torch: an empty dim list reduces over every dim
         dims_mask(x, dim, mask, "sum", True)
         if dtype is not None and (<Tensor>x).m.dtype == PYAD_BOOL:   # a bool sum is a bool (any)
             return to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL)
@@ -1349,6 +1351,8 @@ cdef class Tensor:
             raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
                                f"a floating point or complex dtype. Got: "
                                f"{DTYPE_TITLES[(<Tensor>x).m.dtype]}")
+        if isinstance(dim, (tuple, list)) and len(dim) == 0:
+            dim = None              # torch: an empty dim list reduces over every dim
         dims_mask(x, dim, mask, "mean", True)
         return t_sum(x, mask, keepdim, True, dim is None)
 

@@ -1040,3 +1040,29 @@ def test_index_select_along_an_empty_dim(pt, shape, dim):
     assert tuple(empty.shape) == shape
     with raises_exact(IndexError, "index out of range in self"):   # 1-D: the index check
         pt.index_select(pt.zeros(0), 0, pt.tensor([0]))
+
+
+# --- an empty dim list: sum, mean, var, std reduce over every dim; logsumexp fails --------------
+# pyad reduced over no dim (the input itself); torch's logsumexp adds amax(keepdim=True), shape
+# [1, .., 1], into its 0-d result and refuses unless keepdim or the input is empty or 0-d.
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "var", "std"])
+@pytest.mark.parametrize("dim", [(), []])
+def test_empty_dim_list_reduces_every_dim(pt, op, dim):
+    x = pt.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    want = getattr(x, op)()
+    got = getattr(x, op)(dim)
+    assert tuple(got.shape) == () and math.isclose(got.item(), want.item(), rel_tol=1e-6)
+    assert tuple(getattr(x, op)(dim, keepdim=True).shape) == (1, 1)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_logsumexp_empty_dim_list(pt, shape):
+    ones = ", ".join(["1"] * len(shape))
+    with raises_exact(RuntimeError, f"output with shape [] doesn't match the broadcast shape "
+                                    f"[{ones}]"):
+        pt.logsumexp(pt.ones(shape), dim=())
+    assert tuple(pt.logsumexp(pt.ones(shape), dim=(), keepdim=True).shape) == (1,) * len(shape)
+    assert tuple(pt.logsumexp(pt.ones(0, 2), dim=()).shape) == ()
+    assert tuple(pt.logsumexp(pt.tensor(1.0), dim=[]).shape) == ()
