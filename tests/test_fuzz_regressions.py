@@ -1066,3 +1066,35 @@ def test_logsumexp_empty_dim_list(pt, shape):
     assert tuple(pt.logsumexp(pt.ones(shape), dim=(), keepdim=True).shape) == (1,) * len(shape)
     assert tuple(pt.logsumexp(pt.ones(0, 2), dim=()).shape) == ()
     assert tuple(pt.logsumexp(pt.tensor(1.0), dim=[]).shape) == ()
+
+
+# --- dtype= an integral or bool type on an input that requires grad -----------------------------
+# torch's autograd refuses the result after the forward (and its errors); pyad returned it.
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda pt, x: x.sum(dtype=pt.int64), "Long"),
+    (lambda pt, x: x.sum(0, dtype=pt.bool), "Bool"),
+    (lambda pt, x: pt.prod(x, dtype=pt.int64), "Long"),
+    (lambda pt, x: x.cumsum(0, dtype=pt.int64), "Long"),
+    (lambda pt, x: pt.cumprod(x, 1, dtype=pt.int64), "Long"),
+])
+def test_integral_dtype_result_of_an_input_that_requires_grad(pt, call, name):
+    x = pt.ones(2, 3, requires_grad=True)
+    with raises_exact(RuntimeError, f"Autograd not support dtype: {name}"):
+        call(pt, x)
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-2, 1], "
+                                  "but got 5)"):   # the forward's errors come first
+        x.cumsum(5, dtype=pt.int64)
+    with pt.no_grad():
+        assert call(pt, x).dtype == getattr(pt, name.lower() if name == "Bool" else "int64")
+    assert call(pt, x.detach()).requires_grad is False
+
+
+def test_mean_integral_dtype_message(pt):
+    with raises_exact(RuntimeError, "mean(): could not infer output dtype. Optional dtype must be "
+                                    "either a floating point or complex dtype. Got: Long"):
+        pt.ones(2).mean(dtype=pt.int64)
+    with raises_exact(RuntimeError, "mean(): could not infer output dtype. Input dtype must be "
+                                    "either a floating point or complex dtype. Got: Long"):
+        pt.ones(2, dtype=pt.int64).mean()
