@@ -467,39 +467,17 @@ OPEN = [
                    or "too many indices for tensor of dimension" in t[2] and "(got" in t[2])),
     ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and t[1] == "TypeError" and s[0] == "op"),
-    ("inplace-result-type", lambda s, t, p, d: s[0] == "inplace" and t[0] != p[0]
-     and any("can't be cast to the desired output type" in o[2] for o in (t, p)
-             if o[0] == "err")),
     ("index-put-dtype", lambda s, t, p, d: s[0] == "setitem" and t[0] == "err" and p[0] == "ok"
      and ("Index put requires the source and destination dtypes match" in t[2]
           or "cannot be converted to type" in t[2])),
-    ("retain-grad-no-grad", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "can't retain_grad on Tensor that has requires_grad=False" in t[2]),
     ("bool-key-setitem-on-a-leaf", lambda s, t, p, d: s[0] == "setitem" and t[0] != p[0]
      and _has_bool(s[3][0])),
-    ("mixed-dtype-linalg", lambda s, t, p, d: t[0] == "ok" and p[0] == "err"
-     and ("expected scalar type" in p[2] or "to have the same dtype" in p[2])),
     ("float-overflow-on-cast", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and "cannot be converted to type" in t[2]),
-    ("gather-index-dims", lambda s, t, p, d: t[0] != p[0] and any(
-        "Index tensor must have the same number of dimensions" in o[2] for o in (t, p)
-        if o[0] == "err")),
-    ("index-select-0-d", lambda s, t, p, d: t[0] == p[0] == "err"
-     and "self indexing axis dim should be positive" in t[2]),
-    ("none-argument-exception-type", lambda s, t, p, d: t[0] == p[0] == "err"
-     and t[1] == "TypeError" and "must be Tensor, not NoneType" in t[2]),
-    ("integral-alpha", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "argument alpha must not be a floating point number" in t[2]),
-    ("autograd-int-dtype", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "Autograd not support dtype" in t[2]),
-    ("lenient-bool-ops", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and t[1] == "NotImplementedError" and "for 'Bool'" in t[2]),
     # backward(create_graph=True) through var of an empty tensor: torch's x.grad has a grad_fn,
     # pyad's has none (found by the PYAD_FUZZ_SEED=6 5000-program campaign; not yet fixed)
     ("empty-var-create-graph", lambda s, t, p, d: s[0] == "getgrad" and d is not None
      and d.startswith("has grad_fn: torch True, pyad False")),
-    ("empty-dim-tuple", lambda s, t, p, d: s[0] == "op" and t[0] == "err" and p[0] == "ok"
-     and "doesn't match the broadcast shape" in t[2]),
 ]
 
 
