@@ -699,6 +699,7 @@ def tensordot(a, b, dims=2, out=None):
                                f"dim {da[i]} and second has size {sb} in dim {db[i]}")
         wa.append(pa)
         wb.append(pb)
+    cdef int dtype = x.m.dtype     # summing a bool operand below gives int64; torch's stays bool
     # a size-1 contracted dim against a larger one: sum the other side first (torch does too)
     sum_a = [wa[i] for i in range(len(wa)) if y.m.shape[wb[i]] == 1 and x.m.shape[wa[i]] != 1]
     sum_b = [wb[i] for i in range(len(wb)) if x.m.shape[wa[i]] == 1 and y.m.shape[wb[i]] != 1]
@@ -719,7 +720,7 @@ def tensordot(a, b, dims=2, out=None):
     k_n = 1
     for d in wa:
         k_n *= x.m.shape[d]
-    if y.m.dtype == PYAD_BOOL:      # torch's dot / mm kernels have no bool (empty mm: no work)
+    if dtype == PYAD_BOOL:          # torch's dot / mm kernels have no bool (empty mm: no work)
         if not free_a and not free_b:
             raise NotImplementedError("\"dot\" not implemented for 'Bool'")
         if pa_n * pb_n and k_n:

@@ -1098,3 +1098,18 @@ def test_mean_integral_dtype_message(pt):
     with raises_exact(RuntimeError, "mean(): could not infer output dtype. Input dtype must be "
                                     "either a floating point or complex dtype. Got: Long"):
         pt.ones(2, dtype=pt.int64).mean()
+
+
+# --- tensordot of bools with a size-1 contracted dim against a larger one -----------------------
+# pyad summed the bool operand (an int64 sum) first and then skipped torch's bool mm refusal.
+
+
+@pytest.mark.parametrize("a, b, kernel", [
+    ((2, 1), (2, 1), "addmm_impl_cpu_"), ((2, 1), (0, 3), "addmm_impl_cpu_"), ((1,), (2,), "dot"),
+])
+def test_tensordot_bool_size_one_contraction(pt, a, b, kernel):
+    with raises_exact(NotImplementedError, f"\"{kernel}\" not implemented for 'Bool'"):
+        pt.tensordot(pt.ones(a, dtype=pt.bool), pt.ones(b, dtype=pt.bool), 1)
+    got = pt.tensordot(pt.ones(a), pt.ones(b), 1)      # floats: the size-1 dim broadcasts
+    want = np.tensordot(np.ones(a), np.ones(b).sum(0, keepdims=True), 1)
+    assert np.allclose(got.numpy(), want) and tuple(got.shape) == want.shape
