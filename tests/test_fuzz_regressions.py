@@ -1113,3 +1113,18 @@ def test_tensordot_bool_size_one_contraction(pt, a, b, kernel):
     got = pt.tensordot(pt.ones(a), pt.ones(b), 1)      # floats: the size-1 dim broadcasts
     want = np.tensordot(np.ones(a), np.ones(b).sum(0, keepdims=True), 1)
     assert np.allclose(got.numpy(), want) and tuple(got.shape) == want.shape
+
+
+# --- linalg.matrix_norm of a non-tensor: the argument parser's TypeError --------------------------
+
+
+def test_matrix_norm_non_tensor(pt):
+    with raises_exact(TypeError, "linalg_matrix_norm(): argument 'input' (position 1) must be "
+                                 "Tensor, not NoneType"):
+        pt.linalg.matrix_norm(None)
+    for args in [(None, "fro"), (3, 1), (None, "bad")]:
+        with pytest.raises(TypeError, match=r"^linalg_matrix_norm\(\) received an invalid "
+                                            r"combination of arguments - got \(" +
+                                            type(args[0]).__name__ + ", " +
+                                            type(args[1]).__name__ + r"\), but expected one of"):
+            pt.linalg.matrix_norm(*args)
