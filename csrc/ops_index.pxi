@@ -659,6 +659,9 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
                         f"(Tensor, {type(value).__name__})")
     cdef Tensor out = tensor_from_new_buffer(
         nb_masked_fill(x.buf.data, &x.m, mask.buf.data, &mask.m, &mo, value), &mo, mo.dtype)
+    if mo.dtype > PYAD_F64 and v is not None and wants_grad(v):
+        # an integral result of a value that requires grad: torch's autograd refuses it
+        raise RuntimeError(f"Autograd not support dtype: {DTYPE_TITLES[mo.dtype]}")
     if mo.dtype > PYAD_F64 or not pyad_is_grad_enabled():
         return out
     if v is None:

@@ -1128,3 +1128,20 @@ def test_matrix_norm_non_tensor(pt):
                                             type(args[0]).__name__ + ", " +
                                             type(args[1]).__name__ + r"\), but expected one of"):
             pt.linalg.matrix_norm(*args)
+
+
+# --- masked_fill of an integral tensor with a value that requires grad ---------------------------
+
+
+@pytest.mark.parametrize("dtype, name", [("int64", "Long"), ("bool", "Bool")])
+def test_masked_fill_integral_with_a_value_that_requires_grad(pt, dtype, name):
+    x = pt.ones(2, dtype=getattr(pt, dtype))
+    mask = pt.tensor([True, False])
+    v = pt.tensor(0.0, requires_grad=True)
+    with raises_exact(RuntimeError, f"Autograd not support dtype: {name}"):
+        pt.masked_fill(x, mask, v)
+    with raises_exact(RuntimeError, f"Autograd not support dtype: {name}"):
+        x.masked_fill(mask, v)
+    with pt.no_grad():
+        assert pt.masked_fill(x, mask, v).tolist() == [0, 1]
+    assert pt.masked_fill(x, mask, v.detach()).dtype == x.dtype
