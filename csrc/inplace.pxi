@@ -227,9 +227,13 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if x.m.dtype == PYAD_I64 and isinstance(value, (int, np.integer)) and not (
             -9223372036854775808 <= value <= 9223372036854775807):
         raise ValueError("Overflow when unpacking long long")
+    if type(value) is int and not -9223372036854775808 <= value <= 9223372036854775807:
+        raise ValueError("Overflow when unpacking long long")    # any dtype: torch's Scalar
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
+    if not isinstance(value, Tensor):
+        check_f32_value(value, x.m.dtype)      # the value becomes a tensor before the index
     check_index_count(x, index)
     check_0d_single_key(x, index)
     if not basic_region(x, index, &offset, st, shp, &nd):

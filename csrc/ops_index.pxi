@@ -657,6 +657,7 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
     elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
                         f"(Tensor, {type(value).__name__})")
+    check_f32_value(value, x.m.dtype)
     cdef Tensor out = tensor_from_new_buffer(
         nb_masked_fill(x.buf.data, &x.m, mask.buf.data, &mask.m, &mo, value), &mo, mo.dtype)
     if mo.dtype > PYAD_F64 and v is not None and wants_grad(v):

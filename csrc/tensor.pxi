@@ -204,6 +204,7 @@ def _full(shape, object fill_value, int dtype, str fn=""):
     cdef Py_ssize_t i
     if fill_exact_int(t, fill_value):
         return t
+    check_f32_value(fill_value, dtype)
     cdef double value = fill_value
     if value == 0.0:
         memset(t.buf.data, 0, t.m.numel * itemsize(dtype))
@@ -1595,6 +1596,7 @@ cdef class Tensor:
             value = value.item()
         elif not isinstance(value, (int, np.integer)):
             value = float(value)
+        check_f32_value(value, self.m.dtype)
         return fill_inplace(self, value, NAME_FILL)
 
     def copy_(self, src, non_blocking=False):

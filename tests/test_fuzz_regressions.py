@@ -1145,3 +1145,42 @@ def test_masked_fill_integral_with_a_value_that_requires_grad(pt, dtype, name):
     with pt.no_grad():
         assert pt.masked_fill(x, mask, v).tolist() == [0, 1]
     assert pt.masked_fill(x, mask, v.detach()).dtype == x.dtype
+
+
+# --- a scalar written into a float32 tensor beyond float32's range -------------------------------
+# torch converts the value with a range check (before looking at the index of x[idx] = v); pyad
+# stored inf. Python ints beyond int64 fail to unpack whatever the dtype.
+
+_F32_OVERFLOW = "value cannot be converted to type float without overflow"
+
+
+@pytest.mark.parametrize("value", [1e39, -1e39, 3.4028235e38, np.float64(1e300)])
+@pytest.mark.parametrize("call", [
+    lambda pt, x, v: x.__setitem__(0, v),
+    lambda pt, x, v: x.__setitem__(5, v),                        # before the bounds
+    lambda pt, x, v: x.__setitem__(pt.tensor([0.0]), v),         # before the index dtype
+    lambda pt, x, v: x.fill_(v),
+    lambda pt, x, v: pt.full((2,), v),
+    lambda pt, x, v: x.masked_fill(pt.tensor([True, False]), v),
+])
+def test_float32_value_overflow(pt, call, value):
+    with raises_exact(RuntimeError, _F32_OVERFLOW):
+        call(pt, pt.zeros(2), value)
+    x = pt.zeros(2, dtype=pt.float64)
+    x[0] = value                                                  # fits a double
+    assert x[0].item() == float(value)
+
+
+def test_float32_value_inf_nan_and_max_fit(pt):
+    x = pt.zeros(4)
+    x[0], x[1], x[2] = math.inf, -math.inf, math.nan
+    x[3] = 3.4028234663852886e38                                  # float32's max itself
+    assert x[:2].tolist() == [math.inf, -math.inf] and math.isnan(x[2].item())
+    assert x[3].item() == 3.4028234663852886e38
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64, -2**63 - 1, 2**127])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bool"])
+def test_setitem_int_beyond_int64_any_dtype(pt, value, dtype):
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        pt.zeros(2, dtype=getattr(pt, dtype))[0] = value
