@@ -298,7 +298,7 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
                                "clone() the tensor before performing the operation.")
         if deferred:
             raise deferred[0]
-        sel = t_index(r, adv, v)
+        sel = t_index(r, adv, v, x.m.dtype)
     sel_np = np.asarray(_np_view(sel))
     try:
         v_np = np.broadcast_to(np.asarray(_np_view(v)), sel_np.shape)

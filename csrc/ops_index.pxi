@@ -333,10 +333,11 @@ cdef tuple index_slicing(Tensor x, tuple items, list deferred_out=None):
         deferred_out.append(deferred)
     return r, adv
 
-cdef Tensor t_index(Tensor r, dict adv, Tensor value=None):
+cdef Tensor t_index(Tensor r, dict adv, Tensor value=None, int dst_dtype=-1):
     """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there. With a
     value (setitem), the value must broadcast to the result: checked, as torch's index_put_,
-    after the masks and the size-0 dims and before the bounds."""
+    after the masks and the size-0 dims and before the bounds; then its dtype must be dst_dtype
+    (x's), unless torch takes its masked_fill path (one bool mask, a one-element value)."""
     cdef Py_ssize_t s
     cdef int d, j, start
     shape = [r.m.shape[d] for d in range(r.m.ndim)]
@@ -376,6 +377,12 @@ cdef Tensor t_index(Tensor r, dict adv, Tensor value=None):
         if not ok:
             raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot "
                                f"be broadcast to indexing result of shape {out_shape}")
+        if dst_dtype >= 0 and value.m.dtype != dst_dtype and not (
+                len(adv) == 1 and next(iter(adv.values())).dtype == np.bool_
+                and value.m.numel == 1):
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{DTYPE_TITLES[dst_dtype]} for the destination and "
+                               f"{DTYPE_TITLES[value.m.dtype]} for the source.")
     bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
     indexed = {d for d, _ in entries}
     out_numel = bnumel

@@ -1184,3 +1184,37 @@ def test_float32_value_inf_nan_and_max_fit(pt):
 def test_setitem_int_beyond_int64_any_dtype(pt, value, dtype):
     with raises_exact(ValueError, "Overflow when unpacking long long"):
         pt.zeros(2, dtype=getattr(pt, dtype))[0] = value
+
+
+# --- x[advanced key] = a tensor of another dtype: index_put_ refuses ------------------------------
+# pyad cast the value; torch's index_put_ wants the same dtype (after the value's shape, before
+# the bounds), except on its masked_fill path (one bool mask and a one-element value).
+
+
+@pytest.mark.parametrize("shape, dtype, key, value, names", [
+    ((2,), "float32", [0, 1], lambda pt: pt.ones(2, dtype=pt.float64), ("Float", "Double")),
+    ((2,), "float32", [0, 5], lambda pt: pt.ones((), dtype=pt.float64), ("Float", "Double")),
+    ((2,), "int64", [0], lambda pt: pt.ones(1, dtype=pt.bool), ("Long", "Bool")),
+    ((2, 1, 1), "bool", [-2, -3], lambda pt: pt.ones(2, 1, 1) * 0.5, ("Bool", "Float")),
+    ((2, 2), "int64", [True, False], lambda pt: pt.ones(2), ("Long", "Float")),
+    ((2, 2), "int64", (Ellipsis, [0]), lambda pt: pt.ones(1), ("Long", "Float")),
+])
+def test_setitem_advanced_value_dtype_must_match(pt, shape, dtype, key, value, names):
+    x = pt.zeros(shape, dtype=getattr(pt, dtype))
+    with raises_exact(RuntimeError, f"Index put requires the source and destination dtypes "
+                                    f"match, got {names[0]} for the destination and {names[1]} "
+                                    f"for the source."):
+        x[key] = value(pt)
+
+
+def test_setitem_advanced_value_dtype_checks_after_shape_and_mask_path(pt):
+    x = pt.zeros(2)
+    with raises_exact(RuntimeError, "shape mismatch: value tensor of shape [3] cannot be "
+                                    "broadcast to indexing result of shape [2]"):
+        x[[0, 5]] = pt.ones(3, dtype=pt.float64)
+    y = pt.zeros(2, 2, dtype=pt.int64)
+    y[pt.tensor([[True, False], [True, True]])] = pt.ones(1)    # masked_fill: cast
+    y[pt.tensor([True, False]), 0] = pt.tensor(7.0)
+    y[[0], [1]] = 5                                              # a Python scalar: cast
+    x[[0]] = pt.ones(1)                                          # the same dtype
+    assert y.tolist() == [[7, 5], [1, 1]] and x.tolist() == [1.0, 0.0]

@@ -472,9 +472,6 @@ OPEN = [
                    or "too many indices for tensor of dimension" in t[2] and "(got" in t[2])),
     ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and t[1] == "TypeError" and s[0] == "op"),
-    ("index-put-dtype", lambda s, t, p, d: s[0] == "setitem" and t[0] == "err" and p[0] == "ok"
-     and ("Index put requires the source and destination dtypes match" in t[2]
-          or "cannot be converted to type" in t[2])),
     ("bool-key-setitem-on-a-leaf", lambda s, t, p, d: s[0] == "setitem" and t[0] != p[0]
      and _has_bool(s[3][0])),
     # x[idx] = v, fill_, full and masked_fill check a float32 value's range as torch does; the
