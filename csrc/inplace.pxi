@@ -291,8 +291,13 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
         deferred = []
         r, adv = index_slicing(offs_view, items, deferred)
         check_inplace(x)
-        # torch: the same tensor always overlaps (even empty), another one where they share
-        if value is x or (v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v))):
+        # torch: the same tensor always overlaps (even empty), another one where they share;
+        # an int, None or bool in the key makes torch index a view of x first, which an empty x
+        # does not share memory with (slices: not known here whether torch's is trivial)
+        if (value is x and (x.m.numel != 0 or not builtins.any(
+                it is None or isinstance(it, (int, np.integer, np.bool_))
+                for it in items))) or (
+                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v))):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")

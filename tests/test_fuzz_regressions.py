@@ -1218,3 +1218,21 @@ def test_setitem_advanced_value_dtype_checks_after_shape_and_mask_path(pt):
     y[[0], [1]] = 5                                              # a Python scalar: cast
     x[[0]] = pt.ones(1)                                          # the same dtype
     assert y.tolist() == [[7, 5], [1, 1]] and x.tolist() == [1.0, 0.0]
+
+
+# --- x[key] = x for an empty x whose key makes torch index a view first --------------------------
+# With an int (or None, a bool) in the key torch's index_put_ writes into a view of x,
+# and an empty view shares no memory with x: the index errors come first.
+
+
+@pytest.mark.parametrize("key", [
+    lambda pt: ([[0], [0]], pt.tensor([0.0, 1.0]), -2),
+    lambda pt: (pt.tensor([0.0]), None),
+])
+def test_setitem_empty_x_into_its_view_is_not_an_overlap(pt, key):
+    x = pt.zeros(0, 0, 2)
+    with raises_exact(IndexError, "tensors used as indices must be long, int, byte or bool "
+                                  "tensors"):
+        x[key(pt)] = x
+    with raises_exact(RuntimeError, _OVERLAP):     # no view: the same tensor overlaps
+        x[pt.tensor([0.0]), ...] = x
