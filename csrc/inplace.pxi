@@ -227,9 +227,13 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if x.m.dtype == PYAD_I64 and isinstance(value, (int, np.integer)) and not (
             -9223372036854775808 <= value <= 9223372036854775807):
         raise ValueError("Overflow when unpacking long long")
+    if type(value) is int and not -9223372036854775808 <= value <= 9223372036854775807:
+        raise ValueError("Overflow when unpacking long long")    # any dtype: torch's Scalar
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
+    if not isinstance(value, Tensor):
+        check_f32_value(value, x.m.dtype)      # the value becomes a tensor before the index
     check_index_count(x, index)
     check_0d_single_key(x, index)
     if not basic_region(x, index, &offset, st, shp, &nd):
@@ -287,14 +291,19 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
         deferred = []
         r, adv = index_slicing(offs_view, items, deferred)
         check_inplace(x)
-        # torch: the same tensor always overlaps (even empty), another one where they share
-        if value is x or (v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v))):
+        # torch: the same tensor always overlaps (even empty), another one where they share;
+        # an int, None or bool in the key makes torch index a view of x first, which an empty x
+        # does not share memory with (slices: not known here whether torch's is trivial)
+        if (value is x and (x.m.numel != 0 or not builtins.any(
+                it is None or isinstance(it, (int, np.integer, np.bool_))
+                for it in items))) or (
+                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v))):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")
         if deferred:
             raise deferred[0]
-        sel = t_index(r, adv, v)
+        sel = t_index(r, adv, v, x.m.dtype)
     sel_np = np.asarray(_np_view(sel))
     try:
         v_np = np.broadcast_to(np.asarray(_np_view(v)), sel_np.shape)

@@ -68,6 +68,20 @@ cdef int check_scalar_range(object v) except -1:
         raise TypeError("an integer is required")
     return 0
 
+cdef int check_f32_value(object v, int dtype) except -1:
+    """torch's checked conversion of a scalar written into a float32 tensor (fill_, full,
+    masked_fill, x[idx] = v): a finite value beyond float32's range overflows (inf and NaN go
+    through)."""
+    cdef double f
+    if dtype != PYAD_F32 or isinstance(v, (bool, np.bool_, Tensor)):
+        return 0
+    f = v
+    if f == f and f != INFINITY and f != -INFINITY and (
+            f > 3.4028234663852886e38 or f < -3.4028234663852886e38):
+        raise RuntimeError("value cannot be converted to type float without overflow")
+    return 0
+
+
 cdef Tensor scalar0d(object v, int dtype, bint wrap=False):
     """A 0-d constant tensor; a Python int stays exact in int64 (see int64_of for wrap)."""
     cdef Tensor t

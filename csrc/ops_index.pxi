@@ -333,10 +333,11 @@ cdef tuple index_slicing(Tensor x, tuple items, list deferred_out=None):
         deferred_out.append(deferred)
     return r, adv
 
-cdef Tensor t_index(Tensor r, dict adv, Tensor value=None):
+cdef Tensor t_index(Tensor r, dict adv, Tensor value=None, int dst_dtype=-1):
     """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there. With a
     value (setitem), the value must broadcast to the result: checked, as torch's index_put_,
-    after the masks and the size-0 dims and before the bounds."""
+    after the masks and the size-0 dims and before the bounds; then its dtype must be dst_dtype
+    (x's), unless torch takes its masked_fill path (one bool mask, a one-element value)."""
     cdef Py_ssize_t s
     cdef int d, j, start
     shape = [r.m.shape[d] for d in range(r.m.ndim)]
@@ -376,6 +377,12 @@ cdef Tensor t_index(Tensor r, dict adv, Tensor value=None):
         if not ok:
             raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot "
                                f"be broadcast to indexing result of shape {out_shape}")
+        if dst_dtype >= 0 and value.m.dtype != dst_dtype and not (
+                len(adv) == 1 and next(iter(adv.values())).dtype == np.bool_
+                and value.m.numel == 1):
+            raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                               f"{DTYPE_TITLES[dst_dtype]} for the destination and "
+                               f"{DTYPE_TITLES[value.m.dtype]} for the source.")
     bad = [(a < -shape[d]) | (a >= shape[d]) for d, a in entries]
     indexed = {d for d, _ in entries}
     out_numel = bnumel
@@ -423,6 +430,8 @@ cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
             raise IndexError("index out of range in self")
         return take_offsets(x, np.zeros((), dtype=np.int64), NAME_INDEX_SELECT, NAME_INDEX_ADD)
     size = x.m.shape[d]
+    if x.m.ndim > 1 and size == 0 and a.size:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     bad = (a < 0) | (a >= size)
     if bad.any() and d == 0:  # torch's contiguous dim-0 path checks the index itself
         raise IndexError("index out of range in self")
@@ -655,8 +664,12 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
     elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
                         f"(Tensor, {type(value).__name__})")
+    check_f32_value(value, x.m.dtype)
     cdef Tensor out = tensor_from_new_buffer(
         nb_masked_fill(x.buf.data, &x.m, mask.buf.data, &mask.m, &mo, value), &mo, mo.dtype)
+    if mo.dtype > PYAD_F64 and v is not None and wants_grad(v):
+        # an integral result of a value that requires grad: torch's autograd refuses it
+        raise RuntimeError(f"Autograd not support dtype: {DTYPE_TITLES[mo.dtype]}")
     if mo.dtype > PYAD_F64 or not pyad_is_grad_enabled():
         return out
     if v is None:

@@ -634,10 +634,27 @@ def tensordot(a, b, dims=2, out=None):
         >>> pyad.tensordot(pyad.ones(2, 3), pyad.ones(3, 4), dims=1).shape
         pyad.Size([2, 4])
     """
-    cdef Tensor x = _lt(a, "tensordot", "a"), y = _lt(b, "tensordot", "b")
+    cdef Tensor x, y
     cdef int n
+    # torch's tensordot is Python: the dims first, then a.dim() and b.dim() for an int dims (an
+    # AttributeError for a non-tensor), then the native op's argument parser
     if isinstance(dims, Tensor):
         dims = dims.tolist()
+        if is_int_arg(dims) and dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    elif is_int_arg(dims):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        for operand in (a, b):
+            if not isinstance(operand, Tensor):
+                raise AttributeError(f"'{type(operand).__name__}' object has no attribute 'dim'")
+    if not isinstance(a, Tensor):
+        raise TypeError(f"tensordot(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(a).__name__}")
+    if not isinstance(b, Tensor):
+        raise TypeError(f"tensordot(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(b).__name__}")
+    x, y = a, b
     if is_int_arg(dims):
         n = dims
         if n < 0:
@@ -682,6 +699,7 @@ def tensordot(a, b, dims=2, out=None):
                                f"dim {da[i]} and second has size {sb} in dim {db[i]}")
         wa.append(pa)
         wb.append(pb)
+    cdef int dtype = x.m.dtype     # summing a bool operand below gives int64; torch's stays bool
     # a size-1 contracted dim against a larger one: sum the other side first (torch does too)
     sum_a = [wa[i] for i in range(len(wa)) if y.m.shape[wb[i]] == 1 and x.m.shape[wa[i]] != 1]
     sum_b = [wb[i] for i in range(len(wb)) if x.m.shape[wa[i]] == 1 and y.m.shape[wb[i]] != 1]
@@ -702,7 +720,7 @@ def tensordot(a, b, dims=2, out=None):
     k_n = 1
     for d in wa:
         k_n *= x.m.shape[d]
-    if y.m.dtype == PYAD_BOOL:      # torch's dot / mm kernels have no bool (empty mm: no work)
+    if dtype == PYAD_BOOL:          # torch's dot / mm kernels have no bool (empty mm: no work)
         if not free_a and not free_b:
             raise NotImplementedError("\"dot\" not implemented for 'Bool'")
         if pa_n * pb_n and k_n:

@@ -327,6 +327,14 @@ cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except 
     gm[0] = mx
     return 0
 
+cdef Tensor rd_int_result_check(Tensor x, Tensor r):
+    """r computed from x with dtype=: torch's autograd refuses an integral or bool result of an
+    input that requires grad (after the forward and its errors)."""
+    if r.m.dtype > PYAD_F64 and wants_grad(x):
+        raise RuntimeError(f"Autograd not support dtype: {DTYPE_TITLES[r.m.dtype]}")
+    return r
+
+
 cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
     sigs = ["(*, pyad.dtype dtype = None)",
             "(int dim, bool keepdim = False, *, pyad.dtype dtype = None)"]
@@ -342,6 +350,7 @@ cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
     if not isinstance(keepdim, bool):
         raise TypeError(f"prod(): argument 'keepdim' must be bool, not {_type_name(keepdim)}")
     dtype = kwargs.get("dtype")
+    cdef Tensor x0 = x
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     if dim is _NO_DIM:
@@ -350,7 +359,8 @@ cdef Tensor rd_prod_call(Tensor x, tuple args, dict kwargs):
         d = wrap_dim(dim, x.m.ndim)
         r = t_prod(x, d if x.m.ndim else 0, keepdim)
     # a product asked in bool is a bool (all nonzero), as torch's
-    return to_dtype_nograd(r, PYAD_BOOL) if x.m.dtype == PYAD_BOOL and dtype is not None else r
+    return rd_int_result_check(
+        x0, to_dtype_nograd(r, PYAD_BOOL) if x.m.dtype == PYAD_BOOL and dtype is not None else r)
 
 cdef Py_ssize_t rd_count_zeros(const char* data, const Meta* m) noexcept:
     cdef Py_ssize_t i, c = 0
@@ -742,6 +752,8 @@ cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
         check_int64_items("std" if std else "var", "dim", dim)
     if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None                  # torch: an empty dim list reduces over every dim
     dims_mask(x, dim, mask)
     return t_var(x, mask, keepdim, correction, std, dim is None or x.m.ndim == 0)
 
@@ -937,6 +949,12 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
                         f"{_type_name(dim)}")
     dims_mask(x, None if isinstance(dim, (tuple, list)) and len(dim) == 0 else dim, mask,
               "logsumexp", True)
+    if (isinstance(dim, (tuple, list)) and len(dim) == 0 and not keepdim and x.m.ndim
+            and x.m.numel != 0):
+        # torch: amax(dims=(), keepdim=True) has shape [1, .., 1], squeezing no dims keeps it, and
+        # adding it into the 0-d result fails (an empty input takes another path)
+        raise RuntimeError(f"output with shape [] doesn't match the broadcast shape "
+                           f"[{', '.join(['1'] * x.m.ndim)}]")
     return t_logsumexp(x, mask, keepdim)
 
 
@@ -1009,12 +1027,13 @@ cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
         raise rd_bad_args(name, args, kwargs, ["(int dim, *, pyad.dtype dtype = None)"])
     dim = rd_required_dim(name, args, kwargs, ())
     dtype = kwargs.get("dtype")
+    cdef Tensor x0 = x
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     d = wrap_dim(dim, x.m.ndim)
     if x.m.dtype == PYAD_BOOL and dtype is not None:    # torch has no bool cumulative kernel
         raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
-    return t_cum(x, d if x.m.ndim else 0, is_prod, False)
+    return rd_int_result_check(x0, t_cum(x, d if x.m.ndim else 0, is_prod, False))
 
 
 # ============================================================================================

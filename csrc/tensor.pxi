@@ -204,6 +204,7 @@ def _full(shape, object fill_value, int dtype, str fn=""):
     cdef Py_ssize_t i
     if fill_exact_int(t, fill_value):
         return t
+    check_f32_value(fill_value, dtype)
     cdef double value = fill_value
     if value == 0.0:
         memset(t.buf.data, 0, t.m.numel * itemsize(dtype))
@@ -1334,10 +1335,13 @@ cdef class Tensor:
         """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         x = self if dtype is None else t_to(self, dtype_code(dtype))
+        if isinstance(dim, (tuple, list)) and len(dim) == 0:
+            dim = None              # torch: an empty dim list reduces over every dim
         dims_mask(x, dim, mask, "sum", True)
         if dtype is not None and (<Tensor>x).m.dtype == PYAD_BOOL:   # a bool sum is a bool (any)
-            return to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL)
-        return t_sum(x, mask, keepdim, False, dim is None)
+            return rd_int_result_check(
+                self, to_dtype_nograd(t_sum(x, mask, keepdim, False, dim is None), PYAD_BOOL))
+        return rd_int_result_check(self, t_sum(x, mask, keepdim, False, dim is None))
 
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         """Mean over dim (an int or a tuple; None: all elements); see sum for the arguments."""
@@ -1346,9 +1350,12 @@ cdef class Tensor:
             check_int64_items("mean", "dim", dim)     # the argument parser comes first
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if (<Tensor>x).m.dtype > PYAD_F64:   # torch's dtype error comes before any dim error
-            raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either "
+            raise RuntimeError(f"mean(): could not infer output dtype. "
+                               f"{'Input' if dtype is None else 'Optional'} dtype must be either "
                                f"a floating point or complex dtype. Got: "
                                f"{DTYPE_TITLES[(<Tensor>x).m.dtype]}")
+        if isinstance(dim, (tuple, list)) and len(dim) == 0:
+            dim = None              # torch: an empty dim list reduces over every dim
         dims_mask(x, dim, mask, "mean", True)
         return t_sum(x, mask, keepdim, True, dim is None)
 
@@ -1589,6 +1596,7 @@ cdef class Tensor:
             value = value.item()
         elif not isinstance(value, (int, np.integer)):
             value = float(value)
+        check_f32_value(value, self.m.dtype)
         return fill_inplace(self, value, NAME_FILL)
 
     def copy_(self, src, non_blocking=False):

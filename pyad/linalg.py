@@ -44,7 +44,33 @@ def _dims2(A, dim):
     return d0, d1
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+class _DefaultOrd(str):
+    """matrix_norm's default ord 'fro', told apart from an explicit 'fro' (torch's parser)."""
+
+
+_FRO = _DefaultOrd("fro")
+
+
+def _matrix_norm_not_a_tensor(A, ord, dim, keepdim, dtype, out):
+    """torch's parser error for a non-tensor A: the argument's own message when every other
+    argument is at its default, else 'invalid combination' listing the arguments given."""
+    kws = [(n, v) for n, v, d in (("dim", dim, (-2, -1)), ("keepdim", keepdim, False),
+                                  ("dtype", dtype, None), ("out", out, None))
+           if not (v is d or v == d)]
+    if ord is _FRO and not kws:
+        raise TypeError(f"linalg_matrix_norm(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(A).__name__}")
+    got = [type(A).__name__] + ([] if ord is _FRO else [type(ord).__name__])
+    got += [f"{n}={type(v).__name__}" for n, v in kws]
+    sig = ("tuple of ints dim = {-2,-1}, bool keepdim = False, *, pyad.dtype dtype = None, "
+           "Tensor out = None)")
+    raise TypeError(f"linalg_matrix_norm() received an invalid combination of arguments - got "
+                    f"({', '.join(got)}), but expected one of:\n"
+                    f" * (Tensor input, Number ord, {sig}\n"
+                    f" * (Tensor input, str ord = \"fro\", {sig}\n")
+
+
+def matrix_norm(A, ord=_FRO, dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """Matrix norm over the two dims in dim: 'fro', 1, -1, inf, -inf.
 
     The spectral norms (2, -2) and 'nuc' need an SVD with derivatives and are not supported.
@@ -53,6 +79,8 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         >>> pyad.linalg.matrix_norm(pyad.tensor([[3., 0.], [0., 4.]]))
         tensor(5.)
     """
+    if not isinstance(A, _C.Tensor):    # torch's argument parser, before the order
+        _matrix_norm_not_a_tensor(A, ord, dim, keepdim, dtype, out)
     if ord not in (("fro", "nuc") if isinstance(ord, str) else (1, -1, 2, -2, _math.inf,
                                                                 -_math.inf)):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")

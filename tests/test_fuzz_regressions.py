@@ -1005,3 +1005,234 @@ def test_tri_diagonal_overflow(pt, call):
     with raises_exact(ValueError, "Overflow when unpacking long long"):
         call(pt)
     assert pt.triu(pt.ones(2, 2), 2**63 - 1).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+# --- tensordot: torch's Python wrapper checks dims, then calls a.dim() and b.dim() ---------------
+# pyad refused a non-tensor operand first with its own TypeError; torch's int dims reach
+# a.dim() (an AttributeError), list dims reach the native op's parser ('input', 'other').
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda pt: pt.tensordot(None, pt.ones(2), 1), AttributeError,
+     "'NoneType' object has no attribute 'dim'"),
+    (lambda pt: pt.tensordot(pt.ones(2), 3, 1), AttributeError,
+     "'int' object has no attribute 'dim'"),
+    (lambda pt: pt.tensordot(None, None, -1), RuntimeError,
+     "tensordot expects dims >= 0, but got dims=-1"),
+    (lambda pt: pt.tensordot(pt.ones(2), None, ([0], [0])), TypeError,
+     "tensordot(): argument 'other' (position 2) must be Tensor, not NoneType"),
+    (lambda pt: pt.tensordot(None, pt.ones(2), ([0], [0])), TypeError,
+     "tensordot(): argument 'input' (position 1) must be Tensor, not NoneType"),
+])
+def test_tensordot_non_tensor_operands_as_torch(pt, call, exc, message):
+    with raises_exact(exc, message):
+        call(pt)
+
+
+# --- index_select along an empty dim of a tensor of 2+ dims -------------------------------------
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 3), 0), ((3, 0), -1), ((2, 0, 3), 1)])
+def test_index_select_along_an_empty_dim(pt, shape, dim):
+    with raises_exact(RuntimeError, "index_select(): self indexing axis dim should be positive"):
+        pt.index_select(pt.zeros(shape), dim, pt.tensor([0]))
+    empty = pt.index_select(pt.zeros(shape), dim, pt.tensor([], dtype=pt.int64))
+    assert tuple(empty.shape) == shape
+    with raises_exact(IndexError, "index out of range in self"):   # 1-D: the index check
+        pt.index_select(pt.zeros(0), 0, pt.tensor([0]))
+
+
+# --- an empty dim list: sum, mean, var, std reduce over every dim; logsumexp fails --------------
+# pyad reduced over no dim (the input itself); torch's logsumexp adds amax(keepdim=True), shape
+# [1, .., 1], into its 0-d result and refuses unless keepdim or the input is empty or 0-d.
+
+
+@pytest.mark.parametrize("op", ["sum", "mean", "var", "std"])
+@pytest.mark.parametrize("dim", [(), []])
+def test_empty_dim_list_reduces_every_dim(pt, op, dim):
+    x = pt.tensor([[1.0, 2.0, 4.0], [3.0, 5.0, 9.0]])
+    want = getattr(x, op)()
+    got = getattr(x, op)(dim)
+    assert tuple(got.shape) == () and math.isclose(got.item(), want.item(), rel_tol=1e-6)
+    assert tuple(getattr(x, op)(dim, keepdim=True).shape) == (1, 1)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_logsumexp_empty_dim_list(pt, shape):
+    ones = ", ".join(["1"] * len(shape))
+    with raises_exact(RuntimeError, f"output with shape [] doesn't match the broadcast shape "
+                                    f"[{ones}]"):
+        pt.logsumexp(pt.ones(shape), dim=())
+    assert tuple(pt.logsumexp(pt.ones(shape), dim=(), keepdim=True).shape) == (1,) * len(shape)
+    assert tuple(pt.logsumexp(pt.ones(0, 2), dim=()).shape) == ()
+    assert tuple(pt.logsumexp(pt.tensor(1.0), dim=[]).shape) == ()
+
+
+# --- dtype= an integral or bool type on an input that requires grad -----------------------------
+# torch's autograd refuses the result after the forward (and its errors); pyad returned it.
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda pt, x: x.sum(dtype=pt.int64), "Long"),
+    (lambda pt, x: x.sum(0, dtype=pt.bool), "Bool"),
+    (lambda pt, x: pt.prod(x, dtype=pt.int64), "Long"),
+    (lambda pt, x: x.cumsum(0, dtype=pt.int64), "Long"),
+    (lambda pt, x: pt.cumprod(x, 1, dtype=pt.int64), "Long"),
+])
+def test_integral_dtype_result_of_an_input_that_requires_grad(pt, call, name):
+    x = pt.ones(2, 3, requires_grad=True)
+    with raises_exact(RuntimeError, f"Autograd not support dtype: {name}"):
+        call(pt, x)
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-2, 1], "
+                                  "but got 5)"):   # the forward's errors come first
+        x.cumsum(5, dtype=pt.int64)
+    with pt.no_grad():
+        assert call(pt, x).dtype == getattr(pt, name.lower() if name == "Bool" else "int64")
+    assert call(pt, x.detach()).requires_grad is False
+
+
+def test_mean_integral_dtype_message(pt):
+    with raises_exact(RuntimeError, "mean(): could not infer output dtype. Optional dtype must be "
+                                    "either a floating point or complex dtype. Got: Long"):
+        pt.ones(2).mean(dtype=pt.int64)
+    with raises_exact(RuntimeError, "mean(): could not infer output dtype. Input dtype must be "
+                                    "either a floating point or complex dtype. Got: Long"):
+        pt.ones(2, dtype=pt.int64).mean()
+
+
+# --- tensordot of bools with a size-1 contracted dim against a larger one -----------------------
+# pyad summed the bool operand (an int64 sum) first and then skipped torch's bool mm refusal.
+
+
+@pytest.mark.parametrize("a, b, kernel", [
+    ((2, 1), (2, 1), "addmm_impl_cpu_"), ((2, 1), (0, 3), "addmm_impl_cpu_"), ((1,), (2,), "dot"),
+])
+def test_tensordot_bool_size_one_contraction(pt, a, b, kernel):
+    with raises_exact(NotImplementedError, f"\"{kernel}\" not implemented for 'Bool'"):
+        pt.tensordot(pt.ones(a, dtype=pt.bool), pt.ones(b, dtype=pt.bool), 1)
+    got = pt.tensordot(pt.ones(a), pt.ones(b), 1)      # floats: the size-1 dim broadcasts
+    want = np.tensordot(np.ones(a), np.ones(b).sum(0, keepdims=True), 1)
+    assert np.allclose(got.numpy(), want) and tuple(got.shape) == want.shape
+
+
+# --- linalg.matrix_norm of a non-tensor: the argument parser's TypeError --------------------------
+
+
+def test_matrix_norm_non_tensor(pt):
+    with raises_exact(TypeError, "linalg_matrix_norm(): argument 'input' (position 1) must be "
+                                 "Tensor, not NoneType"):
+        pt.linalg.matrix_norm(None)
+    for args in [(None, "fro"), (3, 1), (None, "bad")]:
+        with pytest.raises(TypeError, match=r"^linalg_matrix_norm\(\) received an invalid "
+                                            r"combination of arguments - got \(" +
+                                            type(args[0]).__name__ + ", " +
+                                            type(args[1]).__name__ + r"\), but expected one of"):
+            pt.linalg.matrix_norm(*args)
+
+
+# --- masked_fill of an integral tensor with a value that requires grad ---------------------------
+
+
+@pytest.mark.parametrize("dtype, name", [("int64", "Long"), ("bool", "Bool")])
+def test_masked_fill_integral_with_a_value_that_requires_grad(pt, dtype, name):
+    x = pt.ones(2, dtype=getattr(pt, dtype))
+    mask = pt.tensor([True, False])
+    v = pt.tensor(0.0, requires_grad=True)
+    with raises_exact(RuntimeError, f"Autograd not support dtype: {name}"):
+        pt.masked_fill(x, mask, v)
+    with raises_exact(RuntimeError, f"Autograd not support dtype: {name}"):
+        x.masked_fill(mask, v)
+    with pt.no_grad():
+        assert pt.masked_fill(x, mask, v).tolist() == [0, 1]
+    assert pt.masked_fill(x, mask, v.detach()).dtype == x.dtype
+
+
+# --- a scalar written into a float32 tensor beyond float32's range -------------------------------
+# torch converts the value with a range check (before looking at the index of x[idx] = v); pyad
+# stored inf. Python ints beyond int64 fail to unpack whatever the dtype.
+
+_F32_OVERFLOW = "value cannot be converted to type float without overflow"
+
+
+@pytest.mark.parametrize("value", [1e39, -1e39, 3.4028235e38, np.float64(1e300)])
+@pytest.mark.parametrize("call", [
+    lambda pt, x, v: x.__setitem__(0, v),
+    lambda pt, x, v: x.__setitem__(5, v),                        # before the bounds
+    lambda pt, x, v: x.__setitem__(pt.tensor([0.0]), v),         # before the index dtype
+    lambda pt, x, v: x.fill_(v),
+    lambda pt, x, v: pt.full((2,), v),
+    lambda pt, x, v: x.masked_fill(pt.tensor([True, False]), v),
+])
+def test_float32_value_overflow(pt, call, value):
+    with raises_exact(RuntimeError, _F32_OVERFLOW):
+        call(pt, pt.zeros(2), value)
+    x = pt.zeros(2, dtype=pt.float64)
+    x[0] = value                                                  # fits a double
+    assert x[0].item() == float(value)
+
+
+def test_float32_value_inf_nan_and_max_fit(pt):
+    x = pt.zeros(4)
+    x[0], x[1], x[2] = math.inf, -math.inf, math.nan
+    x[3] = 3.4028234663852886e38                                  # float32's max itself
+    assert x[:2].tolist() == [math.inf, -math.inf] and math.isnan(x[2].item())
+    assert x[3].item() == 3.4028234663852886e38
+
+
+@pytest.mark.parametrize("value", [2**63, 2**64, -2**63 - 1, 2**127])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bool"])
+def test_setitem_int_beyond_int64_any_dtype(pt, value, dtype):
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        pt.zeros(2, dtype=getattr(pt, dtype))[0] = value
+
+
+# --- x[advanced key] = a tensor of another dtype: index_put_ refuses ------------------------------
+# pyad cast the value; torch's index_put_ wants the same dtype (after the value's shape, before
+# the bounds), except on its masked_fill path (one bool mask and a one-element value).
+
+
+@pytest.mark.parametrize("shape, dtype, key, value, names", [
+    ((2,), "float32", [0, 1], lambda pt: pt.ones(2, dtype=pt.float64), ("Float", "Double")),
+    ((2,), "float32", [0, 5], lambda pt: pt.ones((), dtype=pt.float64), ("Float", "Double")),
+    ((2,), "int64", [0], lambda pt: pt.ones(1, dtype=pt.bool), ("Long", "Bool")),
+    ((2, 1, 1), "bool", [-2, -3], lambda pt: pt.ones(2, 1, 1) * 0.5, ("Bool", "Float")),
+    ((2, 2), "int64", [True, False], lambda pt: pt.ones(2), ("Long", "Float")),
+    ((2, 2), "int64", (Ellipsis, [0]), lambda pt: pt.ones(1), ("Long", "Float")),
+])
+def test_setitem_advanced_value_dtype_must_match(pt, shape, dtype, key, value, names):
+    x = pt.zeros(shape, dtype=getattr(pt, dtype))
+    with raises_exact(RuntimeError, f"Index put requires the source and destination dtypes "
+                                    f"match, got {names[0]} for the destination and {names[1]} "
+                                    f"for the source."):
+        x[key] = value(pt)
+
+
+def test_setitem_advanced_value_dtype_checks_after_shape_and_mask_path(pt):
+    x = pt.zeros(2)
+    with raises_exact(RuntimeError, "shape mismatch: value tensor of shape [3] cannot be "
+                                    "broadcast to indexing result of shape [2]"):
+        x[[0, 5]] = pt.ones(3, dtype=pt.float64)
+    y = pt.zeros(2, 2, dtype=pt.int64)
+    y[pt.tensor([[True, False], [True, True]])] = pt.ones(1)    # masked_fill: cast
+    y[pt.tensor([True, False]), 0] = pt.tensor(7.0)
+    y[[0], [1]] = 5                                              # a Python scalar: cast
+    x[[0]] = pt.ones(1)                                          # the same dtype
+    assert y.tolist() == [[7, 5], [1, 1]] and x.tolist() == [1.0, 0.0]
+
+
+# --- x[key] = x for an empty x whose key makes torch index a view first --------------------------
+# With an int (or None, a bool) in the key torch's index_put_ writes into a view of x,
+# and an empty view shares no memory with x: the index errors come first.
+
+
+@pytest.mark.parametrize("key", [
+    lambda pt: ([[0], [0]], pt.tensor([0.0, 1.0]), -2),
+    lambda pt: (pt.tensor([0.0]), None),
+])
+def test_setitem_empty_x_into_its_view_is_not_an_overlap(pt, key):
+    x = pt.zeros(0, 0, 2)
+    with raises_exact(IndexError, "tensors used as indices must be long, int, byte or bool "
+                                  "tensors"):
+        x[key(pt)] = x
+    with raises_exact(RuntimeError, _OVERLAP):     # no view: the same tensor overlaps
+        x[pt.tensor([0.0]), ...] = x

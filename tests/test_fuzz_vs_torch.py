@@ -435,6 +435,21 @@ ALLOWED = [
 
 
 ALLOWED += [
+    # torch's GatherBackward saves the whole input where only its shape is needed, so torch
+    # refuses a backward after the input was modified; pyad saves the shape (right gradient)
+    ("saves-less-than-torch", "Saved tensors: pyad refuses less than torch",
+     lambda s, t, p: s[0] in ("backward", "grad") and t[0] == "err" and p[0] == "ok"
+     and "modified by an inplace operation" in t[2]),
+    # torch's SavedVariable remembers that a saved non-leaf had a grad_fn and refuses to unpack
+    # it after x.detach_(); pyad's nodes keep the saved buffer and compute the gradient
+    ("saved-tensor-detached-in-place", "Saved tensors: pyad refuses less than torch",
+     lambda s, t, p: s[0] in ("backward", "grad") and t[0] == "err" and p[0] == "ok"
+     and "has been detached in-place" in t[2]),
+    ("expand-copy-no-internal-overlap", "Indexing, transpose, permute and expand return copies",
+     # torch's expand is a view with stride 0, so an in-place op on it refuses; pyad's is a copy
+     lambda s, t, p: s[0] == "inplace" and t[0] == "err" and p[0] == "ok"
+     and "more than one element of the written-to tensor refers to a single memory location"
+     in t[2]),
     ("copies-overlap", "Indexing, transpose, permute and expand return copies",
      # torch refuses a write whose source overlaps the destination through a view
      lambda s, t, p: t[0] == "err" and p[0] == "ok"
@@ -457,47 +472,16 @@ OPEN = [
                    or "too many indices for tensor of dimension" in t[2] and "(got" in t[2])),
     ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and t[1] == "TypeError" and s[0] == "op"),
-    ("inplace-result-type", lambda s, t, p, d: s[0] == "inplace" and t[0] != p[0]
-     and any("can't be cast to the desired output type" in o[2] for o in (t, p)
-             if o[0] == "err")),
-    ("index-put-dtype", lambda s, t, p, d: s[0] == "setitem" and t[0] == "err" and p[0] == "ok"
-     and ("Index put requires the source and destination dtypes match" in t[2]
-          or "cannot be converted to type" in t[2])),
-    ("retain-grad-no-grad", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "can't retain_grad on Tensor that has requires_grad=False" in t[2]),
     ("bool-key-setitem-on-a-leaf", lambda s, t, p, d: s[0] == "setitem" and t[0] != p[0]
      and _has_bool(s[3][0])),
-    ("mixed-dtype-linalg", lambda s, t, p, d: t[0] == "ok" and p[0] == "err"
-     and ("expected scalar type" in p[2] or "to have the same dtype" in p[2])),
+    # x[idx] = v, fill_, full and masked_fill check a float32 value's range as torch does; the
+    # scalar operands of clamp and where (and other ops) do not yet
     ("float-overflow-on-cast", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
      and "cannot be converted to type" in t[2]),
-    ("gather-index-dims", lambda s, t, p, d: t[0] != p[0] and any(
-        "Index tensor must have the same number of dimensions" in o[2] for o in (t, p)
-        if o[0] == "err")),
-    ("index-select-0-d", lambda s, t, p, d: t[0] == p[0] == "err"
-     and "self indexing axis dim should be positive" in t[2]),
-    ("none-argument-exception-type", lambda s, t, p, d: t[0] == p[0] == "err"
-     and t[1] == "TypeError" and "must be Tensor, not NoneType" in t[2]),
-    ("integral-alpha", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "argument alpha must not be a floating point number" in t[2]),
-    ("autograd-int-dtype", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "Autograd not support dtype" in t[2]),
-    ("lenient-bool-ops", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and t[1] == "NotImplementedError" and "for 'Bool'" in t[2]),
-    # torch's GatherBackward saves the whole input where only its shape is needed, so torch
-    # refuses a backward after the input was modified; pyad saves the shape (right gradient)
-    ("saves-less-than-torch", lambda s, t, p, d: s[0] in ("backward", "grad")
-     and t[0] == "err" and p[0] == "ok" and "modified by an inplace operation" in t[2]),
-    # torch's SavedVariable remembers that a saved non-leaf had a grad_fn and refuses to unpack
-    # it after x.detach_(); pyad's nodes keep the saved buffer and compute the gradient
-    ("saved-tensor-detached-in-place", lambda s, t, p, d: s[0] in ("backward", "grad")
-     and t[0] == "err" and p[0] == "ok" and "has been detached in-place" in t[2]),
     # backward(create_graph=True) through var of an empty tensor: torch's x.grad has a grad_fn,
     # pyad's has none (found by the PYAD_FUZZ_SEED=6 5000-program campaign; not yet fixed)
     ("empty-var-create-graph", lambda s, t, p, d: s[0] == "getgrad" and d is not None
      and d.startswith("has grad_fn: torch True, pyad False")),
-    ("empty-dim-tuple", lambda s, t, p, d: s[0] == "op" and t[0] == "err" and p[0] == "ok"
-     and "doesn't match the broadcast shape" in t[2]),
 ]
 
 
