@@ -205,56 +205,27 @@ cdef inline bint takes_uniform(RunSlot* s) noexcept:
     through zip_numeric/map_grad or by passing it on); everything else gets it expanded first."""
     cdef Node* n = s.node
     return (n.hooks == NULL and not (s.mark & MARK_CAPTURE) and
-            (n.op == OP_ADD or n.op == OP_SUB or n.op == OP_MUL or n.op == OP_DIV or
-             n.op == OP_UNARY))
+            (OPS[n.op].flags & OPF_UNIFORM_GRAD) != 0)
 
 
-# The run whose numeric formula is executing: accumulate_product (below) adds a product
-# straight into the consumer's slot of this run. Set around each numeric call only (no Python
-# code runs inside the formulas it serves), saved and restored for re-entrant runs.
-cdef Run* _sweep_run = NULL
-
-
-cdef RunSlot* live_slot(Node* child) noexcept:
-    """child's slot in the executing run, if it holds a gradient the run will use; else NULL."""
-    cdef Py_ssize_t j
-    if _sweep_run == NULL or child == NULL:
-        return NULL
-    j = run_find(_sweep_run, child)
+cdef Buffer* run_addable(void* run, Node* child) noexcept:
+    """GradSink.addable for a Run."""
+    cdef Run* r = <Run*>run
+    cdef Py_ssize_t j = run_find(r, child) if child != NULL else -1
+    cdef RunSlot* cs
     if j < 0:
         return NULL
-    return &_sweep_run.slots[j]
+    cs = &r.slots[j]
+    if cs.grad == NULL or not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)) or cs.node.hooks != NULL:
+        return NULL
+    return <Buffer*>cs.grad
 
 
-cdef bint accumulate_product(Node* n, int k, int kernel, Buffer* g, const char* xd,
-                             const Meta* xm) except -1:
-    """Add input k's gradient g * x (kernel K_ACC_MUL; K_ACC_MUL_TWICE for x * x) straight
-    into the gradient slot it flows to, when that slot already holds a buffer the sweep owns
-    of the same layout: one pass instead of writing g * x and reading it back to add it.
-    Returns False (nothing done) otherwise; the caller then returns the gradient as usual."""
-    cdef RunSlot* cs = live_slot(n.next[k].fn)
-    cdef Buffer* acc
-    cdef const char* xs[3]
-    cdef const Meta* ms[3]
-    cdef int dt = n.out_meta.dtype
-    if _anomaly_enabled or cs == NULL or cs.grad == NULL:
-        return False
-    if not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)) or cs.node.hooks != NULL:
-        return False
-    acc = <Buffer*>cs.grad
-    if (acc.uniform or acc.refcnt != 1 or xm.dtype != dt or n.in_meta[k].dtype != dt
-            or not same_shape(&n.in_meta[k], &n.out_meta) or dt > PYAD_F64):
-        return False
-    xs[0], xs[1], xs[2] = acc.data, g.data, xd
-    ms[0], ms[1], ms[2] = &n.out_meta, &ONE_ELEMENT[dt] if g.uniform else &n.out_meta, xm
-    nb_zip_write(KERNELS[kernel][kcol(dt)], 3, xs, ms, &n.out_meta, NULL, acc.data)
-    return True
-
-
-cdef bint slot_is_empty(Node* child) noexcept:
-    """No gradient has reached child's slot in the executing run yet."""
-    cdef RunSlot* cs = live_slot(child)
-    return cs == NULL or cs.grad == NULL
+cdef bint run_is_empty(void* run, Node* child) noexcept:
+    """GradSink.is_empty for a Run."""
+    cdef Run* r = <Run*>run
+    cdef Py_ssize_t j = run_find(r, child) if child != NULL else -1
+    return j < 0 or r.slots[j].grad == NULL
 
 
 cdef int slot_add_numeric(RunSlot* s, Buffer* g) except -1:
@@ -460,10 +431,13 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
     cdef bint prev_mode = pyad_is_grad_enabled()
     cdef list results = [None] * n_inputs
     cdef list rec
-    cdef Run* outer_run
-    global _sweep_run
+    cdef GradSink sink
     run_init(&r)
     r.keep_graph = keep_graph
+    sink.run = &r
+    sink.addable = run_addable
+    sink.is_empty = run_is_empty
+    sink.keep_graph = keep_graph
     vec_init(&stack)
     vec_init(&order)
     vec_init(&root_nodes)
@@ -618,12 +592,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 for k in range(n.n_in if n.n_in > 2 else 2):
                     gin[k] = NULL
                 try:
-                    outer_run = _sweep_run
-                    _sweep_run = &r
-                    try:
-                        OPS[n.op].numeric(n, <Buffer*>s.grad, gin, gm)
-                    finally:
-                        _sweep_run = outer_run
+                    OPS[n.op].numeric(n, <Buffer*>s.grad, gin, gm, &sink)
                     if _anomaly_enabled and _anomaly_check_nan:
                         for k in range(n.n_in):
                             if gin[k] != NULL:
@@ -767,9 +736,9 @@ cdef int check_nan_grad(Node* n, int k, const char* data, const Meta* m) except 
     if not bad:
         return 0
     name = NODE_NAMES[n.name_id]
-    if n.pyctx != NULL and n.op != OP_PYFUNC:
+    if n.trace != NULL:
         warnings.warn(f"Error detected in {name}. Traceback of forward call that caused the "
-                      f"error:\n{<object>n.pyctx}", UserWarning, stacklevel=2)
+                      f"error:\n{<object>n.trace}", UserWarning, stacklevel=2)
     raise RuntimeError(f"Function '{name}' returned nan values in its {k}th output.")
 
 

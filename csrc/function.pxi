@@ -86,7 +86,8 @@ cdef bint _expandable(const Meta* small, const Meta* big) noexcept:
             return False
     return True
 
-cdef int pyfunc_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int pyfunc_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     cdef list grads = _pyfunc_call(n, tensor_from_buffer(g, &n.out_meta), False)
     cdef Tensor t
     cdef int k
@@ -150,7 +151,6 @@ def _record_function(object ctx, str name, tuple args, list outs, object non_dif
             result[i] = t_gather(flat, off, st, o.m.ndim, o.m.shape, name_id, NAME_SLICE_BW)
             off += o.m.numel
     Py_INCREF(ctx)
-    Py_XDECREF(n.pyctx)                      # an anomaly-mode trace, if any
     n.pyctx = <PyObject*>ctx
     ctx._node_ref = <size_t>n        # borrowed: the node owns ctx, never the reverse
     return result

@@ -52,10 +52,11 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
     n.leaf = NULL
     n.hooks = NULL
     n.pyctx = NULL
+    n.trace = NULL
     if _anomaly_enabled:
         trace = "".join(traceback.format_stack())
         Py_INCREF(trace)
-        n.pyctx = <PyObject*>trace           # anomaly mode: where the forward op was called
+        n.trace = <PyObject*>trace           # where the forward op was called
     n.pyobj = NULL
     n.run = NULL
     n.run_idx = 0
@@ -301,6 +302,7 @@ cdef void node_decref(Node* n) noexcept:
         if m.op == OP_PYFUNC and m.pyctx != NULL:
             release_function_ctx(m.pyctx)  # a ctx the user kept must not reach this freed node
         Py_XDECREF(m.pyctx)
+        Py_XDECREF(m.trace)
         if m.leaf != NULL:
             if (<Tensor>m.leaf).grad_acc == m:   # not if .data replaced it with a new one
                 (<Tensor>m.leaf).grad_acc = NULL

@@ -5,12 +5,31 @@
 # Numeric backwards may return a gradient in the output's (broadcast) shape and dtype; the
 # engine reduces it to the input's shape and casts it (fix_grad_numeric / fix_grad_recorded).
 
-ctypedef int (*numeric_bw_t)(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1
+# What a numeric formula may ask of the sweep that runs it. The engine (a layer above) fills
+# it in and passes it to every numeric formula, so that ops need nothing of the engine's run.
+ctypedef struct GradSink:
+    void* run                # the engine's run, opaque here
+    # the gradient the sweep has so far accumulated for child, when a formula may add its
+    # product straight into it (a buffer only the sweep holds, for a node without hooks that
+    # the sweep uses); NULL otherwise
+    Buffer* (*addable)(void* run, Node* child) noexcept
+    # no gradient has reached child yet in this sweep
+    bint (*is_empty)(void* run, Node* child) noexcept
+    bint keep_graph          # retain_graph: the nodes keep their saved values after the sweep
+
+ctypedef int (*numeric_bw_t)(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                             GradSink* sink) except -1
 ctypedef list (*recorded_bw_t)(Node* n, Tensor g)
 
 ctypedef struct OpDef:
     numeric_bw_t numeric     # gradient of each input from a gradient buffer
     recorded_bw_t recorded   # the same formula written with differentiable pyad ops
+    int flags                # OPF_*: what generic code (the engine) may ask about the op
+
+cdef enum:
+    # the numeric backward reads a uniform gradient (one value standing for all, as a full
+    # sum's) correctly as it is; the engine expands a uniform gradient for every other op
+    OPF_UNIFORM_GRAD = 1
 
 cdef enum:
     OP_ACCUMULATE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW,
@@ -24,15 +43,19 @@ cdef enum:
 cdef OpDef OPS[MAX_OPS]          # static storage: zero until an op registers
 cdef int _n_ops = OP_COUNT       # opcodes below OP_COUNT are the core ones (enum above)
 
-cdef int register_op(numeric_bw_t numeric, recorded_bw_t recorded) except -1:
+cdef int register_op(numeric_bw_t numeric, recorded_bw_t recorded, int flags=0) except -1:
     """A new opcode for an op family defined in its own .pxi file (ops_<family>.pxi)."""
     global _n_ops
     if _n_ops >= MAX_OPS:
         raise RuntimeError("pyad: too many registered ops")
     OPS[_n_ops].numeric = numeric
     OPS[_n_ops].recorded = recorded
+    OPS[_n_ops].flags = flags
     _n_ops += 1
     return _n_ops - 1
+
+# grad_fn class names as torch 2.13 prints them; a node keeps the index of its own
+NODE_NAMES = []
 
 cdef int register_name(str name) except -1:
     """The name id of a grad_fn class name (torch's, e.g. "CumsumBackward0")."""
@@ -41,32 +64,54 @@ cdef int register_name(str name) except -1:
     NODE_NAMES.append(name)
     return len(NODE_NAMES) - 1
 
-# grad_fn names, as torch 2.13 prints them
-NODE_NAMES = [
-    "AccumulateGrad", "AddBackward0", "SubBackward0", "RsubBackward1", "MulBackward0",
-    "DivBackward0", "NegBackward0", "PowBackward0", "PowBackward1", "PowBackward2",
-    "ExpBackward0", "LogBackward0", "SqrtBackward0", "SinBackward0", "CosBackward0",
-    "TanhBackward0", "SigmoidBackward0", "ReluBackward0", "AbsBackward0", "ReciprocalBackward0",
-    "SumBackward0", "SumBackward1", "MeanBackward0", "MeanBackward1",
-    "ViewBackward0", "UnsafeViewBackward0", "UnsqueezeBackward0", "SqueezeBackward0",
-    "SqueezeBackward1", "SqueezeBackward2", "SqueezeBackward4", "AliasBackward0",
-    "SelectBackward0", "SliceBackward0", "TransposeBackward0", "TBackward0",
-    "PermuteBackward0", "ExpandBackward0", "SelectBackwardBackward0", "SliceBackwardBackward0",
-    "DotBackward0", "MvBackward0", "MmBackward0", "BmmBackward0", "ToCopyBackward0",
-    "ThresholdBackwardBackward0", "SgnBackward0",
-]
-cdef enum:
-    NAME_ACCUMULATE, NAME_ADD, NAME_SUB, NAME_RSUB, NAME_MUL,
-    NAME_DIV, NAME_NEG, NAME_POW0, NAME_POW1, NAME_POW2,
-    NAME_EXP, NAME_LOG, NAME_SQRT, NAME_SIN, NAME_COS,
-    NAME_TANH, NAME_SIGMOID, NAME_RELU, NAME_ABS, NAME_RECIPROCAL,
-    NAME_SUM0, NAME_SUM1, NAME_MEAN0, NAME_MEAN1,
-    NAME_VIEW, NAME_UNSAFE_VIEW, NAME_UNSQUEEZE, NAME_SQUEEZE0,
-    NAME_SQUEEZE1, NAME_SQUEEZE2, NAME_SQUEEZE4, NAME_ALIAS,
-    NAME_SELECT, NAME_SLICE, NAME_TRANSPOSE, NAME_T,
-    NAME_PERMUTE, NAME_EXPAND, NAME_SELECT_BW, NAME_SLICE_BW,
-    NAME_DOT, NAME_MV, NAME_MM, NAME_BMM, NAME_TO_COPY,
-    NAME_THRESHOLD_BW, NAME_SGN
+# the core ops' names (each op family registers its own names in its own file)
+cdef int NAME_ACCUMULATE = register_name("AccumulateGrad")
+cdef int NAME_ADD = register_name("AddBackward0")
+cdef int NAME_SUB = register_name("SubBackward0")
+cdef int NAME_RSUB = register_name("RsubBackward1")
+cdef int NAME_MUL = register_name("MulBackward0")
+cdef int NAME_DIV = register_name("DivBackward0")
+cdef int NAME_NEG = register_name("NegBackward0")
+cdef int NAME_POW0 = register_name("PowBackward0")
+cdef int NAME_POW1 = register_name("PowBackward1")
+cdef int NAME_POW2 = register_name("PowBackward2")
+cdef int NAME_EXP = register_name("ExpBackward0")
+cdef int NAME_LOG = register_name("LogBackward0")
+cdef int NAME_SQRT = register_name("SqrtBackward0")
+cdef int NAME_SIN = register_name("SinBackward0")
+cdef int NAME_COS = register_name("CosBackward0")
+cdef int NAME_TANH = register_name("TanhBackward0")
+cdef int NAME_SIGMOID = register_name("SigmoidBackward0")
+cdef int NAME_RELU = register_name("ReluBackward0")
+cdef int NAME_ABS = register_name("AbsBackward0")
+cdef int NAME_RECIPROCAL = register_name("ReciprocalBackward0")
+cdef int NAME_SUM0 = register_name("SumBackward0")
+cdef int NAME_SUM1 = register_name("SumBackward1")
+cdef int NAME_MEAN0 = register_name("MeanBackward0")
+cdef int NAME_MEAN1 = register_name("MeanBackward1")
+cdef int NAME_VIEW = register_name("ViewBackward0")
+cdef int NAME_UNSAFE_VIEW = register_name("UnsafeViewBackward0")
+cdef int NAME_UNSQUEEZE = register_name("UnsqueezeBackward0")
+cdef int NAME_SQUEEZE0 = register_name("SqueezeBackward0")
+cdef int NAME_SQUEEZE1 = register_name("SqueezeBackward1")
+cdef int NAME_SQUEEZE2 = register_name("SqueezeBackward2")
+cdef int NAME_SQUEEZE4 = register_name("SqueezeBackward4")
+cdef int NAME_ALIAS = register_name("AliasBackward0")
+cdef int NAME_SELECT = register_name("SelectBackward0")
+cdef int NAME_SLICE = register_name("SliceBackward0")
+cdef int NAME_TRANSPOSE = register_name("TransposeBackward0")
+cdef int NAME_T = register_name("TBackward0")
+cdef int NAME_PERMUTE = register_name("PermuteBackward0")
+cdef int NAME_EXPAND = register_name("ExpandBackward0")
+cdef int NAME_SELECT_BW = register_name("SelectBackwardBackward0")
+cdef int NAME_SLICE_BW = register_name("SliceBackwardBackward0")
+cdef int NAME_DOT = register_name("DotBackward0")
+cdef int NAME_MV = register_name("MvBackward0")
+cdef int NAME_MM = register_name("MmBackward0")
+cdef int NAME_BMM = register_name("BmmBackward0")
+cdef int NAME_TO_COPY = register_name("ToCopyBackward0")
+cdef int NAME_THRESHOLD_BW = register_name("ThresholdBackwardBackward0")
+cdef int NAME_SGN = register_name("SgnBackward0")
 
 
 # ============================================================================================
@@ -225,7 +270,7 @@ cdef Tensor t_sub(Tensor a, Tensor b, double alpha=1.0):
         n.c[0] = alpha
     return out
 
-cdef int add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef double s = -n.c[0] if n.op == OP_SUB else n.c[0]
     if needs_input_grad(n, 0):
         buf_incref(g)
@@ -268,25 +313,48 @@ cdef Tensor t_mul(Tensor a, Tensor b):
             save_input(n, 0, a)
     return out
 
-cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef bint accumulate_product(GradSink* sink, Node* n, int k, int kernel, Buffer* g,
+                             const char* xd, const Meta* xm) except -1:
+    """Add input k's gradient g * x (kernel K_ACC_MUL; K_ACC_MUL_TWICE for x * x) straight
+    into the gradient the sweep accumulates for it, when that is a buffer only the sweep holds
+    of the same layout: one pass instead of writing g * x and reading it back to add it.
+    Returns False (nothing done) otherwise; the caller then returns the gradient as usual."""
+    cdef Buffer* acc
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    cdef int dt = n.out_meta.dtype
+    if _anomaly_enabled:
+        return False
+    acc = sink.addable(sink.run, n.next[k].fn)
+    if acc == NULL:
+        return False
+    if (acc.uniform or acc.refcnt != 1 or xm.dtype != dt or n.in_meta[k].dtype != dt
+            or not same_shape(&n.in_meta[k], &n.out_meta) or dt > PYAD_F64):
+        return False
+    xs[0], xs[1], xs[2] = acc.data, g.data, xd
+    ms[0], ms[1], ms[2] = &n.out_meta, &ONE_ELEMENT[dt] if g.uniform else &n.out_meta, xm
+    nb_zip_write(KERNELS[kernel][kcol(dt)], 3, xs, ms, &n.out_meta, NULL, acc.data)
+    return True
+
+cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     if (needs_input_grad(n, 0) and needs_input_grad(n, 1) and n.next[0].fn == n.next[1].fn
             and n.saved[0] == n.saved[1]):
         # x * x: both gradients are g x and flow into the same slot, one after the other;
         # (acc + g x) + g x in one pass, or (g x) * 2 into an empty slot (exact either way)
-        if accumulate_product(n, 0, K_ACC_MUL_TWICE, g, sdata(n, 0), smeta(n, 0)):
+        if accumulate_product(sink, n, 0, K_ACC_MUL_TWICE, g, sdata(n, 0), smeta(n, 0)):
             return 0
-        if slot_is_empty(n.next[0].fn):
+        if sink.is_empty(sink.run, n.next[0].fn):
             gin[0] = zip_numeric(K_MUL_TWICE, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
                                  NULL, NULL, NULL)
             gm[0] = &n.out_meta
             return 0
-    if needs_input_grad(n, 0) and not accumulate_product(n, 0, K_ACC_MUL, g, sdata(n, 1),
-                                                         smeta(n, 1)):
+    if needs_input_grad(n, 0) and not accumulate_product(sink, n, 0, K_ACC_MUL, g,
+                                                         sdata(n, 1), smeta(n, 1)):
         gin[0] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
         gm[0] = &n.out_meta
-    if needs_input_grad(n, 1) and not accumulate_product(n, 1, K_ACC_MUL, g, sdata(n, 0),
-                                                         smeta(n, 0)):
+    if needs_input_grad(n, 1) and not accumulate_product(sink, n, 1, K_ACC_MUL, g,
+                                                         sdata(n, 0), smeta(n, 0)):
         gin[1] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
         gm[1] = &n.out_meta
     return 0
@@ -311,7 +379,7 @@ cdef Tensor t_div(Tensor a, Tensor b):
             save_input(n, 0, a)
     return out
 
-cdef int div_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int div_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     if needs_input_grad(n, 0):
         gin[0] = zip_numeric(K_DIV, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
@@ -347,7 +415,7 @@ cdef Tensor t_pow(Tensor a, Tensor b):
         save_output(n, out)
     return out
 
-cdef int pow_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int pow_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     if needs_input_grad(n, 0):
         gin[0] = zip_numeric(K_POW_BW_A, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
@@ -457,7 +525,8 @@ cdef Tensor t_rpows(Tensor x, double c, int dtype=-1):
         save_output(n, out)
     return out
 
-cdef int scalar_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int scalar_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     cdef double s
     gm[0] = &n.out_meta
     if n.op == OP_ADDS:
@@ -652,7 +721,7 @@ cdef inline Tensor t_neg(Tensor x):
 cdef inline Tensor t_log(Tensor x):
     return t_unary(U_LOG, x)
 
-cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef const UnaryDef* d = &UNARY[n.ip[0]]
     gm[0] = &n.out_meta
     if d.bw_kernel == BW_ZERO:
@@ -665,10 +734,10 @@ cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
     check_saved(n)
     if d.saves == SAVE_INPUT:
         gin[0] = zip_numeric(d.bw_kernel, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, n.c)
-    elif d.bw_kernel == K_MUL and accumulate_product(n, 0, K_ACC_MUL, g, n.saved_out.data,
-                                                     &n.out_meta):
+    elif d.bw_kernel == K_MUL and accumulate_product(sink, n, 0, K_ACC_MUL, g,
+                                                     n.saved_out.data, &n.out_meta):
         return 0            # exp: g * result, added straight into the input's slot
-    elif d.bw_kernel == K_MUL and result_is_gradient(n, g):
+    elif d.bw_kernel == K_MUL and result_is_gradient(sink, n, g):
         buf_incref(n.saved_out)
         gin[0] = n.saved_out
     else:
@@ -676,13 +745,13 @@ cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except
                              NULL, NULL, n.c)
     return 0
 
-cdef bint result_is_gradient(Node* n, Buffer* g) noexcept:
+cdef bint result_is_gradient(GradSink* sink, Node* n, Buffer* g) noexcept:
     """The gradient g * result (exp's) when g is a uniform 1 (a full sum's): the result itself,
     bit for bit. Its buffer is handed over, not copied, when nothing else can see it: only this
     node holds it and the sweep frees the node's saved values right after it (no
     retain_graph)."""
     cdef double one
-    if not g.uniform or _sweep_run == NULL or _sweep_run.keep_graph or _anomaly_enabled:
+    if not g.uniform or sink.keep_graph or _anomaly_enabled:
         return False
     if n.saved_out.refcnt != 1 or n.out_meta.dtype > PYAD_F64:
         return False
@@ -759,7 +828,7 @@ cdef Tensor t_sum(Tensor x, const Py_ssize_t* mask, bint keepdim, bint mean, bin
         n.c[0] = divisor if mean else 1.0
     return out
 
-cdef int sum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int sum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Meta mk
     cdef Py_ssize_t shk[PYAD_MAXDIM]
@@ -830,7 +899,7 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
         record(OP_VIEW, name, out, x, None, 1)
     return out
 
-cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     buf_incref(g)
     gin[0] = g
     gm[0] = &n.in_meta[0]
@@ -883,7 +952,8 @@ cdef Tensor t_scatter(Tensor g, Py_ssize_t offset, const Py_ssize_t* strides, in
         memcpy(n.ip + 2, strides, g.m.ndim * sizeof(Py_ssize_t))
     return out
 
-cdef int gather_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int gather_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     if n.op == OP_GATHER:
         gin[0] = nb_scatter(g.data, &n.out_meta, n.ip[0], n.ip + 2, &n.in_meta[0])
     else:
@@ -1009,7 +1079,7 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
             save_input(n, 0, a)
     return out
 
-cdef int bmm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int bmm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef Py_ssize_t nb = n.ip[1], M = n.ip[2], K = n.ip[3], N = n.ip[4]
     cdef bint ta = n.ip[5], tb = n.ip[6]
     cdef Py_ssize_t s1[3]
@@ -1081,7 +1151,7 @@ cdef Tensor t_to(Tensor x, int dtype):
         record(OP_CAST, NAME_TO_COPY, out, x, None, 1)
     return out
 
-cdef int cast_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int cast_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     gin[0] = nb_cast(g.data, &n.out_meta, n.in_meta[0].dtype)
     gm[0] = &n.in_meta[0]
     return 0
@@ -1099,7 +1169,7 @@ cdef Tensor zero_grad_of(Tensor value, Tensor x, int name):
         record(OP_ZERO, name, value, x, None, 1)
     return value
 
-cdef int zero_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int zero_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     gin[0] = buf_new(n.in_meta[0].numel * itemsize(n.in_meta[0].dtype))
     memset(gin[0].data, 0, n.in_meta[0].numel * itemsize(n.in_meta[0].dtype))
     gm[0] = &n.in_meta[0]
@@ -1114,18 +1184,18 @@ cdef list zero_recorded(Node* n, Tensor g):
 cdef void init_ops() noexcept:
     init_kernels()
     init_unary()
-    OPS[OP_ADD] = OpDef(add_numeric, add_recorded)
-    OPS[OP_SUB] = OpDef(add_numeric, add_recorded)
-    OPS[OP_MUL] = OpDef(mul_numeric, mul_recorded)
-    OPS[OP_DIV] = OpDef(div_numeric, div_recorded)
-    OPS[OP_POW] = OpDef(pow_numeric, pow_recorded)
+    OPS[OP_ADD] = OpDef(add_numeric, add_recorded, OPF_UNIFORM_GRAD)
+    OPS[OP_SUB] = OpDef(add_numeric, add_recorded, OPF_UNIFORM_GRAD)
+    OPS[OP_MUL] = OpDef(mul_numeric, mul_recorded, OPF_UNIFORM_GRAD)
+    OPS[OP_DIV] = OpDef(div_numeric, div_recorded, OPF_UNIFORM_GRAD)
+    OPS[OP_POW] = OpDef(pow_numeric, pow_recorded, 0)
     for op in (OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS):
-        OPS[op] = OpDef(scalar_numeric, scalar_recorded)
-    OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded)
-    OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded)
-    OPS[OP_VIEW] = OpDef(view_numeric, view_recorded)
-    OPS[OP_GATHER] = OpDef(gather_numeric, gather_recorded)
-    OPS[OP_SCATTER] = OpDef(gather_numeric, gather_recorded)
-    OPS[OP_BMM] = OpDef(bmm_numeric, bmm_recorded)
-    OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded)
-    OPS[OP_ZERO] = OpDef(zero_numeric, zero_recorded)
+        OPS[op] = OpDef(scalar_numeric, scalar_recorded, 0)
+    OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded, OPF_UNIFORM_GRAD)
+    OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded, 0)
+    OPS[OP_VIEW] = OpDef(view_numeric, view_recorded, 0)
+    OPS[OP_GATHER] = OpDef(gather_numeric, gather_recorded, 0)
+    OPS[OP_SCATTER] = OpDef(gather_numeric, gather_recorded, 0)
+    OPS[OP_BMM] = OpDef(bmm_numeric, bmm_recorded, 0)
+    OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded, 0)
+    OPS[OP_ZERO] = OpDef(zero_numeric, zero_recorded, 0)

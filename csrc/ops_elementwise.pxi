@@ -281,7 +281,8 @@ cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
                            NULL)
     return zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), sdata(n, 1), smeta(n, 1), NULL)
 
-cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     cdef const BinaryDef* d = &BINARY[n.ip[0]]
     check_saved(n)
     if needs_input_grad(n, 0):
@@ -382,7 +383,7 @@ cdef object _binary_with_scalar(int b, Tensor x, object other):
 cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     """div(x, other, rounding_mode=None | "trunc" | "floor")."""
     if rounding_mode is None:
-        return binop(3, x, other)
+        return binop(BIN_DIV, x, other)
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
@@ -440,7 +441,7 @@ cdef Tensor t_where(Tensor cond, Tensor a, Tensor b):
         save_input(n, 0, cond)
     return out
 
-cdef int where_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int where_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef long long zbuf[2]      # a 0-d zero of any dtype
     cdef Meta zm
     zbuf[0] = 0

@@ -81,7 +81,7 @@ cdef Tensor t_put(Tensor g, Tensor offs, int ndim, const Py_ssize_t* shape, int 
         save_input(n, 0, offs)
     return out
 
-cdef int take_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int take_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     cdef Tensor offs = saved_tensor(n, 0)
     if n.op == OP_TAKE:
@@ -563,7 +563,8 @@ cdef int _check_src_grad(Node* n) except -1:
                            f"compatible with {[ms.shape[k] for k in range(ms.ndim)]}")
     return 0
 
-cdef int scatter_add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int scatter_add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                             GradSink* sink) except -1:
     if needs_input_grad(n, 0):
         buf_incref(g)
         gin[0] = g
@@ -689,7 +690,8 @@ for _i in range(2):
     _META0[_i].numel = 1
     _META0[_i].shape = NULL
 
-cdef int masked_fill_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int masked_fill_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                             GradSink* sink) except -1:
     check_saved(n)
     cdef const Meta* mo = &n.out_meta
     cdef char* base[3]

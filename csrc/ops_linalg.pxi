@@ -290,7 +290,7 @@ cdef Tensor t_tri(Tensor x, Py_ssize_t k, bint upper):
         n.ip[1] = upper
     return out
 
-cdef int tri_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int tri_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     gin[0] = _tri_mask(g.data, &n.out_meta, n.ip[0], n.ip[1])
     gm[0] = &n.out_meta
     return 0
@@ -817,7 +817,7 @@ cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
 
 
 @cython.wraparound(True)
-cdef int solve_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int solve_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     a = _mview(sdata(n, 0), smeta(n, 0))
     x = _mview(n.saved_out.data, &n.out_meta)
@@ -921,7 +921,7 @@ cdef Tensor t_inv(Tensor A):
 
 
 @cython.wraparound(True)
-cdef int inv_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int inv_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     yt = np.swapaxes(_mview(n.saved_out.data, &n.out_meta), -1, -2)
     gin[0] = _mbuffer(-(yt @ _mview(g.data, &n.out_meta) @ yt), n.out_meta.dtype)
@@ -972,7 +972,7 @@ cdef object _cofactor_np(object a, object det):
 
 
 @cython.wraparound(True)
-cdef int det_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int det_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     a = _mview(sdata(n, 0), smeta(n, 0))
     det = np.asarray(_mview(n.saved_out.data, &n.out_meta))
@@ -1031,7 +1031,8 @@ cdef Tensor t_logabsdet(Tensor A):
 
 
 @cython.wraparound(True)
-cdef int slogdet_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int slogdet_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                         GradSink* sink) except -1:
     check_saved(n)
     a = _mview(sdata(n, 0), smeta(n, 0))
     gg = np.asarray(_mview(g.data, &n.out_meta))
@@ -1050,7 +1051,8 @@ cdef list slogdet_recorded(Node* n, Tensor g):
     cdef Tensor gd = t_unsqueeze(t_unsqueeze(g, g.m.ndim), g.m.ndim + 1)
     return [t_solve(_swap_last(A), t_mul(gd, _eye_like(A)), False)]
 
-cdef int nograd_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int nograd_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     return 0
 
 cdef list nograd_recorded(Node* n, Tensor g):
@@ -1105,7 +1107,8 @@ cdef object _not_pd_error(object a):
 
 
 @cython.wraparound(True)
-cdef int cholesky_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int cholesky_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                          GradSink* sink) except -1:
     check_saved(n)
     l = _mview(n.saved_out.data, &n.out_meta)
     gl = _mview(g.data, &n.out_meta)
@@ -1217,7 +1220,7 @@ cdef Tensor t_vector_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepd
 
 
 @cython.wraparound(True)
-cdef int vnorm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int vnorm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     check_saved(n)
     if n.c[0] == 0.0:

@@ -304,7 +304,7 @@ cdef Buffer* rd_div_numeric(Node* n, Buffer* g, bint cum) except NULL:
                       <const double*>sdata(n, 0), <double*>out.data, outer, ln, inner)
     return out
 
-cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     check_saved(n)
@@ -451,7 +451,7 @@ cdef Tensor t_amax(Tensor x, const Py_ssize_t* mask, bint keepdim, bint is_min, 
         save_output(n, out)
     return out
 
-cdef int amax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int amax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef RdPlan p
     cdef const Meta* mx
     cdef double mode = n.ip[n.in_meta[0].ndim + 1]
@@ -529,7 +529,8 @@ cdef tuple t_max_dim(Tensor x, object dim, bint keepdim, bint is_min, bint want_
         save_input(n, 0, indices)
     return values, indices
 
-cdef int maxdim_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int maxdim_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     check_saved(n)
@@ -679,7 +680,7 @@ cdef Tensor t_var(Tensor x, const Py_ssize_t* mask, bint keepdim, double correct
             save_output(n, out)
     return out
 
-cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef RdPlan p
     cdef const Meta* mx
     cdef double c[3]
@@ -798,7 +799,7 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
         save_output(n, out)
     return out
 
-cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef RdPlan p
     cdef const Meta* mx
     cdef double mode = 2.0
@@ -919,7 +920,8 @@ cdef Tensor t_logsumexp(Tensor x, const Py_ssize_t* mask, bint keepdim):
         save_output(n, out)
     return out
 
-cdef int logsumexp_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int logsumexp_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                           GradSink* sink) except -1:
     cdef RdPlan p
     check_saved(n)
     rd_node_plan(n, &p)
@@ -982,7 +984,7 @@ cdef Tensor t_cum(Tensor x, int dim, bint is_prod, bint reverse):
             save_output(n, out)
     return out
 
-cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     rd_lines(mx, n.ip[0], &outer, &ln, &inner)
@@ -1063,7 +1065,8 @@ cdef Tensor t_softmax(Tensor x, int dim, bint is_log):
         save_output(n, out)
     return out
 
-cdef int softmax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int softmax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                         GradSink* sink) except -1:
     cdef Py_ssize_t outer, ln, inner
     cdef double* scratch
     cdef const Meta* m = &n.out_meta

@@ -370,7 +370,8 @@ cdef Tensor t_repeat(Tensor x, int k, const Py_ssize_t* reps):
         memcpy(n.ip + 1 + nd, lst, nd * sizeof(Py_ssize_t))
     return out
 
-cdef int repeat_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int repeat_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                        GradSink* sink) except -1:
     cdef Meta ml
     ml.dtype = n.out_meta.dtype
     ml.ndim = <int>n.ip[0]
@@ -516,7 +517,7 @@ cdef inline void _negated(const Node* n, Py_ssize_t* neg) noexcept:
     for d in range(nd):
         neg[d] = -n.ip[1 + nd + d]
 
-cdef int roll_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int roll_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef Py_ssize_t neg[PYAD_MAXDIM]
     _negated(n, neg)
     gin[0] = nb_roll(g.data, n.out_meta.dtype, <int>n.ip[0], n.ip + 1, neg)
@@ -722,7 +723,7 @@ cdef Tensor t_cat(list ts, int dim, bint stack):
                 offset += t.m.shape[dim]
     return out
 
-cdef int cat_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int cat_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     cdef Py_ssize_t outer, unit
     cdef Py_ssize_t shp[2]
     cdef Py_ssize_t st[2]

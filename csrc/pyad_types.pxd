@@ -86,6 +86,7 @@ ctypedef struct Node:
     PyObject* leaf           # AccumulateGrad only: the leaf Tensor (strong ref)
     PyObject* hooks          # list of tensor hooks on this node's output gradient, or NULL
     PyObject* pyctx          # custom Function nodes: the ctx object (strong ref), or NULL
+    PyObject* trace          # anomaly mode: the forward call's stack (a str, strong ref), or NULL
     PyObject* pyobj          # borrowed: the cached Python grad_fn wrapper, if any
     # ---- which backward run keeps this node's scratch (engine.pxi); NULL between runs ----
     void* run                # the run that claimed the node (its scratch is run.slots[run_idx])

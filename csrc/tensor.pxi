@@ -763,6 +763,10 @@ cdef Tensor check_leaf_view(Tensor x):
                                "an in-place operation.")
     return x
 
+cdef enum:
+    # the operator of binop/rbinop (Python's + - * / **)
+    BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW
+
 cdef object binop(int which, object a, object b):
     """Dispatch of + - * / ** for Tensor/scalar operand orders; `a` is always self's side."""
     cdef Tensor x
@@ -770,30 +774,30 @@ cdef object binop(int which, object a, object b):
     if b is None:
         return NotImplemented
     x = <Tensor>a
-    if which == 1:
+    if which == BIN_SUB:
         check_bool_sub(x, b)
     if isinstance(b, Tensor):
-        if which == 0:
+        if which == BIN_ADD:
             return t_add(x, <Tensor>b)
-        if which == 1:
+        if which == BIN_SUB:
             return t_sub(x, <Tensor>b)
-        if which == 2:
+        if which == BIN_MUL:
             return t_mul(x, <Tensor>b)
-        if which == 3:
+        if which == BIN_DIV:
             return t_div(x, <Tensor>b)
         return t_pow(x, <Tensor>b)
     dt = result_type_scalar(x, b)
-    if dt == PYAD_I64 and type(b) is int and which != 3:
+    if dt == PYAD_I64 and type(b) is int and which != BIN_DIV:
         return int_scalar_binop(which, x, b, False)
-    if dt == PYAD_BOOL and which != 3:
+    if dt == PYAD_BOOL and which != BIN_DIV:
         return bool_scalar_binop(which, x, b)
-    if which == 0:
+    if which == BIN_ADD:
         return t_adds(x, b, NAME_ADD, dt)
-    if which == 1:
+    if which == BIN_SUB:
         return t_adds(x, -b, NAME_SUB, dt)
-    if which == 2:
+    if which == BIN_MUL:
         return t_muls(x, b, dt)
-    if which == 3:
+    if which == BIN_DIV:
         return t_divs(x, b)
     return t_pows(x, b, dt)
 
@@ -802,16 +806,16 @@ cdef Tensor int_scalar_binop(int which, Tensor x, object c, bint reflected):
     int64 arithmetic, wrapping as torch's, through a 0-d tensor (the scalar kernels take a
     double, which rounds c above 2**53). Integer tensors never record a graph."""
     cdef Tensor s
-    if which == 4 and not reflected:
+    if which == BIN_POW and not reflected:
         if c < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         return t_pow(x, scalar0d(c, PYAD_I64))      # torch refuses an exponent of 2**63 or more
     s = scalar0d(c, PYAD_I64, True)
-    if which == 0:
+    if which == BIN_ADD:
         return t_add(x, s)
-    if which == 1:
+    if which == BIN_SUB:
         return t_sub(s, x) if reflected else t_sub(x, s)
-    if which == 2:
+    if which == BIN_MUL:
         return t_mul(x, s)
     return t_pow(s, x)
 
@@ -819,9 +823,9 @@ cdef Tensor bool_scalar_binop(int which, Tensor x, object c):
     """A bool tensor with a bool scalar stays bool, as torch's: + is or, * is and, x ** c is x
     (c True) or all True. The scalar kernels have no bool loop (they would read and write
     bool elements as int64), so this goes through the tensor ops and int64."""
-    if which == 0:
+    if which == BIN_ADD:
         return t_add(x, scalar0d(c, PYAD_BOOL))
-    if which == 2:
+    if which == BIN_MUL:
         return t_mul(x, scalar0d(c, PYAD_BOOL))
     return to_dtype_nograd(t_pow(to_dtype_nograd(x, PYAD_I64), scalar0d(c, PYAD_I64)),
                            PYAD_BOOL)
@@ -866,14 +870,14 @@ cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
             if isinstance(other, Tensor):
                 return t_add(x, t_mul(<Tensor>other, scalar0d(alpha, PYAD_I64)))
             if isinstance(other, int):
-                return int_scalar_binop(0, x, wrap_int64(other * alpha), False)
+                return int_scalar_binop(BIN_ADD, x, wrap_int64(other * alpha), False)
     elif type(alpha) is int and dt <= PYAD_F64:
         alpha = float(alpha)        # a float result: alpha * other in floating point
     if isinstance(other, Tensor):
         return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
     if dt == PYAD_BOOL:         # a bool scalar with a bool tensor: the sum stays bool
-        return binop(0, x, bool(other) and bool(alpha))
-    return named_result(binop(1 if subtract else 0, x, other * alpha),
+        return binop(BIN_ADD, x, bool(other) and bool(alpha))
+    return named_result(binop(BIN_SUB if subtract else BIN_ADD, x, other * alpha),
                         "sub" if subtract else "add", given)
 
 cdef object rbinop(int which, Tensor x, object c):
@@ -883,22 +887,22 @@ cdef object rbinop(int which, Tensor x, object c):
         return NotImplemented
     if isinstance(c, Tensor):
         return binop(which, c, x)
-    if which == 1:
+    if which == BIN_SUB:
         check_bool_sub(x, c)
-    if which == 3:      # c / x is c * (1 / x): a float, whatever c's range
+    if which == BIN_DIV:      # c / x is c * (1 / x): a float, whatever c's range
         return t_muls(t_unary(U_RECIPROCAL, x), c)
     dt = result_type_scalar(x, c)
-    if which == 4 and dt == PYAD_BOOL:
+    if which == BIN_POW and dt == PYAD_BOOL:
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if dt == PYAD_BOOL:         # + and * commute
         return bool_scalar_binop(which, x, c)
-    if dt == PYAD_I64 and type(c) is int and which != 3:
+    if dt == PYAD_I64 and type(c) is int and which != BIN_DIV:
         return int_scalar_binop(which, x, c, True)
-    if which == 0:
+    if which == BIN_ADD:
         return t_adds(x, c, NAME_ADD, dt)
-    if which == 1:
+    if which == BIN_SUB:
         return t_rsubs(x, c, 1.0, dt)
-    if which == 2:
+    if which == BIN_MUL:
         return t_muls(x, c, dt)
     return t_rpows(x, c, dt)
 
@@ -1209,34 +1213,34 @@ cdef class Tensor:
 
     # ---- operators -----------------------------------------------------------------------
     def __add__(self, other):
-        return binop(0, self, other)
+        return binop(BIN_ADD, self, other)
 
     def __radd__(self, other):
-        return rbinop(0, self, other)
+        return rbinop(BIN_ADD, self, other)
 
     def __sub__(self, other):
-        return binop(1, self, other)
+        return binop(BIN_SUB, self, other)
 
     def __rsub__(self, other):
-        return rbinop(1, self, other)
+        return rbinop(BIN_SUB, self, other)
 
     def __mul__(self, other):
-        return binop(2, self, other)
+        return binop(BIN_MUL, self, other)
 
     def __rmul__(self, other):
-        return rbinop(2, self, other)
+        return rbinop(BIN_MUL, self, other)
 
     def __truediv__(self, other):
-        return binop(3, self, other)
+        return binop(BIN_DIV, self, other)
 
     def __rtruediv__(self, other):
-        return rbinop(3, self, other)
+        return rbinop(BIN_DIV, self, other)
 
     def __pow__(self, other, mod):
-        return binop(4, self, other)
+        return binop(BIN_POW, self, other)
 
     def __rpow__(self, other, mod):
-        return rbinop(4, self, other)
+        return rbinop(BIN_POW, self, other)
 
     def __neg__(self):
         return t_neg(self)
@@ -1270,7 +1274,7 @@ cdef class Tensor:
 
     def mul(self, other):
         """self * other elementwise, broadcasting."""
-        return named_result(binop(2, self, other), "mul", other)
+        return named_result(binop(BIN_MUL, self, other), "mul", other)
 
     def div(self, other, *, rounding_mode=None):
         """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
@@ -1278,11 +1282,11 @@ cdef class Tensor:
 
     def true_divide(self, other):
         """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
-        return named_result(binop(3, self, other), "true_divide", other)
+        return named_result(binop(BIN_DIV, self, other), "true_divide", other)
 
     def pow(self, exponent):
         """self ** exponent elementwise (a tensor or a scalar exponent)."""
-        return named_result(binop(4, self, exponent), "pow", exponent)
+        return named_result(binop(BIN_POW, self, exponent), "pow", exponent)
 
     def neg(self):
         """-self elementwise."""
@@ -1497,7 +1501,7 @@ cdef class Tensor:
     def mul_(self, other):
         """In-place self *= other; returns self."""
         src = inplace_source(self)
-        return inplace(self, named_result(binop(2, src, other), "mul_", other))
+        return inplace(self, named_result(binop(BIN_MUL, src, other), "mul_", other))
 
     def div_(self, other, *, rounding_mode=None):
         """In-place div; returns self. input / other; rounding_mode "trunc" or "floor" rounds
@@ -1509,7 +1513,7 @@ cdef class Tensor:
     def pow_(self, exponent):
         """In-place self **= exponent; returns self."""
         src = inplace_source(self)
-        return inplace(self, named_result(binop(4, src, exponent), "pow_", exponent))
+        return inplace(self, named_result(binop(BIN_POW, src, exponent), "pow_", exponent))
 
     def neg_(self):
         """In-place negation; returns self."""
@@ -1611,19 +1615,29 @@ cdef class Tensor:
     def __iadd__(self, other):
         if not isinstance(other, Tensor) and as_scalar_or_tensor(other) is None:
             return NotImplemented   # as torch: Python then tries other's operators
-        return binop(0, check_leaf_view(self), other) if self._view_copies else self.add_(other)
+        if self._view_copies:
+            return binop(BIN_ADD, check_leaf_view(self), other)
+        return self.add_(other)
 
     def __isub__(self, other):
-        return binop(1, check_leaf_view(self), other) if self._view_copies else self.sub_(other)
+        if self._view_copies:
+            return binop(BIN_SUB, check_leaf_view(self), other)
+        return self.sub_(other)
 
     def __imul__(self, other):
-        return binop(2, check_leaf_view(self), other) if self._view_copies else self.mul_(other)
+        if self._view_copies:
+            return binop(BIN_MUL, check_leaf_view(self), other)
+        return self.mul_(other)
 
     def __itruediv__(self, other):
-        return binop(3, check_leaf_view(self), other) if self._view_copies else self.div_(other)
+        if self._view_copies:
+            return binop(BIN_DIV, check_leaf_view(self), other)
+        return self.div_(other)
 
     def __ipow__(self, other):
-        return binop(4, check_leaf_view(self), other) if self._view_copies else self.pow_(other)
+        if self._view_copies:
+            return binop(BIN_POW, check_leaf_view(self), other)
+        return self.pow_(other)
 
     def __setitem__(self, index, value):
         t_setitem(self, index, value)

@@ -48,3 +48,31 @@ def test_matches_torch_message():
                 except RuntimeError as e:
                     msgs.append(str(e))
     assert msgs[0] == msgs[1]
+
+
+def test_custom_function_node_keeps_its_forward_trace():
+    # a custom Function's node holds both its ctx and, in anomaly mode, the forward's stack:
+    # the NaN warning shows where apply() was called, as torch's does
+    class Bad(pyad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x * float("nan")
+
+    x = pyad.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ctx = pyad.autograd.detect_anomaly()
+    with ctx:
+        y = Bad.apply(x).sum()
+        with pytest.warns(UserWarning,
+                          match=r"(?s)Error detected in BadBackward\. Traceback of forward "
+                                r"call that caused the error:\n.*Bad\.apply\(x\)"):
+            with pytest.raises(RuntimeError, match="Function 'BadBackward' returned nan values "
+                                                   "in its 0th output."):
+                y.backward()
