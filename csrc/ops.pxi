@@ -1016,7 +1016,13 @@ cdef inline void bmm_strides(Py_ssize_t* s, Py_ssize_t R, Py_ssize_t C, bint t) 
         s[1] = C
         s[2] = 1
 
-cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M, Py_ssize_t K,
+cdef enum:
+    # the kinds of product OP_BMM records (its ip[0]): each has torch's own name and errors
+    PROD_DOT, PROD_MV, PROD_MM, PROD_BMM
+cdef int PRODUCT_NAMES[4]
+PRODUCT_NAMES[:] = [NAME_DOT, NAME_MV, NAME_MM, NAME_BMM]
+
+cdef Tensor t_bmm_kind(Tensor a, Tensor b, int kind, Py_ssize_t nb, Py_ssize_t M, Py_ssize_t K,
                        Py_ssize_t N, int out_ndim, const Py_ssize_t* out_shape,
                        bint ta=False, bint tb=False):
     cdef Py_ssize_t sa[3]
@@ -1027,7 +1033,7 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     # the dtype, so bool operands (which no kernel takes) are refused only when there is work
     cdef bint work = nb * M * N > 0 and K > 0
     cdef bint a_grad = wants_grad(a)
-    if name == NAME_BMM:            # no dtype check of its own: mat2's dtype makes the result
+    if kind == PROD_BMM:            # no dtype check of its own: mat2's dtype makes the result
         if work and a.m.dtype == PYAD_BOOL:
             raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
         if work and a.m.dtype != b.m.dtype:
@@ -1038,18 +1044,18 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
             if a_grad and category(b.m.dtype) != 2:
                 raise RuntimeError(f"Autograd not support dtype: {DTYPE_TITLES[b.m.dtype]}")
     elif a.m.dtype != b.m.dtype:
-        if name == NAME_DOT:
+        if kind == PROD_DOT:
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
                                f"{DTYPE_TITLES[a.m.dtype]} and {DTYPE_TITLES[b.m.dtype]}")
-        if name == NAME_MV:
+        if kind == PROD_MV:
             raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
                                f"{DTYPE_TITLES[b.m.dtype]}, {DTYPE_TITLES[a.m.dtype]}, and "
                                f"{DTYPE_TITLES[b.m.dtype]}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{DTYPE_C_NAMES[a.m.dtype]} != {DTYPE_C_NAMES[b.m.dtype]}")
-    if a.m.dtype == PYAD_BOOL and (work or name == NAME_DOT):
+    if a.m.dtype == PYAD_BOOL and (work or kind == PROD_DOT):
         # torch's error names the kernel of each product kind (dot refuses even empty vectors)
-        kernel = ("dot" if name == NAME_DOT else "addmv_impl_cpu" if name == NAME_MV else
+        kernel = ("dot" if kind == PROD_DOT else "addmv_impl_cpu" if kind == PROD_MV else
                   "addmm_impl_cpu_")
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
     m.dtype = a.m.dtype
@@ -1065,8 +1071,8 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int name, Py_ssize_t nb, Py_ssize_t M
     else:
         nb_bmm(a.buf.data, b.buf.data, out.buf.data, m.dtype, nb, M, K, N, sa, sb)
     if wants_grad2(a, b):
-        n = record(OP_BMM, name, out, a, b, 2, 7)
-        n.ip[0] = name
+        n = record(OP_BMM, PRODUCT_NAMES[kind], out, a, b, 2, 7)
+        n.ip[0] = kind
         n.ip[1] = nb
         n.ip[2] = M
         n.ip[3] = K
@@ -1122,10 +1128,10 @@ cdef list bmm_recorded(Node* n, Tensor g):
         b = saved_tensor(n, 1)
     if needs_input_grad(n, 1):
         a = saved_tensor(n, 0)
-    if kind == NAME_DOT:
+    if kind == PROD_DOT:
         return [t_mul(g, b) if b is not None else None, t_mul(g, a) if a is not None else None]
     if b is not None:
-        if kind == NAME_MV:         # the outer product g v^T (v^T g when A is stored transposed)
+        if kind == PROD_MV:         # the outer product g v^T (v^T g when A is stored transposed)
             ga = (t_mul(t_unsqueeze(b, 1), t_unsqueeze(g, 0)) if ta else
                   t_mul(t_unsqueeze(g, 1), t_unsqueeze(b, 0)))
         elif not ta:

@@ -127,7 +127,7 @@ def bmm(input, mat2):
     shp[0] = a.m.shape[0]
     shp[1] = a.m.shape[1]
     shp[2] = b.m.shape[2]
-    return t_bmm_kind(a, b, NAME_BMM, shp[0], shp[1], a.m.shape[2], shp[2], 3, shp)
+    return t_bmm_kind(a, b, PROD_BMM, shp[0], shp[1], a.m.shape[2], shp[2], 3, shp)
 
 
 def outer(input, vec2):
@@ -612,7 +612,7 @@ cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
     b3 = t_view(_perm(b, lro + lo + both + ro), 3, shp, NAME_VIEW)
     shp[1] = M
     shp[2] = N
-    r = t_bmm_kind(a3, b3, NAME_BMM, B, M, K, N, 3, shp)
+    r = t_bmm_kind(a3, b3, PROD_BMM, B, M, K, N, 3, shp)
     order = lro + lo + ro + both
     r = t_reshape(r, tuple([a.m.shape[p] for p in lro + lo] + [b.m.shape[p] for p in ro]
                            + [1] * len(both)))

@@ -463,13 +463,13 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.m.shape[0]}] and "
                                f"src [{b.m.shape[0]}] to have the same number of elements, but "
                                f"got {a.m.shape[0]} and {b.m.shape[0]} elements respectively")
-        return t_bmm_kind(a, b, NAME_DOT, 1, 1, a.m.shape[0], 1, 0, shp)
+        return t_bmm_kind(a, b, PROD_DOT, 1, 1, a.m.shape[0], 1, 0, shp)
     if da == 2 and db == 1:
         if a.m.shape[1] != b.m.shape[0]:
             raise RuntimeError(f"size mismatch, got input ({a.m.shape[0]}), mat "
                                f"({a.m.shape[0]}x{a.m.shape[1]}), vec ({b.m.shape[0]})")
         shp[0] = a.m.shape[0]
-        return t_bmm_kind(a, b, NAME_MV, 1, a.m.shape[0], a.m.shape[1], 1, 1, shp)
+        return t_bmm_kind(a, b, PROD_MV, 1, a.m.shape[0], a.m.shape[1], 1, 1, shp)
     if da == 1 and db == 2:
         return t_squeeze(t_matmul(t_unsqueeze(a, 0), b), _MASK0, NAME_SQUEEZE4)
     if da == 2 and db == 2:
@@ -478,7 +478,7 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
                                f"{a.m.shape[1]} and {b.m.shape[0]}x{b.m.shape[1]})")
         shp[0] = a.m.shape[0]
         shp[1] = b.m.shape[1]
-        return t_bmm_kind(a, b, NAME_MM, 1, a.m.shape[0], a.m.shape[1], b.m.shape[1], 2, shp)
+        return t_bmm_kind(a, b, PROD_MM, 1, a.m.shape[0], a.m.shape[1], b.m.shape[1], 2, shp)
     if da >= 3 and db <= 2:
         # fold the batch into rows: (..., M, K) -> (B*M, K), one mm / mv, then unfold
         K = a.m.shape[da - 1]
@@ -567,7 +567,7 @@ cdef Tensor _batched_matmul(Tensor a, Tensor b, bint squeeze_m, bint squeeze_n):
     a3 = t_view(ae, 3, sa, NAME_VIEW) if ae.m.ndim != 3 else ae
     b3 = t_view(be, 3, sb, NAME_VIEW) if be.m.ndim != 3 else be
     shp[0], shp[1], shp[2] = B, M, N
-    r = t_bmm_kind(a3, b3, NAME_BMM, B, M, K, N, 3, shp)
+    r = t_bmm_kind(a3, b3, PROD_BMM, B, M, K, N, 3, shp)
     for d in range(nbd):
         shp[d] = so[d]
     d = nbd
