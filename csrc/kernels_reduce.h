@@ -219,19 +219,30 @@ static inline double rd_var_bw(double g, double x, double m, double s, const dou
 RD_MAP4(rd_var_bw_f32, float, rd_var_bw(g, x, y, z, c))
 RD_MAP4(rd_var_bw_f64, double, rd_var_bw(g, x, y, z, c))
 
-/* norm backward for finite ord (c[0]); y = the norm. Formulas of torch's norm_backward. */
-static inline double rd_norm_bw(double g, double x, double y, double p)
-{
-    double s = RD_SGN(x);
-    if (p == 0.0) return 0.0;
-    if (p == 1.0) return s * g;
-    if (p == 2.0) return g * (y == 0 ? 0.0 : x / y);
-    if (p < 1.0) return s * (x == 0 ? 0.0 : pow(fabs(x), p - 1)) * g * pow(y, 1 - p);
-    if (p < 2.0) return s * pow(fabs(x), p - 1) * (y == 0 ? 0.0 : g / pow(y, p - 1));
-    return x * pow(fabs(x), p - 2) * (y == 0 ? 0.0 : g / pow(y, p - 1));
-}
-RD_MAP4(rd_norm_bw_f32, float, rd_norm_bw(g, x, y, c[0]))
-RD_MAP4(rd_norm_bw_f64, double, rd_norm_bw(g, x, y, c[0]))
+/*
+ * norm backward for finite ord (c[0]); y = the norm. torch's norm_backward, in its order and
+ * in the tensor's own precision (float32 overflows where torch's does):
+ *   0: 0   1: sgn(x) g   2: x (g / y)   p < 1: sgn(x) |x|^(p-1) g y^(1-p)
+ *   p < 2: sgn(x) |x|^(p-1) (g / y^(p-1))   else: x |x|^(p-2) (g / y^(p-1)),
+ * with |x|^(p-1) = 0 at x == 0 for p < 1 and g / ... = 0 where y == 0.
+ */
+#define RD_NORM_BW(NAME, T, POW, FABS)                                                     \
+    static inline T NAME(T g, T x, T y, double p)                                          \
+    {                                                                                      \
+        T s = (T)RD_SGN(x);                                                                \
+        if (p == 0.0) return 0;                                                            \
+        if (p == 1.0) return s * g;                                                        \
+        if (p == 2.0) return x * (y == 0 ? (T)0 : g / y);                                  \
+        if (p < 1.0)                                                                       \
+            return s * (x == 0 ? (T)0 : POW(FABS(x), (T)(p - 1))) * g * POW(y, (T)(1 - p)); \
+        if (p < 2.0)                                                                       \
+            return s * POW(FABS(x), (T)(p - 1)) * (y == 0 ? (T)0 : g / POW(y, (T)(p - 1))); \
+        return x * POW(FABS(x), (T)(p - 2)) * (y == 0 ? (T)0 : g / POW(y, (T)(p - 1)));    \
+    }
+RD_NORM_BW(rd_norm_bw_float, float, powf, fabsf)
+RD_NORM_BW(rd_norm_bw_double, double, pow, fabs)
+RD_MAP4(rd_norm_bw_f32, float, rd_norm_bw_float(g, x, y, c[0]))
+RD_MAP4(rd_norm_bw_f64, double, rd_norm_bw_double(g, x, y, c[0]))
 /* logsumexp backward: g exp(x - y) */
 RD_MAP4(rd_lse_bw_f32, float, g * expf(x - y))
 RD_MAP4(rd_lse_bw_f64, double, g * exp(x - y))

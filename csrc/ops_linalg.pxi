@@ -1145,142 +1145,11 @@ def _linalg_cholesky(A, *, upper=False):
     return t_cholesky(a, upper)
 
 
-# ---- vector_norm: LinalgVectorNormBackward0 -----------------------------------------------
-#   ip[0..ndim) reduced-dim mask, ip[ndim] keepdim; c[0] = ord. Saves x and the result.
-#   ord 2: g x / norm (0 where norm == 0); 1: g sgn x; inf: g sgn x [|x| == norm] / #ties;
-#   p < 1: g sgn x |x|^(p-1) [x != 0] norm^(1-p); else: g x |x|^(p-2) / norm^(p-1) [norm != 0]
-cdef double c_inf = float("inf")
-
-cdef str _ord_str(double p):
-    if p == c_inf:
-        return "inf"
-    if p == -c_inf:
-        return "-inf"
-    if p == <double>(<long long>p):
-        return str(<long long>p)
-    return repr(p)
-
-cdef object _vnorm_np(object x, double p, tuple axes, bint keepdim):
-    with np.errstate(all="ignore"):
-        ax = np.abs(x.astype(np.float64))
-        if p == 2.0:
-            r = np.sqrt(np.sum(ax * ax, axis=axes, keepdims=keepdim))
-        elif p == c_inf:
-            r = np.max(ax, axis=axes, keepdims=keepdim, initial=0.0)
-        elif p == -c_inf:
-            r = np.min(ax, axis=axes, keepdims=keepdim)
-        elif p == 0.0:
-            r = np.sum(ax != 0, axis=axes, keepdims=keepdim).astype(np.float64)
-        elif p == 1.0:
-            r = np.sum(ax, axis=axes, keepdims=keepdim)
-        else:
-            r = np.sum(ax ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
-    return r
-
-cdef object _sgn(object x):
-    """torch's sgn of a real array: the sign, 0 at NaN (numpy's sign gives NaN)."""
-    return np.nan_to_num(np.sign(x), nan=0.0)
-
-
-@cython.wraparound(True)
-cdef object _vnorm_grad_np(object x, object y, object g, double p, tuple axes):
-    """torch's norm_backward in numpy; y and g have keepdim shape."""
-    with np.errstate(all="ignore"):
-        if p == 1.0:
-            return _sgn(x) * g
-        if p == 2.0:
-            return np.where(y == 0, 0.0, g / np.where(y == 0, 1.0, y)) * x
-        if p == c_inf or p == -c_inf:
-            mask = (np.abs(x) == y) | np.isnan(x)
-            return _sgn(x) * (g / np.sum(mask, axis=axes, keepdims=True)) * mask
-        if p < 1.0:
-            scaled = np.where(x == 0, 0.0, np.sign(x) * np.abs(x) ** (p - 1.0))
-            return scaled * g * y ** (1.0 - p)
-        if p < 2.0:
-            scaled = np.sign(x) * np.abs(x) ** (p - 1.0)
-        else:
-            scaled = x * np.abs(x) ** (p - 2.0)
-        return scaled * np.where(y == 0, 0.0, g / y ** (p - 1.0))
-
-cdef Tensor t_vector_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim):
-    axes = tuple([d for d in range(x.m.ndim) if mask[d]])
-    r = _vnorm_np(np.asarray(_np_view(x)), p, axes, keepdim)
-    cdef Tensor out = tensor_from_numpy_copy(r, x.m.dtype)
-    cdef Node* n
-    cdef int d
-    if wants_grad(x):
-        n = record(OP_VNORM, NAME_VNORM, out, x, None, 1, x.m.ndim + 1)
-        for d in range(x.m.ndim):
-            n.ip[d] = mask[d]
-        n.ip[x.m.ndim] = keepdim
-        n.c[0] = p
-        save_input(n, 0, x)
-        save_output(n, out)
-    return out
-
-
-@cython.wraparound(True)
-cdef int vnorm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef const Meta* mx = &n.in_meta[0]
-    check_saved(n)
-    if n.c[0] == 0.0:
-        return 0
-    axes = tuple([d for d in range(mx.ndim) if n.ip[d]])
-    kshape = tuple([1 if n.ip[d] else mx.shape[d] for d in range(mx.ndim)])
-    x = _mview(sdata(n, 0), smeta(n, 0))
-    y = np.asarray(_mview(n.saved_out.data, &n.out_meta)).reshape(kshape)
-    gg = np.asarray(_mview(g.data, &n.out_meta)).reshape(kshape)
-    gin[0] = _mbuffer(_vnorm_grad_np(x, y, gg, n.c[0], axes), mx.dtype)
-    gm[0] = mx
-    return 0
-
-
-@cython.wraparound(True)
-cdef list vnorm_recorded(Node* n, Tensor g):
-    cdef const Meta* mx = &n.in_meta[0]
-    cdef Meta mk
-    cdef Py_ssize_t shk[PYAD_MAXDIM]
-    cdef double p = n.c[0]
-    cdef Tensor x, y, gk, yk, sgn, keep, safe, scaled, w
-    check_saved(n)
-    if p == 0.0:
-        return [None]
-    x = saved_tensor(n, 0)
-    y = saved_result(n)
-    mk.shape = shk
-    keepdim_meta(&mk, mx, n.ip)
-    gk = t_view(g, mk.ndim, mk.shape, NAME_VIEW) if g.m.ndim != mk.ndim else g
-    yk = t_view(y, mk.ndim, mk.shape, NAME_VIEW) if y.m.ndim != mk.ndim else y
-    sgn = const_mask(x, _sgn)
-    if p == 1.0:
-        return [t_mul(sgn, gk)]
-    if p == c_inf or p == -c_inf:
-        axes = tuple([d for d in range(mx.ndim) if n.ip[d]])
-        xv = np.asarray(_np_view(x))
-        m = (np.abs(xv) == np.asarray(_np_view(yk))) | np.isnan(xv)
-        w = _const(m / np.sum(m, axis=axes, keepdims=True), x.m.dtype)
-        return [t_mul(sgn, t_mul(gk, w))]
-    keep = const_mask(yk, lambda v: v != 0)
-    safe = t_add(yk, const_mask(yk, lambda v: v == 0))
-    if p == 2.0:
-        return [t_mul(x, t_div(t_mul(gk, keep), safe))]
-    if p < 1.0:
-        nz = const_mask(x, lambda v: v != 0)
-        safe_x = t_add(t_unary(U_ABS, x), const_mask(x, lambda v: v == 0))
-        scaled = t_mul(t_mul(sgn, nz), t_pows(safe_x, p - 1.0))
-        return [t_mul(scaled, t_mul(gk, t_pows(yk, 1.0 - p)))]
-    if p < 2.0:
-        scaled = t_mul(sgn, t_pows(t_unary(U_ABS, x), p - 1.0))
-    else:
-        scaled = t_mul(x, t_pows(t_unary(U_ABS, x), p - 2.0))
-    return [t_mul(scaled, t_div(t_mul(gk, keep), t_pows(safe, p - 1.0)))]
-
-
+# ---- vector_norm: ops_reduce.pxi's t_norm (LinalgVectorNormBackward0) -------------------
 def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     cdef Tensor t = _lt(x, "linalg_vector_norm", "input")
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef double p
-    cdef int d
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
@@ -1300,16 +1169,7 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     dims_mask(t, dim, mask, "linalg_vector_norm")
     if t.m.ndim == 0:
         mask[0] = 0
-    if p < 0 or p == c_inf:
-        if dim is None and t.m.numel == 0:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the {_ord_str(p)} norm on an "
-                               "empty tensor because the operation does not have an identity")
-        for d in range(t.m.ndim):
-            if mask[d] and t.m.shape[d] == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {_ord_str(p)} norm on "
-                                   f"the dimension {d}because this dimension is empty and the "
-                                   "operation does not have an identity")
-    return t_vector_norm(t, p, mask, keepdim)
+    return t_norm(t, p, mask, keepdim, dim is None)
 
 
 def _named_as(Tensor t, str name):
@@ -1335,7 +1195,6 @@ cdef int OP_DET = register_op(det_numeric, det_recorded)
 cdef int OP_SLOGDET = register_op(slogdet_numeric, slogdet_recorded)
 cdef int OP_NOGRAD = register_op(nograd_numeric, nograd_recorded)
 cdef int OP_CHOLESKY = register_op(cholesky_numeric, cholesky_recorded)
-cdef int OP_VNORM = register_op(vnorm_numeric, vnorm_recorded)
 cdef int NAME_TRIL = register_name("TrilBackward0")
 cdef int NAME_TRIU = register_name("TriuBackward0")
 cdef int NAME_DIAGONAL = register_name("DiagonalBackward0")
@@ -1348,4 +1207,3 @@ cdef int NAME_INV = register_name("LinalgInvExBackward0")
 cdef int NAME_DET = register_name("LinalgDetBackward0")
 cdef int NAME_SLOGDET = register_name("LinalgSlogdetBackward0")
 cdef int NAME_CHOLESKY = register_name("LinalgCholeskyExBackward0")
-cdef int NAME_VNORM = register_name("LinalgVectorNormBackward0")

@@ -764,6 +764,13 @@ cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
 #   p=2: g x / y (0 where y == 0)   p=1: g sgn(x)   p=inf: sgn(x) g / count at |x| == y
 #   ip = mask, keepdim; c[0] = p; saves x and y
 # ============================================================================================
+cdef str _ord_str(double p):
+    if c_isinf(p):
+        return "inf" if p > 0 else "-inf"
+    if p == <double>(<long long>p):
+        return str(<long long>p)
+    return repr(p)
+
 cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bint whole):
     cdef RdPlan pl
     cdef Meta macc
@@ -773,8 +780,8 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
     rd_check_float(x, "linalg.vector_norm: Expected a floating point or complex tensor as "
                       "input. Got {}")
     rd_plan(&pl, &x.m, mask, keepdim, x.m.dtype)
-    if c_isinf(p) and pl.count == 0:
-        ptxt = "inf" if p > 0 else "-inf"
+    if (p < 0 or p == INFINITY) and pl.count == 0:     # no identity: max |x|, 1 / sum
+        ptxt = _ord_str(p)
         if whole:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on an empty "
                                "tensor because the operation does not have an identity")
@@ -842,7 +849,7 @@ cdef list norm_recorded(Node* n, Tensor g):
     nz = rd_const(ya != 0, dt)
     ysafe = t_add(y, rd_const(ya == 0, dt))
     if p == 2.0:
-        return [t_mul(gk, t_mul(t_div(x, ysafe), nz))]
+        return [t_mul(x, t_mul(t_div(gk, ysafe), nz))]
     if c_isinf(p):
         match = (np.abs(xa) == ya) | np.isnan(xa)
         cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
