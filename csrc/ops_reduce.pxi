@@ -572,8 +572,8 @@ class _ReturnType(tuple):
     def __new__(cls, seq):
         seq = tuple(seq)
         if len(seq) != len(cls._fields):
-            raise TypeError(f"pyad.return_types.{cls.__name__} takes a {len(cls._fields)}-sequence "
-                            f"({len(seq)}-sequence given)")
+            raise TypeError(f"pyad.return_types.{cls.__name__}() takes a "
+                            f"{len(cls._fields)}-sequence ({len(seq)}-sequence given)")
         return tuple.__new__(cls, seq)
 
     def __repr__(self):
@@ -584,20 +584,24 @@ class _ReturnType(tuple):
         return (type(self), (tuple(self),))
 
 
-cdef object _make_return_type(str name, tuple fields):
+def _make_return_type(str name, tuple fields):
+    """A torch.return_types.<name> class with these fields, put into pyad.return_types."""
     ns = {"__slots__": (), "_fields": fields, "n_fields": len(fields),
           "n_sequence_fields": len(fields), "__module__": "pyad.return_types"}
     for i, f in enumerate(fields):
         ns[f] = property(lambda self, i=i: tuple.__getitem__(self, i))
-    return type(name, (_ReturnType,), ns)
+    cls = type(name, (_ReturnType,), ns)
+    setattr(_sys.modules["pyad.return_types"], name, cls)
+    return cls
+
 
 return_types = _sys.modules.get("pyad.return_types")
 if return_types is None:
     return_types = _types.ModuleType("pyad.return_types",
                                      "Named tuples returned by ops with several results.")
     _sys.modules["pyad.return_types"] = return_types
-return_types.max = _make_return_type("max", ("values", "indices"))
-return_types.min = _make_return_type("min", ("values", "indices"))
+_make_return_type("max", ("values", "indices"))
+_make_return_type("min", ("values", "indices"))
 
 cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
     """max() / max(dim, keepdim=False) / max(other) argument handling, as torch's overloads."""

@@ -162,37 +162,7 @@ def det(A, *, out=None):
     return _C._linalg_det(A)
 
 
-class linalg_slogdet(tuple):
-    """(sign, logabsdet), as torch.return_types.linalg_slogdet."""
-    __slots__ = ()
-    n_fields = 2
-    n_sequence_fields = 2
-    n_unnamed_fields = 0
-
-    def __new__(cls, seq):
-        seq = tuple(seq)
-        if len(seq) != 2:
-            raise TypeError(f"pyad.return_types.linalg_slogdet takes a 2-sequence "
-                            f"({len(seq)}-sequence given)")
-        return tuple.__new__(cls, seq)
-
-    @property
-    def sign(self):
-        return self[0]
-
-    @property
-    def logabsdet(self):
-        return self[1]
-
-    def __repr__(self):
-        return (f"pyad.return_types.linalg_slogdet(\nsign={self[0]!r},\n"
-                f"logabsdet={self[1]!r})")
-
-    def __reduce__(self):
-        return (linalg_slogdet, (tuple(self),))
-
-
-linalg_slogdet.__module__ = "pyad.return_types"
+linalg_slogdet = _C._make_return_type("linalg_slogdet", ("sign", "logabsdet"))
 
 
 def slogdet(A, *, out=None):

@@ -7,6 +7,8 @@ with random grad_outputs), the fast and recorded backward paths, grad_fn names, 
 inputs, integer/bool inputs, ties, zeros in products, NaN, and error types and messages.
 """
 
+import pickle
+import re
 import warnings
 
 import numpy as np
@@ -361,6 +363,27 @@ def test_max_dim_named_tuple(pt):
     r = pt.min(x, dim=0, keepdim=True)
     assert type(r) is pt.return_types.min
     assert r.values.tolist() == [[1.0, 2.0, 3.0]] and r.indices.tolist() == [[0, 1, 1]]
+
+
+@pytest.mark.parametrize("name, fields, make", [
+    ("max", ("values", "indices"), lambda pt: pt.tensor([1.0, 3.0]).max(0)),
+    ("min", ("values", "indices"), lambda pt: pt.tensor([1.0, 3.0]).min(0)),
+    ("linalg_slogdet", ("sign", "logabsdet"),
+     lambda pt: pt.linalg.slogdet(pt.tensor([[-2.0, 0.0], [0.0, 4.0]]))),
+])
+def test_return_types_share_one_shape(pt, name, fields, make):
+    # every named result is a pyad.return_types class of torch's shape: fields by name and
+    # position, torch's constructor error, pickled by value
+    r = make(pt)
+    cls = getattr(pt.return_types, name)
+    assert type(r) is cls and type(r).__module__ == sub("pyad.return_types")
+    assert tuple(getattr(r, f) for f in fields) == tuple(r)
+    assert (cls.n_fields, cls.n_sequence_fields, cls.n_unnamed_fields) == (2, 2, 0)
+    with pytest.raises(TypeError, match=re.escape(
+            sub(f"pyad.return_types.{name}() takes a 2-sequence (1-sequence given)"))):
+        cls((1,))
+    back = pickle.loads(pickle.dumps(r))
+    assert type(back) is cls and repr(back) == repr(r)
 
 
 def test_max_dim_gradient_goes_to_index(pt):
