@@ -1,12 +1,13 @@
-# fused.pxi: updates whose rounding must equal torch's CPU kernels (pyad.optim; add/sub with
-# alpha).
+# fused.pxi: updates whose rounding must equal torch's CPU kernels (add/sub with alpha, and
+# pyad.optim's `x + alpha * y`).
 #
-# torch's vectorised CPU kernels evaluate `self + alpha * other` (add with alpha), lerp and
-# addcmul as one fused multiply-add, and its scalar tail loops are compiled so that they fuse
-# too: an optimizer's trajectory is only bitwise equal to torch's when pyad fuses the same
-# products. C99's fma()/fmaf() round once, in hardware or in libm's exact software fallback,
-# so the results do not depend on the build's ISA flags. addcdiv is not fused by torch (a
-# division), so pyad.optim composes it from ordinary ops.
+# torch's vectorised CPU kernels evaluate `self + alpha * other` (add with alpha) as one fused
+# multiply-add, and its scalar tail loops are compiled so that they fuse too: an optimizer's
+# trajectory is only bitwise equal to torch's when pyad fuses the same products. C99's
+# fma()/fmaf() round once, in hardware or in libm's exact software fallback, so the results do
+# not depend on the build's ISA flags. lerp and addcmul, which torch's kernels fuse the same
+# way, are op table entries (csrc/op_table.py, fma in their forward); their in-place forms
+# write into the tensor when nothing is recorded, which is what pyad.optim calls.
 #
 # These write into the tensor's buffer and bump its version, like every in-place op; they
 # record no history, so they refuse a tensor that autograd would have to see (pyad.optim runs
@@ -63,71 +64,6 @@ def _fused_add_(Tensor x, other, double alpha):
         of = <float*>o.buf.data
         for i in range(n):
             xf[i] = fmaf(of[i], af, xf[i])
-    x.buf.version += 1
-    return x
-
-
-def _fused_lerp_(Tensor x, end, double weight):
-    """x <- lerp(x, end, weight) as torch's CPU kernel: for |weight| < 0.5
-    fma(weight, end - x, x), else fma(weight - 1, end - x, end)."""
-    _fused_target(x)
-    cdef Tensor e = _fused_operand(x, end, "end")
-    cdef Py_ssize_t i, n = x.m.numel
-    cdef bint small = -0.5 < weight < 0.5
-    cdef double* xd
-    cdef double* ed
-    cdef float* xf
-    cdef float* ef
-    cdef double wd = weight if small else weight - 1.0
-    cdef float w32 = <float>weight
-    cdef float wf = w32 if (-0.5 < w32 < 0.5) else w32 - <float>1.0
-    if x.m.dtype == PYAD_F64:
-        xd = <double*>x.buf.data
-        ed = <double*>e.buf.data
-        if small:
-            for i in range(n):
-                xd[i] = fma(wd, ed[i] - xd[i], xd[i])
-        else:
-            for i in range(n):
-                xd[i] = fma(wd, ed[i] - xd[i], ed[i])
-    else:
-        xf = <float*>x.buf.data
-        ef = <float*>e.buf.data
-        if -0.5 < w32 < 0.5:
-            for i in range(n):
-                xf[i] = fmaf(wf, ef[i] - xf[i], xf[i])
-        else:
-            for i in range(n):
-                xf[i] = fmaf(wf, ef[i] - xf[i], ef[i])
-    x.buf.version += 1
-    return x
-
-
-def _fused_addcmul_(Tensor x, tensor1, tensor2, double value):
-    """x <- fma(value * tensor1, tensor2, x): torch's addcmul_(tensor1, tensor2, value=value)."""
-    _fused_target(x)
-    cdef Tensor a = _fused_operand(x, tensor1, "tensor1")
-    cdef Tensor b = _fused_operand(x, tensor2, "tensor2")
-    cdef Py_ssize_t i, n = x.m.numel
-    cdef double* xd
-    cdef double* ad
-    cdef double* bd
-    cdef float* xf
-    cdef float* af
-    cdef float* bf
-    cdef float vf = <float>value
-    if x.m.dtype == PYAD_F64:
-        xd = <double*>x.buf.data
-        ad = <double*>a.buf.data
-        bd = <double*>b.buf.data
-        for i in range(n):
-            xd[i] = fma(value * ad[i], bd[i], xd[i])
-    else:
-        xf = <float*>x.buf.data
-        af = <float*>a.buf.data
-        bf = <float*>b.buf.data
-        for i in range(n):
-            xf[i] = fmaf(vf * af[i], bf[i], xf[i])
     x.buf.version += 1
     return x
 

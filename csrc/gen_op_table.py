@@ -68,6 +68,7 @@ class Lowering:
         self.params = [p for p, _ in op.params]
         # the per-element inputs: a unary op's saved value s (x or result); a binary op's a, b
         self.vars = {"x": "a", "y": "b"} if isinstance(op, op_table.Binary) else \
+            {"x": "a", "y": "b", "z": "w"} if isinstance(op, op_table.Ternary) else \
             {"x": "s", "result": "s"}
         self.c_lines, self.rec_lines, self.memo, self.masks = [], [], {}, []
         self.uses = set()
@@ -168,11 +169,11 @@ class Lowering:
             if op is ast.Mult:
                 return self.step(f"{a} * ({{T}})({b})", f"t_muls({a}, {b})", (a,))
             return self.step(f"{a} / ({{T}})({b})", f"t_divs({a}, {b})", (a,))
-        # scalar - tensor, scalar / tensor
+        # scalar - tensor, scalar / tensor (one division, as torch's formulas' `value / t`)
         if op is ast.Sub:
             return self.step(f"({{T}})({a}) - {b}", f"t_rsubs({b}, {a})", (b,))
-        r = self.step(f"({{T}})1 / {b}", f"t_unary(U_RECIPROCAL, {b})", (b,))[1]
-        return self.step(f"{r} * ({{T}})({a})", f"t_muls({r}, {a})", (r,))
+        return self.step(f"({{T}})({a}) / {b}", f"t_div(scalar0d_f({a}, {b}.m.dtype), {b})",
+                         (b,))
 
     def call(self, node):
         fn = node.func.id
@@ -216,6 +217,8 @@ class Lowering:
             sc = None
         if sc is not None:
             return self.step(f"({sc}) ? {a} : {b}", f"{a} if ({sp}) else {b}", (a, b))
+        if isinstance(self.op, op_table.Ternary):
+            raise GenError(f"{self.op.name}: a ternary derivative branches on params only")
         k = len(self.masks)
         self.masks.append(cond_text(cond, self, False, "c"))
         args = ", ".join(sorted(set(self.vars.values())))
@@ -696,7 +699,228 @@ class BinaryCode:
                 for m, _, _ in self.methods()]
 
 
+class TernaryCode:
+    """Everything generated for one Ternary entry: rows of ops_elementwise.pxi's TERNARY (one,
+    and a second for the overload whose third operand is a number), kernels, surface."""
+
+    BITS = {"x": 1, "y": 2, "z": 4}
+
+    def __init__(self, op, ops):
+        if op.jvp != "auto" or op.batch != "elementwise":
+            raise GenError(f"{op.name}: jvp='auto' and batch='elementwise' are the rules so far")
+        if len(op.params) + (op.scalar is not None) > MAX_PARAMS:
+            raise GenError(f"{op.name}: at most {MAX_PARAMS} parameters")
+        if op.scalar and op.ints != "same":
+            raise GenError(f"{op.name}: a number in place of z needs ints='same' so far")
+        self.op, self.ops, self.N = op, ops, op.name.upper()
+        self.fwd_c, self.int_c = self.forward(op.fwd), None
+        if op.ints == "int64":
+            self.int_c = per_dtype(self.forward(op.int_fwd), "i64", "int64_t", "")
+        # the rows: (suffix, grad_fn, number in place of z, [(lowering, value) or None], saves)
+        self.rows = [self.row("", op.grad_fn, False)]
+        if op.scalar:
+            self.rows.append(self.row("_s", op.scalar, True))
+
+    def forward(self, text):
+        low = Lowering(self.op, self.ops, recorded=False)
+        low.cvars = {"x": "x", "y": "y", "z": "z"}
+        return value_c(parse(text, self.op), low)
+
+    def row(self, suffix, grad_fn, number):
+        op, grads, saves = self.op, [], 0
+        for k, expr in enumerate((op.dx, op.dy) if number else (op.dx, op.dy, op.dz)):
+            if expr is None:
+                grads.append(None)
+                continue
+            low = Lowering(op, self.ops)
+            low.tag, low.prefix = f"{op.name}{suffix}_d{k}", f"d{k}_"
+            if number:      # z is the number: the last scalar parameter, c[len(params)]
+                low.vars = low.cvars = {"x": "a", "y": "b"}
+                low.params = low.params + ["z"]
+            val = low.tensor(parse(expr, op))
+            for v in low.uses:
+                saves |= self.BITS[v]
+            grads.append((low, val))
+        return suffix, grad_fn, number, grads, saves
+
+    def derivatives(self):
+        """(lowering, value) of every derivative that needs a kernel (not g itself)."""
+        return [g for row in self.rows for g in row[3] if g is not None and g[1] != "g"]
+
+    # ---- C
+    def c_functions(self):
+        return [f"static inline {{T}} pyad_t_{self.op.name}_{{S}}({{T}} x, {{T}} y, {{T}} z, "
+                f"const double *c)\n{{\n    (void)c;\n    return ({{T}})({self.fwd_c});\n}}"]
+
+    def c_derivatives(self):
+        out = []
+        for low, val in self.derivatives():
+            body = "".join(f"    {line}\n" for line in low.c_lines)
+            out.append(f"static inline {{T}} pyad_d_{low.tag}_{{S}}({{T}} g, {{T}} a, {{T}} b, "
+                       f"{{T}} w, const double *c)\n{{\n    (void)c;\n    (void)a;\n    (void)b;\n"
+                       f"    (void)w;\n{body}    return {val};\n}}")
+        return out
+
+    def c_loops(self):
+        out = [f"PYAD_TERNARY(loop_g_{self.op.name}_{{S}}, {{T}}, "
+               f"pyad_t_{self.op.name}_{{S}}(x, y, z, c))"]
+        for low, _ in self.derivatives():
+            out.append(f"PYAD_QUATERNARY(loop_g_{low.tag}_{{S}}, {{T}}, "
+                       f"pyad_d_{low.tag}_{{S}}(g, x, y, z, c))")
+        return out
+
+    def int_loops(self):
+        if self.int_c is None:
+            return []
+        return [f"PYAD_TERNARY(loop_g_{self.op.name}_i64, int64_t, (int64_t)({self.int_c}))"]
+
+    def loop_names(self):
+        names = [f"loop_g_{self.op.name}"] + [f"loop_g_{low.tag}" for low, _ in self.derivatives()]
+        out = [f"{n}_{s}" for n in names for s in ("f32", "f64")]
+        return out + ([f"loop_g_{self.op.name}_i64"] if self.int_c else [])
+
+    # ---- Cython: registration and recorded derivatives
+    def pyx_rows(self):
+        op, name, N = self.op, self.op.name, self.N
+        out = [f"# ---- {name}: {op.fwd};  d/dx: {op.dx};  d/dy: {op.dy};  d/dz: {op.dz}"]
+        i64 = f"loop_g_{name}_i64" if self.int_c else "NULL"
+        out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
+        for suffix, grad_fn, number, grads, saves in self.rows:
+            R = f"{N}{suffix.upper()}"
+            kernels, vals = [], []
+            for k, gr in enumerate(grads):
+                if gr is None:
+                    kernels.append("BW_ZERO")
+                    vals.append("None")
+                elif gr[1] == "g":
+                    kernels.append("BW_PASS")
+                    vals.append("g")
+                else:
+                    low = gr[0]
+                    kernels.append(f"K_{R}_D{k}")
+                    vals.append(gr[1])
+                    out.append(f"cdef int K_{R}_D{k} = register_kernel(loop_g_{low.tag}_f32, "
+                               f"loop_g_{low.tag}_f64, NULL)")
+            out.append(f"cdef list rec_{name}{suffix}(Tensor g, Tensor a, Tensor b, Tensor w, "
+                       f"const double* c):")
+            for gr in grads:
+                if gr is not None:
+                    out += [f"    {line}" for line in gr[0].rec_lines]
+            out.append(f"    return [{', '.join(vals)}]")
+            kernels += ["BW_ZERO"] * (3 - len(kernels))
+            out.append(f"cdef int T_{R} = register_ternary(K_{N}, {', '.join(kernels)}, {saves}, "
+                       f'{2 if number else 3}, "{grad_fn}", rec_{name}{suffix})')
+        return out
+
+    # ---- Cython: the Python surface
+    def dtype_rule(self, number, indent):
+        """Lines that check the operands' dtypes and set dt, the computation dtype."""
+        op, (_, o1, o2) = self.op, self.op.inputs
+        shape = "_check_broadcast(x, y)" if number else "check_broadcast3(x, y, z)"
+        if op.ints == "same":
+            out = ["if y.m.dtype != x.m.dtype:",
+                   f'    raise RuntimeError(f"expected dtype {{C_TYPE_NAMES[x.m.dtype]}} for '
+                   f'`{o1}` but got dtype {{C_TYPE_NAMES[y.m.dtype]}}")']
+            if not number:
+                out += ["if z.m.ndim > 0 and z.m.dtype != x.m.dtype:",
+                        f'    raise RuntimeError(f"expected dtype {{C_TYPE_NAMES[x.m.dtype]}} for '
+                        f'`{o2}` but got dtype {{C_TYPE_NAMES[z.m.dtype]}}")']
+            kernel = op.int_kernel[1 if number else 0]
+            out += ["dt = x.m.dtype", "if dt > PYAD_F64:", f"    {shape}",
+                    f'    refuse_integer_input(x, "{kernel}")']
+        elif op.ints == "int64":
+            out = ["dt = result_type3(x, y, z)", "if dt == PYAD_BOOL:", f"    {shape}",
+                   f'    refuse_integer_input(y, "{op.int_kernel}")']
+        else:
+            out = ["dt = float_dtype(result_type3(x, y, z))"]
+        return [indent + line for line in out]
+
+    def pyx_surface(self):
+        op, name, N = self.op, self.op.name, self.N
+        _, o1, o2 = op.inputs
+        P = len(op.params)
+        pnames = [p for p, _ in op.params]
+        pdecl = "".join(f", object {p}" for p in pnames)
+        out = [f"cdef object op_{name}(object input, object {o1}, object {o2}{pdecl}, str fn, "
+               f"int pos, Tensor into=None):",
+               "    cdef double c[4]", "    cdef Tensor x, y, z", f"    cdef int t = T_{N}, dt",
+               "    c[0] = c[1] = c[2] = c[3] = 0.0"]
+        params = []     # parsed after the tensors, in torch's argument order
+        for i, p in enumerate(pnames):
+            params.append(f'    c[{i}] = ternary_param({p}, fn, "{p}")')
+        if op.scalar:
+            sigs = [f"(Tensor input, Tensor {o1}, Tensor {o2}, *, Tensor out = None)",
+                    f"(Tensor input, Tensor {o1}, Number {o2}, *, Tensor out = None)"]
+            msigs = [f"(Tensor {o1}, Tensor {o2})", f"(Tensor {o1}, Number {o2})"]
+            out += [f"    if not (isinstance(input, Tensor) and isinstance({o1}, Tensor) and "
+                    f"(isinstance({o2}, Tensor) or is_number({o2}))):",
+                    f"        raise TypeError(invalid_combination(fn, (input, {o1}, {o2}), "
+                    f"{sigs!r}) if pos else invalid_combination(fn, ({o1}, {o2}), {msigs!r}))",
+                    f"    x, y = input, {o1}"] + params + [
+                    f"    if not isinstance({o2}, Tensor):",
+                    f"        t = T_{N}_S",
+                    f'        c[{P}] = ternary_param({o2}, fn, "{o2}")']
+            out += self.dtype_rule(True, "        ")
+            out += [f"        z = scalar0d_f(c[{P}], dt)", "    else:", f"        z = {o2}"]
+            body = self.dtype_rule(False, "        ")
+            checks = "        "
+        else:
+            out += ['    x = need_tensor(input, fn, "input", pos)',
+                    f'    y = need_tensor({o1}, fn, "{o1}", pos + 1)',
+                    f'    z = need_tensor({o2}, fn, "{o2}", pos + 2)'] + params
+            body = self.dtype_rule(False, "    ")
+            checks = "    "
+        for cond, message in op.checks:
+            out += [f"{checks}if {cond}:", f"{checks}    raise RuntimeError({message!r})"]
+        out += body
+        out.append("    return t_ternary(t, x, y, z, dt, c, into)")
+        args = f"input, {o1}, {o2}"
+        kw = "".join(f", {p}={d!r}" for p, d in op.params)
+        pass_p = "".join(f", {p}" for p in pnames)
+        star = ", *" if op.params else ""
+        out += [f"def {name}({args}, *{kw}, out=None):", f'    """{op.doc}"""',
+                f'    r = op_{name}({args}{pass_p}, "{name}", 1)',
+                f'    return r if out is None else write_out("{name}", out, r)']
+        if op.surface == "torch":
+            out += ["@cython.binding(True)\n@cython.embedsignature(False)",
+                    f"def method_{name}(self, {o1}, {o2}{star}{kw}):", f'    """{op.doc}"""',
+                    f'    return op_{name}(method_self(self, "{name}"), {o1}, {o2}{pass_p}, '
+                    f'"{name}", 0)',
+                    "@cython.binding(True)\n@cython.embedsignature(False)",
+                    f"def method_{name}_(self, {o1}, {o2}{star}{kw}):",
+                    f'    """In-place {name}; returns self."""',
+                    f'    cdef Tensor x = method_self(self, "{name}_")',
+                    "    check_inplace(x)",
+                    f'    return op_{name}(x, {o1}, {o2}{pass_p}, "{name}_", 0, x)']
+        return out
+
+    def methods(self):
+        if self.op.surface != "torch":
+            return []
+        return [(self.op.name, f"method_{self.op.name}", True),
+                (self.op.name + "_", f"method_{self.op.name}_", True)]
+
+    def exports(self):
+        return [self.op.name] if self.op.surface != "none" else []
+
+    def stub_args(self):
+        op, (_, o1, o2) = self.op, self.op.inputs
+        last = "Tensor | _Scalar" if op.scalar else "Tensor"
+        kw = "".join(f", {p}: _Scalar = ..." for p, _ in op.params)
+        return f"{o1}: Tensor, {o2}: {last}", (", *" + kw if kw else "")
+
+    def stub_functions(self):
+        args, kw = self.stub_args()
+        kw = kw + ", out: Tensor | None = ..." if kw else ", *, out: Tensor | None = ..."
+        return [f"def {self.op.name}(input: Tensor, {args}{kw}) -> Tensor: ..."]
+
+    def stub_methods(self):
+        args, kw = self.stub_args()
+        return [f"    def {m}(self, {args}{kw}) -> Tensor: ..." for m, _, _ in self.methods()]
+
+
 class CompositeCode:
+
     """A Composite entry: its expression recorded with pyad ops (no kernel of its own)."""
 
     def __init__(self, op, ops):
@@ -731,11 +955,12 @@ def build():
     for op in op_table.COMPOSITE:
         if op.name in ops:
             raise GenError(f"{op.name}: defined twice")
-    for op in op_table.BINARY + op_table.COMPOSITE:
+    for op in op_table.BINARY + op_table.TERNARY + op_table.COMPOSITE:
         if op.name in ops:
             raise GenError(f"{op.name}: defined twice")
     codes = [UnaryCode(op, ops) for op in op_table.UNARY]
     codes += [BinaryCode(op, ops) for op in op_table.BINARY]
+    codes += [TernaryCode(op, ops) for op in op_table.TERNARY]
     codes += [CompositeCode(op, ops) for op in op_table.COMPOSITE]
     return codes
 
@@ -757,10 +982,10 @@ def render_h(codes):
         out.append("")
     out.append("/* ---- int64: the ops whose integer inputs stay integers (ints=\"int64\") */")
     for code in codes:
-        if getattr(code.op, "ints", None) == "int64":
+        if isinstance(code, UnaryCode) and code.op.ints == "int64":
             body = per_dtype(code.fwd_c, "f64", "double", "")
             out.append(f"PYAD_UNARY(loop_g_{code.op.name}_i64, int64_t, (int64_t)({body}))")
-        if isinstance(code, BinaryCode):
+        if isinstance(code, (BinaryCode, TernaryCode)):
             out += code.int_loops()
     out.append("#endif")
     return "\n".join(out) + "\n"
@@ -792,16 +1017,21 @@ def render_pxi(codes, table=None):
         out.append("_OP_TABLE = (")
         for code in table:
             op = code.op
-            kind = {CompositeCode: "composite", BinaryCode: "binary"}.get(type(code), "unary")
+            kind = {CompositeCode: "composite", BinaryCode: "binary",
+                    TernaryCode: "ternary"}.get(type(code), "unary")
             if kind == "binary":
                 dx = any(isinstance(gr, tuple) for gr in code.grads)
+            elif kind == "ternary":
+                dx = True
             else:
                 dx = getattr(op, "dx", None) is not None or kind == "composite"
             grad_fn = getattr(op, "grad_fn", None)
             out.append(f"    dict(name={op.name!r}, kind={kind!r}, grad_fn={grad_fn!r}, "
                        f"surface={op.surface!r}, params={op.params!r}, "
                        f"aliases={op.aliases!r}, differentiable={dx!r}, "
-                       f"ints={getattr(op, 'ints', 'float')!r}),")
+                       f"ints={getattr(op, 'ints', 'float')!r}" +
+                       (f", inputs={op.inputs!r}, scalar={op.scalar!r}" if kind == "ternary"
+                        else "") + "),")
         out.append(")")
     exports = [n for code in codes for n in code.exports()]
     out.append("__all__ += [" + ", ".join(f'"{n}"' for n in exports) + "]")
@@ -846,8 +1076,8 @@ def write_if_changed(path, text):
 def generate(stub=False):
     codes = build()
     write_if_changed(os.path.join(HERE, "_gen_ops.h"), render_h(codes))
-    unary = [c for c in codes if not isinstance(c, BinaryCode)]
-    binary = [c for c in codes if isinstance(c, BinaryCode)]
+    unary = [c for c in codes if not isinstance(c, (BinaryCode, TernaryCode))]
+    binary = [c for c in codes if isinstance(c, (BinaryCode, TernaryCode))]
     write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(unary))
     write_if_changed(os.path.join(HERE, "_gen_binary.pxi"), render_pxi(binary, table=codes))
     stub_path = os.path.join(HERE, "..", "pyad", "_C.pyi")

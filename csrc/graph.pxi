@@ -48,6 +48,7 @@ cdef Node* node_alloc(int op, int name_id, int n_in, int out_ndim, int in_ndims,
     n.n_ip = n_ip
     n.saved[0] = NULL
     n.saved[1] = NULL
+    n.saved[2] = NULL
     n.saved_out = NULL
     n.leaf = NULL
     n.hooks = NULL
@@ -152,7 +153,7 @@ cdef inline void save_output(Node* n, Tensor out) noexcept:
     # the buffer, not the Tensor: out -> node -> out would be a cycle
     buf_incref(out.buf)
     n.saved_out = out.buf
-    n.saved_ver[2] = out.buf.version
+    n.saved_out_ver = out.buf.version
     n.flags |= NODE_HAS_SAVED
 
 cdef inline void save_scalar(Node* n) noexcept:
@@ -164,15 +165,15 @@ cdef inline int check_saved(Node* n) except -1:
     cdef int i
     if n.flags & NODE_RELEASED:
         raise RuntimeError(ERR_BACKWARD_TWICE)
-    for i in range(2):
+    for i in range(3):
         if n.saved[i] == NULL:
             continue
         if (<Tensor>n.saved[i]).buf.version != n.saved_ver[i]:
             raise_modified_inplace(<Tensor>n.saved[i], n.saved_ver[i])
         if meta_key(&(<Tensor>n.saved[i]).m) != n.saved_key[i]:
             raise_data_replaced(<Tensor>n.saved[i], n)
-    if n.saved_out != NULL and n.saved_out.version != n.saved_ver[2]:
-        raise_modified_inplace(tensor_from_buffer(n.saved_out, &n.out_meta), n.saved_ver[2], n)
+    if n.saved_out != NULL and n.saved_out.version != n.saved_out_ver:
+        raise_modified_inplace(tensor_from_buffer(n.saved_out, &n.out_meta), n.saved_out_ver, n)
     return 0
 
 cdef int raise_modified_inplace(Tensor t, Py_ssize_t expected, Node* producer=NULL) except -1:
@@ -253,7 +254,7 @@ cdef void node_release(Node* n) noexcept:
     if not (n.flags & NODE_HAS_SAVED):
         return
     n.flags |= NODE_RELEASED
-    for i in range(2):
+    for i in range(3):
         if n.saved[i] != NULL:
             Py_DECREF(<object>n.saved[i])
             n.saved[i] = NULL
@@ -294,7 +295,7 @@ cdef void node_decref(Node* n) noexcept:
         m = _dead[_dead_n]
         for i in range(m.n_in):
             node_decref(m.next[i].fn)
-        for i in range(2):
+        for i in range(3):
             if m.saved[i] != NULL:
                 Py_DECREF(<object>m.saved[i])
         buf_decref(m.saved_out)

@@ -54,7 +54,7 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
             buf_incref(x.buf)
             buf_decref(r.grad_fn_.saved_out)
             r.grad_fn_.saved_out = x.buf
-            r.grad_fn_.saved_ver[2] = x.buf.version
+            r.grad_fn_.saved_out_ver = x.buf.version
         r.grad_fn_.refcnt += 1
         node_decref(x.grad_fn_)
         x.grad_fn_ = r.grad_fn_

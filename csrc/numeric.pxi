@@ -360,7 +360,7 @@ cdef Buffer* nb_zip(int k, int nops, const char** xs, const Meta** ms, const Met
 
 cdef Buffer* nb_zip_loop(pyad_loop f, int nops, const char** xs, const Meta** ms,
                          const Meta* mout, const double* c) except NULL:
-    """out = f(x0, x1[, x2]) with broadcasting; each operand's stride uses its own dtype."""
+    """out = f(x0, x1[, x2[, x3]]) with broadcasting; each operand's stride uses its own dtype."""
     cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
     nb_zip_write(f, nops, xs, ms, mout, c, out.data)
     return out
@@ -368,9 +368,9 @@ cdef Buffer* nb_zip_loop(pyad_loop f, int nops, const char** xs, const Meta** ms
 cdef void nb_zip_write(pyad_loop f, int nops, const char** xs, const Meta** ms,
                        const Meta* mout, const double* c, char* out) noexcept:
     """nb_zip_loop into existing memory of mout's layout (which may be one of the operands)."""
-    cdef char* base[4]
-    cdef Py_ssize_t st[4][PYAD_MAXDIM]
-    cdef Py_ssize_t steps[4]
+    cdef char* base[5]
+    cdef Py_ssize_t st[5][PYAD_MAXDIM]
+    cdef Py_ssize_t steps[5]
     cdef int i
     cdef bint flat = True
     for i in range(nops):

@@ -35,6 +35,7 @@ Fields (all but name, fwd and grad_fn are optional):
             bool message (ints="int64")
   checks    (condition on params, message): RuntimeError(message) when the condition holds
   doc       the docstring's first line
+Ternary entries (lerp, addcmul, addcdiv) give dx, dy and dz over x, y, z (see the class).
 Room for the next issues: `jvp` (forward mode; "auto" derives it from dx with g := tangent,
 which holds for every elementwise op) and `batch` (vmap; "elementwise": broadcast, batch
 dimension first). The generator checks both fields; forward mode and vmap will emit from them.
@@ -69,6 +70,34 @@ class Binary:
         self.scalars, self.other, self.inplace, self.doc = scalars, other, inplace, doc
         self.jvp, self.batch = jvp, batch
         self.params, self.checks = (), ()
+
+
+class Ternary:
+    """A broadcasting op of three tensors x, y, z (torch's input and its two other operands,
+    named by `inputs`) and the op's scalar params: fwd in x, y, z and params; dx, dy, dz the
+    gradients of each ("g": the incoming gradient itself; None: none). The forward computes in
+    the promoted dtype of the three, each operand cast to it.
+    scalar: torch's grad_fn name when z may be a Python number (lerp's Number overload): that
+    overload records two inputs, and its derivatives read the number (in double) where they
+    read z; the forward reads z as the number rounded to the computation dtype.
+    ints: "float" (integer results compute in the default float dtype), "int64" (int64 computes
+    `int_fwd` in int64; bool is refused with torch's "<int_kernel>" error), "same" (y, and z
+    unless 0-d, must have x's dtype, torch's "expected dtype" error; integer inputs refused
+    with int_kernel's names for the tensor and the number overload).
+    checks: (condition on the tensors x, y, z, message): RuntimeError(message) when it holds
+    (integral(t): t is int64 or bool), before the dtype rules."""
+
+    def __init__(self, name, fwd, grad_fn, dx=None, dy=None, dz=None, *,
+                 inputs=("input", "tensor1", "tensor2"), params=(), scalar=None, ints="float",
+                 int_fwd=None, int_kernel=None, checks=(), surface="torch", doc="", jvp="auto",
+                 batch="elementwise"):
+        self.name, self.fwd, self.grad_fn = name, fwd, grad_fn
+        self.dx, self.dy, self.dz, self.inputs = dx, dy, dz, tuple(inputs)
+        self.params, self.scalar, self.ints, self.int_fwd = tuple(params), scalar, ints, int_fwd
+        self.int_kernel, self.checks, self.surface, self.doc = int_kernel, tuple(checks), \
+            surface, doc
+        self.jvp, self.batch = jvp, batch
+        self.aliases = ()
 
 
 class Composite:
@@ -214,6 +243,32 @@ BINARY = [
     Binary("heaviside", "where(x == 0, y, where(x > 0, 1, 0))",
            "NotImplemented", "undefined", "undefined", ints="same", other="values",
            doc="0 where x < 0, values where x == 0, 1 where x > 0."),
+]
+
+ADDCDIV_INTEGER = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+    "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
+    "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
+    "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
+    "behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all "
+    "dtypes.")
+
+TERNARY = [
+    # torch's CPU kernels: lerp from the nearer end and addcmul as one fused multiply-add (so
+    # pyad.optim's updates follow torch's bit for bit); addcdiv rounds each step
+    Ternary("lerp", "where(fabs(z) < 0.5, fma(z, y - x, x), fma(z - 1, y - x, y))",
+            "LerpBackward1", "g * (1 - z)", "g * z", "g * (y - x)",
+            inputs=("input", "end", "weight"), scalar="LerpBackward0", ints="same",
+            int_kernel=("lerp_kernel_tensor", "lerp_kernel_scalar"),
+            doc="input + weight * (end - input)."),
+    Ternary("addcmul", "fma(value * y, z, x)", "AddcmulBackward0",
+            "g", "g * (z * value)", "g * (y * value)", params=[("value", 1)], ints="int64",
+            int_fwd="x + value * y * z", int_kernel="addcmul_cpu_out",
+            doc="input + value * tensor1 * tensor2."),
+    Ternary("addcdiv", "x + value * y / z", "AddcdivBackward0",
+            "g", "g * (value / z)", "-g * (value * y / (z * z))", params=[("value", 1)],
+            checks=[("integral(y) and integral(z)", ADDCDIV_INTEGER)],
+            doc="input + value * tensor1 / tensor2."),
 ]
 
 COMPOSITE = [

@@ -312,6 +312,226 @@ cdef list binary_recorded(Node* n, Tensor g):
 
 cdef int OP_BINARY = register_op(binary_numeric, binary_recorded)
 
+
+# ============================================================================================
+# Ternary ops with broadcasting (the op table's Ternary entries: lerp, addcmul, addcdiv).
+# out = k(x, y, z; c), every operand cast to the computation dtype. Numeric backward: kernels
+# k(g, x, y, z; c) per input (BW_PASS: g; BW_ZERO: none), reading the saved inputs (a 0-d zero
+# where one is not saved); recorded backward: the generated formula. A row whose third operand
+# is a Python number (lerp's weight) records two inputs: the number is in c, after the params.
+# ============================================================================================
+ctypedef list (*ternary_rec_t)(Tensor g, Tensor a, Tensor b, Tensor w, const double* c)
+
+ctypedef struct TernaryDef:
+    int fwd_kernel           # out = k(x, y, z; c)
+    int bw[3]                # numeric gradient of input k: k(g, x, y, z; c), BW_PASS or BW_ZERO
+    int saves                # bit k: input k is saved (a derivative reads it)
+    int n_in                 # inputs recorded: 3, or 2 when z is a number
+    int name_id              # grad_fn name
+    ternary_rec_t recorded   # [grad x, grad y(, grad z)] with pyad ops
+
+cdef enum:
+    MAX_TERNARY = 16
+cdef TernaryDef TERNARY[MAX_TERNARY]
+cdef int _n_ternary = 0
+
+
+cdef int register_ternary(int fwd, int bw0, int bw1, int bw2, int saves, int n_in, str name,
+                          ternary_rec_t rec) except -1:
+    global _n_ternary
+    cdef TernaryDef* d = &TERNARY[_n_ternary]
+    d.fwd_kernel, d.bw[0], d.bw[1], d.bw[2] = fwd, bw0, bw1, bw2
+    d.saves, d.n_in, d.name_id, d.recorded = saves, n_in, register_name(name), rec
+    _n_ternary += 1
+    return _n_ternary - 1
+
+
+cdef inline int _promote(int a, int b) noexcept:
+    """torch's promote_types over pyad's dtypes (-1: none yet)."""
+    if a < 0 or a == b:
+        return b
+    if b < 0:
+        return a
+    if a <= PYAD_F64 and b <= PYAD_F64:
+        return PYAD_F64
+    if a <= PYAD_F64 or b <= PYAD_F64:
+        return a if a <= PYAD_F64 else b
+    return PYAD_I64
+
+
+cdef int result_type3(Tensor x, Tensor y, Tensor z) noexcept:
+    """torch's result_type of three tensors: dimensioned ones first; a 0-d one counts only when
+    its category is higher (combine_categories)."""
+    cdef int dim = -1, zero = -1
+    cdef Tensor t
+    for t in (x, y, z):
+        if t.m.ndim > 0:
+            dim = _promote(dim, t.m.dtype)
+        else:
+            zero = _promote(zero, t.m.dtype)
+    if dim < 0:
+        return zero
+    if zero < 0 or dim <= PYAD_F64:
+        return dim
+    if dim == PYAD_BOOL or zero <= PYAD_F64:
+        return _promote(dim, zero)
+    return dim
+
+
+# torch's C type names in the ternary ops' "expected dtype" errors
+cdef list C_TYPE_NAMES = ["float", "double", "long int", "bool"]
+
+cdef inline bint is_number(object o):
+    """A Python or numpy number (torch's Number argument)."""
+    return is_scalar(o) or isinstance(o, (np.integer, np.floating, np.bool_))
+
+cdef double ternary_param(object v, str fn, str name) except? -1.0:
+    """A Number argument (addcmul's value, lerp's weight): torch's parser takes a 0-d tensor
+    that does not require grad, and refuses an int beyond uint64."""
+    if type(v) is float:        # the common cases first: pyad.optim's updates are this fast
+        return <double>v
+    if type(v) is int and -9007199254740992 <= v <= 9007199254740992:
+        return <double>v
+    if isinstance(v, Tensor) and (<Tensor>v)._requires_grad:
+        raise TypeError(f"{fn}(): argument '{name}' must be Number, not Tensor")
+    check_scalar_range(v)
+    return param_double(v, fn, name)
+
+cdef inline bint integral(Tensor t) noexcept:
+    return t.m.dtype > PYAD_F64
+
+cdef int check_broadcast3(Tensor x, Tensor y, Tensor z) except -1:
+    """torch's broadcast error for x, y and z, before a dtype refusal."""
+    cdef Meta o
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    o.shape = shp
+    return ternary_shape(x, y, z, &o)
+
+
+cdef int ternary_shape(Tensor x, Tensor y, Tensor z, Meta* mo) except -1:
+    """The broadcast shape of x, y, z (torch's message naming the first mismatch)."""
+    cdef Meta m1
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    m1.shape = shp
+    broadcast_meta(&x.m, &y.m, &m1)
+    broadcast_meta(&m1, &z.m, mo)
+    return 0
+
+
+cdef Tensor t_ternary(int t, Tensor x, Tensor y, Tensor z, int dt, const double* c,
+                      Tensor into=None):
+    """Row t of TERNARY on x, y, z in dtype dt. `into` (x itself, lerp_ and the like): the
+    in-place form. Its values are overwritten in place by the kernel when nothing is recorded
+    and the result already has x's shape and dtype (pyad.optim's updates); otherwise the result
+    is computed from a copy carrying x's history and committed (inplace.pxi)."""
+    cdef const TernaryDef* d = &TERNARY[t]
+    cdef Meta mo
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef const char* xs[3]
+    cdef const Meta* ms[3]
+    cdef Tensor xc, yc, zc, out
+    cdef Node* n
+    cdef int k
+    cdef bint grad = pyad_is_grad_enabled() and (
+        x._requires_grad or y._requires_grad or (d.n_in == 3 and z._requires_grad))
+    mo.shape = shp
+    ternary_shape(x, y, z, &mo)
+    mo.dtype = dt
+    if into is not None:
+        check_inplace(into)
+        if not grad and dt == into.m.dtype and same_shape(&mo, &into.m):
+            yc, zc = to_dtype_nograd(y, dt), to_dtype_nograd(z, dt)
+            xs[0], xs[1], xs[2] = into.buf.data, yc.buf.data, zc.buf.data
+            ms[0], ms[1], ms[2] = &into.m, &yc.m, &zc.m
+            nb_zip_write(kernel_for(d.fwd_kernel, dt), 3, xs, ms, &mo, c, into.buf.data)
+            into.buf.version += 1
+            return into
+        return commit_inplace(into, t_ternary(t, inplace_source(into), y, z, dt, c))
+    xc, yc, zc = to_dtype_nograd(x, dt), to_dtype_nograd(y, dt), to_dtype_nograd(z, dt)
+    xs[0], xs[1], xs[2] = xc.buf.data, yc.buf.data, zc.buf.data
+    ms[0], ms[1], ms[2] = &xc.m, &yc.m, &zc.m
+    out = tensor_from_new_buffer(nb_zip(d.fwd_kernel, 3, xs, ms, &mo, c), &mo, dt)
+    if grad:
+        n = record_n(OP_TERNARY, d.name_id, out, [x, y, z][:d.n_in], 1)
+        n.ip[0] = t
+        for k in range(4):
+            n.c[k] = c[k]
+        if d.saves & 1:
+            save_input(n, 0, x)
+        if d.saves & 2:
+            save_input(n, 1, y)
+        if d.saves & 4:
+            save_input(n, 2, z)
+    return out
+
+
+cdef Buffer* _ternary_grad(const TernaryDef* d, int k, Node* n, Buffer* g) except NULL:
+    cdef long long zero[2]      # a 0-d zero of any dtype, for the inputs not saved
+    cdef Meta zm
+    cdef Buffer* cast[3]
+    cdef Meta cm[3]
+    cdef const char* xs[4]
+    cdef const Meta* ms[4]
+    cdef int i, bw = d.bw[k]
+    cdef const Meta* m
+    cdef Buffer* zero_buf
+    if bw == BW_PASS:
+        buf_incref(g)
+        return g
+    if bw == BW_ZERO:
+        zero_buf = buf_new(n.out_meta.numel * itemsize(n.out_meta.dtype))
+        memset(zero_buf.data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
+        return zero_buf
+    zero[0] = zero[1] = 0
+    zm = ONE_ELEMENT[n.out_meta.dtype]
+    xs[0], ms[0] = g.data, &n.out_meta
+    cast[0] = cast[1] = cast[2] = NULL
+    try:
+        for i in range(3):
+            if n.saved[i] == NULL:
+                xs[i + 1], ms[i + 1] = <char*>zero, &zm
+                continue
+            m = smeta(n, i)
+            xs[i + 1], ms[i + 1] = sdata(n, i), m
+            if m.dtype != n.out_meta.dtype:     # the formulas work in the result's dtype
+                cast[i] = nb_cast(sdata(n, i), m, n.out_meta.dtype)
+                cm[i] = m[0]
+                cm[i].dtype = n.out_meta.dtype
+                xs[i + 1], ms[i + 1] = cast[i].data, &cm[i]
+        return nb_zip(bw, 4, xs, ms, &n.out_meta, n.c)
+    finally:
+        for i in range(3):
+            buf_decref(cast[i])
+
+
+cdef int ternary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+    cdef const TernaryDef* d = &TERNARY[n.ip[0]]
+    cdef int k
+    check_saved(n)
+    for k in range(n.n_in):
+        if needs_input_grad(n, k):
+            gin[k] = _ternary_grad(d, k, n, g)
+            gm[k] = &n.out_meta
+    return 0
+
+
+cdef list ternary_recorded(Node* n, Tensor g):
+    check_saved(n)
+    cdef list s = [None, None, None]
+    cdef Tensor t
+    cdef int k
+    for k in range(3):      # in the result's dtype, as the numeric path (a recorded cast)
+        if n.saved[k] != NULL:
+            t = saved_tensor(n, k)
+            s[k] = t if t.m.dtype == g.m.dtype else t_to(t, g.m.dtype)
+    cdef list r = TERNARY[n.ip[0]].recorded(g, s[0], s[1], s[2], n.c)
+    for k in range(n.n_in):
+        if not needs_input_grad(n, k):
+            r[k] = None
+    return r[:n.n_in]
+
+cdef int OP_TERNARY = register_op(ternary_numeric, ternary_recorded)
+
 cdef int K_MAXIMUM = register_kernel(loop_maximum_f32, loop_maximum_f64, loop_maximum_i64)
 cdef int K_MINIMUM = register_kernel(loop_minimum_f32, loop_minimum_f64, loop_minimum_i64)
 cdef int K_ATAN2 = register_kernel(loop_atan2_f32, loop_atan2_f64, NULL)

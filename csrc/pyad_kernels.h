@@ -297,15 +297,44 @@ static void pyad_nd_apply(int nops, char **base, pyad_ssize_t (*strides_in)[PYAD
     PYAD_BINARY_WITH(NAME, T, EXPR, RUN(NAME##_cc, n, (px, py, po, n, c)),                 \
                      RUN(NAME##_cs, n, (px, y, po, n, c)))
 
+/* Three operands x, y, z (a binary op's derivative k(g, a, b); a ternary op's forward): a
+ * contiguous run as one restrict loop, anything else strided. */
 #define PYAD_TERNARY(NAME, T, EXPR)                                                        \
     static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
     {                                                                                      \
         pyad_ssize_t i;                                                                    \
         char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3];                   \
         (void)c;                                                                           \
+        if (steps[0] == (pyad_ssize_t)sizeof(T) && steps[1] == (pyad_ssize_t)sizeof(T) &&  \
+            steps[2] == (pyad_ssize_t)sizeof(T) && steps[3] == (pyad_ssize_t)sizeof(T)) {  \
+            const T *px = (const T *)a0; /* no restrict: the output may be x (lerp_) */    \
+            const T *py = (const T *)a1;                                                   \
+            const T *pz = (const T *)a2;                                                   \
+            T *po = (T *)a3;                                                               \
+            for (i = 0; i < n; i++) {                                                      \
+                T x = px[i]; T y = py[i]; T z = pz[i];                                     \
+                po[i] = (T)(EXPR);                                                         \
+            }                                                                              \
+            return;                                                                        \
+        }                                                                                  \
         for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2], a3 += steps[3]) { \
             T x = *(const T *)a0; T y = *(const T *)a1; T z = *(const T *)a2;              \
             *(T *)a3 = (T)(EXPR);                                                          \
+        }                                                                                  \
+    }
+
+/* Four operands g, x, y, z: a ternary op's derivative k(g, a, b, w). */
+#define PYAD_QUATERNARY(NAME, T, EXPR)                                                     \
+    static void NAME(char **args, const pyad_ssize_t *steps, pyad_ssize_t n, const double *c) \
+    {                                                                                      \
+        pyad_ssize_t i;                                                                    \
+        char *a0 = args[0], *a1 = args[1], *a2 = args[2], *a3 = args[3], *a4 = args[4];    \
+        (void)c;                                                                           \
+        for (i = 0; i < n; i++, a0 += steps[0], a1 += steps[1], a2 += steps[2],             \
+             a3 += steps[3], a4 += steps[4]) {                                             \
+            T g = *(const T *)a0; T x = *(const T *)a1; T y = *(const T *)a2;              \
+            T z = *(const T *)a3;                                                          \
+            *(T *)a4 = (T)(EXPR);                                                          \
         }                                                                                  \
     }
 

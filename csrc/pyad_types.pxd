@@ -75,10 +75,12 @@ ctypedef struct Node:
     Edge* next               # n_in edges, in the node's own allocation
     Meta* in_meta            # n_in input metas: the shape and dtype each gradient must have
     Meta out_meta            # the output's meta (every node has exactly one output)
-    PyObject* saved[2]       # saved input Tensors (strong refs), NULL where not needed
+    PyObject* saved[3]       # saved input Tensors (strong refs), NULL where not needed
+                             # (the third only for ternary ops: lerp's self, end, weight)
     Buffer* saved_out        # saved output buffer (exp, tanh, ...), never the output Tensor
-    Py_ssize_t saved_ver[3]  # buffer versions when saved[0], saved[1], saved_out were saved
-    unsigned long long saved_key[2]  # meta_key of saved[0], saved[1] when saved: a `.data =`
+    Py_ssize_t saved_ver[3]  # buffer versions when saved[0..2] were saved
+    Py_ssize_t saved_out_ver  # buffer version when saved_out was saved
+    unsigned long long saved_key[3]  # meta_key of saved[0..2] when saved: a `.data =`
                              # that changed a saved tensor's shape or dtype is caught
     double c[4]              # scalar parameters: alpha, exponent, wrapped scalar, scale
     Py_ssize_t* ip           # n_ip integer parameters (dims, strides), in the allocation

@@ -2336,32 +2336,6 @@ cdef class Tensor:
         probabilities proportional to self's rows."""
         return _methods().multinomial(self, *args, **kwargs)
 
-    def lerp(self, *args, **kwargs):
-        """lerp(end, weight): self + weight * (end - self), rounded as torch's CPU kernel (one
-        fused multiply-add) when no history is recorded."""
-        return _methods().lerp(self, *args, **kwargs)
-
-    def lerp_(self, *args, **kwargs):
-        """In-place lerp(end, weight)."""
-        return _methods().lerp_(self, *args, **kwargs)
-
-    def addcmul(self, *args, **kwargs):
-        """addcmul(tensor1, tensor2, *, value=1): self + value * tensor1 * tensor2 (fused as
-        torch when no history is recorded)."""
-        return _methods().addcmul(self, *args, **kwargs)
-
-    def addcmul_(self, *args, **kwargs):
-        """In-place addcmul(tensor1, tensor2, *, value=1)."""
-        return _methods().addcmul_(self, *args, **kwargs)
-
-    def addcdiv(self, *args, **kwargs):
-        """addcdiv(tensor1, tensor2, *, value=1): self + value * tensor1 / tensor2."""
-        return _methods().addcdiv(self, *args, **kwargs)
-
-    def addcdiv_(self, *args, **kwargs):
-        """In-place addcdiv(tensor1, tensor2, *, value=1)."""
-        return _methods().addcdiv_(self, *args, **kwargs)
-
     def dist(self, *args, **kwargs):
         """dist(other, p=2): the p-norm of self - other."""
         return _methods().dist(self, *args, **kwargs)
@@ -2568,7 +2542,7 @@ cdef int node_tree_traverse(Node* root, pyad_visitproc visit, void* arg) noexcep
     while n > 0 and r == 0:
         n -= 1
         m = stack[n]
-        for i in range(2):
+        for i in range(3):
             if m.saved[i] != NULL:
                 r = r or visit(m.saved[i], arg)
         if m.hooks != NULL:

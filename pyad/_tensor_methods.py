@@ -1,12 +1,11 @@
 """Python helpers behind Tensor methods defined in csrc/tensor.pxi: device handling for to(),
-new_* constructors, random in-place fills, lerp/addcmul/addcdiv, dist, logdet.
+new_* constructors, random in-place fills, dist, logdet.
 
 Imported on first use of one of those methods (tensor.pxi's _methods()), not by `import pyad`.
 """
 import numpy as _np
 
 import pyad
-from pyad import _C
 from pyad import _random
 from pyad._device import CPU, device, require_device  # noqa: F401  (CPU: Tensor.device)
 
@@ -112,76 +111,6 @@ random_ = _random.random_
 exponential_ = _random.exponential_
 bernoulli = _random.bernoulli
 multinomial = _random.multinomial
-
-
-def _records(*tensors):
-    return pyad.is_grad_enabled() and any(isinstance(x, pyad.Tensor) and x.requires_grad
-                                          for x in tensors)
-
-
-def _result_like(t, *others):
-    """A copy of t broadcast to the shape of t with others (the out-of-place result's start)."""
-    shape = _np.broadcast_shapes(tuple(t.shape), *[tuple(o.shape) for o in others
-                                             if isinstance(o, pyad.Tensor)])
-    out = t.expand(shape).clone() if tuple(shape) != tuple(t.shape) else t.clone()
-    return out
-
-
-def _lerp(t, end, weight, inplace):
-    if isinstance(weight, pyad.Tensor):
-        delta = weight * (end - t)
-        return t.add_(delta) if inplace else t + delta
-    if _records(t, end):
-        delta = (end - t) * weight
-        return t.add_(delta) if inplace else t + delta
-    target = t if inplace else _result_like(t, end)
-    return _C._fused_lerp_(target, end, float(weight))
-
-
-def _addcmul(t, tensor1, tensor2, value, inplace):
-    if _records(t, tensor1, tensor2) or isinstance(value, pyad.Tensor):
-        delta = tensor1 * value * tensor2
-        return t.add_(delta) if inplace else t + delta
-    target = t if inplace else _result_like(t, tensor1, tensor2)
-    return _C._fused_addcmul_(target, tensor1, tensor2, float(value))
-
-
-def _addcdiv(t, tensor1, tensor2, value, inplace):
-    if not (tensor1.dtype.is_floating_point or tensor2.dtype.is_floating_point):
-        raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
-                           "future release addcdiv will perform a true division of tensor1 and "
-                           "tensor2. The historic addcdiv behavior can be implemented as "
-                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
-                           "for integer inputs and as (input + value * tensor1 / tensor2) for "
-                           "float inputs. The future addcdiv behavior is just the latter "
-                           "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-    quotient = (tensor1 * value if not (isinstance(value, (int, float)) and value == 1)
-                else tensor1) / tensor2
-    return t.add_(quotient) if inplace else t + quotient
-
-
-def lerp(t, end, weight):
-    return _lerp(t, end, weight, False)
-
-
-def lerp_(t, end, weight):
-    return _lerp(t, end, weight, True)
-
-
-def addcmul(t, tensor1, tensor2, *, value=1):
-    return _addcmul(t, tensor1, tensor2, value, False)
-
-
-def addcmul_(t, tensor1, tensor2, *, value=1):
-    return _addcmul(t, tensor1, tensor2, value, True)
-
-
-def addcdiv(t, tensor1, tensor2, *, value=1):
-    return _addcdiv(t, tensor1, tensor2, value, False)
-
-
-def addcdiv_(t, tensor1, tensor2, *, value=1):
-    return _addcdiv(t, tensor1, tensor2, value, True)
 
 
 def dist(t, other, p=2):

@@ -8,7 +8,9 @@ tested without touching this file):
 - the gradient without create_graph and with it: the two agree (same NaN/inf pattern, finite
   values within rounding) and each agrees with torch's at every grid point;
 - first and second derivatives against central finite differences in float64;
-- the grad_fn name, the function/method/in-place/alias surface torch has, parameter errors.
+- the grad_fn name, the function/method/in-place/alias surface torch has, parameter errors;
+- binary and ternary entries the same way over pairs and triples of the grid, with broadcasting,
+  Python numbers in place of operands, torch's dtype rules and errors.
 """
 import math
 
@@ -22,7 +24,8 @@ torch = pytest.importorskip("torch")
 import torch.nn.functional as TF  # noqa: E402
 
 TABLE = {e["name"]: e for e in _C._OP_TABLE}
-SURFACED = [n for n, e in TABLE.items() if e["surface"] != "none" and e["kind"] != "binary"]
+SURFACED = [n for n, e in TABLE.items()
+            if e["kind"] in ("unary", "composite") and e["surface"] != "none"]
 BINARY = [n for n, e in TABLE.items() if e["kind"] == "binary"]
 DIFFERENTIABLE = [n for n in SURFACED if TABLE[n]["differentiable"]]
 
@@ -528,3 +531,341 @@ def test_binary_dtypes_scalars_and_surface_like_torch(name):
         assert getattr(x, name + "_")(v) is x
         assert_same(as_np(x), as_np(want), 1e-6, name + "_")
     assert other in getattr(pyad, name).__doc__ or True
+
+
+# ---- ternary entries: triples of the grid, broadcasting, a number for z, dtypes, in place
+
+TERNARY = [n for n, e in TABLE.items() if e["kind"] == "ternary"]
+TRI_GRID = [math.nan, math.inf, -math.inf, 0.0, -0.0, 1.0, -1.0, 0.25, 0.5, -2.5, 1e-30, 1e30,
+            3.0]
+# keyword arguments besides the three operands (torch's defaults run too)
+KWARGS = {"addcmul": [{}, {"value": 0.5}, {"value": -3}],
+          "addcdiv": [{}, {"value": 0.5}, {"value": -3}]}
+# numbers in place of z, for the entries that take one (lerp's weight)
+NUMBERS = [0.3, 0.5, -0.5, 0.7, 2.0, -1.25, 1]
+
+
+def triples(dtype, n=None):
+    grid = np.array(TRI_GRID[:n], dtype=dtype)
+    a, b, c = np.meshgrid(grid, grid, grid, indexing="ij")
+    return a.ravel(), b.ravel(), c.ravel()
+
+
+def ternary_cases(name):
+    """(kwargs, number or None): the tensor form with each kwargs, then z as each number."""
+    out = [(kw, None) for kw in KWARGS.get(name, [{}])]
+    if TABLE[name]["scalar"]:
+        out += [({}, v) for v in NUMBERS]
+    return out
+
+
+def run3(lib, name, x, y, z, kw, number, cg=False, g=None):
+    """The op's value and the gradients of its tensor operands (None: not asked)."""
+    ins = [x, y] + ([z] if number is None else [])
+    r = getattr(lib, name)(x, y, z if number is None else number, **kw)
+    if g is None:
+        return r, None
+    wanted = [t for t in ins if t.requires_grad]
+    ds = lib.autograd.grad(r, wanted, g, create_graph=cg)
+    return r, ds
+
+
+def torch_per_element(name, a, b, c, kw, number, g):
+    """torch one triple at a time (its vector kernels treat NaN by position), value and grads."""
+    vals, grads = [], []
+    for i in range(a.size):
+        x, y, z = (torch.tensor(v[i:i + 1], requires_grad=True) for v in (a, b, c))
+        r, ds = run3(torch, name, x, y, z, kw, number, g=torch.tensor(g[i:i + 1]))
+        vals.append(as_np(r)[0])
+        grads.append([as_np(d)[0] for d in ds])
+    return np.array(vals), [np.array(col) for col in zip(*grads)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", TERNARY)
+def test_ternary_forward_and_both_paths_against_torch(name, dtype):
+    a, b, c = triples(dtype, 9)
+    g = np.resize(np.array([1.0, 0.5, -2.0, 0.0, 3.0], dtype=dtype), a.shape)
+    rtol = 1e-6 if dtype == "float32" else 1e-13
+    for kw, number in ternary_cases(name):
+        what = f"{name}{kw} z={number} {dtype}"
+        want, want_d = torch_per_element(name, a, b, c, kw, number, g)
+        paths = []
+        for cg in (False, True):
+            x, y, z = (pyad.tensor(v, requires_grad=True) for v in (a, b, c))
+            r, ds = run3(pyad, name, x, y, z, kw, number, cg, pyad.tensor(g))
+            assert str(r.dtype) == "pyad." + dtype
+            assert_same(as_np(r), want, 0 if number is None else rtol, what)
+            paths.append([as_np(d) for d in ds])
+        for k, (plain, recorded) in enumerate(zip(*paths)):
+            assert_same(recorded, plain, rtol, f"{what} input {k}: create_graph vs not")
+            assert_same(plain, want_d[k], rtol, f"{what} input {k} vs torch")
+    # the vector kernels give the same bits as torch's on a whole tensor
+    rng = np.random.default_rng(1)
+    a, b, c = (rng.normal(0, 2, 1037).astype(dtype) for _ in range(3))
+    c[::3] = rng.uniform(-0.6, 0.6, c[::3].shape)
+    for kw, number in ternary_cases(name):
+        got = getattr(pyad, name)(pyad.tensor(a), pyad.tensor(b),
+                                  pyad.tensor(c) if number is None else number, **kw)
+        want = getattr(torch, name)(torch.tensor(a), torch.tensor(b),
+                                    torch.tensor(c) if number is None else number, **kw)
+        np.testing.assert_array_equal(as_np(got), as_np(want), err_msg=f"{name}{kw} {number}")
+
+
+def smooth3(name, rng, shapes):
+    a = rng.uniform(-2.0, 2.0, shapes[0])
+    b = rng.uniform(-2.0, 2.0, shapes[1])
+    c = rng.uniform(0.5, 2.0, shapes[2]) * rng.choice([-1.0, 1.0], shapes[2])
+    return a, b, c
+
+
+@pytest.mark.parametrize("name", TERNARY)
+def test_ternary_first_and_second_derivatives_against_finite_differences(name):
+    """float64, broadcast operands: first derivatives of each input against central differences;
+    second derivatives (of the sum of the first ones) against central differences of the first,
+    and against torch's; third order exists where torch's does."""
+    rng = np.random.default_rng(0)
+    shapes = [(3, 4), (4,), (3, 1)]
+    h = 1e-6
+    for kw, number in ternary_cases(name)[:2] + ternary_cases(name)[-1:]:
+        vals = smooth3(name, rng, shapes)
+        n_in = 3 if number is None else 2
+
+        def f(*v):
+            r = getattr(pyad, name)(pyad.tensor(v[0]), pyad.tensor(v[1]),
+                                    pyad.tensor(v[2]) if number is None else number, **kw)
+            return float(r.sum())
+
+        def first(*v, create_graph=False):
+            ts = [pyad.tensor(u, requires_grad=k < n_in) for k, u in enumerate(v)]
+            r, ds = run3(pyad, name, *ts, kw, number, create_graph,
+                         pyad.ones(np.broadcast_shapes(*shapes)))
+            return ts, ds
+
+        def fd(fun, k):
+            out = np.zeros_like(vals[k])
+            for i in np.ndindex(vals[k].shape):
+                e = [np.zeros_like(v) for v in vals]
+                e[k][i] = h
+                out[i] = (fun(*[v + d for v, d in zip(vals, e)]) -
+                          fun(*[v - d for v, d in zip(vals, e)])) / (2 * h)
+            return out
+
+        _, ds = first(*vals)
+        for k in range(n_in):
+            np.testing.assert_allclose(as_np(ds[k]), fd(f, k), rtol=1e-6, atol=1e-7,
+                                       err_msg=f"{name}{kw} {number} d{k}")
+        ts, ds = first(*vals, create_graph=True)
+        if not any(d.requires_grad for d in ds):     # constant first derivatives (lerp's
+            continue                                  # number overload), as torch's
+        second = pyad.autograd.grad(sum(d.sum() for d in ds), ts[:n_in], allow_unused=True)
+
+        def s1(*v):
+            return sum(float(d.sum()) for d in first(*v)[1])
+        for k in range(n_in):
+            got = np.zeros_like(vals[k]) if second[k] is None else as_np(second[k])
+            np.testing.assert_allclose(got, fd(s1, k), rtol=1e-5, atol=1e-6,
+                                       err_msg=f"{name}{kw} {number} second d{k}")
+        # against torch's second derivatives (its formulas, recorded), and third order
+        tt = [torch.tensor(v, requires_grad=k < n_in) for k, v in enumerate(vals)]
+        _, tds = run3(torch, name, *tt, kw, number, True,
+                      torch.ones(np.broadcast_shapes(*shapes), dtype=torch.float64))
+        tsecond = torch.autograd.grad(sum(d.sum() for d in tds), tt[:n_in], allow_unused=True,
+                                      create_graph=True)
+        ts, ds = first(*vals, create_graph=True)
+        second = pyad.autograd.grad(sum(d.sum() for d in ds), ts[:n_in], allow_unused=True,
+                                    create_graph=True)
+        for k in range(n_in):
+            assert (second[k] is None) == (tsecond[k] is None), (name, k)
+            if second[k] is not None:
+                np.testing.assert_allclose(as_np(second[k]), as_np(tsecond[k]), rtol=1e-12)
+        live = [(p, t) for p, t in zip(second, tsecond) if p is not None and t.requires_grad]
+        if live:
+            third = pyad.autograd.grad(sum((p * p).sum() for p, _ in live), ts[:n_in],
+                                       allow_unused=True)
+            tthird = torch.autograd.grad(sum((t * t).sum() for _, t in live), tt[:n_in],
+                                         allow_unused=True)
+            for p, t in zip(third, tthird):
+                assert (p is None) == (t is None)
+                if p is not None:
+                    np.testing.assert_allclose(as_np(p), as_np(t), rtol=1e-12)
+
+
+def ternary_outcome(lib, fn):
+    try:
+        r = fn(lib)
+    except (RuntimeError, NotImplementedError, TypeError, OverflowError) as e:
+        return ("err", type(e).__name__,
+                str(e).split("\n")[0].replace("torch._C.TensorBase", "pyad._C.Tensor"))
+    return ("ok", str(r.dtype).split(".")[1], tuple(r.shape),
+            r.grad_fn.name() if r.grad_fn is not None else None,
+            as_np(r).astype(np.float64).round(6).tolist())
+
+
+def ternary_probe_cases(name):
+    """Calls of the op that exercise torch's dtype rules, broadcasting and argument errors:
+    (label, lambda lib: result)."""
+    kinds = {"f": ("float32", [1.5, -2.0]), "d": ("float64", [0.5, 3.0]),
+             "l": ("int64", [2, -3]), "b": ("bool", [True, False])}
+
+    def t(lib, k, shape=(2,), zero_d=False, rg=False):
+        dtype, vals = kinds[k]
+        v = np.resize(np.array(vals, dtype=dtype), () if zero_d else shape)
+        return lib.tensor(v, requires_grad=rg)
+    fn = name
+    cases = []
+    for k1 in "fdlb":
+        for k2 in "fdlb":
+            for k3 in "fdlb":
+                cases.append((f"{k1}{k2}{k3}", lambda lib, k=(k1, k2, k3): getattr(lib, fn)(
+                    *(t(lib, c) for c in k))))
+        for k3 in "fdlb":    # 0-d operands take part in promotion by category only
+            cases.append((f"f{k1}0{k3}", lambda lib, k=(k1, k3): getattr(lib, fn)(
+                t(lib, "f"), t(lib, k[0]), t(lib, k[1], zero_d=True))))
+            cases.append((f"f0{k1}{k3}", lambda lib, k=(k1, k3): getattr(lib, fn)(
+                t(lib, "f"), t(lib, k[0], zero_d=True), t(lib, k[1]))))
+    cases += [
+        ("grad", lambda lib: getattr(lib, fn)(t(lib, "f", rg=True), t(lib, "f"), t(lib, "f"))),
+        ("grad z", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f", rg=True))),
+        ("broadcast", lambda lib: getattr(lib, fn)(t(lib, "d", (3, 1)), t(lib, "d", (1, 2)),
+                                                   t(lib, "d", (2,)))),
+        ("bad broadcast", lambda lib: getattr(lib, fn)(t(lib, "f", (3, 1)), t(lib, "f", (1, 2)),
+                                                       t(lib, "f", (4,)))),
+        ("bad broadcast 2", lambda lib: getattr(lib, fn)(t(lib, "f", (3, 1)), t(lib, "f", (4,)),
+                                                         t(lib, "f", (1, 2)))),
+        ("bad broadcast int", lambda lib: getattr(lib, fn)(t(lib, "l"), t(lib, "l", (3,)),
+                                                           t(lib, "l"))),
+        ("bad broadcast dtype", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "d", (3,)),
+                                                             t(lib, "f"))),
+        ("number input", lambda lib: getattr(lib, fn)(1.0, t(lib, "f"), t(lib, "f"))),
+        ("number other", lambda lib: getattr(lib, fn)(t(lib, "f"), 1.0, t(lib, "f"))),
+        ("str z", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), "a")),
+        ("None z", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), None)),
+        ("in place", lambda lib: t(lib, "f").__getattribute__(fn + "_")(t(lib, "f"), t(lib, "f"))),
+        ("in place broadcast", lambda lib: t(lib, "f").__getattribute__(fn + "_")(
+            t(lib, "f", (3, 2)), t(lib, "f"))),
+        ("in place cast", lambda lib: t(lib, "f").__getattribute__(fn + "_")(
+            t(lib, "d"), t(lib, "d"))),
+        ("in place int", lambda lib: t(lib, "l").__getattribute__(fn + "_")(
+            t(lib, "f"), t(lib, "f"))),
+        ("in place leaf", lambda lib: t(lib, "f", rg=True).__getattribute__(fn + "_")(
+            t(lib, "f"), t(lib, "f"))),
+        ("in place non-leaf", lambda lib: (t(lib, "f", rg=True) * 1).__getattribute__(fn + "_")(
+            t(lib, "f"), t(lib, "f", rg=True))),
+        ("method", lambda lib: t(lib, "d").__getattribute__(fn)(t(lib, "d"), t(lib, "d"))),
+        ("method number", lambda lib: t(lib, "d").__getattribute__(fn)(1.0, t(lib, "d"))),
+        ("out", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                             out=lib.empty(2))),
+        ("out grad", lambda lib: getattr(lib, fn)(t(lib, "f", rg=True), t(lib, "f"),
+                                                  t(lib, "f"), out=lib.empty(2))),
+    ]
+    if TABLE[name]["scalar"]:
+        cases += [(f"number {k1}{k2} {v!r}", lambda lib, k=(k1, k2), v=v: getattr(lib, fn)(
+            t(lib, k[0]), t(lib, k[1]), v)) for k1 in "fdlb" for k2 in "fdlb"
+            for v in (0.25, 2, True)]
+        cases += [("number grad", lambda lib: getattr(lib, fn)(t(lib, "f", rg=True),
+                                                               t(lib, "f"), 0.7)),
+                  ("number in place", lambda lib: t(lib, "d").__getattribute__(fn + "_")(
+                      t(lib, "d"), 0.7)),
+                  ("number numpy", lambda lib: getattr(lib, fn)(t(lib, "d"), t(lib, "d"),
+                                                                np.float32(0.7)))]
+    for kw in KWARGS.get(name, [])[1:]:
+        for k in "fdlb":
+            cases.append((f"{k}{k}{k} {kw}", lambda lib, k=k, kw=kw: getattr(lib, fn)(
+                t(lib, k), t(lib, k), t(lib, k), **kw)))
+    if KWARGS.get(name):
+        cases += [
+            ("value str", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                                       value="a")),
+            ("value None", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                                        value=None)),
+            ("value huge", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                                        value=2 ** 70)),
+            ("value 0-d", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                                       value=lib.tensor(2.0))),
+            ("value grad", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                                        value=lib.tensor(2.0, requires_grad=True))),
+            ("value 1-d", lambda lib: getattr(lib, fn)(t(lib, "f"), t(lib, "f"), t(lib, "f"),
+                                                       value=lib.tensor([2.0]))),
+            ("value int on ints", lambda lib: getattr(lib, fn)(t(lib, "l"), t(lib, "l"),
+                                                               t(lib, "l"), value=2.7)),
+        ]
+    return cases
+
+
+@pytest.mark.parametrize("name", TERNARY)
+def test_ternary_dtypes_broadcasting_and_errors_like_torch(name):
+    bad = []
+    for label, fn in ternary_probe_cases(name):
+        with np.errstate(all="ignore"):
+            got, want = ternary_outcome(pyad, fn), ternary_outcome(torch, fn)
+        if got[:4] != want[:4] or (got[0] == "ok" and not np.allclose(
+                got[4], want[4], rtol=1e-6, equal_nan=True)):
+            bad.append((label, got, want))
+    assert not bad, "\n".join(map(repr, bad))
+
+
+@pytest.mark.parametrize("name", TERNARY)
+def test_ternary_surface_grad_fn_and_in_place_like_torch(name):
+    entry = TABLE[name]
+    assert name in pyad._C.__all__ and hasattr(torch, name)
+    for m in (name, name + "_"):
+        assert hasattr(pyad.Tensor, m) and hasattr(torch.Tensor, m)
+        assert getattr(pyad.Tensor, m).__name__ == m and getattr(pyad.Tensor, m).__doc__
+    assert getattr(pyad, name).__doc__
+    a, b, c = np.array([0.2, -1.5]), np.array([1.0, 2.0]), np.array([0.3, 0.9])
+    for number in [None] + ([0.6] if entry["scalar"] else []):
+        outs = []
+        for lib in (pyad, torch):
+            x = lib.tensor(a, requires_grad=True)
+            y = lib.tensor(b, requires_grad=True)
+            z = lib.tensor(c, requires_grad=True) if number is None else number
+            r = getattr(lib, name)(x, y, z)
+            nf = [type(f).__name__ if f is not None else None for f, _ in
+                  r.grad_fn.next_functions]
+            outs.append((r.grad_fn.name(), nf))
+        assert outs[0][0] == outs[1][0] and len(outs[0][1]) == len(outs[1][1]), outs
+        want = (entry["grad_fn"] if number is None else entry["scalar"])
+        assert outs[0][0] == want
+    # in place: returns self, same values; on a non-leaf recorded with torch's name; under
+    # no_grad written into the tensor's own memory, its version bumped
+    y, z = pyad.tensor(b), pyad.tensor(c)
+    x = pyad.tensor(a)
+    view, version = x.numpy(), x._version       # shares x's memory
+    assert getattr(x, name + "_")(y, z) is x
+    assert x._version == version + 1
+    want = getattr(torch.tensor(a), name + "_")(torch.tensor(b), torch.tensor(c))
+    np.testing.assert_array_equal(view, as_np(want))
+    leaf = pyad.tensor(a, requires_grad=True)
+    with pyad.no_grad():
+        getattr(leaf, name + "_")(y, z)
+    np.testing.assert_array_equal(as_np(leaf), as_np(want))
+    assert leaf.grad_fn is None
+    leaf = pyad.tensor(a, requires_grad=True)
+    x = leaf * 1.0
+    getattr(x, name + "_")(y, pyad.tensor(c, requires_grad=True))
+    assert x.grad_fn.name() == entry["grad_fn"]
+    (gx,) = pyad.autograd.grad(x.sum(), leaf)
+    tl = torch.tensor(a, requires_grad=True)
+    tx = tl * 1.0
+    getattr(tx, name + "_")(torch.tensor(b), torch.tensor(c, requires_grad=True))
+    (tg,) = torch.autograd.grad(tx.sum(), tl)
+    np.testing.assert_allclose(as_np(gx), as_np(tg), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", TERNARY)
+def test_ternary_saved_values_and_in_place_changes_like_torch(name):
+    """The node saves what torch's saves: a later in-place change of an unsaved operand is
+    harmless, of a saved one torch's 'modified by an inplace operation' error."""
+    for k in range(3):
+        outcome = []
+        for lib in (pyad, torch):
+            ts = [lib.tensor([0.5, 1.5], requires_grad=True) * 1.0 for _ in range(3)]
+            r = getattr(lib, name)(*ts)
+            ts[k].add_(1.0)
+            try:
+                lib.autograd.grad(r.sum(), ts)
+                outcome.append("ok")
+            except RuntimeError as e:
+                outcome.append("modified by an inplace operation" in str(e))
+        assert outcome[0] == outcome[1], (name, k, outcome)

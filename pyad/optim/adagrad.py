@@ -1,7 +1,6 @@
 """Adagrad, with torch.optim.Adagrad's options and order of operations."""
 import pyad
-from pyad import _C
-from pyad.optim.optimizer import (Optimizer, _add_scaled, _addcdiv_, _closure_loss, _no_grad_step,
+from pyad.optim.optimizer import (Optimizer, _add_scaled, _closure_loss, _no_grad_step,
                                   _scalar_dtype)
 
 __all__ = ["Adagrad"]
@@ -60,7 +59,7 @@ class Adagrad(Optimizer):
                 if weight_decay != 0:
                     grad = _add_scaled(grad, param, weight_decay)
                 clr = lr / (1 + (step - 1) * lr_decay)
-                _C._fused_addcmul_(state_sum, grad, grad, 1.0)
+                state_sum.addcmul_(grad, grad, value=1.0)
                 std = state_sum.sqrt().add_(eps)
-                _addcdiv_(param, grad, std, -clr)
+                param.addcdiv_(grad, std, value=-clr)
         return loss

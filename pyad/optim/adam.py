@@ -1,7 +1,6 @@
 """Adam and AdamW, with torch.optim.Adam's options and order of operations."""
 import pyad
-from pyad import _C
-from pyad.optim.optimizer import (Optimizer, _add_scaled, _addcdiv_, _closure_loss, _no_grad_step,
+from pyad.optim.optimizer import (Optimizer, _add_scaled, _closure_loss, _no_grad_step,
                                   _scalar_dtype)
 
 __all__ = ["Adam", "AdamW"]
@@ -77,8 +76,8 @@ class Adam(Optimizer):
                         param.mul_(1 - lr * weight_decay)
                     else:
                         grad = _add_scaled(grad, param, weight_decay)
-                _C._fused_lerp_(exp_avg, grad, float(1 - beta1))
-                _C._fused_addcmul_(exp_avg_sq.mul_(beta2), grad, grad, float(1 - beta2))
+                exp_avg.lerp_(grad, float(1 - beta1))
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=float(1 - beta2))
 
                 step = step_t.item()
                 bias_correction1 = 1 - beta1 ** step
@@ -91,7 +90,7 @@ class Adam(Optimizer):
                     denom = (max_exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
                 else:
                     denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-                _addcdiv_(param, exp_avg, denom, -step_size)
+                param.addcdiv_(exp_avg, denom, value=-step_size)
         return loss
 
 

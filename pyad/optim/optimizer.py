@@ -71,13 +71,6 @@ def _add_scaled(tensor, other, alpha):
     return _C._fused_add_(tensor.clone(), other, float(alpha))
 
 
-def _addcdiv_(target, tensor1, tensor2, value=1.0):
-    """target.addcdiv_(tensor1, tensor2, value=value): torch computes target + (value * t1) / t2
-    without fusing, so plain ops give its bits."""
-    quotient = (tensor1 * value if value != 1 else tensor1) / tensor2
-    return target.add_(quotient)
-
-
 def _typename(obj):
     if isinstance(obj, pyad.Tensor):
         return "pyad." + {"float32": "FloatTensor", "float64": "DoubleTensor",

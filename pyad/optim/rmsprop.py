@@ -1,7 +1,6 @@
 """RMSprop, with torch.optim.RMSprop's options and order of operations."""
 import pyad
-from pyad import _C
-from pyad.optim.optimizer import (Optimizer, _add_scaled, _add_scaled_, _addcdiv_, _closure_loss,
+from pyad.optim.optimizer import (Optimizer, _add_scaled, _add_scaled_, _closure_loss,
                                   _no_grad_step, _scalar_dtype)
 
 __all__ = ["RMSprop"]
@@ -61,18 +60,18 @@ class RMSprop(Optimizer):
                 state["step"] += 1
                 if weight_decay != 0:
                     grad = _add_scaled(grad, param, weight_decay)
-                _C._fused_addcmul_(square_avg.mul_(alpha), grad, grad, float(1 - alpha))
+                square_avg.mul_(alpha).addcmul_(grad, grad, value=float(1 - alpha))
                 if group["centered"]:
                     grad_avg = state["grad_avg"]
-                    _C._fused_lerp_(grad_avg, grad, float(1 - alpha))
-                    avg = _C._fused_addcmul_(square_avg.clone(), grad_avg, grad_avg, -1.0).sqrt_()
+                    grad_avg.lerp_(grad, float(1 - alpha))
+                    avg = square_avg.addcmul(grad_avg, grad_avg, value=-1.0).sqrt_()
                 else:
                     avg = square_avg.sqrt()
                 avg = avg.add_(eps)
                 if momentum > 0:
                     buf = state["momentum_buffer"]
-                    _addcdiv_(buf.mul_(momentum), grad, avg)
+                    buf.mul_(momentum).addcdiv_(grad, avg)
                     _add_scaled_(param, buf, -lr)
                 else:
-                    _addcdiv_(param, grad, avg, -lr)
+                    param.addcdiv_(grad, avg, value=-lr)
         return loss
