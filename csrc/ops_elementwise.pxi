@@ -504,7 +504,8 @@ cdef Buffer* _ternary_grad(const TernaryDef* d, int k, Node* n, Buffer* g) excep
             buf_decref(cast[i])
 
 
-cdef int ternary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -1:
+cdef int ternary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                         GradSink* sink) except -1:
     cdef const TernaryDef* d = &TERNARY[n.ip[0]]
     cdef int k
     check_saved(n)
