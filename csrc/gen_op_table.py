@@ -77,6 +77,7 @@ class Lowering:
         self.prefix = ""        # of its SSA names (a binary op's two derivatives share a body)
         self.cvars = self.vars  # the C names of the per-element values in value_c
         self.via_surface = False
+        self.int64_params = False       # an int64 loop reads its parameters' int64 bits
         self.differentiable = set()     # SSA names that depend on x/result through ops
 
     # ---- values
@@ -107,6 +108,8 @@ class Lowering:
             if node.id in CONSTANTS:
                 return c_double(CONSTANTS[node.id])
             if node.id in self.params:
+                if self.int64_params:   # an int64 loop: the parameter's int64 bits
+                    return f"pyad_param_i64(c, {self.params.index(node.id)})"
                 return f"c[{self.params.index(node.id)}]"
             return None
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -250,6 +253,9 @@ def cond_text(node, low, scalar_only, lang):
     raise GenError(f"{low.op.name}: bad condition {ast.unparse(node)}")
 
 
+INT64_WRAP = {ast.Add: "pyad_iadd_wrap", ast.Sub: "pyad_isub_wrap", ast.Mult: "pyad_imul_wrap"}
+
+
 def value_c(node, low, scalar_only=False):
     """A C expression over x (or result: `s` in a derivative) and params, in {T}: the forward
     and the branch conditions, which are C only."""
@@ -265,6 +271,10 @@ def value_c(node, low, scalar_only=False):
         raise GenError(f"{low.op.name}: unknown name {node.id!r}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return f"(-{value_c(node.operand, low)})"
+    if low.int64_params and isinstance(node, ast.BinOp) and type(node.op) in INT64_WRAP:
+        # int64 arithmetic wraps, as torch's (signed overflow is undefined in C)
+        return (f"{INT64_WRAP[type(node.op)]}({value_c(node.left, low)}, "
+                f"{value_c(node.right, low)})")
     if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult, ast.Div):
         sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
         return f"({value_c(node.left, low)} {sym} {value_c(node.right, low)})"
@@ -715,15 +725,16 @@ class TernaryCode:
         self.op, self.ops, self.N = op, ops, op.name.upper()
         self.fwd_c, self.int_c = self.forward(op.fwd), None
         if op.ints == "int64":
-            self.int_c = per_dtype(self.forward(op.int_fwd), "i64", "int64_t", "")
+            self.int_c = per_dtype(self.forward(op.int_fwd, True), "i64", "int64_t", "")
         # the rows: (suffix, grad_fn, number in place of z, [(lowering, value) or None], saves)
         self.rows = [self.row("", op.grad_fn, False)]
         if op.scalar:
             self.rows.append(self.row("_s", op.scalar, True))
 
-    def forward(self, text):
+    def forward(self, text, int64=False):
         low = Lowering(self.op, self.ops, recorded=False)
         low.cvars = {"x": "x", "y": "y", "z": "z"}
+        low.int64_params = int64
         return value_c(parse(text, self.op), low)
 
     def row(self, suffix, grad_fn, number):
@@ -873,6 +884,11 @@ class TernaryCode:
         for cond, message in op.checks:
             out += [f"{checks}if {cond}:", f"{checks}    raise RuntimeError({message!r})"]
         out += body
+        # a number argument converted to the result's dtype as torch's (float32's range, int64
+        # exactly: its bits, which the int64 loops read back)
+        out += [f'    ternary_param_to(c, {i}, {p}, dt)' for i, p in enumerate(pnames)]
+        if op.scalar:
+            out += [f"    if t == T_{N}_S:", f"        ternary_param_to(c, {P}, {o2}, dt)"]
         out.append("    return t_ternary(t, x, y, z, dt, c, into)")
         args = f"input, {o1}, {o2}"
         kw = "".join(f", {p}={d!r}" for p, d in op.params)

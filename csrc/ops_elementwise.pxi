@@ -397,6 +397,26 @@ cdef double ternary_param(object v, str fn, str name) except? -1.0:
     check_scalar_range(v)
     return param_double(v, fn, name)
 
+cdef int ternary_param_to(double* c, int i, object v, int dt) except -1:
+    """Number argument i (already c[i] as a double) converted to the result's dtype dt as
+    torch converts it: a finite float beyond float32's range overflows; for int64 results
+    it is truncated to an int64 exactly (not through a double, which rounds above 2**53) and
+    c[i] holds its bits, which the int64 loops read back (pyad_param_i64)."""
+    cdef long long bits
+    if dt == PYAD_F32:
+        return check_f32_value(v.item() if isinstance(v, Tensor) else v, dt)
+    if dt != PYAD_I64:
+        return 0
+    if isinstance(v, Tensor):
+        v = v.item()
+    if isinstance(v, (float, np.floating)):
+        if not (-9223372036854775808.0 <= v < 9223372036854775808.0):   # and NaN
+            raise RuntimeError("value cannot be converted to type int64_t without overflow")
+        v = int(v)                  # toward zero, as C's conversion
+    bits = int64_of(v, False)
+    memcpy(&c[i], &bits, sizeof(double))
+    return 0
+
 cdef inline bint integral(Tensor t) noexcept:
     return t.m.dtype > PYAD_F64
 

@@ -148,6 +148,15 @@ static int pyad_simd_init(int want)
     return pyad_simd_level;
 }
 
+/* An int64 scalar parameter kept in a double slot of c[] by its bits (a double would round
+ * it above 2**53); the int64 loops read it back with this. */
+static inline int64_t pyad_param_i64(const double *c, int i)
+{
+    int64_t v;
+    memcpy(&v, &c[i], sizeof v);
+    return v;
+}
+
 /* A shape is a few words, copied on every op: inline stores rather than a call to memcpy
  * (and no pointer is touched when ndim is 0). */
 static inline void pyad_copy_shape(pyad_ssize_t *dst, const pyad_ssize_t *src, int ndim)
@@ -774,6 +783,18 @@ static inline float pyad_atan2_recipf(float a, float b)
  * -1 never reaches it: the quotient is the wrapped negation (INT64_MIN stays INT64_MIN, as
  * torch gives) and the remainder 0. A divisor of 0 gives 0 here; callers raise before. */
 static inline int64_t pyad_ineg_wrap(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
+static inline int64_t pyad_iadd_wrap(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+static inline int64_t pyad_isub_wrap(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+static inline int64_t pyad_imul_wrap(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a * (uint64_t)b);
+}
 static inline int64_t pyad_itruncdiv(int64_t a, int64_t b)
 {
     if (b == 0) return 0;

@@ -605,6 +605,29 @@ def test_int_arithmetic_wraps_as_torch():
     check(lambda M: M.tensor([5.0]).sub_(False))
 
 
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
+def test_number_arguments_of_the_ternary_ops_convert_as_torch(dtype):
+    # addcmul's value with int64 operands is an exact int64 (not a double: 2**53 + 1 stays
+    # odd) and the arithmetic wraps; a float value is truncated; float32 results refuse a
+    # finite value beyond float32's range; lerp's weight likewise
+    def ops(M):
+        x = M.tensor([1, 2, -7], dtype=getattr(M, dtype))
+        a = M.tensor([3, 4, 5], dtype=getattr(M, dtype))
+        b = M.tensor([5, 6, -9], dtype=getattr(M, dtype))
+        return x, a, b
+    cases = []
+    for v in BIG_INTS + [2**53 + 1, 2**62 + 3, 2.5, -2.5, 1e30, 1e300, float("inf"),
+                         float("nan"), True, np.int64(2**60 + 7), np.float64(1e300)]:
+        cases += [
+            (f"addcmul {v}", lambda M, v=v: M.addcmul(*ops(M), value=v)),
+            (f"addcmul_ {v}", lambda M, v=v: ops(M)[0].addcmul_(*ops(M)[1:], value=v)),
+            (f"addcdiv {v}", lambda M, v=v: M.addcdiv(*ops(M), value=v)),
+            (f"lerp {v}", lambda M, v=v: M.lerp(*ops(M)[:2], v)),
+            (f"lerp_ {v}", lambda M, v=v: ops(M)[0].lerp_(ops(M)[1], v)),
+        ]
+    assert mismatches(cases) == []
+
+
 UNARY = ["neg", "abs", "sign", "sqrt", "exp", "log", "sin", "tanh", "sigmoid", "relu", "floor",
          "ceil", "round", "trunc", "reciprocal", "square", "expm1", "log1p", "rsqrt", "erf",
          "isnan", "isinf", "isfinite", "logical_not", "nan_to_num", "float", "double", "long",
