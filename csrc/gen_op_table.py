@@ -405,6 +405,8 @@ class UnaryCode:
                        f'"{op.grad_fn}", rec_{name})')
         if op.ints == "identity":
             out.append(f'set_unary_int_identity(U_{N}, "{op.int_kernel}")')
+        elif op.ints == "int64":
+            out.append(f"set_unary_ints(U_{N}, UI_KERNEL)")
         return out
 
     # ---- Cython: the Python surface

@@ -10,7 +10,7 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_cos_f32, loop_cos_f64
     pyad_loop loop_tanh_f32, loop_tanh_f64
     pyad_loop loop_sigmoid_f32, loop_sigmoid_f64
-    pyad_loop loop_relu_f32, loop_relu_f64
+    pyad_loop loop_relu_f32, loop_relu_f64, loop_relu_i64, loop_sign_i64
     pyad_loop loop_abs_f32, loop_abs_f64, loop_abs_i64
     pyad_loop loop_sign_f32, loop_sign_f64
     pyad_loop loop_reciprocal_f32, loop_reciprocal_f64
@@ -83,9 +83,9 @@ cdef void init_kernels() noexcept:
     _k(K_COS, loop_cos_f32, loop_cos_f64, NULL)
     _k(K_TANH, loop_tanh_f32, loop_tanh_f64, NULL)
     _k(K_SIGMOID, loop_sigmoid_f32, loop_sigmoid_f64, NULL)
-    _k(K_RELU, loop_relu_f32, loop_relu_f64, NULL)
+    _k(K_RELU, loop_relu_f32, loop_relu_f64, loop_relu_i64)
     _k(K_ABS, loop_abs_f32, loop_abs_f64, loop_abs_i64)
-    _k(K_SIGN, loop_sign_f32, loop_sign_f64, NULL)
+    _k(K_SIGN, loop_sign_f32, loop_sign_f64, loop_sign_i64)
     _k(K_RECIPROCAL, loop_reciprocal_f32, loop_reciprocal_f64, NULL)
     _k(K_FILL, loop_fill_f32, loop_fill_f64, NULL)
     _k(K_ADDS, loop_adds_f32, loop_adds_f64, loop_adds_i64)

@@ -591,7 +591,12 @@ ctypedef struct UnaryDef:
     int saves                # SAVE_NONE | SAVE_INPUT | SAVE_OUTPUT
     int name_id              # grad_fn name
     unary_rec_t recorded     # the same derivative with pyad ops: (g, saved value, params)
-    bint int_identity        # int64 in: a copy out (rounding); bool: refused (int_kernel)
+    int ints                 # UI_*: what an int64 input gives (a bool input: see below)
+
+cdef enum:
+    # an int64 input: computed in the default float dtype (exp) | by the op's own int64
+    # kernel (neg, abs, relu, sign) | copied unchanged (the rounding ops, as torch's)
+    UI_FLOAT, UI_KERNEL, UI_IDENTITY
 
 cdef enum:
     U_NEG, U_EXP, U_LOG, U_SQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_RECIPROCAL,
@@ -610,13 +615,20 @@ cdef int _u(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except
     UNARY[u].recorded = rec
     return u
 
-# torch's kernel name in the "not implemented for 'Bool'" error of an int_identity op
-cdef dict _unary_int_kernel = {}
+# A bool input is refused with torch's (exception, message) for the rows here; otherwise it
+# is computed in float (UI_FLOAT) or copied unchanged (sign, the only other bool-taking row).
+cdef dict _unary_bool_refusal = {}
+
+cdef int set_unary_ints(int u, int ints, object bool_refusal=None) except -1:
+    UNARY[u].ints = ints
+    if bool_refusal is not None:
+        _unary_bool_refusal[u] = bool_refusal
+    return 0
 
 cdef int set_unary_int_identity(int u, str int_kernel) except -1:
-    UNARY[u].int_identity = True
-    _unary_int_kernel[u] = int_kernel
-    return 0
+    """A rounding op: int64 copied, bool refused naming torch's kernel."""
+    return set_unary_ints(u, UI_IDENTITY, (NotImplementedError,
+                                           f'"{int_kernel}" not implemented for \'Bool\''))
 
 cdef int refuse_integer_input(Tensor x, str kernel) except -1:
     raise NotImplementedError(f'"{kernel}" not implemented for '
@@ -678,29 +690,30 @@ cdef void init_unary() noexcept:
     _u(U_RELU, K_RELU, K_RELU_BW, SAVE_OUTPUT, NAME_RELU, relu_rec)
     _u(U_ABS, K_ABS, K_ABS_BW, SAVE_INPUT, NAME_ABS, abs_rec)
     _u(U_RECIPROCAL, K_RECIPROCAL, K_RECIPROCAL_BW, SAVE_OUTPUT, NAME_RECIPROCAL, reciprocal_rec)
+    set_unary_ints(U_NEG, UI_KERNEL, (
+        RuntimeError, "Negation, the `-` operator, on a bool tensor is not supported. If you "
+        "are trying to invert a mask, use the `~` or `logical_not()` operator instead."))
+    set_unary_ints(U_ABS, UI_KERNEL, (NotImplementedError,
+                                      "\"abs_cpu\" not implemented for 'Bool'"))
+    set_unary_ints(U_RELU, UI_KERNEL, (RuntimeError, "Boolean inputs not supported for relu"))
 
 cdef Tensor t_unary(int u, Tensor x, const double* c=NULL):
     """Apply unary op u (a row of UNARY); c: up to 4 parameters kept in the node (clamp bounds)."""
     cdef const UnaryDef* d = &UNARY[u]
     cdef int dtype = x.m.dtype
     cdef int k
-    if u == U_NEG and dtype == PYAD_BOOL:
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or "
-                           "`logical_not()` operator instead.")
-    if dtype > PYAD_F64 and (d.int_identity or u == U_ABS or u == U_SIGN):
-        # torch: rounding is the identity on integers, sign keeps the dtype, bool has no abs
-        if dtype == PYAD_BOOL and u != U_SIGN:
-            kname = "abs_cpu" if u == U_ABS else _unary_int_kernel[u]
-            raise NotImplementedError(f'"{kname}" not implemented for \'Bool\'')
-        if u != U_ABS and u != U_SIGN or dtype == PYAD_BOOL:
+    if dtype == PYAD_BOOL:
+        if u in _unary_bool_refusal:
+            exc, message = _unary_bool_refusal[u]
+            raise exc(message)
+        if d.ints != UI_FLOAT:
             return t_clone_nograd(x)
-    if u == U_RELU and dtype > PYAD_F64:  # torch: max(x, 0) in int64; no relu of bool
-        if dtype == PYAD_BOOL:
-            raise RuntimeError("Boolean inputs not supported for relu")
-        return tensor_from_numpy_copy(np.maximum(np.asarray(_np_view(x)), 0), PYAD_I64)
-    if KERNELS[d.fwd_kernel][kcol(dtype)] == NULL or dtype == PYAD_BOOL:
         dtype = float_dtype(dtype)
+    elif dtype == PYAD_I64:
+        if d.ints == UI_IDENTITY:
+            return t_clone_nograd(x)
+        if d.ints == UI_FLOAT:
+            dtype = float_dtype(dtype)
     cdef Tensor out = map_forward(d.fwd_kernel, x, dtype, c)
     cdef Node* n
     if wants_grad(x):

@@ -5,7 +5,6 @@
 
 cdef extern from "pyad_kernels.h":
     double pyad_round_half_even(double x) noexcept nogil
-    pyad_loop loop_sign_i64
     pyad_loop loop_clamp_f32, loop_clamp_f64, loop_nan_to_num_f32, loop_nan_to_num_f64
     pyad_loop loop_fmods_f32, loop_fmods_f64, loop_remainders_f32, loop_remainders_f64
     pyad_loop loop_remainders_i64, loop_divtrunc_s_f32, loop_divtrunc_s_f64, loop_divtrunc_s_i64
@@ -143,6 +142,7 @@ cdef Tensor identity_rec(Tensor g, Tensor x, const double* c):
 
 # piecewise constant: derivative zero
 cdef int U_SIGN = register_unary(K_SIGN, BW_ZERO, SAVE_NONE, "SignBackward0", NULL)
+set_unary_ints(U_SIGN, UI_KERNEL)      # int64 keeps its dtype; bool is copied
 # with parameters in c[]: clamp bounds (lo, hi); nan_to_num's (nan, posinf, neginf)
 cdef int U_CLAMP = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampBackward1", clamp_rec)
 cdef int U_CLAMP_MIN = register_unary(K_CLAMP, K_CLAMP_BW, SAVE_INPUT, "ClampMinBackward0",
@@ -942,11 +942,7 @@ def square(input):
 
 def sign(input):
     """-1, 0 or 1 by the sign of each element (zero gradient)."""
-    cdef Tensor x = _t(input)
-    if x.m.dtype == PYAD_I64:
-        return tensor_from_new_buffer(nb_map_loop(loop_sign_i64, x.buf.data, &x.m, &x.m, NULL),
-                                      &x.m, PYAD_I64)
-    return t_unary(U_SIGN, x)
+    return t_unary(U_SIGN, _t(input))
 
 
 def polygamma(n, input, *, out=None):

@@ -540,6 +540,7 @@ PYAD_BINARY(loop_cos_bw_f32, float, -x * sinf(y))
 /* Integer tensors support the arithmetic that keeps them integral, as torch does. */
 PYAD_UNARY(loop_neg_i64, int64_t, -x)
 PYAD_UNARY(loop_abs_i64, int64_t, x < 0 ? -x : x)
+PYAD_UNARY(loop_relu_i64, int64_t, x > 0 ? x : 0)
 PYAD_UNARY(loop_adds_i64, int64_t, x + (int64_t)c[0])
 PYAD_UNARY(loop_muls_i64, int64_t, x *(int64_t)c[0])
 PYAD_UNARY(loop_rsubs_i64, int64_t, (int64_t)c[0] - (int64_t)c[1] * x)
