@@ -1236,3 +1236,63 @@ def test_setitem_empty_x_into_its_view_is_not_an_overlap(pt, key):
         x[key(pt)] = x
     with raises_exact(RuntimeError, _OVERLAP):     # no view: the same tensor overlaps
         x[pt.tensor([0.0]), ...] = x
+
+
+# --- autograd.grad hands on a grad_output that requires grad -----------------------------
+# torch's engine passes the grad_output tensor itself to a root that is also an input, and
+# through the formulas that return the gradient unchanged (add, sub's first operand, clone,
+# expand or repeat to the same shape), so the result is that tensor; through view-like
+# formulas (view, transpose, sum's expand) it is a view, which still requires grad (made
+# under no_grad). pyad returned a new tensor that did not require grad.
+
+
+def test_grad_of_a_root_that_is_an_input_is_the_grad_output_itself(pt):
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    g = pt.tensor([0.5, 0.25], requires_grad=True)
+    y = x * 2
+    r = pt.autograd.grad(y, [y, x, y], grad_outputs=g, retain_graph=True)
+    assert r[0] is g and r[2] is g
+    assert not r[1].requires_grad and r[1].tolist() == [1.0, 0.5]
+    (rx,) = pt.autograd.grad(x, x, grad_outputs=g)           # a leaf root
+    assert rx is g
+    w = pt.ones(2, requires_grad=True)
+    h = w * 3                                                 # a grad_output with a grad_fn
+    (r2,) = pt.autograd.grad(y, y, grad_outputs=h, retain_graph=True)
+    assert r2 is h and r2.grad_fn.name() == "MulBackward0"
+    # two contributions are summed (under no_grad): a new tensor
+    (r3,) = pt.autograd.grad([y, y], y, grad_outputs=[g, g], retain_graph=True)
+    assert not r3.requires_grad and r3.tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("f, same", [
+    (lambda pt, x: x + 1, True), (lambda pt, x: x - 1, True), (lambda pt, x: 1 + x, True),
+    (lambda pt, x: x.clone(), True), (lambda pt, x: x + pt.ones(3), True),
+    (lambda pt, x: pt.add(x, 1, alpha=2), True), (lambda pt, x: x.expand(3), True),
+    (lambda pt, x: x.repeat(1), True), (lambda pt, x: x.squeeze(), True),
+    (lambda pt, x: x.view(3, 1), False), (lambda pt, x: x.unsqueeze(0), False),
+    (lambda pt, x: x.sum(), False), (lambda pt, x: x[None].t(), False),
+    (lambda pt, x: x[None].permute(1, 0), False),
+    (lambda pt, x: x * 1, None), (lambda pt, x: 1 - x, None), (lambda pt, x: x.mean(), None),
+    (lambda pt, x: x[:2], None), (lambda pt, x: x.expand(2, 3), None),
+    (lambda pt, x: x + pt.ones(2, 3), None), (lambda pt, x: x.double(), None),
+    (lambda pt, x: pt.ones(3) - x, None), (lambda pt, x: x + x, None),
+])
+def test_grad_hands_on_a_grad_output_through_identity_and_view_formulas(pt, f, same):
+    x = pt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = f(pt, x)
+    g = (pt.ones(y.shape) * 0.5).requires_grad_()
+    (r,) = pt.autograd.grad(y, x, g)
+    assert r.requires_grad == (same is not None)
+    assert (r is g) == bool(same)
+    assert r.grad_fn is None
+
+
+def test_grad_output_cast_to_the_output_dtype_is_recorded(pt):
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    g = pt.ones(2, dtype=pt.float64, requires_grad=True)
+    (r,) = pt.autograd.grad(y, y, grad_outputs=g, retain_graph=True)
+    assert r.dtype == pt.float32 and r.grad_fn.name() == "ToCopyBackward0"
+    with pt.no_grad():
+        (r,) = pt.autograd.grad(y, y, grad_outputs=g)
+    assert r.dtype == pt.float32 and r.grad_fn is None and not r.requires_grad

@@ -460,8 +460,6 @@ ALLOWED += [
 # removed (the report of issue #7 lists them).  (id, predicate on (statement, torch's outcome,
 # pyad's outcome, the output difference or None)).
 OPEN = [
-    ("grad-returns-grad-output", lambda s, t, p, d: s[0] == "grad" and d is not None
-     and d.startswith("requires_grad: torch True") and s[3][2] is not None and "var" in s[3][2]),
     # torch 2.13 takes any number of ellipses (each skips the unindexed dims again) and index()
     # checks mask shapes before index dtypes; pyad refuses a second ellipsis and checks dtypes
     # while it parses the key
