@@ -606,7 +606,7 @@ cdef Tensor t_getitem(Tensor x, object index):
     advanced indexing (t_index_advanced in ops_index.pxi: IndexBackward0).
     """
     cdef Tensor r = x, r2
-    cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    cdef int dim = 0, n_specified = 0
     check_index_count(x, index)
     check_0d_single_key(x, index)
     check_np_bool_index(index)
@@ -616,24 +616,33 @@ cdef Tensor t_getitem(Tensor x, object index):
     for it in items:
         if not is_basic_index(it):
             return t_index_advanced(x, items)
-        if it is Ellipsis:
-            n_ellipsis += 1
-        elif it is not None:
+        if it is not None and it is not Ellipsis:
             n_specified += 1
-    if n_ellipsis > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
     for k, it in enumerate(items):
         if it is Ellipsis:
-            dim += r.m.ndim - dim - (n_specified - _count_before(items, it))
+            # torch takes any number of ellipses, each moving the dim on by the dims no item
+            # specifies: a second one can move it past the end
+            dim += x.m.ndim - n_specified
             if single:
                 return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
             continue
         if it is None:
+            if dim > r.m.ndim:
+                raise dim_range_error(r.m.ndim + 1, dim)
             r = t_unsqueeze(r, dim)
             dim += 1
             applied = True
+            continue
+        if isinstance(it, slice) and dim >= r.m.ndim:
+            if it.step is not None and it.step == 0:
+                raise ValueError("slice step cannot be zero")
+            if it.step is not None and it.step <= 0:
+                raise ValueError("step must be greater than zero")
+            if not is_full_slice(it):
+                raise dim_range_error(r.m.ndim, dim)
+            dim += 1
             continue
         if isinstance(it, slice):
             r2 = index_slice(r, dim, it, single)
@@ -641,6 +650,8 @@ cdef Tensor t_getitem(Tensor x, object index):
             r = r2
             dim += 1
             continue
+        if dim >= r.m.ndim:
+            raise past_end_select(r.m.ndim, dim, int64_index(it), k)
         r = index_select_int(r, dim, int64_index(it), k)
         applied = True
     if not applied:
@@ -697,15 +708,6 @@ cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_
     for i in range(dim, r.m.ndim - 1):
         shp[i] = shp[i + 1]
     return t_gather(r, start_off, cs, r.m.ndim - 1, shp, NAME_SELECT, NAME_SELECT_BW)
-
-cdef int _count_before(tuple items, object stop_at):
-    cdef int n = 0
-    for it in items:
-        if it is stop_at:
-            break
-        if it is not None and it is not Ellipsis:
-            n += 1
-    return n
 
 
 # ============================================================================================

@@ -1296,3 +1296,84 @@ def test_grad_output_cast_to_the_output_dtype_is_recorded(pt):
     with pt.no_grad():
         (r,) = pt.autograd.grad(y, y, grad_outputs=g)
     assert r.dtype == pt.float32 and r.grad_fn is None and not r.requires_grad
+
+
+# --- any number of ellipses in an index ----------------------------------------------------
+# torch moves the dim on by the unspecified dims at every ellipsis (so a second one can move
+# it past the end: the item there then fails as its op does), counts the advanced indices
+# against the dims ("(got n)") before their dtypes and masks, and checks every index dtype
+# before the masks in x[key] but each index in turn in x[key] = v. pyad refused a second
+# ellipsis and checked dtypes while parsing.
+
+
+@pytest.mark.parametrize("key, shape, first", [
+    (lambda pt: (..., ...), (2, 3, 4), 0.0),
+    (lambda pt: (0, ..., ...), (3, 4), 0.0),
+    (lambda pt: (..., 0, ...), (2, 3), 0.0),
+    (lambda pt: (0, ..., 1, ...), (3,), 1.0),
+    (lambda pt: (..., None, ...), (2, 3, 4, 1), 0.0),
+    (lambda pt: (..., ..., slice(None)), (2, 3, 4), 0.0),
+    (lambda pt: (..., ..., slice(1, 2), pt.tensor([0])), None, None),
+])
+def test_getitem_takes_several_ellipses(pt, key, shape, first):
+    x = pt.arange(24.0).reshape(2, 3, 4)
+    if shape is None:
+        with raises_exact(IndexError, "too many indices for tensor of dimension 3 (got 4)"):
+            x[key(pt)]
+        return
+    r = x[key(pt)]
+    assert tuple(r.shape) == shape and r.reshape(-1)[0].item() == first
+
+
+@pytest.mark.parametrize("key, exc, message", [
+    (lambda pt: (..., ..., 0), IndexError, "index 0 is out of bounds for dimension 2 with size 0"),
+    (lambda pt: (..., ..., slice(1, 2)), IndexError,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 4)"),
+    (lambda pt: (..., ..., None), IndexError,
+     "Dimension out of range (expected to be in range of [-4, 3], but got 6)"),
+    (lambda pt: (..., ..., pt.tensor([0])), IndexError,
+     "too many indices for tensor of dimension 3 (got 5)"),
+    (lambda pt: (pt.tensor([0.0]), ..., ..., pt.tensor([0])), IndexError,
+     "too many indices for tensor of dimension 3 (got 4)"),
+    (lambda pt: (..., ..., pt.ones(4, 1, dtype=pt.bool)), IndexError,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
+    (lambda pt: (..., ..., "a"), TypeError, "new(): invalid data type 'str'"),
+    (lambda pt: (..., ..., [None]), RuntimeError, "Could not infer dtype of NoneType"),
+    (lambda pt: (0, 1, 2, 3, ..., ...), IndexError, "too many indices for tensor of dimension 3"),
+])
+def test_getitem_and_setitem_past_the_end_after_two_ellipses(pt, key, exc, message):
+    x = pt.zeros(2, 3, 4)
+    with raises_exact(exc, message):
+        x[key(pt)]
+    with raises_exact(exc, message):
+        x[key(pt)] = 1.0
+
+
+def test_index_dtype_and_mask_order_getitem_vs_setitem(pt):
+    x = pt.zeros(2, 3)
+    fl, mask = pt.tensor([0.0]), pt.tensor([True, False, True])
+    dtype_msg = "tensors used as indices must be long, int, byte or bool tensors"
+    mask_msg = ("The shape of the mask [3] at index 0 does not match the shape of the indexed "
+                "tensor [2, 3] at index 0")
+    for key in ((fl, mask), (mask, fl)):
+        with raises_exact(IndexError, dtype_msg):     # index(): every dtype first
+            x[key]
+    with raises_exact(IndexError, dtype_msg):         # index_put_: each index in turn
+        x[fl, mask] = 1.0
+    with raises_exact(IndexError, mask_msg):
+        x[mask, fl] = 1.0
+
+
+@pytest.mark.parametrize("key, exc, message", [
+    ([[0], 1], TypeError, "not a sequence"),
+    ([[0, 1], [None, 1]], RuntimeError, "Could not infer dtype of NoneType"),
+    ([0, "a", None], TypeError, "new(): invalid data type 'str'"),
+    ([None, "a"], RuntimeError, "Could not infer dtype of NoneType"),
+    ([[0], [1, 2]], ValueError, "expected sequence of length 1 at dim 1 (got 2)"),
+])
+def test_list_index_conversion_errors(pt, key, exc, message):
+    x = pt.zeros(3, 3)
+    with raises_exact(exc, message):
+        x[key, ]
+    with raises_exact(exc, message):
+        x[slice(None), key] = 1.0
