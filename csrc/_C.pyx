@@ -130,6 +130,7 @@ cdef Tensor _filled_like(object input, object fill_value, object dtype, bint req
     cdef int code = t.m.dtype if dtype is None else dtype_code(dtype)
     cdef Tensor o = new_tensor(code, t.m.ndim, t.m.shape), f
     cdef double value
+    check_f32_value(fill_value, code)       # torch's fill_ of the new tensor, checked
     if fill_exact_int(o, fill_value):
         if requires_grad:
             o.requires_grad = True

@@ -871,6 +871,7 @@ cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
                 return int_scalar_binop(0, x, wrap_int64(other * alpha), False)
     elif type(alpha) is int and dt <= PYAD_F64:
         alpha = float(alpha)        # a float result: alpha * other in floating point
+    check_f32_value(alpha, dt)      # alpha converted to a float32 result's type, checked
     if isinstance(other, Tensor):
         return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
     if dt == PYAD_BOOL:         # a bool scalar with a bool tensor: the sum stays bool
@@ -1573,19 +1574,19 @@ cdef class Tensor:
         tensors (either may be None).
         """
         src = inplace_source(self)
-        return inplace(self, t_clamp(src, min, max, 0))
+        return inplace(self, t_clamp(src, min, max, 0, True))
 
     clip_ = clamp_
 
     def clamp_min_(self, min):
         """In-place clamp_min; returns self. max(input, min) elementwise."""
         src = inplace_source(self)
-        return inplace(self, t_clamp(src, min, None, 1))
+        return inplace(self, t_clamp(src, min, None, 1, True))
 
     def clamp_max_(self, max):
         """In-place clamp_max; returns self. min(input, max) elementwise."""
         src = inplace_source(self)
-        return inplace(self, t_clamp(src, None, max, 2))
+        return inplace(self, t_clamp(src, None, max, 2, True))
 
     def zero_(self):
         """Fill with zeros in place; returns self."""

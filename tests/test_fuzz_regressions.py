@@ -1377,3 +1377,43 @@ def test_list_index_conversion_errors(pt, key, exc, message):
         x[key, ]
     with raises_exact(exc, message):
         x[slice(None), key] = 1.0
+
+
+# --- scalar operands converted to float32 overflow ------------------------------------------
+# torch converts clamp's scalar bounds, where's scalar operands and add/sub's alpha to the
+# computation dtype, checked: beyond float32's range is an error (inf and NaN are fine).
+
+_OVERFLOW = "value cannot be converted to type float without overflow"
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: x.clamp(0.0, 1e308), lambda pt, x: x.clamp(min=-1e308),
+    lambda pt, x: pt.clip(x, 0, 1e308), lambda pt, x: x.clamp_max(1e308),
+    lambda pt, x: x.clamp_min(np.float64(-1e308)), lambda pt, x: x.clone().clamp_(0, 1e308),
+    lambda pt, x: x.clamp(pt.tensor(0.0), 1e308), lambda pt, x: x.long().clamp(0, 1e308),
+    lambda pt, x: pt.where(x > 1, 1e308, x), lambda pt, x: pt.where(x > 1, x, -1e308),
+    lambda pt, x: pt.where(x > 1, 1e308, 1.0), lambda pt, x: pt.where(x > 1, x.long(), 1e40),
+    lambda pt, x: pt.where(x.double() > 1, 1e308, 1.0),
+    lambda pt, x: pt.add(x, x, alpha=1e308), lambda pt, x: pt.sub(x, 1.0, alpha=-1e308),
+    lambda pt, x: x.clone().add_(x, alpha=1e308), lambda pt, x: pt.full_like(x, 1e308),
+])
+def test_scalar_operands_beyond_float32_overflow(pt, call):
+    x = pt.tensor([1.0, 2.0, 3.0])
+    with raises_exact(RuntimeError, _OVERFLOW):
+        call(pt, x)
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: x.double().clamp(0.0, 1e308), lambda pt, x: x.clamp(0, float("inf")),
+    lambda pt, x: x.clamp(float("nan"), 1e308), lambda pt, x: x.clamp(0, 2**62),
+    lambda pt, x: pt.where(x > 1, 1e308, x.double()), lambda pt, x: pt.where(x > 1, 2**62, 1),
+    lambda pt, x: pt.add(x.double(), x, alpha=1e308), lambda pt, x: pt.add(x, x, alpha=np.inf),
+])
+def test_scalar_operands_in_range_or_float64_do_not_overflow(pt, call):
+    call(pt, pt.tensor([1.0, 2.0, 3.0]))
+
+
+def test_clamp_in_place_of_an_integer_tensor_fails_its_cast_first(pt):
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type"):
+        pt.tensor([1, 2]).clamp_(0, 1e308)
