@@ -242,6 +242,15 @@ cdef str _type_name(object v):
         return "Tensor"
     return type(v).__name__
 
+cdef int check_keepdim(str name, object keepdim) except -1:
+    """torch's argument parser takes only a Python bool as keepdim (not an int, a float, None
+    or a numpy bool)."""
+    if type(keepdim) is not bool:
+        tn = (f"numpy.{type(keepdim).__name__}" if type(keepdim).__module__ == "numpy"
+              else _type_name(keepdim))
+        raise TypeError(f"{name}(): argument 'keepdim' must be bool, not {tn}")
+    return 0
+
 cdef object rd_bad_args(str name, tuple args, dict kwargs, list sigs):
     """torch's TypeError for an argument combination no overload accepts."""
     got = ", ".join(_type_name(a) for a in args)
@@ -626,6 +635,7 @@ cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
     raise rd_bad_args(name, args, kwargs, sigs)
 
 cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
+    check_keepdim("argmin" if is_min else "argmax", keepdim)
     v, i = t_max_dim(x, dim, keepdim, is_min, False, "argmin" if is_min else "argmax")
     if dim is None and keepdim:
         shp = [1] * x.m.ndim
@@ -721,11 +731,13 @@ cdef list var_recorded(Node* n, Tensor g):
         return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
     return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
 
+_VAR_SIGS = ["(tuple of ints dim, bool unbiased = True, bool keepdim = False)",
+             "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
+             "(bool unbiased = True)"]
+
 cdef tuple rd_var_args(str name, tuple args, dict kwargs):
     """(dim, correction, keepdim) from torch's var/std overloads."""
-    sigs = ["(tuple of ints dim, bool unbiased = True, bool keepdim = False)",
-            "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
-            "(bool unbiased = True)"]
+    sigs = _VAR_SIGS
     unknown = set(kwargs) - {"dim", "unbiased", "keepdim", "correction"}
     if unknown or len(args) > 3 or ("unbiased" in kwargs and "correction" in kwargs):
         raise rd_bad_args(name, args, kwargs, sigs)
@@ -743,11 +755,13 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
     correction = vals["correction"]
     if correction is None:
         correction = 1.0 if vals["unbiased"] else 0.0
-    return vals["dim"], float(correction), bool(vals["keepdim"])
+    return vals["dim"], float(correction), vals["keepdim"]
 
 cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     dim, correction, keepdim = rd_var_args("std" if std else "var", args, kwargs)
+    if type(keepdim) is not bool:      # no overload takes it
+        raise rd_bad_args("std" if std else "var", args, kwargs, _VAR_SIGS)
     if isinstance(dim, (tuple, list)):      # the argument parser comes first
         check_int64_items("std" if std else "var", "dim", dim)
     if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
@@ -858,7 +872,7 @@ cdef list norm_recorded(Node* n, Tensor g):
     scale_v = t_mul(t_div(gk, t_pows(ysafe, p - 1.0)), nz)
     return [t_mul(scaled, scale_v)]
 
-cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dtype):
+cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object dtype):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef double pv
     if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
@@ -867,6 +881,7 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dt
         from pyad.linalg import matrix_norm
         return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
                            dtype=dtype)
+    check_keepdim("linalg_vector_norm", keepdim)
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     if p is None or isinstance(p, str):     # "fro" here
@@ -944,6 +959,7 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
         raise rd_bad_args("logsumexp", args, kwargs, ["(tuple of ints dim, bool keepdim = False)"])
     dim = rd_required_dim("logsumexp", args, kwargs, ())
     keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+    check_keepdim("logsumexp", keepdim)
     if not isinstance(dim, (int, np.integer, tuple, list)):
         raise TypeError(f"logsumexp(): argument 'dim' must be tuple of ints, not "
                         f"{_type_name(dim)}")

@@ -1337,6 +1337,7 @@ cdef class Tensor:
         if keepdim; dtype casts first.
         """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        check_keepdim("sum", keepdim)
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if isinstance(dim, (tuple, list)) and len(dim) == 0:
             dim = None              # torch: an empty dim list reduces over every dim
@@ -1351,6 +1352,7 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         if isinstance(dim, (tuple, list)):
             check_int64_items("mean", "dim", dim)     # the argument parser comes first
+        check_keepdim("mean", keepdim)
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if (<Tensor>x).m.dtype > PYAD_F64:   # torch's dtype error comes before any dim error
             raise RuntimeError(f"mean(): could not infer output dtype. "
@@ -1401,6 +1403,8 @@ cdef class Tensor:
         """The dims reordered as dims (ints or a tuple); a copy in pyad."""
         cdef int perm[PYAD_MAXDIM]
         cdef int d
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         if len(dims) == 1 and not is_int_arg(dims[0]):
             dims = tuple(dims[0])
         check_int64_items("permute", "dims", dims)
@@ -1918,6 +1922,7 @@ cdef class Tensor:
     def amax(self, dim=(), keepdim=False):
         """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        check_keepdim("amax", keepdim)
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
         dims_mask(self, None if no_dim else dim, mask, "amax", True)
         return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
@@ -1925,6 +1930,7 @@ cdef class Tensor:
     def amin(self, dim=(), keepdim=False):
         """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        check_keepdim("amin", keepdim)
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
         dims_mask(self, None if no_dim else dim, mask, "amin", True)
         return t_amax(self, mask, keepdim, True, False, "amin", not no_dim)

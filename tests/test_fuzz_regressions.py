@@ -1417,3 +1417,37 @@ def test_clamp_in_place_of_an_integer_tensor_fails_its_cast_first(pt):
     with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
                                            "output type"):
         pt.tensor([1, 2]).clamp_(0, 1e308)
+
+
+# --- arguments torch's parser refuses --------------------------------------------------------
+# A keepdim that is not a Python bool (an int, a float, None, a numpy bool) and permute()
+# without dims are TypeErrors in torch; pyad took them.
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pt, y: y.sum(0, keepdim=1.5), "sum(): argument 'keepdim' must be bool, not float"),
+    (lambda pt, y: y.mean(0, keepdim=1), "mean(): argument 'keepdim' must be bool, not int"),
+    (lambda pt, y: y.amax(0, keepdim=None), "amax(): argument 'keepdim' must be bool, not "
+                                            "NoneType"),
+    (lambda pt, y: y.amin(0, keepdim=1.5), "amin(): argument 'keepdim' must be bool, not float"),
+    (lambda pt, y: y.logsumexp(0, keepdim=1.5),
+     "logsumexp(): argument 'keepdim' must be bool, not float"),
+    (lambda pt, y: y.logsumexp(0, keepdim=np.bool_(True)),
+     "logsumexp(): argument 'keepdim' must be bool, not numpy.bool"),
+    (lambda pt, y: y.argmax(0, keepdim=1.5), "argmax(): argument 'keepdim' must be bool, not "
+                                             "float"),
+    (lambda pt, y: y.permute(), 'permute() missing 1 required positional arguments: "dims"'),
+    (lambda pt, y: y.var(0, keepdim=1.5), None),
+    (lambda pt, y: y.std(0, keepdim=1), None),
+    (lambda pt, y: y.norm(2, 0, keepdim=1), None),
+])
+def test_parser_refuses_a_keepdim_that_is_not_a_bool(pt, call, message):
+    y = pt.zeros(2, 3)
+    if message is None:
+        with pytest.raises(TypeError):
+            call(pt, y)
+        return
+    with raises_exact(TypeError, message):
+        call(pt, y)
+    assert tuple(y.sum(0, keepdim=True).shape) == (1, 3)
+    assert tuple(pt.zeros(()).permute(()).shape) == ()

@@ -460,8 +460,6 @@ ALLOWED += [
 # removed (the report of issue #7 lists them).  (id, predicate on (statement, torch's outcome,
 # pyad's outcome, the output difference or None)).
 OPEN = [
-    ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and t[1] == "TypeError" and s[0] == "op"),
     ("bool-key-setitem-on-a-leaf", lambda s, t, p, d: s[0] == "setitem" and t[0] != p[0]
      and _has_bool(s[3][0])),
     # backward(create_graph=True) through var of an empty tensor: torch's x.grad has a grad_fn,
