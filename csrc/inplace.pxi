@@ -243,6 +243,15 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
     if not isinstance(value, Tensor):
         check_f32_value(value, x.m.dtype)      # the value becomes a tensor before the index
+    # torch's fast paths for a lone Python bool, taken once the value is converted: False
+    # writes nothing (no index, in-place or shape check); True copies the value into
+    # x.unsqueeze(0), where x itself is no overlap (it is the same memory, element by element)
+    if index is False:
+        return 0
+    if index is True and value is x:
+        check_inplace(x)
+        x.buf.version += 1
+        return 0
     check_index_count(x, index)
     check_0d_single_key(x, index)
     if not basic_region(x, index, &offset, st, shp, &nd):

@@ -1451,3 +1451,29 @@ def test_parser_refuses_a_keepdim_that_is_not_a_bool(pt, call, message):
         call(pt, y)
     assert tuple(y.sum(0, keepdim=True).shape) == (1, 3)
     assert tuple(pt.zeros(()).permute(()).shape) == ()
+
+
+# --- x[True] / x[False] = value: torch's fast paths for a lone Python bool --------------------
+# Once the value is converted, x[False] = v writes nothing and checks nothing (not even a leaf
+# that requires grad); x[True] = v copies v into x.unsqueeze(0), where v being x itself is no
+# overlap. pyad took both through the advanced path (the leaf check, the overlap refusal).
+
+
+@pytest.mark.parametrize("shape", [(2,), (), (0,), (2, 3)])
+def test_setitem_lone_python_bool_key(pt, shape):
+    leaf = pt.zeros(shape, requires_grad=True)
+    leaf[False] = 1.0
+    leaf[False] = pt.ones(5)                 # no shape check either
+    assert leaf.is_leaf and leaf.sum().item() == 0.0
+    with raises_exact(TypeError, "can't assign a numpy.float32 to a pyad.FloatTensor"):
+        leaf[False] = np.float32(1.0)        # the value is converted first
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad is being used in "
+                                           "an in-place operation"):
+        leaf[True] = 1.0
+    x = pt.arange(float(np.prod(shape, dtype=int))).reshape(shape)
+    before = x.tolist()
+    x[True] = x
+    x[False] = x
+    assert x.tolist() == before
+    x[True] = 7.0
+    assert x.tolist() == pt.full(shape, 7.0).tolist()
