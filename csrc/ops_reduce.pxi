@@ -650,7 +650,9 @@ cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
 #   ip = mask, keepdim; c = [correction, std, full (no dim given)]; saves x (and std)
 # ============================================================================================
 cdef Tensor t_var(Tensor x, const Py_ssize_t* mask, bint keepdim, double correction, bint std,
-                  bint full):
+                  int full):
+    """full: 1 without dims (or 0-d x), 2 for an empty dim list (every dim reduced, but torch's
+    var_backward then takes its per-dim formula, whose count of an empty dim list is 1)."""
     cdef RdPlan p
     cdef Meta macc
     cdef Buffer* mean
@@ -698,10 +700,10 @@ cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm) except -
     check_saved(n)
     mx = smeta(n, 0)
     rd_node_plan(n, &p)
-    dof = p.count - n.c[0]
+    dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
     c[0] = 2.0 / dof
     c[1] = n.c[1]
-    c[2] = n.c[2] != 0 and dof <= 0
+    c[2] = n.c[2] == 1 and dof <= 0
     mean = rd_mean(sdata(n, 0), mx, &p.mk, p.count)
     try:
         gin[0] = rd_map(rd_pick(mx.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL), g.data,
@@ -718,7 +720,7 @@ cdef list var_recorded(Node* n, Tensor g):
     cdef Tensor x = saved_tensor(n, 0), gk, y, mean
     cdef double dof
     rd_node_plan(n, &p)
-    dof = p.count - n.c[0]
+    dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
     gk = rd_keepdim_grad(g, &p.mk)
     mean = t_sum(x, n.ip, True, True, False)
     if n.c[1] != 0:          # std: g / (2 std), 0 where std == 0
@@ -726,7 +728,7 @@ cdef list var_recorded(Node* n, Tensor g):
         ya = rd_np(y)
         gk = t_mul(t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)),
                    rd_const(ya != 0, y.m.dtype))
-    if n.c[2] != 0 and dof <= 0:
+    if n.c[2] == 1 and dof <= 0:
         xa = rd_np(x)
         return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
     return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
@@ -766,10 +768,12 @@ cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
         check_int64_items("std" if std else "var", "dim", dim)
     if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    full = 1 if dim is None or x.m.ndim == 0 else 0
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None                  # torch: an empty dim list reduces over every dim
+        full = full or 2            # ... but its backward counts the list's (no) dims: 1
     dims_mask(x, dim, mask)
-    return t_var(x, mask, keepdim, correction, std, dim is None or x.m.ndim == 0)
+    return t_var(x, mask, keepdim, correction, std, full)
 
 
 # ============================================================================================

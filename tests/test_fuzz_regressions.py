@@ -1477,3 +1477,27 @@ def test_setitem_lone_python_bool_key(pt, shape):
     assert x.tolist() == before
     x[True] = 7.0
     assert x.tolist() == pt.full(shape, 7.0).tolist()
+
+
+# --- var/std over an empty dim list: torch's backward counts the list's dims ---------------------
+# var(dim=[]) reduces over every dim, but torch's var_backward takes its per-dim formula with
+# the element count of the (empty) dim list, 1: the gradient is 2 / (1 - correction) * g *
+# (x - mean), recorded with create_graph even for an empty x. pyad took the no-dim formula.
+
+
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("shape, correction, grad_fn, values", [
+    ((0,), 1, True, []), ((2, 0), 0, True, [[], []]), ((1,), 1, True, [math.nan]),
+    ((2,), 1, True, [-math.inf, math.inf]), ((2,), 0, True, [-1.0, 1.0]),
+])
+def test_var_over_an_empty_dim_list_backward(pt, dim, shape, correction, grad_fn, values):
+    import warnings
+    for create_graph in (False, True):
+        x = pt.tensor(np.arange(float(np.prod(shape, dtype=int))).reshape(shape),
+                      requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x.var(dim=dim, correction=correction).sum().backward(create_graph=create_graph)
+        assert (x.grad.grad_fn is not None) == (grad_fn and create_graph)
+        np.testing.assert_allclose(np.asarray(x.grad.detach().tolist(), dtype=float).reshape(-1),
+                                   np.asarray(values, dtype=float).reshape(-1))
