@@ -313,10 +313,16 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
         # torch: the same tensor always overlaps (even empty), another one where they share;
         # an int, None or bool in the key makes torch index a view of x first, which an empty x
         # does not share memory with (slices: not known here whether torch's is trivial)
-        if (value is x and (x.m.numel != 0 or not builtins.any(
+        # torch's masked_fill path (one bool mask from the first dim matching x's leading
+        # dims, a one-element value) checks no overlap
+        masked_fill_path = (v.m.numel == 1 and len(adv) == 1 and 0 in adv
+                            and isinstance(adv[0], np.ndarray) and adv[0].dtype == np.bool_
+                            and adv[0].ndim <= r.m.ndim and builtins.all(
+                                adv[0].shape[d] == r.m.shape[d] for d in range(adv[0].ndim)))
+        if not masked_fill_path and ((value is x and (x.m.numel != 0 or not builtins.any(
                 it is None or isinstance(it, (int, np.integer, np.bool_))
                 for it in items))) or (
-                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v))):
+                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v)))):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")

@@ -1501,3 +1501,37 @@ def test_var_over_an_empty_dim_list_backward(pt, dim, shape, correction, grad_fn
         assert (x.grad.grad_fn is not None) == (grad_fn and create_graph)
         np.testing.assert_allclose(np.asarray(x.grad.detach().tolist(), dtype=float).reshape(-1),
                                    np.asarray(values, dtype=float).reshape(-1))
+
+
+# --- more bool-key assignments torch takes -----------------------------------------------------
+# x[mask] = v with a mask over x's leading dims and a one-element v is torch's masked_fill path,
+# which checks no overlap (v may be x itself); and diag of a matrix is a copy in torch (not a
+# view, unlike diagonal()), so assigning into it is a non-leaf's assignment.
+
+
+def test_setitem_masked_fill_path_checks_no_overlap(pt):
+    for shape, mask in (((1,), [True]), ((1, 1), [[True]])):
+        x = pt.full(shape, 3.0)
+        x[pt.tensor(mask)] = x
+        x[(mask,)] = x
+        assert x.reshape(-1).tolist() == [3.0]
+    x = pt.ones(3)
+    with raises_exact(RuntimeError, _OVERLAP):      # a three-element value: index_put_
+        x[pt.tensor([True, False, True])] = x
+    y = pt.ones(2, 1)
+    with raises_exact(RuntimeError, _OVERLAP):      # the mask does not cover x's leading dims
+        y[pt.tensor([True])] = y
+
+
+def test_diag_of_a_matrix_is_a_copy(pt):
+    a = pt.ones(2, 2, requires_grad=True)
+    d = a.diag()
+    d[0] = 5.0
+    assert type(d.grad_fn).__name__ == "CopySlices"
+    d.sum().backward()
+    assert a.grad.tolist() == [[0.0, 0.0], [0.0, 1.0]]
+    e = pt.zeros(0, 1, dtype=pt.float64, requires_grad=True).diag(-3)
+    e[True] = np.uint16(60000)
+    b = pt.ones(2, 2)
+    b.diag().add_(1)
+    assert b.tolist() == [[1.0, 1.0], [1.0, 1.0]]
