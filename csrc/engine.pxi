@@ -435,6 +435,10 @@ cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded, const Meta* g
     if not leaf._requires_grad:  # requires_grad_(False) since the graph was built: as torch
         return 0
     if recorded:
+        if leaf.grad_ is None and (<Tensor>g)._requires_grad:
+            # torch's AccumulateGrad under create_graph stores a copy of a gradient that
+            # requires grad (new_empty_strided().copy_(): CopyBackwards), never the tensor
+            return grad_accumulate(leaf, named(t_clone(<Tensor>g), NAME_COPY), False)
         return grad_accumulate(leaf, <Tensor>g, False)
     b = <Buffer*>g
     if leaf.grad_ is None:
@@ -633,12 +637,15 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 if <Buffer*>s.grad != g_fixed:
                     s.mark &= ~MARK_SEED
             j = s.cap
+            captured = None     # an input given more than once gets the same tensor, as torch
             while j >= 0:
                 t = <Tensor>inputs[j]
-                if not create_graph and (s.mark & MARK_SEED) and not accumulate:
-                    results[j] = seed_result(s, seeds, &n.out_meta)
-                else:
-                    results[j] = _slot_as_tensor(s, create_graph, &n.out_meta)
+                if captured is None:
+                    if not create_graph and (s.mark & MARK_SEED) and not accumulate:
+                        captured = seed_result(s, seeds, &n.out_meta)
+                    else:
+                        captured = _slot_as_tensor(s, create_graph, &n.out_meta)
+                results[j] = captured
                 if accumulate and n.op != OP_ACCUMULATE:
                     _accumulate_captured(t, results[j], create_graph)
                     results[j] = None

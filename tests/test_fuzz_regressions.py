@@ -1535,3 +1535,37 @@ def test_diag_of_a_matrix_is_a_copy(pt):
     b = pt.ones(2, 2)
     b.diag().add_(1)
     assert b.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+# --- grad() of a repeated input, backward(create_graph=True) into an empty .grad ---------------
+# torch captures one gradient per node, so an input listed twice gets the very same tensor;
+# and its AccumulateGrad under create_graph stores a copy (CopyBackwards) of a gradient that
+# requires grad, never that tensor itself (pyad stored it: a leaf gradient had no grad_fn).
+
+
+def test_grad_of_a_repeated_input_is_one_tensor(pt):
+    x = pt.tensor(1.0, requires_grad=True)
+    r = pt.autograd.grad([x, x], [x, x, x])
+    assert r[0] is r[1] and r[1] is r[2] and r[0].item() == 2.0
+    r = pt.autograd.grad(x * 2, [x, x])
+    assert r[0] is r[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda pt, x: ((x * x).sum(), None), lambda pt, x: (x, x),
+    lambda pt, x: (x, pt.ones(2, requires_grad=True)),
+    lambda pt, x: (x + 0, pt.ones(2, requires_grad=True) * 1),
+])
+def test_backward_create_graph_stores_a_copy_of_a_gradient_that_requires_grad(pt, make):
+    import warnings
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    y, g = make(pt, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y.backward(gradient=g, create_graph=True)
+    assert type(x.grad.grad_fn).__name__ == "CopyBackwards" and x.grad is not g
+    x2 = pt.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (x2 * 2).sum().backward(create_graph=True)      # a gradient without grad: no copy node
+    assert x2.grad.grad_fn is None
