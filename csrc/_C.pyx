@@ -112,10 +112,12 @@ def _run_backward(list roots, list seeds, inputs, bint keep_graph, bint create_g
 
 
 cdef Tensor _seed_like(Tensor out, Tensor g, bint create_graph):
-    """grad_outputs cast to the output's dtype (a float64 seed for a float32 output is fine)."""
+    """grad_outputs cast to the output's dtype (a float64 seed for a float32 output is fine).
+    torch's engine casts it before the sweep, in the caller's grad mode: a grad_output that
+    requires grad gives a ToCopyBackward0 cast even without create_graph."""
     if g.m.dtype == out.m.dtype:
         return g
-    return t_to(g, out.m.dtype) if create_graph else to_dtype_nograd(g, out.m.dtype)
+    return t_to(g, out.m.dtype)
 
 cdef Tensor _ones_like(Tensor t):
     cdef Tensor o = new_tensor(t.m.dtype, t.m.ndim, t.m.shape)
@@ -128,6 +130,7 @@ cdef Tensor _filled_like(object input, object fill_value, object dtype, bint req
     cdef int code = t.m.dtype if dtype is None else dtype_code(dtype)
     cdef Tensor o = new_tensor(code, t.m.ndim, t.m.shape), f
     cdef double value
+    check_f32_value(fill_value, code)       # torch's fill_ of the new tensor, checked
     if fill_exact_int(o, fill_value):
         if requires_grad:
             o.requires_grad = True

@@ -200,6 +200,53 @@ cdef void run_release(Run* r, bint recorded) noexcept:
     r.tcap = 0
 
 
+cdef int seed_flow(Node* n, int k, int mark) noexcept:
+    """The MARK_SEED flag input k's gradient gets from a node whose output gradient has
+    ``mark`` (0: a new tensor in torch). torch's formulas hand on the gradient itself for
+    add/sub (a unit alpha), add of a scalar, clone, repeat and expand to the same shape, and
+    a view of it for view-likes, transpose, permute and sum (an expand)."""
+    cdef int name
+    if not (mark & MARK_SEED):
+        return 0
+    if n.op == OP_ADD or n.op == OP_SUB:
+        if k == 0 or (n.op == OP_ADD and n.c[0] == 1.0):
+            return mark
+        return 0
+    if n.op == OP_ADDS or n.op == OP_CLONE:
+        return mark
+    if n.op == OP_REPEAT:
+        return mark if same_shape(&n.in_meta[0], &n.out_meta) else 0
+    if n.op == OP_VIEW:
+        name = n.name_id
+        if ((name == NAME_SQUEEZE0 or name == NAME_SQUEEZE1 or name == NAME_SQUEEZE2
+                or name == NAME_SQUEEZE4) and same_shape(&n.in_meta[0], &n.out_meta)):
+            return mark                   # unsqueeze_to of nothing: the gradient itself
+        return MARK_SEED_VIEW
+    if n.op == OP_SUM:
+        return MARK_SEED_VIEW if n.c[0] == 1.0 else 0
+    if n.op == OP_GATHER:
+        name = n.name_id
+        if name == NAME_TRANSPOSE or name == NAME_T or name == NAME_PERMUTE:
+            return MARK_SEED_VIEW
+        if name == NAME_EXPAND and same_shape(&n.in_meta[0], &n.out_meta):
+            return mark
+    return 0
+
+
+cdef object seed_result(RunSlot* s, list seeds, const Meta* m):
+    """grad()'s result for a slot whose gradient is (MARK_SEED) a grad_output requiring grad
+    or a view of it: that very tensor, or (a view in torch) a tensor that requires grad."""
+    cdef Tensor t
+    if s.mark & MARK_SEED_SAME:
+        for g in seeds:
+            if (isinstance(g, Tensor) and <void*>(<Tensor>g).buf == s.grad
+                    and same_shape(&(<Tensor>g).m, m) and (<Tensor>g).m.dtype == m.dtype):
+                return g
+    t = tensor_from_buffer(<Buffer*>s.grad, m)
+    t._requires_grad = True
+    return t
+
+
 cdef inline bint takes_uniform(RunSlot* s) noexcept:
     """Whether the node's numeric backward reads a uniform gradient correctly as it is (only
     through zip_numeric/map_grad or by passing it on); everything else gets it expanded first."""
@@ -218,6 +265,9 @@ cdef Buffer* run_addable(void* run, Node* child) noexcept:
     cs = &r.slots[j]
     if cs.grad == NULL or not (cs.mark & (MARK_NEEDED | MARK_CAPTURE)) or cs.node.hooks != NULL:
         return NULL
+    # the formula sums into it (or returns a gradient the sweep sums in): no longer a
+    # grad_output handed on unchanged
+    cs.mark &= ~MARK_SEED
     return <Buffer*>cs.grad
 
 
@@ -358,6 +408,10 @@ cdef int accumulate_into_leaf(Tensor leaf, void* g, bint recorded, const Meta* g
     if not leaf._requires_grad:  # requires_grad_(False) since the graph was built: as torch
         return 0
     if recorded:
+        if leaf.grad_ is None and (<Tensor>g)._requires_grad:
+            # torch's AccumulateGrad under create_graph stores a copy of a gradient that
+            # requires grad (new_empty_strided().copy_(): CopyBackwards), never the tensor
+            return grad_accumulate(leaf, named(t_clone(<Tensor>g), NAME_COPY), False)
         return grad_accumulate(leaf, <Tensor>g, False)
     b = <Buffer*>g
     if leaf.grad_ is None:
@@ -427,7 +481,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
     cdef const Meta** gm = gm_small
     cdef Buffer* g_fixed
     cdef Py_ssize_t i, j, n_inputs = len(inputs) if inputs is not None else 0
-    cdef int k
+    cdef int k, flow
     cdef bint prev_mode = pyad_is_grad_enabled()
     cdef list results = [None] * n_inputs
     cdef list rec
@@ -527,6 +581,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 if create_graph:
                     slot_add_recorded(s, _ones_like(<Tensor>roots[j]))
                 else:
+                    s.mark &= ~MARK_SEED
                     slot_add_numeric(s, buf_one(n.out_meta.dtype))
                 continue
             g = <Tensor>seeds[j]
@@ -537,6 +592,10 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
             if create_graph:
                 slot_add_recorded(s, g)
             else:
+                if s.grad == NULL and g._requires_grad:
+                    s.mark |= MARK_SEED_SAME
+                else:
+                    s.mark &= ~MARK_SEED
                 buf_incref(g.buf)
                 slot_add_numeric(s, g.buf)
         for i in range(order.n):
@@ -549,11 +608,20 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 buf_decref(<Buffer*>s.grad)
                 s.grad = g_fixed
             if n.hooks != NULL or (n.op == OP_ACCUMULATE and (<Tensor>n.leaf)._hooks):
+                g_fixed = <Buffer*>s.grad
                 run_hooks(s, create_graph)
+                if <Buffer*>s.grad != g_fixed:
+                    s.mark &= ~MARK_SEED
             j = s.cap
+            captured = None     # an input given more than once gets the same tensor, as torch
             while j >= 0:
                 t = <Tensor>inputs[j]
-                results[j] = _slot_as_tensor(s, create_graph, &n.out_meta)
+                if captured is None:
+                    if not create_graph and (s.mark & MARK_SEED) and not accumulate:
+                        captured = seed_result(s, seeds, &n.out_meta)
+                    else:
+                        captured = _slot_as_tensor(s, create_graph, &n.out_meta)
+                results[j] = captured
                 if accumulate and n.op != OP_ACCUMULATE:
                     _accumulate_captured(t, results[j], create_graph)
                     results[j] = None
@@ -611,7 +679,18 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                             raise_invalid_gradient(n, k, &n.in_meta[k], &child.out_meta)
                         # child.out_meta: the same shape; its dtype where `.data` changed that
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
+                        flow = seed_flow(n, k, s.mark) if g_fixed == gin[k] else 0
                         gin[k] = NULL
+                        if (flow & MARK_SEED_SAME) and g_fixed != <Buffer*>s.grad:
+                            # the same values (expand or repeat to the same shape): hand on
+                            # the buffer itself, which grad() recognises as the grad_output
+                            buf_decref(g_fixed)
+                            g_fixed = <Buffer*>s.grad
+                            buf_incref(g_fixed)
+                        if cs.grad == NULL:
+                            cs.mark = (cs.mark & ~MARK_SEED) | flow
+                        else:
+                            cs.mark &= ~MARK_SEED
                         slot_add_numeric(cs, g_fixed)
                 finally:
                     for k in range(n.n_in if n.n_in > 2 else 2):

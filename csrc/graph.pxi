@@ -9,6 +9,12 @@ cdef enum:
     MARK_VISITED = 1
     MARK_NEEDED = 2         # must run: a gradient we want flows through it
     MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
+    # numeric sweep: the gradient in the slot is, in torch, a grad_output that requires grad
+    # passed on unchanged (SAME: torch hands on that very tensor) or a view of it (VIEW: a
+    # view made under no_grad of a tensor that requires grad still requires grad)
+    MARK_SEED_SAME = 8
+    MARK_SEED_VIEW = 16
+    MARK_SEED = 24
 
 cdef unsigned long long _next_seq = 0
 cdef bint _anomaly_enabled = False       # set_detect_anomaly: record forward traces

@@ -143,45 +143,54 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
     if x.m.ndim - n_int + n_new > PYAD_MAXDIM:      # the region's arrays hold PYAD_MAXDIM dims
         raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions")
     contiguous_strides(&x.m, cs)
-    offset[0] = 0
+    # torch's view of x as the items are applied: (size, stride) per dim, the dim pointer
+    # moved on by each ellipsis (a second one can move it past the end)
+    sh = [x.m.shape[d] for d in range(x.m.ndim)]
+    sts = [cs[d] for d in range(x.m.ndim)]
+    off = 0
     for k, it in enumerate(items):
         if it is Ellipsis:
-            while dim < x.m.ndim - (n_specified - _count_before(items, it)):
-                shape[nd] = x.m.shape[dim]
-                strides[nd] = cs[dim]
-                nd += 1
-                dim += 1
+            dim += x.m.ndim - n_specified
         elif it is None:
-            shape[nd] = 1
-            strides[nd] = 0
-            nd += 1
+            if dim > len(sh):
+                raise dim_range_error(len(sh) + 1, dim)
+            sh.insert(dim, 1)
+            sts.insert(dim, 0)
+            dim += 1
         elif isinstance(it, slice):
-            size = x.m.shape[dim]
             if it.step is not None and it.step == 0:
                 raise ValueError("slice step cannot be zero")      # Python's slice parsing
             if it.step is not None and it.step <= 0:
                 raise ValueError("step must be greater than zero")
+            if dim >= len(sh):
+                if not is_full_slice(it):
+                    raise dim_range_error(len(sh), dim)
+                dim += 1
+                continue
+            size = sh[dim]
             start, stop, step = it.indices(size)
             if stop < start:
                 stop = start
-            offset[0] += start * cs[dim]
-            shape[nd] = (stop - start + step - 1) // step
-            strides[nd] = cs[dim] * step
-            nd += 1
+            off += start * sts[dim]
+            sh[dim] = (stop - start + step - 1) // step
+            sts[dim] = sts[dim] * step
             dim += 1
         else:
-            size = x.m.shape[dim]
             idx = int64_index(it)
+            if dim >= len(sh):
+                raise past_end_select(len(sh), dim, idx, k)
+            size = sh[dim]
             if idx < -size or idx >= size:
                 raise IndexError(f"index {idx} is out of bounds for dimension {k} with size "
                                  f"{size}")    # torch names the key item's position
-            offset[0] += (idx + size if idx < 0 else idx) * cs[dim]
-            dim += 1
-    while dim < x.m.ndim:
-        shape[nd] = x.m.shape[dim]
-        strides[nd] = cs[dim]
+            off += (idx + size if idx < 0 else idx) * sts[dim]
+            del sh[dim]
+            del sts[dim]
+    offset[0] = off
+    for d in range(len(sh)):
+        shape[nd] = sh[d]
+        strides[nd] = sts[d]
         nd += 1
-        dim += 1
     ndim[0] = nd
     return True
 
@@ -234,6 +243,15 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
     if not isinstance(value, Tensor):
         check_f32_value(value, x.m.dtype)      # the value becomes a tensor before the index
+    # torch's fast paths for a lone Python bool, taken once the value is converted: False
+    # writes nothing (no index, in-place or shape check); True copies the value into
+    # x.unsqueeze(0), where x itself is no overlap (it is the same memory, element by element)
+    if index is False:
+        return 0
+    if index is True and value is x:
+        check_inplace(x)
+        x.buf.version += 1
+        return 0
     check_index_count(x, index)
     check_0d_single_key(x, index)
     if not basic_region(x, index, &offset, st, shp, &nd):
@@ -287,22 +305,27 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
         sel = t_getitem(offs_view, items)
         check_inplace(x)
     else:  # as torch: index parsing errors, then the in-place checks, then index_put_'s:
-        # the value overlapping x, the index dtypes, masks, the value's shape, bounds
-        deferred = []
-        r, adv = index_slicing(offs_view, items, deferred)
+        # the number of indices, the value overlapping x, each index's dtype or mask shape in
+        # turn, the value's shape, bounds
+        r, adv = index_slicing(offs_view, items)
         check_inplace(x)
+        check_adv_count(r, adv)
         # torch: the same tensor always overlaps (even empty), another one where they share;
         # an int, None or bool in the key makes torch index a view of x first, which an empty x
         # does not share memory with (slices: not known here whether torch's is trivial)
-        if (value is x and (x.m.numel != 0 or not builtins.any(
+        # torch's masked_fill path (one bool mask from the first dim matching x's leading
+        # dims, a one-element value) checks no overlap
+        masked_fill_path = (v.m.numel == 1 and len(adv) == 1 and 0 in adv
+                            and isinstance(adv[0], np.ndarray) and adv[0].dtype == np.bool_
+                            and adv[0].ndim <= r.m.ndim and builtins.all(
+                                adv[0].shape[d] == r.m.shape[d] for d in range(adv[0].ndim)))
+        if not masked_fill_path and ((value is x and (x.m.numel != 0 or not builtins.any(
                 it is None or isinstance(it, (int, np.integer, np.bool_))
                 for it in items))) or (
-                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v))):
+                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v)))):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")
-        if deferred:
-            raise deferred[0]
         sel = t_index(r, adv, v, x.m.dtype)
     sel_np = np.asarray(_np_view(sel))
     try:

@@ -863,8 +863,9 @@ cdef Tensor t_predicate(Tensor x, pyad_loop f32, pyad_loop f64, bint int_value):
 # ============================================================================================
 # clamp / clip / clamp_min / clamp_max
 # ============================================================================================
-cdef object t_clamp(Tensor x, object lo, object hi, int which):
-    """which: 0 clamp, 1 clamp_min, 2 clamp_max (their torch names differ)."""
+cdef object t_clamp(Tensor x, object lo, object hi, int which, bint inplace=False):
+    """which: 0 clamp, 1 clamp_min, 2 clamp_max (their torch names differ). inplace: clamp_
+    (an integer x with a float bound fails its result cast before the bounds' conversion)."""
     reject_complex(lo)
     reject_complex(hi)
     cdef double c[4]
@@ -874,6 +875,8 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
                            .replace("torch.", "pyad."))
     check_scalar_range(lo)
     check_scalar_range(hi)
+    if not inplace or x.m.dtype <= PYAD_F64:
+        check_clamp_bounds(x, lo, hi)
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
         out = x
         if lo is not None:
@@ -903,6 +906,22 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which):
                      register_name(("ClampBackward1", "ClampMinBackward0",
                                     "ClampMaxBackward0")[which]))
     return t_unary((U_CLAMP, U_CLAMP_MIN, U_CLAMP_MAX)[which], x, c)
+
+
+cdef int check_clamp_bounds(Tensor x, object lo, object hi) except -1:
+    """torch converts scalar bounds to clamp's computation dtype, checked (float32's range),
+    unless both are scalars and one is NaN (torch fills with NaN first)."""
+    cdef int dt = x.m.dtype
+    scalars = [b for b in (lo, hi) if b is not None and not isinstance(b, Tensor)]
+    if len(scalars) == 2 and builtins.any(
+            isinstance(b, (float, np.floating)) and b != b for b in scalars):
+        return 0
+    if dt > PYAD_F64 and builtins.any(
+            isinstance(b, (float, np.floating, np.bool_)) for b in scalars):
+        dt = _default_dtype
+    for b in scalars:
+        check_f32_value(b, dt)
+    return 0
 
 
 cdef Tensor _clamp_int_operand(Tensor x, object lo, object hi):
@@ -1087,11 +1106,17 @@ def where(condition, input=None, other=None):
     b = as_scalar_or_tensor(other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dt = _default_dtype if (type(a) is float or type(b) is float) else PYAD_I64
+        check_f32_value(a, dt)       # torch converts scalar operands to the result dtype
+        check_f32_value(b, dt)
         return t_where(cond, scalar0d(a, dt), scalar0d(b, dt))
     if not isinstance(a, Tensor):
-        a = scalar0d(a, result_type_scalar(<Tensor>b, a))
+        dt = result_type_scalar(<Tensor>b, a)
+        check_f32_value(a, dt)
+        a = scalar0d(a, dt)
     if not isinstance(b, Tensor):
-        b = scalar0d(b, result_type_scalar(<Tensor>a, b))
+        dt = result_type_scalar(<Tensor>a, b)
+        check_f32_value(b, dt)
+        b = scalar0d(b, dt)
     return t_where(cond, <Tensor>a, <Tensor>b)
 
 

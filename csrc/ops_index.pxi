@@ -239,6 +239,8 @@ cdef object index_array(object it):
         return np_of(<Tensor>it)
     if isinstance(it, str):
         raise TypeError("new(): invalid data type 'str'")
+    if isinstance(it, (list, tuple)):
+        check_index_sequence(it)
     if isinstance(it, (list, tuple, np.ndarray)):
         arr = np.asarray(it)
         if arr.dtype == np.bool_:
@@ -248,6 +250,76 @@ cdef object index_array(object it):
         return arr.astype(np.int64)
     raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                      f"Variables are valid indices (got {type(it).__name__})")
+
+cdef int check_index_sequence(object seq) except -1:
+    """torch's conversion of a list in a key to an index tensor: first its dtype inference,
+    depth first (a None or a str item), then the shape the first items give, checked while
+    the values are stored (ragged nesting, a scalar where a list is expected or the reverse)."""
+    cdef list stack = [seq]
+    while stack:
+        it = stack.pop()
+        if isinstance(it, (list, tuple)):
+            stack.extend(reversed(it))
+        elif it is None:
+            raise RuntimeError("Could not infer dtype of NoneType")
+        elif isinstance(it, str):
+            raise TypeError("new(): invalid data type 'str'")
+    sizes = []
+    it = seq
+    while isinstance(it, (list, tuple)):
+        sizes.append(len(it))
+        if not len(it):
+            break
+        it = it[0]
+    _check_index_nesting(seq, sizes, 0)
+    return 0
+
+
+cdef int _check_index_nesting(object it, list sizes, int d) except -1:
+    if d == len(sizes):
+        if isinstance(it, (list, tuple)):
+            raise TypeError(f"'{type(it).__name__}' object cannot be interpreted as an integer")
+        return 0
+    if not isinstance(it, (list, tuple)):
+        raise TypeError("not a sequence")
+    if len(it) != sizes[d]:
+        raise ValueError(f"expected sequence of length {sizes[d]} at dim {d} (got {len(it)})")
+    for u in it:
+        _check_index_nesting(u, sizes, d + 1)
+    return 0
+
+
+cdef object past_end_select(int rnd, int dim, object idx, Py_ssize_t k):
+    """torch selects an int item at a dim past the end of the result (more than one ellipsis
+    can take it there) after reading that dim's size out of bounds: undefined, but with at
+    most 5 dims the slot read is an unused (zero) size, so its bounds message with size 0;
+    otherwise the select's dim check."""
+    if rnd <= 5 and dim < 5:
+        return IndexError(f"index {idx} is out of bounds for dimension {k} with size 0")
+    return IndexError(f"Dimension out of range (expected to be in range of [{-rnd}, {rnd - 1}], "
+                      f"but got {dim})")
+
+
+cdef object dim_range_error(int n, int dim):
+    """wrap_dim's message for a dim past the end of an n-dim tensor."""
+    return IndexError(f"Dimension out of range (expected to be in range of "
+                      f"[{-n if n else -1}, {n - 1 if n else 0}], but got {dim})")
+
+
+cdef bint is_full_slice(object it) noexcept:
+    """A slice torch's indexing skips without reading the dim's size: [:], [::1]."""
+    return (it.start is None or (type(it.start) is int and it.start == 0)) and it.stop is None \
+        and (it.step is None or (type(it.step) is int and it.step == 1))
+
+
+cdef class _BadIndexDtype:
+    """A tensor or list index of a dtype torch's index() refuses (checked there, not while
+    the key is parsed)."""
+    cdef object error
+
+    def __cinit__(self, error):
+        self.error = error
+
 
 cdef Tensor t_index_advanced(Tensor x, tuple items):
     """torch's applySlicing followed by index(): items hold at least one advanced index."""
@@ -263,25 +335,22 @@ cdef class _IndexItemError:
         self.error = error
 
 
-cdef tuple index_slicing(Tensor x, tuple items, list deferred_out=None):
+cdef tuple index_slicing(Tensor x, tuple items):
     """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims).
-    A wrong index dtype, which torch's index() refuses later, is raised at the end, or appended
-    to deferred_out when given (setitem: after the in-place checks)."""
+    Each ellipsis moves the dim on by the dims no item specifies (torch takes any number of
+    them, so a second one can move past the end). An index of a wrong dtype stays in the
+    result as a _BadIndexDtype: torch's index() and index_put_ refuse it later."""
     cdef Tensor r = x
-    cdef int dim = 0, n_specified = 0, n_ellipsis = 0, d
+    cdef int dim = 0, n_specified = 0
     cdef list conv = []
     cdef dict adv = {}
-    deferred = None     # a tensor/list index of a wrong dtype: torch's index() refuses it later
     for it in items:
         if type(it) is NP_BOOL:             # refused where the item comes, as torch's parser
             conv.append(_IndexItemError(IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
                 f"Variables are valid indices (got numpy.{type(it).__name__})")))
             n_specified += 1
-        elif it is None:
-            conv.append(it)
-        elif it is Ellipsis:
-            n_ellipsis += 1
+        elif it is None or it is Ellipsis:
             conv.append(it)
         elif isinstance(it, (bool, np.bool_)):
             conv.append(bool(it))
@@ -294,17 +363,17 @@ cdef tuple index_slicing(Tensor x, tuple items, list deferred_out=None):
         else:
             try:
                 arr = index_array(it)
-            except (IndexError, TypeError) as e:
-                if isinstance(it, (Tensor, list, tuple, np.ndarray)) and isinstance(e, IndexError):
-                    deferred = deferred or e
-                    arr = np.zeros(0, np.int64)
+            except (IndexError, TypeError, RuntimeError, ValueError) as e:
+                if isinstance(it, (Tensor, NP_NDARRAY)) and isinstance(e, IndexError):
+                    arr = _BadIndexDtype(e)
+                elif (isinstance(it, (list, tuple)) and isinstance(e, IndexError)
+                      and "long, int, byte or bool" in str(e)):
+                    arr = _BadIndexDtype(e)
                 else:
                     arr = _IndexItemError(e)
             conv.append(arr)
-            n_specified += 1 if isinstance(arr, _IndexItemError) else (
+            n_specified += 1 if not isinstance(arr, np.ndarray) else (
                 arr.ndim if arr.dtype == np.bool_ else 1)
-    if n_ellipsis > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
     for k, it in enumerate(conv):
@@ -312,26 +381,42 @@ cdef tuple index_slicing(Tensor x, tuple items, list deferred_out=None):
             raise (<_IndexItemError>it).error
         if it is Ellipsis:
             dim += x.m.ndim - n_specified
-        elif it is None:
+        elif it is None or isinstance(it, bool):
+            if dim > r.m.ndim:
+                raise dim_range_error(r.m.ndim + 1, dim)
             r = t_unsqueeze(r, dim)
-            dim += 1
-        elif isinstance(it, bool):
-            r = t_unsqueeze(r, dim)
-            adv[dim] = np.array([it])
+            if it is not None:
+                adv[dim] = np.array([it])
             dim += 1
         elif isinstance(it, slice):
-            r = index_slice(r, dim, it, False)
+            if dim >= r.m.ndim:
+                if it.step is not None and it.step == 0:
+                    raise ValueError("slice step cannot be zero")
+                if it.step is not None and it.step <= 0:
+                    raise ValueError("step must be greater than zero")
+                if not is_full_slice(it):
+                    raise dim_range_error(r.m.ndim, dim)
+            else:
+                r = index_slice(r, dim, it, False)
+            dim += 1
+        elif isinstance(it, _BadIndexDtype):
+            adv[dim] = it
             dim += 1
         elif isinstance(it, np.ndarray):
             adv[dim] = it
             dim += it.ndim if it.dtype == np.bool_ else 1
         else:
+            if dim >= r.m.ndim:
+                raise past_end_select(r.m.ndim, dim, int64_index(it), k)
             r = index_select_int(r, dim, int64_index(it), k)
-    if deferred is not None:
-        if deferred_out is None:
-            raise deferred
-        deferred_out.append(deferred)
     return r, adv
+
+cdef int check_adv_count(Tensor r, dict adv) except -1:
+    """index() and index_put_: one index slot per advanced item (a mask too), up to r's dims."""
+    cdef Py_ssize_t n = builtins.max(adv) + 1 if adv else 0
+    if n > r.m.ndim:
+        raise IndexError(f"too many indices for tensor of dimension {r.m.ndim} (got {n})")
+    return 0
 
 cdef Tensor t_index(Tensor r, dict adv, Tensor value=None, int dst_dtype=-1):
     """r[adv] where adv maps a dim of r to an int64 array or a bool mask starting there. With a
@@ -340,12 +425,21 @@ cdef Tensor t_index(Tensor r, dict adv, Tensor value=None, int dst_dtype=-1):
     (x's), unless torch takes its masked_fill path (one bool mask, a one-element value)."""
     cdef Py_ssize_t s
     cdef int d, j, start
+    check_adv_count(r, adv)
+    if value is None:      # index(): every index's dtype, then the masks
+        for d in sorted(adv):
+            if isinstance(adv[d], _BadIndexDtype):
+                raise (<_BadIndexDtype>adv[d]).error
     shape = [r.m.shape[d] for d in range(r.m.ndim)]
     entries = []                       # (dim, int64 array) after masks are expanded
     for d in sorted(adv):
         a = adv[d]
+        if isinstance(a, _BadIndexDtype):      # index_put_: each index in turn
+            raise (<_BadIndexDtype>a).error
         if a.dtype == np.bool_:
             for j in range(a.ndim):
+                if d + j >= r.m.ndim:
+                    raise dim_range_error(r.m.ndim, d + j)
                 if a.shape[j] != shape[d + j]:
                     raise IndexError(f"The shape of the mask {shape_list(a.shape)} at index {j} "
                                      f"does not match the shape of the indexed tensor "

@@ -219,8 +219,14 @@ def diag(input, diagonal=0):
     cdef Py_ssize_t k = diagonal, n
     cdef Py_ssize_t st[1]
     cdef Py_ssize_t shp[2]
+    cdef Tensor r
     if x.m.ndim == 2:
-        return t_diagonal(x, k, 0, 1, NAME_DIAG_COPY)
+        # torch's diag copies the diagonal (not a view, unlike diagonal()): in-place ops and
+        # assignments into it are a non-leaf's
+        r = t_diagonal(x, k, 0, 1, NAME_DIAG_COPY)
+        r._base = None
+        r._view_copies = False
+        return r
     if x.m.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.m.ndim}D")
     n = x.m.shape[0] + (k if k >= 0 else -k)

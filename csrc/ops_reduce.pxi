@@ -242,6 +242,15 @@ cdef str _type_name(object v):
         return "Tensor"
     return type(v).__name__
 
+cdef int check_keepdim(str name, object keepdim) except -1:
+    """torch's argument parser takes only a Python bool as keepdim (not an int, a float, None
+    or a numpy bool)."""
+    if type(keepdim) is not bool:
+        tn = (f"numpy.{type(keepdim).__name__}" if type(keepdim).__module__ == "numpy"
+              else _type_name(keepdim))
+        raise TypeError(f"{name}(): argument 'keepdim' must be bool, not {tn}")
+    return 0
+
 cdef object rd_bad_args(str name, tuple args, dict kwargs, list sigs):
     """torch's TypeError for an argument combination no overload accepts."""
     got = ", ".join(_type_name(a) for a in args)
@@ -631,6 +640,7 @@ cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
     raise rd_bad_args(name, args, kwargs, sigs)
 
 cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
+    check_keepdim("argmin" if is_min else "argmax", keepdim)
     v, i = t_max_dim(x, dim, keepdim, is_min, False, "argmin" if is_min else "argmax")
     if dim is None and keepdim:
         shp = [1] * x.m.ndim
@@ -645,7 +655,9 @@ cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
 #   ip = mask, keepdim; c = [correction, std, full (no dim given)]; saves x (and std)
 # ============================================================================================
 cdef Tensor t_var(Tensor x, const Py_ssize_t* mask, bint keepdim, double correction, bint std,
-                  bint full):
+                  int full):
+    """full: 1 without dims (or 0-d x), 2 for an empty dim list (every dim reduced, but torch's
+    var_backward then takes its per-dim formula, whose count of an empty dim list is 1)."""
     cdef RdPlan p
     cdef Meta macc
     cdef Buffer* mean
@@ -693,10 +705,10 @@ cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink
     check_saved(n)
     mx = smeta(n, 0)
     rd_node_plan(n, &p)
-    dof = p.count - n.c[0]
+    dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
     c[0] = 2.0 / dof
     c[1] = n.c[1]
-    c[2] = n.c[2] != 0 and dof <= 0
+    c[2] = n.c[2] == 1 and dof <= 0
     mean = rd_mean(sdata(n, 0), mx, &p.mk, p.count)
     try:
         gin[0] = rd_map(rd_pick(mx.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL), g.data,
@@ -713,7 +725,7 @@ cdef list var_recorded(Node* n, Tensor g):
     cdef Tensor x = saved_tensor(n, 0), gk, y, mean
     cdef double dof
     rd_node_plan(n, &p)
-    dof = p.count - n.c[0]
+    dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
     gk = rd_keepdim_grad(g, &p.mk)
     mean = t_sum(x, n.ip, True, True, False)
     if n.c[1] != 0:          # std: g / (2 std), 0 where std == 0
@@ -721,16 +733,18 @@ cdef list var_recorded(Node* n, Tensor g):
         ya = rd_np(y)
         gk = t_mul(t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)),
                    rd_const(ya != 0, y.m.dtype))
-    if n.c[2] != 0 and dof <= 0:
+    if n.c[2] == 1 and dof <= 0:
         xa = rd_np(x)
         return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
     return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
 
+_VAR_SIGS = ["(tuple of ints dim, bool unbiased = True, bool keepdim = False)",
+             "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
+             "(bool unbiased = True)"]
+
 cdef tuple rd_var_args(str name, tuple args, dict kwargs):
     """(dim, correction, keepdim) from torch's var/std overloads."""
-    sigs = ["(tuple of ints dim, bool unbiased = True, bool keepdim = False)",
-            "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
-            "(bool unbiased = True)"]
+    sigs = _VAR_SIGS
     unknown = set(kwargs) - {"dim", "unbiased", "keepdim", "correction"}
     if unknown or len(args) > 3 or ("unbiased" in kwargs and "correction" in kwargs):
         raise rd_bad_args(name, args, kwargs, sigs)
@@ -748,19 +762,23 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
     correction = vals["correction"]
     if correction is None:
         correction = 1.0 if vals["unbiased"] else 0.0
-    return vals["dim"], float(correction), bool(vals["keepdim"])
+    return vals["dim"], float(correction), vals["keepdim"]
 
 cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     dim, correction, keepdim = rd_var_args("std" if std else "var", args, kwargs)
+    if type(keepdim) is not bool:      # no overload takes it
+        raise rd_bad_args("std" if std else "var", args, kwargs, _VAR_SIGS)
     if isinstance(dim, (tuple, list)):      # the argument parser comes first
         check_int64_items("std" if std else "var", "dim", dim)
     if x.m.dtype > PYAD_F64:        # before the dims, as torch checks them
         raise RuntimeError("std and var only support floating point and complex dtypes")
+    full = 1 if dim is None or x.m.ndim == 0 else 0
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None                  # torch: an empty dim list reduces over every dim
+        full = full or 2            # ... but its backward counts the list's (no) dims: 1
     dims_mask(x, dim, mask)
-    return t_var(x, mask, keepdim, correction, std, dim is None or x.m.ndim == 0)
+    return t_var(x, mask, keepdim, correction, std, full)
 
 
 # ============================================================================================
@@ -870,7 +888,7 @@ cdef list norm_recorded(Node* n, Tensor g):
     scale_v = t_mul(t_div(gk, t_pows(ysafe, p - 1.0)), nz)
     return [t_mul(scaled, scale_v)]
 
-cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dtype):
+cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object dtype):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef double pv
     if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
@@ -879,6 +897,7 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, bint keepdim, object dt
         from pyad.linalg import matrix_norm
         return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
                            dtype=dtype)
+    check_keepdim("linalg_vector_norm", keepdim)
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     if p is None or isinstance(p, str):     # "fro" here
@@ -957,6 +976,7 @@ cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
         raise rd_bad_args("logsumexp", args, kwargs, ["(tuple of ints dim, bool keepdim = False)"])
     dim = rd_required_dim("logsumexp", args, kwargs, ())
     keepdim = args[1] if len(args) > 1 else kwargs.get("keepdim", False)
+    check_keepdim("logsumexp", keepdim)
     if not isinstance(dim, (int, np.integer, tuple, list)):
         raise TypeError(f"logsumexp(): argument 'dim' must be tuple of ints, not "
                         f"{_type_name(dim)}")

@@ -606,7 +606,7 @@ cdef Tensor t_getitem(Tensor x, object index):
     advanced indexing (t_index_advanced in ops_index.pxi: IndexBackward0).
     """
     cdef Tensor r = x, r2
-    cdef int dim = 0, n_specified = 0, n_ellipsis = 0
+    cdef int dim = 0, n_specified = 0
     check_index_count(x, index)
     check_0d_single_key(x, index)
     check_np_bool_index(index)
@@ -616,24 +616,33 @@ cdef Tensor t_getitem(Tensor x, object index):
     for it in items:
         if not is_basic_index(it):
             return t_index_advanced(x, items)
-        if it is Ellipsis:
-            n_ellipsis += 1
-        elif it is not None:
+        if it is not None and it is not Ellipsis:
             n_specified += 1
-    if n_ellipsis > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
     for k, it in enumerate(items):
         if it is Ellipsis:
-            dim += r.m.ndim - dim - (n_specified - _count_before(items, it))
+            # torch takes any number of ellipses, each moving the dim on by the dims no item
+            # specifies: a second one can move it past the end
+            dim += x.m.ndim - n_specified
             if single:
                 return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
             continue
         if it is None:
+            if dim > r.m.ndim:
+                raise dim_range_error(r.m.ndim + 1, dim)
             r = t_unsqueeze(r, dim)
             dim += 1
             applied = True
+            continue
+        if isinstance(it, slice) and dim >= r.m.ndim:
+            if it.step is not None and it.step == 0:
+                raise ValueError("slice step cannot be zero")
+            if it.step is not None and it.step <= 0:
+                raise ValueError("step must be greater than zero")
+            if not is_full_slice(it):
+                raise dim_range_error(r.m.ndim, dim)
+            dim += 1
             continue
         if isinstance(it, slice):
             r2 = index_slice(r, dim, it, single)
@@ -641,6 +650,8 @@ cdef Tensor t_getitem(Tensor x, object index):
             r = r2
             dim += 1
             continue
+        if dim >= r.m.ndim:
+            raise past_end_select(r.m.ndim, dim, int64_index(it), k)
         r = index_select_int(r, dim, int64_index(it), k)
         applied = True
     if not applied:
@@ -697,15 +708,6 @@ cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_
     for i in range(dim, r.m.ndim - 1):
         shp[i] = shp[i + 1]
     return t_gather(r, start_off, cs, r.m.ndim - 1, shp, NAME_SELECT, NAME_SELECT_BW)
-
-cdef int _count_before(tuple items, object stop_at):
-    cdef int n = 0
-    for it in items:
-        if it is stop_at:
-            break
-        if it is not None and it is not Ellipsis:
-            n += 1
-    return n
 
 
 # ============================================================================================
@@ -873,6 +875,7 @@ cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
                 return int_scalar_binop(BIN_ADD, x, wrap_int64(other * alpha), False)
     elif type(alpha) is int and dt <= PYAD_F64:
         alpha = float(alpha)        # a float result: alpha * other in floating point
+    check_f32_value(alpha, dt)      # alpha converted to a float32 result's type, checked
     if isinstance(other, Tensor):
         return t_sub(x, <Tensor>other, alpha) if subtract else t_add(x, <Tensor>other, alpha)
     if dt == PYAD_BOOL:         # a bool scalar with a bool tensor: the sum stays bool
@@ -1338,6 +1341,7 @@ cdef class Tensor:
         if keepdim; dtype casts first.
         """
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        check_keepdim("sum", keepdim)
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if isinstance(dim, (tuple, list)) and len(dim) == 0:
             dim = None              # torch: an empty dim list reduces over every dim
@@ -1352,6 +1356,7 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         if isinstance(dim, (tuple, list)):
             check_int64_items("mean", "dim", dim)     # the argument parser comes first
+        check_keepdim("mean", keepdim)
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if (<Tensor>x).m.dtype > PYAD_F64:   # torch's dtype error comes before any dim error
             raise RuntimeError(f"mean(): could not infer output dtype. "
@@ -1402,6 +1407,8 @@ cdef class Tensor:
         """The dims reordered as dims (ints or a tuple); a copy in pyad."""
         cdef int perm[PYAD_MAXDIM]
         cdef int d
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         if len(dims) == 1 and not is_int_arg(dims[0]):
             dims = tuple(dims[0])
         check_int64_items("permute", "dims", dims)
@@ -1575,19 +1582,19 @@ cdef class Tensor:
         tensors (either may be None).
         """
         src = inplace_source(self)
-        return inplace(self, t_clamp(src, min, max, 0))
+        return inplace(self, t_clamp(src, min, max, 0, True))
 
     clip_ = clamp_
 
     def clamp_min_(self, min):
         """In-place clamp_min; returns self. max(input, min) elementwise."""
         src = inplace_source(self)
-        return inplace(self, t_clamp(src, min, None, 1))
+        return inplace(self, t_clamp(src, min, None, 1, True))
 
     def clamp_max_(self, max):
         """In-place clamp_max; returns self. min(input, max) elementwise."""
         src = inplace_source(self)
-        return inplace(self, t_clamp(src, None, max, 2))
+        return inplace(self, t_clamp(src, None, max, 2, True))
 
     def zero_(self):
         """Fill with zeros in place; returns self."""
@@ -1929,6 +1936,7 @@ cdef class Tensor:
     def amax(self, dim=(), keepdim=False):
         """Maximum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        check_keepdim("amax", keepdim)
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
         dims_mask(self, None if no_dim else dim, mask, "amax", True)
         return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
@@ -1936,6 +1944,7 @@ cdef class Tensor:
     def amin(self, dim=(), keepdim=False):
         """Minimum over dim (an int or a tuple; () = all dims). Ties share the gradient evenly."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        check_keepdim("amin", keepdim)
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
         dims_mask(self, None if no_dim else dim, mask, "amin", True)
         return t_amax(self, mask, keepdim, True, False, "amin", not no_dim)

@@ -1236,3 +1236,336 @@ def test_setitem_empty_x_into_its_view_is_not_an_overlap(pt, key):
         x[key(pt)] = x
     with raises_exact(RuntimeError, _OVERLAP):     # no view: the same tensor overlaps
         x[pt.tensor([0.0]), ...] = x
+
+
+# --- autograd.grad hands on a grad_output that requires grad -----------------------------
+# torch's engine passes the grad_output tensor itself to a root that is also an input, and
+# through the formulas that return the gradient unchanged (add, sub's first operand, clone,
+# expand or repeat to the same shape), so the result is that tensor; through view-like
+# formulas (view, transpose, sum's expand) it is a view, which still requires grad (made
+# under no_grad). pyad returned a new tensor that did not require grad.
+
+
+def test_grad_of_a_root_that_is_an_input_is_the_grad_output_itself(pt):
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    g = pt.tensor([0.5, 0.25], requires_grad=True)
+    y = x * 2
+    r = pt.autograd.grad(y, [y, x, y], grad_outputs=g, retain_graph=True)
+    assert r[0] is g and r[2] is g
+    assert not r[1].requires_grad and r[1].tolist() == [1.0, 0.5]
+    (rx,) = pt.autograd.grad(x, x, grad_outputs=g)           # a leaf root
+    assert rx is g
+    w = pt.ones(2, requires_grad=True)
+    h = w * 3                                                 # a grad_output with a grad_fn
+    (r2,) = pt.autograd.grad(y, y, grad_outputs=h, retain_graph=True)
+    assert r2 is h and r2.grad_fn.name() == "MulBackward0"
+    # two contributions are summed (under no_grad): a new tensor
+    (r3,) = pt.autograd.grad([y, y], y, grad_outputs=[g, g], retain_graph=True)
+    assert not r3.requires_grad and r3.tolist() == [1.0, 0.5]
+
+
+@pytest.mark.parametrize("f, same", [
+    (lambda pt, x: x + 1, True), (lambda pt, x: x - 1, True), (lambda pt, x: 1 + x, True),
+    (lambda pt, x: x.clone(), True), (lambda pt, x: x + pt.ones(3), True),
+    (lambda pt, x: pt.add(x, 1, alpha=2), True), (lambda pt, x: x.expand(3), True),
+    (lambda pt, x: x.repeat(1), True), (lambda pt, x: x.squeeze(), True),
+    (lambda pt, x: x.view(3, 1), False), (lambda pt, x: x.unsqueeze(0), False),
+    (lambda pt, x: x.sum(), False), (lambda pt, x: x[None].t(), False),
+    (lambda pt, x: x[None].permute(1, 0), False),
+    (lambda pt, x: x * 1, None), (lambda pt, x: 1 - x, None), (lambda pt, x: x.mean(), None),
+    (lambda pt, x: x[:2], None), (lambda pt, x: x.expand(2, 3), None),
+    (lambda pt, x: x + pt.ones(2, 3), None), (lambda pt, x: x.double(), None),
+    (lambda pt, x: pt.ones(3) - x, None), (lambda pt, x: x + x, None),
+])
+def test_grad_hands_on_a_grad_output_through_identity_and_view_formulas(pt, f, same):
+    x = pt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = f(pt, x)
+    g = (pt.ones(y.shape) * 0.5).requires_grad_()
+    (r,) = pt.autograd.grad(y, x, g)
+    assert r.requires_grad == (same is not None)
+    assert (r is g) == bool(same)
+    assert r.grad_fn is None
+
+
+def test_grad_output_cast_to_the_output_dtype_is_recorded(pt):
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    g = pt.ones(2, dtype=pt.float64, requires_grad=True)
+    (r,) = pt.autograd.grad(y, y, grad_outputs=g, retain_graph=True)
+    assert r.dtype == pt.float32 and r.grad_fn.name() == "ToCopyBackward0"
+    with pt.no_grad():
+        (r,) = pt.autograd.grad(y, y, grad_outputs=g)
+    assert r.dtype == pt.float32 and r.grad_fn is None and not r.requires_grad
+
+
+# --- any number of ellipses in an index ----------------------------------------------------
+# torch moves the dim on by the unspecified dims at every ellipsis (so a second one can move
+# it past the end: the item there then fails as its op does), counts the advanced indices
+# against the dims ("(got n)") before their dtypes and masks, and checks every index dtype
+# before the masks in x[key] but each index in turn in x[key] = v. pyad refused a second
+# ellipsis and checked dtypes while parsing.
+
+
+@pytest.mark.parametrize("key, shape, first", [
+    (lambda pt: (..., ...), (2, 3, 4), 0.0),
+    (lambda pt: (0, ..., ...), (3, 4), 0.0),
+    (lambda pt: (..., 0, ...), (2, 3), 0.0),
+    (lambda pt: (0, ..., 1, ...), (3,), 1.0),
+    (lambda pt: (..., None, ...), (2, 3, 4, 1), 0.0),
+    (lambda pt: (..., ..., slice(None)), (2, 3, 4), 0.0),
+    (lambda pt: (..., ..., slice(1, 2), pt.tensor([0])), None, None),
+])
+def test_getitem_takes_several_ellipses(pt, key, shape, first):
+    x = pt.arange(24.0).reshape(2, 3, 4)
+    if shape is None:
+        with raises_exact(IndexError, "too many indices for tensor of dimension 3 (got 4)"):
+            x[key(pt)]
+        return
+    r = x[key(pt)]
+    assert tuple(r.shape) == shape and r.reshape(-1)[0].item() == first
+
+
+@pytest.mark.parametrize("key, exc, message", [
+    (lambda pt: (..., ..., 0), IndexError, "index 0 is out of bounds for dimension 2 with size 0"),
+    (lambda pt: (..., ..., slice(1, 2)), IndexError,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 4)"),
+    (lambda pt: (..., ..., None), IndexError,
+     "Dimension out of range (expected to be in range of [-4, 3], but got 6)"),
+    (lambda pt: (..., ..., pt.tensor([0])), IndexError,
+     "too many indices for tensor of dimension 3 (got 5)"),
+    (lambda pt: (pt.tensor([0.0]), ..., ..., pt.tensor([0])), IndexError,
+     "too many indices for tensor of dimension 3 (got 4)"),
+    (lambda pt: (..., ..., pt.ones(4, 1, dtype=pt.bool)), IndexError,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
+    (lambda pt: (..., ..., "a"), TypeError, "new(): invalid data type 'str'"),
+    (lambda pt: (..., ..., [None]), RuntimeError, "Could not infer dtype of NoneType"),
+    (lambda pt: (0, 1, 2, 3, ..., ...), IndexError, "too many indices for tensor of dimension 3"),
+])
+def test_getitem_and_setitem_past_the_end_after_two_ellipses(pt, key, exc, message):
+    x = pt.zeros(2, 3, 4)
+    with raises_exact(exc, message):
+        x[key(pt)]
+    with raises_exact(exc, message):
+        x[key(pt)] = 1.0
+
+
+def test_index_dtype_and_mask_order_getitem_vs_setitem(pt):
+    x = pt.zeros(2, 3)
+    fl, mask = pt.tensor([0.0]), pt.tensor([True, False, True])
+    dtype_msg = "tensors used as indices must be long, int, byte or bool tensors"
+    mask_msg = ("The shape of the mask [3] at index 0 does not match the shape of the indexed "
+                "tensor [2, 3] at index 0")
+    for key in ((fl, mask), (mask, fl)):
+        with raises_exact(IndexError, dtype_msg):     # index(): every dtype first
+            x[key]
+    with raises_exact(IndexError, dtype_msg):         # index_put_: each index in turn
+        x[fl, mask] = 1.0
+    with raises_exact(IndexError, mask_msg):
+        x[mask, fl] = 1.0
+
+
+@pytest.mark.parametrize("key, exc, message", [
+    ([[0], 1], TypeError, "not a sequence"),
+    ([[0, 1], [None, 1]], RuntimeError, "Could not infer dtype of NoneType"),
+    ([0, "a", None], TypeError, "new(): invalid data type 'str'"),
+    ([None, "a"], RuntimeError, "Could not infer dtype of NoneType"),
+    ([[0], [1, 2]], ValueError, "expected sequence of length 1 at dim 1 (got 2)"),
+])
+def test_list_index_conversion_errors(pt, key, exc, message):
+    x = pt.zeros(3, 3)
+    with raises_exact(exc, message):
+        x[key, ]
+    with raises_exact(exc, message):
+        x[slice(None), key] = 1.0
+
+
+# --- scalar operands converted to float32 overflow ------------------------------------------
+# torch converts clamp's scalar bounds, where's scalar operands and add/sub's alpha to the
+# computation dtype, checked: beyond float32's range is an error (inf and NaN are fine).
+
+_OVERFLOW = "value cannot be converted to type float without overflow"
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: x.clamp(0.0, 1e308), lambda pt, x: x.clamp(min=-1e308),
+    lambda pt, x: pt.clip(x, 0, 1e308), lambda pt, x: x.clamp_max(1e308),
+    lambda pt, x: x.clamp_min(np.float64(-1e308)), lambda pt, x: x.clone().clamp_(0, 1e308),
+    lambda pt, x: x.clamp(pt.tensor(0.0), 1e308), lambda pt, x: x.long().clamp(0, 1e308),
+    lambda pt, x: pt.where(x > 1, 1e308, x), lambda pt, x: pt.where(x > 1, x, -1e308),
+    lambda pt, x: pt.where(x > 1, 1e308, 1.0), lambda pt, x: pt.where(x > 1, x.long(), 1e40),
+    lambda pt, x: pt.where(x.double() > 1, 1e308, 1.0),
+    lambda pt, x: pt.add(x, x, alpha=1e308), lambda pt, x: pt.sub(x, 1.0, alpha=-1e308),
+    lambda pt, x: x.clone().add_(x, alpha=1e308), lambda pt, x: pt.full_like(x, 1e308),
+])
+def test_scalar_operands_beyond_float32_overflow(pt, call):
+    x = pt.tensor([1.0, 2.0, 3.0])
+    with raises_exact(RuntimeError, _OVERFLOW):
+        call(pt, x)
+
+
+@pytest.mark.parametrize("call", [
+    lambda pt, x: x.double().clamp(0.0, 1e308), lambda pt, x: x.clamp(0, float("inf")),
+    lambda pt, x: x.clamp(float("nan"), 1e308), lambda pt, x: x.clamp(0, 2**62),
+    lambda pt, x: pt.where(x > 1, 1e308, x.double()), lambda pt, x: pt.where(x > 1, 2**62, 1),
+    lambda pt, x: pt.add(x.double(), x, alpha=1e308), lambda pt, x: pt.add(x, x, alpha=np.inf),
+])
+def test_scalar_operands_in_range_or_float64_do_not_overflow(pt, call):
+    call(pt, pt.tensor([1.0, 2.0, 3.0]))
+
+
+def test_clamp_in_place_of_an_integer_tensor_fails_its_cast_first(pt):
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired "
+                                           "output type"):
+        pt.tensor([1, 2]).clamp_(0, 1e308)
+
+
+# --- arguments torch's parser refuses --------------------------------------------------------
+# A keepdim that is not a Python bool (an int, a float, None, a numpy bool) and permute()
+# without dims are TypeErrors in torch; pyad took them.
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pt, y: y.sum(0, keepdim=1.5), "sum(): argument 'keepdim' must be bool, not float"),
+    (lambda pt, y: y.mean(0, keepdim=1), "mean(): argument 'keepdim' must be bool, not int"),
+    (lambda pt, y: y.amax(0, keepdim=None), "amax(): argument 'keepdim' must be bool, not "
+                                            "NoneType"),
+    (lambda pt, y: y.amin(0, keepdim=1.5), "amin(): argument 'keepdim' must be bool, not float"),
+    (lambda pt, y: y.logsumexp(0, keepdim=1.5),
+     "logsumexp(): argument 'keepdim' must be bool, not float"),
+    (lambda pt, y: y.logsumexp(0, keepdim=np.bool_(True)),
+     "logsumexp(): argument 'keepdim' must be bool, not numpy.bool"),
+    (lambda pt, y: y.argmax(0, keepdim=1.5), "argmax(): argument 'keepdim' must be bool, not "
+                                             "float"),
+    (lambda pt, y: y.permute(), 'permute() missing 1 required positional arguments: "dims"'),
+    (lambda pt, y: y.var(0, keepdim=1.5), None),
+    (lambda pt, y: y.std(0, keepdim=1), None),
+    (lambda pt, y: y.norm(2, 0, keepdim=1), None),
+])
+def test_parser_refuses_a_keepdim_that_is_not_a_bool(pt, call, message):
+    y = pt.zeros(2, 3)
+    if message is None:
+        with pytest.raises(TypeError):
+            call(pt, y)
+        return
+    with raises_exact(TypeError, message):
+        call(pt, y)
+    assert tuple(y.sum(0, keepdim=True).shape) == (1, 3)
+    assert tuple(pt.zeros(()).permute(()).shape) == ()
+
+
+# --- x[True] / x[False] = value: torch's fast paths for a lone Python bool --------------------
+# Once the value is converted, x[False] = v writes nothing and checks nothing (not even a leaf
+# that requires grad); x[True] = v copies v into x.unsqueeze(0), where v being x itself is no
+# overlap. pyad took both through the advanced path (the leaf check, the overlap refusal).
+
+
+@pytest.mark.parametrize("shape", [(2,), (), (0,), (2, 3)])
+def test_setitem_lone_python_bool_key(pt, shape):
+    leaf = pt.zeros(shape, requires_grad=True)
+    leaf[False] = 1.0
+    leaf[False] = pt.ones(5)                 # no shape check either
+    assert leaf.is_leaf and leaf.sum().item() == 0.0
+    with raises_exact(TypeError, "can't assign a numpy.float32 to a pyad.FloatTensor"):
+        leaf[False] = np.float32(1.0)        # the value is converted first
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad is being used in "
+                                           "an in-place operation"):
+        leaf[True] = 1.0
+    x = pt.arange(float(np.prod(shape, dtype=int))).reshape(shape)
+    before = x.tolist()
+    x[True] = x
+    x[False] = x
+    assert x.tolist() == before
+    x[True] = 7.0
+    assert x.tolist() == pt.full(shape, 7.0).tolist()
+
+
+# --- var/std over an empty dim list: torch's backward counts the list's dims ---------------------
+# var(dim=[]) reduces over every dim, but torch's var_backward takes its per-dim formula with
+# the element count of the (empty) dim list, 1: the gradient is 2 / (1 - correction) * g *
+# (x - mean), recorded with create_graph even for an empty x. pyad took the no-dim formula.
+
+
+@pytest.mark.parametrize("dim", [(), []])
+@pytest.mark.parametrize("shape, correction, grad_fn, values", [
+    ((0,), 1, True, []), ((2, 0), 0, True, [[], []]), ((1,), 1, True, [math.nan]),
+    ((2,), 1, True, [-math.inf, math.inf]), ((2,), 0, True, [-1.0, 1.0]),
+])
+def test_var_over_an_empty_dim_list_backward(pt, dim, shape, correction, grad_fn, values):
+    import warnings
+    for create_graph in (False, True):
+        x = pt.tensor(np.arange(float(np.prod(shape, dtype=int))).reshape(shape),
+                      requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            x.var(dim=dim, correction=correction).sum().backward(create_graph=create_graph)
+        assert (x.grad.grad_fn is not None) == (grad_fn and create_graph)
+        np.testing.assert_allclose(np.asarray(x.grad.detach().tolist(), dtype=float).reshape(-1),
+                                   np.asarray(values, dtype=float).reshape(-1))
+
+
+# --- more bool-key assignments torch takes -----------------------------------------------------
+# x[mask] = v with a mask over x's leading dims and a one-element v is torch's masked_fill path,
+# which checks no overlap (v may be x itself); and diag of a matrix is a copy in torch (not a
+# view, unlike diagonal()), so assigning into it is a non-leaf's assignment.
+
+
+def test_setitem_masked_fill_path_checks_no_overlap(pt):
+    for shape, mask in (((1,), [True]), ((1, 1), [[True]])):
+        x = pt.full(shape, 3.0)
+        x[pt.tensor(mask)] = x
+        x[(mask,)] = x
+        assert x.reshape(-1).tolist() == [3.0]
+    x = pt.ones(3)
+    with raises_exact(RuntimeError, _OVERLAP):      # a three-element value: index_put_
+        x[pt.tensor([True, False, True])] = x
+    y = pt.ones(2, 1)
+    with raises_exact(RuntimeError, _OVERLAP):      # the mask does not cover x's leading dims
+        y[pt.tensor([True])] = y
+
+
+def test_diag_of_a_matrix_is_a_copy(pt):
+    a = pt.ones(2, 2, requires_grad=True)
+    d = a.diag()
+    d[0] = 5.0
+    assert type(d.grad_fn).__name__ == "CopySlices"
+    d.sum().backward()
+    assert a.grad.tolist() == [[0.0, 0.0], [0.0, 1.0]]
+    e = pt.zeros(0, 1, dtype=pt.float64, requires_grad=True).diag(-3)
+    e[True] = np.uint16(60000)
+    b = pt.ones(2, 2)
+    b.diag().add_(1)
+    assert b.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+# --- grad() of a repeated input, backward(create_graph=True) into an empty .grad ---------------
+# torch captures one gradient per node, so an input listed twice gets the very same tensor;
+# and its AccumulateGrad under create_graph stores a copy (CopyBackwards) of a gradient that
+# requires grad, never that tensor itself (pyad stored it: a leaf gradient had no grad_fn).
+
+
+def test_grad_of_a_repeated_input_is_one_tensor(pt):
+    x = pt.tensor(1.0, requires_grad=True)
+    r = pt.autograd.grad([x, x], [x, x, x])
+    assert r[0] is r[1] and r[1] is r[2] and r[0].item() == 2.0
+    r = pt.autograd.grad(x * 2, [x, x])
+    assert r[0] is r[1]
+
+
+@pytest.mark.parametrize("make", [
+    lambda pt, x: ((x * x).sum(), None), lambda pt, x: (x, x),
+    lambda pt, x: (x, pt.ones(2, requires_grad=True)),
+    lambda pt, x: (x + 0, pt.ones(2, requires_grad=True) * 1),
+])
+def test_backward_create_graph_stores_a_copy_of_a_gradient_that_requires_grad(pt, make):
+    import warnings
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    y, g = make(pt, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y.backward(gradient=g, create_graph=True)
+    assert type(x.grad.grad_fn).__name__ == "CopyBackwards" and x.grad is not g
+    x2 = pt.tensor([1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        (x2 * 2).sum().backward(create_graph=True)      # a gradient without grad: no copy node
+    assert x2.grad.grad_fn is None

@@ -460,39 +460,7 @@ ALLOWED += [
 # removed (the report of issue #7 lists them).  (id, predicate on (statement, torch's outcome,
 # pyad's outcome, the output difference or None)).
 OPEN = [
-    ("grad-returns-grad-output", lambda s, t, p, d: s[0] == "grad" and d is not None
-     and d.startswith("requires_grad: torch True") and s[3][2] is not None and "var" in s[3][2]),
-    # torch 2.13 takes any number of ellipses (each skips the unindexed dims again) and index()
-    # checks mask shapes before index dtypes; pyad refuses a second ellipsis and checks dtypes
-    # while it parses the key
-    ("index-error-order", lambda s, t, p, d: s[0] in ("getitem", "setitem") and p[0] == "err"
-     and (t[0] == "err" or "an index can only have a single ellipsis" in p[2])
-     and (_n_ellipsis(s[3] if s[0] == "getitem" else s[3][0]) > 1
-                   or "The shape of the mask" in t[2]
-                   or "too many indices for tensor of dimension" in t[2] and "(got" in t[2])),
-    ("lenient-argument-types", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and t[1] == "TypeError" and s[0] == "op"),
-    ("bool-key-setitem-on-a-leaf", lambda s, t, p, d: s[0] == "setitem" and t[0] != p[0]
-     and _has_bool(s[3][0])),
-    # x[idx] = v, fill_, full and masked_fill check a float32 value's range as torch does; the
-    # scalar operands of clamp and where (and other ops) do not yet
-    ("float-overflow-on-cast", lambda s, t, p, d: t[0] == "err" and p[0] == "ok"
-     and "cannot be converted to type" in t[2]),
-    # backward(create_graph=True) through var of an empty tensor: torch's x.grad has a grad_fn,
-    # pyad's has none (found by the PYAD_FUZZ_SEED=6 5000-program campaign; not yet fixed)
-    ("empty-var-create-graph", lambda s, t, p, d: s[0] == "getgrad" and d is not None
-     and d.startswith("has grad_fn: torch True, pyad False")),
 ]
-
-
-def _n_ellipsis(key):
-    return sum(k is Ellipsis for k in key) if isinstance(key, (tuple, list)) else 0
-
-
-def _has_bool(key):
-    items = key if isinstance(key, (tuple, list)) else (key,)
-    return any(isinstance(k, (bool, np.bool_)) or (isinstance(k, (tuple, list)) and _has_bool(k))
-               for k in items)
 
 
 def _allowed(stmt, t, p):
