@@ -301,6 +301,19 @@ def value_c(node, low, scalar_only=False):
 # ============================================================================================
 # Emission
 # ============================================================================================
+def c_derivative(tag, low, value, operands):
+    """The C functions of one lowered derivative (of any arity): a mask function per branch
+    condition, over the saved operands, and the derivative of g and the operands."""
+    params = "".join(f"{{T}} {v}, " for v in operands)
+    out = [f"static inline int pyad_m_{tag}_{k}_{{S}}({params}const double *c)\n"
+           f"{{\n    (void)c;\n    return {cond};\n}}" for k, cond in enumerate(low.masks)]
+    unused = "".join(f"    (void){v};\n" for v in operands)
+    body = "".join(f"    {line}\n" for line in low.c_lines)
+    out.append(f"static inline {{T}} pyad_d_{tag}_{{S}}({{T}} g, {params}const double *c)\n"
+               f"{{\n    (void)c;\n{unused}{body}    return {value};\n}}")
+    return out
+
+
 def parse(text, op):
     try:
         return ast.parse(text, mode="eval").body
@@ -345,14 +358,7 @@ class UnaryCode:
     def c_derivatives(self):
         if self.dx is None:
             return []
-        name, low, out = self.op.name, self.dx, []
-        for k, cond in enumerate(low.masks):
-            out.append(f"static inline int pyad_m_{name}_{k}_{{S}}({{T}} s, const double *c)\n"
-                       f"{{\n    (void)c;\n    return {cond};\n}}")
-        body = "".join(f"    {line}\n" for line in low.c_lines)
-        out.append(f"static inline {{T}} pyad_d_{name}_{{S}}({{T}} g, {{T}} s, const double *c)\n"
-                   f"{{\n    (void)c;\n    (void)s;\n{body}    return {self.dx_val};\n}}")
-        return out
+        return c_derivative(self.op.name, self.dx, self.dx_val, ("s",))
 
     def c_loops(self):
         name, out = self.op.name, []
@@ -542,19 +548,8 @@ class BinaryCode:
                 f"{{\n    (void)c;\n    return ({{T}})({self.fwd_c});\n}}"]
 
     def c_derivatives(self):
-        out = []
-        for g in self.grads:
-            if not isinstance(g, tuple):
-                continue
-            low, val = g
-            for k, cond in enumerate(low.masks):
-                out.append(f"static inline int pyad_m_{low.tag}_{k}_{{S}}({{T}} a, {{T}} b, "
-                           f"const double *c)\n{{\n    (void)c;\n    return {cond};\n}}")
-            body = "".join(f"    {line}\n" for line in low.c_lines)
-            out.append(f"static inline {{T}} pyad_d_{low.tag}_{{S}}({{T}} g, {{T}} a, {{T}} b, "
-                       f"const double *c)\n{{\n    (void)c;\n    (void)a;\n    (void)b;\n"
-                       f"{body}    return {val};\n}}")
-        return out
+        return [f for g in self.grads if isinstance(g, tuple)
+                for f in c_derivative(g[0].tag, g[0], g[1], ("a", "b"))]
 
     def c_loops(self):
         name, out = self.op.name, []
@@ -766,13 +761,8 @@ class TernaryCode:
                 f"const double *c)\n{{\n    (void)c;\n    return ({{T}})({self.fwd_c});\n}}"]
 
     def c_derivatives(self):
-        out = []
-        for low, val in self.derivatives():
-            body = "".join(f"    {line}\n" for line in low.c_lines)
-            out.append(f"static inline {{T}} pyad_d_{low.tag}_{{S}}({{T}} g, {{T}} a, {{T}} b, "
-                       f"{{T}} w, const double *c)\n{{\n    (void)c;\n    (void)a;\n    (void)b;\n"
-                       f"    (void)w;\n{body}    return {val};\n}}")
-        return out
+        return [f for low, val in self.derivatives()
+                for f in c_derivative(low.tag, low, val, ("a", "b", "w"))]
 
     def c_loops(self):
         out = [f"PYAD_TERNARY(loop_g_{self.op.name}_{{S}}, {{T}}, "
