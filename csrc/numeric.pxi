@@ -190,6 +190,12 @@ cdef Buffer* buf_new(Py_ssize_t nbytes) except NULL:
     b.uniform = 0
     return b
 
+cdef Buffer* buf_zeros(const Meta* m) except NULL:
+    """A new buffer of zeros in m's size and dtype (a zero gradient)."""
+    cdef Buffer* b = buf_new(m.numel * itemsize(m.dtype))
+    memset(b.data, 0, m.numel * itemsize(m.dtype))
+    return b
+
 cdef Buffer* buf_wrap(object owner, char* data, Py_ssize_t nbytes) except NULL:
     """A Buffer over foreign memory (a numpy array), keeping its owner alive."""
     cdef Buffer* b = <Buffer*>malloc(sizeof(Buffer))

@@ -738,8 +738,7 @@ cdef int unary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSi
     cdef const UnaryDef* d = &UNARY[n.ip[0]]
     gm[0] = &n.out_meta
     if d.bw_kernel == BW_ZERO:
-        gin[0] = buf_new(n.out_meta.numel * itemsize(n.out_meta.dtype))
-        memset(gin[0].data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
+        gin[0] = buf_zeros(&n.out_meta)
         return 0
     if d.saves == SAVE_NONE:
         gin[0] = map_grad(d.bw_kernel, g, &n.out_meta, n.c)
@@ -1189,8 +1188,7 @@ cdef Tensor zero_grad_of(Tensor value, Tensor x, int name):
     return value
 
 cdef int zero_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    gin[0] = buf_new(n.in_meta[0].numel * itemsize(n.in_meta[0].dtype))
-    memset(gin[0].data, 0, n.in_meta[0].numel * itemsize(n.in_meta[0].dtype))
+    gin[0] = buf_zeros(&n.in_meta[0])
     gm[0] = &n.in_meta[0]
     return 0
 

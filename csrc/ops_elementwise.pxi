@@ -265,7 +265,6 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
     return out
 
 cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
-    cdef Buffer* z
     if k == BW_UNDEFINED:
         raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
                            "implemented.")
@@ -273,9 +272,7 @@ cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
         buf_incref(g)
         return g
     if k == BW_ZERO:
-        z = buf_new(n.out_meta.numel * itemsize(n.out_meta.dtype))
-        memset(z.data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
-        return z
+        return buf_zeros(&n.out_meta)
     if swap:
         return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0),
                            NULL)
@@ -494,14 +491,11 @@ cdef Buffer* _ternary_grad(const TernaryDef* d, int k, Node* n, Buffer* g) excep
     cdef const Meta* ms[4]
     cdef int i, bw = d.bw[k]
     cdef const Meta* m
-    cdef Buffer* zero_buf
     if bw == BW_PASS:
         buf_incref(g)
         return g
     if bw == BW_ZERO:
-        zero_buf = buf_new(n.out_meta.numel * itemsize(n.out_meta.dtype))
-        memset(zero_buf.data, 0, n.out_meta.numel * itemsize(n.out_meta.dtype))
-        return zero_buf
+        return buf_zeros(&n.out_meta)
     zero[0] = zero[1] = 0
     zm = ONE_ELEMENT[n.out_meta.dtype]
     xs[0], ms[0] = g.data, &n.out_meta

@@ -327,8 +327,7 @@ cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSin
         gin[0] = rd_div_numeric(n, g, False)
         return 0
     if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
-        gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
-        memset(gin[0].data, 0, mx.numel * itemsize(mx.dtype))
+        gin[0] = buf_zeros(mx)
         return 0
     rd_lines(mx, n.ip[0], &outer, &ln, &inner)
     gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
@@ -544,8 +543,7 @@ cdef int maxdim_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
     cdef Py_ssize_t outer, ln, inner
     check_saved(n)
     rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
-    memset(gin[0].data, 0, mx.numel * itemsize(mx.dtype))
+    gin[0] = buf_zeros(mx)
     rd_index_put(mx.dtype, g.data, <const int64_t*>sdata(n, 0), gin[0].data, outer, ln, inner)
     gm[0] = mx
     return 0
