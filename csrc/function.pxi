@@ -184,12 +184,12 @@ def _output_with_history(Tensor alias, size_t node_ref):
 
 
 def _check_saved_version(Tensor t, Py_ssize_t version):
-    if t.buf.version != version:
+    if tensor_version(t) != version:
         raise_modified_inplace(t, version)
 
 
 def _version_of(Tensor t):
-    return t.buf.version
+    return tensor_version(t)
 
 
 def _detached_alias(Tensor t):

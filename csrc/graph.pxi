@@ -148,10 +148,14 @@ cdef inline unsigned long long meta_key(const Meta* m) noexcept nogil:
         h = (h * 1099511628211ULL) ^ <unsigned long long>m.shape[d]
     return h
 
+cdef inline Py_ssize_t tensor_version(Tensor t) noexcept:
+    """torch's version counter of t: its buffer's writes, counted from when t got the buffer."""
+    return t.buf.version - t._version_shift
+
 cdef inline void save_input(Node* n, int slot, Tensor t) noexcept:
     Py_INCREF(t)
     n.saved[slot] = <PyObject*>t
-    n.saved_ver[slot] = t.buf.version
+    n.saved_ver[slot] = tensor_version(t)
     n.saved_key[slot] = meta_key(&t.m)
     n.flags |= NODE_HAS_SAVED
 
@@ -174,7 +178,7 @@ cdef inline int check_saved(Node* n) except -1:
     for i in range(3):
         if n.saved[i] == NULL:
             continue
-        if (<Tensor>n.saved[i]).buf.version != n.saved_ver[i]:
+        if tensor_version(<Tensor>n.saved[i]) != n.saved_ver[i]:
             raise_modified_inplace(<Tensor>n.saved[i], n.saved_ver[i])
         if meta_key(&(<Tensor>n.saved[i]).m) != n.saved_key[i]:
             raise_data_replaced(<Tensor>n.saved[i], n)
@@ -191,8 +195,8 @@ cdef int raise_modified_inplace(Tensor t, Py_ssize_t expected, Node* producer=NU
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [pyad.{DTYPE_TITLES[t.m.dtype]}Tensor {list(t.shape)}]{where} is at version "
-        f"{t.buf.version}; expected version {expected} instead. Hint: enable anomaly detection "
-        "to find the operation that failed to compute its gradient, with "
+        f"{tensor_version(t)}; expected version {expected} instead. Hint: enable anomaly "
+        "detection to find the operation that failed to compute its gradient, with "
         "pyad.autograd.set_detect_anomaly(True, check_nan=False).")
 
 cdef int raise_data_replaced(Tensor t, Node* n) except -1:

@@ -911,6 +911,13 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
         record(OP_VIEW, name, out, x, None, 1)
     return out
 
+cdef Tensor t_unsafe_view(Tensor x, int ndim, const Py_ssize_t* shape):
+    """torch's _unsafe_view: reshape an op's own fresh result, which is then no view of anything
+    (matmul's unfolding; detach_ and in-place ops treat it as a new tensor)."""
+    cdef Tensor out = t_view(x, ndim, shape, NAME_UNSAFE_VIEW)
+    out._base = None
+    return out
+
 cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     buf_incref(g)
     gin[0] = g

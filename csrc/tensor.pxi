@@ -490,8 +490,8 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
             shp[d] = a.m.shape[d]
         if db == 2:
             shp[da - 1] = b.m.shape[1]
-            return t_view(r, da, shp, NAME_UNSAFE_VIEW)
-        return t_view(r, da - 1, shp, NAME_UNSAFE_VIEW)
+            return t_unsafe_view(r, da, shp)
+        return t_unsafe_view(r, da - 1, shp)
     if db >= 3:
         _folded_checks(a, b)
     # general batched case: broadcast batch dims, flatten them, bmm, restore
@@ -577,7 +577,7 @@ cdef Tensor _batched_matmul(Tensor a, Tensor b, bint squeeze_m, bint squeeze_n):
     if not squeeze_n:
         shp[d] = N
         d += 1
-    return t_view(r, d, shp, NAME_UNSAFE_VIEW)
+    return t_unsafe_view(r, d, shp)
 
 cdef Py_ssize_t _batch_numel(Tensor t):
     cdef Py_ssize_t n = 1
@@ -947,6 +947,8 @@ cdef class Tensor:
     cdef object _base            # the tensor this one was derived from by a view-like op
     cdef bint _view_copies       # True when that op copied (indexing, transpose, expand), so
                                  # in-place writes would not reach _base as they do in torch
+    cdef Py_ssize_t _version_shift  # buf.version minus this tensor's version: torch's version
+                                    # counter stays with the tensor when .data is replaced
     cdef object __weakref__
 
     def __dealloc__(self):
@@ -1651,7 +1653,7 @@ cdef class Tensor:
 
     @property
     def _version(self):
-        return self.buf.version
+        return tensor_version(self)
 
     @property
     def data(self):
@@ -1670,6 +1672,7 @@ cdef class Tensor:
             # graphs recorded so far keep their AccumulateGrad node, which keeps the old dtype
             # and shape (their gradients arrive in those, as in torch); new graphs get a new one
             self.grad_acc = NULL
+        self._version_shift += v.buf.version - self.buf.version
         buf_incref(v.buf)
         buf_decref(self.buf)
         self.buf = v.buf
