@@ -33,6 +33,12 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
     """x takes r's values and, when r was recorded, r's history. Returns x."""
     cdef char* args[2]
     cdef Py_ssize_t steps[2]
+    if r.grad_fn_ != NULL and x._base is not None:
+        # the write would make the view require grad; torch records CopySlices on its base so
+        # that the base's gradient sees the write, which pyad does not: refuse, not mislead
+        raise RuntimeError("pyad: in-place operations on a view with an operand that requires "
+                           "grad are not supported (torch records CopySlices); use an "
+                           "out-of-place op")
     if not same_shape(&r.m, &x.m):
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
