@@ -279,5 +279,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     for t in inputs or ():
         if isinstance(t, Tensor) and not (<Tensor>t)._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    for t in inputs or ():
+        # as torch: a non-leaf input retains its gradient from now on, and its retain_grad
+        # hook is what accumulates into .grad during this pass
+        t.retain_grad()
     run_backward(tuple(tensors), seeds, None if inputs is None else tuple(inputs), retain_graph,
                  create_graph, True)

@@ -552,7 +552,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                     n = r.slots[j].node if j >= 0 else NULL
                 if j >= 0:
                     r.slots[j].mark |= MARK_CAPTURE
-                    if accumulate and n.op == OP_ACCUMULATE:
+                    if accumulate:
+                        # torch's backward(inputs=) runs a non-leaf input's own node too (it
+                        # checks the node's saved values: freed or modified)
                         r.slots[j].mark |= MARK_NEEDED
                     cap_next[i] = r.slots[j].cap
                     r.slots[j].cap = i
@@ -623,7 +625,8 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                         captured = _slot_as_tensor(s, create_graph, &n.out_meta)
                 results[j] = captured
                 if accumulate and n.op != OP_ACCUMULATE:
-                    _accumulate_captured(t, results[j], create_graph)
+                    if not t.retains_grad_:     # (else its retain_grad hook accumulated)
+                        _accumulate_captured(t, results[j], create_graph)
                     results[j] = None
                 j = cap_next[j]
             if n.op == OP_ACCUMULATE:
