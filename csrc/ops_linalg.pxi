@@ -1009,11 +1009,16 @@ cdef Tensor _cofactor_recorded(Tensor A):
 @cython.wraparound(True)
 cdef list det_recorded(Node* n, Tensor g):
     check_saved(n)
-    cdef Tensor A = saved_tensor(n, 0), det = saved_result(n)
+    cdef Tensor A = saved_tensor(n, 0), det
+    cdef Tensor gu = t_unsqueeze(t_unsqueeze(g, g.m.ndim), g.m.ndim + 1)
+    if A.m.shape[A.m.ndim - 1] == 1:
+        # d det / dA = 1 for a 1x1 matrix: torch passes the gradient on (ExpandBackward0), so it
+        # does not depend on A (under create_graph it requires grad only if g does)
+        return [t_expand(gu, A.m.ndim, A.m.shape)]
+    det = saved_result(n)
     cdef Tensor gd = t_mul(g, det)
     gd = t_unsqueeze(t_unsqueeze(gd, gd.m.ndim), gd.m.ndim + 1)
     if np.any(np.asarray(_np_view(det)) == 0):
-        gu = t_unsqueeze(t_unsqueeze(g, g.m.ndim), g.m.ndim + 1)
         return [t_mul(gu, _cofactor_recorded(A))]
     return [t_solve(_swap_last(A), t_mul(gd, _eye_like(A)), False)]
 
