@@ -1570,3 +1570,96 @@ def test_backward_create_graph_stores_a_copy_of_a_gradient_that_requires_grad(pt
         warnings.simplefilter("ignore")
         (x2 * 2).sum().backward(create_graph=True)      # a gradient without grad: no copy node
     assert x2.grad.grad_fn is None
+
+
+# --- views, .data and versions (session 7 campaign findings) --------------------------------
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [((1, 3, 3), (3,)), ((2, 3, 3), (3, 2)),
+                                             ((3,), (2, 3, 3)), ((2, 2, 3), (2, 3, 4))])
+def test_matmul_result_is_a_new_tensor_not_a_view(pt, a_shape, b_shape):
+    # torch unfolds a folded matmul with _unsafe_view: the result is no view of anything, so
+    # detach_() and in-place ops treat it as a fresh non-leaf
+    a = pt.ones(*a_shape, dtype=pt.float64, requires_grad=True)
+    b = pt.ones(*b_shape, dtype=pt.float64, requires_grad=True)
+    r = a @ b
+    assert r.grad_fn.name() == "UnsafeViewBackward0"
+    r.detach_()
+    assert r.grad_fn is None and not r.requires_grad
+    r.sigmoid_()
+    assert r.flatten()[0].item() == pytest.approx(1 / (1 + math.exp(-3.0)))
+
+
+@pytest.mark.skipif(AGAINST_TORCH, reason="docs/differences.md: torch records CopySlices")
+@pytest.mark.parametrize("view", [lambda x: x.view(3), lambda x: x.reshape(3),
+                                  lambda x: x.unsqueeze(0), lambda x: x[...]])
+@pytest.mark.parametrize("write", [lambda v, w: v.add_(w), lambda v, w: v.mul_(w),
+                                   lambda v, w: v.copy_(w.expand(v.shape))])
+def test_inplace_on_a_view_with_an_operand_that_requires_grad_refuses(pt, view, write):
+    # the base does not require grad; the write would make the view require grad, and without
+    # CopySlices the base's graph would silently miss it
+    x = pt.ones(3)
+    w = pt.tensor(2.0, requires_grad=True)
+    v = view(x)
+    with raises_exact(RuntimeError, "pyad: in-place operations on a view with an operand that "
+                                    "requires grad are not supported (torch records CopySlices); "
+                                    "use an out-of-place op"):
+        write(v, w)
+    assert x.tolist() == [1.0, 1.0, 1.0] and not x.requires_grad
+    with pt.no_grad():
+        view(x).mul_(w)            # nothing recorded: a plain write through the view
+    assert x.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_data_of_the_same_shape_keeps_the_version_counter(pt):
+    # torch's version counter stays with the tensor when .data is replaced: a saved leaf
+    # whose new data was written to before is not "modified by an inplace operation"
+    x = pt.tensor([2.0, 3.0], requires_grad=True)
+    y = (x ** 3).sum()
+    new = pt.tensor([1.0, 4.0])
+    new.add_(1)
+    new.mul_(1)
+    v = x._version
+    x.data = new
+    assert x._version == v
+    y.backward()                    # PowBackward0 reads x's current values, as torch's does
+    assert x.grad.tolist() == [3 * 2.0 ** 2, 3 * 5.0 ** 2]
+    with pt.no_grad():
+        x.add_(1)                   # a write through x after the swap is counted
+    assert x._version == v + 1
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 1, 1)])
+def test_det_of_a_1x1_matrix_passes_the_gradient_on(pt, shape):
+    a = pt.full(shape, -2.5, dtype=pt.float64, requires_grad=True)
+    (g,) = pt.autograd.grad(pt.det(a).sum(), a, create_graph=True)
+    assert not g.requires_grad and g.tolist() == pt.ones(shape).tolist()
+    w = pt.tensor([0.5] * (shape[0] if len(shape) == 3 else 1), dtype=pt.float64,
+                  requires_grad=True).reshape(pt.det(a).shape)
+    (g,) = pt.autograd.grad(pt.det(a), a, grad_outputs=w, create_graph=True)
+    assert g.requires_grad and g.grad_fn.name() == "ExpandBackward0"
+    assert g.flatten().tolist() == [0.5] * g.numel()
+    b = pt.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=pt.float64, requires_grad=True)
+    (g,) = pt.autograd.grad(pt.det(b), b, create_graph=True)
+    assert g.requires_grad      # n > 1: the gradient depends on the matrix
+
+
+def test_backward_into_a_non_leaf_input_runs_its_node(pt):
+    # torch's backward(inputs=[y]) runs y's own node as well, so a freed graph is reported
+    x = pt.tensor([1.0, 2.0, 4.0], requires_grad=True)
+    y = x.var()
+    y.retain_grad()
+    y.backward(retain_graph=False)
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        y.backward(inputs=[y])
+    z = x.exp().sum()
+    assert not z.retains_grad
+    z.backward(inputs=[z], retain_graph=True)   # the graph is still there: fine
+    assert z.retains_grad and z.grad.item() == 1.0     # torch calls z.retain_grad()
+    assert x.grad.tolist() == pytest.approx([2 * (v - 7 / 3) / 2 for v in (1.0, 2.0, 4.0)])
+    z.backward(retain_graph=True)               # it keeps retaining
+    assert z.grad.item() == 2.0
+    w = x.sin().sum()
+    w.retain_grad()
+    w.backward(inputs=[w])                      # retained already: accumulated once
+    assert w.grad.item() == 1.0
