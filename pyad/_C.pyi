@@ -25,6 +25,7 @@ _float = float
 __all__ = [
     "Tensor",
     "Size",
+    "OutOfMemoryError",
     "dtype",
     "float32",
     "float64",
