@@ -35,7 +35,7 @@ include "graph.pxi"
 include "ops.pxi"
 include "engine.pxi"
 __all__ = [
-    "Tensor", "Size", "dtype", "float32", "float64", "int64",
+    "Tensor", "Size", "OutOfMemoryError", "dtype", "float32", "float64", "int64",
     "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "zeros_like", "ones_like", "full_like",
     "add", "sub", "mul", "div", "divide", "true_divide", "pow", "neg", "exp", "log", "sqrt", "sin",
@@ -228,6 +228,47 @@ cdef inline Tensor _t(object x):
     raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(x).__name__}")
 
 
+cdef object fn_input(str fn, object v):
+    """The `input` of a binary function form (torch.add(1, x) takes a number there): a tensor
+    or a number; anything else torch's TypeError."""
+    if isinstance(v, Tensor) or as_scalar_or_tensor(v) is not None:
+        return v
+    raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not "
+                    f"{type(v).__name__}")
+
+cdef object fn_other(str fn, object v, str arg="other"):
+    """The second operand of a binary function form: a tensor, a number (or, as pyad's
+    operators take them, a list or an array); anything else torch's TypeError (position 2,
+    where the method's names position 1)."""
+    if isinstance(v, Tensor) or as_scalar_or_tensor(v) is not None:
+        return v
+    raise TypeError(f"{fn}(): argument '{arg}' (position 2) must be Tensor, not "
+                    f"{type(v).__name__}")
+
+cdef Tensor number_input(object v):
+    """A number as the input of a function form (both operands numbers): a 0-d tensor."""
+    if isinstance(v, Tensor):
+        return <Tensor>v
+    v = as_scalar_or_tensor(v)
+    if isinstance(v, Tensor):
+        return <Tensor>v
+    return scalar0d(v, PYAD_BOOL if type(v) is bool else
+                    _default_dtype if type(v) is float else PYAD_I64)
+
+_DIV_SIGS = ["(Tensor input, Tensor other, *, Tensor out = None)",
+             "(Tensor input, Tensor other, *, str rounding_mode, Tensor out = None)",
+             "(Tensor input, Number other, *, str rounding_mode)"]
+_TRUE_DIV_SIGS = ["(Tensor input, Tensor other, *, Tensor out = None)",
+                  "(Tensor input, Number other)"]
+_DIVIDE_SIGS = ["(Tensor input, Tensor other, *, Tensor out = None)",
+                "(Tensor input, Tensor other, *, str rounding_mode, Tensor out = None)",
+                "(Tensor input, Number other)",
+                "(Tensor input, Number other, *, str rounding_mode)"]
+_POW_SIGS = ["(Tensor input, Tensor exponent, *, Tensor out = None)",
+             "(Number self, Tensor exponent, *, Tensor out = None)",
+             "(Tensor input, Number exponent, *, Tensor out = None)"]
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, broadcasting; either may be a scalar.
 
@@ -235,39 +276,75 @@ def add(input, other, *, alpha=1, out=None):
         >>> pyad.add(pyad.tensor([1., 2.]), 1, alpha=2)
         tensor([3., 4.])
     """
+    fn_input("add", input)
+    fn_other("add", other)
     if isinstance(input, Tensor):
         r = input.add(other, alpha=alpha)
+    elif isinstance(other, Tensor):
+        r = other.add(input, alpha=alpha) if alpha == 1 else other * alpha + input
     else:
-        r = _t(other).add(input, alpha=alpha) if alpha == 1 else _t(other) * alpha + input
+        r = number_input(input).add(other, alpha=alpha)
     return r if out is None else write_out("add", out, r)
 
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other, broadcasting."""
-    r = _t(input).sub(other, alpha=alpha)
+    fn_input("sub", input)
+    fn_other("sub", other)
+    r = number_input(input).sub(other, alpha=alpha)
     return r if out is None else write_out("sub", out, r)
 
 
 def mul(input, other, *, out=None):
     """input * other elementwise, broadcasting; either may be a scalar."""
+    fn_input("mul", input)
+    fn_other("mul", other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = number_input(input)
     r = input * other
     return r if out is None else write_out("mul", out, r)
 
 
+cdef object _div_fn(str fn, list sigs, object input, object other, object rounding_mode):
+    """div, divide and true_divide: torch names the first two's bad operand (div) or lists
+    the overloads (divide, true_divide, and div with a rounding_mode)."""
+    if (not isinstance(input, Tensor) and as_scalar_or_tensor(input) is None
+            or not isinstance(other, Tensor) and as_scalar_or_tensor(other) is None):
+        if fn == "div" and rounding_mode is None:
+            fn_input(fn, input)
+            fn_other(fn, other)
+        args = (input, other)
+        msg = invalid_combination(fn, args, sigs)
+        if rounding_mode is not None:
+            msg = msg.replace("), but expected", ", rounding_mode=" +
+                              type(rounding_mode).__name__ + "), but expected", 1)
+        raise TypeError(msg)
+    return t_div_rounding(number_input(input), other, rounding_mode)
+
+
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other; rounding_mode "trunc" or "floor" rounds the quotient (zero gradient)."""
-    if not isinstance(input, Tensor):
-        input = scalar0d(input, _default_dtype if type(input) is float else PYAD_I64)
-    r = t_div_rounding(<Tensor>input, other, rounding_mode)
+    r = _div_fn("div", _DIV_SIGS, input, other, rounding_mode)
     return r if out is None else write_out("div", out, r)
 
 
-divide = div
-true_divide = div
+def divide(input, other, *, rounding_mode=None, out=None):
+    """Alias of div."""
+    r = _div_fn("divide", _DIVIDE_SIGS, input, other, rounding_mode)
+    return r if out is None else write_out("divide", out, r)
+
+
+def true_divide(input, other, *, out=None):
+    """input / other (div without a rounding_mode)."""
+    r = _div_fn("true_divide", _TRUE_DIV_SIGS, input, other, None)
+    return r if out is None else write_out("true_divide", out, r)
 
 
 def pow(input, exponent, *, out=None):
     """input ** exponent elementwise; either may be a scalar."""
+    if (not isinstance(input, Tensor) and not isinstance(exponent, Tensor)
+            or as_scalar_or_tensor(input) is None or as_scalar_or_tensor(exponent) is None):
+        raise TypeError(invalid_combination("pow", (input, exponent), _POW_SIGS))
     r = input ** exponent
     return r if out is None else write_out("pow", out, r)
 

@@ -172,16 +172,22 @@ cdef void install_numpy_loops(int k_expm1, int k_log1p):
 # ============================================================================================
 # Buffers
 # ============================================================================================
+class OutOfMemoryError(RuntimeError, MemoryError):
+    """A failed allocation: a RuntimeError, as torch's CPU allocator raises, and a
+    MemoryError, as Python's."""
+
+
 cdef Buffer* buf_new(Py_ssize_t nbytes) except NULL:
     """One allocation for header and data; data 64-byte aligned for SIMD loads."""
     cdef Buffer* b
     cdef size_t total
     if nbytes < 0 or <size_t>nbytes > <size_t>(PY_SSIZE_T_MAX - 256):
-        raise MemoryError(f"pyad: cannot allocate {nbytes} bytes")
+        raise OutOfMemoryError(f"pyad: cannot allocate {nbytes} bytes")
     total = sizeof(Buffer) + 64 + <size_t>nbytes
     b = <Buffer*>pyad_alloc(total)
     if b == NULL:
-        raise MemoryError(f"pyad: could not allocate {nbytes} bytes")
+        raise OutOfMemoryError(f"pyad: can't allocate memory: you tried to allocate {nbytes} "
+                               "bytes")
     b.refcnt = 1
     b.data = <char*>((<size_t>(<char*>b + sizeof(Buffer)) + 63) & ~(<size_t>63))
     b.base = NULL

@@ -404,7 +404,11 @@ cdef list div_recorded(Node* n, Tensor g):
 # ============================================================================================
 cdef Tensor t_pow(Tensor a, Tensor b):
     cdef int dt = result_type2(a, b)
+    cdef Meta o
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
     if dt == PYAD_BOOL:
+        o.shape = shp
+        broadcast_meta(&a.m, &b.m, &o)      # torch's broadcast error comes first
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     cdef Tensor out = zip_forward(K_POW, a, b, dt, NULL)
     cdef Node* n

@@ -902,6 +902,19 @@ cdef object t_clamp(Tensor x, object lo, object hi, int which, bint inplace=Fals
     return t_unary((U_CLAMP, U_CLAMP_MIN, U_CLAMP_MAX)[which], x, c)
 
 
+cdef object clamp_bound(object b, str fn, bint method, object x=None):
+    """clamp_min / clamp_max's bound (fn names which, with a trailing _ in place): a tensor or
+    a number, torch's two overloads; None or anything else is torch's TypeError."""
+    if (isinstance(b, (Tensor, int, float, complex, np.bool_, np.number))):
+        return b
+    arg = "min" if fn.startswith("clamp_min") else "max"
+    if method:
+        raise TypeError(invalid_combination(fn, (b,), [f"(Tensor {arg})", f"(Number {arg})"]))
+    raise TypeError(invalid_combination(fn, (x, b), [
+        f"(Tensor input, Tensor {arg}, *, Tensor out = None)",
+        f"(Tensor input, Number {arg}, *, Tensor out = None)"]))
+
+
 cdef int check_clamp_bounds(Tensor x, object lo, object hi) except -1:
     """torch converts scalar bounds to clamp's computation dtype, checked (float32's range),
     unless both are scalars and one is NaN (torch fills with NaN first)."""
@@ -1007,12 +1020,12 @@ def clip(input, min=None, max=None):
 
 def clamp_min(input, min):
     """max(input, min) elementwise."""
-    return t_clamp(_t(input), min, None, 1)
+    return t_clamp(_t(input), clamp_bound(min, "clamp_min", False, input), None, 1)
 
 
 def clamp_max(input, max):
     """min(input, max) elementwise."""
-    return t_clamp(_t(input), None, max, 2)
+    return t_clamp(_t(input), None, clamp_bound(max, "clamp_max", False, input), 2)
 
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):

@@ -527,11 +527,11 @@ cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
     if x.m.ndim > 1 and size == 0 and a.size:
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     bad = (a < 0) | (a >= size)
-    if bad.any() and d == 0:  # torch's contiguous dim-0 path checks the index itself
-        raise IndexError("index out of range in self")
-    if bad.any():
+    if bad.any() and d == 1:  # torch's special kernel for dim 1 (of contiguous tensors)
         raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(a[np.argmax(bad)])} "
                            f"axis_dim={size}")
+    if bad.any():           # every other dim: torch's own check
+        raise IndexError("index out of range in self")
     pre = int(np.prod([x.m.shape[i] for i in range(d)], dtype=np.int64))
     post = int(np.prod([x.m.shape[i] for i in range(d + 1, x.m.ndim)], dtype=np.int64))
     offs = ((np.arange(pre, dtype=np.int64)[:, None, None] * size + a[None, :, None]) * post
@@ -596,14 +596,17 @@ cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int po
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if ni != _nd1(x.m.ndim):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    if _nd1(s.m.ndim) < ni:
-        wrap_dim(_nd1(s.m.ndim), s.m.ndim)
+    if idx.m.numel and 0 < s.m.ndim < ni:   # torch reads src.size(d) for index's dims
+        wrap_dim(s.m.ndim, s.m.ndim)
     if idx.m.numel:
         for k in range(ni):
             if ((k != d and _size1(idx, k) > _size1(x, k)) or _size1(idx, k) > _size1(s, k)):
                 raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
                                    f"{list(x.shape)} apart from dimension {d} and to be no larger "
                                    f"size than src {list(s.shape)}")
+        if _nd1(s.m.ndim) != ni:
+            raise RuntimeError("Index tensor must have the same number of dimensions as src "
+                               "tensor")
     offs_t = offsets_tensor(scatter_offsets(x, d, idx))
     cdef Tensor out = tensor_from_new_buffer(nb_cast(x.buf.data, &x.m, x.m.dtype), &x.m, x.m.dtype)
     cdef Buffer* corner = NULL
@@ -848,7 +851,7 @@ cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
     if idx.m.dtype != PYAD_I64:
         raise RuntimeError(f"torch.take_along_dim(): dtype of indices should be Long but got "
                            f"{DTYPE_TITLES[idx.m.dtype]}")
-    d = wrap_dim(dim, x.m.ndim)
+    d = _wrap_no_scalar(dim, x.m.ndim)
     ms.shape = s1
     mi.shape = s2
     mo.shape = so
@@ -861,6 +864,15 @@ cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
     if x.m.ndim:
         s2[d] = x.m.shape[d]
     broadcast_meta(&mi, &x.m, &mo)
+    size = x.m.shape[d]
+    if idx_b.m.numel:
+        # torch (2.13) takes the indices modulo the dim's size (Python's %: -1 is the last),
+        # so none is out of range; an empty dim is its C++ ZeroDivisionError
+        if size == 0:
+            raise RuntimeError("ZeroDivisionError")
+        a = np_of(idx_b)
+        if ((a < 0) | (a >= size)).any():
+            idx_b = tensor_from_numpy_copy(np.mod(a, size), PYAD_I64)
     return t_gather_index(t_expand(x, mo.ndim, so), d, idx_b, 3)
 
 

@@ -229,6 +229,9 @@ def diag(input, diagonal=0):
         return r
     if x.m.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.m.ndim}D")
+    nn = x.m.shape[0] + (diagonal if diagonal >= 0 else -diagonal)
+    if nn * nn * itemsize(x.m.dtype) > 9223372036854775807:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes=[{nn}, {nn}]")
     n = x.m.shape[0] + (k if k >= 0 else -k)
     shp[0] = n
     shp[1] = n
@@ -1165,6 +1168,7 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
     p = ord
+    check_keepdim("linalg_vector_norm", keepdim)    # the argument parser's, before the dtype
     if category(t.m.dtype) != 2:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {DTYPE_TITLES[t.m.dtype]}")

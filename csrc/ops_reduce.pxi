@@ -736,6 +736,9 @@ cdef list var_recorded(Node* n, Tensor g):
         return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
     return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
 
+_MEAN_SIGS = ["(*, torch.dtype dtype = None)",
+              "(tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)"]
+
 _VAR_SIGS = ["(tuple of ints dim, bool unbiased = True, bool keepdim = False)",
              "(tuple of ints dim = None, *, Number correction = None, bool keepdim = False)",
              "(bool unbiased = True)"]
@@ -765,7 +768,7 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
 cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     dim, correction, keepdim = rd_var_args("std" if std else "var", args, kwargs)
-    if type(keepdim) is not bool:      # no overload takes it
+    if type(keepdim) is not bool or not dim_arg_ok(dim):      # no overload takes it
         raise rd_bad_args("std" if std else "var", args, kwargs, _VAR_SIGS)
     if isinstance(dim, (tuple, list)):      # the argument parser comes first
         check_int64_items("std" if std else "var", "dim", dim)
@@ -810,13 +813,16 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the "
                                    f"dimension {d}because this dimension is empty and the "
                                    "operation does not have an identity")
+    # a trivial reduction (one element into each result) is |x| in torch, whatever the order
+    # but the 0-"norm" (its kernel is not run: 1e308 or NaN would give 0 or NaN)
+    cdef double pf = 1.0 if pl.count == 1 and p != 0 else p
     macc = rd_retyped(&pl.mk, PYAD_F64)
     acc = rd_fold(rd_pick(x.m.dtype, rd_norm_f32, rd_norm_f64, NULL, NULL), x.buf.data, &x.m,
-                  NULL, NULL, &macc, INFINITY if p < 0 and c_isinf(p) else 0.0, &p)
+                  NULL, NULL, &macc, INFINITY if pf < 0 and c_isinf(pf) else 0.0, &pf)
     cdef Tensor out = new_tensor(x.m.dtype, pl.mo.ndim, pl.mo.shape)
     try:
         rd_apply1(rd_pick(x.m.dtype, rd_norm_fin_f32, rd_norm_fin_f64, NULL, NULL), acc.data,
-                  &macc, out.buf.data, &pl.mk, &p)
+                  &macc, out.buf.data, &pl.mk, &pf)
     finally:
         buf_decref(acc)
     if wants_grad(x):
@@ -904,6 +910,8 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object 
         pv = float(p)
     if isinstance(dim, int):   # not numpy ints: torch then asks their len(), a TypeError
         dim = (dim,)
+    rd_check_float(x, "linalg.vector_norm: Expected a floating point or complex tensor as "
+                      "input. Got {}")     # before the dims, as torch
     dims_mask(x, None if dim is None or len(dim) == 0 else dim, mask, "linalg_vector_norm")
     return t_norm(x, pv, mask, keepdim, dim is None or len(dim) == 0)
 
@@ -1272,9 +1280,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
         >>> pyad.norm(pyad.tensor([3., 4.]))
         tensor(5.)
     """
+    if not isinstance(input, Tensor):   # torch.norm is Python: its first look is input.layout
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute 'layout'")
     if out is not None:
         raise NotImplementedError("pyad: out= is not supported")
-    return rd_norm_call(_t(input), p, dim, keepdim, dtype)
+    return rd_norm_call(<Tensor>input, p, dim, keepdim, dtype)
 
 
 def logsumexp(input, *args, **kwargs):

@@ -534,9 +534,18 @@ cdef Tensor t_roll_args(Tensor x, object shifts, object dims):
     cdef Py_ssize_t sh[PYAD_MAXDIM]
     cdef int d, nd
     sh_t = _int_tuple("roll", "shifts", 2, shifts, True)
+    if -9223372036854775808 in sh_t:
+        # torch's argument parser takes INT64_MIN in a SymInt list for a symbolic int
+        raise RuntimeError("roll(): SymIntArrayRef expected to contain only concrete integers")
     dims_t = () if dims is None else _int_tuple("roll", "dims", 3, dims, True)
     if len(sh_t) == 0:
         raise RuntimeError("`shifts` required")
+    if x.m.numel == 0 and (len(dims_t) == len(sh_t) or len(dims_t) == 0 and len(sh_t) == 1):
+        # torch clones an empty tensor before wrapping any dim (even one out of range)
+        for d in range(x.m.ndim):
+            shp[d] = x.m.shape[d]
+            sh[d] = 0
+        return t_roll(x, x.m.ndim, shp, sh)
     if len(dims_t) == 0 and len(sh_t) == 1:      # flattened, rolled, restored
         shp[0] = x.m.numel
         sh[0] = sh_t[0]
@@ -986,7 +995,9 @@ def split(tensor, split_size_or_sections, dim=0):
         >>> [p.shape for p in pyad.split(pyad.zeros(5, 2), 2)]
         [pyad.Size([2, 2]), pyad.Size([2, 2]), pyad.Size([1, 2])]
     """
-    return t_split(_t(tensor), split_size_or_sections, dim)
+    if not isinstance(tensor, Tensor):  # torch.split is Python: tensor.split(...)
+        raise AttributeError(f"'{type(tensor).__name__}' object has no attribute 'split'")
+    return t_split(<Tensor>tensor, split_size_or_sections, dim)
 
 
 def chunk(input, chunks, dim=0):

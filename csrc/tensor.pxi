@@ -357,6 +357,12 @@ cdef int wrap_dim(object dim, int ndim) except -100:
     d = dim
     return d + (ndim if ndim > 0 else 1) if d < 0 else d     # a 0-d tensor wraps like 1-d
 
+cdef bint dim_arg_ok(object dim):
+    """dim as torch's argument parser takes it: None, an int or a sequence of ints."""
+    if dim is None or is_int_arg(dim):
+        return True
+    return isinstance(dim, (tuple, list)) and all(is_int_arg(d) for d in dim)
+
 cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="",
                    bint wrap_first=False) except -1:
     """mask[d] = 1 for the dims of `dim` (None: all), with torch's errors; fn names the function
@@ -375,9 +381,13 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="",
         check_int64_items(fn, "dim", dims)      # torch parses the whole list first
     if wrap_first:
         dims = tuple([wrap_dim(item, x.m.ndim) for item in dims])
+    cdef bint seen0 = False
     for item in dims:  # a Python object: wrap_dim checks the range before any C conversion
         w = wrap_dim(item, x.m.ndim)
-        if x.m.ndim == 0:
+        if x.m.ndim == 0:   # a 0-d tensor's dims 0 and -1 are one dim: a repeat, as torch
+            if seen0:
+                raise RuntimeError("dim 0 appears multiple times in the list of dims")
+            seen0 = True
             continue
         if mask[w]:
             raise RuntimeError(f"dim {w} appears multiple times in the list of dims")
@@ -836,6 +846,23 @@ cdef object wrap_int64(object v):
     """A Python int reduced to int64's range as int64 arithmetic wraps it."""
     return ((v + 9223372036854775808) % 18446744073709551616) - 9223372036854775808
 
+cdef object augmented_result(Tensor x, object r):
+    """x OP= v where x is one of pyad's copies (x[idx], transpose, ...): the result is computed
+    out of place, held to the in-place op's rules (x's shape, a result type x's dtype can hold:
+    torch's errors) and cast to x's dtype."""
+    if r is NotImplemented:
+        return r
+    cdef Tensor t = <Tensor>r
+    if not same_shape(&t.m, &x.m):
+        raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                           f"{list(t.shape)}")
+    if t.m.dtype != x.m.dtype:
+        if category(t.m.dtype) > category(x.m.dtype):
+            raise RuntimeError(f"result type {DTYPE_TITLES[t.m.dtype]} can't be cast to the "
+                               f"desired output type {DTYPE_TITLES[x.m.dtype]}")
+        t = t_to(t, x.m.dtype)
+    return t
+
 cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
     """x + alpha * other (x - alpha * other): with an integer result, alpha must be an
     integer (torch's error) and the product is taken in int64, wrapping as torch's."""
@@ -1167,6 +1194,14 @@ cdef class Tensor:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
+    def __index__(self):
+        # as torch: a one-element integer (or bool) tensor is an index, so 'a' * tensor([2])
+        # repeats the string and [1, 2, 3][tensor(1)] indexes the list
+        if self.m.numel != 1 or self.m.dtype < PYAD_I64:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
     def __bool__(self):
         if self.m.numel != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
@@ -1356,6 +1391,8 @@ cdef class Tensor:
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         """Mean over dim (an int or a tuple; None: all elements); see sum for the arguments."""
         cdef Py_ssize_t mask[PYAD_MAXDIM]
+        if not dim_arg_ok(dim):     # no overload takes it (before the dtype check, as torch)
+            raise rd_bad_args("mean", (), {"keepdim": keepdim, "dim": dim}, _MEAN_SIGS)
         if isinstance(dim, (tuple, list)):
             check_int64_items("mean", "dim", dim)     # the argument parser comes first
         check_keepdim("mean", keepdim)
@@ -1590,11 +1627,13 @@ cdef class Tensor:
 
     def clamp_min_(self, min):
         """In-place clamp_min; returns self. max(input, min) elementwise."""
+        min = clamp_bound(min, "clamp_min_", True)
         src = inplace_source(self)
         return inplace(self, t_clamp(src, min, None, 1, True))
 
     def clamp_max_(self, max):
         """In-place clamp_max; returns self. min(input, max) elementwise."""
+        max = clamp_bound(max, "clamp_max_", True)
         src = inplace_source(self)
         return inplace(self, t_clamp(src, None, max, 2, True))
 
@@ -1625,27 +1664,27 @@ cdef class Tensor:
         if not isinstance(other, Tensor) and as_scalar_or_tensor(other) is None:
             return NotImplemented   # as torch: Python then tries other's operators
         if self._view_copies:
-            return binop(BIN_ADD, check_leaf_view(self), other)
+            return augmented_result(self, binop(BIN_ADD, check_leaf_view(self), other))
         return self.add_(other)
 
     def __isub__(self, other):
         if self._view_copies:
-            return binop(BIN_SUB, check_leaf_view(self), other)
+            return augmented_result(self, binop(BIN_SUB, check_leaf_view(self), other))
         return self.sub_(other)
 
     def __imul__(self, other):
         if self._view_copies:
-            return binop(BIN_MUL, check_leaf_view(self), other)
+            return augmented_result(self, binop(BIN_MUL, check_leaf_view(self), other))
         return self.mul_(other)
 
     def __itruediv__(self, other):
         if self._view_copies:
-            return binop(BIN_DIV, check_leaf_view(self), other)
+            return augmented_result(self, binop(BIN_DIV, check_leaf_view(self), other))
         return self.div_(other)
 
     def __ipow__(self, other):
         if self._view_copies:
-            return binop(BIN_POW, check_leaf_view(self), other)
+            return augmented_result(self, binop(BIN_POW, check_leaf_view(self), other))
         return self.pow_(other)
 
     def __setitem__(self, index, value):
@@ -1760,11 +1799,11 @@ cdef class Tensor:
 
     def clamp_min(self, min):
         """max(input, min) elementwise."""
-        return t_clamp(self, min, None, 1)
+        return t_clamp(self, clamp_bound(min, "clamp_min", True), None, 1)
 
     def clamp_max(self, max):
         """min(input, max) elementwise."""
-        return t_clamp(self, None, max, 2)
+        return t_clamp(self, None, clamp_bound(max, "clamp_max", True), 2)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
         """Replace NaN, +inf and -inf (default: 0 and the dtype's largest finite values)."""

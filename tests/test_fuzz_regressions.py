@@ -1663,3 +1663,272 @@ def test_backward_into_a_non_leaf_input_runs_its_node(pt):
     w.retain_grad()
     w.backward(inputs=[w])                      # retained already: accumulated once
     assert w.grad.item() == 1.0
+
+
+# --- ops' argument checks: types, order and error classes as torch's ---------------------------
+# A function form returned NotImplemented for a None operand (pyad.true_divide(x, None)); others
+# raised the wrong class, named the wrong position, or checked a dtype before a shape or a dim.
+
+
+@pytest.mark.parametrize("call, first_line", [
+    (lambda pt, x: pt.true_divide(x, None), "true_divide() received an invalid combination of "
+     "arguments - got (Tensor, NoneType), but expected one of:"),
+    (lambda pt, x: pt.true_divide(None, x), "true_divide() received an invalid combination of "
+     "arguments - got (NoneType, Tensor), but expected one of:"),
+    (lambda pt, x: pt.true_divide(x, "a"), "true_divide() received an invalid combination of "
+     "arguments - got (Tensor, str), but expected one of:"),
+    (lambda pt, x: pt.divide(x, None), "divide() received an invalid combination of "
+     "arguments - got (Tensor, NoneType), but expected one of:"),
+    (lambda pt, x: pt.div(x, None, rounding_mode="floor"), "div() received an invalid "
+     "combination of arguments - got (Tensor, NoneType, rounding_mode=str), but expected one of:"),
+    (lambda pt, x: pt.pow(x, None), "pow() received an invalid combination of arguments - got "
+     "(Tensor, NoneType), but expected one of:"),
+    (lambda pt, x: pt.pow(2, 3), "pow() received an invalid combination of arguments - got "
+     "(int, int), but expected one of:"),
+    (lambda pt, x: pt.clamp_min(x, None), "clamp_min() received an invalid combination of "
+     "arguments - got (Tensor, NoneType), but expected one of:"),
+    (lambda pt, x: pt.clamp_max(x, "a"), "clamp_max() received an invalid combination of "
+     "arguments - got (Tensor, str), but expected one of:"),
+    (lambda pt, x: x.clamp_min(None), "clamp_min() received an invalid combination of "
+     "arguments - got (NoneType), but expected one of:"),
+    (lambda pt, x: x.clamp_max_(None), "clamp_max_() received an invalid combination of "
+     "arguments - got (NoneType), but expected one of:"),
+])
+def test_binary_function_forms_refuse_none_with_the_overloads(pt, call, first_line):
+    x = pt.tensor([1.0, 2.0])
+    with pytest.raises(TypeError) as info:
+        call(pt, x)
+    assert str(info.value).split("\n")[0] == first_line
+    assert x.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pt, x: pt.add(None, x), "add(): argument 'input' (position 1) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.add(x, None), "add(): argument 'other' (position 2) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.add(x, "a"), "add(): argument 'other' (position 2) must be Tensor, not str"),
+    (lambda pt, x: pt.sub(None, x), "sub(): argument 'input' (position 1) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.sub(x, None), "sub(): argument 'other' (position 2) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.mul(x, None), "mul(): argument 'other' (position 2) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.mul(None, x), "mul(): argument 'input' (position 1) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.div(x, None), "div(): argument 'other' (position 2) must be Tensor, not "
+     "NoneType"),
+    (lambda pt, x: pt.div(None, x), "div(): argument 'input' (position 1) must be Tensor, not "
+     "NoneType"),
+])
+def test_binary_function_forms_name_the_bad_argument_and_its_position(pt, call, message):
+    with raises_exact(TypeError, message):
+        call(pt, pt.tensor([1.0, 2.0]))
+
+
+def test_binary_function_forms_take_two_numbers(pt):
+    assert pt.add(1, 2).tolist() == 3 and pt.add(1, 2).dtype == pt.int64
+    assert pt.sub(1, 2).tolist() == -1 and pt.sub(2.5, 1).dtype == pt.float32
+    assert pt.mul(1, 2).tolist() == 2 and isinstance(pt.mul(1, 2), pt.Tensor)
+    assert pt.true_divide(1, 2).tolist() == 0.5
+    x = pt.tensor([1.0, 2.0])
+    assert pt.sub(2.5, x).tolist() == [1.5, 0.5] and pt.add(True, x).tolist() == [2.0, 3.0]
+    with pytest.raises(TypeError, match="unexpected keyword argument 'rounding_mode'"):
+        pt.true_divide(x, 2, rounding_mode="floor")
+    assert pt.divide(x, 2, rounding_mode="floor").tolist() == [0.0, 1.0]
+
+
+def test_a_one_element_integer_tensor_is_an_index(pt):
+    # the fuzzer's `x * 'a'` with x = tensor([1]): Python repeats the string
+    x = pt.add(pt.tensor([False]), 1)
+    assert x * "a" == "a" and "ab" * pt.tensor(2) == "abab"
+    assert [1, 2, 3][pt.tensor(1)] == 2 and [1, 2, 3][pt.tensor([True])] == 2
+    for bad in (pt.tensor(3.0), pt.tensor([1, 2])):
+        with raises_exact(TypeError, "only integer tensors of a single element can be "
+                                     "converted to an index"):
+            bad * "a"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda pt: pt.norm(None, 2), "'NoneType' object has no attribute 'layout'"),
+    (lambda pt: pt.norm(None, dim=0, p=1), "'NoneType' object has no attribute 'layout'"),
+    (lambda pt: pt.norm("x"), "'str' object has no attribute 'layout'"),
+    (lambda pt: pt.split(None, 1), "'NoneType' object has no attribute 'split'"),
+])
+def test_norm_and_split_are_python_functions_in_torch(pt, call, message):
+    with raises_exact(AttributeError, message):
+        call(pt)
+
+
+@pytest.mark.parametrize("call, first_line", [
+    (lambda pt, x: x.mean(dim=1.5), "mean() received an invalid combination of arguments - got "
+     "("),
+    (lambda pt, x: pt.mean(x, dim=1.5, keepdim=True), "mean() received an invalid combination "
+     "of arguments - got ("),
+    (lambda pt, x: pt.var(x, 1.5, keepdim=True, unbiased=True), "var() received an invalid "
+     "combination of arguments - got ("),
+    (lambda pt, x: x.std(1.5), "std() received an invalid combination of arguments - got "
+     "(float), but expected one of:"),
+])
+def test_a_float_dim_is_a_type_error_before_the_dtype_check(pt, call, first_line):
+    for x in (pt.tensor([True]), pt.tensor([1.0])):
+        with pytest.raises(TypeError) as info:
+            call(pt, x)
+        assert str(info.value).split("\n")[0].startswith(first_line)
+
+
+def test_vector_norm_checks_keepdim_then_dtype_then_dims(pt):
+    b = pt.tensor([True, False])
+    with raises_exact(TypeError, "linalg_vector_norm(): argument 'keepdim' must be bool, not "
+                                 "NoneType"):
+        pt.linalg.vector_norm(b, 1.5, None, keepdim=None)
+    for call in (lambda: pt.norm(b, p=2, dim=(1, -2)), lambda: pt.norm(b, p=2, dim=(0, 0)),
+                 lambda: pt.linalg.vector_norm(b, 2, dim=(1, -2))):
+        with raises_exact(RuntimeError, "linalg.vector_norm: Expected a floating point or "
+                                        "complex tensor as input. Got Bool"):
+            call()
+
+
+@pytest.mark.parametrize("p", [1e308, float("nan"), 3.0, -math.inf, 0.5])
+def test_norm_of_one_element_per_result_is_its_absolute_value(pt, p):
+    x = pt.tensor([-0.5], dtype=pt.float64)
+    assert pt.norm(x, p).item() == 0.5 and pt.linalg.vector_norm(x, p).item() == 0.5
+    m = pt.tensor([[0.5, -0.3]], dtype=pt.float64)
+    assert pt.linalg.vector_norm(m, p, dim=0).tolist() == [0.5, 0.3]
+    assert pt.linalg.vector_norm(pt.tensor([0.5]), 0).item() == 1.0   # not the 0-"norm"
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "logsumexp", "var", "std",
+                                  "norm", "all", "any"])
+def test_a_repeated_dim_of_a_0d_tensor_is_refused(pt, name):
+    x = pt.tensor(1.5)
+    with raises_exact(RuntimeError, "dim 0 appears multiple times in the list of dims"):
+        getattr(pt, name)(x, dim=(0, -1))
+    with raises_exact(RuntimeError, "dim 0 appears multiple times in the list of dims"):
+        getattr(pt, name)(pt.tensor([1.5, 2.0]), dim=(0, -1))
+
+
+def test_roll_clones_an_empty_tensor_before_any_dim_check(pt):
+    e = pt.zeros(3, 4, 0, dtype=pt.float64, requires_grad=True)
+    for shifts, dims in [(-2, -2**63), (1, 9), ((1, 2), (7, 8)), (1, None)]:
+        r = pt.roll(e, shifts, dims)
+        assert tuple(r.shape) == (3, 4, 0) and type(r.grad_fn).__name__ == "RollBackward0"
+    with raises_exact(RuntimeError, "shifts and dimensions must align. shifts: 2, dims:1"):
+        pt.roll(e, (1, 2), 0)
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        pt.roll(pt.zeros(2), 1, 1)
+    for x in (e, pt.zeros(2)):      # torch's argument parser: INT64_MIN is a symbolic int
+        with pytest.raises(RuntimeError, match="SymIntArrayRef expected to contain only "
+                                               "concrete integers"):
+            pt.roll(x, -2**63, None)
+
+
+def test_pow_of_bools_reports_the_broadcast_before_the_dtype(pt):
+    a = pt.tensor([[True], [False], [True]])
+    b = pt.ones(4, 2, 1, dtype=pt.bool)
+    with raises_exact(RuntimeError, "The size of tensor a (3) must match the size of tensor b (2) "
+                                    "at non-singleton dimension 1"):
+        a ** b
+    with raises_exact(NotImplementedError, "\"pow\" not implemented for 'Bool'"):
+        a ** a
+
+
+def test_augmented_assignment_on_a_copied_view_keeps_the_result_type_rule(pt):
+    x = pt.tensor([[[-2], [-2], [2]]])
+    v = x.movedim(-3, 2)
+    with raises_exact(RuntimeError, "result type Float can't be cast to the desired output type "
+                                    "Long"):
+        v -= 0.5
+    w = x.movedim(-3, 2)
+    w += 1
+    assert w.dtype == pt.int64 and w.flatten().tolist() == [-1, -1, 3]
+    f = pt.ones(2, 3).t()
+    f *= pt.tensor(2.0, dtype=pt.float64)
+    assert f.dtype == pt.float32 and f.tolist() == [[2.0, 2.0]] * 3
+    with raises_exact(RuntimeError, "output with shape [3, 2] doesn't match the broadcast shape "
+                                    "[2, 3, 2]"):
+        f += pt.ones(2, 3, 2)
+
+
+@pytest.mark.parametrize("shape, dim, exc, message", [
+    ((1, 2, 2), 2, IndexError, "index out of range in self"),
+    ((1, 2, 2), 0, IndexError, "index out of range in self"),
+    ((1, 2, 2), 1, RuntimeError, "INDICES element is out of DATA bounds, id=-100 axis_dim=2"),
+    ((2, 3), -1, RuntimeError, "INDICES element is out of DATA bounds, id=-100 axis_dim=3"),
+    ((2, 3, 4, 5), 3, IndexError, "index out of range in self"),
+    ((3,), 0, IndexError, "index out of range in self"),
+])
+def test_index_select_out_of_range_as_torch_per_dim(pt, shape, dim, exc, message):
+    with raises_exact(exc, message):
+        pt.zeros(shape, dtype=pt.int64).index_select(dim, pt.tensor([-100, 0]))
+
+
+def test_take_along_dim_takes_indices_modulo_the_size(pt):
+    x = pt.arange(10.0).reshape(2, 5)
+    r = pt.take_along_dim(x, pt.tensor([[7], [-1]]), 1)
+    assert r.tolist() == [[2.0], [9.0]]
+    assert pt.take_along_dim(x.t(), pt.tensor([[-7, 2**40 + 3]]), 0).tolist() == [[3.0, 9.0]]
+    assert pt.take_along_dim(pt.tensor([0.4], dtype=pt.float64), pt.tensor([0, 0, 100]),
+                             -1).tolist() == [0.4] * 3
+    xg = pt.arange(10.0).reshape(2, 5).requires_grad_()
+    pt.take_along_dim(xg, pt.tensor([[7], [-1]]), 1).sum().backward()
+    assert xg.grad.tolist() == [[0, 0, 1, 0, 0], [0, 0, 0, 0, 1]]
+    with raises_exact(RuntimeError, "index 5 is out of bounds for dimension 0 with size 1"):
+        pt.take_along_dim(pt.tensor([1.0]), pt.tensor([5]))     # dim=None: no wrapping
+    with raises_exact(RuntimeError, "ZeroDivisionError"):
+        pt.take_along_dim(pt.zeros(2, 0), pt.tensor([[1], [0]]), 1)
+    with raises_exact(IndexError, "Dimension specified as 0 but tensor has no dimensions"):
+        pt.take_along_dim(pt.tensor(2.0), pt.tensor(5), 0)
+
+
+def test_scatter_add_checks_the_src_dims_after_the_sizes(pt):
+    x1 = pt.zeros(3)
+    with raises_exact(RuntimeError, "Index tensor must have the same number of dimensions as src "
+                                    "tensor"):
+        x1.scatter_add(0, pt.tensor([0]), pt.zeros(3, 0))
+    with raises_exact(RuntimeError, "Index tensor must have the same number of dimensions as src "
+                                    "tensor"):
+        pt.zeros(2, 3).scatter_add(0, pt.zeros(1, 1, dtype=pt.int64), pt.tensor(1.0))
+    with pytest.raises(IndexError, match="Dimension out of range"):
+        pt.zeros(2, 3).scatter_add(0, pt.zeros(1, 1, dtype=pt.int64), pt.zeros(3))
+    with raises_exact(RuntimeError, "Index tensor must have the same number of dimensions as self "
+                                    "tensor"):
+        x1.scatter_add(0, pt.zeros(1, 1, dtype=pt.int64), pt.zeros(3, 3))
+    assert x1.scatter_add(0, pt.tensor([0]), pt.tensor(1.0)).tolist() == [1.0, 0.0, 0.0]
+    assert x1.scatter_add(0, pt.zeros(0, dtype=pt.int64), pt.zeros(3, 0)).tolist() == [0.0] * 3
+
+
+def test_huge_diag_and_tile_raise_runtime_errors(pt):
+    with raises_exact(RuntimeError, "Storage size calculation overflowed with sizes="
+                                    "[1099511627776, 1099511627776]"):
+        pt.diag(pt.tensor([], dtype=pt.bool), 2**40)
+    with pytest.raises(RuntimeError, match="can't allocate memory: you tried to allocate "
+                                           "26388279066624 bytes") as info:
+        pt.ones(1, 3, dtype=pt.float64).tile((1, 1, 2**40))
+    if not AGAINST_TORCH:
+        assert isinstance(info.value, MemoryError)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, x: F.threshold(x, 1e39, 2.0), lambda F, x: F.threshold(x, 0.1, -1e39),
+    lambda F, x: F.hardtanh(x, -1e39, 1e39), lambda F, x: F.leaky_relu(x, 1e39),
+    lambda F, x: F.elu(x, 1e39), lambda F, x: F.softplus(x, beta=1e39),
+    lambda F, x: F.softplus(x, threshold=1e39), lambda F, x: F.celu(x, 1e39),
+    lambda F, x: F.hardshrink(x, 1e39), lambda F, x: F.leaky_relu(x, -1e39),
+])
+def test_activation_parameters_beyond_float32_overflow_for_float32_inputs(pt, call):
+    F = pt.nn.functional
+    with raises_exact(RuntimeError, "value cannot be converted to type float without overflow"):
+        call(F, pt.tensor([0.5, -2.0]))
+    call(F, pt.tensor([0.5, -2.0], dtype=pt.float64))    # float64 holds them
+
+
+def test_softshrink_lambda_range_per_dtype(pt):
+    F = pt.nn.functional
+    with raises_exact(RuntimeError, "lambda must be in range [0, 3.40282e+38] for input dtype "
+                                    "Float, but found 1e+39"):
+        F.softshrink(pt.tensor([0.5]), 1e39)
+    with raises_exact(RuntimeError, "lambda must be in range [0, 1.79769e+308] for input dtype "
+                                    "Double, but found -1"):
+        F.softshrink(pt.tensor([0.5], dtype=pt.float64), -1.0)
+    assert F.softshrink(pt.tensor([0.5], dtype=pt.float64), 1e39).tolist() == [0.0]

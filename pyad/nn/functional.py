@@ -48,14 +48,30 @@ def relu(input, inplace=False):
     return input.relu_() if inplace else input.relu()
 
 
+_F32_MAX = 3.4028234663852886e38
+
+
+def _check_f32(input, *values):
+    """torch converts an activation's scalar parameters to a float32 input's type, checked: a
+    finite value beyond float32's range overflows (not for float64 inputs)."""
+    if isinstance(input, pyad.Tensor) and input.dtype is pyad.float32:
+        for v in values:
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                f = float(v)
+                if math.isfinite(f) and abs(f) > _F32_MAX:
+                    raise RuntimeError("value cannot be converted to type float without overflow")
+
+
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
+    _check_f32(input, negative_slope)
     out = _named(pyad.where(input > 0, input, input * negative_slope), "LeakyReluBackward0")
     return input.copy_(out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    _check_f32(input, alpha)
     # NaN takes the identity branch (gradient g), as in torch's elu_backward; the exp branch
     # sees min(x, 0) as a select (where), so a NaN or +inf never reaches its backward (a
     # clamp's mask multiplied by an infinite or NaN slope would make it NaN)
@@ -89,6 +105,7 @@ def silu(input, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, linear above threshold (computed without overflow)."""
+    _check_f32(input, beta, threshold)
     bx = input * beta if beta != 1.0 else input
     # the smooth branch sees only values <= threshold (finite where the linear branch is taken;
     # NaN passes through with its gradient)
@@ -740,6 +757,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """clamp(x, min_val, max_val)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    _check_f32(input, min_val, max_val)
     return _maybe_inplace(input, _C.hardtanh(input, min_val, max_val), inplace)
 
 
@@ -755,6 +773,7 @@ def selu(input, inplace=False):
 
 def celu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+    _check_f32(input, alpha)
     return _maybe_inplace(input, _C.celu(input, alpha), inplace)
 
 
@@ -796,6 +815,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
 
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, value elsewhere."""
+    _check_f32(input, threshold, value)
     out = _named(pyad.where(input > threshold, input, float(value)), "ThresholdBackward0")
     return _maybe_inplace(input, out, inplace)
 
@@ -823,12 +843,16 @@ def prelu(input, weight):
 
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, 0 elsewhere."""
+    _check_f32(input, lambd)
     return _named(pyad.where(pyad.abs(input) > lambd, input, 0.0), "HardshrinkBackward0")
 
 
 def softshrink(input, lambd=0.5):
     """x - lambd above lambd, x + lambd below -lambd, 0 between."""
-    if lambd < 0:
-        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    big = _F32_MAX if input.dtype is pyad.float32 else 1.7976931348623157e308
+    if not 0 <= lambd <= big:
+        raise RuntimeError(f"lambda must be in range [0, {big:g}] for input dtype "
+                           f"{'Float' if input.dtype is pyad.float32 else 'Double'}, but found "
+                           f"{lambd:g}")
     out = pyad.where(input > lambd, input - lambd, pyad.where(input < -lambd, input + lambd, 0.0))
     return _named(out, "SoftshrinkBackward0")
