@@ -242,7 +242,11 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
     if not isinstance(value, Tensor):
-        check_f32_value(value, x.m.dtype)      # the value becomes a tensor before the index
+        # the value becomes a tensor of x's dtype before the index is looked at: an int64
+        # tensor refuses inf, NaN or a float beyond int64, a float32 one a finite float beyond
+        # float32 (torch's checked scalar conversion), whatever the key
+        check_f32_value(value, x.m.dtype)
+        value = scalar0d(value, x.m.dtype)
     # torch's fast paths for a lone Python bool, taken once the value is converted: False
     # writes nothing (no index, in-place or shape check); True copies the value into
     # x.unsqueeze(0), where x itself is no overlap (it is the same memory, element by element)

@@ -1570,3 +1570,39 @@ def test_backward_create_graph_stores_a_copy_of_a_gradient_that_requires_grad(pt
         warnings.simplefilter("ignore")
         (x2 * 2).sum().backward(create_graph=True)      # a gradient without grad: no copy node
     assert x2.grad.grad_fn is None
+
+
+# --- x[key] = scalar: the value is converted first -------------------------------------------
+# torch converts a Python scalar value to x's dtype before it looks at the key (pyad reported
+# the key's errors first: bounds, step, too many indices, slice of a 0-d tensor).
+
+
+@pytest.mark.parametrize("dtype, value, message", [
+    ("int64", math.inf, "value cannot be converted to type int64_t without overflow"),
+    ("int64", math.nan, "value cannot be converted to type int64_t without overflow"),
+    ("int64", 1e300, "value cannot be converted to type int64_t without overflow"),
+    ("int64", -1e20, "value cannot be converted to type int64_t without overflow"),
+    ("float32", 1e300, "value cannot be converted to type float without overflow"),
+])
+@pytest.mark.parametrize("key", [5, (slice(-1, None, -1), -2), (slice(None), slice(None)),
+                                 (Ellipsis, 7), [9]])
+def test_setitem_scalar_value_converted_before_the_key(pt, dtype, value, message, key):
+    x = pt.zeros(3, dtype=getattr(pt, dtype))
+    with raises_exact(RuntimeError, message):
+        x[key] = value
+    y = pt.tensor(3, dtype=getattr(pt, dtype))       # 0-d: slice and "too many indices" too
+    for k in (slice(-1, None, 1), (slice(-1, None, 1),)):
+        with raises_exact(RuntimeError, message):
+            y[k] = value
+    assert x.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "bool", "float32"])
+def test_setitem_scalar_value_that_converts_leaves_the_key_errors(pt, dtype):
+    x = pt.zeros(3, dtype=getattr(pt, dtype))
+    for value in (math.inf, math.nan, 1e20) + ((1e300,) if dtype != "float32" else ()):
+        with raises_exact(IndexError, "index 5 is out of bounds for dimension 0 with size 3"):
+            x[5] = value
+    x[1] = math.inf
+    assert x.tolist()[1] in (math.inf, True)
+
