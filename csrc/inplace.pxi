@@ -131,6 +131,7 @@ cdef int NAME_COPY = register_name("CopyBackwards")
 cdef int NAME_ZERO = register_name("ZeroBackward0")
 cdef int NAME_FILL = register_name("FillBackward2")
 cdef int NAME_COPY_SLICES = register_name("CopySlices")
+cdef int NAME_INDEX_PUT = register_name("IndexPutBackward0")
 
 
 # ============================================================================================
@@ -391,17 +392,25 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
                            f"broadcast to indexing result of shape {list(sel.shape)}") from None
     check_inplace_pyad(x)      # pyad's refusals: only where torch would succeed
     if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
-        if np.unique(sel_np).size != sel_np.size:
-            raise NotImplementedError("pyad: differentiable assignment through repeated indices "
-                                      "is not supported (torch keeps one of the values)")
-        shp[0] = sel_np.size
-        flat_offs = tensor_from_numpy_copy(sel_np.reshape(-1), PYAD_I64)
+        # torch's IndexPutBackward0: x's gradient is zero where anything was written; the
+        # value's is the gradient taken at the indices, every repeated index included (the
+        # adjoint of put, a scatter-add). The values are those of the write itself: where an
+        # index repeats, the last value in index order (torch's CPU kernel), which put's sum
+        # would not give, so they are written into the recorded result afterwards (neither
+        # where nor put saves its result)
+        flat_sel = sel_np.reshape(-1)
+        flat_offs = tensor_from_numpy_copy(flat_sel, PYAD_I64)
         vx = t_reshape(t_expand(t_to(v, x.m.dtype), sel.m.ndim, sel.m.shape), (-1,))
         mask = np.zeros(x.m.numel, dtype=np.bool_)
-        mask[sel_np.reshape(-1)] = True     # where(selected, put(v), x): as the basic case
+        mask[flat_sel] = True     # where(selected, put(v), x): as the basic case
         r = t_where(tensor_from_numpy_copy(mask.reshape(tuple(x.shape)), PYAD_BOOL),
                     t_put(vx, flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX), x)
-        commit_inplace(x, named(r, register_name("IndexPutBackward0")))
+        if np.unique(flat_sel).size != flat_sel.size:
+            np.asarray(_np_view(r)).reshape(-1)[sel_np] = v_np.astype(
+                NP_DTYPES[x.m.dtype], copy=False)
+        # torch's index_put_ into a view of x (an int, None, bool or slice it applies in the
+        # key) is recorded around that view: CopySlices
+        commit_inplace(x, named(r, NAME_INDEX_PUT if same[0] else NAME_COPY_SLICES))
         return 0
     np.asarray(_np_view(x)).reshape(-1)[sel_np] = v_np.astype(NP_DTYPES[x.m.dtype], copy=False)
     x.buf.version += 1

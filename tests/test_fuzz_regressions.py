@@ -1729,3 +1729,60 @@ def test_setitem_torch_errors_before_pyads_view_refusals(pt, key, exc, message):
         with raises_exact(exc, message):
             x[key] = pt.ones(5) if exc is RuntimeError else pt.ones(1)
 
+
+# --- x[idx] = v through repeated indices, under autograd -------------------------------------
+# pyad raised NotImplementedError. torch's CPU index_put_ keeps the last value in index order;
+# IndexPutBackward0 gives x the gradient with the written positions zeroed and v the gradient
+# taken at the indices, every repeated copy included.
+
+
+@pytest.mark.parametrize("key, vshape, values", [
+    (([0, 0, 1, 0],), (4, 1), [[4.0, 4.0, 4.0], [3.0, 3.0, 3.0]]),
+    (([[0], [0]],), (2, 1, 3), [[4.0, 5.0, 6.0], [0.0, 0.0, 0.0]]),
+    (([[0], [0]], Ellipsis), (2, 1, 3), [[4.0, 5.0, 6.0], [0.0, 0.0, 0.0]]),
+    ((None, [[1, 1], [0, 0]]), (2, 2, 3), [[10.0, 11.0, 12.0], [4.0, 5.0, 6.0]]),
+    ((None, [[1, 1], [0, 0]]), (1, 3), [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]),
+    (([1, 0, 1], [2, 2, 2]), (3,), [[0.0, 0.0, 2.0], [0.0, 0.0, 3.0]]),
+])
+def test_setitem_repeated_indices_under_autograd(pt, key, vshape, values):
+    x0 = pt.zeros(2, 3, dtype=pt.float64, requires_grad=True)
+    n = int(np.prod(vshape))
+    v = (pt.arange(n, dtype=pt.float64) + 1).reshape(vshape).requires_grad_()
+    x = x0 * 1
+    x[key] = v
+    # torch indexes a view of x (unsqueeze) for a key holding None: CopySlices around it
+    assert type(x.grad_fn).__name__ == ("CopySlices" if key[0] is None else "IndexPutBackward0")
+    assert x.tolist() == values
+    gnp = np.arange(1.0, 7.0).reshape(2, 3)
+    g = pt.tensor(gnp.tolist(), dtype=pt.float64, requires_grad=True)
+    gx, gv = pt.autograd.grad(x, (x0, v), g, create_graph=True)
+    # numpy's reference: M maps g to the value's gradient (g at the offsets each value
+    # element was written to, summed over the dims the value was broadcast along)
+    offs = np.arange(6).reshape(2, 3)[key]
+    vs = list(vshape)
+    while vs and vs[0] == 1:
+        vs = vs[1:]
+    owner = np.broadcast_to(np.arange(n).reshape(vs), offs.shape)
+    m = np.zeros((n, 6))
+    np.add.at(m, (owner.reshape(-1), offs.reshape(-1)), 1.0)
+    written = (m.sum(0) > 0).reshape(2, 3)
+    assert gx.tolist() == np.where(written, 0.0, gnp).tolist()
+    assert gv.shape == v.shape
+    assert gv.reshape(-1).tolist() == (m @ gnp.reshape(-1)).tolist()
+    assert gv.grad_fn is not None and gx.grad_fn is not None
+    (gh,) = pt.autograd.grad((gv * gv).sum() + (gx * gx).sum(), g)    # double backward
+    expected = 2 * np.where(written, 0.0, gnp).reshape(-1) + 2 * m.T @ m @ gnp.reshape(-1)
+    assert gh.reshape(-1).tolist() == expected.tolist()
+
+
+def test_setitem_repeated_indices_scalar_value(pt):
+    x0 = pt.ones(3, dtype=pt.float64, requires_grad=True)
+    v = pt.tensor(2.0, dtype=pt.float64, requires_grad=True)
+    x = x0 * 1
+    x[[0, 0, 1]] = v
+    assert x.tolist() == [2.0, 2.0, 1.0]
+    gx, gv = pt.autograd.grad(x.sum(), (x0, v))
+    assert gx.tolist() == [0.0, 0.0, 1.0] and gv.item() == 3.0
+    y = pt.zeros(2, dtype=pt.float32, requires_grad=True) * 1      # no value grad: x's only
+    y[[1, 1]] = pt.tensor([5.0, 6.0])
+    assert y.tolist() == [0.0, 6.0]
