@@ -7,12 +7,31 @@
 
 cdef int check_inplace(Tensor x) except -1:
     """torch's refusals, and pyad's where its copies would make an in-place write go astray."""
+    check_inplace_torch(x)
+    check_inplace_pyad(x)
+    return 0
+
+
+cdef int check_inplace_torch(Tensor x) except -1:
+    """torch's own refusals (autograd's check_inplace, before the op's kernel runs)."""
     cdef Tensor base
     if x._base is not None:
         base = <Tensor>x._base
         if pyad_is_grad_enabled() and base._requires_grad and base.grad_fn_ == NULL:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
+    if pyad_is_grad_enabled() and x._requires_grad and x.grad_fn_ == NULL:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+    return 0
+
+
+cdef int check_inplace_pyad(Tensor x) except -1:
+    """pyad's refusals where torch would write through a view (and succeed): x[idx] = v makes
+    them after every error torch could raise, so they only replace torch's success."""
+    cdef Tensor base
+    if x._base is not None:
+        base = <Tensor>x._base
         if x._view_copies:
             raise RuntimeError(
                 "pyad: this tensor came from indexing, transpose, permute or expand, which copy in "
@@ -23,9 +42,6 @@ cdef int check_inplace(Tensor x) except -1:
             raise RuntimeError("pyad: in-place operations on a view of a tensor that requires "
                                "grad are not supported (torch records CopySlices); use an "
                                "out-of-place op")
-    if pyad_is_grad_enabled() and x._requires_grad and x.grad_fn_ == NULL:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                           "operation.")
     return 0
 
 
@@ -121,6 +137,7 @@ cdef int NAME_COPY = register_name("CopyBackwards")
 cdef int NAME_ZERO = register_name("ZeroBackward0")
 cdef int NAME_FILL = register_name("FillBackward2")
 cdef int NAME_COPY_SLICES = register_name("CopySlices")
+cdef int NAME_INDEX_PUT = register_name("IndexPutBackward0")
 
 
 # ============================================================================================
@@ -248,7 +265,11 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")
     if not isinstance(value, Tensor):
-        check_f32_value(value, x.m.dtype)      # the value becomes a tensor before the index
+        # the value becomes a tensor of x's dtype before the index is looked at: an int64
+        # tensor refuses inf, NaN or a float beyond int64, a float32 one a finite float beyond
+        # float32 (torch's checked scalar conversion), whatever the key
+        check_f32_value(value, x.m.dtype)
+        value = scalar0d(value, x.m.dtype)
     # torch's fast paths for a lone Python bool, taken once the value is converted: False
     # writes nothing (no index, in-place or shape check); True copies the value into
     # x.unsqueeze(0), where x itself is no overlap (it is the same memory, element by element)
@@ -258,6 +279,8 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         check_inplace(x)
         x.buf.version += 1
         return 0
+    if index is True:
+        index = None     # the same copy into x.unsqueeze(0) (a True in a tuple: a long index)
     check_index_count(x, index)
     check_0d_single_key(x, index)
     if not basic_region(x, index, &offset, st, shp, &nd):
@@ -290,6 +313,45 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     return 0
 
 
+cdef bint _sliced_overlaps(Tensor x, Tensor r, bint sliced_is_x, object value, Tensor v):
+    """torch's assert_no_overlap(sliced, value) in index_put_: the same TensorImpl always
+    overlaps (even empty); the value is x's own TensorImpl only when x has no leading 1s
+    (setitem views the value without them); otherwise nothing overlaps an empty tensor, and
+    a sliced view that is not dense is "too hard" to tell (no error). r holds the flat
+    offsets of x's elements that the sliced view covers; every pyad tensor sharing x's buffer
+    covers all of it."""
+    if sliced_is_x and value is x and (x.m.ndim == 0 or x.m.shape[0] != 1):
+        return True
+    if r.m.numel == 0 or v.m.numel == 0 or v.buf != x.buf:
+        return False
+    offs = np.asarray(_np_view(r)).reshape(-1)
+    return (int(offs.max()) - int(offs.min()) + 1 == offs.size
+            and np.unique(offs).size == offs.size)
+
+
+cdef int _check_masked_fill_mask(Tensor r, dict adv, Tensor v) except -1:
+    """torch's canDispatchToMaskedFill (a one-element value): the indices in turn, up to the
+    first that is not a bool mask or the second index; a mask reached has its shape checked
+    against the sliced tensor's, before the overlap check."""
+    cdef int j
+    if v.m.numel != 1:
+        return 0
+    seen = False
+    for d in sorted(adv):
+        a = adv[d]
+        if seen or not isinstance(a, np.ndarray) or a.dtype != np.bool_:
+            return 0
+        seen = True
+        for j in range(a.ndim):
+            if d + j >= r.m.ndim:
+                raise dim_range_error(r.m.ndim, d + j)
+            if a.shape[j] != r.m.shape[d + j]:
+                raise IndexError(f"The shape of the mask {shape_list(a.shape)} at index {j} "
+                                 f"does not match the shape of the indexed tensor "
+                                 f"{shape_list(r.shape)} at index {d + j}")
+    return 0
+
+
 cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     """x[lists / tensors / masks] = value. The flat offsets the index selects come from indexing
     an arange of offsets with the same index, so every index form getitem accepts works here."""
@@ -307,28 +369,23 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     offs_view = t_view(offsets, x.m.ndim, x.m.shape, NAME_VIEW)
     items = index if isinstance(index, tuple) or seq_as_tuple(index) else (index,)
     items = tuple(items)
+    same = [True]
     if builtins.all(is_basic_index(it) for it in items):
         sel = t_getitem(offs_view, items)
-        check_inplace(x)
-    else:  # as torch: index parsing errors, then the in-place checks, then index_put_'s:
-        # the number of indices, the value overlapping x, each index's dtype or mask shape in
-        # turn, the value's shape, bounds
-        r, adv = index_slicing(offs_view, items)
-        check_inplace(x)
+        same[0] = False       # torch copies into the view the key selects (no index_put_)
+        check_inplace_torch(x)
+    else:  # as torch: index parsing errors, then autograd's in-place checks, then index_put_'s:
+        # the number of indices, a masked_fill mask's shape, the value overlapping x, each
+        # index's dtype or mask shape in turn, the value's shape, the dtypes, bounds
+        r, adv = index_slicing(offs_view, items, same)
+        check_inplace_torch(x)
         check_adv_count(r, adv)
-        # torch: the same tensor always overlaps (even empty), another one where they share;
-        # an int, None or bool in the key makes torch index a view of x first, which an empty x
-        # does not share memory with (slices: not known here whether torch's is trivial)
-        # torch's masked_fill path (one bool mask from the first dim matching x's leading
-        # dims, a one-element value) checks no overlap
-        masked_fill_path = (v.m.numel == 1 and len(adv) == 1 and 0 in adv
-                            and isinstance(adv[0], np.ndarray) and adv[0].dtype == np.bool_
-                            and adv[0].ndim <= r.m.ndim and builtins.all(
-                                adv[0].shape[d] == r.m.shape[d] for d in range(adv[0].ndim)))
-        if not masked_fill_path and ((value is x and (x.m.numel != 0 or not builtins.any(
-                it is None or isinstance(it, (int, np.integer, np.bool_))
-                for it in items))) or (
-                v.buf == x.buf and np.shares_memory(_np_view(x), _np_view(v)))):
+        _check_masked_fill_mask(r, adv, v)
+        # torch's masked_fill path (one bool mask and no other index, a one-element value)
+        # checks no overlap
+        masked_fill_path = (v.m.numel == 1 and len(adv) == 1 and isinstance(
+            next(iter(adv.values())), np.ndarray) and next(iter(adv.values())).dtype == np.bool_)
+        if not masked_fill_path and _sliced_overlaps(x, r, same[0], value, v):
             raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                                "written-to tensor refer to a single memory location. Please "
                                "clone() the tensor before performing the operation.")
@@ -339,18 +396,27 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     except ValueError:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(sel.shape)}") from None
+    check_inplace_pyad(x)      # pyad's refusals: only where torch would succeed
     if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
-        if np.unique(sel_np).size != sel_np.size:
-            raise NotImplementedError("pyad: differentiable assignment through repeated indices "
-                                      "is not supported (torch keeps one of the values)")
-        shp[0] = sel_np.size
-        flat_offs = tensor_from_numpy_copy(sel_np.reshape(-1), PYAD_I64)
+        # torch's IndexPutBackward0: x's gradient is zero where anything was written; the
+        # value's is the gradient taken at the indices, every repeated index included (the
+        # adjoint of put, a scatter-add). The values are those of the write itself: where an
+        # index repeats, the last value in index order (torch's CPU kernel), which put's sum
+        # would not give, so they are written into the recorded result afterwards (neither
+        # where nor put saves its result)
+        flat_sel = sel_np.reshape(-1)
+        flat_offs = tensor_from_numpy_copy(flat_sel, PYAD_I64)
         vx = t_reshape(t_expand(t_to(v, x.m.dtype), sel.m.ndim, sel.m.shape), (-1,))
         mask = np.zeros(x.m.numel, dtype=np.bool_)
-        mask[sel_np.reshape(-1)] = True     # where(selected, put(v), x): as the basic case
+        mask[flat_sel] = True     # where(selected, put(v), x): as the basic case
         r = t_where(tensor_from_numpy_copy(mask.reshape(tuple(x.shape)), PYAD_BOOL),
                     t_put(vx, flat_offs, x.m.ndim, x.m.shape, NAME_INDEX_PUT_IMPL, NAME_INDEX), x)
-        commit_inplace(x, named(r, register_name("IndexPutBackward0")))
+        if np.unique(flat_sel).size != flat_sel.size:
+            np.asarray(_np_view(r)).reshape(-1)[sel_np] = v_np.astype(
+                NP_DTYPES[x.m.dtype], copy=False)
+        # torch's index_put_ into a view of x (an int, None, bool or slice it applies in the
+        # key) is recorded around that view: CopySlices
+        commit_inplace(x, named(r, NAME_INDEX_PUT if same[0] else NAME_COPY_SLICES))
         return 0
     np.asarray(_np_view(x)).reshape(-1)[sel_np] = v_np.astype(NP_DTYPES[x.m.dtype], copy=False)
     x.buf.version += 1

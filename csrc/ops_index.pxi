@@ -335,11 +335,14 @@ cdef class _IndexItemError:
         self.error = error
 
 
-cdef tuple index_slicing(Tensor x, tuple items):
+cdef tuple index_slicing(Tensor x, tuple items, list same=None):
     """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims).
     Each ellipsis moves the dim on by the dims no item specifies (torch takes any number of
     them, so a second one can move past the end). An index of a wrong dtype stays in the
-    result as a _BadIndexDtype: torch's index() and index_put_ refuse it later."""
+    result as a _BadIndexDtype: torch's index() and index_put_ refuse it later.
+    same[0] (when given) is left True only if torch's result is x itself (its TensorImpl):
+    no int, None or bool item, and every slice one that applySlice skips (a start of 0, a
+    stop at or past the dim's size, a step of 1, before any clamping)."""
     cdef Tensor r = x
     cdef int dim = 0, n_specified = 0
     cdef list conv = []
@@ -385,8 +388,10 @@ cdef tuple index_slicing(Tensor x, tuple items):
             if dim > r.m.ndim:
                 raise dim_range_error(r.m.ndim + 1, dim)
             r = t_unsqueeze(r, dim)
-            if it is not None:
-                adv[dim] = np.array([it])
+            if same is not None:
+                same[0] = False
+            if it is not None:      # torch's boolToIndexingTensor: a long index, [0] or empty
+                adv[dim] = np.zeros(1 if it else 0, dtype=np.int64)
             dim += 1
         elif isinstance(it, slice):
             if dim >= r.m.ndim:
@@ -397,6 +402,11 @@ cdef tuple index_slicing(Tensor x, tuple items):
                 if not is_full_slice(it):
                     raise dim_range_error(r.m.ndim, dim)
             else:
+                if same is not None and not (
+                        (it.start is None or it.start == 0)
+                        and (it.stop is None or it.stop >= r.m.shape[dim])
+                        and (it.step is None or it.step == 1)):
+                    same[0] = False
                 r = index_slice(r, dim, it, False)
             dim += 1
         elif isinstance(it, _BadIndexDtype):
@@ -409,6 +419,8 @@ cdef tuple index_slicing(Tensor x, tuple items):
             if dim >= r.m.ndim:
                 raise past_end_select(r.m.ndim, dim, int64_index(it), k)
             r = index_select_int(r, dim, int64_index(it), k)
+            if same is not None:
+                same[0] = False
     return r, adv
 
 cdef int check_adv_count(Tensor r, dict adv) except -1:

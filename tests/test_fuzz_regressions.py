@@ -1932,3 +1932,219 @@ def test_softshrink_lambda_range_per_dtype(pt):
                                     "Double, but found -1"):
         F.softshrink(pt.tensor([0.5], dtype=pt.float64), -1.0)
     assert F.softshrink(pt.tensor([0.5], dtype=pt.float64), 1e39).tolist() == [0.0]
+
+
+# --- x[key] = scalar: the value is converted first -------------------------------------------
+# torch converts a Python scalar value to x's dtype before it looks at the key (pyad reported
+# the key's errors first: bounds, step, too many indices, slice of a 0-d tensor).
+
+
+@pytest.mark.parametrize("dtype, value, message", [
+    ("int64", math.inf, "value cannot be converted to type int64_t without overflow"),
+    ("int64", math.nan, "value cannot be converted to type int64_t without overflow"),
+    ("int64", 1e300, "value cannot be converted to type int64_t without overflow"),
+    ("int64", -1e20, "value cannot be converted to type int64_t without overflow"),
+    ("float32", 1e300, "value cannot be converted to type float without overflow"),
+])
+@pytest.mark.parametrize("key", [5, (slice(-1, None, -1), -2), (slice(None), slice(None)),
+                                 (Ellipsis, 7), [9]])
+def test_setitem_scalar_value_converted_before_the_key(pt, dtype, value, message, key):
+    x = pt.zeros(3, dtype=getattr(pt, dtype))
+    with raises_exact(RuntimeError, message):
+        x[key] = value
+    y = pt.tensor(3, dtype=getattr(pt, dtype))       # 0-d: slice and "too many indices" too
+    for k in (slice(-1, None, 1), (slice(-1, None, 1),)):
+        with raises_exact(RuntimeError, message):
+            y[k] = value
+    assert x.tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "bool", "float32"])
+def test_setitem_scalar_value_that_converts_leaves_the_key_errors(pt, dtype):
+    x = pt.zeros(3, dtype=getattr(pt, dtype))
+    for value in (math.inf, math.nan, 1e20) + ((1e300,) if dtype != "float32" else ()):
+        with raises_exact(IndexError, "index 5 is out of bounds for dimension 0 with size 3"):
+            x[5] = value
+    x[1] = math.inf
+    assert x.tolist()[1] in (math.inf, True)
+
+
+# --- x[key] = value: bools in a tuple key, torch's overlap rule, pyad's refusals last ----------
+# A bool inside a tuple key (or a 0-d bool tensor) is a long index ([0] or empty) in torch, so
+# the value's dtype must match x's (only a lone True/False or a basic key copies); the overlap
+# check compares TensorImpls (setitem views a value with leading 1s) and nothing overlaps an
+# empty tensor; pyad's own refusals (its copies) came before torch's index errors.
+
+
+@pytest.mark.parametrize("key", [
+    (True,), (False,), (True, 1), (slice(None), True), (None, True), (True, slice(None)),
+    (Ellipsis, False), "bool0d",
+])
+def test_setitem_bool_in_a_tuple_key_is_an_index_put(pt, key):
+    x = pt.zeros(3, 2)
+    key = pt.tensor(True) if key == "bool0d" else key
+    with raises_exact(RuntimeError, "Index put requires the source and destination dtypes "
+                                    "match, got Float for the destination and Double for the "
+                                    "source."):
+        x[key] = pt.tensor([0.5], dtype=pt.float64)
+    b = pt.zeros(2, dtype=pt.bool)
+    with raises_exact(RuntimeError, "Index put requires the source and destination dtypes "
+                                    "match, got Bool for the destination and Double for the "
+                                    "source."):
+        b[(False,)] = pt.tensor(0.5, dtype=pt.float64)
+    assert x.tolist() == [[0.0, 0.0]] * 3
+
+
+def test_setitem_lone_bool_and_basic_keys_copy_any_dtype(pt):
+    x = pt.zeros(3)
+    x[True] = pt.tensor([0.5], dtype=pt.float64)
+    x[False] = pt.tensor([9.0], dtype=pt.float64)
+    x[(Ellipsis,)] = pt.tensor(0.25, dtype=pt.float64)
+    x[(slice(0, 1),)] = pt.tensor([1], dtype=pt.int64)
+    assert x.tolist() == [1.0, 0.25, 0.25]
+    x[(True,)] = 2                           # a scalar becomes x's dtype: no dtype mismatch
+    x[pt.tensor([True, False, True])] = pt.tensor([7.0], dtype=pt.float64)  # masked_fill
+    assert x.tolist() == [7.0, 2.0, 7.0]
+    with raises_exact(RuntimeError, "Index put requires the source and destination dtypes "
+                                    "match, got Float for the destination and Double for the "
+                                    "source."):       # a mask and a long index: index_put_
+        x[(True, pt.tensor([True, False, True]))] = pt.tensor([7.0], dtype=pt.float64)
+    # a bool in a tuple selects like a one-element (or empty) long index
+    y = pt.arange(6).reshape(2, 3)
+    assert y[(True, 1)].tolist() == [[3, 4, 5]] and y[(False, 1)].tolist() == []
+    assert y[(slice(None), True, [0, 2])].tolist() == [[0, 2], [3, 5]]
+
+
+_OOB0 = "index is out of bounds for dimension with size 0"
+
+
+@pytest.mark.parametrize("shape, key, exc, message", [
+    ((1, 0), (np.array([0.0, 1.0]),), None, None),       # the value viewed without its 1s
+    ((1, 0), (np.array([0.0, 1.0]), slice(None)), None, None),
+    ((1, 0), (slice(1, -1), np.array([0.0, 1.0])), IndexError, _OOB0),
+    ((1, 0), (slice(None), np.array([0.0, 1.0])), IndexError, _OOB0),
+    ((0, 0), (slice(1, -1), np.array([0.0, 1.0])), IndexError, _OOB0),  # a slice torch applies
+    ((2, 0), (slice(None, -1), np.array([0.0, 1.0])), IndexError, _OOB0),
+    ((2, 0), (slice(None, 5), np.array([0.0, 1.0])), RuntimeError, _OVERLAP),  # skipped: x
+    ((0, 3), (slice(0, 5), np.array([0.0, 1.0])), RuntimeError, _OVERLAP),
+    ((2, 3), (np.array([0.0, 1.0]),), RuntimeError, _OVERLAP),
+    ((1, 3), (np.array([0.0, 1.0]),), RuntimeError, _OVERLAP),    # a view, but not empty
+    ((4, 3, 4), (np.array([[True] * 4]), False, slice(-1, 2)), IndexError,
+     "The shape of the mask [1, 4] at index 0 does not match the shape of the indexed tensor "
+     "[4, 3, 1, 0] at index 0"),
+    ((4, 3, 4), (np.array([[True] * 4]),), RuntimeError, _OVERLAP),
+])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_setitem_value_is_x_overlap_rule(pt, shape, key, exc, message, dtype):
+    x = pt.zeros(*shape, dtype=getattr(pt, dtype))
+    if exc is None:
+        x[key] = x
+        assert tuple(x.shape) == shape
+        return
+    with raises_exact(exc, message):
+        x[key] = x
+
+
+def test_setitem_empty_index_with_x_as_value(pt):
+    x = pt.zeros(1, 4, 0, dtype=pt.bool)
+    x[np.array([], dtype=np.int64)] = x      # x viewed without its leading 1: empty, no overlap
+    y = pt.zeros(4, 0, dtype=pt.bool)
+    with raises_exact(RuntimeError, _OVERLAP):   # x itself: torch's same-TensorImpl rule
+        y[np.array([], dtype=np.int64)] = y
+
+
+def test_setitem_mask_shape_before_overlap_for_a_one_element_value(pt):
+    # a one-element value: torch's masked_fill dispatch checks the first index's mask shape
+    # (up to an index that is not a mask) before the overlap check
+    x = pt.ones(1, 1, 1)
+    message = ("The shape of the mask [1, 2] at index 1 does not match the shape of the "
+               "indexed tensor [1, 1, 1] at index 1")
+    for v in (x.view(1), x):
+        with raises_exact(IndexError, message):
+            x[(np.array([[True, True]]), [0])] = v
+    with raises_exact(RuntimeError, _OVERLAP):
+        x[(np.array([[True]]), [0])] = x.view(1)
+    y = pt.ones(4, 3, 4, dtype=pt.int64)
+    with raises_exact(RuntimeError, _OVERLAP):    # a larger value: the overlap first
+        y[(np.array([[True] * 4]), [0])] = y
+    with raises_exact(IndexError, "The shape of the mask [1, 4] at index 0 does not match the "
+                                  "shape of the indexed tensor [4, 3, 4] at index 1"):
+        y[([0], np.array([[True] * 4]))] = pt.zeros(1, dtype=pt.float64)   # before the dtype
+
+
+@pytest.mark.parametrize("key, exc, message", [
+    (([5], -1), IndexError, "index 5 is out of bounds for dimension 0 with size 3"),
+    (("float_index",), IndexError,
+     "tensors used as indices must be long, int, byte or bool tensors"),
+    ((np.array([True, False]),), IndexError, "The shape of the mask [2] at index 0 does not "
+     "match the shape of the indexed tensor [3, 2] at index 0"),
+    (([0, 1],), RuntimeError, "shape mismatch: value tensor of shape [5] cannot be broadcast "
+     "to indexing result of shape [2, 2]"),
+])
+def test_setitem_torch_errors_before_pyads_view_refusals(pt, key, exc, message):
+    if isinstance(key[0], str):
+        key = (pt.tensor([0.5]),)
+    base = pt.ones(3, 2, requires_grad=True)
+    xs = [(base * 1).view(3, 2),       # a view of a tensor that requires grad (torch: CopySlices)
+          pt.ones(2, 3).t()]            # a copy in pyad (torch: a view)
+    for x in xs:
+        with raises_exact(exc, message):
+            x[key] = pt.ones(5) if exc is RuntimeError else pt.ones(1)
+
+
+# --- x[idx] = v through repeated indices, under autograd -------------------------------------
+# pyad raised NotImplementedError. torch's CPU index_put_ keeps the last value in index order;
+# IndexPutBackward0 gives x the gradient with the written positions zeroed and v the gradient
+# taken at the indices, every repeated copy included.
+
+
+@pytest.mark.parametrize("key, vshape, values", [
+    (([0, 0, 1, 0],), (4, 1), [[4.0, 4.0, 4.0], [3.0, 3.0, 3.0]]),
+    (([[0], [0]],), (2, 1, 3), [[4.0, 5.0, 6.0], [0.0, 0.0, 0.0]]),
+    (([[0], [0]], Ellipsis), (2, 1, 3), [[4.0, 5.0, 6.0], [0.0, 0.0, 0.0]]),
+    ((None, [[1, 1], [0, 0]]), (2, 2, 3), [[10.0, 11.0, 12.0], [4.0, 5.0, 6.0]]),
+    ((None, [[1, 1], [0, 0]]), (1, 3), [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]),
+    (([1, 0, 1], [2, 2, 2]), (3,), [[0.0, 0.0, 2.0], [0.0, 0.0, 3.0]]),
+])
+def test_setitem_repeated_indices_under_autograd(pt, key, vshape, values):
+    x0 = pt.zeros(2, 3, dtype=pt.float64, requires_grad=True)
+    n = int(np.prod(vshape))
+    v = (pt.arange(n, dtype=pt.float64) + 1).reshape(vshape).requires_grad_()
+    x = x0 * 1
+    x[key] = v
+    # torch indexes a view of x (unsqueeze) for a key holding None: CopySlices around it
+    assert type(x.grad_fn).__name__ == ("CopySlices" if key[0] is None else "IndexPutBackward0")
+    assert x.tolist() == values
+    gnp = np.arange(1.0, 7.0).reshape(2, 3)
+    g = pt.tensor(gnp.tolist(), dtype=pt.float64, requires_grad=True)
+    gx, gv = pt.autograd.grad(x, (x0, v), g, create_graph=True)
+    # numpy's reference: M maps g to the value's gradient (g at the offsets each value
+    # element was written to, summed over the dims the value was broadcast along)
+    offs = np.arange(6).reshape(2, 3)[key]
+    vs = list(vshape)
+    while vs and vs[0] == 1:
+        vs = vs[1:]
+    owner = np.broadcast_to(np.arange(n).reshape(vs), offs.shape)
+    m = np.zeros((n, 6))
+    np.add.at(m, (owner.reshape(-1), offs.reshape(-1)), 1.0)
+    written = (m.sum(0) > 0).reshape(2, 3)
+    assert gx.tolist() == np.where(written, 0.0, gnp).tolist()
+    assert gv.shape == v.shape
+    assert gv.reshape(-1).tolist() == (m @ gnp.reshape(-1)).tolist()
+    assert gv.grad_fn is not None and gx.grad_fn is not None
+    (gh,) = pt.autograd.grad((gv * gv).sum() + (gx * gx).sum(), g)    # double backward
+    expected = 2 * np.where(written, 0.0, gnp).reshape(-1) + 2 * m.T @ m @ gnp.reshape(-1)
+    assert gh.reshape(-1).tolist() == expected.tolist()
+
+
+def test_setitem_repeated_indices_scalar_value(pt):
+    x0 = pt.ones(3, dtype=pt.float64, requires_grad=True)
+    v = pt.tensor(2.0, dtype=pt.float64, requires_grad=True)
+    x = x0 * 1
+    x[[0, 0, 1]] = v
+    assert x.tolist() == [2.0, 2.0, 1.0]
+    gx, gv = pt.autograd.grad(x.sum(), (x0, v))
+    assert gx.tolist() == [0.0, 0.0, 1.0] and gv.item() == 3.0
+    y = pt.zeros(2, dtype=pt.float32, requires_grad=True) * 1      # no value grad: x's only
+    y[[1, 1]] = pt.tensor([5.0, 6.0])
+    assert y.tolist() == [0.0, 6.0]
