@@ -17,7 +17,10 @@ cdef int check_inplace_torch(Tensor x) except -1:
     cdef Tensor base
     if x._base is not None:
         base = <Tensor>x._base
-        if pyad_is_grad_enabled() and base._requires_grad and base.grad_fn_ == NULL:
+        # torch: the view requires grad (its own graph from the leaf, or through the base)
+        # and its base is a leaf; so also after the base's detach_()
+        if pyad_is_grad_enabled() and base.grad_fn_ == NULL and (
+                base._requires_grad or x._requires_grad):
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                "an in-place operation.")
     if pyad_is_grad_enabled() and x._requires_grad and x.grad_fn_ == NULL:
@@ -49,12 +52,6 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
     """x takes r's values and, when r was recorded, r's history. Returns x."""
     cdef char* args[2]
     cdef Py_ssize_t steps[2]
-    if r.grad_fn_ != NULL and x._base is not None:
-        # the write would make the view require grad; torch records CopySlices on its base so
-        # that the base's gradient sees the write, which pyad does not: refuse, not mislead
-        raise RuntimeError("pyad: in-place operations on a view with an operand that requires "
-                           "grad are not supported (torch records CopySlices); use an "
-                           "out-of-place op")
     if not same_shape(&r.m, &x.m):
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
@@ -63,6 +60,13 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
             raise RuntimeError(f"result type {DTYPE_TITLES[r.m.dtype]} can't be cast to the "
                                f"desired output type {DTYPE_TITLES[x.m.dtype]}")
         r = t_to(r, x.m.dtype)
+    check_inplace_pyad(x)
+    if r.grad_fn_ != NULL and x._base is not None:
+        # the write would make the view require grad; torch records CopySlices on its base so
+        # that the base's gradient sees the write, which pyad does not: refuse, not mislead
+        raise RuntimeError("pyad: in-place operations on a view with an operand that requires "
+                           "grad are not supported (torch records CopySlices); use an "
+                           "out-of-place op")
     if r.buf != x.buf:
         args[0] = r.buf.data
         args[1] = x.buf.data
@@ -87,8 +91,9 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
 cdef Tensor inplace_source(Tensor x):
     """What an in-place op computes from: x itself, or, when the op may be recorded, a copy of
     x's values carrying x's history, so the node saves the values from before the write
-    (torch saves `original_self` for the same reason)."""
-    check_inplace(x)
+    (torch saves `original_self` for the same reason). pyad's own refusals wait for
+    commit_inplace, after the op's errors (a dtype the op refuses comes first, as in torch)."""
+    check_inplace_torch(x)
     if not pyad_is_grad_enabled():
         return x
     cdef Tensor src = t_clone_nograd(x)
@@ -105,7 +110,7 @@ cdef Tensor inplace(Tensor x, object result):
 
 cdef Tensor fill_inplace(Tensor x, object value, int name):
     """zero_ / fill_: the new values have no derivative; the history is cut (ZeroBackward0)."""
-    check_inplace(x)
+    check_inplace_torch(x)
     cdef Tensor r = _filled_like(x, value, None, False)
     if x._requires_grad and pyad_is_grad_enabled():
         r = zero_grad_of(r, x, name)
@@ -114,7 +119,7 @@ cdef Tensor fill_inplace(Tensor x, object value, int name):
 
 cdef Tensor copy_inplace(Tensor x, object src):
     """x.copy_(src): src broadcast and cast to x (CopyBackwards; no gradient to x's old value)."""
-    check_inplace(x)
+    check_inplace_torch(x)
     cdef Tensor s = src if isinstance(src, Tensor) else scalar0d(src, x.m.dtype)
     cdef Tensor r = t_to(s, x.m.dtype)
     cdef Py_ssize_t bshape[PYAD_MAXDIM]
