@@ -539,7 +539,9 @@ cdef Tensor t_index_select(Tensor x, object dim, object index, int pos):
     if x.m.ndim > 1 and size == 0 and a.size:
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     bad = (a < 0) | (a >= size)
-    if bad.any() and d == 1:  # torch's special kernel for dim 1 (of contiguous tensors)
+    if bad.any() and (d == 1 or (x.m.ndim > 1 and x.m.numel == 0)):
+        # torch's special kernel for dim 1 (of contiguous tensors), and its path for an empty
+        # tensor of several dims, report the first bad index this way
         raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(a[np.argmax(bad)])} "
                            f"axis_dim={size}")
     if bad.any():           # every other dim: torch's own check
@@ -596,9 +598,10 @@ cdef Tensor t_gather_index(Tensor x, object dim, object index, int pos):
 # torch's check that the src gradient (index-shaped) fits src is made when it is computed.
 # ============================================================================================
 cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int pos):
-    cdef int d = wrap_dim(dim, x.m.ndim), k
+    # torch's argument parser checks the operands' types before the dim's range
     cdef Tensor idx = need_tensor(index, "scatter_add", "index", pos)
     cdef Tensor s = need_tensor(src, "scatter_add", "src", pos + 1)
+    cdef int d = wrap_dim(dim, x.m.ndim), k
     cdef Tensor vals, offs_t
     cdef Node* n
     cdef int ni = _nd1(idx.m.ndim)
