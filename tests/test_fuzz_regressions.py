@@ -2148,3 +2148,54 @@ def test_setitem_repeated_indices_scalar_value(pt):
     y = pt.zeros(2, dtype=pt.float32, requires_grad=True) * 1      # no value grad: x's only
     y[[1, 1]] = pt.tensor([5.0, 6.0])
     assert y.tolist() == [0.0, 6.0]
+
+
+@pytest.mark.parametrize("write,exc,msg", [
+    (lambda pt, v: v.abs_(), NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    (lambda pt, v: v.sqrt_(), RuntimeError,
+     "result type Float can't be cast to the desired output type Bool"),
+    (lambda pt, v: v.copy_(pt.ones(2, 2, dtype=pt.bool)), RuntimeError,
+     "output with shape [2] doesn't match the broadcast shape [2, 2]"),
+])
+def test_inplace_op_errors_come_before_pyads_copy_refusal(pt, write, exc, msg):
+    # pyad refuses in-place writes into its copies of torch's views, but only where torch
+    # would have written: an error of the op itself is reported first, as torch reports it
+    v = pt.ones(3, dtype=pt.bool)[0:2]
+    with raises_exact(exc, msg):
+        write(pt, v)
+
+
+@pytest.mark.parametrize("shape,dim,index,exc,msg", [
+    ((2, 0), 0, [0, 0, -100], RuntimeError,
+     "INDICES element is out of DATA bounds, id=-100 axis_dim=2"),
+    ((2, 0, 3), 2, [5], RuntimeError, "INDICES element is out of DATA bounds, id=5 axis_dim=3"),
+    ((2, 0), 1, [5], RuntimeError, "index_select(): self indexing axis dim should be positive"),
+    ((0,), 0, [5], IndexError, "index out of range in self"),
+    ((2, 3, 4), 2, [-1], IndexError, "index out of range in self"),
+    ((2, 3), 1, [-1], RuntimeError, "INDICES element is out of DATA bounds, id=-1 axis_dim=3"),
+])
+def test_index_select_out_of_range_messages_by_torch_kernel(pt, shape, dim, index, exc, msg):
+    x = pt.zeros(*shape)
+    with raises_exact(exc, msg):
+        pt.index_select(x, dim, pt.tensor(index))
+
+
+def test_scatter_add_checks_operand_types_before_the_dim(pt):
+    x = pt.zeros(2, dtype=pt.int64)
+    with raises_exact(TypeError, "scatter_add(): argument 'src' (position 3) must be Tensor, "
+                                 "not NoneType"):
+        x.scatter_add(-3, pt.tensor([0]), None)
+
+
+def test_inplace_on_a_view_of_a_leaf_after_the_leaf_was_detached(pt):
+    # the view was made while the leaf required grad: it requires grad itself, and its base is
+    # a leaf, so torch still refuses after leaf.detach_()
+    leaf = pt.ones(2, 3, dtype=pt.float64, requires_grad=True)
+    v = leaf.view(3, 2)
+    leaf.detach_()
+    with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
+                                    "in an in-place operation."):
+        v.mul_(2)
+    w = pt.ones(4).view(2, 2)                   # a view that never required grad: fine
+    w.mul_(2)
+    assert w.sum().item() == 8.0

@@ -649,6 +649,8 @@ def compare(prog, reply):
                 else:
                     allowed.append(ident)
                 tainted.add(outs[j])
+                if kind in WRITES:      # the written variable is the same tensor
+                    tainted.update(ins[:1])
         if t[2] is not None:  # aliases of a write
             tainted.update(set(t[2]) ^ set(p[2]))
     return findings, allowed
