@@ -435,6 +435,18 @@ class UnaryCode:
             out.append(f"{indent}    raise RuntimeError({message!r})")
         return out
 
+    def params_f32_checks(self, indent="    "):
+        """torch converts a float parameter to a float32 input's dtype: a finite value beyond
+        float32's range overflows (an integer parameter, such as polygamma's n, is not cast)."""
+        out = []
+        for p, default in self.op.params:
+            if default is None:
+                out.append(f"{indent}if {p} is not None:")
+                out.append(f"{indent}    check_f32_value({p}, x.m.dtype)")
+            elif isinstance(default, float):
+                out.append(f"{indent}check_f32_value({p}, x.m.dtype)")
+        return out
+
     def pyx_surface(self):
         op, name, N = self.op, self.op.name, self.N
         if op.surface == "none":
@@ -449,6 +461,7 @@ class UnaryCode:
             out.append("    cdef double c[4]")
             out += self.params_to_c()
         out.append("    cdef Tensor x = _t(input)")
+        out += self.params_f32_checks()
         if op.ints == "refuse":
             out.append("    if x.m.dtype > PYAD_F64:")
             out.append(f'        refuse_integer_input(x, "{op.int_kernel}")')
@@ -483,6 +496,7 @@ class UnaryCode:
                     out.append("    cdef double c[4]")
                     out += self.params_to_c()
                 out.append(f"    cdef Tensor x = method_self(self, {mname + '_'!r})")
+                out += self.params_f32_checks()
                 out.append(f"    return inplace(x, t_unary(U_{N}, inplace_source(x), {cargs}))")
         return out
 

@@ -2199,3 +2199,13 @@ def test_inplace_on_a_view_of_a_leaf_after_the_leaf_was_detached(pt):
     w = pt.ones(4).view(2, 2)                   # a view that never required grad: fine
     w.mul_(2)
     assert w.sum().item() == 8.0
+
+
+@pytest.mark.parametrize("call", [lambda pt, x: pt.logit(x, 1e39), lambda pt, x: x.logit(-1e39),
+                                  lambda pt, x: x.clone().logit_(1e39)])
+def test_logit_eps_beyond_float32_overflows_for_float32_only(pt, call):
+    with raises_exact(RuntimeError, "value cannot be converted to type float without overflow"):
+        call(pt, pt.full((3,), 0.5))
+    r = call(pt, pt.full((3,), 0.5, dtype=pt.float64))    # float64 takes it
+    # (a negative eps is no eps: logit(0.5) = 0; an eps beyond 1/2 gives NaN)
+    assert r.dtype == pt.float64 and str(r.tolist()) in ("[0.0, 0.0, 0.0]", "[nan, nan, nan]")
