@@ -611,17 +611,26 @@ cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int po
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     if ni != _nd1(x.m.ndim):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
-    if idx.m.numel and 0 < s.m.ndim < ni:   # torch reads src.size(d) for index's dims
-        wrap_dim(s.m.ndim, s.m.ndim)
-    if idx.m.numel:
+    cdef bint wrong_shape = False
+    if idx.m.numel:     # torch's scatter_shape_check, step by step
         for k in range(ni):
-            if ((k != d and _size1(idx, k) > _size1(x, k)) or _size1(idx, k) > _size1(s, k)):
-                raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
-                                   f"{list(x.shape)} apart from dimension {d} and to be no larger "
-                                   f"size than src {list(s.shape)}")
+            if k != d and _size1(idx, k) > _size1(x, k):
+                wrong_shape = True
+                break
+        if not wrong_shape:
+            for k in range(ni):
+                if s.m.ndim and k >= s.m.ndim:      # torch reads src.size(k): out of range
+                    wrap_dim(k, s.m.ndim)
+                if _size1(idx, k) > _size1(s, k):
+                    wrong_shape = True
+                    break
         if _nd1(s.m.ndim) != ni:
             raise RuntimeError("Index tensor must have the same number of dimensions as src "
                                "tensor")
+        if wrong_shape:
+            raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
+                               f"{list(x.shape)} apart from dimension {d} and to be no larger "
+                               f"size than src {list(s.shape)}")
     offs_t = offsets_tensor(scatter_offsets(x, d, idx))
     cdef Tensor out = tensor_from_new_buffer(nb_cast(x.buf.data, &x.m, x.m.dtype), &x.m, x.m.dtype)
     cdef Buffer* corner = NULL

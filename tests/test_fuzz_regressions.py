@@ -2209,3 +2209,33 @@ def test_logit_eps_beyond_float32_overflows_for_float32_only(pt, call):
     r = call(pt, pt.full((3,), 0.5, dtype=pt.float64))    # float64 takes it
     # (a negative eps is no eps: logit(0.5) = 0; an eps beyond 1/2 gives NaN)
     assert r.dtype == pt.float64 and str(r.tolist()) in ("[0.0, 0.0, 0.0]", "[nan, nan, nan]")
+
+
+@pytest.mark.parametrize("x_shape,dim,index_shape,src_shape,exc,msg", [
+    ((2, 1, 2), 2, (1, 1, 3), (0,), RuntimeError,
+     "Index tensor must have the same number of dimensions as src tensor"),
+    ((2, 1, 2), 2, (1, 1, 3), (3,), IndexError,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ((2, 1, 2), 2, (1, 1, 3), (1, 1, 1, 1), RuntimeError,
+     "Index tensor must have the same number of dimensions as src tensor"),
+    ((3, 3, 3), 0, (1, 1, 1), (2, 2), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+])
+def test_scatter_add_shape_checks_in_torchs_order(pt, x_shape, dim, index_shape, src_shape,
+                                                  exc, msg):
+    # torch compares index with self, then with src (reading src.size(d) as it goes), then
+    # checks src's number of dims, and only then reports the sizes that did not fit
+    x = pt.zeros(*x_shape)
+    idx = pt.zeros(*index_shape, dtype=pt.int64)
+    with raises_exact(exc, msg):
+        x.scatter_add(dim, idx, pt.zeros(*src_shape))
+    assert tuple(x.scatter_add(0, pt.zeros((0,) + index_shape[1:], dtype=pt.int64),
+                               pt.zeros(*src_shape)).shape) == x_shape   # empty index: no checks
+
+
+@pytest.mark.parametrize("call", [lambda pt: pt.diag(pt.ones(3), 2**64),
+                                  lambda pt: pt.ones(2, 2).diag(-2**64),
+                                  lambda pt: pt.triu(pt.ones(2, 2), 2**63)])
+def test_diagonal_offsets_beyond_int64_are_the_parsers_value_error(pt, call):
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        call(pt)

@@ -55,6 +55,7 @@ the log (with the first mismatch) and the run goes on.  A long campaign::
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import struct
@@ -491,6 +492,12 @@ def _allowed(stmt, t, p):
 # Deliberate differences in an output (docs/differences.md): (id, section, predicate on
 # (statement, torch's reply, pyad's reply, the output difference)).
 ALLOWED_OUTPUT = [
+    ("norm-order-beyond-float32", "Last bits of transcendental functions",
+     # torch's float32 kernel casts a finite order beyond float32's range to inf inside
+     # (|x|**inf summed, then **(1/inf)), giving 1; pyad computes with the order as given
+     lambda s, t, p, d: s[0] == "op" and s[3][0] == "norm" and t[0] == "ok"
+     and isinstance(s[3][1].get("ord"), float) and math.isfinite(s[3][1]["ord"])
+     and abs(s[3][1]["ord"]) > 3.4028234663852886e38 and t[1][0][1] == "float32"),
     ("no-grad-for-integer-tensors", "Not differences: torch's traps, kept",
      # torch marks an int64/bool tensor as requiring grad when a value that requires grad is
      # assigned into it (and then refuses to differentiate it); pyad's stays without grad
