@@ -221,6 +221,8 @@ cdef int seed_flow(Node* n, int k, int mark) noexcept:
         if ((name == NAME_SQUEEZE0 or name == NAME_SQUEEZE1 or name == NAME_SQUEEZE2
                 or name == NAME_SQUEEZE4) and same_shape(&n.in_meta[0], &n.out_meta)):
             return mark                   # unsqueeze_to of nothing: the gradient itself
+        if name == NAME_ALIAS:
+            return mark                   # x[()], x[...]: the gradient itself
         return MARK_SEED_VIEW
     if n.op == OP_SUM:
         return MARK_SEED_VIEW if n.c[0] == 1.0 else 0
