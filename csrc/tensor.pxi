@@ -502,7 +502,7 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
             shp[da - 1] = b.m.shape[1]
             return t_unsafe_view(r, da, shp)
         return t_unsafe_view(r, da - 1, shp)
-    if db >= 3:
+    if db >= 3 and da <= 2:
         _folded_checks(a, b)
     # general batched case: broadcast batch dims, flatten them, bmm, restore
     a2 = t_unsqueeze(a, 0) if da == 1 else a
@@ -2512,6 +2512,11 @@ cdef Tensor legacy_tensor_new(type cls, int code, tuple args, dict kwargs):
             not hasattr(first, "__len__") or not hasattr(first, "__getitem__")):
         raise TypeError(f"new(): data must be a sequence (got {type(first).__name__})")
     import pyad
+    if (isinstance(first, np.ndarray) and first.dtype == NP_DTYPES[code]
+            and first.flags.c_contiguous and first.flags.writeable and first.ndim <= PYAD_MAXDIM):
+        # torch's legacy constructor shares the memory of an array of its own dtype (as
+        # from_numpy); pyad can share a C-contiguous writable one (docs/differences.md)
+        return _tensor_instance(cls, pyad.from_numpy(first))
     return _tensor_instance(cls, pyad.tensor(first, dtype=_DTYPES[code]))
 
 
