@@ -579,6 +579,9 @@ cdef object scatter_offsets(Tensor x, int d, Tensor idx):
 cdef Tensor t_gather_index(Tensor x, object dim, object index, int pos):
     cdef int d = wrap_dim(dim, x.m.ndim), k
     cdef Tensor idx = need_tensor(index, "gather", "index", pos)
+    if idx.m.numel == 0:    # torch checks nothing more: an empty result of index's shape
+        return take_offsets(x, np.zeros(tuple(idx.shape), dtype=np.int64), NAME_GATHER,
+                            NAME_SCATTER_ADD)
     if idx.m.dtype != PYAD_I64:
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     if _nd1(idx.m.ndim) != _nd1(x.m.ndim):
@@ -609,7 +612,7 @@ cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int po
         raise RuntimeError("scatter(): Expected dtype int32/int64 for index")
     if s.m.dtype != x.m.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-    if ni != _nd1(x.m.ndim):
+    if idx.m.numel and ni != _nd1(x.m.ndim):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     cdef bint wrong_shape = False
     if idx.m.numel:     # torch's scatter_shape_check, step by step
@@ -631,7 +634,8 @@ cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int po
             raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
                                f"{list(x.shape)} apart from dimension {d} and to be no larger "
                                f"size than src {list(s.shape)}")
-    offs_t = offsets_tensor(scatter_offsets(x, d, idx))
+    offs_t = offsets_tensor(scatter_offsets(x, d, idx) if idx.m.numel else
+                            np.zeros(tuple(idx.shape), dtype=np.int64))
     cdef Tensor out = tensor_from_new_buffer(nb_cast(x.buf.data, &x.m, x.m.dtype), &x.m, x.m.dtype)
     cdef Buffer* corner = NULL
     if _same_dims(s, idx):

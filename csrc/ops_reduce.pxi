@@ -500,6 +500,8 @@ cdef list amax_recorded(Node* n, Tensor g):
 cdef tuple t_max_dim(Tensor x, object dim, bint keepdim, bint is_min, bint want_values,
                      str opname):
     """(values or None, indices) of the first extremum along dim (None: all elements)."""
+    if x.m.dtype == PYAD_BOOL and not want_values:     # (torch: before the dim's range)
+        raise RuntimeError(f"{opname}(): does not support bool input")
     cdef int d = -1 if dim is None else wrap_dim(dim, x.m.ndim)
     cdef Py_ssize_t outer, ln, inner
     cdef Py_ssize_t mask[PYAD_MAXDIM]
@@ -509,8 +511,6 @@ cdef tuple t_max_dim(Tensor x, object dim, bint keepdim, bint is_min, bint want_
     cdef Tensor values = None, indices
     cdef Node* n
     mask[0] = 0
-    if x.m.dtype == PYAD_BOOL and not want_values:
-        raise RuntimeError(f"{opname}(): does not support bool input")
     if x.m.ndim == 0:
         d = -1
     rd_lines(&x.m, d, &outer, &ln, &inner)

@@ -819,10 +819,10 @@ cdef Tensor _cat(object tensors, object dim, object axis):
         if not _cat_skipped(t):
             ref = t
             break
-    w = wrap_dim(dim, ref.m.ndim) if ref is not None else 0
-    for i in range(len(ts)):
+    for i in range(len(ts)):        # (torch checks these before the dim)
         if (<Tensor>ts[i]).m.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    w = wrap_dim(dim, ref.m.ndim) if ref is not None else 0
     if ref is not None:
         for i in range(len(ts)):
             t = <Tensor>ts[i]
