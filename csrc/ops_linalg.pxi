@@ -1099,6 +1099,13 @@ cdef Tensor t_cholesky(Tensor A, bint upper):
             l = np.linalg.cholesky(a)
     except np.linalg.LinAlgError:
         raise _not_pd_error(a) from None
+    if not np.isfinite(l).all():
+        # LAPACK's potrf stops at a NaN pivot, which numpy's may carry through
+        flat = a.reshape((-1,) + a.shape[a.ndim - 2:])
+        for b in range(flat.shape[0]):
+            k = _potrf_failure(flat[b], A.m.dtype == PYAD_F32)
+            if k:
+                raise _not_pd_message(a, b, k)
     if upper:
         l = np.swapaxes(l, -1, -2)
     cdef Tensor out = tensor_from_numpy_copy(l, A.m.dtype)
@@ -1118,11 +1125,32 @@ cdef object _not_pd_error(object a):
             try:
                 np.linalg.cholesky(flat[b, :k, :k])
             except np.linalg.LinAlgError:
-                return LinAlgError(f"linalg.cholesky: {_batch_prefix(a, b)}The factorization "
-                                   "could not be completed because the input is not "
-                                   f"positive-definite (the leading minor of order {k} is not "
-                                   "positive-definite).")
+                return _not_pd_message(a, b, k)
     return LinAlgError("linalg.cholesky: the input is not positive-definite.")
+
+
+cdef object _not_pd_message(object a, Py_ssize_t b, Py_ssize_t k):
+    return LinAlgError(f"linalg.cholesky: {_batch_prefix(a, b)}The factorization could not be "
+                       "completed because the input is not positive-definite (the leading minor "
+                       f"of order {k} is not positive-definite).")
+
+
+@cython.wraparound(True)
+cdef Py_ssize_t _potrf_failure(object m, bint f32):
+    """The order at which LAPACK's unblocked Cholesky (lower) stops, its pivot not > 0 (NaN
+    included), or 0. torch's float32 kernel also stops right after an infinite pivot."""
+    cdef Py_ssize_t j, n = m.shape[0]
+    L = np.zeros_like(m)
+    with np.errstate(all="ignore"):
+        for j in range(n):
+            ajj = m[j, j] - np.dot(L[j, :j], L[j, :j])
+            if not ajj > 0:
+                return j + 1
+            if f32 and ajj == INFINITY and j + 1 < n:
+                return j + 2
+            L[j, j] = np.sqrt(ajj)
+            L[j + 1:, j] = (m[j + 1:, j] - L[j + 1:, :j] @ L[j, :j]) / L[j, j]
+    return 0
 
 
 @cython.wraparound(True)
