@@ -1102,7 +1102,6 @@ KNOWN: dict[str, str] = {
     'dims/log_softmax_dup_neg': 'not fixed yet: pyad raises RuntimeError, torch raises TypeError',
     'dims/norm_2p63': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'dims/norm_1e30': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
-    'dims/diag_huge': 'not fixed yet: pyad raises OverflowError, torch raises ValueError',
     'getitem/step_huge': 'not fixed yet: pyad raises OverflowError, torch raises RuntimeError',
     'setitem/step_huge': 'not fixed yet: pyad raises OverflowError, torch raises RuntimeError',
     'setitem/value_list_ragged': 'not fixed yet: pyad raises ValueError, torch raises TypeError',

@@ -2239,3 +2239,90 @@ def test_scatter_add_shape_checks_in_torchs_order(pt, x_shape, dim, index_shape,
 def test_diagonal_offsets_beyond_int64_are_the_parsers_value_error(pt, call):
     with raises_exact(ValueError, "Overflow when unpacking long long"):
         call(pt)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("alias", [lambda x: x[()], lambda x: x[...]])
+def test_an_alias_hands_on_the_gradient_itself(pt, create_graph, alias):
+    # torch's AliasBackward0 returns the incoming gradient: grad() gives grad_outputs back
+    x = pt.tensor(1.5, requires_grad=True)
+    y = alias(x)
+    assert y.grad_fn.name() == "AliasBackward0"
+    w = pt.tensor(2.0, requires_grad=True)
+    (g,) = pt.autograd.grad(y, x, grad_outputs=w, create_graph=create_graph)
+    assert g is w
+
+
+@pytest.mark.parametrize("call,exc,msg", [
+    (lambda pt: pt.cat([pt.tensor(1.0), pt.ones(1, 1)], dim=-2), RuntimeError,
+     "zero-dimensional tensor (at position 0) cannot be concatenated"),
+    (lambda pt: pt.argmax(pt.ones(2, 3, dtype=pt.bool), dim=3), RuntimeError,
+     "argmax(): does not support bool input"),
+    (lambda pt: pt.ones(2, dtype=pt.bool).argmin(-5), RuntimeError,
+     "argmin(): does not support bool input"),
+])
+def test_operand_errors_come_before_the_dims_range(pt, call, exc, msg):
+    with raises_exact(exc, msg):
+        call(pt)
+
+
+@pytest.mark.parametrize("ctor,np_dtype", [("Tensor", np.float32), ("FloatTensor", np.float32),
+                                           ("DoubleTensor", np.float64),
+                                           ("LongTensor", np.int64), ("BoolTensor", np.bool_)])
+def test_legacy_constructor_shares_an_array_of_its_dtype(pt, ctor, np_dtype):
+    a = np.ones(3, dtype=np_dtype)
+    t = getattr(pt, ctor)(a)
+    a[0] = 0
+    assert t.tolist()[0] == 0               # shared, as torch's
+    b = np.ones(3, dtype=np.float64 if np_dtype != np.float64 else np.float32)
+    u = getattr(pt, ctor)(b)
+    b[0] = 0
+    assert u.tolist()[0] == 1               # another dtype: a copy
+
+
+def test_gather_and_scatter_add_with_an_empty_index_check_nothing_more(pt):
+    # torch returns at once for an empty index: no dims or dtype check
+    y = pt.tensor([-1.0, 0.5], requires_grad=True)
+    r = y.gather(-1, pt.zeros(2, 0, 1, dtype=pt.int64))
+    assert tuple(r.shape) == (2, 0, 1) and r.grad_fn.name() == "GatherBackward0"
+    assert tuple(pt.zeros(3).gather(0, pt.zeros(2, 0)).shape) == (2, 0)      # a float index
+    s = pt.ones(3, 2).scatter_add(1, pt.zeros(0, 5, 7, dtype=pt.int64), pt.zeros(1))
+    assert s.tolist() == [[1.0, 1.0]] * 3
+    with raises_exact(IndexError, "Dimension out of range (expected to be in range of [-1, 0], "
+                                  "but got 5)"):
+        pt.zeros(3).gather(5, pt.zeros(2, 0, dtype=pt.int64))
+
+
+@pytest.mark.parametrize("a,b,shape", [((0, 4, 3), (0, 3, 2), (0, 4, 2)),
+                                       ((1, 4, 3), (0, 3, 2), (0, 4, 2)),
+                                       ((4, 3), (0, 3, 2), (0, 4, 2))])
+def test_batched_matmul_of_no_batches_promotes_mixed_dtypes(pt, a, b, shape):
+    # torch's batched path returns an empty result of the promoted dtype before its kernel's
+    # dtype check; the folded path (a batched a by a matrix) checks as mm does
+    r = pt.matmul(pt.zeros(*a), pt.zeros(*b, dtype=pt.float64))
+    assert tuple(r.shape) == shape and r.dtype == pt.float64
+    with raises_exact(RuntimeError, "expected scalar type Float but found Double"):
+        pt.matmul(pt.zeros(2, 4, 3), pt.zeros(2, 3, 2, dtype=pt.float64))
+    with raises_exact(RuntimeError, "expected m1 and m2 to have the same dtype, but got: "
+                                    "float != double"):
+        pt.matmul(pt.zeros(0, 4, 3), pt.zeros(3, 2, dtype=pt.float64))
+
+
+@pytest.mark.parametrize("rows,order,order64", [
+    ([[math.inf, 1.0], [1.0, 2.0]], 2, None), ([[math.inf, 0.0], [0.0, 1.0]], 2, None),
+    ([[math.nan, 0.0], [0.0, 1.0]], 1, 1), ([[1.0, 0.0], [0.0, math.nan]], 2, 2),
+    ([[1.0, 1.0], [1.0, math.inf]], None, None)])
+def test_cholesky_stops_at_a_nan_pivot(pt, rows, order, order64):
+    # LAPACK stops at a pivot that is not > 0 (NaN too); torch's float32 kernel also right
+    # after an infinite pivot, its float64 one computes on
+    for dtype, k in ((pt.float32, order), (pt.float64, order64)):
+        a = pt.tensor([[[1.0, 0.0], [0.0, 1.0]], rows], dtype=dtype)
+        if k is None:
+            assert tuple(pt.linalg.cholesky(a).shape) == (2, 2, 2)
+            continue
+        with pytest.raises(RuntimeError) as info:
+            pt.linalg.cholesky(a)
+        assert str(info.value) == (
+            "linalg.cholesky: (Batch element 1): The factorization could not be completed "
+            f"because the input is not positive-definite (the leading minor of order {k} is "
+            "not positive-definite).")
