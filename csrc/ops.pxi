@@ -910,7 +910,13 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
     cdef Tensor out = tensor_from_buffer(x.buf, &m)
     # in-place checks and detach_ consult the base (torch's view rules); a view of a view has
     # the first one's base, as in torch (so no chain of bases builds up)
-    out._base = x._base if x._base is not None and not x._view_copies else x
+    # a view of a pyad copy (x[:, 0].unsqueeze(0)) is a view of the original in torch, where an
+    # in-place write reaches the original: it is a copy too, refused as its source is
+    if x._base is not None:
+        out._base = x._base
+        out._view_copies = x._view_copies
+    else:
+        out._base = x
     if wants_grad(x):
         record(OP_VIEW, name, out, x, None, 1)
     return out
@@ -955,7 +961,9 @@ cdef Tensor t_gather(Tensor x, Py_ssize_t offset, const Py_ssize_t* strides, int
         n.ip[0] = offset
         n.ip[1] = adjoint_name
         memcpy(n.ip + 2, strides, ndim * sizeof(Py_ssize_t))
-    out._base = x                 # a copy in pyad, a view in torch: in-place must not pretend
+    # a copy in pyad, a view (of x's own base, if x is a view) in torch: in-place must not
+    # pretend
+    out._base = x._base if x._base is not None else x
     out._view_copies = True
     return out
 

@@ -196,6 +196,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
         tensor([1., 4.])
     """
     cdef Tensor x = _lt(input, "diagonal", "input")
+    offset = _int64_arg(offset)
     cdef int d1 = wrap_dim(dim1, x.m.ndim), d2 = wrap_dim(dim2, x.m.ndim)
     if x.m.ndim < 2:
         raise IndexError(f"Dimension out of range (expected to be in range of "

@@ -2235,7 +2235,8 @@ def test_scatter_add_shape_checks_in_torchs_order(pt, x_shape, dim, index_shape,
 
 @pytest.mark.parametrize("call", [lambda pt: pt.diag(pt.ones(3), 2**64),
                                   lambda pt: pt.ones(2, 2).diag(-2**64),
-                                  lambda pt: pt.triu(pt.ones(2, 2), 2**63)])
+                                  lambda pt: pt.triu(pt.ones(2, 2), 2**63),
+                                  lambda pt: pt.ones(2, 2, 2).diagonal(2**64, 1, 0)])
 def test_diagonal_offsets_beyond_int64_are_the_parsers_value_error(pt, call):
     with raises_exact(ValueError, "Overflow when unpacking long long"):
         call(pt)
@@ -2326,3 +2327,27 @@ def test_cholesky_stops_at_a_nan_pivot(pt, rows, order, order64):
             "linalg.cholesky: (Batch element 1): The factorization could not be completed "
             f"because the input is not positive-definite (the leading minor of order {k} is "
             "not positive-definite).")
+
+
+@pytest.mark.skipif(AGAINST_TORCH, reason="docs/differences.md: pyad's copies of torch's views")
+@pytest.mark.parametrize("make", [lambda x: x[:, 0].unsqueeze(0), lambda x: x[:, 0][None],
+                                  lambda x: x[:, 1:2].squeeze(1),
+                                  lambda x: x[:, 0].view(2)[...]])
+def test_a_view_of_a_copy_refuses_in_place_writes_as_the_copy_does(pt, make):
+    # torch's result is a view of x, so an in-place write reaches x; pyad's comes from a copy,
+    # so the write would silently miss x: it is refused like a write into the copy itself
+    x = pt.zeros(2, 2)
+    y = make(x)
+    with pytest.raises(RuntimeError, match="which copy in pyad"):
+        y.add_(1)
+    with pytest.raises(RuntimeError, match="which copy in pyad"):
+        y[0] = 1.0
+    assert x.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_a_view_of_a_view_of_a_leaf_keeps_torchs_leaf_refusal(pt):
+    x = pt.zeros(2, 2, 2, requires_grad=True)
+    y = x[:, 1:-1, None, 1:2, ...]
+    with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
+                                    "in an in-place operation."):
+        y[[[0], [0]]] = 0.5
