@@ -765,14 +765,9 @@ cdef Tensor scalar_tensor(object c, Tensor like):
 
 
 cdef Tensor check_leaf_view(Tensor x):
-    """x, unless it came from a leaf that requires grad (torch refuses in-place ops on its views,
-    and pyad's augmented operators on copies act out of place)."""
-    cdef Tensor base
-    if x._base is not None and pyad_is_grad_enabled():
-        base = <Tensor>x._base
-        if base._requires_grad and base.grad_fn_ == NULL:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
-                               "an in-place operation.")
+    """x, after torch's in-place refusals (pyad's augmented operators on copies act out of
+    place, but torch's x op= y on its view is in place: a view of a leaf is refused)."""
+    check_inplace_torch(x)
     return x
 
 cdef enum:

@@ -2351,3 +2351,16 @@ def test_a_view_of_a_view_of_a_leaf_keeps_torchs_leaf_refusal(pt):
     with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
                                     "in an in-place operation."):
         y[[[0], [0]]] = 0.5
+
+
+@pytest.mark.parametrize("op", ["+=", "-=", "*=", "/=", "**="])
+def test_augmented_assignment_on_a_view_of_a_detached_leaf(pt, op):
+    # the view was made while the leaf required grad: torch refuses x op= y on it even after
+    # the leaf's detach_() (pyad's movedim is a copy, whose augmented operators act out of
+    # place, but with torch's refusals)
+    leaf = pt.ones(2, 1, 3, dtype=pt.float64, requires_grad=True)
+    v = pt.movedim(leaf, 0, 2)
+    leaf.detach_()
+    with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
+                                    "in an in-place operation."):
+        exec(f"v {op} pt.ones(1)", {"v": v, "pt": pt})
