@@ -1328,50 +1328,6 @@ cdef class Tensor:
         """self ** exponent elementwise (a tensor or a scalar exponent)."""
         return named_result(binop(BIN_POW, self, exponent), "pow", exponent)
 
-    def neg(self):
-        """-self elementwise."""
-        return t_neg(self)
-
-    def exp(self):
-        """e ** x elementwise."""
-        return t_unary(U_EXP, self)
-
-    def log(self):
-        """Natural logarithm elementwise."""
-        return t_unary(U_LOG, self)
-
-    def sqrt(self):
-        """Square root elementwise."""
-        return t_unary(U_SQRT, self)
-
-    def sin(self):
-        """Sine elementwise."""
-        return t_unary(U_SIN, self)
-
-    def cos(self):
-        """Cosine elementwise."""
-        return t_unary(U_COS, self)
-
-    def tanh(self):
-        """Hyperbolic tangent elementwise."""
-        return t_unary(U_TANH, self)
-
-    def sigmoid(self):
-        """1 / (1 + exp(-x)) elementwise."""
-        return t_unary(U_SIGMOID, self)
-
-    def relu(self):
-        """max(x, 0)."""
-        return t_unary(U_RELU, self)
-
-    def abs(self):
-        """Absolute value elementwise."""
-        return t_unary(U_ABS, self)
-
-    def reciprocal(self):
-        """1 / self elementwise."""
-        return t_unary(U_RECIPROCAL, self)
-
     # ---- reductions ------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         """Sum over dim (an int or a tuple; None: all elements), keeping reduced dims as size 1
@@ -1560,61 +1516,6 @@ cdef class Tensor:
         """In-place self **= exponent; returns self."""
         src = inplace_source(self)
         return inplace(self, named_result(binop(BIN_POW, src, exponent), "pow_", exponent))
-
-    def neg_(self):
-        """In-place negation; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_neg(src))
-
-    def exp_(self):
-        """In-place exp; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_EXP, src))
-
-    def log_(self):
-        """In-place natural logarithm; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_LOG, src))
-
-    def sqrt_(self):
-        """In-place square root; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_SQRT, src))
-
-    def sin_(self):
-        """In-place sine; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_SIN, src))
-
-    def cos_(self):
-        """In-place cosine; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_COS, src))
-
-    def tanh_(self):
-        """In-place tanh; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_TANH, src))
-
-    def sigmoid_(self):
-        """In-place sigmoid; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_SIGMOID, src))
-
-    def relu_(self):
-        """In-place relu; returns self. max(x, 0)."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_RELU, src))
-
-    def abs_(self):
-        """In-place absolute value; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_ABS, src))
-
-    def reciprocal_(self):
-        """In-place 1 / self; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_RECIPROCAL, src))
 
     def clamp_(self, min=None, max=None):
         """In-place clamp; returns self. Limit each element to [min, max]; bounds are scalars or
