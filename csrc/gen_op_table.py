@@ -519,7 +519,18 @@ class UnaryCode:
                 out.append(f'    """{op.doc}"""')
                 out.append(f"    r = {value}")
                 out.append(f'    return r if out is None else write_out("{fname}", out, r)')
-        if op.surface == "torch":
+        if op.surface == "torch" and not op.params:
+            # no arguments: C functions that add_tensor_noargs makes METH_NOARGS descriptors
+            # (as a `def m(self)` of Tensor's body is; a binding function costs ~10 ns a call);
+            # the descriptor checks that self is a Tensor
+            for mname in (name,) + op.aliases:
+                out.append(f"cdef object method_{mname}(object self, object unused):")
+                out.append(f"    return t_unary(U_{N}, <Tensor>self)" if direct else
+                           f"    return op_{name}(self)")
+                out.append(f"cdef object method_{mname}_(object self, object unused):")
+                out.append("    cdef Tensor x = <Tensor>self")
+                out.append(f"    return inplace(x, t_unary(U_{N}, inplace_source(x), NULL))")
+        elif op.surface == "torch":
             pnames = [p for p, _ in op.params]
             msig = ", ".join(["self"] + params)
             for mname in (name,) + op.aliases:
@@ -547,6 +558,12 @@ class UnaryCode:
             return []
         names = [n for n in (op.name,) + op.aliases]
         return [(m, f"method_{m}", bool(op.params)) for n in names for m in (n, n + "_")]
+
+    def method_docs(self):
+        """method name -> its docstring (the no-argument methods' descriptors carry it)."""
+        op = self.op
+        return {m: doc for n in (op.name,) + op.aliases
+                for m, doc in ((n, op.doc), (n + "_", f"In-place {op.name}; returns self."))}
 
     def exports(self):
         if self.op.surface in ("torch", "function"):
@@ -1113,12 +1130,25 @@ def render_pxi(codes, table=None):
     exports = [n for code in codes for n in code.exports()]
     out.append("__all__ += [" + ", ".join(f'"{n}"' for n in exports) + "]")
     out.append("")
-    methods = [m for code in codes for m in code.methods()]
-    out.append("# Tensor methods: the binding functions above, put into the type's dict at import")
-    for mname, fname, _ in methods:
-        out.append(f'add_tensor_method("{mname}", {fname})')
-    if methods:
-        out.append("del " + ", ".join(fname for _, fname, _ in methods))
+    methods = [(code, m) for code in codes for m in code.methods()]
+    noargs = [(code, mname, fname) for code, (mname, fname, has) in methods if not has]
+    binding = [(mname, fname) for _, (mname, fname, has) in methods if has]
+    if noargs:
+        # the descriptors point into this array for the life of the process
+        out.append("# Tensor methods without arguments: METH_NOARGS descriptors of the C "
+                   "functions above")
+        out.append(f"cdef PyMethodDef _noargs_methods[{len(noargs)}]")
+        for i, (code, mname, fname) in enumerate(noargs):
+            # the docstring as Cython embeds a method's signature in Tensor's own body
+            doc = f"Tensor.{mname}(self)\n\n{code.method_docs()[mname]}"
+            out.append(f"add_tensor_noargs(&_noargs_methods[{i}], {fname}, {mname!r},")
+            out.append(f"                  {doc!r})")
+    if binding:
+        out.append("# Tensor methods with arguments: the binding functions above, put into the "
+                   "type's dict at import")
+        for mname, fname in binding:
+            out.append(f'add_tensor_method("{mname}", {fname})')
+        out.append("del " + ", ".join(fname for _, fname in binding))
     return "\n".join(out) + "\n"
 
 

@@ -2540,8 +2540,8 @@ pyad_set_gc(<PyTypeObject*>Tensor, tensor_traverse, tensor_clear)
 
 
 # ============================================================================================
-# Methods generated from the op table (csrc/gen_op_table.py): binding functions put into the
-# type's dict, so Tensor's own body keeps only what is not an op
+# Methods generated from the op table (csrc/gen_op_table.py): METH_NOARGS descriptors and
+# binding functions put into the type's dict, so Tensor's own body keeps only what is not an op
 # ============================================================================================
 cdef extern from *:
     """
@@ -2558,3 +2558,22 @@ cdef int add_tensor_method(str name, object fn) except -1:
     fn.__name__ = name
     fn.__qualname__ = "Tensor." + name
     return pyad_type_set(<PyTypeObject*>Tensor, name, fn)
+
+
+from cpython.object cimport PyMethodDef, PyCFunction
+
+cdef extern from "Python.h":
+    int METH_NOARGS
+    object PyDescr_NewMethod(PyTypeObject* t, PyMethodDef* m)
+
+cdef int add_tensor_noargs(PyMethodDef* d, PyCFunction fn, const char* name,
+                           const char* doc) except -1:
+    """A method without arguments made as Tensor's body makes `def m(self)`: a METH_NOARGS
+    descriptor, which checks self and calls fn(self, NULL) straight (a binding function's call
+    costs ~10 ns more). d: static storage (the descriptor keeps pointing into it)."""
+    d.ml_name = name
+    d.ml_meth = fn
+    d.ml_flags = METH_NOARGS
+    d.ml_doc = doc
+    descr = PyDescr_NewMethod(<PyTypeObject*>Tensor, d)
+    return pyad_type_set(<PyTypeObject*>Tensor, descr.__name__, descr)
