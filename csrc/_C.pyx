@@ -38,9 +38,8 @@ __all__ = [
     "Tensor", "Size", "OutOfMemoryError", "dtype", "float32", "float64", "int64",
     "is_grad_enabled", "get_default_dtype", "set_default_dtype",
     "zeros_like", "ones_like", "full_like",
-    "add", "sub", "mul", "div", "divide", "true_divide", "pow", "neg", "exp", "log", "sqrt", "sin",
-    "cos", "tanh",
-    "sigmoid", "relu", "abs", "reciprocal", "sum", "mean", "reshape", "transpose", "t", "permute",
+    "add", "sub", "mul", "div", "divide", "true_divide", "pow", "sum", "mean", "reshape",
+    "transpose", "t", "permute",
     "unsqueeze", "squeeze", "matmul", "mm", "dot",
 ]
 
@@ -347,75 +346,6 @@ def pow(input, exponent, *, out=None):
         raise TypeError(invalid_combination("pow", (input, exponent), _POW_SIGS))
     r = input ** exponent
     return r if out is None else write_out("pow", out, r)
-
-
-def neg(input, *, out=None):
-    """-input elementwise."""
-    r = t_neg(_t(input))
-    return r if out is None else write_out("neg", out, r)
-
-
-def exp(input, *, out=None):
-    """e ** input elementwise."""
-    r = t_unary(U_EXP, _t(input))
-    return r if out is None else write_out("exp", out, r)
-
-
-def log(input, *, out=None):
-    """Natural logarithm elementwise."""
-    r = t_unary(U_LOG, _t(input))
-    return r if out is None else write_out("log", out, r)
-
-
-def sqrt(input, *, out=None):
-    """Square root elementwise."""
-    r = t_unary(U_SQRT, _t(input))
-    return r if out is None else write_out("sqrt", out, r)
-
-
-def sin(input, *, out=None):
-    """Sine elementwise.
-
-    Example:
-        >>> pyad.sin(pyad.tensor([0.]))
-        tensor([0.])
-    """
-    r = t_unary(U_SIN, _t(input))
-    return r if out is None else write_out("sin", out, r)
-
-
-def cos(input, *, out=None):
-    """Cosine elementwise."""
-    r = t_unary(U_COS, _t(input))
-    return r if out is None else write_out("cos", out, r)
-
-
-def tanh(input, *, out=None):
-    """Hyperbolic tangent elementwise."""
-    r = t_unary(U_TANH, _t(input))
-    return r if out is None else write_out("tanh", out, r)
-
-
-def sigmoid(input, *, out=None):
-    """1 / (1 + exp(-input)) elementwise."""
-    r = t_unary(U_SIGMOID, _t(input))
-    return r if out is None else write_out("sigmoid", out, r)
-
-
-def relu(input):
-    """max(input, 0) elementwise."""
-    return t_unary(U_RELU, _t(input))
-
-
-def abs(input, *, out=None):
-    """Absolute value elementwise."""
-    r = t_unary(U_ABS, _t(input))
-    return r if out is None else write_out("abs", out, r)
-
-
-def reciprocal(input):
-    """1 / input elementwise."""
-    return t_unary(U_RECIPROCAL, _t(input))
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):

@@ -5,6 +5,8 @@ Writes, next to this file:
                 the conditions its derivative branches on, and the loops over them;
   _gen_ops.pxi  per op: kernel and row registration, the recorded derivative (pyad ops), the
                 Python function, and the Tensor methods (installed into the type at import).
+  _gen_core.pxi the ids of the entries with hand-tuned kernels (the core ops: U_NEG, U_EXP, ...)
+                as compile-time constants, included by ops.pxi.
 `python csrc/gen_op_table.py --stub` also rewrites the generated region of pyad/_C.pyi;
 `--check` fails when that region or the generated files are out of date.
 
@@ -25,22 +27,12 @@ import op_table  # noqa: E402
 DTYPES = (("f32", "float", "f"), ("f64", "double", ""))
 MAX_PARAMS = 4
 
-# Core unary ops (csrc/ops.pxi) callable in expressions: C spelling, recorded op id.
-CORE = {
-    "exp": ("exp{F}({0})", "U_EXP"),
-    "log": ("log{F}({0})", "U_LOG"),
-    "sqrt": ("sqrt{F}({0})", "U_SQRT"),
-    "sin": ("sin{F}({0})", "U_SIN"),
-    "cos": ("cos{F}({0})", "U_COS"),
-    "tanh": ("tanh{F}({0})", "U_TANH"),
-    "sigmoid": ("pyad_sigmoid{F}({0})", "U_SIGMOID"),
-    "abs": ("fabs{F}({0})", "U_ABS"),
-    "reciprocal": ("(({T})1 / {0})", "U_RECIPROCAL"),
-}
-# C helpers only the forward and the branch conditions may call (never recorded)
+# C helpers (float's spelled with an f) only the forward and the branch conditions may call
+# (never recorded); a table op calls its own C helper in its fwd (exp's "exp(x)")
 C_ONLY = {"expm1", "exp2", "log1p", "log2", "log10", "tan", "asin", "acos", "atan", "sinh",
           "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "lgamma", "floor", "ceil", "trunc",
-          "nearbyint", "fabs", "fmin", "fmax", "fma"}
+          "nearbyint", "fabs", "fmin", "fmax", "fma", "exp", "log", "sqrt", "sin", "cos", "tanh",
+          "pyad_sigmoid"}
 CONSTANTS = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
 
@@ -182,10 +174,6 @@ class Lowering:
         fn = node.func.id
         if fn == "where":
             return self.where(node)
-        if fn in CORE:
-            c_tpl, uid = CORE[fn]
-            a = self.tensor(node.args[0])
-            return self.step(c_tpl.replace("{0}", a), f"t_unary({uid}, {a})", (a,))
         if fn in self.ops:
             other = self.ops[fn]
             a = self.tensor(node.args[0])
@@ -284,8 +272,6 @@ def value_c(node, low, scalar_only=False):
             return (f"({cond_text(args[0], low, False, 'c')} ? {value_c(args[1], low)} : "
                     f"{value_c(args[2], low)})")
         cargs = [low.scalar(a) if low.scalar(a) is not None else value_c(a, low) for a in args]
-        if fn in CORE:
-            return CORE[fn][0].replace("{0}", cargs[0])
         if fn in low.ops and fn != low.op.name:
             if args[1:]:
                 raise GenError(f"{low.op.name}: call {fn} with parameters in a derivative only")
@@ -339,11 +325,26 @@ class UnaryCode:
         self.fwd_c = value_c(parse(op.fwd, op), fwd)
         self.saves = "SAVE_NONE"
         self.dx = None
+        if op.kernels is not None and (len(op.kernels) != 2 or op.dx is None or op.params):
+            raise GenError(f"{op.name}: kernels=(forward, backward) needs a dx and no params")
+        if op.factor is not None and op.kernels is None:
+            raise GenError(f"{op.name}: factor= goes with kernels= so far")
         if op.dx is not None:
             low = Lowering(op, ops)
-            val = low.tensor(parse(op.dx, op))
+            tree = parse(op.dx, op)
+            if op.factor is not None:   # g * factor: the factor alone is lowered
+                sides = [tree.left, tree.right] if isinstance(tree, ast.BinOp) and \
+                    isinstance(tree.op, ast.Mult) else []
+                rest = [e for e in sides if not (isinstance(e, ast.Name) and e.id == "g")]
+                if len(sides) != 2 or len(rest) != 1 or "g" in {
+                        n.id for n in ast.walk(rest[0]) if isinstance(n, ast.Name)}:
+                    raise GenError(f"{op.name}: factor= needs dx = g * (a factor without g)")
+                tree = rest[0]
+            val = low.tensor(tree)
             if low.uses == {"x", "result"}:
                 raise GenError(f"{op.name}: dx may read x or result, not both")
+            if op.factor is not None and val in low.differentiable:
+                raise GenError(f"{op.name}: a factor has zero derivative (masks, signs)")
             self.saves = {"x": "SAVE_INPUT", "result": "SAVE_OUTPUT"}.get(
                 next(iter(low.uses), None), "SAVE_NONE")
             self.dx, self.dx_val = low, val
@@ -358,10 +359,14 @@ class UnaryCode:
     def c_derivatives(self):
         if self.dx is None:
             return []
-        return c_derivative(self.op.name, self.dx, self.dx_val, ("s",))
+        fns = c_derivative(self.op.name, self.dx, self.dx_val, ("s",))
+        return fns[:-1] if self.op.kernels else fns     # the kernel is the derivative
 
     def c_loops(self):
         name, out = self.op.name, []
+        if self.op.kernels:
+            return [f"PYAD_TO_U8_1(loop_g_{name}_m{k}_{{S}}, {{T}}, pyad_m_{name}_{k}_{{S}}(x, c))"
+                    for k in range(len(self.dx.masks))]
         out.append(f"PYAD_UNARY(loop_g_{name}_{{S}}, {{T}}, pyad_u_{name}_{{S}}(x, c))")
         if self.dx is not None:
             if self.saves == "SAVE_NONE":
@@ -376,6 +381,9 @@ class UnaryCode:
         return out
 
     def loop_names(self):
+        if self.op.kernels:
+            return [f"loop_g_{self.op.name}_m{k}_{s}" for k in range(len(self.dx.masks))
+                    for s in ("f32", "f64")]
         names = [f"loop_g_{self.op.name}"]
         extra = [f"loop_g_{self.op.name}_i64"] if self.op.ints == "int64" else []
         if self.dx is not None:
@@ -384,8 +392,39 @@ class UnaryCode:
         return [f"{n}_{s}" for n in names for s in ("f32", "f64")] + extra
 
     # ---- Cython: registration and recorded derivative
+    def bool_refusal(self):
+        """ints="int64": the (exception, message) a bool input is refused with."""
+        k = self.op.int_kernel
+        if " " in k:
+            return f"(RuntimeError, {k!r})"
+        message = f'"{k}" not implemented for ' + "'Bool'"
+        return f"(NotImplementedError, {message!r})"
+
+    def kernel_rows(self):
+        """A kernels entry: its row in the slot of its compile-time id (_gen_core.pxi)."""
+        name, N, op = self.op.name, self.N, self.op
+        fwd_k, bw_k = op.kernels
+        out = [f"# ---- {name}: {op.fwd};  d/dx: {op.dx}  (kernels {fwd_k}, {bw_k})"]
+        if op.factor:
+            out.append(f'cdef int NAME_{N}_FACTOR = register_name("{op.factor}")')
+        out.append(f"cdef Tensor rec_{name}(Tensor g, Tensor s, const double* c):")
+        out += [f"    {line}" for line in self.dx.rec_lines]
+        if op.factor:
+            out.append(f"    return t_mul(g, zero_grad_of({self.dx_val}, s, NAME_{N}_FACTOR))")
+        else:
+            out.append(f"    return {self.dx_val}")
+        out.append(f'set_unary_row(U_{N}, {fwd_k}, {bw_k}, {self.saves}, '
+                   f'register_name("{op.grad_fn}"), rec_{name})')
+        if op.ints == "int64":
+            out.append(f"set_unary_ints(U_{N}, UI_KERNEL, {self.bool_refusal()})")
+        elif op.ints != "float":
+            raise GenError(f"{name}: a kernels entry's ints is 'float' or 'int64' so far")
+        return out
+
     def pyx_rows(self):
         name, N, op = self.op.name, self.N, self.op
+        if op.kernels:
+            return self.kernel_rows()
         out = [f"# ---- {name}: {op.fwd}" + (f";  d/dx: {op.dx}" if op.dx else ";  no gradient")]
         i64 = f"loop_g_{name}_i64" if op.ints == "int64" else "NULL"
         out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
@@ -412,7 +451,7 @@ class UnaryCode:
         if op.ints == "identity":
             out.append(f'set_unary_int_identity(U_{N}, "{op.int_kernel}")')
         elif op.ints == "int64":
-            out.append(f"set_unary_ints(U_{N}, UI_KERNEL)")
+            out.append(f"set_unary_ints(U_{N}, UI_KERNEL, {self.bool_refusal()})")
         return out
 
     # ---- Cython: the Python surface
@@ -465,30 +504,42 @@ class UnaryCode:
         if op.ints == "refuse":
             out.append("    if x.m.dtype > PYAD_F64:")
             out.append(f'        refuse_integer_input(x, "{op.int_kernel}")')
-        elif op.ints == "int64":
-            out.append("    if x.m.dtype == PYAD_BOOL:")
-            out.append(f"        raise RuntimeError({op.int_kernel!r})")
         out.append(f"    return t_unary(U_{N}, x, {cargs})")
+        # no params, checks or dtype refusal: the functions and methods call t_unary straight
+        direct = not op.params and op.ints != "refuse"
         for fname in (name,) + op.aliases:
-            if op.surface == "nn":
+            checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
+            value = f"t_unary(U_{N}, {checked})" if direct else f"op_{name}({checked})"
+            if op.surface == "nn" or not op.out:
                 out.append(f"def {fname}({sig}):")
                 out.append(f'    """{op.doc}"""')
-                checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
-                out.append(f"    return op_{name}({checked})")
+                out.append(f"    return {value}")
             else:
                 out.append(f"def {fname}({sig}, *, out=None):")
                 out.append(f'    """{op.doc}"""')
-                checked = call.replace("input", "need_tensor(input, " + repr(fname) + ", \"input\", 1)", 1)
-                out.append(f"    r = op_{name}({checked})")
+                out.append(f"    r = {value}")
                 out.append(f'    return r if out is None else write_out("{fname}", out, r)')
-        if op.surface == "torch":
+        if op.surface == "torch" and not op.params:
+            # no arguments: C functions that add_tensor_noargs makes METH_NOARGS descriptors
+            # (as a `def m(self)` of Tensor's body is; a binding function costs ~10 ns a call);
+            # the descriptor checks that self is a Tensor
+            for mname in (name,) + op.aliases:
+                out.append(f"cdef object method_{mname}(object self, object unused):")
+                out.append(f"    return t_unary(U_{N}, <Tensor>self)" if direct else
+                           f"    return op_{name}(self)")
+                out.append(f"cdef object method_{mname}_(object self, object unused):")
+                out.append("    cdef Tensor x = <Tensor>self")
+                out.append(f"    return inplace(x, t_unary(U_{N}, inplace_source(x), NULL))")
+        elif op.surface == "torch":
             pnames = [p for p, _ in op.params]
             msig = ", ".join(["self"] + params)
             for mname in (name,) + op.aliases:
                 out.append("@cython.binding(True)\n@cython.embedsignature(False)")
                 out.append(f"def method_{mname}({msig}):")
                 out.append(f'    """{op.doc}"""')
-                out.append(f"    return op_{name}({', '.join([f'method_self(self, {mname!r})'] + pnames)})")
+                this = f"method_self(self, {mname!r})"
+                out.append(f"    return t_unary(U_{N}, {this})" if direct else
+                           f"    return op_{name}({', '.join([this] + pnames)})")
                 out.append("@cython.binding(True)\n@cython.embedsignature(False)")
                 out.append(f"def method_{mname}_({msig}):")
                 out.append(f'    """In-place {name}; returns self."""')
@@ -507,6 +558,12 @@ class UnaryCode:
             return []
         names = [n for n in (op.name,) + op.aliases]
         return [(m, f"method_{m}", bool(op.params)) for n in names for m in (n, n + "_")]
+
+    def method_docs(self):
+        """method name -> its docstring (the no-argument methods' descriptors carry it)."""
+        op = self.op
+        return {m: doc for n in (op.name,) + op.aliases
+                for m, doc in ((n, op.doc), (n + "_", f"In-place {op.name}; returns self."))}
 
     def exports(self):
         if self.op.surface in ("torch", "function"):
@@ -529,7 +586,7 @@ class UnaryCode:
         if self.op.surface in ("none",):
             return []
         ps = ", ".join(["input: Tensor"] + self.stub_params())
-        tail = "" if self.op.surface == "nn" else ", *, out: Tensor | None = ..."
+        tail = "" if self.op.surface == "nn" or not self.op.out else ", *, out: Tensor | None = ..."
         return [f"def {n}({ps}{tail}) -> Tensor: ..." for n in (self.op.name,) + self.op.aliases]
 
     def stub_methods(self):
@@ -1013,6 +1070,21 @@ def render_h(codes):
     return "\n".join(out) + "\n"
 
 
+def render_core(codes):
+    """_gen_core.pxi: the kernels entries' ids, compile-time constants (ops.pxi includes it;
+    other files call t_unary(U_EXP, ...)); the generated rows fill these slots."""
+    names = [f"U_{c.N}" for c in codes if isinstance(c, UnaryCode) and c.op.kernels]
+    out = [f"# {HEADER_NOTE}", "cdef enum:"]
+    line = "   "
+    for n in names + ["U_COUNT"]:
+        if len(line) + len(n) + 2 > 99:
+            out.append(line.rstrip())
+            line = "   "
+        line += f" {n},"
+    out.append(line.rstrip(","))
+    return "\n".join(out) + "\n"
+
+
 def render_pxi(codes, table=None):
     """One generated .pxi: the unary and composite ops (_gen_ops.pxi, included before
     ops_elementwise.pxi, whose code uses their ids) or the binary ones (_gen_binary.pxi, after
@@ -1058,12 +1130,25 @@ def render_pxi(codes, table=None):
     exports = [n for code in codes for n in code.exports()]
     out.append("__all__ += [" + ", ".join(f'"{n}"' for n in exports) + "]")
     out.append("")
-    methods = [m for code in codes for m in code.methods()]
-    out.append("# Tensor methods: the binding functions above, put into the type's dict at import")
-    for mname, fname, _ in methods:
-        out.append(f'add_tensor_method("{mname}", {fname})')
-    if methods:
-        out.append("del " + ", ".join(fname for _, fname, _ in methods))
+    methods = [(code, m) for code in codes for m in code.methods()]
+    noargs = [(code, mname, fname) for code, (mname, fname, has) in methods if not has]
+    binding = [(mname, fname) for _, (mname, fname, has) in methods if has]
+    if noargs:
+        # the descriptors point into this array for the life of the process
+        out.append("# Tensor methods without arguments: METH_NOARGS descriptors of the C "
+                   "functions above")
+        out.append(f"cdef PyMethodDef _noargs_methods[{len(noargs)}]")
+        for i, (code, mname, fname) in enumerate(noargs):
+            # the docstring as Cython embeds a method's signature in Tensor's own body
+            doc = f"Tensor.{mname}(self)\n\n{code.method_docs()[mname]}"
+            out.append(f"add_tensor_noargs(&_noargs_methods[{i}], {fname}, {mname!r},")
+            out.append(f"                  {doc!r})")
+    if binding:
+        out.append("# Tensor methods with arguments: the binding functions above, put into the "
+                   "type's dict at import")
+        for mname, fname in binding:
+            out.append(f'add_tensor_method("{mname}", {fname})')
+        out.append("del " + ", ".join(fname for _, fname in binding))
     return "\n".join(out) + "\n"
 
 
@@ -1098,6 +1183,7 @@ def write_if_changed(path, text):
 def generate(stub=False):
     codes = build()
     write_if_changed(os.path.join(HERE, "_gen_ops.h"), render_h(codes))
+    write_if_changed(os.path.join(HERE, "_gen_core.pxi"), render_core(codes))
     unary = [c for c in codes if not isinstance(c, (BinaryCode, TernaryCode))]
     binary = [c for c in codes if isinstance(c, (BinaryCode, TernaryCode))]
     write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(unary))

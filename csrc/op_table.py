@@ -11,8 +11,8 @@ Expressions are Python syntax over a small vocabulary (see gen_op_table.py's FUN
   g        the incoming gradient        params   the op's named scalar parameters
   + - * /, unary -, numbers, pi, inf, nan; `a ** s` with s a scalar;
   where(cond, a, b), with cond a comparison of x (or result) and scalars, joined by & | ~;
-  any elementwise op of this table or of pyad's core (exp, log, sqrt, sin, cos, tanh,
-  sigmoid, abs, reciprocal) as a function, with its parameters after the operand.
+  any unary op of this table (the core ops neg, exp, log, sqrt, sin, cos, tanh, sigmoid,
+  relu, abs, reciprocal included) as a function, with its parameters after the operand.
 `fwd` may also call C helpers (libm's, pyad_special.h's); it is C only, never recorded.
 
 Fields (all but name, fwd and grad_fn are optional):
@@ -31,8 +31,20 @@ Fields (all but name, fwd and grad_fn are optional):
             "refuse": int64 and bool refused with torch's kernel name (its activations);
             "int64": int64 computes in int64 (the forward in double, then truncated), bool is
             refused with the message int_kernel
-  int_kernel  torch's kernel name in its "not implemented for 'Long'/'Bool'" errors, or the
-            bool message (ints="int64")
+  int_kernel  torch's kernel name in its "not implemented for 'Long'/'Bool'" errors; with
+            ints="int64", the bool refusal: a kernel name (no spaces) gives torch's
+            NotImplementedError naming it, a sentence is raised as a RuntimeError
+  kernels   (forward, backward): the hand-tuned kernels (pyad_kernels.h, registered in
+            numeric.pxi) that compute the op instead of loops generated from fwd and dx: the
+            core ops. The backward kernel is applied as k(g, saved), saved being what dx reads
+            (x: the input, result: the output, neither: k(g)); `fwd` stays the op's scalar C
+            definition (other entries' C code calls it) and `dx` the derivative the recorded
+            backward is generated from (tests/test_op_table.py checks the kernel against it).
+            A kernels entry's id U_<NAME> is a compile-time constant (_gen_core.pxi).
+  factor    dx is g times a piecewise-constant factor of the saved value (relu's mask, abs's
+            sign): recorded as g * factor, the factor a node of this name (torch's) with
+            zero derivative, so the first derivative's grad_fn is a product
+  out       False: the function takes no out= (torch.relu)
   checks    (condition on params, message): RuntimeError(message) when the condition holds
   doc       the docstring's first line
 Ternary entries (lerp, addcmul, addcdiv) give dx, dy and dz over x, y, z (see the class).
@@ -45,11 +57,12 @@ dimension first). The generator checks both fields; forward mode and vmap will e
 class Unary:
     def __init__(self, name, fwd, grad_fn, dx=None, *, params=(), surface="torch", aliases=(),
                  ints="float", int_kernel=None, checks=(), doc="", jvp="auto",
-                 batch="elementwise"):
+                 batch="elementwise", kernels=None, factor=None, out=True):
         self.name, self.fwd, self.grad_fn, self.dx = name, fwd, grad_fn, dx
         self.params, self.surface, self.aliases = tuple(params), surface, tuple(aliases)
         self.ints, self.int_kernel, self.checks = ints, int_kernel, tuple(checks)
         self.doc, self.jvp, self.batch = doc, jvp, batch
+        self.kernels, self.factor, self.out = kernels, factor, out
 
 
 class Binary:
@@ -114,6 +127,37 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 UNARY = [
+    # ---- the core ops: hand-tuned kernels (kernels=), the derivative still written once here
+    Unary("neg", "-x", "NegBackward0", "-g", kernels=("K_NEG", "K_NEG"), ints="int64",
+          int_kernel="Negation, the `-` operator, on a bool tensor is not supported. If you "
+          "are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
+          doc="-input elementwise."),
+    Unary("exp", "exp(x)", "ExpBackward0", "g * result", kernels=("K_EXP", "K_MUL"),
+          doc="e ** input elementwise."),
+    Unary("log", "log(x)", "LogBackward0", "g / x", kernels=("K_LOG", "K_DIV"),
+          doc="Natural logarithm elementwise."),
+    Unary("sqrt", "sqrt(x)", "SqrtBackward0", "g / (result * 2)",
+          kernels=("K_SQRT", "K_SQRT_BW"), doc="Square root elementwise."),
+    Unary("sin", "sin(x)", "SinBackward0", "g * cos(x)", kernels=("K_SIN", "K_SIN_BW"),
+          doc="Sine elementwise."),
+    Unary("cos", "cos(x)", "CosBackward0", "g * -sin(x)", kernels=("K_COS", "K_COS_BW"),
+          doc="Cosine elementwise."),
+    Unary("tanh", "tanh(x)", "TanhBackward0", "g * (1 - result * result)",
+          kernels=("K_TANH", "K_TANH_BW"), doc="Hyperbolic tangent elementwise."),
+    Unary("sigmoid", "pyad_sigmoid(x)", "SigmoidBackward0", "g * ((1 - result) * result)",
+          kernels=("K_SIGMOID", "K_SIGMOID_BW"), doc="1 / (1 + exp(-input)) elementwise."),
+    # relu keeps NaN (torch's clamp_min(0)); its gradient passes g at NaN, as torch's
+    Unary("relu", "where(x > 0, x, where(x != x, x, 0))", "ReluBackward0",
+          "g * where(result <= 0, 0, 1)", kernels=("K_RELU", "K_RELU_BW"),
+          factor="ThresholdBackwardBackward0", ints="int64",
+          int_kernel="Boolean inputs not supported for relu", out=False,
+          doc="max(input, 0) elementwise."),
+    # sign(NaN) is 0, as torch's
+    Unary("abs", "fabs(x)", "AbsBackward0", "g * where(x > 0, 1, where(x < 0, -1, 0))",
+          kernels=("K_ABS", "K_ABS_BW"), factor="SgnBackward0", ints="int64",
+          int_kernel="abs_cpu", doc="Absolute value elementwise."),
+    Unary("reciprocal", "1 / x", "ReciprocalBackward0", "-g * (result * result)",
+          kernels=("K_RECIPROCAL", "K_RECIPROCAL_BW"), doc="1 / input elementwise."),
     # ---- exponentials and logarithms
     Unary("expm1", "expm1(x)", "Expm1Backward0", "g * (result + 1)",
           doc="exp(x) - 1, accurate near zero."),

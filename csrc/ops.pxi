@@ -71,20 +71,9 @@ cdef int NAME_SUB = register_name("SubBackward0")
 cdef int NAME_RSUB = register_name("RsubBackward1")
 cdef int NAME_MUL = register_name("MulBackward0")
 cdef int NAME_DIV = register_name("DivBackward0")
-cdef int NAME_NEG = register_name("NegBackward0")
 cdef int NAME_POW0 = register_name("PowBackward0")
 cdef int NAME_POW1 = register_name("PowBackward1")
 cdef int NAME_POW2 = register_name("PowBackward2")
-cdef int NAME_EXP = register_name("ExpBackward0")
-cdef int NAME_LOG = register_name("LogBackward0")
-cdef int NAME_SQRT = register_name("SqrtBackward0")
-cdef int NAME_SIN = register_name("SinBackward0")
-cdef int NAME_COS = register_name("CosBackward0")
-cdef int NAME_TANH = register_name("TanhBackward0")
-cdef int NAME_SIGMOID = register_name("SigmoidBackward0")
-cdef int NAME_RELU = register_name("ReluBackward0")
-cdef int NAME_ABS = register_name("AbsBackward0")
-cdef int NAME_RECIPROCAL = register_name("ReciprocalBackward0")
 cdef int NAME_SUM0 = register_name("SumBackward0")
 cdef int NAME_SUM1 = register_name("SumBackward1")
 cdef int NAME_MEAN0 = register_name("MeanBackward0")
@@ -110,8 +99,6 @@ cdef int NAME_MV = register_name("MvBackward0")
 cdef int NAME_MM = register_name("MmBackward0")
 cdef int NAME_BMM = register_name("BmmBackward0")
 cdef int NAME_TO_COPY = register_name("ToCopyBackward0")
-cdef int NAME_THRESHOLD_BW = register_name("ThresholdBackwardBackward0")
-cdef int NAME_SGN = register_name("SgnBackward0")
 
 
 # ============================================================================================
@@ -579,7 +566,9 @@ cdef list scalar_recorded(Node* n, Tensor g):
 
 # ============================================================================================
 # Unary elementwise ops. Each row: forward kernel, what is saved, numeric backward kernel
-# (applied to g and the saved value), and the recorded formula below.
+# (applied to g and the saved value), and the recorded formula. All rows come from the op table
+# (csrc/op_table.py; _gen_ops.pxi registers them): the core ops (neg, exp, ...) in the slots of
+# their compile-time ids, the others after them.
 # ============================================================================================
 cdef enum:
     SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT
@@ -602,16 +591,14 @@ cdef enum:
     # kernel (neg, abs, relu, sign) | copied unchanged (the rounding ops, as torch's)
     UI_FLOAT, UI_KERNEL, UI_IDENTITY
 
-cdef enum:
-    U_NEG, U_EXP, U_LOG, U_SQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_ABS, U_RECIPROCAL,
-    U_COUNT
+include "_gen_core.pxi"         # generated: U_NEG, U_EXP, ... (the table's kernels entries)
 cdef enum:
     MAX_UNARY = 64
 
 cdef UnaryDef UNARY[MAX_UNARY]
 cdef int _n_unary = U_COUNT
 
-cdef int _u(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except -1:
+cdef int set_unary_row(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except -1:
     UNARY[u].fwd_kernel = fwd
     UNARY[u].bw_kernel = bw
     UNARY[u].saves = saves
@@ -652,54 +639,7 @@ cdef int register_unary(int fwd, int bw, int saves, str name, unary_rec_t rec) e
     if _n_unary >= MAX_UNARY:
         raise RuntimeError("pyad: too many unary ops")
     _n_unary += 1
-    return _u(_n_unary - 1, fwd, bw, saves, register_name(name), rec)
-
-# Each row: forward kernel, numeric backward kernel k(g, saved), what is saved, name, and
-# the recorded formula right above it.
-cdef Tensor neg_rec(Tensor g, Tensor s, const double* c):
-    return t_neg(g)                                                           # -g
-cdef Tensor exp_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(g, y)                                                        # g y
-cdef Tensor log_rec(Tensor g, Tensor x, const double* c):
-    return t_div(g, x)                                                        # g / x
-cdef Tensor sqrt_rec(Tensor g, Tensor y, const double* c):
-    return t_div(g, t_muls(y, 2.0))                                           # g / (2 y)
-cdef Tensor sin_rec(Tensor g, Tensor x, const double* c):
-    return t_mul(g, t_unary(U_COS, x))                                        # g cos x
-cdef Tensor cos_rec(Tensor g, Tensor x, const double* c):
-    return t_mul(g, t_neg(t_unary(U_SIN, x)))                                 # -g sin x
-cdef Tensor tanh_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(g, t_rsubs(t_mul(y, y), 1.0))                                # g (1 - y^2)
-cdef Tensor sigmoid_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(g, t_mul(t_rsubs(y, 1.0), y))                                # g (1 - y) y
-cdef Tensor relu_rec(Tensor g, Tensor y, const double* c):
-    # g [y > 0]; torch's threshold_backward keeps y in the graph (with zero derivative)
-    # the mask is the numeric backward's own kernel applied to g = 1, so both paths agree
-    return t_mul(g, zero_grad_of(const_k(K_RELU_BW, y, None, NULL), y, NAME_THRESHOLD_BW))
-cdef Tensor abs_rec(Tensor g, Tensor x, const double* c):
-    # g sign(x); sign is a graph node with zero derivative, as in torch
-    return t_mul(g, zero_grad_of(const_k(K_ABS_BW, x, None, NULL), x, NAME_SGN))
-cdef Tensor reciprocal_rec(Tensor g, Tensor y, const double* c):
-    return t_mul(t_neg(g), t_mul(y, y))                                       # -g y^2
-
-cdef void init_unary() noexcept:
-    _u(U_NEG, K_NEG, K_NEG, SAVE_NONE, NAME_NEG, neg_rec)
-    _u(U_EXP, K_EXP, K_MUL, SAVE_OUTPUT, NAME_EXP, exp_rec)
-    _u(U_LOG, K_LOG, K_DIV, SAVE_INPUT, NAME_LOG, log_rec)
-    _u(U_SQRT, K_SQRT, K_SQRT_BW, SAVE_OUTPUT, NAME_SQRT, sqrt_rec)
-    _u(U_SIN, K_SIN, K_SIN_BW, SAVE_INPUT, NAME_SIN, sin_rec)
-    _u(U_COS, K_COS, K_COS_BW, SAVE_INPUT, NAME_COS, cos_rec)
-    _u(U_TANH, K_TANH, K_TANH_BW, SAVE_OUTPUT, NAME_TANH, tanh_rec)
-    _u(U_SIGMOID, K_SIGMOID, K_SIGMOID_BW, SAVE_OUTPUT, NAME_SIGMOID, sigmoid_rec)
-    _u(U_RELU, K_RELU, K_RELU_BW, SAVE_OUTPUT, NAME_RELU, relu_rec)
-    _u(U_ABS, K_ABS, K_ABS_BW, SAVE_INPUT, NAME_ABS, abs_rec)
-    _u(U_RECIPROCAL, K_RECIPROCAL, K_RECIPROCAL_BW, SAVE_OUTPUT, NAME_RECIPROCAL, reciprocal_rec)
-    set_unary_ints(U_NEG, UI_KERNEL, (
-        RuntimeError, "Negation, the `-` operator, on a bool tensor is not supported. If you "
-        "are trying to invert a mask, use the `~` or `logical_not()` operator instead."))
-    set_unary_ints(U_ABS, UI_KERNEL, (NotImplementedError,
-                                      "\"abs_cpu\" not implemented for 'Bool'"))
-    set_unary_ints(U_RELU, UI_KERNEL, (RuntimeError, "Boolean inputs not supported for relu"))
+    return set_unary_row(_n_unary - 1, fwd, bw, saves, register_name(name), rec)
 
 cdef Tensor t_unary(int u, Tensor x, const double* c=NULL):
     """Apply unary op u (a row of UNARY); c: up to 4 parameters kept in the node (clamp bounds)."""
@@ -1221,7 +1161,6 @@ cdef list zero_recorded(Node* n, Tensor g):
 
 cdef void init_ops() noexcept:
     init_kernels()
-    init_unary()
     OPS[OP_ADD] = OpDef(add_numeric, add_recorded, OPF_UNIFORM_GRAD)
     OPS[OP_SUB] = OpDef(add_numeric, add_recorded, OPF_UNIFORM_GRAD)
     OPS[OP_MUL] = OpDef(mul_numeric, mul_recorded, OPF_UNIFORM_GRAD)

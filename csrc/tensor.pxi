@@ -1323,50 +1323,6 @@ cdef class Tensor:
         """self ** exponent elementwise (a tensor or a scalar exponent)."""
         return named_result(binop(BIN_POW, self, exponent), "pow", exponent)
 
-    def neg(self):
-        """-self elementwise."""
-        return t_neg(self)
-
-    def exp(self):
-        """e ** x elementwise."""
-        return t_unary(U_EXP, self)
-
-    def log(self):
-        """Natural logarithm elementwise."""
-        return t_unary(U_LOG, self)
-
-    def sqrt(self):
-        """Square root elementwise."""
-        return t_unary(U_SQRT, self)
-
-    def sin(self):
-        """Sine elementwise."""
-        return t_unary(U_SIN, self)
-
-    def cos(self):
-        """Cosine elementwise."""
-        return t_unary(U_COS, self)
-
-    def tanh(self):
-        """Hyperbolic tangent elementwise."""
-        return t_unary(U_TANH, self)
-
-    def sigmoid(self):
-        """1 / (1 + exp(-x)) elementwise."""
-        return t_unary(U_SIGMOID, self)
-
-    def relu(self):
-        """max(x, 0)."""
-        return t_unary(U_RELU, self)
-
-    def abs(self):
-        """Absolute value elementwise."""
-        return t_unary(U_ABS, self)
-
-    def reciprocal(self):
-        """1 / self elementwise."""
-        return t_unary(U_RECIPROCAL, self)
-
     # ---- reductions ------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         """Sum over dim (an int or a tuple; None: all elements), keeping reduced dims as size 1
@@ -1555,61 +1511,6 @@ cdef class Tensor:
         """In-place self **= exponent; returns self."""
         src = inplace_source(self)
         return inplace(self, named_result(binop(BIN_POW, src, exponent), "pow_", exponent))
-
-    def neg_(self):
-        """In-place negation; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_neg(src))
-
-    def exp_(self):
-        """In-place exp; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_EXP, src))
-
-    def log_(self):
-        """In-place natural logarithm; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_LOG, src))
-
-    def sqrt_(self):
-        """In-place square root; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_SQRT, src))
-
-    def sin_(self):
-        """In-place sine; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_SIN, src))
-
-    def cos_(self):
-        """In-place cosine; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_COS, src))
-
-    def tanh_(self):
-        """In-place tanh; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_TANH, src))
-
-    def sigmoid_(self):
-        """In-place sigmoid; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_SIGMOID, src))
-
-    def relu_(self):
-        """In-place relu; returns self. max(x, 0)."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_RELU, src))
-
-    def abs_(self):
-        """In-place absolute value; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_ABS, src))
-
-    def reciprocal_(self):
-        """In-place 1 / self; returns self."""
-        src = inplace_source(self)
-        return inplace(self, t_unary(U_RECIPROCAL, src))
 
     def clamp_(self, min=None, max=None):
         """In-place clamp; returns self. Limit each element to [min, max]; bounds are scalars or
@@ -2639,8 +2540,8 @@ pyad_set_gc(<PyTypeObject*>Tensor, tensor_traverse, tensor_clear)
 
 
 # ============================================================================================
-# Methods generated from the op table (csrc/gen_op_table.py): binding functions put into the
-# type's dict, so Tensor's own body keeps only what is not an op
+# Methods generated from the op table (csrc/gen_op_table.py): METH_NOARGS descriptors and
+# binding functions put into the type's dict, so Tensor's own body keeps only what is not an op
 # ============================================================================================
 cdef extern from *:
     """
@@ -2657,3 +2558,22 @@ cdef int add_tensor_method(str name, object fn) except -1:
     fn.__name__ = name
     fn.__qualname__ = "Tensor." + name
     return pyad_type_set(<PyTypeObject*>Tensor, name, fn)
+
+
+from cpython.object cimport PyMethodDef, PyCFunction
+
+cdef extern from "Python.h":
+    int METH_NOARGS
+    object PyDescr_NewMethod(PyTypeObject* t, PyMethodDef* m)
+
+cdef int add_tensor_noargs(PyMethodDef* d, PyCFunction fn, const char* name,
+                           const char* doc) except -1:
+    """A method without arguments made as Tensor's body makes `def m(self)`: a METH_NOARGS
+    descriptor, which checks self and calls fn(self, NULL) straight (a binding function's call
+    costs ~10 ns more). d: static storage (the descriptor keeps pointing into it)."""
+    d.ml_name = name
+    d.ml_meth = fn
+    d.ml_flags = METH_NOARGS
+    d.ml_doc = doc
+    descr = PyDescr_NewMethod(<PyTypeObject*>Tensor, d)
+    return pyad_type_set(<PyTypeObject*>Tensor, descr.__name__, descr)

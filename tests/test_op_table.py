@@ -32,7 +32,7 @@ DIFFERENTIABLE = [n for n in SURFACED if TABLE[n]["differentiable"]]
 # arguments besides the input (torch's defaults are tested too: each op runs with () as well)
 PARAMS = {"logit": [(), (0.1,)], "hardtanh": [(), (-0.5, 2.0)], "celu": [(), (0.7,)]}
 # where the values live: the smooth domain for finite differences
-DOMAIN = {"logit": (0.05, 0.95), "erfinv": (-0.9, 0.9), "acosh": (1.1, 4.0),
+DOMAIN = {"logit": (0.05, 0.95), "log": (0.1, 4.0), "erfinv": (-0.9, 0.9), "acosh": (1.1, 4.0),
           "atanh": (-0.9, 0.9), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9),
           "log2": (0.1, 4.0), "log10": (0.1, 4.0), "log1p": (-0.9, 4.0),
           "rsqrt": (0.1, 4.0), "lgamma": (0.1, 6.0), "digamma": (0.1, 6.0),
@@ -64,6 +64,8 @@ def call(fn, x, params):
 
 
 def as_np(t):
+    if getattr(t, "_is_zerotensor", lambda: False)():     # torch's second derivative of abs
+        return np.zeros(tuple(t.shape))
     return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
 
 
@@ -197,6 +199,10 @@ def test_both_backward_paths_agree_with_each_other_and_torch(name, dtype):
 # (op, dtype, params) -> (where, reason): grid values at which pyad's gradient differs from
 # torch's on both paths
 TORCH_DIFFERS = {
+    ("tanh", "float64", ()): (
+        lambda v: abs(v) >= 10,
+        "1 - tanh(x)^2 where tanh(x) rounds to within ulps of 1: libm's tanh and torch's differ "
+        "by an ulp there, which the cancellation makes a 2e-9 relative difference"),
     ("digamma", "float32", ()): (
         lambda v: v < 0 and v.is_integer(),
         "a pole of trigamma: torch's float32 value is the rounding noise of sin(pi x) in float "
@@ -242,9 +248,12 @@ def test_first_and_second_derivatives_against_finite_differences(name):
         x = pyad.tensor(pts, requires_grad=True)
         y = call(pyad_fn(name), x, params)
         (d1,) = pyad.autograd.grad(y.sum(), x, create_graph=True)
+        fd2 = (f(pts + h) - 2 * f(pts) + f(pts - h)) / (h * h)
+        if not d1.requires_grad:    # neg: the derivative is a constant, -g
+            np.testing.assert_allclose(fd2, 0.0, atol=2e-3, err_msg=name)
+            continue
         (d2,) = pyad.autograd.grad(d1.sum(), x)
         fd1 = (f(pts + h) - f(pts - h)) / (2 * h)
-        fd2 = (f(pts + h) - 2 * f(pts) + f(pts - h)) / (h * h)
         np.testing.assert_allclose(as_np(d1), fd1, rtol=1e-6, atol=1e-7, err_msg=name)
         np.testing.assert_allclose(as_np(d2), fd2, rtol=2e-3, atol=2e-3, err_msg=name)
         # the second derivative's own derivative graph exists too (third order)
