@@ -736,7 +736,7 @@ def tensordot(a, b, dims=2, out=None):
     for d in wa:
         k_n *= x.m.shape[d]
     if dtype == PYAD_BOOL:          # torch's dot / mm kernels have no bool (empty mm: no work)
-        if not free_a and not free_b:
+        if pa_n == 1 and pb_n == 1:     # torch's mm of a 1xK by a Kx1 is a dot, even for K = 0
             raise NotImplementedError("\"dot\" not implemented for 'Bool'")
         if pa_n * pb_n and k_n:
             raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")

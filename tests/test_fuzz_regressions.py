@@ -2364,3 +2364,20 @@ def test_augmented_assignment_on_a_view_of_a_detached_leaf(pt, op):
     with raises_exact(RuntimeError, "a view of a leaf Variable that requires grad is being used "
                                     "in an in-place operation."):
         exec(f"v {op} pt.ones(1)", {"v": v, "pt": pt})
+
+
+@pytest.mark.parametrize("a,b,dims,result", [
+    ((0,), (0, 1), ([0], [0]), "dot"), ((3,), (3, 1), ([0], [0]), "dot"),
+    ((1, 0), (0, 1), ([1], [0]), "dot"), ((0, 1), (0,), ([0], [0]), "dot"),
+    ((3,), (3, 2), ([0], [0]), "addmm"), ((0,), (0, 2), ([0], [0]), (2,)),
+    ((2, 0), (0, 2), ([1], [0]), (2, 2))])
+def test_tensordot_of_bools_fails_as_torchs_dot_or_mm(pt, a, b, dims, result):
+    # torch's tensordot multiplies a (M, K) by a (K, N) matrix; for M = N = 1 that is a dot,
+    # which has no bool kernel even when K = 0
+    x, y = pt.ones(*a, dtype=pt.bool), pt.ones(*b, dtype=pt.bool)
+    if isinstance(result, tuple):
+        assert tuple(pt.tensordot(x, y, dims=dims).shape) == result
+        return
+    kernel = "dot" if result == "dot" else "addmm_impl_cpu_"
+    with raises_exact(NotImplementedError, f"\"{kernel}\" not implemented for 'Bool'"):
+        pt.tensordot(x, y, dims=dims)
