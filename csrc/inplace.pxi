@@ -82,10 +82,26 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
             r.grad_fn_.saved_out = x.buf
             r.grad_fn_.saved_out_ver = x.buf.version
         r.grad_fn_.refcnt += 1
+        if x.retains_grad_:
+            _move_retain_hook(x, r.grad_fn_)
         node_decref(x.grad_fn_)
         x.grad_fn_ = r.grad_fn_
         x._requires_grad = True
     return x
+
+
+cdef int _move_retain_hook(Tensor x, Node* to) except -1:
+    """torch moves a non-leaf's retain_grad hook to its new grad_fn when it is written in place,
+    so .grad keeps being filled (the user's own hooks stay with the old node)."""
+    cdef Node* old = x.grad_fn_
+    if old != NULL and old.hooks != NULL:
+        (<object>old.hooks).pop(_RETAIN_KEY, None)
+    if to.hooks == NULL:
+        table = {}
+        Py_INCREF(table)
+        to.hooks = <PyObject*>table
+    (<object>to.hooks)[_RETAIN_KEY] = _RetainGrad(x)
+    return 0
 
 
 cdef Tensor inplace_source(Tensor x):

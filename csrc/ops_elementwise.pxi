@@ -1098,7 +1098,10 @@ def floor_divide(input, other):
     return t_binary(B_FLOOR_DIVIDE, x, <Tensor>other)
 
 
-def where(condition, input=None, other=None):
+_WHERE_OMITTED = object()
+
+
+def where(condition, input=_WHERE_OMITTED, other=_WHERE_OMITTED):
     """Elements of input where condition holds, else of other (either may be a scalar).
 
     Example:
@@ -1107,8 +1110,16 @@ def where(condition, input=None, other=None):
         tensor([0., 2.])
     """
     cdef Tensor cond = _t(condition)
-    if input is None and other is None:
+    if input is _WHERE_OMITTED and other is _WHERE_OMITTED:
         raise NotImplementedError("pyad: where(condition) (nonzero indices) is not supported yet")
+    if input is _WHERE_OMITTED or other is _WHERE_OMITTED or input is None or other is None:
+        got = ", ".join(["Tensor"] + [type(v).__name__ for v in (input, other)
+                                      if v is not _WHERE_OMITTED])
+        raise TypeError(f"where() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:\n * (Tensor condition)\n * (Tensor condition, "
+                        "Tensor input, Tensor other, *, Tensor out = None)\n * (Tensor "
+                        "condition, Number self, Tensor other)\n * (Tensor condition, Tensor "
+                        "input, Number other)\n * (Tensor condition, Number self, Number other)\n")
     a = as_scalar_or_tensor(input)
     b = as_scalar_or_tensor(other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):

@@ -763,6 +763,9 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
     correction = vals["correction"]
     if correction is None:
         correction = 1.0 if vals["unbiased"] else 0.0
+    elif isinstance(correction, (int, np.integer)) and not isinstance(correction, bool) and not (
+            -9223372036854775808 <= correction <= 9223372036854775807):
+        raise OverflowError("int too big to convert")      # torch's Scalar conversion
     return vals["dim"], float(correction), vals["keepdim"]
 
 cdef Tensor rd_var_call(Tensor x, tuple args, dict kwargs, bint std):

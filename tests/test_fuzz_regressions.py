@@ -2381,3 +2381,28 @@ def test_tensordot_of_bools_fails_as_torchs_dot_or_mm(pt, a, b, dims, result):
     kernel = "dot" if result == "dot" else "addmm_impl_cpu_"
     with raises_exact(NotImplementedError, f"\"{kernel}\" not implemented for 'Bool'"):
         pt.tensordot(x, y, dims=dims)
+
+
+def test_retain_grad_follows_the_tensor_through_in_place_ops(pt):
+    # torch moves the retain_grad hook to the new grad_fn of a tensor written in place
+    x = pt.tensor(-1.5, requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()
+    y.cos_()
+    y.mul_(3)
+    (3 * y).backward()
+    assert y.grad.item() == 3.0
+
+
+def test_var_correction_beyond_int64_overflows(pt):
+    with raises_exact(OverflowError, "int too big to convert"):
+        pt.ones(3).var(correction=2**64)
+    assert pt.ones(3).var(correction=2**40).dim() == 0     # within int64: computed
+
+
+@pytest.mark.parametrize("args", [(None, None), (None, 1.0), ("x", None)])
+def test_where_with_none_operands_is_a_type_error(pt, args):
+    x = pt.ones(2)
+    a, b = (x if v == "x" else v for v in args)
+    with pytest.raises(TypeError, match=r"^where\(\) received an invalid combination of "):
+        pt.where(x > 0, a, b)
