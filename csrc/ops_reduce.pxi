@@ -763,6 +763,9 @@ cdef tuple rd_var_args(str name, tuple args, dict kwargs):
     correction = vals["correction"]
     if correction is None:
         correction = 1.0 if vals["unbiased"] else 0.0
+    elif not isinstance(correction, (int, float, np.integer, np.floating)) and not (
+            isinstance(correction, Tensor) and (<Tensor>correction).m.ndim == 0):
+        raise rd_bad_args(name, args, kwargs, sigs)     # no overload takes a non-number
     elif isinstance(correction, (int, np.integer)) and not isinstance(correction, bool) and not (
             -9223372036854775808 <= correction <= 9223372036854775807):
         raise OverflowError("int too big to convert")      # torch's Scalar conversion
@@ -905,6 +908,19 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object 
         return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
                            dtype=dtype)
     check_keepdim("linalg_vector_norm", keepdim)
+    if isinstance(dim, (float, str, complex)) or (
+            isinstance(dim, (tuple, list)) and not all(is_int_arg(d) for d in dim)):
+        # torch's argument parser, before the dtype check
+        if not isinstance(dim, (tuple, list)):
+            raise TypeError(f"linalg_vector_norm(): argument 'dim' (position 3) must be tuple of "
+                            f"ints, not {type(dim).__name__}")
+        pos = next(i for i, d in enumerate(dim) if not is_int_arg(d))
+        if pos == 0:
+            raise TypeError(f"linalg_vector_norm(): argument 'dim' (position 3) must be tuple "
+                            f"of ints, but found element of type {type(dim[0]).__name__} at pos 0")
+        raise TypeError(f"linalg_vector_norm(): argument 'dim' failed to unpack the object at "
+                        f"pos {pos + 1} with error \"type must be tuple of ints,but got "
+                        f"{type(dim[pos]).__name__}\"")
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     if p is None or isinstance(p, str):     # "fro" here

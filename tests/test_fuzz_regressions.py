@@ -2406,3 +2406,25 @@ def test_where_with_none_operands_is_a_type_error(pt, args):
     a, b = (x if v == "x" else v for v in args)
     with pytest.raises(TypeError, match=r"^where\(\) received an invalid combination of "):
         pt.where(x > 0, a, b)
+
+
+@pytest.mark.parametrize("call,msg", [
+    (lambda pt, x: x.norm(dim=1.5, p=float("inf")),
+     "linalg_vector_norm(): argument 'dim' (position 3) must be tuple of ints, not float"),
+    (lambda pt, x: pt.norm(x, dim=(1.5, 0)),
+     "linalg_vector_norm(): argument 'dim' (position 3) must be tuple of ints, but found element "
+     "of type float at pos 0"),
+    (lambda pt, x: pt.norm(x, dim=(0, 1.5)),
+     "linalg_vector_norm(): argument 'dim' failed to unpack the object at pos 2 with error "
+     "\"type must be tuple of ints,but got float\""),
+])
+def test_norm_dim_type_error_comes_before_the_dtype_check(pt, call, msg):
+    with raises_exact(TypeError, msg):
+        call(pt, pt.ones(3, dtype=pt.int64))
+
+
+@pytest.mark.parametrize("call", [lambda pt, x: x.std(correction="a"),
+                                  lambda pt, x: pt.var(x, correction=[1])])
+def test_var_std_correction_must_be_a_number(pt, call):
+    with pytest.raises(TypeError, match=r"\(\) received an invalid combination of arguments"):
+        call(pt, pt.ones(3))

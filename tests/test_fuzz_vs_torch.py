@@ -495,6 +495,15 @@ def _allowed(stmt, t, p):
 # Deliberate differences in an output (docs/differences.md): (id, section, predicate on
 # (statement, torch's reply, pyad's reply, the output difference)).
 ALLOWED_OUTPUT = [
+    ("pow-exponent-beyond-float32", "Last bits of transcendental functions",
+     # float32 x ** c with an integral |c| > 2**24: torch's scalar tail computes with c in
+     # double (an odd c keeps the sign), its vectorised body with c in float32 (even); pyad as
+     # the vector body, for every element
+     lambda s, t, p, d: s[0] in ("op", "inplace") and ("pow" in str(s[3][0]) or "**" in
+                                                        str(s[3][0]))
+     and t[0] == "ok" and t[1][0] is not None and t[1][0][1] == "float32"
+     and any(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+             and abs(float(v)) > 2.0**24 for v in _scalars_of(s[3][1:]))),
     ("norm-order-beyond-float32", "Last bits of transcendental functions",
      # torch's float32 kernel casts a finite order beyond float32's range to inf inside
      # (|x|**inf summed, then **(1/inf)), giving 1; pyad computes with the order as given
@@ -508,6 +517,15 @@ ALLOWED_OUTPUT = [
      and d.startswith("requires_grad: torch True, pyad False") and t[0] == "ok"
      and any(o is not None and o[0] == "t" and o[1] in ("int64", "bool") for o in t[1])),
 ]
+
+
+def _scalars_of(obj):
+    """The numbers inside a statement's parameters (dicts, tuples and lists searched)."""
+    if isinstance(obj, dict):
+        obj = list(obj.values())
+    if isinstance(obj, (tuple, list)):
+        return [v for o in obj for v in _scalars_of(o)]
+    return [obj]
 
 
 def _open_output_diff(stmt, t, p, diff):
@@ -609,8 +627,11 @@ def compare(prog, reply):
             tainted.update(outs)
             tainted.update(range(var))
             continue
-        if made_to_require and kind in ("backward", "grad") and t[0] == "ok" and p[0] == "err" \
-                and "does not require grad and does not have a grad_fn" in p[2]:
+        if made_to_require and kind in ("backward", "grad") and (
+                (t[0] == "ok" and p[0] == "err"
+                 and "does not require grad and does not have a grad_fn" in p[2])
+                or (t[0] == "err" and p[0] == "ok"
+                    and "leaf variable has been moved into the graph interior" in t[2])):
             # a view made before its base came to require grad requires grad in torch (its
             # grad_fn is regenerated); pyad's does not (docs/differences.md, "In-place ops on
             # views ...")
