@@ -394,6 +394,19 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="",
         mask[w] = 1
     return 0
 
+cdef int _extreme_empty_dims(Tensor x, object dim, str opname) except -1:
+    """torch's amax/amin of an empty tensor: the dims wrapped, then a reduced dim of size 0 is
+    reported before a repeated dim."""
+    if x.m.numel != 0 or x.m.ndim == 0:
+        return 0
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
+    if not isinstance(dims, (tuple, list)) or not all(is_int_arg(d) for d in dims):
+        return 0                    # dims_mask reports torch's argument error
+    for w in [wrap_dim(d, x.m.ndim) for d in dims]:
+        if x.m.shape[w] == 0:
+            raise IndexError(f"{opname}(): Expected reduction dim {w} to have non-zero size.")
+    return 0
+
 cdef int infer_view_shape(Tensor x, object shape, Py_ssize_t* out, str fn="",
                           str arg="size") except -1:
     cdef int nd = parse_shape(shape, out, fn, arg)
@@ -1876,6 +1889,8 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         check_keepdim("amax", keepdim)
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
+        if not no_dim:
+            _extreme_empty_dims(self, dim, "amax")
         dims_mask(self, None if no_dim else dim, mask, "amax", True)
         return t_amax(self, mask, keepdim, False, False, "amax", not no_dim)
 
@@ -1884,6 +1899,8 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         check_keepdim("amin", keepdim)
         no_dim = isinstance(dim, (tuple, list)) and len(dim) == 0
+        if not no_dim:
+            _extreme_empty_dims(self, dim, "amin")
         dims_mask(self, None if no_dim else dim, mask, "amin", True)
         return t_amax(self, mask, keepdim, True, False, "amin", not no_dim)
 

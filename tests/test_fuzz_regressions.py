@@ -2428,3 +2428,17 @@ def test_norm_dim_type_error_comes_before_the_dtype_check(pt, call, msg):
 def test_var_std_correction_must_be_a_number(pt, call):
     with pytest.raises(TypeError, match=r"\(\) received an invalid combination of arguments"):
         call(pt, pt.ones(3))
+
+
+@pytest.mark.parametrize("shape,dim,exc,msg", [
+    ((0,), (0, -1), IndexError, "amin(): Expected reduction dim 0 to have non-zero size."),
+    ((0, 3), (0, 0), IndexError, "amin(): Expected reduction dim 0 to have non-zero size."),
+    ((0, 3), (1, -1), RuntimeError, "dim 1 appears multiple times in the list of dims"),
+    ((0, 3), (1, 5), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 5)"),
+])
+def test_amin_of_an_empty_tensor_reports_an_empty_dim_before_a_repeat(pt, shape, dim, exc, msg):
+    with raises_exact(exc, msg):
+        pt.zeros(*shape, dtype=pt.int64).amin(dim)
+    with raises_exact(exc, msg.replace("amin", "amax")):
+        pt.amax(pt.zeros(*shape), dim)
