@@ -742,7 +742,7 @@ def tensordot(a, b, dims=2, out=None):
             raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     if category(x.m.dtype) != 2:
         arr = np.tensordot(np.asarray(_np_view(x)), np.asarray(_np_view(y)), axes=(wa, wb))
-        return _np_result(arr, x.m.dtype)
+        return _np_result(arr, dtype)       # (a bool operand summed above is int64 by now)
     x2 = t_reshape(_perm(x, free_a + wa), (pa_n, k_n))
     y2 = t_reshape(_perm(y, wb + free_b), (k_n, pb_n))
     return t_reshape(t_matmul(x2, y2), tuple(size_a + size_b))

@@ -813,6 +813,9 @@ cdef Tensor _cat(object tensors, object dim, object axis):
     cdef list ts = _tensor_list("cat", tensors)
     if axis is not None:
         dim = axis
+    if not is_int_arg(dim) and not isinstance(dim, Tensor):    # torch's argument parser
+        raise TypeError(f"cat(): argument 'dim' (position 2) must be int, not "
+                        f"{type(dim).__name__}")
     if len(ts) == 0:
         raise ValueError("pyad.cat(): expected a non-empty list of Tensors")
     for t in ts:

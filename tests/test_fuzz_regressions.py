@@ -2442,3 +2442,11 @@ def test_amin_of_an_empty_tensor_reports_an_empty_dim_before_a_repeat(pt, shape,
         pt.zeros(*shape, dtype=pt.int64).amin(dim)
     with raises_exact(exc, msg.replace("amin", "amax")):
         pt.amax(pt.zeros(*shape), dim)
+
+
+def test_cat_refuses_a_float_dim_and_bool_tensordot_stays_bool(pt):
+    with raises_exact(TypeError, "cat(): argument 'dim' (position 2) must be int, not float"):
+        pt.cat([pt.ones(1), pt.ones(1)], 1.5)
+    r = pt.tensordot(pt.ones(2, 0, dtype=pt.bool), pt.zeros(1, 1, dtype=pt.bool),
+                     dims=([0], [0]))
+    assert r.dtype == pt.bool and tuple(r.shape) == (0, 1)
