@@ -638,7 +638,9 @@ cdef Tensor t_scatter_add(Tensor x, object dim, object index, object src, int po
                             np.zeros(tuple(idx.shape), dtype=np.int64))
     cdef Tensor out = tensor_from_new_buffer(nb_cast(x.buf.data, &x.m, x.m.dtype), &x.m, x.m.dtype)
     cdef Buffer* corner = NULL
-    if _same_dims(s, idx):
+    if idx.m.numel == 0:
+        pass                    # nothing to add (index and src may not even share dims)
+    elif _same_dims(s, idx):
         pyad_put_add(out.buf.data, s.buf.data, offs_ptr(offs_t), idx.m.numel, x.m.dtype)
     else:                       # the index-shaped corner of src, read with src's strides
         vals = offsets_tensor(_corner_offsets(s, idx))
