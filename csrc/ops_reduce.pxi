@@ -638,8 +638,13 @@ cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
     raise rd_bad_args(name, args, kwargs, sigs)
 
 cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
-    check_keepdim("argmin" if is_min else "argmax", keepdim)
-    v, i = t_max_dim(x, dim, keepdim, is_min, False, "argmin" if is_min else "argmax")
+    name = "argmin" if is_min else "argmax"
+    if isinstance(dim, Tensor) and (<Tensor>dim).m.ndim == 0 and (<Tensor>dim).m.dtype == PYAD_I64:
+        dim = int(dim)
+    if dim is not None and not is_int_arg(dim):     # torch's parser: dim, keepdim, then bool
+        raise TypeError(f"{name}(): argument 'dim' must be int, not {_type_name(dim)}")
+    check_keepdim(name, keepdim)
+    v, i = t_max_dim(x, dim, keepdim, is_min, False, name)
     if dim is None and keepdim:
         shp = [1] * x.m.ndim
         return (<Tensor>i).reshape(shp) if x.m.ndim else i
@@ -844,6 +849,8 @@ cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSin
     cdef double mode = 2.0
     cdef Buffer* cnt
     check_saved(n)
+    if n.c[0] == 0.0:       # torch's norm_backward gives no gradient at all: x.grad stays None
+        return 0
     mx = smeta(n, 0)
     rd_node_plan(n, &p)
     gm[0] = &n.in_meta[0]
@@ -875,7 +882,7 @@ cdef list norm_recorded(Node* n, Tensor g):
     # torch's sgn(x): its derivative is 0 but it stays in the graph (x ** 0 does the same)
     sgn = t_mul(t_pows(x, 0.0), rd_const((xa > 0).astype(np.int8) - (xa < 0), dt))
     if p == 0.0:
-        return [zeros_like_nograd(x)]
+        return [None]
     if p == 1.0:
         return [t_mul(sgn, gk)]
     nz = rd_const(ya != 0, dt)

@@ -2450,3 +2450,38 @@ def test_cat_refuses_a_float_dim_and_bool_tensordot_stays_bool(pt):
     r = pt.tensordot(pt.ones(2, 0, dtype=pt.bool), pt.zeros(1, 1, dtype=pt.bool),
                      dims=([0], [0]))
     assert r.dtype == pt.bool and tuple(r.shape) == (0, 1)
+
+
+# --- seed 50: argmax's argument parser, and ord-0 norm's missing gradient -------------------
+
+@pytest.mark.parametrize("dim", [0.5, True, "a"])
+@pytest.mark.parametrize("dtype", ["bool", "float32", "int64"])
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_checks_the_dims_type_before_refusing_bool(pt, name, dtype, dim):
+    x = pt.zeros(2, dtype=getattr(pt, dtype))
+    with raises_exact(TypeError, f"{name}(): argument 'dim' must be int, not "
+                                 f"{type(dim).__name__}"):
+        getattr(x, name)(dim=dim)
+    if dtype == "bool":
+        with raises_exact(RuntimeError, f"{name}(): does not support bool input"):
+            getattr(x, name)(dim=5)          # then bool, before the dim's range
+    else:
+        assert getattr(x, name)(dim=pt.tensor(0)).item() == 0    # a 0-dim long is an int
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_norm_of_order_zero_gives_no_gradient(pt, dtype, create_graph):
+    x = pt.tensor([1.0, 0.0, -2.0], dtype=getattr(pt, dtype), requires_grad=True)
+    x.norm(0).backward(create_graph=create_graph)
+    assert x.grad is None
+    pt.linalg.vector_norm(x, 0, dim=0).backward(create_graph=create_graph)
+    assert x.grad is None
+    with raises_exact(RuntimeError, "The differentiated Tensor at index 0 appears to not have "
+                                    "been used in the graph. Set allow_unused=True if this is "
+                                    "the desired behavior."):
+        pt.autograd.grad(x.norm(0), x, create_graph=create_graph)
+    assert pt.autograd.grad(x.norm(0), x, allow_unused=True,
+                            create_graph=create_graph) == (None,)
+    g, = pt.autograd.grad(x.norm(0) * x.sum(), x, create_graph=create_graph)
+    assert g.tolist() == [2.0, 2.0, 2.0]     # the other path's gradient alone
