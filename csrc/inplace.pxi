@@ -168,8 +168,7 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
                        Py_ssize_t* shape, int* ndim) except -1:
     """The strided region a basic index selects; False if the index is not basic."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
-    cdef int dim = 0, nd = 0, n_specified = 0, n_new = 0, n_int = 0, d
-    cdef Py_ssize_t start, stop, step, size
+    cdef int nd = 0, n_specified = 0, n_new = 0, n_int = 0, d
     items = index if isinstance(index, tuple) else (index,)
     for it in items:
         if it is None:
@@ -187,49 +186,9 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
     if x.m.ndim - n_int + n_new > PYAD_MAXDIM:      # the region's arrays hold PYAD_MAXDIM dims
         raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions")
     contiguous_strides(&x.m, cs)
-    # torch's view of x as the items are applied: (size, stride) per dim, the dim pointer
-    # moved on by each ellipsis (a second one can move it past the end)
-    sh = [x.m.shape[d] for d in range(x.m.ndim)]
-    sts = [cs[d] for d in range(x.m.ndim)]
-    off = 0
-    for k, it in enumerate(items):
-        if it is Ellipsis:
-            dim += x.m.ndim - n_specified
-        elif it is None:
-            if dim > len(sh):
-                raise dim_range_error(len(sh) + 1, dim)
-            sh.insert(dim, 1)
-            sts.insert(dim, 0)
-            dim += 1
-        elif isinstance(it, slice):
-            if it.step is not None and it.step == 0:
-                raise ValueError("slice step cannot be zero")      # Python's slice parsing
-            if it.step is not None and it.step <= 0:
-                raise ValueError("step must be greater than zero")
-            if dim >= len(sh):
-                if not is_full_slice(it):
-                    raise dim_range_error(len(sh), dim)
-                dim += 1
-                continue
-            size = sh[dim]
-            start, stop, step = it.indices(size)
-            if stop < start:
-                stop = start
-            off += start * sts[dim]
-            sh[dim] = (stop - start + step - 1) // step
-            sts[dim] = sts[dim] * step
-            dim += 1
-        else:
-            idx = int64_index(it)
-            if dim >= len(sh):
-                raise past_end_select(len(sh), dim, idx, k)
-            size = sh[dim]
-            if idx < -size or idx >= size:
-                raise IndexError(f"index {idx} is out of bounds for dimension {k} with size "
-                                 f"{size}")    # torch names the key item's position
-            off += (idx + size if idx < 0 else idx) * sts[dim]
-            del sh[dim]
-            del sts[dim]
+    region = [0, [x.m.shape[d] for d in range(x.m.ndim)], [cs[d] for d in range(x.m.ndim)]]
+    walk_index(x, items, n_specified, False, None, None, region)
+    off, sh, sts = region
     offset[0] = off
     for d in range(len(sh)):
         shape[nd] = sh[d]

@@ -336,15 +336,10 @@ cdef class _IndexItemError:
 
 
 cdef tuple index_slicing(Tensor x, tuple items, list same=None):
-    """torch's applySlicing: parse the items, apply the basic ones; (result, advanced dims).
-    Each ellipsis moves the dim on by the dims no item specifies (torch takes any number of
-    them, so a second one can move past the end). An index of a wrong dtype stays in the
-    result as a _BadIndexDtype: torch's index() and index_put_ refuse it later.
-    same[0] (when given) is left True only if torch's result is x itself (its TensorImpl):
-    no int, None or bool item, and every slice one that applySlice skips (a start of 0, a
-    stop at or past the dim's size, a step of 1, before any clamping)."""
-    cdef Tensor r = x
-    cdef int dim = 0, n_specified = 0
+    """torch's applySlicing: parse the items, apply the basic ones (walk_index); (result,
+    advanced dims). An index of a wrong dtype stays in the result as a _BadIndexDtype: torch's
+    index() and index_put_ refuse it later. same: as walk_index's."""
+    cdef Py_ssize_t n_specified = 0
     cdef list conv = []
     cdef dict adv = {}
     for it in items:
@@ -379,35 +374,79 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None):
                 arr.ndim if arr.dtype == np.bool_ else 1)
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    for k, it in enumerate(conv):
+    r = walk_index(x, conv, n_specified, False, same, adv)
+    return r, adv
+
+
+cdef int check_slice_step(object it) except -1:
+    """Python's slice parsing, before anything else looks at the slice."""
+    if it.step is not None and it.step == 0:
+        raise ValueError("slice step cannot be zero")
+    if it.step is not None and it.step <= 0:
+        raise ValueError("step must be greater than zero")
+    return 0
+
+
+cdef object walk_index(Tensor x, object items, Py_ssize_t n_specified, bint single=False,
+                       list same=None, dict adv=None, list region=None):
+    """torch's applySlicing over a parsed key, the one walk for get and set: each item in turn
+    at the dim it reaches, with torch's errors in torch's order. Each ellipsis moves the dim on
+    by the dims no item specifies (torch takes any number of them, so a second one can move
+    past the end). items: basic ones, plus (with adv) the advanced ones index_slicing parsed,
+    which land in adv by dim.
+    region None: each basic item is applied as a view of x (Select/Slice/Unsqueeze nodes); the
+    result is returned (x itself when nothing was applied; an alias for a lone `...` when
+    single). same[0], when given, is left True only if torch's result is x itself (no int,
+    None or bool item, and every slice one that applySlice skips).
+    region [offset, sizes, strides] (x's, in elements): that strided region is narrowed
+    instead, with no tensor made (basic x[key] = v)."""
+    cdef Tensor r = x
+    cdef int dim = 0
+    cdef Py_ssize_t nd, size
+    sh = sts = None
+    if region is not None:
+        sh = region[1]
+        sts = region[2]
+    for k, it in enumerate(items):
+        nd = r.m.ndim if sh is None else len(sh)
         if isinstance(it, _IndexItemError):
             raise (<_IndexItemError>it).error
         if it is Ellipsis:
             dim += x.m.ndim - n_specified
+            if single and sh is None:
+                return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
         elif it is None or isinstance(it, bool):
-            if dim > r.m.ndim:
-                raise dim_range_error(r.m.ndim + 1, dim)
-            r = t_unsqueeze(r, dim)
-            if same is not None:
-                same[0] = False
-            if it is not None:      # torch's boolToIndexingTensor: a long index, [0] or empty
-                adv[dim] = np.zeros(1 if it else 0, dtype=np.int64)
+            if dim > nd:
+                raise dim_range_error(nd + 1, dim)
+            if sh is not None:
+                sh.insert(dim, 1)
+                sts.insert(dim, 0)
+            else:
+                r = t_unsqueeze(r, dim)
+                if same is not None:
+                    same[0] = False
+                if it is not None:  # torch's boolToIndexingTensor: a long index, [0] or empty
+                    adv[dim] = np.zeros(1 if it else 0, dtype=np.int64)
             dim += 1
         elif isinstance(it, slice):
-            if dim >= r.m.ndim:
-                if it.step is not None and it.step == 0:
-                    raise ValueError("slice step cannot be zero")
-                if it.step is not None and it.step <= 0:
-                    raise ValueError("step must be greater than zero")
+            check_slice_step(it)
+            if dim >= nd:
                 if not is_full_slice(it):
-                    raise dim_range_error(r.m.ndim, dim)
+                    raise dim_range_error(nd, dim)
+            elif sh is not None:
+                start, stop, step = it.indices(sh[dim])
+                if stop < start:
+                    stop = start
+                region[0] += start * sts[dim]
+                sh[dim] = (stop - start + step - 1) // step
+                sts[dim] = sts[dim] * step
             else:
                 if same is not None and not (
                         (it.start is None or it.start == 0)
                         and (it.stop is None or it.stop >= r.m.shape[dim])
                         and (it.step is None or it.step == 1)):
                     same[0] = False
-                r = index_slice(r, dim, it, False)
+                r = index_slice(r, dim, it, single)
             dim += 1
         elif isinstance(it, _BadIndexDtype):
             adv[dim] = it
@@ -416,12 +455,20 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None):
             adv[dim] = it
             dim += it.ndim if it.dtype == np.bool_ else 1
         else:
-            if dim >= r.m.ndim:
-                raise past_end_select(r.m.ndim, dim, int64_index(it), k)
-            r = index_select_int(r, dim, int64_index(it), k)
-            if same is not None:
-                same[0] = False
-    return r, adv
+            idx = int64_index(it)
+            if dim >= nd:
+                raise past_end_select(nd, dim, idx, k)
+            if sh is not None:
+                size = sh[dim]
+                check_select_bounds(idx, size, k)
+                region[0] += (idx + size if idx < 0 else idx) * sts[dim]
+                del sh[dim]
+                del sts[dim]
+            else:
+                r = index_select_int(r, dim, idx, k)
+                if same is not None:
+                    same[0] = False
+    return r
 
 cdef int check_adv_count(Tensor r, dict adv) except -1:
     """index() and index_put_: one index slot per advanced item (a mask too), up to r's dims."""

@@ -628,13 +628,11 @@ cdef Tensor t_getitem(Tensor x, object index):
     An index holding a list, a tensor (other than a 0-d int64 one), a mask or a bool goes to
     advanced indexing (t_index_advanced in ops_index.pxi: IndexBackward0).
     """
-    cdef Tensor r = x, r2
-    cdef int dim = 0, n_specified = 0
+    cdef Py_ssize_t n_specified = 0
     check_index_count(x, index)
     check_0d_single_key(x, index)
     check_np_bool_index(index)
     cdef bint single = not isinstance(index, tuple) and not seq_as_tuple(index)
-    cdef bint applied = False
     items = (index,) if single else tuple(index)
     for it in items:
         if not is_basic_index(it):
@@ -643,41 +641,8 @@ cdef Tensor t_getitem(Tensor x, object index):
             n_specified += 1
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    for k, it in enumerate(items):
-        if it is Ellipsis:
-            # torch takes any number of ellipses, each moving the dim on by the dims no item
-            # specifies: a second one can move it past the end
-            dim += x.m.ndim - n_specified
-            if single:
-                return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
-            continue
-        if it is None:
-            if dim > r.m.ndim:
-                raise dim_range_error(r.m.ndim + 1, dim)
-            r = t_unsqueeze(r, dim)
-            dim += 1
-            applied = True
-            continue
-        if isinstance(it, slice) and dim >= r.m.ndim:
-            if it.step is not None and it.step == 0:
-                raise ValueError("slice step cannot be zero")
-            if it.step is not None and it.step <= 0:
-                raise ValueError("step must be greater than zero")
-            if not is_full_slice(it):
-                raise dim_range_error(r.m.ndim, dim)
-            dim += 1
-            continue
-        if isinstance(it, slice):
-            r2 = index_slice(r, dim, it, single)
-            applied = applied or r2 is not r
-            r = r2
-            dim += 1
-            continue
-        if dim >= r.m.ndim:
-            raise past_end_select(r.m.ndim, dim, int64_index(it), k)
-        r = index_select_int(r, dim, int64_index(it), k)
-        applied = True
-    if not applied:
+    r = walk_index(x, items, n_specified, single)
+    if r is x:
         return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
     return r
 
@@ -687,10 +652,7 @@ cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t start, stop, step, length, size = r.m.shape[dim]
     cdef int i
-    if it.step is not None and it.step == 0:
-        raise ValueError("slice step cannot be zero")      # Python's slice parsing, first
-    if it.step is not None and it.step <= 0:
-        raise ValueError("step must be greater than zero")
+    check_slice_step(it)
     PySlice_Unpack(it, &start, &stop, &step)          # slice.indices() without the tuple
     length = PySlice_AdjustIndices(size, &start, &stop, step)
     if not single and start == 0 and length == size and step == 1:
@@ -702,6 +664,12 @@ cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
     start_off = start * cs[dim]
     cs[dim] *= step
     return t_gather(r, start_off, cs, r.m.ndim, shp, NAME_SLICE, NAME_SLICE_BW)
+
+cdef int check_select_bounds(Py_ssize_t idx, Py_ssize_t size, Py_ssize_t key_pos) except -1:
+    """torch's select bounds message, which names the item's position in the key."""
+    if idx < -size or idx >= size:
+        raise IndexError(f"index {idx} is out of bounds for dimension {key_pos} with size {size}")
+    return 0
 
 cdef object int64_index(object it):
     """An int index as a Python int; beyond int64 it is torch's argument-parser error."""
@@ -717,9 +685,7 @@ cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t size = r.m.shape[dim]
     cdef int i
-    if idx < -size or idx >= size:
-        raise IndexError(f"index {idx} is out of bounds for dimension "
-                         f"{dim if real_dim < 0 else real_dim} with size {size}")
+    check_select_bounds(idx, size, dim if real_dim < 0 else real_dim)
     if idx < 0:
         idx += size
     contiguous_strides(&r.m, cs)
