@@ -236,11 +236,8 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         # torch takes Python numbers, numpy integers and np.float64 (a float) only
         raise TypeError(f"can't assign a numpy.{type(value).__name__} to a "
                         f"pyad.{DTYPE_TITLES[x.m.dtype]}Tensor")
-    if x.m.dtype == PYAD_I64 and isinstance(value, (int, np.integer)) and not (
-            -9223372036854775808 <= value <= 9223372036854775807):
-        raise ValueError("Overflow when unpacking long long")
-    if type(value) is int and not -9223372036854775808 <= value <= 9223372036854775807:
-        raise ValueError("Overflow when unpacking long long")    # any dtype: torch's Scalar
+    if x.m.dtype == PYAD_I64 or type(value) is int:   # any dtype for a Python int: torch's Scalar
+        _int64_arg(value)
     value = as_scalar_or_tensor(value)
     if value is None:
         raise TypeError("can't assign a value of this type to a pyad Tensor")

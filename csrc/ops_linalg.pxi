@@ -308,14 +308,6 @@ cdef int tri_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink
 cdef list tri_recorded(Node* n, Tensor g):
     return [t_tri(g, n.ip[0], n.ip[1])]
 
-cdef object _int64_arg(object v):
-    """An int argument as torch's parser takes it: beyond int64 is its ValueError."""
-    if isinstance(v, (int, np.integer)) and not (
-            -9223372036854775808 <= v <= 9223372036854775807):
-        raise ValueError("Overflow when unpacking long long")
-    return v
-
-
 cdef Tensor _tri_public(object input, object diag, bint upper):
     cdef Tensor x = _lt(input, "triu" if upper else "tril", "input")
     cdef Py_ssize_t diagonal = _int64_arg(diag)

@@ -29,8 +29,7 @@ cdef inline int _wrap_no_scalar(object dim, int ndim) except -100:
 cdef object _int_tuple(str fn, str arg, int pos, object v, bint allow_int):
     """An int-or-sequence argument as a tuple of ints, with torch's TypeError otherwise."""
     if is_int_arg(v):
-        if not -9223372036854775808 <= v <= 9223372036854775807:
-            raise ValueError("Overflow when unpacking long long")
+        _int64_arg(v)
         if allow_int:
             return (int(v),)
     elif isinstance(v, (tuple, list)) and all(is_int_arg(e) for e in v):
@@ -587,8 +586,7 @@ cdef Tensor t_narrow(Tensor x, object dim, object start, object length):
     if isinstance(start, Tensor):
         start = start.item()
     for v in (dim, start, length):      # torch's argument parser, before any other check
-        if is_int_arg(v) and not -9223372036854775808 <= v <= 9223372036854775807:
-            raise ValueError("Overflow when unpacking long long")
+        _int64_arg(v)
     if x.m.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     ln = length
@@ -927,8 +925,7 @@ cdef tuple t_split_sizes(Tensor x, int dim, object sizes, int name):
 cdef tuple t_split(Tensor x, object split_size, object dim):
     cdef int d
     cdef Py_ssize_t size, total, n
-    if is_int_arg(split_size) and not -9223372036854775808 <= split_size <= 9223372036854775807:
-        raise ValueError("Overflow when unpacking long long")      # torch's argument parser
+    _int64_arg(split_size)      # torch's argument parser
     if x.m.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, x.m.ndim)
@@ -959,8 +956,7 @@ cdef tuple t_split(Tensor x, object split_size, object dim):
 cdef tuple t_chunk(Tensor x, object chunks, object dim):
     cdef int d
     cdef Py_ssize_t size, split_size
-    if is_int_arg(chunks) and not -9223372036854775808 <= chunks <= 9223372036854775807:
-        raise ValueError("Overflow when unpacking long long")      # torch's argument parser
+    _int64_arg(chunks)          # torch's argument parser
     if x.m.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:

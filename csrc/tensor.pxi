@@ -347,8 +347,7 @@ cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
     if not is_int_arg(dim):
         raise TypeError(f"dim must be an int, not {type(dim).__name__}")
-    if not -9223372036854775808 <= dim <= 9223372036854775807:   # torch's argument parser
-        raise ValueError("Overflow when unpacking long long")
+    _int64_arg(dim)
     hi = ndim - 1 if ndim > 0 else 0
     lo = -ndim if ndim > 0 else -1
     if dim < lo or dim > hi:  # compared as Python ints: a huge dim is out of range, not overflow
@@ -671,12 +670,17 @@ cdef int check_select_bounds(Py_ssize_t idx, Py_ssize_t size, Py_ssize_t key_pos
         raise IndexError(f"index {idx} is out of bounds for dimension {key_pos} with size {size}")
     return 0
 
-cdef object int64_index(object it):
-    """An int index as a Python int; beyond int64 it is torch's argument-parser error."""
-    v = int(it)
-    if not -9223372036854775808 <= v <= 9223372036854775807:
+cdef object _int64_arg(object v):
+    """An int argument as torch's parser unpacks it: beyond int64 is its ValueError (other
+    objects are returned as they are)."""
+    if isinstance(v, (int, np.integer)) and not (
+            -9223372036854775808 <= v <= 9223372036854775807):
         raise ValueError("Overflow when unpacking long long")
     return v
+
+cdef object int64_index(object it):
+    """An int index as a Python int; beyond int64 it is torch's argument-parser error."""
+    return _int64_arg(int(it))
 
 cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_dim=-1):
     """r[..., idx] at dim (SelectBackward0), with torch's bounds message, which names the
