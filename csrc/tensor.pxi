@@ -516,6 +516,14 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
         return t_unsafe_view(r, da - 1, shp)
     if db >= 3 and da <= 2:
         _folded_checks(a, b)
+    if da == 3 and db == 3 and a.m.shape[0] != b.m.shape[0]:
+        # torch's _matmul_impl drops a broadcast (size-1) batch of an operand that requires
+        # grad, so that its gradient is one mm rather than a bmm summed over the batch: the
+        # folded path's checks, errors and nodes
+        if a.m.shape[0] == 1 and a._requires_grad:
+            return t_matmul(t_squeeze(a, _MASK0, NAME_SQUEEZE1), b)
+        if b.m.shape[0] == 1 and b._requires_grad:
+            return t_matmul(a, t_squeeze(b, _MASK0, NAME_SQUEEZE1))
     # general batched case: broadcast batch dims, flatten them, bmm, restore
     a2 = t_unsqueeze(a, 0) if da == 1 else a
     b2 = t_unsqueeze(b, 1) if db == 1 else b

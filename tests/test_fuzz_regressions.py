@@ -2485,3 +2485,60 @@ def test_norm_of_order_zero_gives_no_gradient(pt, dtype, create_graph):
                             create_graph=create_graph) == (None,)
     g, = pt.autograd.grad(x.norm(0) * x.sum(), x, create_graph=create_graph)
     assert g.tolist() == [2.0, 2.0, 2.0]     # the other path's gradient alone
+
+
+# --- seed 52: a 3-d by 3-d matmul whose size-1 batch side requires grad -------------------
+# torch's _matmul_impl squeezes that batch and folds the other operand into an mm, so the
+# mm's checks and messages apply, and the graph is UnsafeView(Mm(..., Squeeze(b)))
+
+@pytest.mark.parametrize("dtype,name", [("bool", "bool"), ("int64", "long int"),
+                                        ("float32", "float")])
+def test_batched_matmul_folds_a_broadcast_side_that_requires_grad(pt, dtype, name):
+    a = pt.ones(3, 1, 2, dtype=getattr(pt, dtype))
+    b = pt.ones(1, 2, 3, dtype=pt.float64, requires_grad=True)
+    with raises_exact(RuntimeError, f"expected m1 and m2 to have the same dtype, but got: "
+                                    f"{name} != double"):
+        pt.matmul(a, b)
+    with raises_exact(RuntimeError, "mat1 and mat2 shapes cannot be multiplied (6x1 and 3x2)"):
+        pt.matmul(b, a.transpose(1, 2).reshape(3, 1, 2))     # (1, 2, 3) @ (3, 1, 2)
+    b.requires_grad_(False)      # without grad: the bmm path and its errors
+    with raises_exact(RuntimeError if dtype != "bool" else NotImplementedError,
+                      "\"bmm\" not implemented for 'Bool'" if dtype == "bool" else
+                      f"expected scalar type {dict(int64='Long', float32='Float')[dtype]} "
+                      f"but found Double"):
+        pt.matmul(a, b)
+
+
+def test_batched_matmul_fold_records_torchs_nodes_and_gradients(pt):
+    a = pt.arange(6.0, dtype=pt.float64).reshape(3, 1, 2)
+    b = pt.arange(6.0, dtype=pt.float64).reshape(1, 2, 3).requires_grad_()
+    r = a @ b
+    names, f = [], r.grad_fn
+    while f is not None:
+        names.append(f.name())
+        f = next((n for n, _ in f.next_functions if n is not None), None)
+    assert names[:3] == ["UnsafeViewBackward0", "MmBackward0", "SqueezeBackward1"]
+    assert len(names) == 4 and names[3].endswith("AccumulateGrad")
+    assert r.tolist() == (a @ b.detach()).tolist()
+    r.sum().backward()
+    assert b.grad.tolist() == [[[6.0, 6.0, 6.0], [9.0, 9.0, 9.0]]]
+
+
+# --- seed 52: unflatten's sizes multiply in int64 and wrap, as torch's infer_size ----------
+
+@pytest.mark.parametrize("shape,sizes,msg", [
+    ((2, 3), (2, 4611686018427387904), "unflatten: Provided sizes [2, 4611686018427387904] "
+     "don't multiply up to the size of dim 0 (2) in the input tensor"),
+    ((2, 3), (-1, 4611686018427387904, 4), "unflatten: Provided sizes [-1, "
+     "4611686018427387904, 4] don't multiply up to the size of dim 0 (2) in the input tensor"),
+    ((2, 3), (-1, 0), "unflatten: Provided sizes [-1, 0] don't multiply up to the size of "
+     "dim 0 (2) in the input tensor"),
+    ((0, 3), (0, -1), "unflatten got an unexpected error:\ncannot reshape tensor of 0 elements "
+     "into shape [0, -1] because the unspecified dimension size -1 can be any value and is "
+     "ambiguous"),
+    ((2, 3), (3, 6148914691236517206), "numel: integer multiplication overflow"),
+])
+def test_unflatten_sizes_multiply_in_int64(pt, shape, sizes, msg):
+    with pytest.raises(RuntimeError) as e:
+        pt.ones(*shape).unflatten(0, sizes)
+    assert str(e.value).split("\nException raised from")[0] == msg
