@@ -841,8 +841,23 @@ cdef list sum_recorded(Node* n, Tensor g):
 # Views: reshape, view, squeeze, unsqueeze, alias. The output shares the input's buffer.
 #   d/dx = g reshaped to x's shape
 # ============================================================================================
+cdef inline bint _holds_numel(int ndim, const Py_ssize_t* shape, Py_ssize_t numel) noexcept:
+    """Whether the sizes are non-negative and multiply, without overflow, to numel."""
+    cdef Py_ssize_t n = 1
+    cdef int d
+    for d in range(ndim):
+        if shape[d] < 0 or (shape[d] > 0 and n > PY_SSIZE_T_MAX // shape[d]):
+            return False
+        n *= shape[d]
+    return n == numel
+
 cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
     cdef Meta m
+    if not _holds_numel(ndim, shape, x.m.numel):
+        # callers check the shape with torch's messages; this guard keeps a wrong one (an
+        # element count wrapped around) from ever describing memory the buffer does not have
+        raise RuntimeError(f"pyad: a view of {x.m.numel} elements as shape "
+                           f"{[shape[d] for d in range(ndim)]}")
     m.dtype = x.m.dtype
     m.ndim = ndim
     m.shape = <Py_ssize_t*>shape

@@ -107,16 +107,19 @@ cdef Tensor t_unflatten(Tensor x, object dim, object sizes):
         elif s < 0:
             raise RuntimeError("unflatten got an unexpected error:\n"
                                f"invalid shape dimension {s} at index {k} of shape {list(sizes)}")
-        else:
-            known *= s
+        else:   # torch's product wraps around in int64 (then the sizes do not multiply up)
+            known = ((known * s + 9223372036854775808) % 18446744073709551616
+                     - 9223372036854775808)
+    # torch's infer_size: the sizes fit if they multiply up to the dim's size, or (with a -1)
+    # to a positive divisor of it
+    if not (size == known or (infer >= 0 and known > 0 and size % known == 0)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {d} ({size}) in the input tensor")
     if infer >= 0 and known == 0:
         raise RuntimeError("unflatten got an unexpected error:\n"
                            f"cannot reshape tensor of 0 elements into shape {list(sizes)} "
                            "because the unspecified dimension size -1 can be any value and is "
                            "ambiguous")
-    if (size % known if infer >= 0 else size != known):
-        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
-                           f"size of dim {d} ({size}) in the input tensor")
     for k in range(d):
         shp[nd] = x.m.shape[k]
         nd += 1
@@ -126,6 +129,8 @@ cdef Tensor t_unflatten(Tensor x, object dim, object sizes):
     for k in range(d + 1, x.m.ndim):
         shp[nd] = x.m.shape[k]
         nd += 1
+    if numel_overflows(nd, shp):     # sizes whose int64 product wrapped to the dim's size
+        raise RuntimeError("numel: integer multiplication overflow")
     return t_view(x, nd, shp, NAME_VIEW)
 
 
