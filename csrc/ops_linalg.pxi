@@ -831,7 +831,7 @@ cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
     return out
 
 
-cdef list solve_bw(BwMath M, Node* n, object g):
+cdef list solve_bw(_BwMath M, Node* n, object g):
     cdef bint vec = n.ip[0]
     X = M.result(n)
     if vec:                     # a (batch of) vector(s): a column
@@ -908,7 +908,7 @@ cdef Tensor t_inv(Tensor A):
     return out
 
 
-cdef list inv_bw(BwMath M, Node* n, object g):
+cdef list inv_bw(_BwMath M, Node* n, object g):
     yt = M.mT(M.result(n))
     return [M.neg(M.matmul(yt, M.matmul(g, yt)))]
 
@@ -958,7 +958,7 @@ cdef Tensor _cofactor_recorded(Tensor A):
     return t_det(t_add(t_mul(a, _const(keep, A.m.dtype)), _const(put, A.m.dtype)))
 
 
-cdef list det_bw(BwMath M, Node* n, object g):
+cdef list det_bw(_BwMath M, Node* n, object g):
     A = M.input(n, 0)
     if M.recorded and M.size(A, -1) == 1:
         # d det / dA = 1 for a 1x1 matrix: torch under grad mode passes the gradient on
@@ -991,7 +991,7 @@ cdef Tensor t_logabsdet(Tensor A):
     return out
 
 
-cdef list slogdet_bw(BwMath M, Node* n, object g):
+cdef list slogdet_bw(_BwMath M, Node* n, object g):
     A = M.input(n, 0)
     return [M.solve(M.mT(A), M.mul(M.unsq2(g), M.eye_like(A)))]
 
@@ -1078,7 +1078,7 @@ cdef Py_ssize_t _potrf_failure(object m, bint f32):
     return 0
 
 
-cdef list cholesky_bw(BwMath M, Node* n, object g):
+cdef list cholesky_bw(_BwMath M, Node* n, object g):
     l = M.result(n)
     if n.ip[0]:
         l = M.mT(l)

@@ -1,5 +1,5 @@
-"""The ops whose backward is written once against BwMath (csrc/bw_math.pxi) give the same
-gradient on both sweeps.
+"""The ops whose backward is written once against BwMath or CMath (csrc/bw_math.pxi) give the
+same gradient on both sweeps.
 
 For every ported op, in float32 and float64, at ordinary inputs and at special ones (NaN, +-inf
 entries, singular matrices, zeros, an upstream gradient holding NaN and inf), the gradient with
@@ -22,6 +22,9 @@ COND = np.array([[3.0, 1.0, -0.5], [0.25, 2.5, 1.0], [-1.0, 0.5, 4.0]])
 SPD = COND @ COND.T + 3 * np.eye(3)
 SING = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
 B = np.array([[1.0, -2.0], [0.5, 3.0], [2.0, 1.5]])
+# rows for the scans: zeros (one, two), NaN, +-inf, beside ordinary values
+ROWS = np.array([[1.5, 0.0, -2.0, 0.5], [0.0, 3.0, 0.0, 2.0], [1.0, NAN, 2.0, 0.5],
+                 [2.0, INF, -0.5, 0.0], [-INF, 0.5, 1.0, 1.5], [0.75, -1.25, 2.0, 0.5]])
 
 
 def _with(a, i, j, v):
@@ -49,6 +52,10 @@ OPS = {
     "cholesky": (lambda m, a: m.linalg.cholesky(a), [np.stack([SPD, 2 * SPD])],
                  [[SPD * 1e-200], [SPD * 1e150]]),
     "cholesky:upper": (lambda m, a: m.linalg.cholesky(a, upper=True), [SPD], []),
+    "cumsum": (lambda m, x: m.cumsum(x, 1), [COND], [[ROWS], [ROWS[:, :1]]]),
+    "cumsum:dim0": (lambda m, x: m.cumsum(x, 0), [COND], [[ROWS]]),
+    "cumprod": (lambda m, x: m.cumprod(x, -1), [COND], [[ROWS], [ROWS[:, :1]], [np.array(2.5)]]),
+    "cumprod:dim0": (lambda m, x: m.cumprod(x, 0), [COND], [[ROWS.T]]),
 }
 
 
