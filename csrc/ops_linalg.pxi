@@ -7,9 +7,9 @@
 # core differentiable primitives (bmm kinds, strided gather/scatter, mul, sum, views), so every
 # order of derivative comes from those. tril/triu is one masking primitive whose adjoint is
 # itself. The factorisation-based ops run their forward through numpy's LAPACK on a view of
-# the buffer; their numeric backward does the same on raw (data, meta) views (no Tensor is
-# created), and their recorded backward is the same formula in differentiable pyad ops
-# (solve's backward calls solve again), so second derivatives work.
+# the buffer; their backward is written once over _BwMath (bw_math.pxi): numpy on views of the
+# buffers without create_graph (no Tensor is created), differentiable pyad ops with it (solve's
+# backward calls solve again), so second derivatives work.
 
 __all__ += ["mv", "bmm", "outer", "ger", "einsum", "tensordot", "trace", "diag", "diagonal",
             "tril", "triu", "det", "inverse"]
