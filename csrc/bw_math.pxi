@@ -94,7 +94,8 @@ cdef class _BwMath:
 
     cdef object cofactor(self, object A):
         """The cofactor matrix of A (det(A) A^-T where A is invertible), exact at a singular A:
-        _NumBw through the SVD, _RecBw every cofactor as a determinant (differentiable)."""
+        _NumBw through the SVD (determinants for a matrix holding NaN or inf), _RecBw every
+        cofactor as a determinant (differentiable)."""
         raise NotImplementedError
 
     # ---- compositions (the same on both paths) ----
@@ -170,7 +171,7 @@ cdef class _NumBw(_BwMath):
         return bool(np.any(x == 0))
 
     cdef object cofactor(self, object A):
-        return _cofactor_svd(A)
+        return _cofactor_np(A)
 
 
 @cython.final
@@ -257,6 +258,9 @@ cdef int once_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
     check_saved(n)
     with np.errstate(all="ignore"):
         gs = ONCE_BW[n.op](NUM_BW, n, _mview(g.data, &n.out_meta))
+        if len(gs) != n.n_in:   # (indexing below is unchecked)
+            raise SystemError("pyad: a written-once backward gave a gradient list of the wrong "
+                              "length")
         for i in range(n.n_in):
             if gs[i] is not None:
                 gin[i] = _mbuffer(_np_sum_to(np.asarray(gs[i]), _meta_shape(&n.in_meta[i])),

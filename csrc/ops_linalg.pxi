@@ -932,26 +932,41 @@ cdef Tensor t_det(Tensor A):
     return out
 
 
-@cython.wraparound(True)
-cdef object _cofactor_svd(object a):
-    """The cofactor matrix of each (singular) matrix of a, through its SVD (numpy, batched)."""
-    u, s, vh = np.linalg.svd(a)
-    alpha = np.linalg.det(u) * np.linalg.det(vh)
-    nn = s.shape[-1]
-    prods = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(nn)],
-                     axis=-1) if nn else s
-    return (u * (alpha[..., None] * prods)[..., None, :]) @ vh
-
-
-cdef Tensor _cofactor_recorded(Tensor A):
-    """Differentiable cofactor matrix: C[..., i, j] = det(A with row i replaced by e_j)."""
-    cdef Py_ssize_t nn = A.m.shape[A.m.ndim - 1]
-    cdef int d
+cdef tuple _cofactor_masks(Py_ssize_t nn):
+    """keep, put: A[..., None, None, :, :] * keep + put holds at [..., i, j, :, :] the matrix A
+    with row i replaced by e_j, whose determinant is the cofactor C[..., i, j]."""
     keep = np.ones((nn, 1, nn, nn))
     put = np.zeros((nn, nn, nn, nn))
     for i in range(nn):
         keep[i, 0, i, :] = 0
         put[i, :, i, :] = np.eye(nn)
+    return keep, put
+
+
+@cython.wraparound(True)
+cdef object _cofactor_np(object a):
+    """The cofactor matrix of each matrix of a (numpy, batched): through the SVD where the matrix
+    is finite (LAPACK's SVD refuses NaN and inf), else as determinants (_cofactor_recorded's)."""
+    fin = np.isfinite(a).all(axis=(-1, -2))
+    c = np.empty_like(a)
+    if not fin.all():
+        keep, put = _cofactor_masks(a.shape[-1])
+        c[~fin] = np.linalg.det(a[~fin][..., None, None, :, :] * keep.astype(a.dtype) +
+                                put.astype(a.dtype))
+    if fin.any():
+        u, s, vh = np.linalg.svd(a[fin])
+        alpha = np.linalg.det(u) * np.linalg.det(vh)
+        nn = s.shape[-1]
+        prods = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(nn)],
+                         axis=-1) if nn else s
+        c[fin] = (u * (alpha[..., None] * prods)[..., None, :]) @ vh
+    return c
+
+
+cdef Tensor _cofactor_recorded(Tensor A):
+    """Differentiable cofactor matrix: C[..., i, j] = det(A with row i replaced by e_j)."""
+    cdef int d
+    keep, put = _cofactor_masks(A.m.shape[A.m.ndim - 1])
     cdef Tensor a = A
     for d in range(2):
         a = t_unsqueeze(a, a.m.ndim - 2)
