@@ -54,6 +54,7 @@ include "autograd.pxi"
 include "_gen_ops.pxi"          # generated from csrc/op_table.py by csrc/gen_op_table.py
 include "ops_elementwise.pxi"
 include "_gen_binary.pxi"       # generated: the op table's binary ops (rows of BINARY)
+include "bw_math.pxi"           # _BwMath, CMath: one backward formula for both sweeps
 include "ops_reduce.pxi"
 include "ops_shape.pxi"
 include "ops_index.pxi"

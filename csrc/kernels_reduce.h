@@ -373,27 +373,18 @@ RD_CUMPROD_BW(rd_cumprod_bw_f32, float)
 RD_CUMPROD_BW(rd_cumprod_bw_f64, double)
 
 /*
- * torch's formulas for inputs without a zero, which divide: prod's g (y / x_k) with y the
- * line's product, and cumprod's reversed_cumsum(y g)_k / x_k (the sum accumulated in double for
- * float32, as rd_cum does for the recorded formula). A NaN or inf anywhere in the line then
- * reaches every element, as in torch and in the recorded path.
+ * torch's formula for prod over an input without a zero, which divides: g (y / x_k) with y the
+ * line's product. A NaN or inf anywhere in the line then reaches every element, as in torch and
+ * in the recorded path.
  */
 #define RD_DIV_BW(NAME, T)                                                                 \
-    static void NAME(int cum, const T *g, const T *y, const T *x, T *out, pyad_ssize_t outer, \
+    static void NAME(const T *g, const T *y, const T *x, T *out, pyad_ssize_t outer,       \
                      pyad_ssize_t n, pyad_ssize_t inner)                                   \
     {                                                                                      \
         pyad_ssize_t o, i, k;                                                              \
         RD_LINES {                                                                         \
-            if (!cum) {                                                                    \
-                T gv = g[o * inner + i], yv = y[o * inner + i];                            \
-                for (k = 0; k < n; k++) RD_AT(out, k) = gv * (yv / RD_AT(x, k));           \
-            } else {                                                                       \
-                double s = 0;                                                              \
-                for (k = n - 1; k >= 0; k--) {                                             \
-                    s += (double)(T)(RD_AT(y, k) * RD_AT(g, k));                           \
-                    RD_AT(out, k) = (T)s / RD_AT(x, k);                                    \
-                }                                                                          \
-            }                                                                              \
+            T gv = g[o * inner + i], yv = y[o * inner + i];                                \
+            for (k = 0; k < n; k++) RD_AT(out, k) = gv * (yv / RD_AT(x, k));               \
         }                                                                                  \
     }
 RD_DIV_BW(rd_div_bw_f32, float)

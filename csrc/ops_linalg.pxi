@@ -7,9 +7,9 @@
 # core differentiable primitives (bmm kinds, strided gather/scatter, mul, sum, views), so every
 # order of derivative comes from those. tril/triu is one masking primitive whose adjoint is
 # itself. The factorisation-based ops run their forward through numpy's LAPACK on a view of
-# the buffer; their numeric backward does the same on raw (data, meta) views (no Tensor is
-# created), and their recorded backward is the same formula in differentiable pyad ops
-# (solve's backward calls solve again), so second derivatives work.
+# the buffer; their backward is written once over _BwMath (bw_math.pxi): numpy on views of the
+# buffers without create_graph (no Tensor is created), differentiable pyad ops with it (solve's
+# backward calls solve again), so second derivatives work.
 
 __all__ += ["mv", "bmm", "outer", "ger", "einsum", "tensordot", "trace", "diag", "diagonal",
             "tril", "triu", "det", "inverse"]
@@ -823,44 +823,17 @@ cdef Tensor t_solve(Tensor A, Tensor B, bint vec):
     return out
 
 
-@cython.wraparound(True)
-cdef int solve_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    check_saved(n)
-    a = _mview(sdata(n, 0), smeta(n, 0))
-    x = _mview(n.saved_out.data, &n.out_meta)
-    gg = _mview(g.data, &n.out_meta)
-    if n.ip[0]:
-        x = x[..., None]
-        gg = gg[..., None]
-    with np.errstate(all="ignore"):
-        gb = _np_solve(np.swapaxes(a, -1, -2), gg)
-        if needs_input_grad(n, 0):
-            gin[0] = _mbuffer(_np_sum_to(-(gb @ np.swapaxes(x, -1, -2)),
-                                         _meta_shape(&n.in_meta[0])), n.out_meta.dtype)
-            gm[0] = &n.in_meta[0]
-    if needs_input_grad(n, 1):
-        if n.ip[0]:
-            gb = gb[..., 0]
-        gin[1] = _mbuffer(_np_sum_to(gb, _meta_shape(&n.in_meta[1])), n.out_meta.dtype)
-        gm[1] = &n.in_meta[1]
-    return 0
-
-cdef list solve_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor A = saved_tensor(n, 0), X = saved_result(n), gb, ga = None
-    cdef Tensor At = _swap_last(A)
-    cdef Py_ssize_t mask[PYAD_MAXDIM]
-    cdef int d
-    if n.ip[0]:
-        for d in range(g.m.ndim + 1):
-            mask[d] = d == g.m.ndim
-        gb = t_squeeze(t_solve(At, t_unsqueeze(g, g.m.ndim), False), mask, NAME_SQUEEZE1)
-        if needs_input_grad(n, 0):
-            ga = t_neg(t_mul(t_unsqueeze(gb, gb.m.ndim), t_unsqueeze(X, X.m.ndim - 1)))
-    else:
-        gb = t_solve(At, g, False)
-        if needs_input_grad(n, 0):
-            ga = t_neg(t_matmul(gb, _swap_last(X)))
+cdef list solve_bw(_BwMath M, Node* n, object g):
+    cdef bint vec = n.ip[0]
+    X = M.result(n)
+    if vec:                     # a (batch of) vector(s): a column
+        g = M.unsq(g, -1)
+    gb = M.solve(M.mT(M.input(n, 0)), g)
+    if vec:
+        gb = M.squeeze_last(gb)
+    ga = None
+    if needs_input_grad(n, 0):
+        ga = M.neg(M.mul(M.unsq(gb, -1), M.unsq(X, -2)) if vec else M.matmul(gb, M.mT(X)))
     return [ga, gb if needs_input_grad(n, 1) else None]
 
 
@@ -927,18 +900,9 @@ cdef Tensor t_inv(Tensor A):
     return out
 
 
-@cython.wraparound(True)
-cdef int inv_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    check_saved(n)
-    yt = np.swapaxes(_mview(n.saved_out.data, &n.out_meta), -1, -2)
-    gin[0] = _mbuffer(-(yt @ _mview(g.data, &n.out_meta) @ yt), n.out_meta.dtype)
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef list inv_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor yt = _swap_last(saved_result(n))
-    return [t_neg(t_matmul(yt, t_matmul(g, yt)))]
+cdef list inv_bw(_BwMath M, Node* n, object g):
+    yt = M.mT(M.result(n))
+    return [M.neg(M.matmul(yt, M.matmul(g, yt)))]
 
 
 def _linalg_inv(A):
@@ -960,68 +924,60 @@ cdef Tensor t_det(Tensor A):
     return out
 
 
-@cython.wraparound(True)
-cdef object _cofactor_np(object a, object det):
-    """det(A) A^-T, through the SVD where A is singular (numpy, batched)."""
-    c = np.empty_like(a)
-    sing = (det == 0)
-    with np.errstate(all="ignore"):
-        if not np.all(sing):
-            c[~sing] = det[~sing][..., None, None] * np.swapaxes(np.linalg.inv(a[~sing]), -1, -2)
-        if np.any(sing):
-            u, s, vh = np.linalg.svd(a[sing])
-            alpha = np.linalg.det(u) * np.linalg.det(vh)
-            nn = s.shape[-1]
-            prods = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(nn)],
-                             axis=-1) if nn else s
-            c[sing] = (u * (alpha[..., None] * prods)[..., None, :]) @ vh
-    return c
-
-
-@cython.wraparound(True)
-cdef int det_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    check_saved(n)
-    a = _mview(sdata(n, 0), smeta(n, 0))
-    det = np.asarray(_mview(n.saved_out.data, &n.out_meta))
-    gg = np.asarray(_mview(g.data, &n.out_meta))
-    gin[0] = _mbuffer(gg[..., None, None] * _cofactor_np(a, det), n.out_meta.dtype)
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef Tensor _eye_like(Tensor A):
-    cdef Py_ssize_t nn = A.m.shape[A.m.ndim - 1]
-    return _const(np.eye(nn), A.m.dtype)
-
-cdef Tensor _cofactor_recorded(Tensor A):
-    """Differentiable cofactor matrix: C[..., i, j] = det(A with row i replaced by e_j)."""
-    cdef Py_ssize_t nn = A.m.shape[A.m.ndim - 1]
-    cdef int d
+cdef tuple _cofactor_masks(Py_ssize_t nn):
+    """keep, put: A[..., None, None, :, :] * keep + put holds at [..., i, j, :, :] the matrix A
+    with row i replaced by e_j, whose determinant is the cofactor C[..., i, j]."""
     keep = np.ones((nn, 1, nn, nn))
     put = np.zeros((nn, nn, nn, nn))
     for i in range(nn):
         keep[i, 0, i, :] = 0
         put[i, :, i, :] = np.eye(nn)
+    return keep, put
+
+
+@cython.wraparound(True)
+cdef object _cofactor_np(object a):
+    """The cofactor matrix of each matrix of a (numpy, batched): through the SVD where the matrix
+    is finite (LAPACK's SVD refuses NaN and inf), else as determinants (_cofactor_recorded's)."""
+    fin = np.isfinite(a).all(axis=(-1, -2))
+    c = np.empty_like(a)
+    if not fin.all():
+        keep, put = _cofactor_masks(a.shape[-1])
+        c[~fin] = np.linalg.det(a[~fin][..., None, None, :, :] * keep.astype(a.dtype) +
+                                put.astype(a.dtype))
+    if fin.any():
+        u, s, vh = np.linalg.svd(a[fin])
+        alpha = np.linalg.det(u) * np.linalg.det(vh)
+        nn = s.shape[-1]
+        prods = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(nn)],
+                         axis=-1) if nn else s
+        c[fin] = (u * (alpha[..., None] * prods)[..., None, :]) @ vh
+    return c
+
+
+cdef Tensor _cofactor_recorded(Tensor A):
+    """Differentiable cofactor matrix: C[..., i, j] = det(A with row i replaced by e_j)."""
+    cdef int d
+    keep, put = _cofactor_masks(A.m.shape[A.m.ndim - 1])
     cdef Tensor a = A
     for d in range(2):
         a = t_unsqueeze(a, a.m.ndim - 2)
     return t_det(t_add(t_mul(a, _const(keep, A.m.dtype)), _const(put, A.m.dtype)))
 
 
-@cython.wraparound(True)
-cdef list det_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor A = saved_tensor(n, 0), det
-    cdef Tensor gu = t_unsqueeze(t_unsqueeze(g, g.m.ndim), g.m.ndim + 1)
-    if A.m.shape[A.m.ndim - 1] == 1:
-        # d det / dA = 1 for a 1x1 matrix: torch passes the gradient on (ExpandBackward0), so it
-        # does not depend on A (under create_graph it requires grad only if g does)
-        return [t_expand(gu, A.m.ndim, A.m.shape)]
-    det = saved_result(n)
-    cdef Tensor gd = t_mul(g, det)
-    gd = t_unsqueeze(t_unsqueeze(gd, gd.m.ndim), gd.m.ndim + 1)
-    if np.any(np.asarray(_np_view(det)) == 0):
-        return [t_mul(gu, _cofactor_recorded(A))]
-    return [t_solve(_swap_last(A), t_mul(gd, _eye_like(A)), False)]
+cdef list det_bw(_BwMath M, Node* n, object g):
+    A = M.input(n, 0)
+    if M.recorded and M.size(A, -1) == 1:
+        # d det / dA = 1 for a 1x1 matrix: torch under grad mode passes the gradient on
+        # (ExpandBackward0), so it does not depend on A (it requires grad only if g does)
+        return [M.expand_as(M.unsq2(g), A)]
+    det = M.result(n)
+    if M.any_zero(det):         # the cofactor matrix (for the whole batch, as torch's grad mode)
+        return [M.mul(M.unsq2(g), M.cofactor(A))]
+    # (A^-1 det g)^T: the LU of A that det came from, so their rounding errors cancel (torch's
+    # lu_solve with the forward's LU); a solve with A^T loses ~1e-6 of finite differences
+    # near a singular matrix
+    return [M.mT(M.solve(A, M.mul(M.unsq2(M.mul(g, det)), M.eye_like(A))))]
 
 
 def _linalg_det(A):
@@ -1042,26 +998,9 @@ cdef Tensor t_logabsdet(Tensor A):
     return out
 
 
-@cython.wraparound(True)
-cdef int slogdet_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                         GradSink* sink) except -1:
-    check_saved(n)
-    a = _mview(sdata(n, 0), smeta(n, 0))
-    gg = np.asarray(_mview(g.data, &n.out_meta))
-    with np.errstate(all="ignore"):
-        try:
-            ai = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            raise _singular_error(a, "inv") from None
-    gin[0] = _mbuffer(gg[..., None, None] * np.swapaxes(ai, -1, -2), n.out_meta.dtype)
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef list slogdet_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor A = saved_tensor(n, 0)
-    cdef Tensor gd = t_unsqueeze(t_unsqueeze(g, g.m.ndim), g.m.ndim + 1)
-    return [t_solve(_swap_last(A), t_mul(gd, _eye_like(A)), False)]
+cdef list slogdet_bw(_BwMath M, Node* n, object g):
+    A = M.input(n, 0)
+    return [M.solve(M.mT(A), M.mul(M.unsq2(g), M.eye_like(A)))]
 
 cdef int nograd_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                         GradSink* sink) except -1:
@@ -1146,37 +1085,18 @@ cdef Py_ssize_t _potrf_failure(object m, bint f32):
     return 0
 
 
-@cython.wraparound(True)
-cdef int cholesky_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                          GradSink* sink) except -1:
-    check_saved(n)
-    l = _mview(n.saved_out.data, &n.out_meta)
-    gl = _mview(g.data, &n.out_meta)
+cdef list cholesky_bw(_BwMath M, Node* n, object g):
+    l = M.result(n)
     if n.ip[0]:
-        l = np.swapaxes(l, -1, -2)
-        gl = np.swapaxes(gl, -1, -2)
-    with np.errstate(all="ignore"):
-        li = np.linalg.inv(l)
-        phi = np.tril(np.swapaxes(l, -1, -2) @ gl)
-        nn = phi.shape[-1]
-        phi[..., range(nn), range(nn)] *= 0.5
-        ga = np.swapaxes(li, -1, -2) @ phi @ li
-        ga = 0.5 * (ga + np.swapaxes(ga, -1, -2))
-    gin[0] = _mbuffer(ga, n.out_meta.dtype)
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef list cholesky_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor l = saved_result(n), gl = g, li, phi, ga
-    if n.ip[0]:
-        l = _swap_last(l)
-        gl = _swap_last(g)
-    li = t_inv(l)
-    phi = t_tri(t_matmul(_swap_last(l), gl), 0, False)
-    phi = t_sub(phi, t_muls(t_mul(phi, _eye_like(l)), 0.5))
-    ga = t_matmul(t_matmul(_swap_last(li), phi), li)
-    return [t_muls(t_add(ga, _swap_last(ga)), 0.5)]
+        l = M.mT(l)
+        g = M.mT(g)
+    li = M.inv(l)
+    cdef Py_ssize_t nn = M.size(l, -1)
+    half = np.ones((nn, nn))
+    np.fill_diagonal(half, 0.5)
+    phi = M.mul(M.tril(M.matmul(M.mT(l), g)), M.const(half, l))    # diagonal halved
+    ga = M.matmul(M.matmul(M.mT(li), phi), li)
+    return [M.muls(M.add(ga, M.mT(ga)), 0.5)]
 
 
 def _linalg_cholesky(A, *, upper=False):
@@ -1230,12 +1150,12 @@ def inverse(input):
 
 
 cdef int OP_TRI = register_op(tri_numeric, tri_recorded)
-cdef int OP_SOLVE = register_op(solve_numeric, solve_recorded)
-cdef int OP_INV = register_op(inv_numeric, inv_recorded)
-cdef int OP_DET = register_op(det_numeric, det_recorded)
-cdef int OP_SLOGDET = register_op(slogdet_numeric, slogdet_recorded)
+cdef int OP_SOLVE = register_once(solve_bw)
+cdef int OP_INV = register_once(inv_bw)
+cdef int OP_DET = register_once(det_bw)
+cdef int OP_SLOGDET = register_once(slogdet_bw)
 cdef int OP_NOGRAD = register_op(nograd_numeric, nograd_recorded)
-cdef int OP_CHOLESKY = register_op(cholesky_numeric, cholesky_recorded)
+cdef int OP_CHOLESKY = register_once(cholesky_bw)
 cdef int NAME_TRIL = register_name("TrilBackward0")
 cdef int NAME_TRIU = register_name("TriuBackward0")
 cdef int NAME_DIAGONAL = register_name("DiagonalBackward0")

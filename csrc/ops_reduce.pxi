@@ -30,9 +30,9 @@ cdef extern from "kernels_reduce.h":
                    Py_ssize_t n, Py_ssize_t inner, int is_min) noexcept nogil
     void rd_cum(int dt, const char* x, char* out, Py_ssize_t outer, Py_ssize_t n,
                 Py_ssize_t inner, int prod, int reverse) noexcept nogil
-    void rd_div_bw_f32(int cum, const float* g, const float* y, const float* x, float* out,
+    void rd_div_bw_f32(const float* g, const float* y, const float* x, float* out,
                        Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
-    void rd_div_bw_f64(int cum, const double* g, const double* y, const double* x, double* out,
+    void rd_div_bw_f64(const double* g, const double* y, const double* x, double* out,
                        Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
     void rd_line_bw(int which, int dt, const char* g, const char* x, char* out,
                     Py_ssize_t outer, Py_ssize_t n, Py_ssize_t inner) noexcept nogil
@@ -298,18 +298,18 @@ cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
         save_output(n, out)
     return out
 
-cdef Buffer* rd_div_numeric(Node* n, Buffer* g, bint cum) except NULL:
-    """torch's dividing formula (no zero in the input): prod g (y / x), cumprod
-    reversed_cumsum(y g) / x, in C (kernels_reduce.h), as the recorded path computes them."""
+cdef Buffer* rd_div_numeric(Node* n, Buffer* g) except NULL:
+    """torch's dividing formula for prod (no zero in the input): g (y / x), in C
+    (kernels_reduce.h), as the recorded path computes it."""
     cdef const Meta* mx = &n.in_meta[0]
     cdef Py_ssize_t outer, ln, inner
     cdef Buffer* out = buf_new(mx.numel * itemsize(mx.dtype))
     rd_lines(mx, n.ip[0], &outer, &ln, &inner)
     if mx.dtype == PYAD_F32:
-        rd_div_bw_f32(cum, <const float*>g.data, <const float*>n.saved_out.data,
+        rd_div_bw_f32(<const float*>g.data, <const float*>n.saved_out.data,
                       <const float*>sdata(n, 0), <float*>out.data, outer, ln, inner)
     else:
-        rd_div_bw_f64(cum, <const double*>g.data, <const double*>n.saved_out.data,
+        rd_div_bw_f64(<const double*>g.data, <const double*>n.saved_out.data,
                       <const double*>sdata(n, 0), <double*>out.data, outer, ln, inner)
     return out
 
@@ -324,7 +324,7 @@ cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSin
         gin[0] = g
         return 0
     if nz == 0:                          # torch: g * (result / x)
-        gin[0] = rd_div_numeric(n, g, False)
+        gin[0] = rd_div_numeric(n, g)
         return 0
     if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
         gin[0] = buf_zeros(mx)
@@ -1047,44 +1047,45 @@ cdef Tensor t_cum(Tensor x, int dim, bint is_prod, bint reverse):
             save_output(n, out)
     return out
 
-cdef int cum_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef const Meta* mx = &n.in_meta[0]
-    cdef Py_ssize_t outer, ln, inner
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    gm[0] = mx
-    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
+cdef int cum_bw(const CMath* M, Node* n, const BV* g, BV* out) except -1:
+    cdef int d = n.ip[0]
+    cdef BV x, t, u
     if not n.ip[1]:
-        rd_cum(mx.dtype, g.data, gin[0].data, outer, ln, inner, 0, not n.ip[2])
-        return 0
+        return M.cumsum(out, g, d, not n.ip[2])
     check_saved(n)
-    if rd_count_zeros(sdata(n, 0), mx) == 0 and mx.ndim > 0 and mx.shape[n.ip[0]] > 1:
-        buf_decref(gin[0])               # torch: reversed_cumsum(y g) / x
-        gin[0] = rd_div_numeric(n, g, True)
-        return 0
-    rd_line_bw(1, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
+    bv_init(&x)
+    bv_init(&t)
+    bv_init(&u)
+    try:
+        M.input(&x, n, 0)
+        if x.m.ndim == 0 or x.m.shape[d] <= 1:
+            bv_copy(out, g)
+        elif not M.has_zero(&x):    # torch: reversed_cumsum(y g) / x
+            M.result(&t, n)
+            M.mul(&u, &t, g)
+            bv_clear(&t)
+            M.cumsum(&t, &u, d, True)
+            M.div(out, &t, &x)
+        else:
+            M.cumprod_grad(out, g, &x, d)
+    finally:
+        bv_clear(&x)
+        bv_clear(&t)
+        bv_clear(&u)
     return 0
 
-cdef list cum_recorded(Node* n, Tensor g):
-    cdef int d = n.ip[0]
-    cdef Tensor x, y, c
+cdef Tensor rd_cumprod_grad_recorded(Tensor g, Tensor x, int d):
+    """sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, differentiable: C[k, j] = prod_{i<=j, i!=k} x_i"""
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef int i
-    if not n.ip[1]:
-        return [t_cum(g, d, False, not n.ip[2])]
-    check_saved(n)
-    x = saved_tensor(n, 0)
-    if x.m.ndim == 0 or x.m.shape[d] <= 1:
-        return [g]
-    if not rd_has_zero(x):      # torch: reversed_cumsum(y g) / x
-        return [t_div(t_cum(t_mul(saved_result(n), g), d, False, True), x)]
-    c = t_cum(rd_others_matrix(x, d), d + 1, True, False)   # C[k, j] = prod_{i<=j, i!=k} x_i
+    cdef Tensor c = t_cum(rd_others_matrix(x, d), d + 1, True, False)
     upper = np.triu(np.ones((x.m.shape[d], x.m.shape[d]), dtype=bool))
     for i in range(x.m.ndim + 1):
         mask[i] = i == d + 1
     # only j >= k: a select, so a NaN or inf in C[k, j] for j < k stays out (torch slices)
-    return [t_sum(t_where(rd_pair_const(upper, d, x.m.ndim, PYAD_BOOL),
-                          t_mul(t_unsqueeze(g, d), c), scalar0d_f(0.0, x.m.dtype)),
-                  mask, False, False, False)]
+    return t_sum(t_where(rd_pair_const(upper, d, x.m.ndim, PYAD_BOOL),
+                         t_mul(t_unsqueeze(g, d), c), scalar0d_f(0.0, x.m.dtype)),
+                 mask, False, False, False)
 
 cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
     name = "cumprod" if is_prod else "cumsum"
@@ -1190,7 +1191,7 @@ cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
 cdef int OP_VAR = register_op(var_numeric, var_recorded)
 cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
 cdef int OP_LOGSUMEXP = register_op(logsumexp_numeric, logsumexp_recorded)
-cdef int OP_CUM = register_op(cum_numeric, cum_recorded)
+cdef int OP_CUM = register_cmath(cum_bw)
 cdef int OP_SOFTMAX = register_op(softmax_numeric, softmax_recorded)
 cdef int NAME_PROD0 = register_name("ProdBackward0")
 cdef int NAME_PROD1 = register_name("ProdBackward1")

@@ -23,8 +23,6 @@ KNOWN = {
                     "to an O(n) algorithm that disagrees at NaN/inf with its own "
                     "create_graph=True one; pyad's two paths follow the latter "
                     "(test_grad_paths.py, TORCH_SELF_DISAGREE)",
-    "det-inf": "det's gradient of a matrix holding inf: torch NaN (via the inverse), "
-               "pyad inf (cofactors)",
 }
 
 
