@@ -1061,7 +1061,7 @@ def render_h(codes):
         out.append("")
     out.append("/* ---- int64: the ops whose integer inputs stay integers (ints=\"int64\") */")
     for code in codes:
-        if isinstance(code, UnaryCode) and code.op.ints == "int64":
+        if isinstance(code, UnaryCode) and code.op.ints == "int64" and not code.op.kernels:
             body = per_dtype(code.fwd_c, "f64", "double", "")
             out.append(f"PYAD_UNARY(loop_g_{code.op.name}_i64, int64_t, (int64_t)({body}))")
         if isinstance(code, (BinaryCode, TernaryCode)):
