@@ -81,16 +81,17 @@ class Lowering:
         self.n += 1
         return f"{self.prefix}t{self.n}"
 
-    def step(self, c_expr, rec_expr, deps=()):
+    def step(self, c_expr, rec_expr, deps=(), ctype="{T}"):
         """A new SSA value; deps: its operands (it depends on x or result differentiably when
-        one of them does; a branch condition does not count)."""
+        one of them does; a branch condition does not count); ctype: its C type (a mask's is
+        int)."""
         key = c_expr
         if key in self.memo:
             return ("t", self.memo[key])
         name = self.fresh()
         if any(d in self.vars.values() or d in self.differentiable for d in deps):
             self.differentiable.add(name)
-        self.c_lines.append(f"{{T}} {name} = {c_expr};")
+        self.c_lines.append(f"{ctype} {name} = {c_expr};")
         if self.recorded:
             self.decls.append(f"cdef Tensor {name}")
             self.rec_lines.append(f"{name} = {rec_expr}")
@@ -231,7 +232,7 @@ class Lowering:
         loops = f"loop_g_{self.tag}_m{k}_f32, loop_g_{self.tag}_m{k}_f64"
         rec_mask = (f"gen_mask2({loops}, a, b)" if args == "a, b" else
                     f"gen_mask({loops}, s, c)")
-        m = self.step(mask, rec_mask)[1]        # one mask for every where() on its condition
+        m = self.step(mask, rec_mask, ctype="int")[1]   # one mask per condition
         return self.step(f"{m} ? {a} : {b}", f"t_where({m}, {a}, {b})", (a, b))
 
     def const_tensor(self, s):
