@@ -7,6 +7,9 @@ Writes, next to this file:
                 Python function, and the Tensor methods (installed into the type at import).
   _gen_core.pxi the ids of the entries with hand-tuned kernels (the core ops: U_NEG, U_EXP, ...)
                 as compile-time constants, included by ops.pxi.
+  _gen_core_binary.pxi  the core arithmetic (Binary entries with kernels=: add, sub, mul, div,
+                pow and their Number forms): grad_fn ids, the recorded backward of each opcode
+                and the rows init_ops registers (CoreCode), included by ops.pxi.
 `python csrc/gen_op_table.py --stub` also rewrites the generated region of pyad/_C.pyi;
 `--check` fails when that region or the generated files are out of date.
 
@@ -63,7 +66,8 @@ class Lowering:
             {"x": "a", "y": "b", "z": "w"} if isinstance(op, op_table.Ternary) else \
             {"x": "s", "result": "s"}
         self.c_lines, self.rec_lines, self.memo, self.masks = [], [], {}, []
-        self.uses = set()
+        self.decls = []         # the recorded side's declarations (its lines may branch)
+        self.uses, self.param_uses = set(), set()
         self.n = 0
         self.tag = op.name      # names this lowering's masks: one per derivative
         self.prefix = ""        # of its SSA names (a binary op's two derivatives share a body)
@@ -77,18 +81,20 @@ class Lowering:
         self.n += 1
         return f"{self.prefix}t{self.n}"
 
-    def step(self, c_expr, rec_expr, deps=()):
+    def step(self, c_expr, rec_expr, deps=(), ctype="{T}"):
         """A new SSA value; deps: its operands (it depends on x or result differentiably when
-        one of them does; a branch condition does not count)."""
+        one of them does; a branch condition does not count); ctype: its C type (a mask's is
+        int)."""
         key = c_expr
         if key in self.memo:
             return ("t", self.memo[key])
         name = self.fresh()
         if any(d in self.vars.values() or d in self.differentiable for d in deps):
             self.differentiable.add(name)
-        self.c_lines.append(f"{{T}} {name} = {c_expr};")
+        self.c_lines.append(f"{ctype} {name} = {c_expr};")
         if self.recorded:
-            self.rec_lines.append(f"cdef Tensor {name} = {rec_expr}")
+            self.decls.append(f"cdef Tensor {name}")
+            self.rec_lines.append(f"{name} = {rec_expr}")
         self.memo[key] = name
         return ("t", name)
 
@@ -100,6 +106,7 @@ class Lowering:
             if node.id in CONSTANTS:
                 return c_double(CONSTANTS[node.id])
             if node.id in self.params:
+                self.param_uses.add(node.id)
                 if self.int64_params:   # an int64 loop: the parameter's int64 bits
                     return f"pyad_param_i64(c, {self.params.index(node.id)})"
                 return f"c[{self.params.index(node.id)}]"
@@ -113,6 +120,10 @@ class Lowering:
                 return None
             sym = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}[type(node.op)]
             return f"({a} {sym} {b})"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id == "log" and len(node.args) == 1:
+            a = self.scalar(node.args[0])     # log of a scalar (a parameter): one double
+            return None if a is None else f"pyad_slog({a})"
         return None
 
     def lower(self, node):
@@ -145,6 +156,8 @@ class Lowering:
         left, right = self.lower(node.left), self.lower(node.right)
         (lk, a), (rk, b) = left, right
         op = type(node.op)
+        if op is ast.Pow and lk == "t" and rk == "t":
+            return self.step(f"pow{{F}}({a}, {b})", f"t_pow({a}, {b})", (a, b))
         if op is ast.Pow:
             if lk != "t" or rk != "s":
                 raise GenError(f"{self.op.name}: ** takes a per-element base, scalar exponent")
@@ -191,7 +204,7 @@ class Lowering:
             init = ", ".join(pvals + ["0"] * (MAX_PARAMS - len(pvals)))
             self.c_lines.append(f"double {arr}[{MAX_PARAMS}] = {{{init}}};")
             if self.recorded:
-                self.rec_lines.append(f"cdef double {arr}[{MAX_PARAMS}]")
+                self.decls.append(f"cdef double {arr}[{MAX_PARAMS}]")
                 self.rec_lines.append(f"{arr}[:] = [{init}]")
             return self.step(f"pyad_u_{fn}_{{S}}({a}, {arr})",
                              f"t_unary(U_{fn.upper()}, {a}, {arr})", (a,))
@@ -199,29 +212,59 @@ class Lowering:
 
     def where(self, node):
         cond, a_node, b_node = node.args
-        (ak, a), (bk, b) = self.lower(a_node), self.lower(b_node)
-        a = a if ak == "t" else self.const_tensor(a)
-        b = b if bk == "t" else self.const_tensor(b)
         try:        # a branch on the params alone: a Python condition when recorded
             sc, sp = cond_text(cond, self, True, "c"), cond_text(cond, self, True, "py")
         except GenError:
             sc = None
         if sc is not None:
-            return self.step(f"({sc}) ? {a} : {b}", f"{a} if ({sp}) else {b}", (a, b))
+            return self.param_where(sc, sp, a_node, b_node)
+        (ak, a), (bk, b) = self.lower(a_node), self.lower(b_node)
+        a = a if ak == "t" else self.const_tensor(a)
+        b = b if bk == "t" else self.const_tensor(b)
         if isinstance(self.op, op_table.Ternary):
             raise GenError(f"{self.op.name}: a ternary derivative branches on params only")
-        k = len(self.masks)
-        self.masks.append(cond_text(cond, self, False, "c"))
+        text = cond_text(cond, self, False, "c")
+        if text not in self.masks:
+            self.masks.append(text)
+        k = self.masks.index(text)
         args = ", ".join(sorted(set(self.vars.values())))
         mask = f"pyad_m_{self.tag}_{k}_{{S}}({args}, c)"
         loops = f"loop_g_{self.tag}_m{k}_f32, loop_g_{self.tag}_m{k}_f64"
         rec_mask = (f"gen_mask2({loops}, a, b)" if args == "a, b" else
                     f"gen_mask({loops}, s, c)")
-        return self.step(f"{mask} ? {a} : {b}", f"t_where({rec_mask}, {a}, {b})",
-                         (a, b))
+        m = self.step(mask, rec_mask, ctype="int")[1]   # one mask per condition
+        return self.step(f"{m} ? {a} : {b}", f"t_where({m}, {a}, {b})", (a, b))
 
     def const_tensor(self, s):
         return self.step(f"({{T}})({s})", f"scalar0d_f({s}, g.m.dtype)")[1]
+
+    def param_where(self, sc, sp, a_node, b_node):
+        """where(cond, a, b) with cond on the params alone: C selects between both values; the
+        recorded side computes only the branch taken (an if/else over the SSA names; each
+        branch's values are its own, so the memo is restored after each). A number branch is a
+        constant of g's shape (pows' zeros for c == 0, as torch's)."""
+        lines, memo, branches, cvals = self.rec_lines, self.memo, [], []
+        for node in (a_node, b_node):
+            self.rec_lines, self.memo = [], dict(memo)
+            kind, v = self.lower(node)
+            cvals.append(v if kind == "t" else f"({{T}})({v})")
+            if kind != "t":
+                self.rec_lines.append(f"{self.prefix}fill = full_like_nograd(g, {v})")
+                v = f"{self.prefix}fill"
+                if f"cdef Tensor {v}" not in self.decls:
+                    self.decls.append(f"cdef Tensor {v}")
+            branches.append((self.rec_lines, v))
+        self.rec_lines, self.memo = lines, memo
+        name = self.fresh()
+        if any(v in self.vars.values() or v in self.differentiable for _, v in branches):
+            self.differentiable.add(name)
+        self.c_lines.append(f"{{T}} {name} = ({sc}) ? {cvals[0]} : {cvals[1]};")
+        if self.recorded:
+            self.decls.append(f"cdef Tensor {name}")
+            for head, (blines, v) in zip((f"if {sp}:", "else:"), branches):
+                self.rec_lines.append(head)
+                self.rec_lines += [f"    {line}" for line in blines + [f"{name} = {v}"]]
+        return ("t", name)
 
 
 def cond_text(node, low, scalar_only, lang):
@@ -298,6 +341,12 @@ def c_derivative(tag, low, value, operands):
     out.append(f"static inline {{T}} pyad_d_{tag}_{{S}}({{T}} g, {params}const double *c)\n"
                f"{{\n    (void)c;\n{unused}{body}    return {value};\n}}")
     return out
+
+
+def rec_body(*lows):
+    """The recorded lines of lowerings: their declarations first (Cython declares at a
+    function's top level only), then their steps."""
+    return [d for low in lows for d in low.decls] + [line for low in lows for line in low.rec_lines]
 
 
 def parse(text, op):
@@ -408,7 +457,7 @@ class UnaryCode:
         if op.factor:
             out.append(f'cdef int NAME_{N}_FACTOR = register_name("{op.factor}")')
         out.append(f"cdef Tensor rec_{name}(Tensor g, Tensor s, const double* c):")
-        out += [f"    {line}" for line in self.dx.rec_lines]
+        out += [f"    {line}" for line in rec_body(self.dx)]
         if op.factor:
             out.append(f"    return t_mul(g, zero_grad_of({self.dx_val}, s, NAME_{N}_FACTOR))")
         else:
@@ -435,7 +484,7 @@ class UnaryCode:
             out.append(f"cdef int K_{N}_BW = register_kernel(loop_g_{name}_bw_f32, "
                        f"loop_g_{name}_bw_f64, NULL)")
             out.append(f"cdef Tensor rec_{name}(Tensor g, Tensor s, const double* c):")
-            out += [f"    {line}" for line in self.dx.rec_lines]
+            out += [f"    {line}" for line in rec_body(self.dx)]
             if self.saves != "SAVE_NONE" and self.dx_val not in self.dx.differentiable:
                 # s enters only through branch conditions: like torch's *_backward ops the
                 # gradient stays a function of s, with derivative zero (second order: zeros)
@@ -670,14 +719,9 @@ class BinaryCode:
         if "undefined" in self.grads:
             out.append(f"    raise RuntimeError(\"the derivative for '{name}' is not implemented.\")")
         else:
-            vals = []
-            for g in self.grads:
-                if g is None:
-                    vals.append("None")
-                    continue
-                low, val = g
-                out += [f"    {line}" for line in low.rec_lines]
-                vals.append(val)
+            vals = [g[1] if isinstance(g, tuple) else "None" for g in self.grads]
+            out += [f"    {line}" for line in
+                    rec_body(*[g[0] for g in self.grads if isinstance(g, tuple)])]
             out.append(f"    return [{', '.join(vals)}]")
         float_only = op.ints != "same"
         out.append(f'cdef int B_{N} = register_binary(K_{N}, {kernels[0]}, {kernels[1]}, False, '
@@ -775,6 +819,178 @@ class BinaryCode:
         b = "Tensor | _Scalar" if self.op.scalars[1] else "Tensor"
         return [f"    def {m}(self, {self.op.other}: {b}) -> Tensor: ..."
                 for m, _, _ in self.methods()]
+
+
+class CoreCode:
+    """A Binary entry with kernels= (the core arithmetic: add, sub, mul, div, pow): its forwards
+    are hand-written in ops.pxi (dtype rules, alpha, the scalar fast paths) and its numeric
+    backward runs the named kernels there (the accumulate-product and uniform-gradient fast
+    paths); generated here, into _gen_core_binary.pxi: the grad_fn name ids, the recorded
+    backward of the tensor form and of each Number form (one function per opcode, reading what
+    the node saved), and the rows (kernels, numeric, recorded, flags) init_ops registers.
+    Masks of where() get C loops in _gen_ops.h, as a unary kernels entry's do."""
+
+    def __init__(self, op, ops):
+        if len(op.kernels) != 3 or op.opcode is None or op.numeric is None:
+            raise GenError(f"{op.name}: kernels=(fwd, bw_x, bw_y) needs an opcode and a numeric")
+        if op.dx is None or op.dy is None:
+            raise GenError(f"{op.name}: a core binary op has both derivatives")
+        if op.numeric == "mul_numeric" and op.kernels[1:] != ("K_MUL", "K_MUL"):
+            # its accumulate_product adds g * x (K_ACC_MUL), x * x's twice: K_MUL's fusions
+            raise GenError(f"{op.name}: mul_numeric's shortcuts need bw kernels K_MUL")
+        self.op, self.N = op, op.name.upper()
+        self.grads = []
+        for k, expr in enumerate((op.dx, op.dy)):
+            low = Lowering(op, ops)
+            low.tag, low.prefix = f"{op.name}_d{k}", f"d{k}_"
+            self.grads.append((low, low.tensor(parse(expr, op))))
+        self.forms = []             # (Number, lowering, value, the tensor's letter)
+        self.shared = set()         # opcodes another entry generates (x - c is x + (-c))
+        for num in op.numbers:
+            if num.where not in ("other", "input") or num.inputs not in (1, 2):
+                raise GenError(f"{op.name}: a Number is 'other' or 'input', of 1 or 2 inputs")
+            var = "x" if num.where == "other" else "y"
+            low = Lowering(op, ops)
+            low.params = ["c", "alpha"]     # the node's c[0] (the number), c[1] (rsub's alpha)
+            low.vars = low.cvars = {var: "s", "result": "s"}
+            low.tag, low.prefix = f"{op.name}_{num.opcode[3:].lower()}", ""
+            val = low.tensor(parse(num.d, op))
+            if low.uses == {var, "result"}:
+                raise GenError(f"{op.name}: {num.fwd} may read {var} or result, not both")
+            self.forms.append((num, low, val, var))
+
+    # ---- C: the masks of the derivatives' where()s (the kernels are the derivatives)
+    def lowerings(self):
+        return [(low, ("a", "b")) for low, _ in self.grads] + \
+            [(low, ("s",)) for num, low, _, _ in self.forms if num.opcode not in self.shared]
+
+    def c_derivatives(self):
+        return [f for low, operands in self.lowerings()
+                for f in c_derivative(low.tag, low, "0", operands)[:-1]]
+
+    def c_loops(self):
+        out = []
+        for low, operands in self.lowerings():
+            for k in range(len(low.masks)):
+                args = ", ".join(("x", "y", "c") if len(operands) == 2 else ("x", "c"))
+                out.append(f"PYAD_TO_U8_{len(operands)}(loop_g_{low.tag}_m{k}_{{S}}, {{T}}, "
+                           f"pyad_m_{low.tag}_{k}_{{S}}({args}))")
+        return out
+
+    def loop_names(self):
+        return [f"loop_g_{low.tag}_m{k}_{s}" for low, _ in self.lowerings()
+                for k in range(len(low.masks)) for s in ("f32", "f64")]
+
+    c_functions = pyx_surface = methods = stub_methods = stub_functions = exports = \
+        lambda self: []
+
+    # ---- Cython
+    def name_ids(self, names):
+        """grad_fn -> its id's name: NAME_MUL, or NAME_POW0/1/2 where one base has several."""
+        out = {}
+        for grad_fn in [self.op.grad_fn] + [num.grad_fn for num, _, _, _ in self.forms]:
+            base = grad_fn.split("Backward")[0].upper()
+            several = len({n for n in names if n.split("Backward")[0].upper() == base}) > 1
+            out[grad_fn] = f"NAME_{base}{grad_fn[-1] if several else ''}"
+        return out
+
+    def tensor_rec(self):
+        op, lows = self.op, [low for low, _ in self.grads]
+        out = [f"cdef list rec_{op.name}(Node* n, Tensor g):"]
+        if any(low.param_uses for low in lows):
+            out.append("    cdef const double* c = n.c")
+        reads = set().union(*[low.uses for low in lows])
+        if reads:
+            out.append("    cdef Tensor " + ", ".join(f"{v} = None" for v in
+                                                      sorted({"x": "a", "y": "b"}[u] for u in reads)))
+        out += [f"    {line}" for line in rec_body(*lows) if line.startswith("cdef ")]
+        out.append("    cdef list r = [None, None]")
+        if reads:
+            out.append("    check_saved(n)")
+        for k, (low, val) in enumerate(self.grads):
+            out.append(f"    if needs_input_grad(n, {k}):")
+            for u in sorted(low.uses):
+                v, slot = {"x": ("a", 0), "y": ("b", 1)}[u]
+                out += [f"        if {v} is None:", f"            {v} = saved_tensor(n, {slot})"]
+                if op.cast:     # the formula in the result's dtype (a cast of a float operand
+                    # is recorded, so higher derivatives still reach it)
+                    out += [f"            if {v}.m.dtype != g.m.dtype:",
+                            f"                {v} = t_to({v}, g.m.dtype)"]
+            out += [f"        {line}" for line in low.rec_lines]
+            out.append(f"        r[{k}] = {val}")
+        out.append("    return r")
+        return out
+
+    def form_rec(self, num, low, val, var):
+        out = [f"cdef list rec_{num.opcode[3:].lower()}(Node* n, Tensor g):"]
+        if low.param_uses or low.masks:
+            out.append("    cdef const double* c = n.c")
+        if low.uses:
+            out.append("    cdef Tensor s")
+        out += [f"    {line}" for line in low.decls]
+        if low.uses or "c" in low.param_uses:   # the number is saved, as torch's wrapped one
+            out.append("    check_saved(n)")
+        if low.uses:
+            out.append("    s = saved_result(n)" if "result" in low.uses else
+                       "    s = saved_tensor(n, 0)")
+        out += [f"    {line}" for line in low.rec_lines]
+        out.append(f"    return [{val}, None]" if num.inputs == 2 else f"    return [{val}]")
+        return out
+
+    def pyx_rows(self, ids):
+        op = self.op
+        out = [f"# ---- {op.name}: {op.fwd};  d/dx: {op.dx};  d/dy: {op.dy}  "
+               f"(kernels {', '.join(op.kernels)})"]
+        out += self.tensor_rec()
+        for num, low, val, var in self.forms:
+            if num.opcode in self.shared:
+                continue
+            out.append(f"# {num.fwd}: d/d{var}: {num.d}  (kernels {', '.join(num.kernels)})")
+            out += self.form_rec(num, low, val, var)
+        return out
+
+    def init_lines(self, ids):
+        op = self.op
+        flags = "OPF_UNIFORM_GRAD" if op.uniform else "0"
+        out = [f"    set_core_op({op.opcode}, {', '.join(op.kernels)}, {op.numeric}, "
+               f"rec_{op.name}, {flags})"]
+        for num, _, _, var in self.forms:
+            if num.opcode in self.shared:
+                continue
+            bw = ("BW_ZERO", num.kernels[1]) if var == "y" else (num.kernels[1], "BW_ZERO")
+            out.append(f"    set_core_op({num.opcode}, {num.kernels[0]}, {', '.join(bw)}, "
+                       f"scalar_numeric, rec_{num.opcode[3:].lower()}, 0)")
+        return out
+
+
+def render_core_binary(codes):
+    """_gen_core_binary.pxi (ops.pxi includes it where the core names are registered): the
+    core arithmetic's grad_fn ids, recorded backwards and rows."""
+    core = [c for c in codes if isinstance(c, CoreCode)]
+    names = []
+    for c in core:
+        for n in [c.op.grad_fn] + [num.grad_fn for num, _, _, _ in c.forms]:
+            if n not in names:
+                names.append(n)
+    ids = {}
+    for c in core:
+        ids.update(c.name_ids(names))
+    out = [f"# {HEADER_NOTE}", "# (the core arithmetic's names, recorded backwards and rows; "
+           "see csrc/op_table.py, kernels=)", "", 'cdef extern from "_gen_ops.h":',
+           "    double pyad_slog(double v) noexcept nogil"]
+    loops = [n for c in core for n in c.loop_names()]
+    if loops:
+        out.append("    pyad_loop " + ", ".join(loops))
+    out.append("")
+    out += [f'cdef int {ids[n]} = register_name("{n}")' for n in names]
+    out.append("")
+    for c in core:
+        out += c.pyx_rows(ids) + [""]
+    out.append("cdef void init_core_binary() noexcept:")
+    out.append('    """The rows of the core opcodes (init_ops calls it)."""')
+    for c in core:
+        out += c.init_lines(ids)
+    return "\n".join(out) + "\n"
 
 
 class TernaryCode:
@@ -877,9 +1093,7 @@ class TernaryCode:
                                f"loop_g_{low.tag}_f64, NULL)")
             out.append(f"cdef list rec_{name}{suffix}(Tensor g, Tensor a, Tensor b, Tensor w, "
                        f"const double* c):")
-            for gr in grads:
-                if gr is not None:
-                    out += [f"    {line}" for line in gr[0].rec_lines]
+            out += [f"    {line}" for line in rec_body(*[gr[0] for gr in grads if gr is not None])]
             out.append(f"    return [{', '.join(vals)}]")
             kernels += ["BW_ZERO"] * (3 - len(kernels))
             out.append(f"cdef int T_{R} = register_ternary(K_{N}, {', '.join(kernels)}, {saves}, "
@@ -1010,7 +1224,7 @@ class CompositeCode:
         val = low.tensor(parse(op.expr, op))
         if low.masks or low.uses - {"x"}:
             raise GenError(f"{op.name}: a composite reads x only and has no branches")
-        self.lines, self.val = low.rec_lines, val
+        self.lines, self.val = rec_body(low), val
 
     def pyx_surface(self):
         op = self.op
@@ -1038,7 +1252,15 @@ def build():
         if op.name in ops:
             raise GenError(f"{op.name}: defined twice")
     codes = [UnaryCode(op, ops) for op in op_table.UNARY]
-    codes += [BinaryCode(op, ops) for op in op_table.BINARY]
+    codes += [CoreCode(op, ops) if op.kernels else BinaryCode(op, ops) for op in op_table.BINARY]
+    forms = {}      # opcode -> (derivative, kernels): one Number form generates it
+    for code in codes:
+        for num, _, _, _ in getattr(code, "forms", ()):
+            if num.opcode in forms:
+                if forms[num.opcode] != (num.d, num.kernels, num.inputs):
+                    raise GenError(f"{code.op.name}: {num.opcode} is defined differently")
+                code.shared.add(num.opcode)
+            forms[num.opcode] = (num.d, num.kernels, num.inputs)
     codes += [TernaryCode(op, ops) for op in op_table.TERNARY]
     codes += [CompositeCode(op, ops) for op in op_table.COMPOSITE]
     return codes
@@ -1049,7 +1271,9 @@ HEADER_NOTE = "generated by csrc/gen_op_table.py from csrc/op_table.py: do not e
 
 def render_h(codes):
     out = [f"/* {HEADER_NOTE} */", "#ifndef PYAD_GEN_OPS_H", "#define PYAD_GEN_OPS_H",
-           '#include "pyad_kernels.h"', '#include "pyad_special.h"', ""]
+           '#include "pyad_kernels.h"', '#include "pyad_special.h"', "",
+           "/* log of a scalar parameter (a derivative's log(c)) */",
+           "static inline double pyad_slog(double v)", "{", "    return log(v);", "}", ""]
     for S, T, F in DTYPES:
         out.append(f"/* ---- {T} */")
         for code in codes:      # prototypes: an op's forward may call one defined below it
@@ -1111,8 +1335,15 @@ def render_pxi(codes, table=None):
         out.append("_OP_TABLE = (")
         for code in table:
             op = code.op
-            kind = {CompositeCode: "composite", BinaryCode: "binary",
+            kind = {CompositeCode: "composite", BinaryCode: "binary", CoreCode: "core",
                     TernaryCode: "ternary"}.get(type(code), "unary")
+            if kind == "core":
+                forms = [(num.where, num.fwd, num.grad_fn, num.opcode, num.kernels)
+                         for num, _, _, _ in code.forms]
+                out.append(f"    dict(name={op.name!r}, kind='core', grad_fn={op.grad_fn!r}, "
+                           f"fwd={op.fwd!r}, dx={op.dx!r}, dy={op.dy!r}, "
+                           f"kernels={op.kernels!r}, params={op.params!r}, forms={forms!r}),")
+                continue
             if kind == "binary":
                 dx = any(isinstance(gr, tuple) for gr in code.grads)
             elif kind == "ternary":
@@ -1184,10 +1415,11 @@ def generate(stub=False):
     codes = build()
     write_if_changed(os.path.join(HERE, "_gen_ops.h"), render_h(codes))
     write_if_changed(os.path.join(HERE, "_gen_core.pxi"), render_core(codes))
-    unary = [c for c in codes if not isinstance(c, (BinaryCode, TernaryCode))]
+    unary = [c for c in codes if not isinstance(c, (BinaryCode, TernaryCode, CoreCode))]
     binary = [c for c in codes if isinstance(c, (BinaryCode, TernaryCode))]
     write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(unary))
     write_if_changed(os.path.join(HERE, "_gen_binary.pxi"), render_pxi(binary, table=codes))
+    write_if_changed(os.path.join(HERE, "_gen_core_binary.pxi"), render_core_binary(codes))
     stub_path = os.path.join(HERE, "..", "pyad", "_C.pyi")
     if stub:
         write_if_changed(stub_path, render_stub(open(stub_path).read(), codes))

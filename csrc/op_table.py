@@ -47,6 +47,16 @@ Fields (all but name, fwd and grad_fn are optional):
   out       False: the function takes no out= (torch.relu)
   checks    (condition on params, message): RuntimeError(message) when the condition holds
   doc       the docstring's first line
+Binary entries give dx and dy over x and y (see the class). The core arithmetic (add, sub, mul,
+div, pow) are Binary entries with kernels=(forward, bw_x, bw_y): their forwards and Python
+surface stay hand-written in ops.pxi and tensor.pxi (dtype rules, alpha, the fast paths), their
+numeric backward runs the named kernels (with the engine's accumulate-product and uniform-gradient
+shortcuts), and their recorded backward, for the tensor form and for each form with a Python
+number (Number: x + c, c - y, x ** c, c ** y, ...), is generated from the derivatives written
+here (tests/test_core_binary.py checks the kernels against them). A where() whose condition reads
+params alone (alpha == 1, c == 0) records only the branch it takes, as torch's formulas do
+(maybe_multiply hands on g itself); a number branch there is a constant of g's shape.
+`x ** y` (both per-element) and `log(p)` of a parameter are in the vocabulary too.
 Ternary entries (lerp, addcmul, addcdiv) give dx, dy and dz over x, y, z (see the class).
 Room for the next issues: `jvp` (forward mode; "auto" derives it from dx with g := tangent,
 which holds for every elementwise op) and `batch` (vmap; "elementwise": broadcast, batch
@@ -72,17 +82,38 @@ class Binary:
     "<int_kernel>" not implemented error when the result dtype is an integer), "same" (both
     operands must have one dtype: int64 and bool computed as they are, heaviside).
     scalars: the grad_fn names when `input` or `other` is a Python number (None: torch
-    refuses a number there)."""
+    refuses a number there).
+    The core arithmetic's entries add: kernels (forward, bw_x, bw_y: pyad_kernels.h's kernels,
+    applied as k(g, saved operands; params); BW_PASS: g itself), params (add/sub's alpha, kept
+    in the node), opcode (ops.pxi's OP_*, which the engine keys on), numeric (ops.pxi's
+    hand-tuned numeric backward that runs the kernels), uniform (it reads a uniform gradient:
+    OPF_UNIFORM_GRAD), cast (the formulas see the operands in the result's dtype) and numbers
+    (Number forms). Their Python surface is hand-written (surface is not read)."""
 
     def __init__(self, name, fwd, grad_fn, dx=None, dy=None, *, surface="torch", aliases=(),
                  ints="float", int_kernel=None, scalars=(None, None), other="other",
-                 inplace=True, doc="", jvp="auto", batch="elementwise"):
+                 inplace=True, doc="", jvp="auto", batch="elementwise", kernels=None,
+                 params=(), opcode=None, numeric=None, uniform=False, cast=False, numbers=()):
         self.name, self.fwd, self.grad_fn, self.dx, self.dy = name, fwd, grad_fn, dx, dy
         self.surface, self.aliases, self.ints, self.int_kernel = surface, tuple(aliases), ints, \
             int_kernel
         self.scalars, self.other, self.inplace, self.doc = scalars, other, inplace, doc
         self.jvp, self.batch = jvp, batch
-        self.params, self.checks = (), ()
+        self.params, self.checks = tuple(params), ()
+        self.kernels, self.opcode, self.numeric, self.uniform = kernels, opcode, numeric, uniform
+        self.cast, self.numbers = cast, tuple(numbers)
+
+
+class Number:
+    """A core binary op's overload with a Python number c in place of one operand (`where`:
+    "other", x op c, or "input", c op y), an opcode of its own: torch's grad_fn, the
+    derivative `d` of the tensor operand (in x or y, result, c and alpha), its kernels
+    (forward, backward) and how many inputs the node records (torch's x * 2 shows the number
+    as (None, 0), x ** 2 does not)."""
+
+    def __init__(self, where, fwd, grad_fn, opcode, d, kernels, *, inputs=2):
+        self.where, self.fwd, self.grad_fn, self.opcode, self.d = where, fwd, grad_fn, opcode, d
+        self.kernels, self.inputs = kernels, inputs
 
 
 class Ternary:
@@ -266,6 +297,48 @@ UNARY = [
 ]
 
 BINARY = [
+    # ---- the core arithmetic: hand-written forwards (ops.pxi: t_add, ..., dtype rules, fused
+    # alpha) and hand-tuned kernels; the recorded backward of every form is generated from the
+    # derivatives here, the numeric one runs the kernels named here (kernels=(fwd, bw_x, bw_y))
+    Binary("add", "x + alpha * y", "AddBackward0", "g", "where(alpha == 1, g, g * alpha)",
+           params=[("alpha", 1)], kernels=("K_ADD", "BW_PASS", "K_MULS"), opcode="OP_ADD",
+           numeric="add_numeric", uniform=True,
+           numbers=[Number("other", "x + c", "AddBackward0", "OP_ADDS", "g",
+                           ("K_ADDS", "BW_PASS"))]),
+    Binary("sub", "x - alpha * y", "SubBackward0", "g", "where(alpha == 1, -g, -g * alpha)",
+           params=[("alpha", 1)], kernels=("K_SUB", "BW_PASS", "K_MULS"), opcode="OP_SUB",
+           numeric="add_numeric", uniform=True,
+           numbers=[Number("other", "x - c", "SubBackward0", "OP_ADDS", "g",
+                           ("K_ADDS", "BW_PASS")),
+                    Number("input", "c - alpha * y", "RsubBackward1", "OP_RSUBS",
+                           "where(alpha == 1, -g, g * -alpha)", ("K_RSUBS", "K_MULS"),
+                           inputs=1)]),
+    Binary("mul", "x * y", "MulBackward0", "g * y", "g * x",
+           kernels=("K_MUL", "K_MUL", "K_MUL"), opcode="OP_MUL", numeric="mul_numeric",
+           uniform=True,
+           numbers=[Number("other", "x * c", "MulBackward0", "OP_MULS", "g * c",
+                           ("K_MULS", "K_MULS"))]),
+    # torch's order of operations: -g ((x / y) / y)
+    Binary("div", "x / y", "DivBackward0", "g / y", "-g * (x / y / y)",
+           kernels=("K_DIV", "K_DIV", "K_DIV_BW_B"), opcode="OP_DIV", numeric="div_numeric",
+           uniform=True,
+           numbers=[Number("other", "x / c", "DivBackward0", "OP_DIVS", "g / c",
+                           ("K_DIVS", "K_DIVS"))]),
+    # torch's pow_backward_self / _exponent: selects, not products with 0/1 masks, so a NaN or
+    # inf operand where the gradient is 0 stays out (and -0 keeps its sign); the operands are
+    # cast to the result's dtype first; c ** y: zero where the base is 0 and the power finite
+    Binary("pow", "pow(x, y)", "PowBackward1",
+           "where(y == 0, 0, g * (y * where(y == 0, 1, x) ** (y - 1)))",
+           "where((x == 0) & (y >= 0), 0,"
+           " g * (x ** y * log(where((x == 0) & (y >= 0), 1, x))))",
+           kernels=("K_POW", "K_POW_BW_A", "K_POW_BW_B"), opcode="OP_POW",
+           numeric="pow_numeric", cast=True,
+           numbers=[Number("other", "x ** c", "PowBackward0", "OP_POWS",
+                           "where(c == 0, 0, g * (x ** (c - 1) * c))", ("K_POWS", "K_POWS_BW"),
+                           inputs=1),
+                    Number("input", "c ** y", "PowBackward2", "OP_RPOWS",
+                           "where(c == 0, g * where(result - result == 0, 0, result * log(c)),"
+                           " g * result * log(c))", ("K_RPOWS", "K_RPOWS_BW"), inputs=1)]),
     Binary("xlogy", "where(y != y, y, where(x == 0, 0, x * log(y)))", "XlogyBackward0",
            # torch: xlogy(grad, y), zero where x == 0 and y <= 0; grad * x / y
            "where((x == 0) & (y <= 0), 0, where(y != y, nan, g * log(y)))", "g * x / y",

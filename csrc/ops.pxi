@@ -66,14 +66,6 @@ cdef int register_name(str name) except -1:
 
 # the core ops' names (each op family registers its own names in its own file)
 cdef int NAME_ACCUMULATE = register_name("AccumulateGrad")
-cdef int NAME_ADD = register_name("AddBackward0")
-cdef int NAME_SUB = register_name("SubBackward0")
-cdef int NAME_RSUB = register_name("RsubBackward1")
-cdef int NAME_MUL = register_name("MulBackward0")
-cdef int NAME_DIV = register_name("DivBackward0")
-cdef int NAME_POW0 = register_name("PowBackward0")
-cdef int NAME_POW1 = register_name("PowBackward1")
-cdef int NAME_POW2 = register_name("PowBackward2")
 cdef int NAME_SUM0 = register_name("SumBackward0")
 cdef int NAME_SUM1 = register_name("SumBackward1")
 cdef int NAME_MEAN0 = register_name("MeanBackward0")
@@ -213,6 +205,38 @@ cdef inline int float_dtype(int dtype) noexcept:
 
 
 # ============================================================================================
+# The core arithmetic: add, sub, mul, div, pow and their forms with a Python number. Each op is
+# one entry of the op table (csrc/op_table.py, Binary(..., kernels=)): the forwards are here
+# (dtype rules, alpha, the scalar fast paths), and so are the numeric backwards, which run the
+# kernels the entry names (CORE[op].bw: k(g, saved...) per input) with the engine's shortcuts
+# (accumulate_product, uniform gradients); the recorded backwards (rec_add, rec_muls, ...) and
+# the grad_fn names (NAME_ADD, ...) are generated from the entry's derivatives.
+# ============================================================================================
+cdef enum:
+    BW_ZERO = -1             # no gradient (floor, sign, ...; a Number form's other operand)
+    BW_PASS = -2             # the gradient is g itself
+    BW_UNDEFINED = -3        # torch records the node, but its derivative is not implemented
+
+ctypedef struct CoreDef:
+    int fwd                  # the forward kernel (the entry's; the forwards below run it)
+    int bw[2]                # per input: the numeric backward kernel, BW_PASS or BW_ZERO
+
+cdef CoreDef CORE[OP_UNARY]      # indexed by opcode: OP_ADD .. OP_RPOWS
+
+cdef void set_core_op(int op, int fwd, int bw0, int bw1, numeric_bw_t numeric,
+                      recorded_bw_t recorded, int flags) noexcept:
+    CORE[op].fwd, CORE[op].bw[0], CORE[op].bw[1] = fwd, bw0, bw1
+    OPS[op] = OpDef(numeric, recorded, flags)
+
+cdef Tensor full_like_nograd(Tensor x, double v):
+    """A constant of x's shape and dtype, recording nothing (a derivative's number branch)."""
+    cdef Tensor z = zeros_like_nograd(x)
+    return z if v == 0.0 else map_forward(K_ADDS, z, z.m.dtype, &v)
+
+include "_gen_core_binary.pxi"  # generated: NAME_ADD, ..., rec_add, ..., init_core_binary()
+
+
+# ============================================================================================
 # add / sub: AddBackward0, SubBackward0          d/da = g      d/db = +-alpha g
 # ============================================================================================
 cdef int check_bool_sub(Tensor a, object b) except -1:
@@ -258,6 +282,7 @@ cdef Tensor t_sub(Tensor a, Tensor b, double alpha=1.0):
     return out
 
 cdef int add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+    """bw[0] passes g; bw[1] (K_MULS) scales it by alpha (-alpha for sub), or passes it."""
     cdef double s = -n.c[0] if n.op == OP_SUB else n.c[0]
     if needs_input_grad(n, 0):
         buf_incref(g)
@@ -268,19 +293,9 @@ cdef int add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink
             buf_incref(g)
             gin[1] = g
         else:
-            gin[1] = map_grad(K_MULS, g, &n.out_meta, &s)
+            gin[1] = map_grad(CORE[n.op].bw[1], g, &n.out_meta, &s)
         gm[1] = &n.out_meta
     return 0
-
-cdef list add_recorded(Node* n, Tensor g):
-    cdef double s = -n.c[0] if n.op == OP_SUB else n.c[0]
-    cdef object gb = None
-    if needs_input_grad(n, 1):
-        if n.op == OP_SUB:
-            gb = t_neg(g) if s == -1.0 else t_muls(t_neg(g), -s)
-        else:
-            gb = g if s == 1.0 else t_muls(g, s)
-    return [g if needs_input_grad(n, 0) else None, gb]
 
 
 # ============================================================================================
@@ -324,6 +339,9 @@ cdef bint accumulate_product(GradSink* sink, Node* n, int k, int kernel, Buffer*
     return True
 
 cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+    """bw[k] (K_MUL) is k(g, the other operand): added straight into the input's gradient
+    (accumulate_product) when it can be, x * x's two in one pass."""
+    cdef const CoreDef* d = &CORE[n.op]
     check_saved(n)
     if (needs_input_grad(n, 0) and needs_input_grad(n, 1) and n.next[0].fn == n.next[1].fn
             and n.saved[0] == n.saved[1]):
@@ -338,18 +356,13 @@ cdef int mul_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink
             return 0
     if needs_input_grad(n, 0) and not accumulate_product(sink, n, 0, K_ACC_MUL, g,
                                                          sdata(n, 1), smeta(n, 1)):
-        gin[0] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
+        gin[0] = zip_numeric(d.bw[0], g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1) and not accumulate_product(sink, n, 1, K_ACC_MUL, g,
                                                          sdata(n, 0), smeta(n, 0)):
-        gin[1] = zip_numeric(K_MUL, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
+        gin[1] = zip_numeric(d.bw[1], g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, NULL)
         gm[1] = &n.out_meta
     return 0
-
-cdef list mul_recorded(Node* n, Tensor g):
-    check_saved(n)
-    return [t_mul(g, saved_tensor(n, 1)) if needs_input_grad(n, 0) else None,
-            t_mul(g, saved_tensor(n, 0)) if needs_input_grad(n, 1) else None]
 
 
 # ============================================================================================
@@ -367,22 +380,17 @@ cdef Tensor t_div(Tensor a, Tensor b):
     return out
 
 cdef int div_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+    """bw[0] is k(g, b) (K_DIV), bw[1] k(g, a, b) (K_DIV_BW_B)."""
+    cdef const CoreDef* d = &CORE[n.op]
     check_saved(n)
     if needs_input_grad(n, 0):
-        gin[0] = zip_numeric(K_DIV, g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
+        gin[0] = zip_numeric(d.bw[0], g, &n.out_meta, sdata(n, 1), smeta(n, 1), NULL, NULL, NULL)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1):
-        gin[1] = zip_numeric(K_DIV_BW_B, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+        gin[1] = zip_numeric(d.bw[1], g, &n.out_meta, sdata(n, 0), smeta(n, 0),
                              sdata(n, 1), smeta(n, 1), NULL)
         gm[1] = &n.out_meta
     return 0
-
-cdef list div_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor b = saved_tensor(n, 1)
-    return [t_div(g, b) if needs_input_grad(n, 0) else None,
-            t_mul(t_neg(g), t_div(t_div(saved_tensor(n, 0), b), b))     # torch: -g ((a / b) / b)
-            if needs_input_grad(n, 1) else None]
 
 
 # ============================================================================================
@@ -407,42 +415,22 @@ cdef Tensor t_pow(Tensor a, Tensor b):
     return out
 
 cdef int pow_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+    """bw[k] is k(g, a, b) (K_POW_BW_A, K_POW_BW_B)."""
+    cdef const CoreDef* d = &CORE[n.op]
     check_saved(n)
     if needs_input_grad(n, 0):
-        gin[0] = zip_numeric(K_POW_BW_A, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+        gin[0] = zip_numeric(d.bw[0], g, &n.out_meta, sdata(n, 0), smeta(n, 0),
                              sdata(n, 1), smeta(n, 1), NULL)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1):
-        gin[1] = zip_numeric(K_POW_BW_B, g, &n.out_meta, sdata(n, 0), smeta(n, 0),
+        gin[1] = zip_numeric(d.bw[1], g, &n.out_meta, sdata(n, 0), smeta(n, 0),
                              sdata(n, 1), smeta(n, 1), NULL)
         gm[1] = &n.out_meta
     return 0
 
-cdef Tensor const_mask(Tensor x, object pred):
-    """A 0/1 tensor of x's dtype, recording nothing: where a formula switches branches."""
-    arr = pred(np.asarray(_np_view(x)))
-    return tensor_from_numpy_copy(arr.astype(NP_DTYPES[x.m.dtype]), x.m.dtype)
-
 cdef Tensor bool_mask(Tensor x, object pred):
     """A bool tensor recording nothing: the condition of a select in a formula."""
     return tensor_from_numpy_copy(np.ascontiguousarray(pred(np.asarray(_np_view(x)))), PYAD_BOOL)
-
-cdef list pow_recorded(Node* n, Tensor g):
-    # torch's pow_backward_self / _exponent: selects, not products with 0/1 masks, so a NaN
-    # or inf operand where the gradient is 0 stays out (and -0 keeps its sign)
-    check_saved(n)
-    cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
-    cdef Tensor zero = scalar0d_f(0.0, g.m.dtype), one = scalar0d_f(1.0, g.m.dtype)
-    cdef Tensor skip, ga = None, gb = None
-    if needs_input_grad(n, 0):
-        skip = bool_mask(b, lambda v: v == 0)           # g (b a^(b-1)), 0 where b == 0
-        ga = t_where(skip, zero, t_mul(g, t_mul(b, t_pow(t_where(skip, one, a), t_adds(b, -1.0)))))
-    if needs_input_grad(n, 1):
-        skip = bool_mask(a, lambda v: v == 0)           # g (a^b log a), 0 where a == 0, b >= 0
-        skip = t_where(skip, bool_mask(b, lambda v: v >= 0), skip)
-        gb = t_where(skip, zero, t_mul(g, t_mul(t_pow(a, b), t_log(t_where(skip, one, a)))))
-    return [ga, gb]
-
 
 # ============================================================================================
 # Ops with one Python scalar: x + c, x * c, x / c, c - x, x ** c, c ** x.
@@ -518,51 +506,27 @@ cdef Tensor t_rpows(Tensor x, double c, int dtype=-1):
 
 cdef int scalar_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                         GradSink* sink) except -1:
+    """The Number forms: the tensor operand's kernel (CORE[op].bw) is k(g; c) (x + c passes g;
+    c - alpha y: k(g; -alpha)), k(g, x; c) (x ** c) or k(g, result; c) (c ** y)."""
     cdef double s
+    cdef int k = CORE[n.op].bw[1] if CORE[n.op].bw[0] == BW_ZERO else CORE[n.op].bw[0]
     gm[0] = &n.out_meta
-    if n.op == OP_ADDS:
+    if k == BW_PASS:
         buf_incref(g)
         gin[0] = g
-    elif n.op == OP_MULS:
+    elif n.op == OP_MULS or n.op == OP_DIVS:
         check_saved(n)
-        gin[0] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, n.c)
-    elif n.op == OP_DIVS:
-        check_saved(n)
-        gin[0] = nb_map(K_DIVS, g.data, &n.out_meta, &n.out_meta, n.c)
+        gin[0] = nb_map(k, g.data, &n.out_meta, &n.out_meta, n.c)
     elif n.op == OP_RSUBS:
         s = -n.c[1]
-        gin[0] = nb_map(K_MULS, g.data, &n.out_meta, &n.out_meta, &s)
+        gin[0] = nb_map(k, g.data, &n.out_meta, &n.out_meta, &s)
     elif n.op == OP_POWS:
         check_saved(n)
-        gin[0] = zip_numeric(K_POWS_BW, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, n.c)
+        gin[0] = zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), NULL, NULL, n.c)
     elif n.op == OP_RPOWS:
         check_saved(n)
-        gin[0] = zip_numeric(K_RPOWS_BW, g, &n.out_meta, n.saved_out.data, &n.out_meta,
-                             NULL, NULL, n.c)
+        gin[0] = zip_numeric(k, g, &n.out_meta, n.saved_out.data, &n.out_meta, NULL, NULL, n.c)
     return 0
-
-cdef list scalar_recorded(Node* n, Tensor g):
-    cdef Tensor x
-    if n.op == OP_ADDS:
-        return [g, None]
-    if n.op == OP_RSUBS:
-        return [t_neg(g) if n.c[1] == 1.0 else t_muls(g, -n.c[1])]
-    check_saved(n)
-    if n.op == OP_MULS:
-        return [t_muls(g, n.c[0]), None]
-    if n.op == OP_DIVS:
-        return [t_divs(g, n.c[0]), None]
-    if n.op == OP_POWS:
-        x = saved_tensor(n, 0)
-        if n.c[0] == 0.0:
-            return [zeros_like_nograd(x)]
-        return [t_mul(g, t_muls(t_pows(x, n.c[0] - 1.0), n.c[0]))]
-    # OP_RPOWS: g * c**x * log(c); torch's zero where the base is 0 (and the power finite),
-    # c**x log c = -inf or NaN elsewhere: the numeric kernel's factor, as a constant
-    if n.c[0] == 0.0:
-        return [t_mul(g, const_k(K_RPOWS_BW, saved_result(n), None, n.c))]
-    return [t_muls(t_mul(g, saved_result(n)), c_log(n.c[0]))]
-
 
 # ============================================================================================
 # Unary elementwise ops. Each row: forward kernel, what is saved, numeric backward kernel
@@ -572,9 +536,6 @@ cdef list scalar_recorded(Node* n, Tensor g):
 # ============================================================================================
 cdef enum:
     SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT
-
-cdef enum:
-    BW_ZERO = -1             # bw_kernel of ops whose derivative is zero (floor, sign, ...)
 
 ctypedef Tensor (*unary_rec_t)(Tensor g, Tensor s, const double* c)
 
@@ -1176,13 +1137,7 @@ cdef list zero_recorded(Node* n, Tensor g):
 
 cdef void init_ops() noexcept:
     init_kernels()
-    OPS[OP_ADD] = OpDef(add_numeric, add_recorded, OPF_UNIFORM_GRAD)
-    OPS[OP_SUB] = OpDef(add_numeric, add_recorded, OPF_UNIFORM_GRAD)
-    OPS[OP_MUL] = OpDef(mul_numeric, mul_recorded, OPF_UNIFORM_GRAD)
-    OPS[OP_DIV] = OpDef(div_numeric, div_recorded, OPF_UNIFORM_GRAD)
-    OPS[OP_POW] = OpDef(pow_numeric, pow_recorded, 0)
-    for op in (OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS):
-        OPS[op] = OpDef(scalar_numeric, scalar_recorded, 0)
+    init_core_binary()      # add, sub, mul, div, pow and their Number forms (op table)
     OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded, OPF_UNIFORM_GRAD)
     OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded, 0)
     OPS[OP_VIEW] = OpDef(view_numeric, view_recorded, 0)

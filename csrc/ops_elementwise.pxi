@@ -181,10 +181,6 @@ cdef int U_DIVFLOOR_S = register_unary(K_DIVFLOOR_S, BW_ZERO, SAVE_NONE, "DivBac
 # division. Numeric backward: kernels k(g, a, b) per input (BW_ZERO: no gradient; BW_PASS: g);
 # recorded backward: the formula functions below. Both inputs are saved.
 # ============================================================================================
-cdef enum:
-    BW_PASS = -2
-    BW_UNDEFINED = -3        # torch records the node, but its derivative is not implemented
-
 ctypedef list (*binary_rec_t)(Tensor g, Tensor a, Tensor b)
 
 ctypedef struct BinaryDef:
