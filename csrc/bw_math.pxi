@@ -355,18 +355,18 @@ cdef inline Tensor bv_t(const BV* v):
 
 
 # ---- the numeric CMath: Buffers and the C loops ----
-cdef int num_input(BV* out, Node* n, int slot) except -1:
+cdef int cm_num_input(BV* out, Node* n, int slot) except -1:
     cdef Tensor t = saved_tensor(n, slot)
     buf_incref(t.buf)
     bv_set_buffer(out, t.buf, &t.m)
     return 0
 
-cdef int num_result(BV* out, Node* n) except -1:
+cdef int cm_num_result(BV* out, Node* n) except -1:
     buf_incref(n.saved_out)
     bv_set_buffer(out, n.saved_out, &n.out_meta)
     return 0
 
-cdef int num_zip(BV* out, int k, const BV* a, const BV* b) except -1:
+cdef int cm_num_zip(BV* out, int k, const BV* a, const BV* b) except -1:
     cdef const char* xs[2]
     cdef const Meta* ms[2]
     xs[0], xs[1] = a.buf.data, b.buf.data
@@ -374,13 +374,13 @@ cdef int num_zip(BV* out, int k, const BV* a, const BV* b) except -1:
     bv_set_buffer(out, nb_zip(k, 2, xs, ms, &a.m, NULL), &a.m)
     return 0
 
-cdef int num_mul(BV* out, const BV* a, const BV* b) except -1:
-    return num_zip(out, K_MUL, a, b)
+cdef int cm_num_mul(BV* out, const BV* a, const BV* b) except -1:
+    return cm_num_zip(out, K_MUL, a, b)
 
-cdef int num_div(BV* out, const BV* a, const BV* b) except -1:
-    return num_zip(out, K_DIV, a, b)
+cdef int cm_num_div(BV* out, const BV* a, const BV* b) except -1:
+    return cm_num_zip(out, K_DIV, a, b)
 
-cdef int num_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
+cdef int cm_num_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
     cdef Py_ssize_t outer, ln, inner
     cdef Buffer* b = buf_new(x.m.numel * itemsize(x.m.dtype))
     rd_lines(&x.m, dim, &outer, &ln, &inner)
@@ -388,7 +388,7 @@ cdef int num_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
     bv_set_buffer(out, b, &x.m)
     return 0
 
-cdef int num_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
+cdef int cm_num_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
     cdef Py_ssize_t outer, ln, inner
     cdef Buffer* b = buf_new(x.m.numel * itemsize(x.m.dtype))
     rd_lines(&x.m, dim, &outer, &ln, &inner)
@@ -396,52 +396,52 @@ cdef int num_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
     bv_set_buffer(out, b, &x.m)
     return 0
 
-cdef int num_has_zero(const BV* x) except -1:
+cdef int cm_num_has_zero(const BV* x) except -1:
     return rd_count_zeros(x.buf.data, &x.m) != 0
 
 
 # ---- the recorded CMath: differentiable pyad ops ----
-cdef int rec_input(BV* out, Node* n, int slot) except -1:
+cdef int cm_rec_input(BV* out, Node* n, int slot) except -1:
     return bv_set_tensor(out, saved_tensor(n, slot))
 
-cdef int rec_result(BV* out, Node* n) except -1:
+cdef int cm_rec_result(BV* out, Node* n) except -1:
     return bv_set_tensor(out, saved_result(n))
 
-cdef int rec_mul(BV* out, const BV* a, const BV* b) except -1:
+cdef int cm_rec_mul(BV* out, const BV* a, const BV* b) except -1:
     return bv_set_tensor(out, t_mul(bv_t(a), bv_t(b)))
 
-cdef int rec_div(BV* out, const BV* a, const BV* b) except -1:
+cdef int cm_rec_div(BV* out, const BV* a, const BV* b) except -1:
     return bv_set_tensor(out, t_div(bv_t(a), bv_t(b)))
 
-cdef int rec_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
+cdef int cm_rec_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
     return bv_set_tensor(out, t_cum(bv_t(x), dim, False, reverse))
 
-cdef int rec_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
+cdef int cm_rec_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
     return bv_set_tensor(out, rd_cumprod_grad_recorded(bv_t(g), bv_t(x), dim))
 
-cdef int rec_has_zero(const BV* x) except -1:
+cdef int cm_rec_has_zero(const BV* x) except -1:
     return rd_has_zero(bv_t(x))
 
 
 cdef CMath CMATH_NUM
 CMATH_NUM.recorded = False
-CMATH_NUM.input = num_input
-CMATH_NUM.result = num_result
-CMATH_NUM.mul = num_mul
-CMATH_NUM.div = num_div
-CMATH_NUM.cumsum = num_cumsum
-CMATH_NUM.cumprod_grad = num_cumprod_grad
-CMATH_NUM.has_zero = num_has_zero
+CMATH_NUM.input = cm_num_input
+CMATH_NUM.result = cm_num_result
+CMATH_NUM.mul = cm_num_mul
+CMATH_NUM.div = cm_num_div
+CMATH_NUM.cumsum = cm_num_cumsum
+CMATH_NUM.cumprod_grad = cm_num_cumprod_grad
+CMATH_NUM.has_zero = cm_num_has_zero
 
 cdef CMath CMATH_REC
 CMATH_REC.recorded = True
-CMATH_REC.input = rec_input
-CMATH_REC.result = rec_result
-CMATH_REC.mul = rec_mul
-CMATH_REC.div = rec_div
-CMATH_REC.cumsum = rec_cumsum
-CMATH_REC.cumprod_grad = rec_cumprod_grad
-CMATH_REC.has_zero = rec_has_zero
+CMATH_REC.input = cm_rec_input
+CMATH_REC.result = cm_rec_result
+CMATH_REC.mul = cm_rec_mul
+CMATH_REC.div = cm_rec_div
+CMATH_REC.cumsum = cm_rec_cumsum
+CMATH_REC.cumprod_grad = cm_rec_cumprod_grad
+CMATH_REC.has_zero = cm_rec_has_zero
 
 
 # A written-once backward over CMath for a node of one input: *out := the input's gradient
