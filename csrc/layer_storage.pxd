@@ -65,37 +65,7 @@ cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1
 cdef Buffer* uniform_expand(const Buffer* g, const Meta* m) except NULL
 
 
-# ---- graph.pxi: nodes, recording, saving, release --------------------------------------------
-cdef enum:
-    NODE_HAS_SAVED = 1      # backward reads saved data (so running it after release is an error)
-    NODE_RELEASED = 2       # saved data freed by a backward without retain_graph
-
-cdef enum:
-    MARK_VISITED = 1
-    MARK_NEEDED = 2         # must run: a gradient we want flows through it
-    MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
-    # numeric sweep: the gradient in the slot is, in torch, a grad_output that requires grad
-    # passed on unchanged (SAME: torch hands on that very tensor) or a view of it (VIEW: a
-    # view made under no_grad of a tensor that requires grad still requires grad)
-    MARK_SEED_SAME = 8
-    MARK_SEED_VIEW = 16
-    MARK_SEED = 24
-cdef extern from *:
-    """
-    /* Replace a static type's constructor. Its vectorcall slot, which Cython fills with a
-       direct call of its own tp_new, is cleared so that calls go through tp_new too. */
-    static void pyad_set_tp_new(PyTypeObject* t, newfunc f) {
-        t->tp_new = f;
-    #if PY_VERSION_HEX >= 0x03080000
-        t->tp_vectorcall = NULL;
-    #endif
-        PyType_Modified(t);
-    }
-    """
-    void pyad_set_tp_new(PyTypeObject* t, newfunc f)
-
-
-# ---- the Tensor record (defined in tensor.pxi) and numpy's view of a buffer ------------------
+# ---- the Tensor record and numpy's view of a buffer (tensor.pxi) ----------------------------
 cdef class Tensor:
     cdef Buffer* buf             # strong ref to storage
     cdef Meta m                  # dtype, ndim, numel; m.shape points at _shape
@@ -121,6 +91,51 @@ cdef class _BufferView:
 
 cdef unsigned long long _tensors_created    # lets tests prove a path creates no Tensors
 
+# Tensors made from buffers, shapes and numpy arrays (tensor.pxi, ops_elementwise.pxi, _C.pyx)
+cdef Tensor new_tensor(int dtype, int ndim, const Py_ssize_t* shape)
+cdef Tensor tensor_from_buffer(Buffer* b, const Meta* m)
+cdef Tensor tensor_from_new_buffer(Buffer* b, const Meta* m, int dtype)
+cdef Tensor tensor_from_numpy_copy(object arr, int dtype)
+cdef object _np_view(Tensor t)
+cdef Tensor zeros_like_nograd(Tensor x)
+cdef Tensor t_clone_nograd(Tensor x)
+cdef int _default_dtype
+cdef Tensor scalar0d_f(double v, int dtype)
+cdef Tensor _ones_like(Tensor t)
+cdef void _fill(Tensor t, double v) noexcept
+
+
+# ---- graph.pxi: nodes, recording, saving, release --------------------------------------------
+cdef enum:
+    NODE_HAS_SAVED = 1      # backward reads saved data (so running it after release is an error)
+    NODE_RELEASED = 2       # saved data freed by a backward without retain_graph
+
+cdef enum:
+    MARK_VISITED = 1
+    MARK_NEEDED = 2         # must run: a gradient we want flows through it
+    MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
+    # numeric sweep: the gradient in the slot is, in torch, a grad_output that requires grad
+    # passed on unchanged (SAME: torch hands on that very tensor) or a view of it (VIEW: a
+    # view made under no_grad of a tensor that requires grad still requires grad)
+    MARK_SEED_SAME = 8
+    MARK_SEED_VIEW = 16
+    MARK_SEED = 24
+
+# replaces a static type's constructor (the grad_fn handles' and the Tensor's)
+cdef extern from *:
+    """
+    /* Replace a static type's constructor. Its vectorcall slot, which Cython fills with a
+       direct call of its own tp_new, is cleared so that calls go through tp_new too. */
+    static void pyad_set_tp_new(PyTypeObject* t, newfunc f) {
+        t->tp_new = f;
+    #if PY_VERSION_HEX >= 0x03080000
+        t->tp_vectorcall = NULL;
+    #endif
+        PyType_Modified(t);
+    }
+    """
+    void pyad_set_tp_new(PyTypeObject* t, newfunc f)
+
 cdef bint _anomaly_check_nan
 cdef bint _anomaly_enabled
 cdef Node* accumulate_node(Tensor leaf) except NULL
@@ -144,16 +159,3 @@ cdef Py_ssize_t tensor_version(Tensor t) noexcept
 cdef bint wants_grad(Tensor a) noexcept
 cdef bint wants_grad2(Tensor a, Tensor b) noexcept
 cdef object wrap_node(Node* n)
-
-# Tensors made from buffers, shapes and numpy arrays (tensor.pxi, ops_elementwise.pxi, _C.pyx)
-cdef Tensor new_tensor(int dtype, int ndim, const Py_ssize_t* shape)
-cdef Tensor tensor_from_buffer(Buffer* b, const Meta* m)
-cdef Tensor tensor_from_new_buffer(Buffer* b, const Meta* m, int dtype)
-cdef Tensor tensor_from_numpy_copy(object arr, int dtype)
-cdef object _np_view(Tensor t)
-cdef Tensor zeros_like_nograd(Tensor x)
-cdef Tensor t_clone_nograd(Tensor x)
-cdef int _default_dtype
-cdef Tensor scalar0d_f(double v, int dtype)
-cdef Tensor _ones_like(Tensor t)
-cdef void _fill(Tensor t, double v) noexcept
