@@ -147,9 +147,8 @@ ext = Extension(
     "pyad._C",
     sources=["csrc/_C.pyx"],
     include_dirs=["csrc"],
-    depends=["csrc/pyad_kernels.h", "csrc/pyad_special.h", "csrc/_gen_ops.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h",
-             "csrc/pyad_types.pxd"] + [
-        os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith(".pxi")],
+    depends=["csrc/pyad_kernels.h", "csrc/pyad_special.h", "csrc/_gen_ops.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h", "csrc/pyad/_C.pxd"] + [
+        os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith((".pxi", ".pxd"))],
 )
 
 

@@ -1,20 +1,7 @@
 # graph.pxi: nodes of the autograd graph: allocation, recording, saving, release, iterative
 # freeing, and the Python-visible grad_fn wrappers.
 
-cdef enum:
-    NODE_HAS_SAVED = 1      # backward reads saved data (so running it after release is an error)
-    NODE_RELEASED = 2       # saved data freed by a backward without retain_graph
-
-cdef enum:
-    MARK_VISITED = 1
-    MARK_NEEDED = 2         # must run: a gradient we want flows through it
-    MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
-    # numeric sweep: the gradient in the slot is, in torch, a grad_output that requires grad
-    # passed on unchanged (SAME: torch hands on that very tensor) or a view of it (VIEW: a
-    # view made under no_grad of a tensor that requires grad still requires grad)
-    MARK_SEED_SAME = 8
-    MARK_SEED_VIEW = 16
-    MARK_SEED = 24
+# NODE_* flags and MARK_* marks: layer_storage.pxd
 
 cdef unsigned long long _next_seq = 0
 cdef bint _anomaly_enabled = False       # set_detect_anomaly: record forward traces
@@ -370,19 +357,7 @@ cdef dict _node_classes = {}
 # `type(t.grad_fn)()` raises, as torch's "cannot create 'MulBackward0' instances".
 from cpython.object cimport PyTypeObject, newfunc
 
-cdef extern from *:
-    """
-    /* Replace a static type's constructor. Its vectorcall slot, which Cython fills with a
-       direct call of its own tp_new, is cleared so that calls go through tp_new too. */
-    static void pyad_set_tp_new(PyTypeObject* t, newfunc f) {
-        t->tp_new = f;
-    #if PY_VERSION_HEX >= 0x03080000
-        t->tp_vectorcall = NULL;
-    #endif
-        PyType_Modified(t);
-    }
-    """
-    void pyad_set_tp_new(PyTypeObject* t, newfunc f)
+# pyad_set_tp_new (replaces a static type's constructor): layer_storage.pxd
 
 cdef newfunc _node_handle_alloc = (<PyTypeObject*>BackwardNode).tp_new
 

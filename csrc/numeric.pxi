@@ -45,18 +45,8 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_accum_bool_in_i64
 
 
-# Kernel ids: rows of KERNELS, columns are dtypes (f32, f64, i64). NULL = unsupported dtype.
-cdef enum:
-    K_NEG, K_EXP, K_LOG, K_SQRT, K_SIN, K_COS, K_TANH, K_SIGMOID, K_RELU, K_ABS, K_SIGN,
-    K_RECIPROCAL, K_FILL, K_ADDS, K_MULS, K_DIVS, K_RSUBS, K_POWS, K_RPOWS,
-    K_ADD, K_SUB, K_MUL, K_DIV, K_POW,
-    K_SIN_BW, K_COS_BW, K_TANH_BW, K_SIGMOID_BW, K_RELU_BW, K_ABS_BW, K_SQRT_BW,
-    K_RECIPROCAL_BW, K_POWS_BW, K_RPOWS_BW, K_DIV_BW_B, K_POW_BW_A, K_POW_BW_B,
-    K_ACCUM, K_MUL_TWICE, K_ACC_MUL, K_ACC_MUL_TWICE,
-    K_COUNT
-
-cdef enum:
-    MAX_KERNELS = 160
+# Kernel ids (K_*): rows of KERNELS, columns are dtypes (f32, f64, i64); the enum is in
+# layer_storage.pxd. NULL = unsupported dtype.
 cdef pyad_loop KERNELS[MAX_KERNELS][3]
 cdef int _n_kernels = K_COUNT
 

@@ -5,43 +5,10 @@
 # Numeric backwards may return a gradient in the output's (broadcast) shape and dtype; the
 # engine reduces it to the input's shape and casts it (fix_grad_numeric / fix_grad_recorded).
 
-# What a numeric formula may ask of the sweep that runs it. The engine (a layer above) fills
-# it in and passes it to every numeric formula, so that ops need nothing of the engine's run.
-ctypedef struct GradSink:
-    void* run                # the engine's run, opaque here
-    # the gradient the sweep has so far accumulated for child, when a formula may add its
-    # product straight into it (a buffer only the sweep holds, for a node without hooks that
-    # the sweep uses); NULL otherwise
-    Buffer* (*addable)(void* run, Node* child) noexcept
-    # no gradient has reached child yet in this sweep
-    bint (*is_empty)(void* run, Node* child) noexcept
-    bint keep_graph          # retain_graph: the nodes keep their saved values after the sweep
-
-ctypedef int (*numeric_bw_t)(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                             GradSink* sink) except -1
-ctypedef list (*recorded_bw_t)(Node* n, Tensor g)
-
-ctypedef struct OpDef:
-    numeric_bw_t numeric     # gradient of each input from a gradient buffer
-    recorded_bw_t recorded   # the same formula written with differentiable pyad ops
-    int flags                # OPF_*: what generic code (the engine) may ask about the op
-
-cdef enum:
-    # the numeric backward reads a uniform gradient (one value standing for all, as a full
-    # sum's) correctly as it is; the engine expands a uniform gradient for every other op
-    OPF_UNIFORM_GRAD = 1
-
-cdef enum:
-    OP_ACCUMULATE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW,
-    OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS,
-    OP_UNARY,           # neg exp log sqrt sin cos tanh sigmoid relu abs reciprocal
-    OP_SUM, OP_VIEW, OP_GATHER, OP_SCATTER, OP_BMM, OP_CAST, OP_ZERO,
-    OP_COUNT
-
-cdef enum:
-    MAX_OPS = 256
+# GradSink, the numeric_bw_t / recorded_bw_t formulas, OpDef, OPF_* flags and the core
+# opcodes (OP_*): layer_ops.pxd
 cdef OpDef OPS[MAX_OPS]          # static storage: zero until an op registers
-cdef int _n_ops = OP_COUNT       # opcodes below OP_COUNT are the core ones (enum above)
+cdef int _n_ops = OP_COUNT       # opcodes below OP_COUNT are the core ones (layer_ops.pxd)
 
 cdef int register_op(numeric_bw_t numeric, recorded_bw_t recorded, int flags=0) except -1:
     """A new opcode for an op family defined in its own .pxi file (ops_<family>.pxi)."""
@@ -212,10 +179,7 @@ cdef inline int float_dtype(int dtype) noexcept:
 # (accumulate_product, uniform gradients); the recorded backwards (rec_add, rec_muls, ...) and
 # the grad_fn names (NAME_ADD, ...) are generated from the entry's derivatives.
 # ============================================================================================
-cdef enum:
-    BW_ZERO = -1             # no gradient (floor, sign, ...; a Number form's other operand)
-    BW_PASS = -2             # the gradient is g itself
-    BW_UNDEFINED = -3        # torch records the node, but its derivative is not implemented
+# BW_ZERO, BW_PASS, BW_UNDEFINED: layer_ops.pxd
 
 ctypedef struct CoreDef:
     int fwd                  # the forward kernel (the entry's; the forwards below run it)
@@ -534,23 +498,7 @@ cdef int scalar_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
 # (csrc/op_table.py; _gen_ops.pxi registers them): the core ops (neg, exp, ...) in the slots of
 # their compile-time ids, the others after them.
 # ============================================================================================
-cdef enum:
-    SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT
-
-ctypedef Tensor (*unary_rec_t)(Tensor g, Tensor s, const double* c)
-
-ctypedef struct UnaryDef:
-    int fwd_kernel           # forward kernel id
-    int bw_kernel            # numeric backward kernel id, applied as k(g, saved); or BW_ZERO
-    int saves                # SAVE_NONE | SAVE_INPUT | SAVE_OUTPUT
-    int name_id              # grad_fn name
-    unary_rec_t recorded     # the same derivative with pyad ops: (g, saved value, params)
-    int ints                 # UI_*: what an int64 input gives (a bool input: see below)
-
-cdef enum:
-    # an int64 input: computed in the default float dtype (exp) | by the op's own int64
-    # kernel (neg, abs, relu, sign) | copied unchanged (the rounding ops, as torch's)
-    UI_FLOAT, UI_KERNEL, UI_IDENTITY
+# SAVE_*, BW_ZERO, unary_rec_t, UnaryDef and UI_*: layer_ops.pxd
 
 include "_gen_core.pxi"         # generated: U_NEG, U_EXP, ... (the table's kernels entries)
 cdef enum:
@@ -965,9 +913,7 @@ cdef inline void bmm_strides(Py_ssize_t* s, Py_ssize_t R, Py_ssize_t C, bint t) 
         s[1] = C
         s[2] = 1
 
-cdef enum:
-    # the kinds of product OP_BMM records (its ip[0]): each has torch's own name and errors
-    PROD_DOT, PROD_MV, PROD_MM, PROD_BMM
+# PROD_*, the kinds of product OP_BMM records (its ip[0]): layer_ops.pxd
 cdef int PRODUCT_NAMES[4]
 PRODUCT_NAMES[:] = [NAME_DOT, NAME_MV, NAME_MM, NAME_BMM]
 

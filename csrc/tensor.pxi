@@ -13,7 +13,7 @@ _NP_TO_CODE = {np.dtype(np.float32): PYAD_F32, np.dtype(np.float64): PYAD_F64,
 
 cdef class dtype:
     """A tensor element type: pyad.float32, pyad.float64, pyad.int64, pyad.bool."""
-    cdef readonly int code
+    # field: layer_tensor.pxd (code: PYAD_F32 ... PYAD_BOOL)
 
     @property
     def is_floating_point(self):
@@ -233,10 +233,7 @@ def _empty(shape, int dtype, str fn=""):
 
 cdef class _BufferView:
     """Exports a Buffer through the buffer protocol so numpy can view it without a copy."""
-    cdef Buffer* buf
-    cdef Meta m
-    cdef Py_ssize_t shape[PYAD_MAXDIM]
-    cdef Py_ssize_t strides[PYAD_MAXDIM]
+    # fields: layer_storage.pxd (buf, m, shape, strides)
 
     def __dealloc__(self):
         buf_decref(self.buf)
@@ -761,9 +758,7 @@ cdef Tensor check_leaf_view(Tensor x):
     check_inplace_torch(x)
     return x
 
-cdef enum:
-    # the operator of binop/rbinop (Python's + - * / **)
-    BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_POW
+# BIN_*, the operators of binop/rbinop: layer_tensor.pxd
 
 cdef object binop(int which, object a, object b):
     """Dispatch of + - * / ** for Tensor/scalar operand orders; `a` is always self's side."""
@@ -948,21 +943,7 @@ cdef object _methods():
 @cython.freelist(256)
 cdef class Tensor:
     """A multi-dimensional array on the CPU that records operations for autograd."""
-    cdef Buffer* buf             # strong ref to storage
-    cdef Meta m                  # dtype, ndim, numel; m.shape points at _shape
-    cdef Py_ssize_t _shape[PYAD_MAXDIM]  # storage for m.shape
-    cdef bint _requires_grad     # leaf flag, or "produced by a recorded op"
-    cdef Node* grad_fn_          # strong ref; NULL for leaves and constants
-    cdef Node* grad_acc          # borrowed: the leaf's AccumulateGrad node, if one exists
-    cdef object grad_            # .grad (Tensor or None)
-    cdef bint retains_grad_      # retain_grad() was called on this non-leaf
-    cdef object _hooks           # leaf tensors: {id: hook} run on the gradient, or None
-    cdef object _base            # the tensor this one was derived from by a view-like op
-    cdef bint _view_copies       # True when that op copied (indexing, transpose, expand), so
-                                 # in-place writes would not reach _base as they do in torch
-    cdef Py_ssize_t _version_shift  # buf.version minus this tensor's version: torch's version
-                                    # counter stays with the tensor when .data is replaced
-    cdef object __weakref__
+    # fields: layer_storage.pxd (the Tensor record: buffer, meta, node, grad, hooks, base)
 
     def __dealloc__(self):
         buf_decref(self.buf)

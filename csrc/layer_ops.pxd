@@ -1,0 +1,151 @@
+# layer_ops.pxd: the ops layer of pyad._C (ops.pxi): every core op's forward, numeric
+# backward and recorded backward, the OPS table of opcodes and the UNARY rows, and how an op
+# family registers into them (register_op, register_name, register_kernel in the storage
+# layer, register_unary). Above the storage layer (layer_storage.pxd), below the engine: the
+# engine hands the numeric formulas a GradSink, so that ops need nothing of the engine's run.
+# Declares what the layers above use of ops.pxi (and the few ops-level helpers defined in
+# other files, listed last). Included by pyad/_C.pxd (the layers: ARCHITECTURE.md).
+
+# What a numeric formula may ask of the sweep that runs it. The engine (a layer above) fills
+# it in and passes it to every numeric formula, so that ops need nothing of the engine's run.
+ctypedef struct GradSink:
+    void* run                # the engine's run, opaque here
+    # the gradient the sweep has so far accumulated for child, when a formula may add its
+    # product straight into it (a buffer only the sweep holds, for a node without hooks that
+    # the sweep uses); NULL otherwise
+    Buffer* (*addable)(void* run, Node* child) noexcept
+    # no gradient has reached child yet in this sweep
+    bint (*is_empty)(void* run, Node* child) noexcept
+    bint keep_graph          # retain_graph: the nodes keep their saved values after the sweep
+
+ctypedef int (*numeric_bw_t)(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
+                             GradSink* sink) except -1
+ctypedef list (*recorded_bw_t)(Node* n, Tensor g)
+
+ctypedef struct OpDef:
+    numeric_bw_t numeric     # gradient of each input from a gradient buffer
+    recorded_bw_t recorded   # the same formula written with differentiable pyad ops
+    int flags                # OPF_*: what generic code (the engine) may ask about the op
+
+cdef enum:
+    # the numeric backward reads a uniform gradient (one value standing for all, as a full
+    # sum's) correctly as it is; the engine expands a uniform gradient for every other op
+    OPF_UNIFORM_GRAD = 1
+
+cdef enum:
+    OP_ACCUMULATE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW,
+    OP_ADDS, OP_MULS, OP_DIVS, OP_RSUBS, OP_POWS, OP_RPOWS,
+    OP_UNARY,           # neg exp log sqrt sin cos tanh sigmoid relu abs reciprocal
+    OP_SUM, OP_VIEW, OP_GATHER, OP_SCATTER, OP_BMM, OP_CAST, OP_ZERO,
+    OP_COUNT
+
+cdef enum:
+    MAX_OPS = 256
+
+cdef enum:
+    # the kinds of product OP_BMM records (its ip[0]): each has torch's own name and errors
+    PROD_DOT, PROD_MV, PROD_MM, PROD_BMM
+
+
+# ---- unary rows (the generated U_* ids: _gen_core.pxi, included by ops.pxi) ------------------
+cdef enum:
+    SAVE_NONE, SAVE_INPUT, SAVE_OUTPUT
+
+cdef enum:
+    BW_ZERO = -1             # no gradient (floor, sign, ...; a Number form's other operand)
+    BW_PASS = -2             # the gradient is g itself
+    BW_UNDEFINED = -3        # torch records the node, but its derivative is not implemented
+
+ctypedef Tensor (*unary_rec_t)(Tensor g, Tensor s, const double* c)
+
+ctypedef struct UnaryDef:
+    int fwd_kernel           # forward kernel id
+    int bw_kernel            # numeric backward kernel id, applied as k(g, saved); or BW_ZERO
+    int saves                # SAVE_NONE | SAVE_INPUT | SAVE_OUTPUT
+    int name_id              # grad_fn name
+    unary_rec_t recorded     # the same derivative with pyad ops: (g, saved value, params)
+    int ints                 # UI_*: what an int64 input gives (a bool input: see below)
+
+cdef enum:
+    # an int64 input: computed in the default float dtype (exp) | by the op's own int64
+    # kernel (neg, abs, relu, sign) | copied unchanged (the rounding ops, as torch's)
+    UI_FLOAT, UI_KERNEL, UI_IDENTITY
+
+
+# ---- ops.pxi ---------------------------------------------------------------------------------
+cdef int NAME_ACCUMULATE
+cdef int NAME_ADD
+cdef int NAME_ALIAS
+cdef int NAME_EXPAND
+cdef int NAME_PERMUTE
+cdef int NAME_SELECT
+cdef int NAME_SELECT_BW
+cdef int NAME_SLICE
+cdef int NAME_SLICE_BW
+cdef int NAME_SQUEEZE0
+cdef int NAME_SQUEEZE1
+cdef int NAME_SQUEEZE2
+cdef int NAME_SQUEEZE4
+cdef int NAME_SUB
+cdef int NAME_SUM1
+cdef int NAME_T
+cdef int NAME_TRANSPOSE
+cdef int NAME_UNSQUEEZE
+cdef int NAME_VIEW
+cdef OpDef OPS[MAX_OPS]
+cdef Tensor bool_mask(Tensor x, object pred)
+cdef int category(int dtype) noexcept
+cdef int check_bool_sub(Tensor a, object b) except -1
+cdef int float_dtype(int dtype) noexcept
+cdef void init_ops() noexcept
+cdef int keepdim_meta(Meta* mk, const Meta* mx, const Py_ssize_t* mask) noexcept
+cdef double param_double(object v, str op, str name) except? -1.0
+cdef int refuse_integer_input(Tensor x, str kernel) except -1
+cdef int register_name(str name) except -1
+cdef int register_op(numeric_bw_t numeric, recorded_bw_t recorded, int flags=*) except -1
+cdef int register_unary(int fwd, int bw, int saves, str name, unary_rec_t rec) except -1
+cdef int result_type2(Tensor a, Tensor b) noexcept
+cdef int result_type_scalar(Tensor a, object c) except -1
+cdef const char* sdata(Node* n, int slot) noexcept
+cdef int set_unary_int_identity(int u, str int_kernel) except -1
+cdef int set_unary_ints(int u, int ints, object bool_refusal=*) except -1
+cdef int set_unary_row(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except -1
+cdef const Meta* smeta(Node* n, int slot) noexcept
+cdef Tensor t_add(Tensor a, Tensor b, double alpha=*)
+cdef Tensor t_adds(Tensor x, double c, int name=*, int dtype=*)
+cdef Tensor t_bmm_kind(Tensor a, Tensor b, int kind, Py_ssize_t nb, Py_ssize_t M, Py_ssize_t K,
+                       Py_ssize_t N, int out_ndim, const Py_ssize_t* out_shape,
+                       bint ta=*, bint tb=*)
+cdef Tensor t_div(Tensor a, Tensor b)
+cdef Tensor t_divs(Tensor x, double c)
+cdef Tensor t_expand(Tensor x, int ndim, const Py_ssize_t* shape)
+cdef Tensor t_gather(Tensor x, Py_ssize_t offset, const Py_ssize_t* strides, int ndim,
+                     const Py_ssize_t* shape, int name, int adjoint_name)
+cdef Tensor t_mul(Tensor a, Tensor b)
+cdef Tensor t_muls(Tensor x, double c, int dtype=*)
+cdef Tensor t_neg(Tensor x)
+cdef Tensor t_permute(Tensor x, const int* perm, int name)
+cdef Tensor t_pow(Tensor a, Tensor b)
+cdef Tensor t_pows(Tensor x, double c, int dtype=*)
+cdef Tensor t_rpows(Tensor x, double c, int dtype=*)
+cdef Tensor t_rsubs(Tensor x, double c, double alpha=*, int dtype=*)
+cdef Tensor t_scatter(Tensor g, Py_ssize_t offset, const Py_ssize_t* strides, int ndim,
+                      const Py_ssize_t* shape, int name, int adjoint_name)
+cdef Tensor t_sub(Tensor a, Tensor b, double alpha=*)
+cdef Tensor t_sum(Tensor x, const Py_ssize_t* mask, bint keepdim, bint mean, bint all_dims)
+cdef Tensor t_to(Tensor x, int dtype)
+cdef Tensor t_transpose(Tensor x, int d0, int d1, int name=*)
+cdef Tensor t_unary(int u, Tensor x, const double* c=*)
+cdef Tensor t_unsafe_view(Tensor x, int ndim, const Py_ssize_t* shape)
+cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name)
+cdef Tensor to_dtype_nograd(Tensor t, int dtype)
+cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1
+cdef Tensor zero_grad_of(Tensor value, Tensor x, int name)
+cdef Tensor zip_forward(int k, Tensor a, Tensor b, int dtype, const double* c)
+cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, const char* xd, const Meta* xm,
+                         const char* yd, const Meta* ym, const double* c) except NULL
+
+# ---- ops-level helpers defined beside their op families --------------------------------------
+cdef Tensor t_unsqueeze(Tensor x, int dim)
+cdef Tensor const_k(int k, Tensor a, Tensor b, const double* c)
+cdef Tensor fused_axpy(Tensor a, Tensor b, double alpha, int dt)
