@@ -1411,15 +1411,20 @@ def write_if_changed(path, text):
             f.write(text)
 
 
+def render_pxis(codes):
+    """Each generated .pxi file's text, by file name (tools/check_layers.py reads them too)."""
+    unary = [c for c in codes if not isinstance(c, (BinaryCode, TernaryCode, CoreCode))]
+    binary = [c for c in codes if isinstance(c, (BinaryCode, TernaryCode))]
+    return {"_gen_core.pxi": render_core(codes), "_gen_ops.pxi": render_pxi(unary),
+            "_gen_binary.pxi": render_pxi(binary, table=codes),
+            "_gen_core_binary.pxi": render_core_binary(codes)}
+
+
 def generate(stub=False):
     codes = build()
     write_if_changed(os.path.join(HERE, "_gen_ops.h"), render_h(codes))
-    write_if_changed(os.path.join(HERE, "_gen_core.pxi"), render_core(codes))
-    unary = [c for c in codes if not isinstance(c, (BinaryCode, TernaryCode, CoreCode))]
-    binary = [c for c in codes if isinstance(c, (BinaryCode, TernaryCode))]
-    write_if_changed(os.path.join(HERE, "_gen_ops.pxi"), render_pxi(unary))
-    write_if_changed(os.path.join(HERE, "_gen_binary.pxi"), render_pxi(binary, table=codes))
-    write_if_changed(os.path.join(HERE, "_gen_core_binary.pxi"), render_core_binary(codes))
+    for name, text in render_pxis(codes).items():
+        write_if_changed(os.path.join(HERE, name), text)
     stub_path = os.path.join(HERE, "..", "pyad", "_C.pyi")
     if stub:
         write_if_changed(stub_path, render_stub(open(stub_path).read(), codes))

@@ -30,14 +30,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The generated files are rendered from csrc/op_table.py in memory (gen_op_table.py).
 LAYERS = [
     ("storage", "layer_storage.pxd", ["pyad_types.pxd", "numeric.pxi", "graph.pxi"]),
-    ("ops", "layer_ops.pxd", ["ops.pxi", "_gen_core.pxi"]),
+    ("ops", "layer_ops.pxd", ["ops.pxi", "_gen_core.pxi", "_gen_core_binary.pxi"]),
     ("engine", "layer_engine.pxd", ["engine.pxi", "autograd.pxi"]),
     ("tensor", "layer_tensor.pxd", ["tensor.pxi"]),
-    ("api", None, ["_C.pyx", "_gen_ops.pxi", "ops_elementwise.pxi", "_gen_binary.pxi",
+    ("api", None, ["_C.pyx", "bw_math.pxi", "_gen_ops.pxi", "ops_elementwise.pxi",
+                   "_gen_binary.pxi",
                    "ops_reduce.pxi", "ops_shape.pxi", "ops_index.pxi", "ops_linalg.pxi",
                    "inplace.pxi", "fused.pxi", "interop.pxi", "function.pxi"]),
 ]
-GENERATED = ("_gen_core.pxi", "_gen_ops.pxi", "_gen_binary.pxi")
+GENERATED = ("_gen_core.pxi", "_gen_ops.pxi", "_gen_binary.pxi", "_gen_core_binary.pxi")
 # Files whose definitions are their layer's declarations as they stand: the C-level types and
 # kernels, and the generated unary ids (written by gen_op_table.py, included by ops.pxi).
 DECLARING = ("pyad_types.pxd", "_gen_core.pxi")
@@ -50,8 +51,10 @@ EXCEPTIONS = {
     ("graph.pxi", "OP_ACCUMULATE"), ("graph.pxi", "NAME_ACCUMULATE"),
     # releasing a custom Function's node calls its ctx._release (function.pxi's opcode)
     ("graph.pxi", "OP_PYFUNC"),
-    # pow's recorded backward masks the 0 ** b cases with where (ops_elementwise.pxi)
-    ("ops.pxi", "t_where"),
+    # the core arithmetic's recorded backwards (generated) mask pow's 0 ** b and x ** 0 cases
+    # with where and the generated masks of ops_elementwise.pxi
+    ("_gen_core_binary.pxi", "t_where"), ("_gen_core_binary.pxi", "gen_mask"),
+    ("_gen_core_binary.pxi", "gen_mask2"),
     # seed_flow: clone and a same-shape repeat hand their gradient on unchanged (torch's
     # grad_output identity), named by opcode; an OPF_* flag in OpDef could say it instead
     ("engine.pxi", "OP_CLONE"), ("engine.pxi", "OP_REPEAT"),
@@ -277,11 +280,7 @@ def generated_texts(csrc):
                                                   os.path.join(csrc, "gen_op_table.py"))
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
-    codes = gen.build()
-    unary = [c for c in codes if not isinstance(c, (gen.BinaryCode, gen.TernaryCode))]
-    binary = [c for c in codes if isinstance(c, (gen.BinaryCode, gen.TernaryCode))]
-    return {"_gen_core.pxi": gen.render_core(codes), "_gen_ops.pxi": gen.render_pxi(unary),
-            "_gen_binary.pxi": gen.render_pxi(binary, table=codes)}
+    return gen.render_pxis(gen.build())
 
 
 def check(csrc, layers=LAYERS, exceptions=EXCEPTIONS, out=sys.stdout):
@@ -314,6 +313,10 @@ def check(csrc, layers=LAYERS, exceptions=EXCEPTIONS, out=sys.stdout):
         for name, ln in definitions(lines).items():
             defined.setdefault(name, (f, ln))
     bad = 0
+    for f in sorted(os.listdir(csrc)):      # every Cython file has a layer
+        if f.endswith((".pxi", ".pyx", ".pxd")) and f not in level:
+            bad += 1
+            print(f"{os.path.join(csrc, f)}:1: in no layer of tools/check_layers.py", file=out)
     for f, lines in stripped.items():
         own = definitions(lines)
         names = [x for x, _, _ in layers]
