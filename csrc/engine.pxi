@@ -202,37 +202,15 @@ cdef void run_release(Run* r, bint recorded) noexcept:
 
 cdef int seed_flow(Node* n, int k, int mark) noexcept:
     """The MARK_SEED flag input k's gradient gets from a node whose output gradient has
-    ``mark`` (0: a new tensor in torch). torch's formulas hand on the gradient itself for
-    add/sub (a unit alpha), add of a scalar, clone, repeat and expand to the same shape, and
-    a view of it for view-likes, transpose, permute and sum (an expand)."""
-    cdef int name
-    if not (mark & MARK_SEED):
+    ``mark`` (0: a new tensor in torch): the op's HANDS_ON says whether its formula hands on
+    the gradient itself or a view of it."""
+    cdef int kind
+    if not (mark & MARK_SEED) or HANDS_ON[n.op] == NULL:
         return 0
-    if n.op == OP_ADD or n.op == OP_SUB:
-        if k == 0 or (n.op == OP_ADD and n.c[0] == 1.0):
-            return mark
-        return 0
-    if n.op == OP_ADDS or n.op == OP_CLONE:
+    kind = HANDS_ON[n.op](n, k)
+    if kind == HANDS_SAME:
         return mark
-    if n.op == OP_REPEAT:
-        return mark if same_shape(&n.in_meta[0], &n.out_meta) else 0
-    if n.op == OP_VIEW:
-        name = n.name_id
-        if ((name == NAME_SQUEEZE0 or name == NAME_SQUEEZE1 or name == NAME_SQUEEZE2
-                or name == NAME_SQUEEZE4) and same_shape(&n.in_meta[0], &n.out_meta)):
-            return mark                   # unsqueeze_to of nothing: the gradient itself
-        if name == NAME_ALIAS:
-            return mark                   # x[()], x[...]: the gradient itself
-        return MARK_SEED_VIEW
-    if n.op == OP_SUM:
-        return MARK_SEED_VIEW if n.c[0] == 1.0 else 0
-    if n.op == OP_GATHER:
-        name = n.name_id
-        if name == NAME_TRANSPOSE or name == NAME_T or name == NAME_PERMUTE:
-            return MARK_SEED_VIEW
-        if name == NAME_EXPAND and same_shape(&n.in_meta[0], &n.out_meta):
-            return mark
-    return 0
+    return MARK_SEED_VIEW if kind == HANDS_VIEW else 0
 
 
 cdef object seed_result(RunSlot* s, list seeds, const Meta* m):

@@ -42,6 +42,13 @@ cdef enum:
 cdef enum:
     MAX_OPS = 256
 
+# What a node's formula hands input k, of its output's gradient g (torch returns g itself from
+# add's formula, a view of it from view's): grad() gives back a grad_outputs tensor itself
+# where torch does. An op says so by a function in HANDS_ON (NULL: a new tensor, always).
+cdef enum:
+    HANDS_NEW, HANDS_SAME, HANDS_VIEW
+ctypedef int (*hands_on_t)(Node* n, int k) noexcept
+
 cdef enum:
     # the kinds of product OP_BMM records (its ip[0]): each has torch's own name and errors
     PROD_DOT, PROD_MV, PROD_MM, PROD_BMM
@@ -93,6 +100,8 @@ cdef int NAME_TRANSPOSE
 cdef int NAME_UNSQUEEZE
 cdef int NAME_VIEW
 cdef OpDef OPS[MAX_OPS]
+cdef hands_on_t HANDS_ON[MAX_OPS]
+cdef int hands_same(Node* n, int k) noexcept
 cdef Tensor bool_mask(Tensor x, object pred)
 cdef int category(int dtype) noexcept
 cdef int check_bool_sub(Tensor a, object b) except -1

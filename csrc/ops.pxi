@@ -8,6 +8,7 @@
 # GradSink, the numeric_bw_t / recorded_bw_t formulas, OpDef, OPF_* flags and the core
 # opcodes (OP_*): layer_ops.pxd
 cdef OpDef OPS[MAX_OPS]          # static storage: zero until an op registers
+cdef hands_on_t HANDS_ON[MAX_OPS]   # NULL (a new gradient tensor) unless an op sets its own
 cdef int _n_ops = OP_COUNT       # opcodes below OP_COUNT are the core ones (layer_ops.pxd)
 
 cdef int register_op(numeric_bw_t numeric, recorded_bw_t recorded, int flags=0) except -1:
@@ -1081,9 +1082,44 @@ cdef list zero_recorded(Node* n, Tensor g):
     return [z]
 
 
+# ---- what each core op's formula hands its inputs of g (HANDS_ON, see layer_ops.pxd) -------
+cdef int hands_same(Node* n, int k) noexcept:
+    return HANDS_SAME                # x + c, clone: g itself
+
+cdef int add_hands_on(Node* n, int k) noexcept:
+    # a + alpha b: g itself to a, and to b when alpha is 1 (sub's b gets -g, a new tensor)
+    return HANDS_SAME if k == 0 or (n.op == OP_ADD and n.c[0] == 1.0) else HANDS_NEW
+
+cdef int view_hands_on(Node* n, int k) noexcept:
+    cdef int name = n.name_id
+    if ((name == NAME_SQUEEZE0 or name == NAME_SQUEEZE1 or name == NAME_SQUEEZE2
+            or name == NAME_SQUEEZE4) and same_shape(&n.in_meta[0], &n.out_meta)):
+        return HANDS_SAME            # unsqueeze_to of nothing: the gradient itself
+    if name == NAME_ALIAS:
+        return HANDS_SAME            # x[()], x[...]: the gradient itself
+    return HANDS_VIEW
+
+cdef int sum_hands_on(Node* n, int k) noexcept:
+    return HANDS_VIEW if n.c[0] == 1.0 else HANDS_NEW     # a full sum's expand of g
+
+cdef int gather_hands_on(Node* n, int k) noexcept:
+    cdef int name = n.name_id
+    if name == NAME_TRANSPOSE or name == NAME_T or name == NAME_PERMUTE:
+        return HANDS_VIEW
+    if name == NAME_EXPAND and same_shape(&n.in_meta[0], &n.out_meta):
+        return HANDS_SAME
+    return HANDS_NEW
+
+
 cdef void init_ops() noexcept:
     init_kernels()
     init_core_binary()      # add, sub, mul, div, pow and their Number forms (op table)
+    HANDS_ON[OP_ADD] = add_hands_on
+    HANDS_ON[OP_SUB] = add_hands_on
+    HANDS_ON[OP_ADDS] = hands_same
+    HANDS_ON[OP_SUM] = sum_hands_on
+    HANDS_ON[OP_VIEW] = view_hands_on
+    HANDS_ON[OP_GATHER] = gather_hands_on
     OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded, OPF_UNIFORM_GRAD)
     OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded, 0)
     OPS[OP_VIEW] = OpDef(view_numeric, view_recorded, 0)

@@ -1047,10 +1047,15 @@ def clone(input, *, memory_format=None):
     return t_clone(_t(input))
 
 
+cdef int repeat_hands_on(Node* n, int k) noexcept:
+    return HANDS_SAME if same_shape(&n.in_meta[0], &n.out_meta) else HANDS_NEW   # no repeat
+
 cdef int OP_REPEAT = register_op(repeat_numeric, repeat_recorded)
 cdef int OP_ROLL = register_op(roll_numeric, roll_recorded)
 cdef int OP_CAT = register_op(cat_numeric, cat_recorded)
 cdef int OP_CLONE = register_op(view_numeric, clone_recorded)
+HANDS_ON[OP_REPEAT] = repeat_hands_on
+HANDS_ON[OP_CLONE] = hands_same
 cdef int NAME_REPEAT = register_name("RepeatBackward0")
 cdef int NAME_FLIP = register_name("FlipBackward0")
 cdef int NAME_ROLL = register_name("RollBackward0")

@@ -55,9 +55,6 @@ EXCEPTIONS = {
     # with where and the generated masks of ops_elementwise.pxi
     ("_gen_core_binary.pxi", "t_where"), ("_gen_core_binary.pxi", "gen_mask"),
     ("_gen_core_binary.pxi", "gen_mask2"),
-    # seed_flow: clone and a same-shape repeat hand their gradient on unchanged (torch's
-    # grad_output identity), named by opcode; an OPF_* flag in OpDef could say it instead
-    ("engine.pxi", "OP_CLONE"), ("engine.pxi", "OP_REPEAT"),
     # accumulating a leaf's first gradient under create_graph copies it as torch does
     # (CopyBackwards: clone, ops_shape.pxi; its name, inplace.pxi)
     ("engine.pxi", "t_clone"), ("engine.pxi", "NAME_COPY"),
