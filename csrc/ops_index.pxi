@@ -137,9 +137,7 @@ cdef str shape_list(object shape):
 # numpy's placement rule: adjacent advanced dims stay in place, separated ones go first.
 # ============================================================================================
 # numpy's types, looked up once: x[i] parses its key on every call
-cdef object NP_NDARRAY = np.ndarray
-cdef object NP_BOOL = np.bool_
-cdef object NP_INTEGER = np.integer
+# NP_NDARRAY, NP_BOOL, NP_INTEGER (numpy's types, looked up once): tensor.pxi
 
 cdef bint seq_as_tuple(object index, bint warn=True):
     """torch's (numpy's old) rule: a short list holding a sequence/slice/None/... is a tuple."""
@@ -374,7 +372,7 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None):
                 arr.ndim if arr.dtype == np.bool_ else 1)
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    r = walk_index(x, conv, n_specified, False, same, adv)
+    r = walk_index(x, tuple(conv), n_specified, False, same, adv)
     return r, adv
 
 
@@ -387,7 +385,10 @@ cdef int check_slice_step(object it) except -1:
     return 0
 
 
-cdef object walk_index(Tensor x, object items, Py_ssize_t n_specified, bint single=False,
+cdef enum:
+    ITEM_INT, ITEM_SLICE, ITEM_ELLIPSIS, ITEM_NEW_DIM, ITEM_ADVANCED
+
+cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint single=False,
                        list same=None, dict adv=None, list region=None):
     """torch's applySlicing over a parsed key, the one walk for get and set: each item in turn
     at the dim it reaches, with torch's errors in torch's order. Each ellipsis moves the dim on
@@ -402,20 +403,34 @@ cdef object walk_index(Tensor x, object items, Py_ssize_t n_specified, bint sing
     instead, with no tensor made (basic x[key] = v)."""
     cdef Tensor r = x
     cdef int dim = 0
-    cdef Py_ssize_t nd, size
-    sh = sts = None
+    cdef Py_ssize_t nd, size, k
+    cdef list sh = None, sts = None
     if region is not None:
         sh = region[1]
         sts = region[2]
-    for k, it in enumerate(items):
+    cdef int kind
+    for k in range(len(items)):
+        it = items[k]
         nd = r.m.ndim if sh is None else len(sh)
-        if isinstance(it, _IndexItemError):
+        if type(it) is int:             # the common items first: one type check each
+            kind = ITEM_INT
+        elif type(it) is slice:
+            kind = ITEM_SLICE
+        elif it is Ellipsis:
+            kind = ITEM_ELLIPSIS
+        elif it is None or isinstance(it, bool):
+            kind = ITEM_NEW_DIM
+        elif isinstance(it, _BadIndexDtype) or isinstance(it, NP_NDARRAY):
+            kind = ITEM_ADVANCED
+        elif isinstance(it, _IndexItemError):
             raise (<_IndexItemError>it).error
-        if it is Ellipsis:
+        else:
+            kind = ITEM_INT             # numpy integers, 0-d int64 tensors
+        if kind == ITEM_ELLIPSIS:
             dim += x.m.ndim - n_specified
             if single and sh is None:
                 return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
-        elif it is None or isinstance(it, bool):
+        elif kind == ITEM_NEW_DIM:
             if dim > nd:
                 raise dim_range_error(nd + 1, dim)
             if sh is not None:
@@ -428,7 +443,7 @@ cdef object walk_index(Tensor x, object items, Py_ssize_t n_specified, bint sing
                 if it is not None:  # torch's boolToIndexingTensor: a long index, [0] or empty
                     adv[dim] = np.zeros(1 if it else 0, dtype=np.int64)
             dim += 1
-        elif isinstance(it, slice):
+        elif kind == ITEM_SLICE:
             check_slice_step(it)
             if dim >= nd:
                 if not is_full_slice(it):
@@ -448,12 +463,9 @@ cdef object walk_index(Tensor x, object items, Py_ssize_t n_specified, bint sing
                     same[0] = False
                 r = index_slice(r, dim, it, single)
             dim += 1
-        elif isinstance(it, _BadIndexDtype):
+        elif kind == ITEM_ADVANCED:
             adv[dim] = it
-            dim += 1
-        elif isinstance(it, np.ndarray):
-            adv[dim] = it
-            dim += it.ndim if it.dtype == np.bool_ else 1
+            dim += it.ndim if isinstance(it, NP_NDARRAY) and it.dtype == np.bool_ else 1
         else:
             idx = int64_index(it)
             if dim >= nd:

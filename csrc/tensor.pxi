@@ -7,6 +7,9 @@ DTYPE_NAMES = ["float32", "float64", "int64", "bool"]
 DTYPE_TITLES = ["Float", "Double", "Long", "Bool"]
 DTYPE_C_NAMES = ["float", "double", "long int", "bool"]
 NP_DTYPES = [np.float32, np.float64, np.int64, np.bool_]
+cdef object NP_NDARRAY = np.ndarray      # numpy's types, looked up once (not per call)
+cdef object NP_BOOL = np.bool_
+cdef object NP_INTEGER = np.integer
 _NP_TO_CODE = {np.dtype(np.float32): PYAD_F32, np.dtype(np.float64): PYAD_F64,
                np.dtype(np.int64): PYAD_I64, np.dtype(np.bool_): PYAD_BOOL}
 
@@ -651,12 +654,12 @@ cdef Tensor t_getitem(Tensor x, object index):
     return r
 
 cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
-    """r sliced along dim (SliceBackward0); a full slice inside a tuple is r itself."""
+    """r sliced along dim (SliceBackward0); a full slice inside a tuple is r itself. The
+    slice's step is checked by the caller (walk_index)."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t start, stop, step, length, size = r.m.shape[dim]
     cdef int i
-    check_slice_step(it)
     PySlice_Unpack(it, &start, &stop, &step)          # slice.indices() without the tuple
     length = PySlice_AdjustIndices(size, &start, &stop, step)
     if not single and start == 0 and length == size and step == 1:
@@ -678,7 +681,7 @@ cdef int check_select_bounds(Py_ssize_t idx, Py_ssize_t size, Py_ssize_t key_pos
 cdef object _int64_arg(object v):
     """An int argument as torch's parser unpacks it: beyond int64 is its ValueError (other
     objects are returned as they are)."""
-    if isinstance(v, (int, np.integer)) and not (
+    if (isinstance(v, int) or isinstance(v, NP_INTEGER)) and not (
             -9223372036854775808 <= v <= 9223372036854775807):
         raise ValueError("Overflow when unpacking long long")
     return v
