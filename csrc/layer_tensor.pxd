@@ -35,6 +35,7 @@ cdef bint fill_exact_int(Tensor t, object value) except -1
 cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_dim=*)
 cdef Tensor index_slice(Tensor r, int dim, object it, bint single)
 cdef object _int64_arg(object v)
+cdef object wrap_int64(object v)
 cdef object int64_index(object it)
 cdef bint is_int_arg(object v)
 cdef bint is_scalar(object o) noexcept

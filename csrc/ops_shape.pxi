@@ -108,8 +108,7 @@ cdef Tensor t_unflatten(Tensor x, object dim, object sizes):
             raise RuntimeError("unflatten got an unexpected error:\n"
                                f"invalid shape dimension {s} at index {k} of shape {list(sizes)}")
         else:   # torch's product wraps around in int64 (then the sizes do not multiply up)
-            known = ((known * s + 9223372036854775808) % 18446744073709551616
-                     - 9223372036854775808)
+            known = wrap_int64(known * s)
     # torch's infer_size: the sizes fit if they multiply up to the dim's size, or (with a -1)
     # to a positive divisor of it
     if not (size == known or (infer >= 0 and known > 0 and size % known == 0)):
