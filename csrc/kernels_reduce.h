@@ -160,7 +160,17 @@ static inline double rd_norm_step(double a, double x, double p)
     }
     return a + pow(ax, p);
 }
-RD_FOLD(rd_norm_f32, float, double, a = rd_norm_step(a, (double)x, c[0]))
+/* float32 as torch computes it (its accumulation type is float): each term |x|^p in float,
+   so a term beyond float32 is inf and one below it 0, and the sum rounded to float before the
+   root (inf past float32's range); the sum itself is kept in double */
+static inline double rd_norm_step_f32(double a, float x, double p)
+{
+    float ax = fabsf(x);
+    if (p == 2.0) return a + (double)(x * x);
+    if (p == 1.0 || p == 0.0 || isinf(p)) return rd_norm_step(a, (double)x, p);
+    return a + (double)powf(ax, (float)p);
+}
+RD_FOLD(rd_norm_f32, float, double, a = rd_norm_step_f32(a, x, c[0]))
 RD_FOLD(rd_norm_f64, double, double, a = rd_norm_step(a, x, c[0]))
 static inline double rd_norm_finish(double a, double p)
 {
@@ -168,7 +178,14 @@ static inline double rd_norm_finish(double a, double p)
     if (p == 1.0 || p == 0.0 || isinf(p)) return a;
     return pow(a, 1.0 / p);
 }
-RD_FIN(rd_norm_fin_f32, double, float, rd_norm_finish(a, c[0]))
+static inline double rd_norm_finish_f32(double a, double p)
+{
+    float af = (float)a;
+    if (p == 2.0) return (double)sqrtf(af);
+    if (p == 1.0 || p == 0.0 || isinf(p)) return a;
+    return (double)powf(af, 1.0f / (float)p);
+}
+RD_FIN(rd_norm_fin_f32, double, float, rd_norm_finish_f32(a, c[0]))
 RD_FIN(rd_norm_fin_f64, double, double, rd_norm_finish(a, c[0]))
 
 /* var: acc += (x - mean)^2 ; lse: acc += exp(x - m) */

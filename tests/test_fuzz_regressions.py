@@ -2542,3 +2542,28 @@ def test_unflatten_sizes_multiply_in_int64(pt, shape, sizes, msg):
     with pytest.raises(RuntimeError) as e:
         pt.ones(*shape).unflatten(0, sizes)
     assert str(e.value).split("\nException raised from")[0] == msg
+
+
+# --- seed 55: float32 vector norms compute as torch's float32 kernel ----------------------
+# each |x| ** p in float32 (inf above its range, 0 below), the sum rounded to float32 before
+# the root; pyad's float64 terms gave finite norms where torch's are inf or 0. A 0-d input's
+# norm is computed, not taken as |x| (its power can leave the dtype's range)
+
+@pytest.mark.parametrize("xs,p,want", [
+    ([1e20, 1e20], 2, math.inf), ([1e20, 1e20], 3, math.inf), ([3e38, 3e38], 1, math.inf),
+    ([1e-30, 1e-30], 2, 0.0), ([1e-30, 1e-30], 3, 0.0), ([0.795, 0.5], 1000, 0.0),
+    ([1.5, 0.5], 1000, math.inf), ([0.795], 1000, 0.795), ([1e20, 1e20], math.inf, 1e20),
+])
+def test_float32_vector_norm_overflows_and_underflows_as_torch(pt, xs, p, want):
+    got = pt.linalg.vector_norm(pt.tensor(xs), p).item()
+    assert got == pytest.approx(want, rel=1e-6)
+    assert pt.norm(pt.tensor(xs), p=p, dim=0).item() == pytest.approx(want, rel=1e-6)
+    # float64 keeps these finite and nonzero
+    assert 0 < pt.linalg.vector_norm(pt.tensor(xs, dtype=pt.float64), p).item() < math.inf
+
+
+@pytest.mark.parametrize("dtype,p,want", [("float64", 2**63 - 1, 0.0), ("float32", 1000, 0.0),
+                                          ("float64", 1000, 0.795), ("float32", 2, 0.795)])
+def test_norm_of_a_0d_tensor_is_computed(pt, dtype, p, want):
+    x = pt.tensor(0.795, dtype=getattr(pt, dtype))
+    assert pt.norm(x, p=p, dim=0).item() == pytest.approx(want, rel=1e-6)

@@ -246,11 +246,6 @@ KNOWN = {
                       "product rule through x * sigmoid(x) gives huge * 0 = NaN",
     ("F.threshold(0.5, -1)", None): "at NaN: torch's threshold_backward passes g (NaN <= threshold "
                                     "is false), pyad's gives 0",
-    ("norm", "float32"): "torch's float32 2-norm overflows to inf for |x| ~ 1e30 (its gradient is "
-                         "then 0), pyad's accumulates in float64 and stays finite (a forward "
-                         "difference)",
-    ("vector_norm(ord=2)", "float32"): "as norm, float32",
-    ("norm()", "float32"): "as norm, float32",
 }
 
 
