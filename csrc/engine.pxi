@@ -201,29 +201,42 @@ cdef void run_release(Run* r, bint recorded) noexcept:
 
 
 cdef int seed_flow(Node* n, int k, int mark) noexcept:
-    """The MARK_SEED flag input k's gradient gets from a node whose output gradient has
-    ``mark`` (0: a new tensor in torch): the op's HANDS_ON says whether its formula hands on
-    the gradient itself or a view of it."""
-    cdef int kind
-    if not (mark & MARK_SEED) or HANDS_ON[n.op] == NULL:
-        return 0
-    kind = HANDS_ON[n.op](n, k)
+    """The MARK_FLOW bits of input k's gradient, from a node whose output gradient has
+    ``mark``: the op's HANDS_ON says whether torch's formula hands on that tensor itself (the
+    same bits), a view of it (its origin, viewed) or a new tensor (0)."""
+    cdef int kind = HANDS_ON[n.op](n, k) if HANDS_ON[n.op] != NULL else HANDS_NEW
     if kind == HANDS_SAME:
-        return mark
-    return MARK_SEED_VIEW if kind == HANDS_VIEW else 0
+        return mark & MARK_FLOW
+    if kind == HANDS_VIEW:
+        return (mark & MARK_FLOW & ~MARK_FLOW_SAME) | MARK_FLOW_VIEW
+    return 0
 
 
-cdef object seed_result(RunSlot* s, list seeds, const Meta* m):
-    """grad()'s result for a slot whose gradient is (MARK_SEED) a grad_output requiring grad
-    or a view of it: that very tensor, or (a view in torch) a tensor that requires grad."""
-    cdef Tensor t
-    if s.mark & MARK_SEED_SAME:
-        for g in seeds:
-            if (isinstance(g, Tensor) and <void*>(<Tensor>g).buf == s.grad
-                    and same_shape(&(<Tensor>g).m, m) and (<Tensor>g).m.dtype == m.dtype):
-                return g
+cdef object seed_result(RunSlot* s, list seeds, tuple roots, const Meta* m):
+    """grad()'s result for a slot whose gradient is, in torch, a grad_output itself (SAME) or a
+    view made in backward (VIEW) of a grad_output, of the implicit 1 or of a new tensor: that
+    very tensor, or a view made in no_grad mode (which requires grad when its base does)."""
+    cdef Tensor t, base
+    cdef Py_ssize_t origin = (s.mark >> MARK_ORIGIN_SHIFT) - 1
+    seed = seeds[origin] if origin >= 0 else None
+    if s.mark & MARK_FLOW_SAME and isinstance(seed, Tensor):
+        base = <Tensor>seed
+        if (<void*>base.buf == s.grad and same_shape(&base.m, m) and base.m.dtype == m.dtype):
+            return base
     t = tensor_from_buffer(<Buffer*>s.grad, m)
-    t._requires_grad = True
+    if not (s.mark & MARK_FLOW_VIEW):
+        return t
+    if isinstance(seed, Tensor):
+        base = <Tensor>seed
+    elif seed is SEED_ONE:
+        base = _ones_like(<Tensor>roots[origin])
+    else:       # a tensor some formula made, which nothing else holds
+        base = tensor_from_buffer(<Buffer*>s.grad, m)
+    t._base = base._base if base._base is not None else base
+    t._view_creation = VIEW_NO_GRAD
+    if base._requires_grad:
+        t._requires_grad = True
+        t._grad_dead = True
     return t
 
 
@@ -247,7 +260,7 @@ cdef Buffer* run_addable(void* run, Node* child) noexcept:
         return NULL
     # the formula sums into it (or returns a gradient the sweep sums in): no longer a
     # grad_output handed on unchanged
-    cs.mark &= ~MARK_SEED
+    cs.mark &= ~MARK_FLOW
     return <Buffer*>cs.grad
 
 
@@ -460,6 +473,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
     cdef Buffer** gin = gin_small
     cdef const Meta** gm = gm_small
     cdef Buffer* g_fixed
+    # grad() without create_graph: which results torch returns as a grad_output itself or as a
+    # view made in backward (MARK_FLOW)
+    cdef bint track_flow = not create_graph and not accumulate
     cdef Py_ssize_t i, j, n_inputs = len(inputs) if inputs is not None else 0
     cdef int k, flow
     cdef bint prev_mode = pyad_is_grad_enabled()
@@ -563,7 +579,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 if create_graph:
                     slot_add_recorded(s, _ones_like(<Tensor>roots[j]))
                 else:
-                    s.mark &= ~MARK_SEED
+                    s.mark &= ~MARK_FLOW
+                    if s.grad == NULL:
+                        s.mark |= (j + 1) << MARK_ORIGIN_SHIFT
                     slot_add_numeric(s, buf_one(n.out_meta.dtype))
                 continue
             g = <Tensor>seeds[j]
@@ -574,10 +592,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
             if create_graph:
                 slot_add_recorded(s, g)
             else:
-                if s.grad == NULL and g._requires_grad:
-                    s.mark |= MARK_SEED_SAME
-                else:
-                    s.mark &= ~MARK_SEED
+                s.mark &= ~MARK_FLOW
+                if s.grad == NULL and g is seeds[j]:
+                    s.mark |= MARK_FLOW_SAME | ((j + 1) << MARK_ORIGIN_SHIFT)
                 buf_incref(g.buf)
                 slot_add_numeric(s, g.buf)
         for i in range(order.n):
@@ -593,14 +610,14 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 g_fixed = <Buffer*>s.grad
                 run_hooks(s, create_graph)
                 if <Buffer*>s.grad != g_fixed:
-                    s.mark &= ~MARK_SEED
+                    s.mark &= ~MARK_FLOW
             j = s.cap
             captured = None     # an input given more than once gets the same tensor, as torch
             while j >= 0:
                 t = <Tensor>inputs[j]
                 if captured is None:
-                    if not create_graph and (s.mark & MARK_SEED) and not accumulate:
-                        captured = seed_result(s, seeds, &n.out_meta)
+                    if track_flow and (s.mark & (MARK_FLOW_SAME | MARK_FLOW_VIEW)):
+                        captured = seed_result(s, seeds, roots, &n.out_meta)
                     else:
                         captured = _slot_as_tensor(s, create_graph, &n.out_meta)
                 results[j] = captured
@@ -662,18 +679,18 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                             raise_invalid_gradient(n, k, &n.in_meta[k], &child.out_meta)
                         # child.out_meta: the same shape; its dtype where `.data` changed that
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
-                        flow = seed_flow(n, k, s.mark) if g_fixed == gin[k] else 0
+                        flow = seed_flow(n, k, s.mark) if track_flow and g_fixed == gin[k] else 0
                         gin[k] = NULL
-                        if (flow & MARK_SEED_SAME) and g_fixed != <Buffer*>s.grad:
+                        if (flow & MARK_FLOW_SAME) and g_fixed != <Buffer*>s.grad:
                             # the same values (expand or repeat to the same shape): hand on
                             # the buffer itself, which grad() recognises as the grad_output
                             buf_decref(g_fixed)
                             g_fixed = <Buffer*>s.grad
                             buf_incref(g_fixed)
                         if cs.grad == NULL:
-                            cs.mark = (cs.mark & ~MARK_SEED) | flow
+                            cs.mark = (cs.mark & ~MARK_FLOW) | flow
                         else:
-                            cs.mark &= ~MARK_SEED
+                            cs.mark &= ~MARK_FLOW
                         slot_add_numeric(cs, g_fixed)
                 finally:
                     for k in range(n.n_in if n.n_in > 2 else 2):

@@ -89,8 +89,8 @@ cdef inline int set_edge(Node* n, int i, Tensor t) except -1:
     m.numel = t.m.numel
     pyad_copy_shape(m.shape, t.m.shape, t.m.ndim)
     n.next[i].input_nr = 0
-    if not t._requires_grad:
-        n.next[i].fn = NULL
+    if not t._requires_grad or t._grad_dead:
+        n.next[i].fn = NULL         # (torch's view made in no_grad mode has no grad accumulator)
     elif t.grad_fn_ != NULL:
         t.grad_fn_.refcnt += 1
         n.next[i].fn = t.grad_fn_

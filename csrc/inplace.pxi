@@ -13,10 +13,15 @@ cdef int check_inplace(Tensor x) except -1:
 
 
 cdef int check_inplace_torch(Tensor x) except -1:
-    """torch's own refusals (autograd's check_inplace, before the op's kernel runs)."""
+    """torch's own refusals (autograd's check_inplace, before the op's kernel runs). A view
+    that only another operand makes require grad is checked in commit_inplace."""
     cdef Tensor base
     if x._base is not None:
         base = <Tensor>x._base
+        if (x._view_creation != VIEW_DEFAULT and pyad_is_grad_enabled()
+                and (x._requires_grad or base._requires_grad)):
+            raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                                   x._view_output_nr))
         # torch: the view requires grad (its own graph from the leaf, or through the base)
         # and its base is a leaf; so also after the base's detach_()
         if pyad_is_grad_enabled() and base.grad_fn_ == NULL and (
@@ -27,6 +32,32 @@ cdef int check_inplace_torch(Tensor x) except -1:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     return 0
+
+
+cdef str forward_name(Node* fn):
+    """The name of the op that made a node (torch's forward_op_name): ViewBackward0 -> View."""
+    return None if fn == NULL else NODE_NAMES[fn.name_id].split("Backward")[0]
+
+
+cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr):
+    """torch's handle_view_on_rebase: why an in-place change of a view that autograd would
+    record is refused. op: the forward name of the view's grad_fn, None when it has none."""
+    if creation == VIEW_NO_GRAD or op is None:
+        msg = ((f"Output {output_nr} of {op} is a view of a view which was created in"
+                if op is not None else "A view was created in")
+               + " no_grad mode and is being modified inplace with grad mode enabled.")
+    else:
+        msg = f"Output {output_nr} of {op} is a view and is being modified inplace."
+    if creation == VIEW_MULTIPLE:
+        msg += (" This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.")
+    elif creation == VIEW_NO_GRAD:
+        msg += (" Given that this use case is ambiguous and error-prone, it is forbidden. You "
+                "can clarify your code by moving both the view and the inplace either both "
+                "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+                "outside (if you want the inplace to be tracked).")
+    return msg
 
 
 cdef int check_inplace_pyad(Tensor x) except -1:
@@ -52,6 +83,10 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
     """x takes r's values and, when r was recorded, r's history. Returns x."""
     cdef char* args[2]
     cdef Py_ssize_t steps[2]
+    if r.grad_fn_ != NULL and x._base is not None and x._view_creation != VIEW_DEFAULT:
+        # recorded because another operand requires grad (check_inplace_torch saw x alone)
+        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                               x._view_output_nr))
     if not same_shape(&r.m, &x.m):
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
@@ -222,6 +257,68 @@ cdef Tensor _region_mask(Tensor x, Py_ssize_t offset, const Py_ssize_t* st, int 
                                   PYAD_BOOL)
 
 
+cdef int check_setitem_view(Tensor x, object index, Tensor v) except -1:
+    """torch's x[index] = v copies into the view its indexing makes of x (x itself when the
+    index makes none): check_inplace's view refusal for that view, which is made in grad mode
+    (with a grad_fn when x requires grad) and keeps x's CreationMeta."""
+    cdef bint x_requires
+    if x._base is None or x._view_creation == VIEW_DEFAULT or not pyad_is_grad_enabled():
+        return 0
+    x_requires = x._requires_grad or (<Tensor>x._base)._requires_grad
+    if not (x_requires or v._requires_grad):
+        return 0
+    op = _last_view_op(x, index)
+    if op is None:
+        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                               x._view_output_nr))
+    raise RuntimeError(view_rebase_message(x._view_creation, op if x_requires else None, 0))
+
+
+cdef str _last_view_op(Tensor x, object index):
+    """The last view torch's indexing (applySlicing) makes for x[index]: Select for an
+    integer, Slice for a slice that is not the whole dim, Unsqueeze for None or a bool; None
+    when it makes none (advanced indices make none: index_put_ writes into the last view)."""
+    cdef int d = 0, consumed = 0
+    items = tuple(index) if isinstance(index, tuple) or seq_as_tuple(index, False) else (index,)
+    for it in items:
+        if it is None or it is Ellipsis or _is_bool_scalar(it):
+            continue
+        consumed += _bool_mask_ndim(it) or 1
+    op = None
+    for it in items:
+        if it is None or _is_bool_scalar(it):
+            op = "Unsqueeze"
+        elif it is Ellipsis:
+            d += x.m.ndim - consumed
+        elif isinstance(it, slice):
+            start = 0 if it.start is None else operator.index(it.start)
+            stop = None if it.stop is None else operator.index(it.stop)
+            step = 1 if it.step is None else operator.index(it.step)
+            if not (start == 0 and step == 1 and (stop is None or stop >= x.m.shape[d])):
+                op = "Slice"
+            d += 1
+        elif is_basic_index(it):
+            op = "Select"
+            d += 1
+        else:
+            d += _bool_mask_ndim(it) or 1
+    return op
+
+
+cdef bint _is_bool_scalar(object it):
+    return (isinstance(it, (bool, NP_BOOL)) or (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
+                                                and (<Tensor>it).m.dtype == PYAD_BOOL))
+
+
+cdef int _bool_mask_ndim(object it):
+    """The dims a bool mask index covers (0 for any other index)."""
+    if isinstance(it, Tensor) and (<Tensor>it).m.dtype == PYAD_BOOL:
+        return (<Tensor>it).m.ndim
+    if isinstance(it, NP_NDARRAY) and it.dtype == NP_BOOL:
+        return it.ndim
+    return 0
+
+
 cdef int t_setitem(Tensor x, object index, object value) except -1:
     cdef Py_ssize_t offset
     cdef Py_ssize_t st[PYAD_MAXDIM]
@@ -253,6 +350,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if index is False:
         return 0
     if index is True and value is x:
+        check_setitem_view(x, None, x)
         check_inplace(x)
         x.buf.version += 1
         return 0
@@ -270,6 +368,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if not _broadcasts_to(&v.m, &region):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
+    check_setitem_view(x, index, v)
     check_inplace(x)
     if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         # x with the region replaced, recorded (CopySlices): where(region, scatter(v), x), so
@@ -350,11 +449,13 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     if builtins.all(is_basic_index(it) for it in items):
         sel = t_getitem(offs_view, items)
         same[0] = False       # torch copies into the view the key selects (no index_put_)
+        check_setitem_view(x, index, v)
         check_inplace_torch(x)
     else:  # as torch: index parsing errors, then autograd's in-place checks, then index_put_'s:
         # the number of indices, a masked_fill mask's shape, the value overlapping x, each
         # index's dtype or mask shape in turn, the value's shape, the dtypes, bounds
         r, adv = index_slicing(offs_view, items, same)
+        check_setitem_view(x, index, v)
         check_inplace_torch(x)
         check_adv_count(r, adv)
         _check_masked_fill_mask(r, adv, v)

@@ -147,6 +147,9 @@ cdef Tensor t_transpose(Tensor x, int d0, int d1, int name=*)
 cdef Tensor t_unary(int u, Tensor x, const double* c=*)
 cdef Tensor t_unsafe_view(Tensor x, int ndim, const Py_ssize_t* shape)
 cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name)
+cdef unsigned char view_creation(Tensor x, unsigned char made) noexcept
+cdef int mark_view(Tensor out, Tensor x, unsigned char made) except -1
+cdef Tensor not_a_view(Tensor out)
 cdef Tensor to_dtype_nograd(Tensor t, int dtype)
 cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1
 cdef Tensor zero_grad_of(Tensor value, Tensor x, int name)

@@ -79,9 +79,20 @@ cdef class Tensor:
     cdef object _base            # the tensor this one was derived from by a view-like op
     cdef bint _view_copies       # True when that op copied (indexing, transpose, expand), so
                                  # in-place writes would not reach _base as they do in torch
+    cdef unsigned char _view_creation  # VIEW_*: how torch made the view (its CreationMeta)
+    cdef Py_ssize_t _view_output_nr    # which output of a multi-view op (unbind, split) it is
+    cdef bint _grad_dead         # requires grad only through its base (a view made in no_grad
+                                 # mode of a tensor that requires grad): no gradient reaches it
     cdef Py_ssize_t _version_shift  # buf.version minus this tensor's version: torch's version
                                     # counter stays with the tensor when .data is replaced
     cdef object __weakref__
+
+# torch's CreationMeta for views: an in-place op that autograd records refuses a view made in
+# no_grad mode (or in backward) and an output of an op that returns several views
+cdef enum:
+    VIEW_DEFAULT = 0
+    VIEW_NO_GRAD = 1
+    VIEW_MULTIPLE = 2
 
 cdef class _BufferView:
     cdef Buffer* buf
@@ -114,12 +125,15 @@ cdef enum:
     MARK_VISITED = 1
     MARK_NEEDED = 2         # must run: a gradient we want flows through it
     MARK_CAPTURE = 4        # its output gradient is one of grad()'s results
-    # numeric sweep: the gradient in the slot is, in torch, a grad_output that requires grad
-    # passed on unchanged (SAME: torch hands on that very tensor) or a view of it (VIEW: a
-    # view made under no_grad of a tensor that requires grad still requires grad)
-    MARK_SEED_SAME = 8
-    MARK_SEED_VIEW = 16
-    MARK_SEED = 24
+    # numeric sweep of grad(), what torch's gradient in the slot is: the tensor it started
+    # from (ORIGIN: grad_output j + 1 in the bits from MARK_ORIGIN_SHIFT up; 0 for a new
+    # tensor some formula made) handed on unchanged (SAME: torch returns that very tensor) or
+    # a view of it (VIEW: made in backward, so in no_grad mode; a view of a grad_output that
+    # requires grad requires grad too)
+    MARK_FLOW_SAME = 8
+    MARK_FLOW_VIEW = 16
+    MARK_ORIGIN_SHIFT = 5
+    MARK_FLOW = ~7          # every bit above: the flags and the origin
 
 # replaces a static type's constructor (the grad_fn handles' and the Tensor's)
 cdef extern from *:

@@ -782,15 +782,45 @@ cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name):
         out._view_copies = x._view_copies
     else:
         out._base = x
+    mark_view(out, x, VIEW_DEFAULT)
     if wants_grad(x):
         record(OP_VIEW, name, out, x, None, 1)
     return out
 
+
+cdef int mark_view(Tensor out, Tensor x, unsigned char made) except -1:
+    """out, a view of x: torch's CreationMeta; made in no_grad mode of a tensor that requires
+    grad, it requires grad too, but as torch's, no gradient reaches it (no accumulator)."""
+    out._view_creation = view_creation(x, made)
+    if x._requires_grad and not pyad_is_grad_enabled():
+        out._requires_grad = True
+        out._grad_dead = True
+    return 0
+
+
+cdef unsigned char view_creation(Tensor x, unsigned char made) noexcept:
+    """torch's CreationMeta for a view of x: NO_GRAD when grad mode is off; otherwise `made`,
+    or x's own when that is DEFAULT and x is a view (torch's propagate_creation_meta)."""
+    if not pyad_is_grad_enabled():
+        return VIEW_NO_GRAD
+    if made == VIEW_DEFAULT and x._base is not None:
+        return x._view_creation
+    return made
+
 cdef Tensor t_unsafe_view(Tensor x, int ndim, const Py_ssize_t* shape):
     """torch's _unsafe_view: reshape an op's own fresh result, which is then no view of anything
     (matmul's unfolding; detach_ and in-place ops treat it as a new tensor)."""
-    cdef Tensor out = t_view(x, ndim, shape, NAME_UNSAFE_VIEW)
+    return not_a_view(t_view(x, ndim, shape, NAME_UNSAFE_VIEW))
+
+
+cdef Tensor not_a_view(Tensor out):
+    """out, made by a view primitive, is a new tensor in torch: no base, no view flags."""
     out._base = None
+    out._view_copies = False
+    out._view_creation = VIEW_DEFAULT
+    if out._grad_dead:
+        out._grad_dead = False
+        out._requires_grad = False
     return out
 
 cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
@@ -830,6 +860,7 @@ cdef Tensor t_gather(Tensor x, Py_ssize_t offset, const Py_ssize_t* strides, int
     # pretend
     out._base = x._base if x._base is not None else x
     out._view_copies = True
+    mark_view(out, x, VIEW_DEFAULT)
     return out
 
 cdef Tensor t_scatter(Tensor g, Py_ssize_t offset, const Py_ssize_t* strides, int ndim,

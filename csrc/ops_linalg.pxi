@@ -225,8 +225,7 @@ def diag(input, diagonal=0):
         # torch's diag copies the diagonal (not a view, unlike diagonal()): in-place ops and
         # assignments into it are a non-leaf's
         r = t_diagonal(x, k, 0, 1, NAME_DIAG_COPY)
-        r._base = None
-        r._view_copies = False
+        not_a_view(r)
         return r
     if x.m.ndim != 1:
         raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.m.ndim}D")
@@ -584,8 +583,6 @@ def einsum(equation, *operands):
 @cython.wraparound(True)
 cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
     """(a * b) summed over `summed` (kept as size-1 dims), by bmm when both have the label."""
-    cdef Py_ssize_t shp[3]
-    cdef Py_ssize_t B = 1, M = 1, K = 1, N = 1
     cdef int nd = a.m.ndim, p
     a_only = [p for p in summed if a.m.shape[p] != 1 and b.m.shape[p] == 1]
     b_only = [p for p in summed if a.m.shape[p] == 1 and b.m.shape[p] != 1]
@@ -599,8 +596,29 @@ cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
     # no dtype check of its own: bmm's (an int64 sum of a bool operand meets a bool one there)
     rest = [p for p in range(nd) if p not in both]
     lro = [p for p in rest if a.m.shape[p] != 1 and b.m.shape[p] != 1]
-    lo = [p for p in rest if p not in lro and b.m.shape[p] == 1]
-    ro = [p for p in rest if p not in lro and b.m.shape[p] != 1]
+    # torch's sumproduct_pair: a dim of size 1 in both goes with the right operand's
+    lo = [p for p in rest if p not in lro and a.m.shape[p] != 1]
+    ro = [p for p in rest if p not in lro and a.m.shape[p] == 1]
+    if lo and ro and max(ro) < min(lo):
+        # torch multiplies the other way round when every dim of b's comes before a's (its
+        # bmm then sees b first: its dtype errors name b's dtype first)
+        r = _sumproduct_bmm(b, a, lro, ro, lo, both)
+        order = lro + ro + lo + both
+    else:
+        r = _sumproduct_bmm(a, b, lro, lo, ro, both)
+        order = lro + lo + ro + both
+    inv = [0] * nd
+    for k, p in enumerate(order):
+        inv[p] = k
+    return _perm(r, inv)
+
+
+cdef Tensor _sumproduct_bmm(Tensor a, Tensor b, list lro, list lo, list ro, list both):
+    """a * b summed over `both`, as one bmm: (lro, lo, both) @ (lro, both, ro), reshaped to
+    lro + lo + ro + [1] * len(both) dims (a is 1 on ro, b is 1 on lo)."""
+    cdef Py_ssize_t shp[3]
+    cdef Py_ssize_t B = 1, M = 1, K = 1, N = 1
+    cdef int p
     for p in lro:
         B *= a.m.shape[p]
     for p in lo:
@@ -620,13 +638,8 @@ cdef Tensor _sumproduct(Tensor a, Tensor b, list summed):
     shp[1] = M
     shp[2] = N
     r = t_bmm_kind(a3, b3, PROD_BMM, B, M, K, N, 3, shp)
-    order = lro + lo + ro + both
-    r = t_reshape(r, tuple([a.m.shape[p] for p in lro + lo] + [b.m.shape[p] for p in ro]
-                           + [1] * len(both)))
-    inv = [0] * nd
-    for k, p in enumerate(order):
-        inv[p] = k
-    return _perm(r, inv)
+    return t_reshape(r, tuple([a.m.shape[p] for p in lro + lo] + [b.m.shape[p] for p in ro]
+                              + [1] * len(both)))
 
 
 # ============================================================================================
@@ -867,8 +880,7 @@ def _linalg_solve(A, B, *, left=True):
     if left:
         return t_solve(a, b, False)
     cdef Tensor x = named(_swap_last(t_solve(_swap_last(a), _swap_last(b), False)), NAME_SOLVE)
-    x._base = None          # a new tensor, as torch's: not a view of the internal solution
-    x._view_copies = False
+    not_a_view(x)           # a new tensor, as torch's: not a view of the internal solution
     return x
 
 
@@ -1114,7 +1126,8 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
     p = ord
-    check_keepdim("linalg_vector_norm", keepdim)    # the argument parser's, before the dtype
+    check_vector_norm_dim(dim)                      # the argument parser's, before the dtype
+    check_keepdim("linalg_vector_norm", keepdim)
     if category(t.m.dtype) != 2:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
                            f"input. Got {DTYPE_TITLES[t.m.dtype]}")

@@ -906,19 +906,10 @@ cdef list norm_recorded(Node* n, Tensor g):
     scale_v = t_mul(t_div(gk, t_pows(ysafe, p - 1.0)), nz)
     return [t_mul(scaled, scale_v)]
 
-cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object dtype):
-    cdef Py_ssize_t mask[PYAD_MAXDIM]
-    cdef double pv
-    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
-                                                   or len(dim) <= 2)):
-        # torch.norm hands every other string order to linalg.matrix_norm (its errors)
-        from pyad.linalg import matrix_norm
-        return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
-                           dtype=dtype)
-    check_keepdim("linalg_vector_norm", keepdim)
+cdef int check_vector_norm_dim(object dim) except -1:
+    """linalg_vector_norm's argument parser on dim (before the call's other checks)."""
     if isinstance(dim, (float, str, complex)) or (
             isinstance(dim, (tuple, list)) and not all(is_int_arg(d) for d in dim)):
-        # torch's argument parser, before the dtype check
         if not isinstance(dim, (tuple, list)):
             raise TypeError(f"linalg_vector_norm(): argument 'dim' (position 3) must be tuple of "
                             f"ints, not {type(dim).__name__}")
@@ -929,6 +920,20 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object 
         raise TypeError(f"linalg_vector_norm(): argument 'dim' failed to unpack the object at "
                         f"pos {pos + 1} with error \"type must be tuple of ints,but got "
                         f"{type(dim[pos]).__name__}\"")
+    return 0
+
+
+cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object dtype):
+    cdef Py_ssize_t mask[PYAD_MAXDIM]
+    cdef double pv
+    if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
+                                                   or len(dim) <= 2)):
+        # torch.norm hands every other string order to linalg.matrix_norm (its errors)
+        from pyad.linalg import matrix_norm
+        return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
+                           dtype=dtype)
+    check_vector_norm_dim(dim)
+    check_keepdim("linalg_vector_norm", keepdim)
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     if p is None or isinstance(p, str):     # "fro" here

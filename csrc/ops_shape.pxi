@@ -429,8 +429,7 @@ cdef Tensor t_flip(Tensor x, const Py_ssize_t* mask):
             offset += (x.m.shape[d] - 1) * st[d]
             st[d] = -st[d]
     cdef Tensor out = t_gather(x, offset, st, x.m.ndim, x.m.shape, NAME_FLIP, NAME_FLIP)
-    out._base = None              # flip copies in torch too: not a view, in-place ops allowed
-    out._view_copies = False
+    not_a_view(out)               # flip copies in torch too: not a view, in-place ops allowed
     return out
 
 
@@ -924,6 +923,16 @@ cdef tuple t_split_sizes(Tensor x, int dim, object sizes, int name):
         _shape_with(&x.m, dim, s, shp)
         pieces.append(t_gather(x, off * cs[dim], cs, x.m.ndim, shp, name, NAME_CAT))
         off += s
+    return _multiple_views(x, pieces)
+
+cdef tuple _multiple_views(Tensor x, list pieces):
+    """torch refuses in-place changes of the outputs of an op returning several views (split,
+    chunk, unbind) that autograd would record, naming the output."""
+    cdef Py_ssize_t i
+    cdef unsigned char creation = view_creation(x, VIEW_MULTIPLE)
+    for i in range(len(pieces)):
+        (<Tensor>pieces[i])._view_creation = creation
+        (<Tensor>pieces[i])._view_output_nr = i
     return tuple(pieces)
 
 cdef tuple t_split(Tensor x, object split_size, object dim):
@@ -986,8 +995,8 @@ cdef tuple t_unbind(Tensor x, object dim):
         shp[j] = x.m.shape[j + 1]
     for j in range(d):
         shp[j] = x.m.shape[j]
-    return tuple(t_gather(x, i * step, cs, x.m.ndim - 1, shp, NAME_UNBIND, NAME_STACK)
-                 for i in range(x.m.shape[d]))
+    return _multiple_views(x, [t_gather(x, i * step, cs, x.m.ndim - 1, shp, NAME_UNBIND,
+                                        NAME_STACK) for i in range(x.m.shape[d])])
 
 
 def split(tensor, split_size_or_sections, dim=0):

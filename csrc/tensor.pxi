@@ -940,6 +940,17 @@ cdef object _methods():
     return _methods_module
 
 
+cdef int set_requires_grad(Tensor t, bint value) except -1:
+    """A leaf's requires_grad. A view made in no_grad mode of a tensor that requires grad keeps
+    requiring grad (its base's); asked to, it gets a gradient of its own, as torch's."""
+    if t._grad_dead:
+        if not value:
+            return 0
+        t._grad_dead = False
+    t._requires_grad = value
+    return 0
+
+
 # ============================================================================================
 # The Tensor type
 # ============================================================================================
@@ -1027,7 +1038,7 @@ cdef class Tensor:
         if value and self.m.dtype > PYAD_F64:
             raise RuntimeError("only Tensors of floating point and complex dtype can require "
                                "gradients")
-        self._requires_grad = value
+        set_requires_grad(self, value)
 
     def requires_grad_(self, requires_grad=True):
         """Set requires_grad in place (default True) and return self.
@@ -1043,7 +1054,7 @@ cdef class Tensor:
             return self
         if requires_grad and self.m.dtype > PYAD_F64:
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self._requires_grad = requires_grad
+        set_requires_grad(self, requires_grad)
         return self
 
     @property

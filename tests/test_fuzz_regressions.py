@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import AGAINST_TORCH, raises_exact, sub
+from conftest import AGAINST_TORCH, numeric_grad, raises_exact, sub
 
 BIG = 2**31
 
@@ -2567,3 +2567,227 @@ def test_float32_vector_norm_overflows_and_underflows_as_torch(pt, xs, p, want):
 def test_norm_of_a_0d_tensor_is_computed(pt, dtype, p, want):
     x = pt.tensor(0.795, dtype=getattr(pt, dtype))
     assert pt.norm(x, p=p, dim=0).item() == pytest.approx(want, rel=1e-6)
+
+
+# --- views made in no_grad mode, and outputs of ops returning several views (seed 55) ------
+# torch records how a view was made (CreationMeta) and refuses an in-place change that
+# autograd would record of a view made in no_grad mode (or in backward: a grad() result that
+# is a view of its grad_output) and of an output of split/chunk/unbind. pyad accepted them.
+
+NO_GRAD_TAIL = (" Given that this use case is ambiguous and error-prone, it is forbidden. You can "
+                "clarify your code by moving both the view and the inplace either both inside "
+                "the no_grad block (if you don't want the inplace to be tracked) or both "
+                "outside (if you want the inplace to be tracked).")
+MULTI_TAIL = (" This view is the output of a function that returns multiple views. Such "
+              "functions do not allow the output views to be modified inplace. You should "
+              "replace the inplace operation by an out-of-place one.")
+NO_GRAD_HEAD = ("A view was created in no_grad mode and is being modified inplace with grad mode "
+                "enabled.")
+
+
+def _of_view(op):
+    return (f"Output 0 of {op} is a view of a view which was created in no_grad mode and is "
+            f"being modified inplace with grad mode enabled.")
+
+
+def _no_grad_view(pt, base_requires=True, shape=(3, 4)):
+    x = pt.ones(*shape, requires_grad=base_requires)
+    with pt.no_grad():
+        v = x.view(*shape)
+    return x, v
+
+
+@pytest.mark.parametrize("write", [
+    lambda pt, v: v.add_(1),
+    lambda pt, v: v.mul_(2),
+    lambda pt, v: v.zero_(),
+    lambda pt, v: v.fill_(3.0),
+    lambda pt, v: v.copy_(pt.zeros(3, 4)),
+    lambda pt, v: v.exp_(),
+    lambda pt, v: v.clamp_(0, 1),
+    lambda pt, v: v.__iadd__(1),
+    lambda pt, v: v.__setitem__(..., 5.0),
+    lambda pt, v: v.__setitem__((), 5.0),
+    lambda pt, v: v.__setitem__(slice(None), 5.0),
+    lambda pt, v: v.__setitem__((slice(0, 10), slice(None, None, 1)), 5.0),
+    lambda pt, v: v.__setitem__(pt.tensor([0, 1]), 5.0),
+])
+def test_a_view_made_in_no_grad_mode_of_a_tensor_that_requires_grad_refuses_in_place(pt, write):
+    _, v = _no_grad_view(pt)
+    assert v.requires_grad and v.is_leaf and v.grad_fn is None
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        write(pt, v)
+
+
+@pytest.mark.parametrize("key, op", [
+    (0, "Select"), ((slice(None), 0), "Select"), (slice(1, None), "Slice"),
+    (slice(-3, None), "Slice"), ((Ellipsis, slice(0, 3)), "Slice"), (None, "Unsqueeze"),
+    (True, "Unsqueeze"), ((0, None), "Unsqueeze"), ((None, 0), "Select"),
+    ((Ellipsis, 1), "Select"), ((0, [1, 2]), "Select"), (np.int64(1), "Select"),
+])
+def test_assignment_into_a_no_grad_view_names_the_view_its_indexing_makes(pt, key, op):
+    _, v = _no_grad_view(pt)
+    with raises_exact(RuntimeError, _of_view(op) + NO_GRAD_TAIL):
+        v[key] = 5.0
+
+
+def test_only_the_other_operand_requiring_grad_also_refuses(pt):
+    _, v = _no_grad_view(pt, base_requires=False)
+    y = pt.ones(3, 4, requires_grad=True)
+    assert not v.requires_grad
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        v.mul_(y)
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        v[0] = y[0]         # the select view has no grad_fn: v does not require grad
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        v.copy_(y)
+    v.add_(1)               # nothing requires grad: allowed, and written through
+    assert float(v.sum()) == 24.0
+
+
+def test_a_view_of_a_no_grad_view_made_in_grad_mode_keeps_its_creation(pt):
+    _, v = _no_grad_view(pt)
+    u = v.view(12)
+    assert u.grad_fn is not None and u.grad_fn.name() == "ViewBackward0"
+    with raises_exact(RuntimeError, _of_view("View") + NO_GRAD_TAIL):
+        u.add_(1)
+
+
+def test_in_place_under_no_grad_and_on_views_made_in_grad_mode_is_allowed(pt):
+    x, v = _no_grad_view(pt)
+    with pt.no_grad():
+        v.add_(1)           # both in no_grad: allowed
+    assert float(x.detach().sum()) == 24.0
+    w = x.detach().view(12)     # made in grad mode, nothing requires grad: allowed
+    w.mul_(2)
+    assert float(x.detach().sum()) == 48.0
+
+
+def test_a_no_grad_view_requires_grad_but_no_gradient_reaches_it(pt):
+    x, v = _no_grad_view(pt)
+    y = v * 2
+    assert y.requires_grad and y.grad_fn.next_functions[0] == (None, 0)
+    y.sum().backward()
+    assert x.grad is None and v.grad is None
+    with raises_exact(RuntimeError, "The differentiated Tensor at index 0 appears to not have "
+                                    "been used in the graph. Set allow_unused=True if this is "
+                                    "the desired behavior."):
+        pt.autograd.grad((v * 5).sum(), [v])
+    assert pt.autograd.grad((v * 5).sum(), [v], allow_unused=True) == (None,)
+    v.requires_grad_(False)
+    assert v.requires_grad       # its base's
+    v.requires_grad_()           # asked to: a gradient of its own
+    (v * 3).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), np.full((3, 4), 3.0, np.float32))
+    assert x.grad is None
+
+
+def test_indexing_views_made_in_no_grad_mode_require_grad_too(pt):
+    x = pt.ones(3, 4, requires_grad=True)
+    with pt.no_grad():
+        s = x[1:]
+        t = x.t()
+    assert s.requires_grad and t.requires_grad and s.grad_fn is None
+    assert pt.autograd.grad((s * 2).sum(), [s], allow_unused=True) == (None,)
+
+
+@pytest.mark.parametrize("split, op, nr", [
+    (lambda t: t.unbind(0), "Unbind", 1),
+    (lambda t: t.split(1), "Split", 1),
+    (lambda t: t.chunk(2), "Split", 0),
+    (lambda t: t.split([1, 1]), "SplitWithSizes", 1),
+])
+def test_outputs_of_ops_returning_several_views_refuse_recorded_in_place(pt, split, op, nr):
+    x = pt.ones(2, 3, requires_grad=True)
+    piece = split(x * 1)[nr]
+    with raises_exact(RuntimeError, f"Output {nr} of {op} is a view and is being modified "
+                                    f"inplace." + MULTI_TAIL):
+        piece.add_(1)
+    plain = split(pt.ones(2, 3))[0]     # no grad_fn, only the operand requires grad
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + MULTI_TAIL):
+        plain.add_(pt.ones(3, requires_grad=True))
+
+
+def test_an_output_of_unbind_made_in_no_grad_mode_is_a_no_grad_view(pt):
+    x = pt.ones(2, 3, requires_grad=True)
+    with pt.no_grad():
+        a, _ = x.unbind(0)
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        a.mul_(2)
+
+
+def test_grad_results_that_are_views_in_torch_refuse_recorded_in_place(pt):
+    # a full sum's gradient is an expand of the implicit 1, made in backward (no_grad mode)
+    x = pt.ones(2, 3, dtype=pt.float64, requires_grad=True)
+    (g,) = pt.autograd.grad(x.sum(), [x])
+    assert not g.requires_grad
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        g[()] = x.sum()
+    # through y = x + 0 the grad_output itself is handed on; through view/reshape, a view of it
+    go = pt.ones(6, dtype=pt.float64)
+    (h,) = pt.autograd.grad((x + 0).reshape(6), [x], grad_outputs=[go])
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        h.mul_(pt.ones(2, 3, dtype=pt.float64, requires_grad=True))
+    (k,) = pt.autograd.grad(x * 2, [x], grad_outputs=[pt.ones(2, 3, dtype=pt.float64)])
+    k.mul_(pt.ones(2, 3, dtype=pt.float64, requires_grad=True))    # a new tensor: recorded
+    assert k.grad_fn.name() == "MulBackward0"
+
+
+def test_grad_of_an_output_with_respect_to_itself_is_the_grad_output_itself(pt):
+    # seed 56: torch returns the grad_output tensor, so a later write into it is the result's
+    x = pt.tensor([1.0, 2.0], requires_grad=True)
+    g = pt.tensor([5.0, 6.0])
+    r = pt.autograd.grad(x, [x, x], grad_outputs=[g], allow_unused=True)
+    assert r[0] is g and r[1] is g
+    (s,) = pt.autograd.grad(x + 0, [x], grad_outputs=[g])
+    assert s is g
+    (t,) = pt.autograd.grad(x * 2, [x], grad_outputs=[g])
+    assert t is not g
+    g[True] = x             # g now requires grad (CopySlices), and so does r[0]
+    assert r[0].requires_grad
+    (u,) = pt.autograd.grad((r[0] * 3).sum(), [x])
+    np.testing.assert_array_equal(u.numpy(), [3.0, 3.0])
+
+
+# --- einsum: which operand torch's bmm sees first (seed 53) --------------------------------
+# torch's sumproduct_pair multiplies b by a when every output dim only b has comes before
+# every one only a has (a dim of size 1 in both counts as b's); its bmm's dtype errors then
+# name b's dtype first, and a bool b is "not implemented" (a NotImplementedError). pyad always
+# put a first.
+
+EINSUM_PAIRS = [
+    ("...i,i->...", (1, 4, 4), (4,), True), ("...i,i->...", (2, 4, 4), (4,), False),
+    ("...i,i->...", (1, 3, 1, 4), (4,), False), ("bij,bj->bi", (1, 4, 4), (1, 4), True),
+    ("ij,kj->ki", (3, 4), (2, 4), True), ("ij,kj->ik", (3, 4), (1, 4), False),
+    ("bij,bkj->kbi", (2, 3, 4), (2, 5, 4), True), ("bij,bkj->ibk", (2, 3, 4), (2, 5, 4), False),
+    ("ijl,kj->kli", (3, 4, 2), (5, 4), True), ("ijl,kj->lki", (3, 4, 2), (5, 4), False),
+    ("ij,kjl->kli", (3, 4), (5, 4, 2), True), ("ij,kjl->lik", (3, 4), (5, 4, 2), False),
+]
+
+
+@pytest.mark.parametrize("eq, sa, sb, b_first", EINSUM_PAIRS)
+def test_einsum_pair_puts_torchs_first_operand_first(pt, eq, sa, sb, b_first):
+    a, b = pt.ones(*sa), pt.ones(*sb, dtype=pt.float64)
+    first, second = ("Double", "Float") if b_first else ("Float", "Double")
+    with raises_exact(RuntimeError, f"expected scalar type {first} but found {second}"):
+        pt.einsum(eq, a, b)
+    if b_first:
+        with raises_exact(NotImplementedError, "\"bmm\" not implemented for 'Bool'"):
+            pt.einsum(eq, a, pt.ones(*sb, dtype=pt.bool))
+
+
+@pytest.mark.parametrize("eq, sa, sb, b_first", EINSUM_PAIRS)
+def test_einsum_pair_values_and_gradients_in_either_order(pt, eq, sa, sb, b_first):
+    rng = np.random.default_rng(7)
+    an, bn = rng.standard_normal(sa), rng.standard_normal(sb)
+    want = np.einsum(eq, an, bn)
+    w = rng.standard_normal(want.shape)
+    a = pt.tensor(an, requires_grad=True)
+    b = pt.tensor(bn, requires_grad=True)
+    r = pt.einsum(eq, a, b)
+    np.testing.assert_allclose(r.detach().numpy(), want, rtol=1e-12, atol=1e-12)
+    ga, gb = pt.autograd.grad((r * pt.tensor(w)).sum(), [a, b])
+    np.testing.assert_allclose(ga.numpy(), numeric_grad(
+        lambda x: (np.einsum(eq, x, bn) * w).sum(), an), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(gb.numpy(), numeric_grad(
+        lambda y: (np.einsum(eq, an, y) * w).sum(), bn), rtol=1e-6, atol=1e-7)
