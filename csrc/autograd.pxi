@@ -48,8 +48,12 @@ cdef Tensor _output_tensor(object o):
 
 cdef int _check_outputs(tuple outputs, list seeds) except -1:
     cdef Py_ssize_t i
+    cdef Tensor o
     for i in range(len(seeds)):
-        if not (<Tensor>outputs[i])._requires_grad:
+        o = <Tensor>outputs[i]
+        # (a view made in no_grad mode requires grad through its base, but has no gradient
+        # edge: torch's engine refuses it as a root)
+        if not o._requires_grad or o._grad_dead:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
         if seeds[i] is None:

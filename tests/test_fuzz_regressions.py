@@ -2791,3 +2791,29 @@ def test_einsum_pair_values_and_gradients_in_either_order(pt, eq, sa, sb, b_firs
         lambda x: (np.einsum(eq, x, bn) * w).sum(), an), rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(gb.numpy(), numeric_grad(
         lambda y: (np.einsum(eq, an, y) * w).sum(), bn), rtol=1e-6, atol=1e-7)
+
+
+def test_a_no_grad_view_is_no_root_for_backward_or_grad(pt):
+    x = pt.ones((), requires_grad=True)
+    with pt.no_grad():
+        v = x.flatten()
+    msg = "element 0 of tensors does not require grad and does not have a grad_fn"
+    with raises_exact(RuntimeError, msg):
+        v.backward(pt.ones(1))
+    with raises_exact(RuntimeError, msg):
+        pt.autograd.grad(v, [x], grad_outputs=[pt.ones(1)])
+    w = (v * 2).sum()           # recorded, with no edge to v: backward runs and reaches nothing
+    w.backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x.detach(), lambda x: x.clone(), lambda x: x * 2, lambda x: x.data,
+    lambda x: x.contiguous().clone(), lambda x: x.flip(0),
+])
+def test_what_no_grad_makes_that_is_no_view_does_not_require_grad(pt, make):
+    x = pt.ones(2, 3, requires_grad=True)
+    with pt.no_grad():
+        y = make(x)
+    assert not y.requires_grad
+    y.add_(1)               # a plain tensor: in place is fine

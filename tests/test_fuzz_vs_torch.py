@@ -176,6 +176,19 @@ def execute(m, stmt, env):
         return [cat.OPS[name].apply(m, xs, cat._module_params(m, params, m.float64))]
     if kind == "getitem":
         return [xs[0][_tensorize(m, p)]]
+    if kind == "nograd_view":   # a view made in no_grad mode (torch's CreationMeta)
+        form, arg = p
+        x = xs[0]
+        with m.no_grad():
+            if form == "getitem":
+                return [x[_tensorize(m, arg)]]
+            if form == "view":
+                return [x.view(arg)]
+            if form == "unbind":
+                return [x.unbind(0)[arg]]
+            if form == "split":
+                return [x.split(1)[arg]]
+            return [getattr(x, form)()]     # t, flatten, detach, unsqueeze-free forms
     if kind == "setitem":
         key, value = p
         x = xs[0]
@@ -1068,6 +1081,22 @@ class FuzzBuilder(cat.Builder):
         else:
             self.emit(("setgrad", (x,), 1, None))
 
+    def step_nograd_view(self):
+        """A view made under no_grad, for later in-place changes and uses in grad mode."""
+        x = self.pick()
+        if x is None:
+            return
+        shape = self.shape(x)
+        form = self.choice(["getitem", "view", "unbind", "split", "t", "flatten", "detach"])
+        arg = None
+        if form == "getitem":
+            arg = self.index_key(shape)
+        elif form == "view":
+            arg = (-1,) if self.flag() else tuple(shape) + (1,)
+        elif form in ("unbind", "split"):
+            arg = self.int(0, max(shape[0] - 1, 0)) if shape else 0
+        self.emit(("nograd_view", (x,), 1, (form, arg)))
+
     def step_misc(self):
         x = self.pick()
         if x is None:
@@ -1102,8 +1131,10 @@ class FuzzBuilder(cat.Builder):
             self.step_getitem(setitem=True)
         elif r < 66:
             self.step_inplace()
-        elif r < 76:
+        elif r < 73:
             self.step_misc()
+        elif r < 76:
+            self.step_nograd_view()
         elif r < 85:
             self.step_grad()
         elif r < 94:
