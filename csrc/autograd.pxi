@@ -127,7 +127,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for t in ins:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as inputs, but got {type(t).__name__}")
-        if not (<Tensor>t)._requires_grad:
+        if not requires_grad_now(<Tensor>t):
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     results = run_backward(outs if len(outs) == len(seeds) else outs[:len(seeds)],
                            seeds, ins, retain_graph, create_graph, False)

@@ -205,11 +205,18 @@ cdef int seed_flow(Node* n, int k, int mark) noexcept:
     ``mark``: the op's HANDS_ON says whether torch's formula hands on that tensor itself (the
     same bits), a view of it (its origin, viewed) or a new tensor (0)."""
     cdef int kind = HANDS_ON[n.op](n, k) if HANDS_ON[n.op] != NULL else HANDS_NEW
+    cdef int viewed = (mark & MARK_FLOW & ~MARK_FLOW_SAME) | MARK_FLOW_VIEW
     if kind == HANDS_SAME:
         return mark & MARK_FLOW
     if kind == HANDS_VIEW:
-        return (mark & MARK_FLOW & ~MARK_FLOW_SAME) | MARK_FLOW_VIEW
-    return 0
+        return viewed
+    if kind == HANDS_VIEW_STRIDED:
+        return viewed if mark & MARK_FLOW_EXPANDED else viewed | MARK_FLOW_STRIDED
+    if kind == HANDS_VIEW_EXPANDED:
+        return (viewed & ~MARK_FLOW_STRIDED) | MARK_FLOW_EXPANDED
+    if kind == HANDS_VIEW_RESHAPE:
+        return 0 if mark & MARK_FLOW_STRIDED else viewed
+    return MARK_FLOW_VIEW if kind == HANDS_NEW_VIEW else 0
 
 
 cdef object seed_result(RunSlot* s, list seeds, tuple roots, const Meta* m):
@@ -679,7 +686,17 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                             raise_invalid_gradient(n, k, &n.in_meta[k], &child.out_meta)
                         # child.out_meta: the same shape; its dtype where `.data` changed that
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
-                        flow = seed_flow(n, k, s.mark) if track_flow and g_fixed == gin[k] else 0
+                        flow = 0
+                        if not track_flow:
+                            pass
+                        elif same_shape(gm[k], &child.out_meta):
+                            if g_fixed == gin[k]:
+                                flow = seed_flow(n, k, s.mark)
+                        elif (child.out_meta.ndim < gm[k].ndim
+                                and gm[k].dtype == child.out_meta.dtype):
+                            # torch's engine sums a broadcast gradient to the input's shape
+                            # (sum_to): over leading dims, a view of the sum
+                            flow = MARK_FLOW_VIEW
                         gin[k] = NULL
                         if (flow & MARK_FLOW_SAME) and g_fixed != <Buffer*>s.grad:
                             # the same values (expand or repeat to the same shape): hand on

@@ -120,11 +120,16 @@ cdef Node* record(int op, int name_id, Tensor out, Tensor a, Tensor b=None, int 
     return n
 
 
+cdef inline bint requires_grad_now(Tensor a) noexcept:
+    """a.requires_grad: a view made in no_grad mode of a tensor that requires grad follows its
+    base (torch's view.requires_grad() asks the base; detach_() there turns it off)."""
+    return a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad)
+
 cdef inline bint wants_grad(Tensor a) noexcept:
-    return a._requires_grad and pyad_is_grad_enabled()
+    return requires_grad_now(a) and pyad_is_grad_enabled()
 
 cdef inline bint wants_grad2(Tensor a, Tensor b) noexcept:
-    return (a._requires_grad or b._requires_grad) and pyad_is_grad_enabled()
+    return (requires_grad_now(a) or requires_grad_now(b)) and pyad_is_grad_enabled()
 
 
 cdef inline unsigned long long meta_key(const Meta* m) noexcept nogil:

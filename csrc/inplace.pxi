@@ -19,7 +19,7 @@ cdef int check_inplace_torch(Tensor x) except -1:
     if x._base is not None:
         base = <Tensor>x._base
         if (x._view_creation != VIEW_DEFAULT and pyad_is_grad_enabled()
-                and (x._requires_grad or base._requires_grad)):
+                and (requires_grad_now(x) or base._requires_grad)):
             raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
                                                    x._view_output_nr))
         # torch: the view requires grad (its own graph from the leaf, or through the base)
@@ -264,7 +264,7 @@ cdef int check_setitem_view(Tensor x, object index, Tensor v) except -1:
     cdef bint x_requires
     if x._base is None or x._view_creation == VIEW_DEFAULT or not pyad_is_grad_enabled():
         return 0
-    x_requires = x._requires_grad or (<Tensor>x._base)._requires_grad
+    x_requires = requires_grad_now(x) or (<Tensor>x._base)._requires_grad
     if not (x_requires or v._requires_grad):
         return 0
     op = _last_view_op(x, index)

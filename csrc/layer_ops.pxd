@@ -44,9 +44,17 @@ cdef enum:
 
 # What a node's formula hands input k, of its output's gradient g (torch returns g itself from
 # add's formula, a view of it from view's): grad() gives back a grad_outputs tensor itself
-# where torch does. An op says so by a function in HANDS_ON (NULL: a new tensor, always).
+# where torch does, and a view made in backward where torch does. An op says so by a function
+# in HANDS_ON (NULL: a new tensor, always).
+#   HANDS_VIEW_STRIDED  a view of g that is not contiguous (transpose, permute)
+#   HANDS_VIEW_RESHAPE  g.reshape(shape): a view of g, or a copy when g is not contiguous
+#   HANDS_NEW_VIEW      a view of a new tensor (torch's sum_to over leading dims: the gradient
+#                       of an input broadcast to more dims)
+#   HANDS_VIEW_EXPANDED g (one element) expanded: every stride 0, so transposes and reshapes of
+#                       it stay views
 cdef enum:
-    HANDS_NEW, HANDS_SAME, HANDS_VIEW
+    HANDS_NEW, HANDS_SAME, HANDS_VIEW, HANDS_VIEW_STRIDED, HANDS_VIEW_RESHAPE, HANDS_NEW_VIEW,
+    HANDS_VIEW_EXPANDED
 ctypedef int (*hands_on_t)(Node* n, int k) noexcept
 
 cdef enum:

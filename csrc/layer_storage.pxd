@@ -132,7 +132,9 @@ cdef enum:
     # requires grad requires grad too)
     MARK_FLOW_SAME = 8
     MARK_FLOW_VIEW = 16
-    MARK_ORIGIN_SHIFT = 5
+    MARK_FLOW_STRIDED = 32  # ... a view that is not contiguous (so a reshape of it copies)
+    MARK_FLOW_EXPANDED = 64  # ... a view with every stride 0 (contiguous in any order)
+    MARK_ORIGIN_SHIFT = 7
     MARK_FLOW = ~7          # every bit above: the flags and the origin
 
 # replaces a static type's constructor (the grad_fn handles' and the Tensor's)
@@ -170,6 +172,7 @@ cdef Tensor saved_result(Node* n)
 cdef Tensor saved_tensor(Node* n, int slot)
 cdef int set_edge(Node* n, int i, Tensor t) except -1
 cdef Py_ssize_t tensor_version(Tensor t) noexcept
+cdef bint requires_grad_now(Tensor a) noexcept
 cdef bint wants_grad(Tensor a) noexcept
 cdef bint wants_grad2(Tensor a, Tensor b) noexcept
 cdef object wrap_node(Node* n)

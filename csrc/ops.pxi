@@ -792,7 +792,7 @@ cdef int mark_view(Tensor out, Tensor x, unsigned char made) except -1:
     """out, a view of x: torch's CreationMeta; made in no_grad mode of a tensor that requires
     grad, it requires grad too, but as torch's, no gradient reaches it (no accumulator)."""
     out._view_creation = view_creation(x, made)
-    if x._requires_grad and not pyad_is_grad_enabled():
+    if requires_grad_now(x) and not pyad_is_grad_enabled():
         out._requires_grad = True
         out._grad_dead = True
     return 0
@@ -1117,28 +1117,44 @@ cdef list zero_recorded(Node* n, Tensor g):
 cdef int hands_same(Node* n, int k) noexcept:
     return HANDS_SAME                # x + c, clone: g itself
 
+cdef int reduced_to(Node* n, int k, int kind) noexcept:
+    """`kind`, for an input of the output's shape; else what torch's engine makes of the
+    formula's broadcast-shaped result (sum_to): a view of the sum over leading dims, or the
+    sum itself (a new tensor)."""
+    if same_shape(&n.in_meta[k], &n.out_meta):
+        return kind
+    return HANDS_NEW_VIEW if n.in_meta[k].ndim < n.out_meta.ndim else HANDS_NEW
+
 cdef int add_hands_on(Node* n, int k) noexcept:
     # a + alpha b: g itself to a, and to b when alpha is 1 (sub's b gets -g, a new tensor)
-    return HANDS_SAME if k == 0 or (n.op == OP_ADD and n.c[0] == 1.0) else HANDS_NEW
+    return reduced_to(n, k, HANDS_SAME if k == 0 or (n.op == OP_ADD and n.c[0] == 1.0)
+                      else HANDS_NEW)
+
+cdef int broadcast_hands_on(Node* n, int k) noexcept:
+    return reduced_to(n, k, HANDS_NEW)       # mul, div, pow: a new tensor, reduced
 
 cdef int view_hands_on(Node* n, int k) noexcept:
     cdef int name = n.name_id
-    if ((name == NAME_SQUEEZE0 or name == NAME_SQUEEZE1 or name == NAME_SQUEEZE2
-            or name == NAME_SQUEEZE4) and same_shape(&n.in_meta[0], &n.out_meta)):
-        return HANDS_SAME            # unsqueeze_to of nothing: the gradient itself
+    if name == NAME_SQUEEZE0 or name == NAME_SQUEEZE1 or name == NAME_SQUEEZE2 \
+            or name == NAME_SQUEEZE4 or name == NAME_UNSQUEEZE:
+        # unsqueeze_to / squeeze of g: a view whatever its strides (g itself when nothing
+        # is squeezed)
+        return HANDS_SAME if same_shape(&n.in_meta[0], &n.out_meta) else HANDS_VIEW
     if name == NAME_ALIAS:
         return HANDS_SAME            # x[()], x[...]: the gradient itself
-    return HANDS_VIEW
+    if name == NAME_T or name == NAME_TRANSPOSE:
+        return HANDS_VIEW            # (pyad views only transposes that move no data)
+    return HANDS_VIEW_RESHAPE        # view, reshape, flatten: g.reshape(x's shape)
 
 cdef int sum_hands_on(Node* n, int k) noexcept:
-    return HANDS_VIEW if n.c[0] == 1.0 else HANDS_NEW     # a full sum's expand of g
+    return HANDS_VIEW_EXPANDED if n.c[0] == 1.0 else HANDS_NEW     # a full sum's expand of g
 
 cdef int gather_hands_on(Node* n, int k) noexcept:
     cdef int name = n.name_id
     if name == NAME_TRANSPOSE or name == NAME_T or name == NAME_PERMUTE:
-        return HANDS_VIEW
-    if name == NAME_EXPAND and same_shape(&n.in_meta[0], &n.out_meta):
-        return HANDS_SAME
+        return HANDS_VIEW_STRIDED
+    if name == NAME_EXPAND:
+        return reduced_to(n, k, HANDS_SAME)   # expand's backward is sum_to
     return HANDS_NEW
 
 
@@ -1147,6 +1163,9 @@ cdef void init_ops() noexcept:
     init_core_binary()      # add, sub, mul, div, pow and their Number forms (op table)
     HANDS_ON[OP_ADD] = add_hands_on
     HANDS_ON[OP_SUB] = add_hands_on
+    HANDS_ON[OP_MUL] = broadcast_hands_on
+    HANDS_ON[OP_DIV] = broadcast_hands_on
+    HANDS_ON[OP_POW] = broadcast_hands_on
     HANDS_ON[OP_ADDS] = hands_same
     HANDS_ON[OP_SUM] = sum_hands_on
     HANDS_ON[OP_VIEW] = view_hands_on

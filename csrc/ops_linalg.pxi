@@ -978,7 +978,11 @@ cdef Tensor _cofactor_recorded(Tensor A):
 
 
 cdef list det_bw(_BwMath M, Node* n, object g):
+    cdef int d
     A = M.input(n, 0)
+    if M.recorded and n.in_meta[0].numel == 0:
+        # torch's linalg_det_backward gives plain zeros for an empty A (nothing recorded)
+        return [M.const(np.zeros([n.in_meta[0].shape[d] for d in range(n.in_meta[0].ndim)]), A)]
     if M.recorded and M.size(A, -1) == 1:
         # d det / dA = 1 for a 1x1 matrix: torch under grad mode passes the gradient on
         # (ExpandBackward0), so it does not depend on A (it requires grad only if g does)

@@ -1053,9 +1053,20 @@ cdef Tensor t_cum(Tensor x, int dim, bint is_prod, bint reverse):
             save_output(n, out)
     return out
 
+cdef bint cum_hands_on_g(Node* n) noexcept:
+    """torch's cumsum/cumprod backward hands on g itself when there is nothing to accumulate:
+    at most one element, or the dim has size 1."""
+    return n.in_meta[0].numel <= 1 or n.in_meta[0].shape[n.ip[0]] == 1
+
+cdef int cum_hands_on(Node* n, int k) noexcept:
+    return HANDS_SAME if cum_hands_on_g(n) else HANDS_NEW
+
 cdef int cum_bw(const CMath* M, Node* n, const BV* g, BV* out) except -1:
     cdef int d = n.ip[0]
     cdef BV x, t, u
+    if n.in_meta[0].ndim == 0 or cum_hands_on_g(n):
+        bv_copy(out, g)
+        return 0
     if not n.ip[1]:
         return M.cumsum(out, g, d, not n.ip[2])
     check_saved(n)
@@ -1064,9 +1075,7 @@ cdef int cum_bw(const CMath* M, Node* n, const BV* g, BV* out) except -1:
     bv_init(&u)
     try:
         M.input(&x, n, 0)
-        if x.m.ndim == 0 or x.m.shape[d] <= 1:
-            bv_copy(out, g)
-        elif not M.has_zero(&x):    # torch: reversed_cumsum(y g) / x
+        if not M.has_zero(&x):    # torch: reversed_cumsum(y g) / x
             M.result(&t, n)
             M.mul(&u, &t, g)
             bv_clear(&t)
@@ -1198,6 +1207,7 @@ cdef int OP_VAR = register_op(var_numeric, var_recorded)
 cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
 cdef int OP_LOGSUMEXP = register_op(logsumexp_numeric, logsumexp_recorded)
 cdef int OP_CUM = register_cmath(cum_bw)
+HANDS_ON[OP_CUM] = cum_hands_on
 cdef int OP_SOFTMAX = register_op(softmax_numeric, softmax_recorded)
 cdef int NAME_PROD0 = register_name("ProdBackward0")
 cdef int NAME_PROD1 = register_name("ProdBackward1")

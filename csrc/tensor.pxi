@@ -1027,7 +1027,7 @@ cdef class Tensor:
     @property
     def requires_grad(self):
         """Whether ops on this tensor are recorded for autograd; settable on leaves."""
-        return self._requires_grad
+        return requires_grad_now(self)
 
     @requires_grad.setter
     def requires_grad(self, value):
