@@ -22,6 +22,7 @@ from pyad._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor
 from pyad._version import __version__
 from pyad._device import device, get_default_device, set_default_device
 from pyad._device import check_creation_device as _check_device
+from pyad._size_arg import NO_SIZE as _NO_SIZE, size_argument as _size_argument
 from pyad._random import (Generator, default_generator, manual_seed, seed, initial_seed,
                           get_rng_state, set_rng_state, rand, randn, randint, randint_like,
                           randperm, normal, bernoulli, multinomial)
@@ -209,24 +210,20 @@ def from_numpy(ndarray):
     return _C._from_numpy_shared(ndarray)
 
 
-def _sizes(size):
-    if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
-        return tuple(size[0])
-    return size
-
-
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          pin_memory=False):
+def zeros(*sizes, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False):
     """A tensor of zeros of the given size."""
+    size = _size_argument("zeros", sizes, size)
     _check_device(device)
-    return _finish(_C._full(_sizes(size), 0.0, _dtype_code(dtype), "zeros"), requires_grad)
+    return _finish(_C._full(size, 0.0, _dtype_code(dtype), "zeros"), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-         pin_memory=False):
+def ones(*sizes, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
+         layout=None, pin_memory=False):
     """A tensor of ones of the given size."""
+    size = _size_argument("ones", sizes, size)
     _check_device(device)
-    return _finish(_C._full(_sizes(size), 1.0, _dtype_code(dtype), "ones"), requires_grad)
+    return _finish(_C._full(size, 1.0, _dtype_code(dtype), "ones"), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
@@ -242,11 +239,12 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     return _finish(_C._full(tuple(size), fill_value, _dtype_code(dtype), "full"), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, layout=None,
-          pin_memory=False):
+def empty(*sizes, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, out=None,
+          layout=None, pin_memory=False):
     """An uninitialised tensor of the given size."""
+    size = _size_argument("empty", sizes, size)
     _check_device(device)
-    return _finish(_C._empty(_sizes(size), _dtype_code(dtype), "empty"), requires_grad)
+    return _finish(_C._empty(size, _dtype_code(dtype), "empty"), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):

@@ -8,6 +8,7 @@ argument forms and error messages are torch's.
 import numpy as _np
 
 import pyad
+from pyad._size_arg import NO_SIZE, size_argument
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "randint", "randperm", "normal", "bernoulli",
@@ -154,20 +155,22 @@ def _float_np(dtype):
     return _np.float32 if (dtype or pyad.get_default_dtype()) is pyad.float32 else _np.float64
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-         layout=None, pin_memory=False):
+def rand(*sizes, size=NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False,
+         out=None, layout=None, pin_memory=False):
     """Uniform samples on [0, 1)."""
+    size = size_argument("rand", sizes, size)
     dtype = dtype or pyad.get_default_dtype()
-    t = _finish(_rng(generator).random(_shape(size, "rand"), dtype=_float_np(dtype)), dtype,
+    t = _finish(_rng(generator).random(_shape((size,), "rand"), dtype=_float_np(dtype)), dtype,
                 requires_grad, device)
     return _out(t, out)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None,
-          layout=None, pin_memory=False):
+def randn(*sizes, size=NO_SIZE, generator=None, dtype=None, device=None, requires_grad=False,
+          out=None, layout=None, pin_memory=False):
     """Standard normal samples."""
+    size = size_argument("randn", sizes, size)
     dtype = dtype or pyad.get_default_dtype()
-    t = _finish(_rng(generator).standard_normal(_shape(size, "randn"), dtype=_float_np(dtype)),
+    t = _finish(_rng(generator).standard_normal(_shape((size,), "randn"), dtype=_float_np(dtype)),
                 dtype, requires_grad, device)
     return _out(t, out)
 

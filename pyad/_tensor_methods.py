@@ -3,11 +3,10 @@ new_* constructors, random in-place fills, dist, logdet.
 
 Imported on first use of one of those methods (tensor.pxi's _methods()), not by `import pyad`.
 """
-import numpy as _np
-
 import pyad
 from pyad import _random
 from pyad._device import CPU, device, require_device  # noqa: F401  (CPU: Tensor.device)
+from pyad._size_arg import NO_SIZE, size_argument
 
 _DTYPE_NAMES = ["float32", "float64", "int64", "bool"]
 
@@ -68,12 +67,11 @@ def parse_to(t, args, kwargs):
     return code
 
 
-def new_filled(t, size, fill, fn, *, dtype=None, device=None, requires_grad=False, layout=None,
-               pin_memory=False):
+def new_filled(t, sizes, fill, fn, *, size=NO_SIZE, dtype=None, device=None, requires_grad=False,
+               layout=None, pin_memory=False):
+    size = size_argument(fn, sizes, size)
     dev = device
     require_device(dev) if dev is not None else None
-    if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
-        size = tuple(size[0])
     pyad._C._check_int64_items(fn, "size", size)    # torch's argument parser, first
     dtype = dtype or t.dtype
     if fill is None:

@@ -2817,3 +2817,95 @@ def test_what_no_grad_makes_that_is_no_view_does_not_require_grad(pt, make):
         y = make(x)
     assert not y.requires_grad
     y.add_(1)               # a plain tensor: in place is fine
+
+
+def test_a_no_grad_view_follows_its_bases_requires_grad(pt):
+    # campaign 57: after x.detach_(), torch's view no longer requires grad
+    x = pt.ones(3, dtype=pt.float64, requires_grad=True)
+    with pt.no_grad():
+        v = x.flatten()
+    x.detach_()
+    assert not v.requires_grad
+    y = v * 2
+    assert not y.requires_grad and y.grad_fn is None
+    v.mul_(2)               # nothing requires grad now: allowed, written through
+    assert x.tolist() == [2.0, 2.0, 2.0]
+    with raises_exact(RuntimeError, "One of the differentiated Tensors does not require grad"):
+        pt.autograd.grad((pt.ones(1, requires_grad=True) * 2).sum(), [v])
+
+
+@pytest.mark.parametrize("shape", [(0, 2, 2), (0, 0), (3, 0, 0)])
+def test_det_of_an_empty_batch_has_a_plain_zero_gradient(pt, shape):
+    # campaign 57: torch's linalg_det_backward returns zeros for an empty A, not recorded
+    x = pt.ones(*shape, dtype=pt.float64, requires_grad=True)
+    d = pt.linalg.det(x)
+    g = pt.ones_like(d).requires_grad_()
+    (r,) = pt.autograd.grad(d, [x], g, create_graph=True)
+    assert not r.requires_grad and r.grad_fn is None and tuple(r.shape) == shape
+    (r,) = pt.autograd.grad(d, [x], g)
+    assert tuple(r.shape) == shape
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("shape, dim", [((3, 1), 1), ((1,), 0), ((2, 1, 3), 1), ((3, 0, 0), 0),
+                                        ((0, 2), 1), ((), 0)])
+def test_cumulative_ops_hand_on_the_gradient_when_nothing_accumulates(pt, op, shape, dim):
+    # torch's cumsum/cumprod backward returns grad itself for at most one element or a dim of
+    # size 1: the grad_output object, in both backward paths
+    x = pt.ones(shape, dtype=pt.float64, requires_grad=True)
+    g = pt.ones(shape, dtype=pt.float64, requires_grad=True)
+    (r,) = pt.autograd.grad(getattr(x, op)(dim), [x], g)
+    assert r is g
+    (r,) = pt.autograd.grad(getattr(x, op)(dim), [x], g, create_graph=True)
+    assert r is g
+
+
+def test_cumulative_ops_accumulate_otherwise(pt):
+    x = pt.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=pt.float64, requires_grad=True)
+    g = pt.ones(2, 2, dtype=pt.float64)
+    (r,) = pt.autograd.grad(x.cumsum(0), [x], g)
+    assert r is not g and r.tolist() == [[2.0, 2.0], [1.0, 1.0]]
+    (r,) = pt.autograd.grad(x.cumprod(1), [x], g)
+    assert r.tolist() == [[3.0, 1.0], [5.0, 3.0]]
+
+
+# --- factories: the size argument (campaign 57's tests) ------------------------------------
+# pyad.ones() gave a 0-d tensor and size= was refused; torch's parser requires a size, takes
+# it as ints, one sequence or size=, and refuses both at once.
+
+
+@pytest.mark.parametrize("call, exc, message", [
+    (lambda pt: pt.ones(), TypeError, 'ones() missing 1 required positional arguments: "size"'),
+    (lambda pt: pt.zeros(), TypeError, 'zeros() missing 1 required positional arguments: "size"'),
+    (lambda pt: pt.empty(), TypeError, 'empty() missing 1 required positional arguments: "size"'),
+    (lambda pt: pt.ones(2).new_ones(), TypeError,
+     'new_ones() missing 1 required positional arguments: "size"'),
+    (lambda pt: pt.ones(2).new_zeros(), TypeError,
+     'new_zeros() missing 1 required positional arguments: "size"'),
+    (lambda pt: pt.ones(2).new_empty(), TypeError,
+     'new_empty() missing 1 required positional arguments: "size"'),
+    (lambda pt: pt.ones((2,), size=(3,)), TypeError,
+     "ones() got multiple values for argument 'size'"),
+    (lambda pt: pt.zeros(size=2), TypeError, "zeros(): argument 'size' must be tuple of ints, "
+                                             "not int"),
+    (lambda pt: pt.rand(), TypeError,
+     "rand() received an invalid combination of arguments - got (), but expected one of:\n"
+     " * (tuple of ints size, *, pyad.Generator generator, Tensor out = None, pyad.dtype dtype "
+     "= None, pyad.layout layout = None, pyad.device device = None, bool pin_memory = False, "
+     "bool requires_grad = False)\n * (tuple of ints size, *, Tensor out = None, pyad.dtype "
+     "dtype = None, pyad.layout layout = None, pyad.device device = None, bool pin_memory = "
+     "False, bool requires_grad = False)\n"),
+])
+def test_factories_need_a_size(pt, call, exc, message):
+    with raises_exact(exc, message):
+        call(pt)
+
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda pt: pt.ones(size=(2, 3)), (2, 3)), (lambda pt: pt.zeros(size=[4]), (4,)),
+    (lambda pt: pt.empty(size=()), ()), (lambda pt: pt.rand(size=(2,)), (2,)),
+    (lambda pt: pt.randn(size=(1, 2)), (1, 2)), (lambda pt: pt.ones(2).new_ones(size=(3,)), (3,)),
+    (lambda pt: pt.ones(2).new_zeros(2, 1), (2, 1)), (lambda pt: pt.zeros(()), ()),
+])
+def test_factories_take_size_as_a_keyword(pt, call, shape):
+    assert tuple(call(pt).shape) == shape
