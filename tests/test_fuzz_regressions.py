@@ -2937,8 +2937,8 @@ def test_float32_vector_norm_across_block_sizes(pt, n, p):
     # the float32 branch at every vector-block and cascade boundary, against the float64
     # value of the same float32 data (torch's own float32 p=1 norm accumulates in order and is
     # off by ~n * 1e-9 relative: 1e-4 at 300,000 elements; pyad's sum is pairwise)
-    if AGAINST_TORCH and p in (1, 0.5) and n > 4096:
-        pytest.skip("torch's float32 p=1 and p=0.5 norms sum in order (3.5e-6 off at 4097)")
+    if AGAINST_TORCH and p in (1, 0.5) and n > 1000:
+        pytest.skip("torch's float32 p=1 and p=0.5 norms sum in order (3.7e-6 off at 4096)")
     rng = np.random.default_rng(n)
     xs = (rng.standard_normal(n) * 10.0 ** rng.integers(-3, 4, n)).astype(np.float32)
     a = np.abs(xs.astype(np.float64))
