@@ -38,6 +38,8 @@ cdef object _int64_arg(object v)
 cdef object wrap_int64(object v)
 cdef object int64_index(object it)
 cdef bint is_int_arg(object v)
+cdef bint is_index_tensor(object v)
+cdef object dims_arg(object dim)
 cdef bint is_scalar(object o) noexcept
 cdef Tensor make_subclass(cls, data, require_grad)
 cdef object named_result(object r, str fn, object other)

@@ -639,7 +639,7 @@ cdef object rd_max_method(Tensor x, tuple args, dict kwargs, bint is_min):
 
 cdef Tensor rd_argext_method(Tensor x, object dim, object keepdim, bint is_min):
     name = "argmin" if is_min else "argmax"
-    if isinstance(dim, Tensor) and (<Tensor>dim).m.ndim == 0 and (<Tensor>dim).m.dtype == PYAD_I64:
+    if is_index_tensor(dim):
         dim = int(dim)
     if dim is not None and not is_int_arg(dim):     # torch's parser: dim, keepdim, then bool
         raise TypeError(f"{name}(): argument 'dim' must be int, not {_type_name(dim)}")

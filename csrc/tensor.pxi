@@ -298,7 +298,8 @@ cdef inline bint is_int_arg(object v):
 cdef int parse_shape(object args, Py_ssize_t* out, str fn="", str arg="size") except -1:
     """Sizes given as ints or as one sequence: f(2, 3) or f((2, 3)) or f(pyad.Size(...)).
     A size beyond int64 is torch's argument-parser TypeError naming fn and arg."""
-    if len(args) == 1 and not is_int_arg(args[0]):
+    cdef bint tensor_items = False
+    if len(args) == 1 and not is_int_arg(args[0]) and not is_index_tensor(args[0]):
         args = args[0]
         if isinstance(args, bool):
             raise TypeError("expected a sequence of integers, but got bool")
@@ -309,7 +310,11 @@ cdef int parse_shape(object args, Py_ssize_t* out, str fn="", str arg="size") ex
     cdef int i = 0
     for s in args:
         if not is_int_arg(s):
-            raise TypeError(f"expected a sequence of integers, but got {type(s).__name__}")
+            if not is_index_tensor(s):     # (a 0-d int64 tensor is an int to torch's parser)
+                raise TypeError(f"expected a sequence of integers, but got {type(s).__name__}")
+            tensor_items = True
+    if tensor_items:
+        args = [int(s) for s in args]
     check_int64_items(fn, arg, args)
     for s in args:
         out[i] = s
@@ -343,10 +348,26 @@ def _check_int64_items(str fn, str arg, object items):
     check_int64_items(fn, arg, items)
 
 
+cdef bint is_index_tensor(object v):
+    """A 0-d int64 tensor: torch's argument parser takes it for an int (dims, sizes)."""
+    return isinstance(v, Tensor) and (<Tensor>v).m.ndim == 0 and (<Tensor>v).m.dtype == PYAD_I64
+
+cdef object dims_arg(object dim):
+    """dim as torch's parser reads an int list: a one-element integer tensor (0-d or 1-d, bool
+    too) is that int; anything else is left for the caller's checks."""
+    cdef Tensor t
+    if isinstance(dim, Tensor):
+        t = <Tensor>dim
+        if t.m.numel == 1 and t.m.ndim <= 1 and (t.m.dtype == PYAD_I64 or t.m.dtype == PYAD_BOOL):
+            return int(t.reshape(()).item())
+    return dim
+
 cdef int wrap_dim(object dim, int ndim) except -100:
     cdef int lo, hi, d
     if not is_int_arg(dim):
-        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+        if not is_index_tensor(dim):
+            raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+        dim = int(dim)
     _int64_arg(dim)
     hi = ndim - 1 if ndim > 0 else 0
     lo = -ndim if ndim > 0 else -1
@@ -358,6 +379,7 @@ cdef int wrap_dim(object dim, int ndim) except -100:
 
 cdef bint dim_arg_ok(object dim):
     """dim as torch's argument parser takes it: None, an int or a sequence of ints."""
+    dim = dims_arg(dim)
     if dim is None or is_int_arg(dim):
         return True
     return isinstance(dim, (tuple, list)) and all(is_int_arg(d) for d in dim)
@@ -369,6 +391,7 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="",
     range-checked before any repeat is reported (torch's make_dim_mask, the reductions built on
     a TensorIterator: sum, mean, amax, amin, logsumexp, all, any); otherwise one by one."""
     cdef int d, w
+    dim = dims_arg(dim)
     if dim is None:
         for d in range(x.m.ndim):
             mask[d] = 1

@@ -31,6 +31,7 @@ def size_argument(fn, args, size=NO_SIZE):
             raise TypeError(f"{fn}() received an invalid combination of arguments - got (), but "
                             f"expected one of:\n{_OVERLOADS}")
         raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
-    if len(args) == 1 and not isinstance(args[0], (int, _np.integer)):
+    if len(args) == 1 and not isinstance(args[0], (int, _np.integer)) and (
+            getattr(args[0], "ndim", None) != 0):    # (a 0-d integer tensor is one size)
         return tuple(args[0])
     return tuple(args)

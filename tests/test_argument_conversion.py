@@ -6,7 +6,7 @@ their dtype; byte-swapped arrays, complex data and sequences whose len() lies ar
 import numpy as np
 import pytest
 
-from conftest import AGAINST_TORCH
+from conftest import AGAINST_TORCH, raises_exact
 
 
 class LyingLonger:
@@ -167,3 +167,41 @@ def test_complex_scalars_never_lose_their_imaginary_part(pt, call):
     with pytest.raises(TypeError):
         call(pt, t)
     assert t.tolist() == [1.0, 1.0]
+
+
+# --- integer tensors as dims and sizes (torch's parser takes a 0-d int64 tensor as an int) --
+
+@pytest.mark.parametrize("call, shape", [
+    (lambda pt, x, d: x.sum(d), (2,)), (lambda pt, x, d: x.sum(dim=d), (2,)),
+    (lambda pt, x, d: x.argmax(d), (2,)), (lambda pt, x, d: x.softmax(d), (2, 3)),
+    (lambda pt, x, d: x.cumsum(d), (2, 3)), (lambda pt, x, d: x.unsqueeze(d), (2, 1, 3)),
+    (lambda pt, x, d: x.squeeze(d), (2, 3)), (lambda pt, x, d: x.transpose(d, 0), (3, 2)),
+    (lambda pt, x, d: x.mean(d), (2,)), (lambda pt, x, d: x.amax(d), (2,)),
+    (lambda pt, x, d: x.max(d), (2, 3)),        # a tensor: max(other), elementwise
+    (lambda pt, x, d: x.flip(d), (2, 3)),
+    (lambda pt, x, d: pt.cat([x, x], d), (2, 6)),
+    (lambda pt, x, d: x.var(d), (2,)), (lambda pt, x, d: x.narrow(d, 0, 1), (2, 1)),
+    (lambda pt, x, d: x.sum(pt.tensor([1])), (2,)),
+    (lambda pt, x, d: x.sum(pt.tensor(True)), (2,)),
+    (lambda pt, x, d: x.view(pt.tensor(6)), (6,)),
+    (lambda pt, x, d: x.reshape(pt.tensor(3), 2), (3, 2)),
+    (lambda pt, x, d: pt.ones(pt.tensor(2)), (2,)),
+    (lambda pt, x, d: pt.zeros(pt.tensor(2), 3), (2, 3)),
+    (lambda pt, x, d: x.expand(pt.tensor(2), 3), (2, 3)),
+])
+def test_integer_tensors_are_dims_and_sizes(pt, call, shape):
+    x = pt.ones(2, 3)
+    assert tuple(call(pt, x, pt.tensor(1)).shape) == shape
+
+
+@pytest.mark.parametrize("bad", [lambda pt: pt.tensor([1]), lambda pt: pt.tensor(True),
+                                 lambda pt: pt.tensor(1.0)])
+def test_other_tensors_are_no_int_dim(pt, bad):
+    with pytest.raises(TypeError):
+        pt.ones(2, 3).unsqueeze(bad(pt))
+
+
+def test_norm_asks_a_tensor_dim_its_len(pt):
+    # torch.norm (Python) takes len(dim) first: a 0-d tensor has none
+    with raises_exact(TypeError, "len() of a 0-d tensor"):
+        pt.ones(2, 3).norm(dim=pt.tensor(1))

@@ -1092,7 +1092,6 @@ KNOWN: dict[str, str] = {
     'shape/reshape_huge': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'shape/reshape_10e30': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'shape/reshape_overflow_product': 'not fixed yet: pyad raises ValueError, torch raises RuntimeError',
-    'shape/reshape_list_of_tensor': 'not fixed yet: pyad raises TypeError, torch returns a result',
     'shape/view_dtype': 'not fixed yet: pyad raises NotImplementedError, torch raises RuntimeError',
     'shape/expand_huge': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'shape/permute_huge': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
