@@ -256,9 +256,20 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
     if wants_grad2(x, y):
         n = record(OP_BINARY, d.name_id, out, x, y, 2, 1)
         n.ip[0] = b
-        save_input(n, 0, x)
-        save_input(n, 1, y)
+        if ((requires_grad_now(x) and _reads_inputs(d.bw_a))
+                or (requires_grad_now(y) and _reads_inputs(_bw_of_b(d)))):
+            # as torch's generated code: the inputs are saved only for a derivative that
+            # reads them (fmod's and remainder's of a alone is g: nothing is saved, nothing
+            # is freed, a second backward runs)
+            save_input(n, 0, x)
+            save_input(n, 1, y)
     return out
+
+cdef inline int _bw_of_b(const BinaryDef* d) noexcept:
+    return d.bw_a if d.bw_b_swapped else d.bw_b
+
+cdef inline bint _reads_inputs(int k) noexcept:
+    return k != BW_PASS and k != BW_ZERO and k != BW_UNDEFINED
 
 cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
     if k == BW_UNDEFINED:
@@ -288,6 +299,10 @@ cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
 
 cdef list binary_recorded(Node* n, Tensor g):
     check_saved(n)
+    cdef const BinaryDef* d = &BINARY[n.ip[0]]
+    if n.saved[0] == NULL:          # the derivatives needed read no input (g, 0 or undefined)
+        return [_unsaved_grad(n, d.bw_a, g) if needs_input_grad(n, 0) else None,
+                _unsaved_grad(n, _bw_of_b(d), g) if needs_input_grad(n, 1) else None]
     cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
     # the formulas work in the result's dtype, as the numeric path does: an int64 operand
     # beside a float one (maximum(x, ints)) had no kernel; a cast of a float32 operand is
@@ -302,6 +317,12 @@ cdef list binary_recorded(Node* n, Tensor g):
     if not needs_input_grad(n, 1):
         r[1] = None
     return r
+
+cdef Tensor _unsaved_grad(Node* n, int k, Tensor g):
+    if k == BW_UNDEFINED:
+        raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
+                           "implemented.")
+    return g if k == BW_PASS else zeros_like_nograd(g)
 
 cdef int OP_BINARY = register_op(binary_numeric, binary_recorded)
 

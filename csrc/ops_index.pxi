@@ -241,7 +241,7 @@ cdef object index_array(object it):
         check_index_sequence(it)
     if isinstance(it, (list, tuple, np.ndarray)):
         arr = np.asarray(it)
-        if arr.dtype == np.bool_:
+        if arr.dtype == NP_BOOL:
             return arr
         if arr.dtype.kind not in "iuf" and arr.size:
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
@@ -348,7 +348,7 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None):
             n_specified += 1
         elif it is None or it is Ellipsis:
             conv.append(it)
-        elif isinstance(it, (bool, np.bool_)):
+        elif isinstance(it, (bool, NP_BOOL)):
             conv.append(bool(it))
         elif (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
               and (<Tensor>it).m.dtype == PYAD_BOOL):
@@ -369,7 +369,7 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None):
                     arr = _IndexItemError(e)
             conv.append(arr)
             n_specified += 1 if not isinstance(arr, np.ndarray) else (
-                arr.ndim if arr.dtype == np.bool_ else 1)
+                arr.ndim if arr.dtype == NP_BOOL else 1)
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
     r = walk_index(x, tuple(conv), n_specified, False, same, adv)
@@ -465,7 +465,7 @@ cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint singl
             dim += 1
         elif kind == ITEM_ADVANCED:
             adv[dim] = it
-            dim += it.ndim if isinstance(it, NP_NDARRAY) and it.dtype == np.bool_ else 1
+            dim += it.ndim if isinstance(it, NP_NDARRAY) and it.dtype == NP_BOOL else 1
         else:
             idx = int64_index(it)
             if dim >= nd:
@@ -507,7 +507,7 @@ cdef Tensor t_index(Tensor r, dict adv, Tensor value=None, int dst_dtype=-1):
         a = adv[d]
         if isinstance(a, _BadIndexDtype):      # index_put_: each index in turn
             raise (<_BadIndexDtype>a).error
-        if a.dtype == np.bool_:
+        if a.dtype == NP_BOOL:
             for j in range(a.ndim):
                 if d + j >= r.m.ndim:
                     raise dim_range_error(r.m.ndim, d + j)
@@ -543,7 +543,7 @@ cdef Tensor t_index(Tensor r, dict adv, Tensor value=None, int dst_dtype=-1):
             raise RuntimeError(f"shape mismatch: value tensor of shape {vshape} cannot "
                                f"be broadcast to indexing result of shape {out_shape}")
         if dst_dtype >= 0 and value.m.dtype != dst_dtype and not (
-                len(adv) == 1 and next(iter(adv.values())).dtype == np.bool_
+                len(adv) == 1 and next(iter(adv.values())).dtype == NP_BOOL
                 and value.m.numel == 1):
             raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                                f"{DTYPE_TITLES[dst_dtype]} for the destination and "
@@ -848,7 +848,7 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
             raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {v.m.ndim} dimension(s).")
         value = v.item()
-    elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
+    elif not isinstance(value, (int, float, bool, np.number, NP_BOOL)):
         raise TypeError(f"masked_fill() received an invalid combination of arguments - got "
                         f"(Tensor, {type(value).__name__})")
     check_f32_value(value, x.m.dtype)

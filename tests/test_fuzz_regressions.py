@@ -2953,3 +2953,25 @@ def test_float32_vector_norm_across_block_sizes(pt, n, p):
     else:
         g = np.sign(xs) * a ** (p - 1) / want ** (p - 1)
     np.testing.assert_allclose(x.grad.numpy(), g, rtol=1e-5, atol=1e-6 * np.abs(g).max())
+
+
+# --- campaign 58: saved inputs only for the derivatives that read them ----------------------
+# torch's generated code saves fmod's and remainder's inputs only when `other` requires grad
+# (the derivative for `self` is g): with `other` a constant, nothing is freed by a backward
+# and a second backward runs. pyad saved them always and refused the second backward.
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+def test_a_second_backward_runs_when_nothing_was_saved(pt, op):
+    x = pt.tensor(1.134, dtype=pt.float64, requires_grad=True)
+    c = pt.tensor(0.749, dtype=pt.float64)
+    y = getattr(pt, op)(x, c)
+    y.backward()
+    y.backward()
+    assert x.grad.item() == 2.0
+    (g,) = pt.autograd.grad(getattr(pt, op)(x, c), [x], create_graph=True)
+    assert g.item() == 1.0
+    z = getattr(pt, op)(x, c.clone().requires_grad_())     # other requires grad: saved
+    z.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        z.backward()

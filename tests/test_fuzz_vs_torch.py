@@ -722,8 +722,11 @@ def compare(prog, reply):
                 else:
                     allowed.append(ident)
                 tainted.add(outs[j])
-                if kind in WRITES:      # the written variable is the same tensor
-                    tainted.update(ins[:1])
+                if kind in WRITES:      # the written variable is the same tensor, and every
+                    tainted.update(ins[:1])     # variable that shares its memory
+                    for o in (t, p):
+                        if o[2]:
+                            tainted.update(o[2])
         if t[2] is not None:  # aliases of a write
             tainted.update(set(t[2]) ^ set(p[2]))
     return findings, allowed
