@@ -830,8 +830,8 @@ cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSin
     return 0
 
 cdef list view_recorded(Node* n, Tensor g):
-    if n.name_id == NAME_ALIAS:
-        return [g]          # torch's AliasBackward0 hands on the gradient itself
+    if view_hands_on(n, 0) == HANDS_SAME:
+        return [g]          # AliasBackward0, a squeeze of nothing: torch hands on g itself
     return [t_view(g, n.in_meta[0].ndim, n.in_meta[0].shape, NAME_VIEW)]
 
 

@@ -556,7 +556,8 @@ cdef list maxdim_recorded(Node* n, Tensor g):
     cdef int d = n.ip[0], i
     check_saved(n)
     if mx.ndim == 0:
-        return [g]
+        # torch scatters g into zeros: a new tensor, recorded (g * 1 here, the same values)
+        return [t_mul(g, rd_const(np.ones((), dtype=NP_DTYPES[mx.dtype]), mx.dtype))]
     for i in range(mx.ndim):
         mask[i] = i == d
     mk.shape = shk

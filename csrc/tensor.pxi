@@ -860,6 +860,10 @@ cdef object augmented_result(Tensor x, object r):
     if r is NotImplemented:
         return r
     cdef Tensor t = <Tensor>r
+    if t.grad_fn_ != NULL and x._base is not None and x._view_creation != VIEW_DEFAULT:
+        # recorded (an operand requires grad): torch's refusal for its view (commit_inplace's)
+        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                               x._view_output_nr))
     if not same_shape(&t.m, &x.m):
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(t.shape)}")

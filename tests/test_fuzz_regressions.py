@@ -2975,3 +2975,33 @@ def test_a_second_backward_runs_when_nothing_was_saved(pt, op):
     z.backward()
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
         z.backward()
+
+
+# --- campaign 59 ------------------------------------------------------------------------------
+
+def test_augmented_assignment_into_a_no_grad_copy_view_refuses_a_recorded_write(pt):
+    # x -= y on one of pyad's copies is computed out of place; torch's view refuses it first
+    v2 = pt.tensor([0.164], dtype=pt.float64)
+    with pt.no_grad():
+        v3 = v2.split(1)[0]
+    y = pt.tensor([1.85], dtype=pt.float64, requires_grad=True).max(0, keepdim=True)[0]
+    with raises_exact(RuntimeError, NO_GRAD_HEAD + NO_GRAD_TAIL):
+        v3 -= y
+
+
+@pytest.mark.parametrize("reduce", [lambda pt, x: pt.max(x, 0)[0], lambda pt, x: pt.min(x, 0)[0],
+                                    lambda pt, x: x.max(0, keepdim=True)[0]])
+def test_max_over_a_0d_tensor_records_its_gradient_under_create_graph(pt, reduce):
+    x = pt.tensor(-0.13, requires_grad=True)
+    g = pt.tensor(-0.68, requires_grad=True)
+    (r,) = pt.autograd.grad(reduce(pt, x), [x], g, create_graph=True)
+    assert r is not g and r.grad_fn is not None and r.item() == pytest.approx(-0.68)
+    (h,) = pt.autograd.grad(r, [g])
+    assert h.item() == 1.0
+
+
+def test_squeezing_nothing_hands_on_the_gradient_under_create_graph(pt):
+    x = pt.tensor(-0.13, requires_grad=True)
+    g = pt.tensor(-0.68, requires_grad=True)
+    (r,) = pt.autograd.grad(x.squeeze(0), [x], g, create_graph=True)
+    assert r is g
