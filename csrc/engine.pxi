@@ -219,7 +219,16 @@ cdef int seed_flow(Node* n, int k, int mark) noexcept:
     return MARK_FLOW_VIEW if kind == HANDS_NEW_VIEW else 0
 
 
-cdef object seed_result(RunSlot* s, list seeds, tuple roots, const Meta* m):
+cdef Tensor _INTERNAL_BASE = None
+
+cdef Tensor _internal_base():
+    global _INTERNAL_BASE
+    if _INTERNAL_BASE is None:
+        _INTERNAL_BASE = scalar0d_f(0.0, PYAD_F64)
+    return _INTERNAL_BASE
+
+
+cdef object seed_result(RunSlot* s, list seeds, const Meta* m):
     """grad()'s result for a slot whose gradient is, in torch, a grad_output itself (SAME) or a
     view made in backward (VIEW) of a grad_output, of the implicit 1 or of a new tensor: that
     very tensor, or a view made in no_grad mode (which requires grad when its base does)."""
@@ -235,10 +244,11 @@ cdef object seed_result(RunSlot* s, list seeds, tuple roots, const Meta* m):
         return t
     if isinstance(seed, Tensor):
         base = <Tensor>seed
-    elif seed is SEED_ONE:
-        base = _ones_like(<Tensor>roots[origin])
-    else:       # a tensor some formula made, which nothing else holds
-        base = tensor_from_buffer(<Buffer*>s.grad, m)
+    else:
+        # the implicit 1 or a tensor some formula made: torch's base is a tensor nothing else
+        # holds, which does not require grad; pyad's view only consults its base's
+        # requires_grad, so one shared stand-in serves (no allocation per grad() result)
+        base = _internal_base()
     t._base = base._base if base._base is not None else base
     t._view_creation = VIEW_NO_GRAD
     if base._requires_grad:
@@ -624,7 +634,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                 t = <Tensor>inputs[j]
                 if captured is None:
                     if track_flow and (s.mark & (MARK_FLOW_SAME | MARK_FLOW_VIEW)):
-                        captured = seed_result(s, seeds, roots, &n.out_meta)
+                        captured = seed_result(s, seeds, &n.out_meta)
                     else:
                         captured = _slot_as_tensor(s, create_graph, &n.out_meta)
                 results[j] = captured
@@ -687,8 +697,9 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                         # child.out_meta: the same shape; its dtype where `.data` changed that
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
                         flow = 0
-                        if not track_flow:
-                            pass
+                        if not track_flow or (not (s.mark & MARK_FLOW) and HANDS_ON[n.op] == NULL
+                                              and gm[k].ndim == child.out_meta.ndim):
+                            pass        # a new tensor from a new tensor (the common case)
                         elif same_shape(gm[k], &child.out_meta):
                             if g_fixed == gin[k]:
                                 flow = seed_flow(n, k, s.mark)

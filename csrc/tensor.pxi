@@ -379,8 +379,10 @@ cdef int wrap_dim(object dim, int ndim) except -100:
 
 cdef bint dim_arg_ok(object dim):
     """dim as torch's argument parser takes it: None, an int or a sequence of ints."""
-    dim = dims_arg(dim)
     if dim is None or is_int_arg(dim):
+        return True
+    dim = dims_arg(dim)
+    if is_int_arg(dim):
         return True
     return isinstance(dim, (tuple, list)) and all(is_int_arg(d) for d in dim)
 
@@ -391,11 +393,12 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn="",
     range-checked before any repeat is reported (torch's make_dim_mask, the reductions built on
     a TensorIterator: sum, mean, amax, amin, logsumexp, all, any); otherwise one by one."""
     cdef int d, w
-    dim = dims_arg(dim)
     if dim is None:
         for d in range(x.m.ndim):
             mask[d] = 1
         return 0
+    if type(dim) is not int and isinstance(dim, Tensor):
+        dim = dims_arg(dim)
     for d in range(x.m.ndim):
         mask[d] = 0
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
