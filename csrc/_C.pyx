@@ -11,7 +11,6 @@ from cpython.slice cimport PySlice_Unpack, PySlice_AdjustIndices
 from libc.stdlib cimport malloc, realloc, free
 from libc.string cimport memcpy, memset
 
-import operator
 import sys
 import traceback
 import warnings

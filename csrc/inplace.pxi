@@ -79,12 +79,12 @@ cdef int check_inplace_pyad(Tensor x) except -1:
     return 0
 
 
-cdef Tensor commit_inplace(Tensor x, Tensor r):
-    """x takes r's values and, when r was recorded, r's history. Returns x."""
-    cdef char* args[2]
-    cdef Py_ssize_t steps[2]
+cdef Tensor inplace_result(Tensor x, Tensor r):
+    """r, an in-place op's result computed out of place, held to the rules of writing it into
+    x (torch's errors): no recorded write into a view with a non-default CreationMeta (r was
+    recorded because another operand requires grad; check_inplace_torch saw x alone), x's
+    shape, a result type x's dtype can hold. Returns r cast to x's dtype."""
     if r.grad_fn_ != NULL and x._base is not None and x._view_creation != VIEW_DEFAULT:
-        # recorded because another operand requires grad (check_inplace_torch saw x alone)
         raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
                                                x._view_output_nr))
     if not same_shape(&r.m, &x.m):
@@ -95,6 +95,14 @@ cdef Tensor commit_inplace(Tensor x, Tensor r):
             raise RuntimeError(f"result type {DTYPE_TITLES[r.m.dtype]} can't be cast to the "
                                f"desired output type {DTYPE_TITLES[x.m.dtype]}")
         r = t_to(r, x.m.dtype)
+    return r
+
+
+cdef Tensor commit_inplace(Tensor x, Tensor r):
+    """x takes r's values and, when r was recorded, r's history. Returns x."""
+    cdef char* args[2]
+    cdef Py_ssize_t steps[2]
+    r = inplace_result(x, r)
     check_inplace_pyad(x)
     if r.grad_fn_ != NULL and x._base is not None:
         # the write would make the view require grad; torch records CopySlices on its base so
@@ -200,8 +208,9 @@ cdef int NAME_INDEX_PUT = register_name("IndexPutBackward0")
 # x[index] = value for basic indices (ints, slices, None, ...)
 # ============================================================================================
 cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* strides,
-                       Py_ssize_t* shape, int* ndim) except -1:
-    """The strided region a basic index selects; False if the index is not basic."""
+                       Py_ssize_t* shape, int* ndim, int* last_view) except -1:
+    """The strided region a basic index selects; False if the index is not basic. last_view:
+    as walk_index's."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
     cdef int nd = 0, n_specified = 0, n_new = 0, n_int = 0, d
     items = index if isinstance(index, tuple) else (index,)
@@ -222,7 +231,7 @@ cdef bint basic_region(Tensor x, object index, Py_ssize_t* offset, Py_ssize_t* s
         raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions")
     contiguous_strides(&x.m, cs)
     region = [0, [x.m.shape[d] for d in range(x.m.ndim)], [cs[d] for d in range(x.m.ndim)]]
-    walk_index(x, items, n_specified, False, None, None, region)
+    walk_index(x, items, n_specified, False, None, None, region, last_view)
     off, sh, sts = region
     offset[0] = off
     for d in range(len(sh)):
@@ -257,66 +266,22 @@ cdef Tensor _region_mask(Tensor x, Py_ssize_t offset, const Py_ssize_t* st, int 
                                   PYAD_BOOL)
 
 
-cdef int check_setitem_view(Tensor x, object index, Tensor v) except -1:
+cdef int check_setitem_view(Tensor x, int last_view, Tensor v) except -1:
     """torch's x[index] = v copies into the view its indexing makes of x (x itself when the
     index makes none): check_inplace's view refusal for that view, which is made in grad mode
-    (with a grad_fn when x requires grad) and keeps x's CreationMeta."""
+    (with a grad_fn when x requires grad) and keeps x's CreationMeta. last_view: the name of
+    the last view the index walk made (walk_index), -1 for none."""
     cdef bint x_requires
     if x._base is None or x._view_creation == VIEW_DEFAULT or not pyad_is_grad_enabled():
         return 0
     x_requires = requires_grad_now(x) or (<Tensor>x._base)._requires_grad
     if not (x_requires or v._requires_grad):
         return 0
-    op = _last_view_op(x, index)
-    if op is None:
+    if last_view < 0:
         raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
                                                x._view_output_nr))
-    raise RuntimeError(view_rebase_message(x._view_creation, op if x_requires else None, 0))
-
-
-cdef str _last_view_op(Tensor x, object index):
-    """The last view torch's indexing (applySlicing) makes for x[index]: Select for an
-    integer, Slice for a slice that is not the whole dim, Unsqueeze for None or a bool; None
-    when it makes none (advanced indices make none: index_put_ writes into the last view)."""
-    cdef int d = 0, consumed = 0
-    items = tuple(index) if isinstance(index, tuple) or seq_as_tuple(index, False) else (index,)
-    for it in items:
-        if it is None or it is Ellipsis or _is_bool_scalar(it):
-            continue
-        consumed += _bool_mask_ndim(it) or 1
-    op = None
-    for it in items:
-        if it is None or _is_bool_scalar(it):
-            op = "Unsqueeze"
-        elif it is Ellipsis:
-            d += x.m.ndim - consumed
-        elif isinstance(it, slice):
-            start = 0 if it.start is None else operator.index(it.start)
-            stop = None if it.stop is None else operator.index(it.stop)
-            step = 1 if it.step is None else operator.index(it.step)
-            if not (start == 0 and step == 1 and (stop is None or stop >= x.m.shape[d])):
-                op = "Slice"
-            d += 1
-        elif is_basic_index(it):
-            op = "Select"
-            d += 1
-        else:
-            d += _bool_mask_ndim(it) or 1
-    return op
-
-
-cdef bint _is_bool_scalar(object it):
-    return (isinstance(it, (bool, NP_BOOL)) or (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
-                                                and (<Tensor>it).m.dtype == PYAD_BOOL))
-
-
-cdef int _bool_mask_ndim(object it):
-    """The dims a bool mask index covers (0 for any other index)."""
-    if isinstance(it, Tensor) and (<Tensor>it).m.dtype == PYAD_BOOL:
-        return (<Tensor>it).m.ndim
-    if isinstance(it, NP_NDARRAY) and it.dtype == NP_BOOL:
-        return it.ndim
-    return 0
+    raise RuntimeError(view_rebase_message(
+        x._view_creation, NODE_NAMES[last_view].split("Backward")[0] if x_requires else None, 0))
 
 
 cdef int t_setitem(Tensor x, object index, object value) except -1:
@@ -325,7 +290,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     cdef Py_ssize_t shp[PYAD_MAXDIM]
     cdef Py_ssize_t vst[2][PYAD_MAXDIM]
     cdef char* base[2]
-    cdef int nd, d
+    cdef int nd, d, last_view = -1
     cdef Meta region
     cdef Tensor v, r
     # torch's order: the value, then the index, then the in-place checks
@@ -350,7 +315,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if index is False:
         return 0
     if index is True and value is x:
-        check_setitem_view(x, None, x)
+        check_setitem_view(x, NAME_UNSQUEEZE, x)
         check_inplace(x)
         x.buf.version += 1
         return 0
@@ -358,7 +323,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         index = None     # the same copy into x.unsqueeze(0) (a True in a tuple: a long index)
     check_index_count(x, index)
     check_0d_single_key(x, index)
-    if not basic_region(x, index, &offset, st, shp, &nd):
+    if not basic_region(x, index, &offset, st, shp, &nd, &last_view):
         return t_setitem_advanced(x, index, value)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
     region.dtype = x.m.dtype
@@ -368,7 +333,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if not _broadcasts_to(&v.m, &region):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
-    check_setitem_view(x, index, v)
+    check_setitem_view(x, last_view, v)
     check_inplace(x)
     if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         # x with the region replaced, recorded (CopySlices): where(region, scatter(v), x), so
@@ -433,6 +398,7 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     an arange of offsets with the same index, so every index form getitem accepts works here."""
     cdef Py_ssize_t shp[1]
     cdef Tensor v, sel, flat_offs, r, offs_view
+    cdef int last_view = -1
     check_np_bool_index(index)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
     lead = 0
@@ -447,15 +413,15 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     items = tuple(items)
     same = [True]
     if builtins.all(is_basic_index(it) for it in items):
-        sel = t_getitem(offs_view, items)
+        sel = t_getitem(offs_view, items, &last_view)
         same[0] = False       # torch copies into the view the key selects (no index_put_)
-        check_setitem_view(x, index, v)
+        check_setitem_view(x, last_view, v)
         check_inplace_torch(x)
     else:  # as torch: index parsing errors, then autograd's in-place checks, then index_put_'s:
         # the number of indices, a masked_fill mask's shape, the value overlapping x, each
         # index's dtype or mask shape in turn, the value's shape, the dtypes, bounds
-        r, adv = index_slicing(offs_view, items, same)
-        check_setitem_view(x, index, v)
+        r, adv = index_slicing(offs_view, items, same, &last_view)
+        check_setitem_view(x, last_view, v)
         check_inplace_torch(x)
         check_adv_count(r, adv)
         _check_masked_fill_mask(r, adv, v)

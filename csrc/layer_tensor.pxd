@@ -33,6 +33,8 @@ cdef int dims_mask(Tensor x, object dim, Py_ssize_t* mask, str fn=*,
 cdef int dtype_code(object d) except -1
 cdef bint fill_exact_int(Tensor t, object value) except -1
 cdef Tensor index_select_int(Tensor r, int dim, Py_ssize_t idx, Py_ssize_t real_dim=*)
+cdef Py_ssize_t slice_bounds(object it, Py_ssize_t size, Py_ssize_t* start,
+                             Py_ssize_t* step, bint* whole) except -1
 cdef Tensor index_slice(Tensor r, int dim, object it, bint single)
 cdef object _int64_arg(object v)
 cdef object wrap_int64(object v)
@@ -46,7 +48,7 @@ cdef object named_result(object r, str fn, object other)
 cdef bint numel_overflows(int nd, const Py_ssize_t* shp) noexcept
 cdef int parse_shape(object args, Py_ssize_t* out, str fn=*, str arg=*) except -1
 cdef int reject_complex(object v) except -1
-cdef Tensor t_getitem(Tensor x, object index)
+cdef Tensor t_getitem(Tensor x, object index, int* last_view=*)
 cdef Tensor t_matmul(Tensor a, Tensor b)
 cdef Tensor t_reshape(Tensor x, object shape, int name=*, str fn=*, str arg=*)
 cdef Tensor t_squeeze(Tensor x, const Py_ssize_t* mask, int name)
@@ -70,6 +72,7 @@ cdef int check_scalar_range(object v) except -1
 cdef int check_inplace_torch(Tensor x) except -1
 cdef str forward_name(Node* fn)
 cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr)
+cdef Tensor inplace_result(Tensor x, Tensor r)
 cdef int set_requires_grad(Tensor t, bint value) except -1
 cdef object NP_NDARRAY             # numpy's types, looked up once (ops_index.pxi)
 cdef object NP_BOOL

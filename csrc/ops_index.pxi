@@ -333,10 +333,10 @@ cdef class _IndexItemError:
         self.error = error
 
 
-cdef tuple index_slicing(Tensor x, tuple items, list same=None):
+cdef tuple index_slicing(Tensor x, tuple items, list same=None, int* last_view=NULL):
     """torch's applySlicing: parse the items, apply the basic ones (walk_index); (result,
     advanced dims). An index of a wrong dtype stays in the result as a _BadIndexDtype: torch's
-    index() and index_put_ refuse it later. same: as walk_index's."""
+    index() and index_put_ refuse it later. same, last_view: as walk_index's."""
     cdef Py_ssize_t n_specified = 0
     cdef list conv = []
     cdef dict adv = {}
@@ -372,7 +372,7 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None):
                 arr.ndim if arr.dtype == NP_BOOL else 1)
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    r = walk_index(x, tuple(conv), n_specified, False, same, adv)
+    r = walk_index(x, tuple(conv), n_specified, False, same, adv, None, last_view)
     return r, adv
 
 
@@ -389,7 +389,8 @@ cdef enum:
     ITEM_INT, ITEM_SLICE, ITEM_ELLIPSIS, ITEM_NEW_DIM, ITEM_ADVANCED
 
 cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint single=False,
-                       list same=None, dict adv=None, list region=None):
+                       list same=None, dict adv=None, list region=None,
+                       int* last_view=NULL):
     """torch's applySlicing over a parsed key, the one walk for get and set: each item in turn
     at the dim it reaches, with torch's errors in torch's order. Each ellipsis moves the dim on
     by the dims no item specifies (torch takes any number of them, so a second one can move
@@ -400,10 +401,14 @@ cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint singl
     single). same[0], when given, is left True only if torch's result is x itself (no int,
     None or bool item, and every slice one that applySlice skips).
     region [offset, sizes, strides] (x's, in elements): that strided region is narrowed
-    instead, with no tensor made (basic x[key] = v)."""
+    instead, with no tensor made (basic x[key] = v).
+    last_view, when given, is set to the name of the last view torch's walk makes
+    (NAME_SELECT, NAME_SLICE, NAME_UNSQUEEZE; -1 if none: a lone `...`, skipped slices and
+    advanced items make none), in either mode: setitem's view check names it."""
     cdef Tensor r = x
-    cdef int dim = 0
-    cdef Py_ssize_t nd, size, k
+    cdef int dim = 0, made = -1
+    cdef Py_ssize_t nd, size, k, start, step, length
+    cdef bint whole
     cdef list sh = None, sts = None
     if region is not None:
         sh = region[1]
@@ -442,6 +447,7 @@ cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint singl
                     same[0] = False
                 if it is not None:  # torch's boolToIndexingTensor: a long index, [0] or empty
                     adv[dim] = np.zeros(1 if it else 0, dtype=np.int64)
+            made = NAME_UNSQUEEZE
             dim += 1
         elif kind == ITEM_SLICE:
             check_slice_step(it)
@@ -449,19 +455,19 @@ cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint singl
                 if not is_full_slice(it):
                     raise dim_range_error(nd, dim)
             elif sh is not None:
-                start, stop, step = it.indices(sh[dim])
-                if stop < start:
-                    stop = start
+                length = slice_bounds(it, sh[dim], &start, &step, &whole)
                 region[0] += start * sts[dim]
-                sh[dim] = (stop - start + step - 1) // step
+                sh[dim] = length
                 sts[dim] = sts[dim] * step
+                if not whole:
+                    made = NAME_SLICE
             else:
-                if same is not None and not (
-                        (it.start is None or it.start == 0)
-                        and (it.stop is None or it.stop >= r.m.shape[dim])
-                        and (it.step is None or it.step == 1)):
-                    same[0] = False
-                r = index_slice(r, dim, it, single)
+                r2 = index_slice(r, dim, it, single)
+                if r2 is not r:
+                    made = NAME_SLICE
+                    if same is not None:
+                        same[0] = False
+                r = r2
             dim += 1
         elif kind == ITEM_ADVANCED:
             adv[dim] = it
@@ -480,6 +486,9 @@ cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint singl
                 r = index_select_int(r, dim, idx, k)
                 if same is not None:
                     same[0] = False
+            made = NAME_SELECT
+    if last_view != NULL:
+        last_view[0] = made
     return r
 
 cdef int check_adv_count(Tensor r, dict adv) except -1:

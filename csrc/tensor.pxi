@@ -655,11 +655,12 @@ cdef Py_ssize_t _MASK0[PYAD_MAXDIM]
 _MASK0[0] = 1
 
 
-cdef Tensor t_getitem(Tensor x, object index):
+cdef Tensor t_getitem(Tensor x, object index, int* last_view=NULL):
     """Basic indexing, decomposed as torch does into Select/Slice/Unsqueeze/Alias nodes.
 
     An index holding a list, a tensor (other than a 0-d int64 one), a mask or a bool goes to
-    advanced indexing (t_index_advanced in ops_index.pxi: IndexBackward0).
+    advanced indexing (t_index_advanced in ops_index.pxi: IndexBackward0). last_view: as
+    walk_index's (for a basic key).
     """
     cdef Py_ssize_t n_specified = 0
     check_index_count(x, index)
@@ -674,21 +675,31 @@ cdef Tensor t_getitem(Tensor x, object index):
             n_specified += 1
     if n_specified > x.m.ndim:
         raise IndexError(f"too many indices for tensor of dimension {x.m.ndim}")
-    r = walk_index(x, items, n_specified, single)
+    r = walk_index(x, items, n_specified, single, None, None, None, last_view)
     if r is x:
         return t_view(x, x.m.ndim, x.m.shape, NAME_ALIAS)
     return r
 
+cdef Py_ssize_t slice_bounds(object it, Py_ssize_t size, Py_ssize_t* start,
+                             Py_ssize_t* step, bint* whole) except -1:
+    """The slice it of a dim of `size`: returns its length, sets its first index and step
+    (Python's slice rules) and whole: whether torch's applySlice skips it (its own start is 0,
+    its step 1 and its stop None or at least size; a start that only clamps to 0, as -100,
+    still slices). The step is checked by the caller (check_slice_step)."""
+    cdef Py_ssize_t stop
+    PySlice_Unpack(it, start, &stop, step)            # slice.indices() without the tuple
+    whole[0] = start[0] == 0 and step[0] == 1 and stop >= size
+    return PySlice_AdjustIndices(size, start, &stop, step[0])
+
 cdef Tensor index_slice(Tensor r, int dim, object it, bint single):
-    """r sliced along dim (SliceBackward0); a full slice inside a tuple is r itself. The
-    slice's step is checked by the caller (walk_index)."""
+    """r sliced along dim (SliceBackward0); a slice torch skips inside a tuple is r itself."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
     cdef Py_ssize_t shp[PYAD_MAXDIM]
-    cdef Py_ssize_t start, stop, step, length, size = r.m.shape[dim]
+    cdef Py_ssize_t start, step, length
+    cdef bint whole
     cdef int i
-    PySlice_Unpack(it, &start, &stop, &step)          # slice.indices() without the tuple
-    length = PySlice_AdjustIndices(size, &start, &stop, step)
-    if not single and start == 0 and length == size and step == 1:
+    length = slice_bounds(it, r.m.shape[dim], &start, &step, &whole)
+    if whole and not single:
         return r
     contiguous_strides(&r.m, cs)
     for i in range(r.m.ndim):
@@ -858,24 +869,10 @@ cdef object wrap_int64(object v):
 
 cdef object augmented_result(Tensor x, object r):
     """x OP= v where x is one of pyad's copies (x[idx], transpose, ...): the result is computed
-    out of place, held to the in-place op's rules (x's shape, a result type x's dtype can hold:
-    torch's errors) and cast to x's dtype."""
+    out of place and held to the in-place op's rules (inplace_result)."""
     if r is NotImplemented:
         return r
-    cdef Tensor t = <Tensor>r
-    if t.grad_fn_ != NULL and x._base is not None and x._view_creation != VIEW_DEFAULT:
-        # recorded (an operand requires grad): torch's refusal for its view (commit_inplace's)
-        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
-                                               x._view_output_nr))
-    if not same_shape(&t.m, &x.m):
-        raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
-                           f"{list(t.shape)}")
-    if t.m.dtype != x.m.dtype:
-        if category(t.m.dtype) > category(x.m.dtype):
-            raise RuntimeError(f"result type {DTYPE_TITLES[t.m.dtype]} can't be cast to the "
-                               f"desired output type {DTYPE_TITLES[x.m.dtype]}")
-        t = t_to(t, x.m.dtype)
-    return t
+    return inplace_result(x, <Tensor>r)
 
 cdef object add_with_alpha(Tensor x, object other, object alpha, bint subtract):
     """x + alpha * other (x - alpha * other): with an integer result, alpha must be an

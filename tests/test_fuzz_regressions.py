@@ -2624,6 +2624,9 @@ def test_a_view_made_in_no_grad_mode_of_a_tensor_that_requires_grad_refuses_in_p
     (slice(-3, None), "Slice"), ((Ellipsis, slice(0, 3)), "Slice"), (None, "Unsqueeze"),
     (True, "Unsqueeze"), ((0, None), "Unsqueeze"), ((None, 0), "Select"),
     ((Ellipsis, 1), "Select"), ((0, [1, 2]), "Select"), (np.int64(1), "Select"),
+    # a start that only clamps to 0 still slices (torch skips a slice by its own start)
+    ((slice(-100, None),), "Slice"), ((slice(-3, None), slice(0, 99)), "Slice"),
+    ((slice(0, 99), slice(-4, None)), "Slice"), ((slice(1, None), 0, None), "Unsqueeze"),
 ])
 def test_assignment_into_a_no_grad_view_names_the_view_its_indexing_makes(pt, key, op):
     _, v = _no_grad_view(pt)

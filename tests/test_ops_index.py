@@ -395,6 +395,21 @@ def test_basic_indexing_unchanged(pt):
     np.testing.assert_array_equal(x[1, ::2, -1].detach().numpy(), X[1, ::2, -1])
 
 
+@pytest.mark.parametrize("key, name", [
+    ((slice(0, 100),), "AliasBackward0"), ((slice(0, None),), "AliasBackward0"),
+    ((slice(None, 3),), "AliasBackward0"), ((slice(0, 3, 1),), "AliasBackward0"),
+    # torch skips a slice by its own start, stop and step: a start that clamps to 0 slices
+    ((slice(-100, None),), "SliceBackward0"), ((slice(-2, None),), "SliceBackward0"),
+    ((slice(0, -1),), "SliceBackward0"), ((slice(None, 1),), "SliceBackward0"),
+    ((slice(0, 2), slice(-9, None)), "SliceBackward0"),
+])
+def test_a_slice_in_a_key_is_skipped_by_torchs_rule(pt, key, name):
+    x = pt.tensor(X, requires_grad=True)
+    r = x[key]
+    assert type(r.grad_fn).__name__ == name
+    np.testing.assert_array_equal(r.detach().numpy(), X[key])
+
+
 # ---------------------------------------------------------------------------------------------
 # errors: PyTorch's types and messages
 # ---------------------------------------------------------------------------------------------
