@@ -343,11 +343,6 @@ cdef int check_int64_items(str fn, str arg, object items) except -1:
     return 0
 
 
-def _check_int64_items(str fn, str arg, object items):
-    """check_int64_items for the Python layer (factories, random sampling, new_*)."""
-    check_int64_items(fn, arg, items)
-
-
 cdef bint is_index_tensor(object v):
     """A 0-d int64 tensor: torch's argument parser takes it for an int (dims, sizes)."""
     return isinstance(v, Tensor) and (<Tensor>v).m.ndim == 0 and (<Tensor>v).m.dtype == PYAD_I64

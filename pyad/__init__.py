@@ -22,7 +22,9 @@ from pyad._legacy import BoolTensor, DoubleTensor, FloatTensor, LongTensor
 from pyad._version import __version__
 from pyad._device import device, get_default_device, set_default_device
 from pyad._device import check_creation_device as _check_device
-from pyad._size_arg import NO_SIZE as _NO_SIZE, size_argument as _size_argument
+from pyad._size_arg import NO_SIZE as _NO_SIZE
+from pyad._size_arg import check_non_negative as _check_non_negative
+from pyad._size_arg import size_argument as _size_argument
 from pyad._random import (Generator, default_generator, manual_seed, seed, initial_seed,
                           get_rng_state, set_rng_state, rand, randn, randint, randint_like,
                           randperm, normal, bernoulli, multinomial)
@@ -214,6 +216,7 @@ def zeros(*sizes, size=_NO_SIZE, dtype=None, device=None, requires_grad=False, o
           layout=None, pin_memory=False):
     """A tensor of zeros of the given size."""
     size = _size_argument("zeros", sizes, size)
+    _check_non_negative("zeros", size)
     _check_device(device)
     return _finish(_C._full(size, 0.0, _dtype_code(dtype), "zeros"), requires_grad)
 

@@ -8,7 +8,7 @@ argument forms and error messages are torch's.
 import numpy as _np
 
 import pyad
-from pyad._size_arg import NO_SIZE, size_argument
+from pyad._size_arg import NO_SIZE, check_non_negative, size_argument
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "randint", "randperm", "normal", "bernoulli",
@@ -135,13 +135,6 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
-def _shape(size, fn=""):
-    if len(size) == 1 and not isinstance(size[0], (int, _np.integer)):
-        size = size[0]
-    pyad._C._check_int64_items(fn, "size", size)    # torch's argument parser, first
-    return tuple(size)
-
-
 def _finish(arr, dtype, requires_grad, device=None):
     from pyad._device import check_creation_device
     check_creation_device(device)
@@ -159,8 +152,9 @@ def rand(*sizes, size=NO_SIZE, generator=None, dtype=None, device=None, requires
          out=None, layout=None, pin_memory=False):
     """Uniform samples on [0, 1)."""
     size = size_argument("rand", sizes, size)
+    check_non_negative("rand", size)
     dtype = dtype or pyad.get_default_dtype()
-    t = _finish(_rng(generator).random(_shape((size,), "rand"), dtype=_float_np(dtype)), dtype,
+    t = _finish(_rng(generator).random(size, dtype=_float_np(dtype)), dtype,
                 requires_grad, device)
     return _out(t, out)
 
@@ -169,8 +163,9 @@ def randn(*sizes, size=NO_SIZE, generator=None, dtype=None, device=None, require
           out=None, layout=None, pin_memory=False):
     """Standard normal samples."""
     size = size_argument("randn", sizes, size)
+    check_non_negative("randn", size)
     dtype = dtype or pyad.get_default_dtype()
-    t = _finish(_rng(generator).standard_normal(_shape((size,), "randn"), dtype=_float_np(dtype)),
+    t = _finish(_rng(generator).standard_normal(size, dtype=_float_np(dtype)),
                 dtype, requires_grad, device)
     return _out(t, out)
 

@@ -17,21 +17,93 @@ _OVERLOADS = (" * (tuple of ints size, *, pyad.Generator generator, Tensor out =
               "bool requires_grad = False)\n")
 
 
+def _parser_type_name(v):
+    """The type name torch's argument parser prints: Tensor, numpy.float64, float."""
+    import pyad
+    if isinstance(v, pyad.Tensor):
+        return "Tensor"
+    module = type(v).__module__
+    return f"numpy.{type(v).__name__}" if module == "numpy" else type(v).__name__
+
+
+def _is_index(v):
+    """torch's checkIndex, which the first item of an int list must pass: an int (not a bool),
+    a numpy integer, a one-element int64 tensor."""
+    import pyad
+    if isinstance(v, pyad.Tensor):
+        return v.numel() == 1 and v.dtype is pyad.int64
+    return isinstance(v, (int, _np.integer)) and not isinstance(v, bool)
+
+
+def _checked_sizes(fn, items):
+    """torch's parser over an int list's items, in order: ints (a bool is one after the
+    first), numpy integers and one-element int64 tensors, each within int64."""
+    import pyad
+    sizes = []
+    for k, v in enumerate(items):
+        if isinstance(v, pyad.Tensor) and v.numel() == 1 and v.dtype is pyad.int64:
+            v = int(v.item())
+        elif not isinstance(v, (int, _np.integer)):
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
+                            f"with error \"type must be tuple of ints,but got "
+                            f"{_parser_type_name(v)}\"")
+        if not -9223372036854775808 <= v <= 9223372036854775807:
+            raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
+                            f"with error \"Overflow when unpacking long long\"")
+        sizes.append(int(v))
+    return tuple(sizes)
+
+
+def _int_list(fn, seq, positional):
+    """A tuple or list given as the size: an int list if its first item is an index."""
+    if len(seq) and not _is_index(seq[0]):
+        if positional:
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, but "
+                            f"found element of type {_parser_type_name(seq[0])} at pos 0")
+        raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not "
+                        f"{type(seq).__name__}")
+    return _checked_sizes(fn, seq)
+
+
 def size_argument(fn, args, size=NO_SIZE):
-    """The sizes of ``fn(*args, size=size)`` as a tuple (items unchecked)."""
+    """The sizes of ``fn(*args, size=size)`` as a tuple of ints, with torch's parser errors."""
     if size is not NO_SIZE:
+        if args and fn in ("rand", "randn"):
+            got = ", ".join(_parser_type_name(a) for a in args)
+            raise TypeError(f"{fn}() received an invalid combination of arguments - got ({got}, "
+                            f"size={_parser_type_name(size)}), but expected one of:\n{_OVERLOADS}")
         if args:
             raise TypeError(f"{fn}() got multiple values for argument 'size'")
-        if size is None or isinstance(size, (int, float, str, _np.integer, _np.floating)):
+        if not isinstance(size, (tuple, list)):
             raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not "
-                            f"{type(size).__name__}")
-        return tuple(size)
+                            f"{_parser_type_name(size)}")
+        return _int_list(fn, size, False)
     if not args:
         if fn in ("rand", "randn"):
             raise TypeError(f"{fn}() received an invalid combination of arguments - got (), but "
                             f"expected one of:\n{_OVERLOADS}")
         raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
-    if len(args) == 1 and not isinstance(args[0], (int, _np.integer)) and (
-            getattr(args[0], "ndim", None) != 0):    # (a 0-d integer tensor is one size)
-        return tuple(args[0])
-    return tuple(args)
+    first = args[0]
+    if _is_index(first):
+        return _checked_sizes(fn, args)
+    if len(args) == 1:
+        if not isinstance(first, (tuple, list)):
+            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+                            f"{_parser_type_name(first)}")
+        return _int_list(fn, first, True)
+    # more than one, the first not an int: no overload takes that
+    if fn in ("rand", "randn"):
+        got = ", ".join(_parser_type_name(a) for a in args)
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n{_OVERLOADS}")
+    raise TypeError(f"{fn}() takes 1 positional argument but {len(args)} were given")
+
+
+def check_non_negative(fn, size):
+    """torch's refusal of a negative size (zeros has a message of its own)."""
+    if any(s < 0 for s in size):
+        if fn == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        first = next(s for s in size if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {first}: "
+                           f"{[int(s) for s in size]}")

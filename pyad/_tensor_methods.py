@@ -72,7 +72,6 @@ def new_filled(t, sizes, fill, fn, *, size=NO_SIZE, dtype=None, device=None, req
     size = size_argument(fn, sizes, size)
     dev = device
     require_device(dev) if dev is not None else None
-    pyad._C._check_int64_items(fn, "size", size)    # torch's argument parser, first
     dtype = dtype or t.dtype
     if fill is None:
         out = pyad.empty(size, dtype=dtype)
