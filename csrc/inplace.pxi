@@ -176,6 +176,25 @@ cdef Tensor fill_inplace(Tensor x, object value, int name):
     return commit_inplace(x, r)
 
 
+cdef Tensor fill_tensor_inplace(Tensor x, Tensor value):
+    """x.fill_(value) with a 0-d tensor value (torch's fill_.Tensor, FillBackward3): the value's
+    gradient is the sum of x's, x's old values get none."""
+    check_inplace_torch(x)
+    if (pyad_is_grad_enabled() and requires_grad_now(value) and x._base is not None
+            and x._view_creation != VIEW_DEFAULT):
+        # torch's check_inplace asks whether any input requires grad, whatever x's dtype
+        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                               x._view_output_nr))
+    if value.m.ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.m.ndim} dimensions.")
+    cdef Tensor r = t_expand(t_to(value, x.m.dtype), x.m.ndim, x.m.shape)
+    if pyad_is_grad_enabled() and (x._requires_grad or value._requires_grad):
+        # where() on a constant mask: x's old values are in the graph with a zero gradient
+        r = named(t_where(scalar0d(1.0, PYAD_BOOL), r, x), NAME_FILL_TENSOR)
+    return commit_inplace(x, r)
+
+
 cdef Tensor copy_inplace(Tensor x, object src):
     """x.copy_(src): src broadcast and cast to x (CopyBackwards; no gradient to x's old value)."""
     check_inplace_torch(x)
@@ -200,6 +219,7 @@ cdef Tensor copy_inplace(Tensor x, object src):
 cdef int NAME_COPY = register_name("CopyBackwards")
 cdef int NAME_ZERO = register_name("ZeroBackward0")
 cdef int NAME_FILL = register_name("FillBackward2")
+cdef int NAME_FILL_TENSOR = register_name("FillBackward3")
 cdef int NAME_COPY_SLICES = register_name("CopySlices")
 cdef int NAME_INDEX_PUT = register_name("IndexPutBackward0")
 

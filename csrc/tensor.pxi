@@ -1548,9 +1548,9 @@ cdef class Tensor:
     def fill_(self, value):
         """Fill with value in place; returns self."""
         reject_complex(value)
-        if isinstance(value, Tensor) and (<Tensor>value).m.numel == 1:
-            value = value.item()
-        elif not isinstance(value, (int, np.integer)):
+        if isinstance(value, Tensor):
+            return fill_tensor_inplace(self, <Tensor>value)
+        if not isinstance(value, (int, np.integer)):
             value = float(value)
         check_f32_value(value, self.m.dtype)
         return fill_inplace(self, value, NAME_FILL)

@@ -227,3 +227,36 @@ def test_augmented_assignment_through_indexing():
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
     assert results[0][2] == results[1][2]
+
+
+# --- fill_ with a 0-d tensor value: torch's fill_.Tensor (FillBackward3) -------------------
+# pyad took the value's item() and dropped its gradient: a silently missing gradient
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fill_with_a_tensor_value_passes_the_gradient_to_the_value(pt, dtype):
+    dt = getattr(pt, dtype)
+    a = pt.ones(4, dtype=dt, requires_grad=True)
+    y = pt.tensor(1.5, dtype=dt, requires_grad=True)
+    x = a * 2
+    x.fill_(y)
+    assert x.grad_fn.name() == "FillBackward3" and x.dtype == dt
+    loss = (x * y).sum()        # 4 y**2: d/dy 8 y through the fill and the product, d2 8
+    ga, gy = pt.autograd.grad(loss, [a, y], create_graph=True)
+    assert ga.tolist() == [0.0] * 4 and gy.item() == 12.0
+    (g2,) = pt.autograd.grad(gy, [y])
+    assert g2.item() == 8.0
+
+
+def test_fill_with_a_tensor_value_of_another_dtype_and_its_errors(pt):
+    x = pt.zeros(3, dtype=pt.int64)
+    x.fill_(pt.tensor(2.7))                 # cast as copy_ casts
+    assert x.tolist() == [2, 2, 2]
+    x = pt.zeros(2)
+    x.fill_(pt.tensor(3, dtype=pt.int64))   # nothing requires grad: not recorded
+    assert x.tolist() == [3.0, 3.0] and x.grad_fn is None
+    with raises_exact(RuntimeError, "fill_ only supports 0-dimension value tensor but got "
+                                    "tensor with 1 dimensions."):
+        x.fill_(pt.tensor([1.0]))
+    leaf = pt.zeros(2, requires_grad=True)
+    with raises_exact(RuntimeError, "a leaf Variable that requires grad is being used in an "
+                                    "in-place operation."):
+        leaf.fill_(pt.tensor([1.0, 2.0]))   # autograd's check comes before the value's dims
