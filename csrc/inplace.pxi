@@ -286,13 +286,17 @@ cdef Tensor _region_mask(Tensor x, Py_ssize_t offset, const Py_ssize_t* st, int 
                                   PYAD_BOOL)
 
 
-cdef int check_setitem_view(Tensor x, int last_view, Tensor v) except -1:
+cdef int check_setitem_view(Tensor x, int last_view, Tensor v, bint copies) except -1:
     """torch's x[index] = v copies into the view its indexing makes of x (x itself when the
     index makes none): check_inplace's view refusal for that view, which is made in grad mode
     (with a grad_fn when x requires grad) and keeps x's CreationMeta. last_view: the name of
-    the last view the index walk made (walk_index), -1 for none."""
+    the last view the index walk made (walk_index), -1 for none. copies: torch writes with
+    copy_, whose check counts v only where x's dtype is differentiable (fill_ from a 0-d v
+    and index_put_ count it whatever x's dtype)."""
     cdef bint x_requires
     if x._base is None or x._view_creation == VIEW_DEFAULT or not pyad_is_grad_enabled():
+        return 0
+    if copies and x.m.dtype != PYAD_F32 and x.m.dtype != PYAD_F64:
         return 0
     x_requires = requires_grad_now(x) or (<Tensor>x._base)._requires_grad
     if not (x_requires or v._requires_grad):
@@ -335,7 +339,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if index is False:
         return 0
     if index is True and value is x:
-        check_setitem_view(x, NAME_UNSQUEEZE, x)
+        check_setitem_view(x, NAME_UNSQUEEZE, x, x.m.ndim > 0)
         check_inplace(x)
         x.buf.version += 1
         return 0
@@ -353,7 +357,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
     if not _broadcasts_to(&v.m, &region):
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
-    check_setitem_view(x, last_view, v)
+    check_setitem_view(x, last_view, v, not (v.m.ndim == 0 and nd > 0))
     check_inplace(x)
     if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
         # x with the region replaced, recorded (CopySlices): where(region, scatter(v), x), so
@@ -421,6 +425,7 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     cdef int last_view = -1
     check_np_bool_index(index)
     v = value if isinstance(value, Tensor) else scalar0d(value, x.m.dtype)
+    value_ndim = v.m.ndim               # (before its leading 1s are dropped)
     lead = 0
     while lead < v.m.ndim and v.m.shape[lead] == 1:   # torch drops the value's leading 1s
         lead += 1
@@ -435,13 +440,13 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
     if builtins.all(is_basic_index(it) for it in items):
         sel = t_getitem(offs_view, items, &last_view)
         same[0] = False       # torch copies into the view the key selects (no index_put_)
-        check_setitem_view(x, last_view, v)
+        check_setitem_view(x, last_view, v, not (value_ndim == 0 and sel.m.ndim > 0))
         check_inplace_torch(x)
     else:  # as torch: index parsing errors, then autograd's in-place checks, then index_put_'s:
         # the number of indices, a masked_fill mask's shape, the value overlapping x, each
         # index's dtype or mask shape in turn, the value's shape, the dtypes, bounds
         r, adv = index_slicing(offs_view, items, same, &last_view)
-        check_setitem_view(x, last_view, v)
+        check_setitem_view(x, last_view, v, False)
         check_inplace_torch(x)
         check_adv_count(r, adv)
         _check_masked_fill_mask(r, adv, v)

@@ -1113,7 +1113,10 @@ cdef Tensor rd_cum_call(Tensor x, tuple args, dict kwargs, bint is_prod):
     if dtype is not None:
         x = t_to(x, dtype_code(dtype))
     d = wrap_dim(dim, x.m.ndim)
-    if x.m.dtype == PYAD_BOOL and dtype is not None:    # torch has no bool cumulative kernel
+    if x.m.dtype == PYAD_BOOL and dtype is not None:
+        if x.m.ndim == 0 or x.m.numel == 0:     # torch runs no kernel: x converted
+            return rd_int_result_check(x0, t_clone(x) if x is x0 else x)
+        # torch has no bool cumulative kernel
         raise NotImplementedError(f"\"{name}_out_cpu\" not implemented for 'Bool'")
     return rd_int_result_check(x0, t_cum(x, d if x.m.ndim else 0, is_prod, False))
 
