@@ -101,7 +101,7 @@ INPLACE = [  # (method, argument kind)
     ("clamp_", "bounds"), ("clamp_min_", "scalar"), ("clamp_max_", "scalar"),
     ("exp_", None), ("log_", None), ("sin_", None), ("cos_", None), ("tanh_", None),
     ("sigmoid_", None), ("relu_", None), ("abs_", None), ("neg_", None), ("sqrt_", None),
-    ("reciprocal_", None), ("zero_", None), ("fill_", "scalar"), ("copy_", "tensor"),
+    ("reciprocal_", None), ("zero_", None), ("fill_", "scalar0d"), ("copy_", "tensor"),
     ("+=", "any"), ("-=", "any"), ("*=", "any"), ("/=", "any"),
 ]
 SCALARS = [2.0, -1.5, 0.5, 3, 0, -2, True, 1e300, float("nan"), float("inf"),
@@ -944,6 +944,11 @@ class FuzzBuilder(cat.Builder):
             self.emit(("inplace", (x,), 1, (method, (self.choice([-0.5, None, 0]),
                                                      self.choice([0.5, None, 1.0])))))
             return
+        if argk == "scalar0d" and self.flag():     # fill_(t): a 0-d tensor value, mostly
+            y = self.scalar_candidate()
+            if y is not None:
+                self.emit(("inplace", (x, y), 1, (method, None)))
+                return
         if argk in ("any", "tensor") and (argk == "tensor" or self.flag()):
             y = self.pick()
             if y is not None:
