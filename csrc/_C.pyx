@@ -32,6 +32,7 @@ del _os, _want
 include "numeric.pxi"
 include "graph.pxi"
 include "ops.pxi"
+include "cmath.pxi"             # CMath: one backward over C-level values for both sweeps
 include "engine.pxi"
 __all__ = [
     "Tensor", "Size", "OutOfMemoryError", "dtype", "float32", "float64", "int64",
@@ -53,7 +54,7 @@ include "autograd.pxi"
 include "_gen_ops.pxi"          # generated from csrc/op_table.py by csrc/gen_op_table.py
 include "ops_elementwise.pxi"
 include "_gen_binary.pxi"       # generated: the op table's binary ops (rows of BINARY)
-include "bw_math.pxi"           # _BwMath, CMath: one backward formula for both sweeps
+include "bw_math.pxi"           # _BwMath: one backward formula for both sweeps
 include "ops_reduce.pxi"
 include "ops_shape.pxi"
 include "ops_index.pxi"

@@ -27,6 +27,44 @@ ctypedef struct OpDef:
     recorded_bw_t recorded   # the same formula written with differentiable pyad ops
     int flags                # OPF_*: what generic code (the engine) may ask about the op
 
+# ---- CMath: one backward formula over C-level values for both sweeps (cmath.pxi) ----------
+# A BV is a value: a Buffer and its Meta on the numeric sweep, a Tensor on the recorded one.
+ctypedef struct BV:
+    Buffer* buf                 # the numeric CMath's data (a reference the BV owns), else NULL
+    PyObject* t                 # the recorded CMath's Tensor (a strong reference), else NULL
+    Meta m                      # the value's dtype and shape (shape points at shp)
+    Py_ssize_t shp[PYAD_MAXDIM]
+
+# The operations a written-once formula is made of; each writes a new value into *out.
+ctypedef struct CMath:
+    bint recorded
+    # the node's saved input slot, its saved output
+    int (*input)(BV* out, Node* n, int slot) except -1
+    int (*result)(BV* out, Node* n) except -1
+    # elementwise a * b, a / b (same shapes)
+    int (*mul)(BV* out, const BV* a, const BV* b) except -1
+    int (*div)(BV* out, const BV* a, const BV* b) except -1
+    # op(a) @ op(b) for nb products (M, K) @ (K, N), an operand stored transposed when ta / tb
+    # (read in place), the result of meta m; kind: the PROD_* whose kernel (and names) the
+    # recorded product uses. A scalar times a vector, or two vectors to a matrix (an outer
+    # product), is recorded as torch records it: an elementwise mul.
+    int (*bmm)(BV* out, const BV* a, const BV* b, int kind, Py_ssize_t nb, Py_ssize_t M,
+               Py_ssize_t K, Py_ssize_t N, bint ta, bint tb, const Meta* m) except -1
+    # ---- filled in by ops_reduce.pxi ----
+    # cumulative sum along dim (from the far end when reverse)
+    int (*cumsum)(BV* out, const BV* x, int dim, bint reverse) except -1
+    # the gradient of cumprod along dim at x, exact where x holds zeros:
+    # out_k = sum_{j>=k} g_j prod_{i<=j, i!=k} x_i
+    int (*cumprod_grad)(BV* out, const BV* g, const BV* x, int dim) except -1
+    # x holds a zero
+    int (*has_zero)(const BV* x) except -1
+
+# A written-once backward: outs[i] := input i's gradient (left empty: none)
+ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1
+
+cdef enum:
+    CMATH_MAX_INPUTS = 3
+
 cdef enum:
     # the numeric backward reads a uniform gradient (one value standing for all, as a full
     # sum's) correctly as it is; the engine expands a uniform gradient for every other op
@@ -164,6 +202,17 @@ cdef Tensor zero_grad_of(Tensor value, Tensor x, int name)
 cdef Tensor zip_forward(int k, Tensor a, Tensor b, int dtype, const double* c)
 cdef Buffer* zip_numeric(int k, Buffer* g, const Meta* mg, const char* xd, const Meta* xm,
                          const char* yd, const Meta* ym, const double* c) except NULL
+
+cdef CMath CMATH_NUM
+cdef CMath CMATH_REC
+cdef void bv_init(BV* v) noexcept
+cdef void bv_clear(BV* v) noexcept
+cdef void bv_copy(BV* out, const BV* x) noexcept
+cdef void bv_set_buffer(BV* v, Buffer* b, const Meta* m) noexcept
+cdef int bv_set_tensor(BV* v, Tensor t) except -1
+cdef Tensor bv_t(const BV* v)
+cdef void set_cmath(int op, cmath_bw_t bw, int flags) noexcept
+cdef int register_cmath(cmath_bw_t bw, int flags=*) except -1
 
 # ---- ops-level helpers defined beside their op families --------------------------------------
 cdef Tensor t_unsqueeze(Tensor x, int dim)

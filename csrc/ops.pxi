@@ -1012,65 +1012,32 @@ cdef Tensor t_bmm_kind(Tensor a, Tensor b, int kind, Py_ssize_t nb, Py_ssize_t M
             save_input(n, 0, a)
     return out
 
-cdef int bmm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef Py_ssize_t nb = n.ip[1], M = n.ip[2], K = n.ip[3], N = n.ip[4]
-    cdef bint ta = n.ip[5], tb = n.ip[6]
-    cdef Py_ssize_t s1[3]
-    cdef Py_ssize_t s2[3]
-    cdef int dt = n.out_meta.dtype
-    check_saved(n)
-    if needs_input_grad(n, 0):
-        gin[0] = buf_new(nb * M * K * itemsize(dt))
-        if not ta:                  # g (M, N) @ op(B)^T (N, K)
-            bmm_strides(s1, M, N, False)
-            bmm_strides(s2, N, K, not tb)
-            nb_bmm(g.data, sdata(n, 1), gin[0].data, dt, nb, M, N, K, s1, s2)
-        else:                       # stored (K, M): op(B) (K, N) @ g^T (N, M)
-            bmm_strides(s1, K, N, tb)
-            bmm_strides(s2, N, M, True)
-            nb_bmm(sdata(n, 1), g.data, gin[0].data, dt, nb, K, N, M, s1, s2)
-        gm[0] = &n.in_meta[0]
-    if needs_input_grad(n, 1):
-        gin[1] = buf_new(nb * K * N * itemsize(dt))
-        if not tb:                  # op(A)^T (K, M) @ g (M, N)
-            bmm_strides(s1, K, M, not ta)
-            bmm_strides(s2, M, N, False)
-            nb_bmm(sdata(n, 0), g.data, gin[1].data, dt, nb, K, M, N, s1, s2)
-        else:                       # stored (N, K): g^T (N, M) @ op(A) (M, K)
-            bmm_strides(s1, N, M, True)
-            bmm_strides(s2, M, K, ta)
-            nb_bmm(g.data, sdata(n, 0), gin[1].data, dt, nb, N, M, K, s1, s2)
-        gm[1] = &n.in_meta[1]
-    return 0
-
-cdef list bmm_recorded(Node* n, Tensor g):
-    check_saved(n)
+cdef int bmm_bw(const CMath* C, Node* n, const BV* g, BV* outs) except -1:
+    """d op(A) = g @ op(B)^T, d op(B) = op(A)^T @ g, each a product of the stored operands read
+    in place (a stored-transposed one's gradient is computed transposed: op(B) @ g^T)."""
     cdef int kind = n.ip[0]
     cdef Py_ssize_t nb = n.ip[1], M = n.ip[2], K = n.ip[3], N = n.ip[4]
     cdef bint ta = n.ip[5], tb = n.ip[6]
-    cdef const Meta* ma = &n.in_meta[0]
-    cdef const Meta* mb = &n.in_meta[1]
-    cdef Tensor a = None, b = None, ga = None, gb = None
-    if needs_input_grad(n, 0):
-        b = saved_tensor(n, 1)
-    if needs_input_grad(n, 1):
-        a = saved_tensor(n, 0)
-    if kind == PROD_DOT:
-        return [t_mul(g, b) if b is not None else None, t_mul(g, a) if a is not None else None]
-    if b is not None:
-        if kind == PROD_MV:         # the outer product g v^T (v^T g when A is stored transposed)
-            ga = (t_mul(t_unsqueeze(b, 1), t_unsqueeze(g, 0)) if ta else
-                  t_mul(t_unsqueeze(g, 1), t_unsqueeze(b, 0)))
-        elif not ta:
-            ga = t_bmm_kind(g, b, kind, nb, M, N, K, ma.ndim, ma.shape, False, not tb)
-        else:
-            ga = t_bmm_kind(b, g, kind, nb, K, N, M, ma.ndim, ma.shape, tb, True)
-    if a is not None:
-        if not tb:
-            gb = t_bmm_kind(a, g, kind, nb, K, M, N, mb.ndim, mb.shape, not ta, False)
-        else:
-            gb = t_bmm_kind(g, a, kind, nb, N, M, K, mb.ndim, mb.shape, True, ta)
-    return [ga, gb]
+    cdef BV x
+    check_saved(n)
+    bv_init(&x)
+    try:
+        if needs_input_grad(n, 0):
+            C.input(&x, n, 1)
+            if not ta:              # g (M, N) @ op(B)^T (N, K)
+                C.bmm(&outs[0], g, &x, kind, nb, M, N, K, False, not tb, &n.in_meta[0])
+            else:                   # stored (K, M): op(B) (K, N) @ g^T (N, M)
+                C.bmm(&outs[0], &x, g, kind, nb, K, N, M, tb, True, &n.in_meta[0])
+            bv_clear(&x)
+        if needs_input_grad(n, 1):
+            C.input(&x, n, 0)
+            if not tb:              # op(A)^T (K, M) @ g (M, N)
+                C.bmm(&outs[1], &x, g, kind, nb, K, M, N, not ta, False, &n.in_meta[1])
+            else:                   # stored (N, K): g^T (N, M) @ op(A) (M, K)
+                C.bmm(&outs[1], g, &x, kind, nb, N, M, K, True, ta, &n.in_meta[1])
+    finally:
+        bv_clear(&x)
+    return 0
 
 
 # ============================================================================================
@@ -1175,6 +1142,6 @@ cdef void init_ops() noexcept:
     OPS[OP_VIEW] = OpDef(view_numeric, view_recorded, 0)
     OPS[OP_GATHER] = OpDef(gather_numeric, gather_recorded, 0)
     OPS[OP_SCATTER] = OpDef(gather_numeric, gather_recorded, 0)
-    OPS[OP_BMM] = OpDef(bmm_numeric, bmm_recorded, 0)
+    set_cmath(OP_BMM, bmm_bw, 0)
     OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded, 0)
     OPS[OP_ZERO] = OpDef(zero_numeric, zero_recorded, 0)

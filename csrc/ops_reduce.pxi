@@ -1062,14 +1062,52 @@ cdef bint cum_hands_on_g(Node* n) noexcept:
 cdef int cum_hands_on(Node* n, int k) noexcept:
     return HANDS_SAME if cum_hands_on_g(n) else HANDS_NEW
 
-cdef int cum_bw(const CMath* M, Node* n, const BV* g, BV* out) except -1:
+# CMath's cumulative operations (cmath.pxi), for cum_bw: the numeric ones over the C loops, the
+# recorded ones differentiable
+cdef int cm_num_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
+    cdef Py_ssize_t outer, ln, inner
+    cdef Buffer* b = buf_new(x.m.numel * itemsize(x.m.dtype))
+    rd_lines(&x.m, dim, &outer, &ln, &inner)
+    rd_cum(x.m.dtype, x.buf.data, b.data, outer, ln, inner, 0, reverse)
+    bv_set_buffer(out, b, &x.m)
+    return 0
+
+cdef int cm_num_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
+    cdef Py_ssize_t outer, ln, inner
+    cdef Buffer* b = buf_new(x.m.numel * itemsize(x.m.dtype))
+    rd_lines(&x.m, dim, &outer, &ln, &inner)
+    rd_line_bw(1, x.m.dtype, g.buf.data, x.buf.data, b.data, outer, ln, inner)
+    bv_set_buffer(out, b, &x.m)
+    return 0
+
+cdef int cm_num_has_zero(const BV* x) except -1:
+    return rd_count_zeros(x.buf.data, &x.m) != 0
+
+cdef int cm_rec_cumsum(BV* out, const BV* x, int dim, bint reverse) except -1:
+    return bv_set_tensor(out, t_cum(bv_t(x), dim, False, reverse))
+
+cdef int cm_rec_cumprod_grad(BV* out, const BV* g, const BV* x, int dim) except -1:
+    return bv_set_tensor(out, rd_cumprod_grad_recorded(bv_t(g), bv_t(x), dim))
+
+cdef int cm_rec_has_zero(const BV* x) except -1:
+    return rd_has_zero(bv_t(x))
+
+CMATH_NUM.cumsum = cm_num_cumsum
+CMATH_NUM.cumprod_grad = cm_num_cumprod_grad
+CMATH_NUM.has_zero = cm_num_has_zero
+CMATH_REC.cumsum = cm_rec_cumsum
+CMATH_REC.cumprod_grad = cm_rec_cumprod_grad
+CMATH_REC.has_zero = cm_rec_has_zero
+
+
+cdef int cum_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef int d = n.ip[0]
     cdef BV x, t, u
     if n.in_meta[0].ndim == 0 or cum_hands_on_g(n):
-        bv_copy(out, g)
+        bv_copy(&outs[0], g)
         return 0
     if not n.ip[1]:
-        return M.cumsum(out, g, d, not n.ip[2])
+        return M.cumsum(&outs[0], g, d, not n.ip[2])
     check_saved(n)
     bv_init(&x)
     bv_init(&t)
@@ -1081,9 +1119,9 @@ cdef int cum_bw(const CMath* M, Node* n, const BV* g, BV* out) except -1:
             M.mul(&u, &t, g)
             bv_clear(&t)
             M.cumsum(&t, &u, d, True)
-            M.div(out, &t, &x)
+            M.div(&outs[0], &t, &x)
         else:
-            M.cumprod_grad(out, g, &x, d)
+            M.cumprod_grad(&outs[0], g, &x, d)
     finally:
         bv_clear(&x)
         bv_clear(&t)

@@ -1,5 +1,5 @@
-"""The ops whose backward is written once against BwMath or CMath (csrc/bw_math.pxi) give the
-same gradient on both sweeps.
+"""The ops whose backward is written once against BwMath or CMath (csrc/bw_math.pxi,
+csrc/cmath.pxi) give the same gradient on both sweeps.
 
 For every ported op, in float32 and float64, at ordinary inputs and at special ones (NaN, +-inf
 entries, singular matrices, zeros, an upstream gradient holding NaN and inf), the gradient with
@@ -58,7 +58,35 @@ OPS = {
     "cumsum:dim0": (lambda m, x: m.cumsum(x, 0), [COND], [[ROWS]]),
     "cumprod": (lambda m, x: m.cumprod(x, -1), [COND], [[ROWS], [ROWS[:, :1]], [np.array(2.5)]]),
     "cumprod:dim0": (lambda m, x: m.cumprod(x, 0), [COND], [[ROWS.T]]),
+    # the products (CMath's bmm): each kind, and the second-order nodes that read an operand
+    # stored transposed (g @ B^T, A^T @ g) in place
+    "dot": (lambda m, x, y: m.dot(x, y), [B[:, 0], COND[0]],
+            [[np.array([NAN, 1.0, 2.0]), COND[0]], [np.array([INF, 0.0, -1.0]), COND[1]]]),
+    "mv": (lambda m, a, x: m.mv(a, x), [COND, B[:, 1]],
+           [[_with(COND, 0, 1, NAN), B[:, 1]], [COND, np.array([1.0, -INF, 0.0])]]),
+    "vm": (lambda m, x, a: x @ a, [B[:, 1], COND], [[np.array([0.0, INF, 1.0]), COND]]),
+    "mm": (lambda m, a, b: a @ b, [COND, B], [[_with(COND, 2, 0, INF), B],
+                                              [COND, _with(B, 0, 1, NAN)]]),
+    "bmm": (lambda m, a, b: m.bmm(a, b), [np.stack([COND, SPD]), np.stack([B, -B])],
+            [[np.stack([COND, _with(SPD, 1, 1, -INF)]), np.stack([B, B])]]),
+    "matmul:broadcast": (lambda m, a, b: a @ b, [np.stack([COND, SPD]), B],
+                         [[np.stack([_with(COND, 0, 0, NAN), SPD]), B]]),
+    "mm:second": (lambda m, a, b, v: _prod(m, m.autograd.grad(a @ b, [a, b], v,
+                                                              create_graph=True)),
+                  [COND, B, B[::-1]], [[COND, _with(B, 2, 1, INF), B], [SING, B, -B]]),
+    "mv:second": (lambda m, a, x, v: _prod(m, m.autograd.grad(m.mv(a, x), [a, x], v,
+                                                              create_graph=True)),
+                  [COND, B[:, 0], B[:, 1]], [[COND, np.array([1.0, NAN, 0.0]), B[:, 1]]]),
+    "dot:second": (lambda m, x, y, s: _prod(m, m.autograd.grad(m.dot(x, y), [x, y], s,
+                                                               create_graph=True)),
+                   [B[:, 0], COND[0], np.array(1.5)], [[B[:, 0], COND[0], np.array(INF)]]),
 }
+
+
+def _prod(m, pair):
+    """The product of a pair of gradients (a matrix and a matrix or vector, or two vectors)."""
+    a, b = pair
+    return m.dot(a, b) if a.dim() == 1 else a @ b
 
 
 def _grads(fn, arrays, dtype, w, create_graph):

@@ -30,7 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # The generated files are rendered from csrc/op_table.py in memory (gen_op_table.py).
 LAYERS = [
     ("storage", "layer_storage.pxd", ["pyad_types.pxd", "numeric.pxi", "graph.pxi"]),
-    ("ops", "layer_ops.pxd", ["ops.pxi", "_gen_core.pxi", "_gen_core_binary.pxi"]),
+    ("ops", "layer_ops.pxd", ["ops.pxi", "cmath.pxi", "_gen_core.pxi",
+                               "_gen_core_binary.pxi"]),
     ("engine", "layer_engine.pxd", ["engine.pxi", "autograd.pxi"]),
     ("tensor", "layer_tensor.pxd", ["tensor.pxi"]),
     ("api", None, ["_C.pyx", "bw_math.pxi", "_gen_ops.pxi", "ops_elementwise.pxi",
