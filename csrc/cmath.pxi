@@ -102,6 +102,32 @@ cdef int cm_num_bmm(BV* out, const BV* a, const BV* b, int kind, Py_ssize_t nb, 
     bv_set_buffer(out, r, m)
     return 0
 
+cdef int cm_num_gather(BV* out, const BV* x, Py_ssize_t offset, const Py_ssize_t* strides,
+                       const Meta* m, int name, int adjoint_name) except -1:
+    cdef Meta mo = m[0]
+    mo.dtype = x.m.dtype            # (m may be an input's meta of another dtype: cat's)
+    bv_set_buffer(out, nb_gather(x.buf.data, x.m.dtype, offset, strides, &mo), &mo)
+    return 0
+
+cdef int cm_num_scatter(BV* out, const BV* x, Py_ssize_t offset, const Py_ssize_t* strides,
+                        const Meta* m, int name, int adjoint_name) except -1:
+    cdef Meta mo = m[0]
+    mo.dtype = x.m.dtype
+    bv_set_buffer(out, nb_scatter(x.buf.data, &x.m, offset, strides, &mo), &mo)
+    return 0
+
+cdef int cm_num_to(BV* out, const BV* x, int dtype) except -1:
+    bv_set_buffer(out, nb_cast(x.buf.data, &x.m, dtype), &x.m)
+    out.m.dtype = dtype
+    return 0
+
+cdef int cm_num_zeros(BV* out, const Meta* m) except -1:
+    cdef Py_ssize_t nbytes = m.numel * itemsize(m.dtype)
+    cdef Buffer* b = buf_new(nbytes)
+    memset(b.data, 0, nbytes)
+    bv_set_buffer(out, b, m)
+    return 0
+
 
 # ---- the recorded CMath: differentiable pyad ops ----
 cdef int cm_rec_input(BV* out, Node* n, int slot) except -1:
@@ -125,6 +151,24 @@ cdef int cm_rec_bmm(BV* out, const BV* a, const BV* b, int kind, Py_ssize_t nb, 
         return bv_set_tensor(out, t_mul(t_unsqueeze(x, 1), t_unsqueeze(y, 0)))
     return bv_set_tensor(out, t_bmm_kind(x, y, kind, nb, M, K, N, m.ndim, m.shape, ta, tb))
 
+cdef int cm_rec_gather(BV* out, const BV* x, Py_ssize_t offset, const Py_ssize_t* strides,
+                       const Meta* m, int name, int adjoint_name) except -1:
+    return bv_set_tensor(out, t_gather(bv_t(x), offset, strides, m.ndim, m.shape, name,
+                                       adjoint_name))
+
+cdef int cm_rec_scatter(BV* out, const BV* x, Py_ssize_t offset, const Py_ssize_t* strides,
+                        const Meta* m, int name, int adjoint_name) except -1:
+    return bv_set_tensor(out, t_scatter(bv_t(x), offset, strides, m.ndim, m.shape, name,
+                                        adjoint_name))
+
+cdef int cm_rec_to(BV* out, const BV* x, int dtype) except -1:
+    return bv_set_tensor(out, t_to(bv_t(x), dtype))
+
+cdef int cm_rec_zeros(BV* out, const Meta* m) except -1:
+    cdef Tensor z = new_tensor(m.dtype, m.ndim, m.shape)
+    memset(z.buf.data, 0, m.numel * itemsize(m.dtype))
+    return bv_set_tensor(out, z)
+
 
 CMATH_NUM.recorded = False
 CMATH_NUM.input = cm_num_input
@@ -132,6 +176,10 @@ CMATH_NUM.result = cm_num_result
 CMATH_NUM.mul = cm_num_mul
 CMATH_NUM.div = cm_num_div
 CMATH_NUM.bmm = cm_num_bmm
+CMATH_NUM.gather = cm_num_gather
+CMATH_NUM.scatter = cm_num_scatter
+CMATH_NUM.to = cm_num_to
+CMATH_NUM.zeros = cm_num_zeros
 
 CMATH_REC.recorded = True
 CMATH_REC.input = cm_rec_input
@@ -139,51 +187,71 @@ CMATH_REC.result = cm_rec_result
 CMATH_REC.mul = cm_rec_mul
 CMATH_REC.div = cm_rec_div
 CMATH_REC.bmm = cm_rec_bmm
+CMATH_REC.gather = cm_rec_gather
+CMATH_REC.scatter = cm_rec_scatter
+CMATH_REC.to = cm_rec_to
+CMATH_REC.zeros = cm_rec_zeros
+
+
+cdef BV* cmath_outs(Node* n, BV* small) except NULL:
+    """The BVs of n's input gradients, initialised: small (CMATH_SMALL of them, on the
+    caller's stack) or, for more inputs, a new array the caller frees (cmath_outs_free)."""
+    cdef BV* outs = small
+    cdef int i
+    if n.n_in > CMATH_SMALL:
+        outs = <BV*>malloc(n.n_in * sizeof(BV))
+        if outs == NULL:
+            raise MemoryError()
+    for i in range(n.n_in):
+        bv_init(&outs[i])
+    return outs
+
+cdef void cmath_outs_free(Node* n, BV* outs, BV* small) noexcept:
+    cdef int i
+    for i in range(n.n_in):
+        bv_clear(&outs[i])
+    if outs != small:
+        free(outs)
 
 
 cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                        GradSink* sink) except -1:
     cdef BV gv
-    cdef BV outs[CMATH_MAX_INPUTS]
+    cdef BV small[CMATH_SMALL]
+    cdef BV* outs = cmath_outs(n, small)
     cdef int i
-    if n.n_in > CMATH_MAX_INPUTS:
-        raise SystemError("pyad: a CMath op with more inputs than CMATH_MAX_INPUTS")
     bv_init(&gv)
-    for i in range(n.n_in):
-        bv_init(&outs[i])
     buf_incref(g)
     bv_set_buffer(&gv, g, &n.out_meta)
     try:
         CMATH_BW[n.op](&CMATH_NUM, n, &gv, outs)
         for i in range(n.n_in):
             if outs[i].buf != NULL:
+                if outs[i].m.dtype != n.in_meta[i].dtype:
+                    raise SystemError("pyad: a CMath formula gave a gradient of another dtype "
+                                      "than its input's")
                 gin[i] = outs[i].buf
                 outs[i].buf = NULL
                 gm[i] = &n.in_meta[i]
     finally:
         bv_clear(&gv)
-        for i in range(n.n_in):
-            bv_clear(&outs[i])
+        cmath_outs_free(n, outs, small)
     return 0
 
 
 cdef list cmath_recorded(Node* n, Tensor g):
     cdef BV gv
-    cdef BV outs[CMATH_MAX_INPUTS]
+    cdef BV small[CMATH_SMALL]
+    cdef BV* outs = cmath_outs(n, small)
     cdef int i
-    if n.n_in > CMATH_MAX_INPUTS:
-        raise SystemError("pyad: a CMath op with more inputs than CMATH_MAX_INPUTS")
     bv_init(&gv)
-    for i in range(n.n_in):
-        bv_init(&outs[i])
     bv_set_tensor(&gv, g)
     try:
         CMATH_BW[n.op](&CMATH_REC, n, &gv, outs)
         return [None if outs[i].t == NULL else <Tensor>outs[i].t for i in range(n.n_in)]
     finally:
         bv_clear(&gv)
-        for i in range(n.n_in):
-            bv_clear(&outs[i])
+        cmath_outs_free(n, outs, small)
 
 
 cdef void set_cmath(int op, cmath_bw_t bw, int flags) noexcept:

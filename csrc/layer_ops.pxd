@@ -50,6 +50,16 @@ ctypedef struct CMath:
     # product), is recorded as torch records it: an elementwise mul.
     int (*bmm)(BV* out, const BV* a, const BV* b, int kind, Py_ssize_t nb, Py_ssize_t M,
                Py_ssize_t K, Py_ssize_t N, bint ta, bint tb, const Meta* m) except -1
+    # the strided gather x[offset + i . strides] of shape m.shape (x's dtype), and its adjoint,
+    # zeros(m) with x added at those places; name, adjoint_name: the recorded node's names
+    int (*gather)(BV* out, const BV* x, Py_ssize_t offset, const Py_ssize_t* strides,
+                  const Meta* m, int name, int adjoint_name) except -1
+    int (*scatter)(BV* out, const BV* x, Py_ssize_t offset, const Py_ssize_t* strides,
+                   const Meta* m, int name, int adjoint_name) except -1
+    # x cast to dtype
+    int (*to)(BV* out, const BV* x, int dtype) except -1
+    # zeros of meta m
+    int (*zeros)(BV* out, const Meta* m) except -1
     # ---- filled in by ops_reduce.pxi ----
     # cumulative sum along dim (from the far end when reverse)
     int (*cumsum)(BV* out, const BV* x, int dim, bint reverse) except -1
@@ -63,7 +73,7 @@ ctypedef struct CMath:
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1
 
 cdef enum:
-    CMATH_MAX_INPUTS = 3
+    CMATH_SMALL = 4             # inputs whose gradients' BVs live on the C stack (more: malloc)
 
 cdef enum:
     # the numeric backward reads a uniform gradient (one value standing for all, as a full

@@ -881,20 +881,12 @@ cdef Tensor t_scatter(Tensor g, Py_ssize_t offset, const Py_ssize_t* strides, in
         memcpy(n.ip + 2, strides, g.m.ndim * sizeof(Py_ssize_t))
     return out
 
-cdef int gather_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                        GradSink* sink) except -1:
+cdef int gather_bw(const CMath* C, Node* n, const BV* g, BV* outs) except -1:
+    """A gather's adjoint is the scatter with the same strides, a scatter's the gather; the
+    recorded adjoint takes the node's adjoint name, and its own adjoint the node's name."""
     if n.op == OP_GATHER:
-        gin[0] = nb_scatter(g.data, &n.out_meta, n.ip[0], n.ip + 2, &n.in_meta[0])
-    else:
-        gin[0] = nb_gather(g.data, n.out_meta.dtype, n.ip[0], n.ip + 2, &n.in_meta[0])
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef list gather_recorded(Node* n, Tensor g):
-    cdef const Meta* mi = &n.in_meta[0]
-    if n.op == OP_GATHER:
-        return [t_scatter(g, n.ip[0], n.ip + 2, mi.ndim, mi.shape, n.ip[1], n.name_id)]
-    return [t_gather(g, n.ip[0], n.ip + 2, mi.ndim, mi.shape, n.ip[1], n.name_id)]
+        return C.scatter(&outs[0], g, n.ip[0], n.ip + 2, &n.in_meta[0], n.ip[1], n.name_id)
+    return C.gather(&outs[0], g, n.ip[0], n.ip + 2, &n.in_meta[0], n.ip[1], n.name_id)
 
 cdef Tensor t_expand(Tensor x, int ndim, const Py_ssize_t* shape):
     """Broadcast x to shape (ExpandBackward0); the adjoint sums back (SumBackward1)."""
@@ -1140,8 +1132,8 @@ cdef void init_ops() noexcept:
     OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded, OPF_UNIFORM_GRAD)
     OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded, 0)
     OPS[OP_VIEW] = OpDef(view_numeric, view_recorded, 0)
-    OPS[OP_GATHER] = OpDef(gather_numeric, gather_recorded, 0)
-    OPS[OP_SCATTER] = OpDef(gather_numeric, gather_recorded, 0)
+    set_cmath(OP_GATHER, gather_bw, 0)
+    set_cmath(OP_SCATTER, gather_bw, 0)
     set_cmath(OP_BMM, bmm_bw, 0)
     OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded, 0)
     OPS[OP_ZERO] = OpDef(zero_numeric, zero_recorded, 0)

@@ -733,70 +733,41 @@ cdef Tensor t_cat(list ts, int dim, bint stack):
                 offset += t.m.shape[dim]
     return out
 
-cdef int cat_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef Py_ssize_t outer, unit
-    cdef Py_ssize_t shp[2]
-    cdef Py_ssize_t st[2]
-    cdef int i, dim = <int>n.ip[0], dt = n.out_meta.dtype
-    cdef const Meta* mi
-    cdef Buffer* b
-    cdef Meta m2
-    _cat_geometry(&n.out_meta, dim, &outer, &unit)
-    m2.dtype = dt
-    m2.ndim = 2
-    m2.shape = shp
-    st[0] = n.out_meta.shape[dim] * unit
-    st[1] = 1
-    for i in range(n.n_in):
-        if not needs_input_grad(n, i):
-            continue
-        mi = &n.in_meta[i]
-        gm[i] = mi
-        if mi.numel == 0:
-            gin[i] = buf_new(0)
-            continue
-        shp[0] = outer
-        shp[1] = (1 if n.ip[1] else mi.shape[dim]) * unit
-        m2.numel = shp[0] * shp[1]
-        b = nb_gather(g.data, dt, n.ip[2 + i] * unit, st, &m2)
-        if mi.dtype != dt:
-            try:
-                gin[i] = nb_cast(b.data, &m2, mi.dtype)
-            finally:
-                buf_decref(b)
-        else:
-            gin[i] = b
-    return 0
-
-cdef list cat_recorded(Node* n, Tensor g):
+cdef int cat_bw(const CMath* C, Node* n, const BV* g, BV* outs) except -1:
+    """Input i's gradient is its block of g: a slice along dim (cat) or a select (stack),
+    cast to its dtype; an empty input's is zeros."""
     cdef Py_ssize_t cs[PYAD_MAXDIM]
     cdef int i, d, dim = <int>n.ip[0]
+    cdef bint stack = n.ip[1]
+    cdef Py_ssize_t step
     cdef const Meta* mi
-    cdef list res = []
+    cdef BV block
     contiguous_strides(&g.m, cs)
-    if n.ip[1]:                          # stack: input i is g.select(dim, i)
+    step = cs[dim]
+    if stack:                            # input i is g.select(dim, i): dim drops out
         for d in range(dim, g.m.ndim - 1):
             cs[d] = cs[d + 1]
-    for i in range(n.n_in):
-        mi = &n.in_meta[i]
-        if not needs_input_grad(n, i):
-            res.append(None)
-        elif mi.numel == 0:
-            res.append(new_tensor(mi.dtype, mi.ndim, mi.shape))
-        elif n.ip[1]:
-            res.append(t_gather(g, n.ip[2 + i] * _stride_at(&g.m, dim), cs, mi.ndim, mi.shape,
-                                NAME_SELECT, NAME_SELECT_BW))
-        else:
-            res.append(t_gather(g, n.ip[2 + i] * cs[dim], cs, mi.ndim, mi.shape,
-                                NAME_SLICE, NAME_SLICE_BW))
-    return res
-
-cdef inline Py_ssize_t _stride_at(const Meta* m, int dim) noexcept:
-    cdef Py_ssize_t s = 1
-    cdef int d
-    for d in range(dim + 1, m.ndim):
-        s *= m.shape[d]
-    return s
+    bv_init(&block)
+    try:
+        for i in range(n.n_in):
+            mi = &n.in_meta[i]
+            if not needs_input_grad(n, i):
+                continue
+            if mi.numel == 0:
+                C.zeros(&outs[i], mi)
+                continue
+            if stack:
+                C.gather(&block, g, n.ip[2 + i] * step, cs, mi, NAME_SELECT, NAME_SELECT_BW)
+            else:
+                C.gather(&block, g, n.ip[2 + i] * step, cs, mi, NAME_SLICE, NAME_SLICE_BW)
+            if mi.dtype != g.m.dtype:
+                C.to(&outs[i], &block, mi.dtype)
+            else:
+                bv_copy(&outs[i], &block)
+            bv_clear(&block)
+    finally:
+        bv_clear(&block)
+    return 0
 
 cdef list _tensor_list(str fn, object tensors):
     if not isinstance(tensors, (list, tuple)):
@@ -1060,7 +1031,7 @@ cdef int repeat_hands_on(Node* n, int k) noexcept:
 
 cdef int OP_REPEAT = register_op(repeat_numeric, repeat_recorded)
 cdef int OP_ROLL = register_op(roll_numeric, roll_recorded)
-cdef int OP_CAT = register_op(cat_numeric, cat_recorded)
+cdef int OP_CAT = register_cmath(cat_bw)
 cdef int OP_CLONE = register_op(view_numeric, clone_recorded)
 HANDS_ON[OP_REPEAT] = repeat_hands_on
 HANDS_ON[OP_CLONE] = hands_same

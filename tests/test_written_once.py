@@ -80,6 +80,18 @@ OPS = {
     "dot:second": (lambda m, x, y, s: _prod(m, m.autograd.grad(m.dot(x, y), [x, y], s,
                                                                create_graph=True)),
                    [B[:, 0], COND[0], np.array(1.5)], [[B[:, 0], COND[0], np.array(INF)]]),
+    # strided gathers and their scatters (CMath's gather/scatter), cat/stack (blocks of g)
+    "slice:transpose": (lambda m, x: x[1:, ::2].t() * 1.5, [COND], [[ROWS], [ROWS.T]]),
+    "expand": (lambda m, x: x[:, :1].expand(3, 4) * x[:, 1:2], [COND], [[_with(COND, 1, 0, INF)]]),
+    "permute:second": (lambda m, x, v: m.autograd.grad(x.permute(1, 0), x, v,
+                                                       create_graph=True)[0] * x,
+                       [COND, SPD], [[COND, _with(SPD, 0, 2, NAN)]]),
+    "cat": (lambda m, a, b: m.cat([a, b, a], 1), [COND, B], [[_with(COND, 2, 2, NAN), B]]),
+    "cat:dtypes": (lambda m, a, b: m.cat([a, b.float()], 1), [COND, B], [[COND, _with(B, 0, 0,
+                                                                                      INF)]]),
+    "stack": (lambda m, a, b: m.stack([a, b, a], 1), [COND, SPD], [[COND, _with(SPD, 1, 1, NAN)]]),
+    "split": (lambda m, x: m.cat([p * (i + 1) for i, p in enumerate(m.split(x, 2, 1))], 1),
+              [ROWS[:3, :3]], [[ROWS]]),
 }
 
 
