@@ -313,21 +313,54 @@ def _int_range(start, end, step):
         return _np.arange(size, dtype=_np.int64) * _np.int64(step) + _np.int64(start)
 
 
+_LINSPACE_OVERLOADS = "".join(
+    f" * ({a} start, {b} end, int steps, *, Tensor out = None, pyad.dtype dtype = None, "
+    "pyad.layout layout = None, pyad.device device = None, bool pin_memory = False, "
+    "bool requires_grad = False)\n"
+    for a, b in (("Tensor", "Tensor"), ("Number", "Tensor"), ("Tensor", "Number"),
+                 ("Number", "Number")))
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
     _check_device(device)
-    arr = _np.linspace(_builtins.float(start), _builtins.float(end), int(steps))
+    if isinstance(steps, _builtins.bool) or not isinstance(
+            steps, (_builtins.int, _np.integer, _C.Tensor)):
+        from pyad._size_arg import _parser_type_name
+        got = ", ".join(_parser_type_name(v) for v in (start, end, steps))
+        raise TypeError(f"linspace() received an invalid combination of arguments - got ({got}), "
+                        f"but expected one of:\n{_LINSPACE_OVERLOADS}")
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    arr = _np.linspace(_builtins.float(start), _builtins.float(end), _builtins.int(steps))
     return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """A 2-D tensor with ones on the diagonal."""
     _check_device(device)
-    for v in (n, m):
-        if isinstance(v, (int, _np.integer)) and not -2**63 <= v < 2**63:
+    sizes = []
+    for k, (name, v) in enumerate(zip("nm", (n, m))):
+        if v is None:
+            continue
+        if isinstance(v, _C.Tensor) and v.ndim == 0 and v.dtype is int64:
+            v = _builtins.int(v)
+        if isinstance(v, _builtins.bool) or not isinstance(v, (_builtins.int, _np.integer)):
+            from pyad._size_arg import _parser_type_name
+            raise TypeError(f"eye(): argument '{name}' (position {k + 1}) must be int, not "
+                            f"{_parser_type_name(v)}")
+        if not -2**63 <= v < 2**63:
             raise ValueError("Overflow when unpacking long long")   # torch's argument parser
-    arr = _np.eye(n, n if m is None else m)
-    return _finish(_C._from_numpy_copy(arr, _dtype_code(dtype)), requires_grad)
+        sizes.append(_builtins.int(v))
+    for name, v in zip("nm", sizes):
+        if v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
+    rows, cols = sizes[0], sizes[-1]
+    if rows and cols > (2**63 - 1) // rows:
+        raise RuntimeError("numel: integer multiplication overflow")
+    t = zeros(rows, cols, dtype=dtype)
+    _np.fill_diagonal(t.numpy(), 1)         # (the tensor's own memory)
+    return _finish(t, requires_grad)
 
 
 def is_tensor(obj):

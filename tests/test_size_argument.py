@@ -77,3 +77,41 @@ def test_size_argument_messages(pt, call, exc, message):
 ])
 def test_sizes_the_parser_takes(pt, call, shape):
     assert tuple(eval(call, {"M": pt, "np": np}).shape) == shape
+
+
+# eye and linspace: their own arguments, as torch's parser and kernels check them
+EYE_LINSPACE = ["M.eye(-1)", "M.eye(2, -3)", "M.eye(-1, -3)", "M.eye(2**40)", "M.eye(2**32, 2**31)",
+                "M.eye(3, 2**62)", "M.eye(0)", "M.eye(2.5)", "M.eye(True)", "M.eye(3)",
+                "M.eye(2, 3, dtype=M.int64)", "M.eye(3, dtype=M.bool)", "M.eye(M.tensor(2))",
+                "M.eye(np.int64(2), 1)", "M.eye(2, requires_grad=True)", "M.linspace(0, 1, -1)",
+                "M.linspace(0, 1, 2.5)", "M.linspace(0, 1, 0)", "M.linspace(0, 1, True)",
+                "M.linspace(0, 1, M.tensor(3))", "M.linspace(0.5, 1, 5)"]
+
+
+def _eye_outcome(module, call):
+    try:
+        r = eval(call, {"M": module, "np": np})
+    except Exception as e:      # noqa: BLE001 (any exception is an outcome to compare)
+        return type(e).__name__, str(e).split("\nException raised")[0].replace("torch", "pyad")
+    return tuple(r.shape), str(r.dtype).split(".")[1], r.tolist(), r.requires_grad
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="compares with torch")
+@pytest.mark.parametrize("call", EYE_LINSPACE)
+def test_eye_and_linspace_arguments_as_torch(call):
+    import torch
+    assert _eye_outcome(pyad, call) == _eye_outcome(torch, call)
+
+
+def test_eye_and_linspace_messages(pt):
+    with raises_exact(RuntimeError, "n must be greater or equal to 0, got -1"):
+        pt.eye(-1)
+    with raises_exact(RuntimeError, "m must be greater or equal to 0, got -3"):
+        pt.eye(2, -3)
+    with raises_exact(RuntimeError, "numel: integer multiplication overflow"):
+        pt.eye(2**40)
+    with raises_exact(TypeError, "eye(): argument 'n' (position 1) must be int, not float"):
+        pt.eye(2.5)
+    with raises_exact(RuntimeError, "number of steps must be non-negative"):
+        pt.linspace(0, 1, -1)
+    assert pt.eye(2, 3, dtype=pt.int64).tolist() == [[1, 0, 0], [0, 1, 0]]
