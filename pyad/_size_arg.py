@@ -4,6 +4,8 @@ torch's argument parser takes the sizes as separate ints, as one sequence, or as
 a call without any, or with both, is a TypeError with the parser's message.
 """
 
+import operator as _operator
+
 import numpy as _np
 
 NO_SIZE = object()
@@ -26,27 +28,36 @@ def _parser_type_name(v):
     return f"numpy.{type(v).__name__}" if module == "numpy" else type(v).__name__
 
 
-def _is_index(v):
-    """torch's checkIndex, which the first item of an int list must pass: an int (not a bool),
-    a numpy integer, a one-element int64 tensor."""
+def _index_of(v):
+    """v as an int where torch's parser takes it for one (anything with __index__: an int, a
+    numpy integer or 0-d integer array; a one-element int64 tensor), else None."""
     import pyad
     if isinstance(v, pyad.Tensor):
-        return v.numel() == 1 and v.dtype is pyad.int64
-    return isinstance(v, (int, _np.integer)) and not isinstance(v, bool)
+        return int(v.item()) if v.numel() == 1 and v.dtype is pyad.int64 else None
+    if isinstance(v, _np.bool_):
+        return None
+    try:
+        return _operator.index(v)
+    except TypeError:
+        return None
+
+
+def _is_index(v):
+    """torch's checkIndex, which the first item of an int list must pass: an index that is
+    not a bool."""
+    return not isinstance(v, bool) and _index_of(v) is not None
 
 
 def _checked_sizes(fn, items):
-    """torch's parser over an int list's items, in order: ints (a bool is one after the
-    first), numpy integers and one-element int64 tensors, each within int64."""
-    import pyad
+    """torch's parser over an int list's items, in order: indexes (a bool is one after the
+    first), each within int64."""
     sizes = []
-    for k, v in enumerate(items):
-        if isinstance(v, pyad.Tensor) and v.numel() == 1 and v.dtype is pyad.int64:
-            v = int(v.item())
-        elif not isinstance(v, (int, _np.integer)):
+    for k, item in enumerate(items):
+        v = _index_of(item)
+        if v is None:
             raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
                             f"with error \"type must be tuple of ints,but got "
-                            f"{_parser_type_name(v)}\"")
+                            f"{_parser_type_name(item)}\"")
         if not -9223372036854775808 <= v <= 9223372036854775807:
             raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
                             f"with error \"Overflow when unpacking long long\"")

@@ -24,7 +24,8 @@ CALLS = [
     "F(M.Size([2,3]))", "F([2,3],4)", "F(x for x in [2])", "F(range(3))", "F(np.bool_(True))",
     "F(2,np.bool_(True))", "F(0)", "F(0,3)", "F((True,2))", "F([2,True])", "F([2.5,2])",
     "F([np.bool_(True)])", "F((M.tensor(2),3))", "F([None])", "F([M.tensor(2.0)])",
-    "F([M.tensor([2])])",
+    "F([M.tensor([2])])", "F(np.array(3))", "F(Index())", "F(2, Index())", "F([Index(), 2])",
+    "F(np.array([2, 3])[0])", "F(np.uint8(3))", "F(M.tensor([2]), 3)", "F(np.array(2.0))",
     "F(size=(2,'a'))", "F(size=2.5)", "F(size=[2,-1])", "F(size=np.array([2]))",
     "F(size=M.tensor(2))", "F(size=(2,))", "F(2, size=(2,))", "F(size=(True,2))",
     "F(size=(2,True))", "F(size=[True])", "F(size=(M.tensor(2),3))", "F(size=[2.5])",
@@ -32,9 +33,16 @@ CALLS = [
 ]
 
 
+class Index:
+    """Not an int, but has __index__: torch's parser takes it for one."""
+
+    def __index__(self):
+        return 3
+
+
 def _outcome(module, factory, call):
     try:
-        r = eval(call.replace("F(", f"M.{factory}("), {"M": module, "np": np})
+        r = eval(call.replace("F(", f"M.{factory}("), {"M": module, "np": np, "Index": Index})
     except Exception as e:      # noqa: BLE001 (any exception is an outcome to compare)
         # torch appends a C++ trace to an overflow message; its names are torch.*
         return type(e).__name__, str(e).split("\nException raised")[0].replace("torch", "pyad")
