@@ -343,12 +343,11 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     for k, (name, v) in enumerate(zip("nm", (n, m))):
         if v is None:
             continue
-        if isinstance(v, _C.Tensor) and v.ndim == 0 and v.dtype is int64:
-            v = _builtins.int(v)
-        if isinstance(v, _builtins.bool) or not isinstance(v, (_builtins.int, _np.integer)):
-            from pyad._size_arg import _parser_type_name
+        from pyad._size_arg import _index_of, _parser_type_name
+        if isinstance(v, _builtins.bool) or _index_of(v) is None:
             raise TypeError(f"eye(): argument '{name}' (position {k + 1}) must be int, not "
                             f"{_parser_type_name(v)}")
+        v = _index_of(v)
         if not -2**63 <= v < 2**63:
             raise ValueError("Overflow when unpacking long long")   # torch's argument parser
         sizes.append(_builtins.int(v))

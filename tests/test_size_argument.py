@@ -93,7 +93,8 @@ EYE_LINSPACE = ["M.eye(-1)", "M.eye(2, -3)", "M.eye(-1, -3)", "M.eye(2**40)", "M
                 "M.eye(2, 3, dtype=M.int64)", "M.eye(3, dtype=M.bool)", "M.eye(M.tensor(2))",
                 "M.eye(np.int64(2), 1)", "M.eye(2, requires_grad=True)", "M.linspace(0, 1, -1)",
                 "M.linspace(0, 1, 2.5)", "M.linspace(0, 1, 0)", "M.linspace(0, 1, True)",
-                "M.linspace(0, 1, M.tensor(3))", "M.linspace(0.5, 1, 5)"]
+                "M.linspace(0, 1, M.tensor(3))", "M.linspace(0.5, 1, 5)", "M.eye(np.array(2))",
+                "M.eye(M.tensor([2]))", "M.eye(np.bool_(True))", "M.eye(2, np.uint8(3))"]
 
 
 def _eye_outcome(module, call):
