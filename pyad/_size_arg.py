@@ -8,6 +8,9 @@ import operator as _operator
 
 import numpy as _np
 
+from pyad._C import Tensor as _Tensor
+from pyad._C import int64 as _int64
+
 NO_SIZE = object()
 
 # torch's parser lists the overloads of rand/randn when no size is given
@@ -21,8 +24,7 @@ _OVERLOADS = (" * (tuple of ints size, *, pyad.Generator generator, Tensor out =
 
 def _parser_type_name(v):
     """The type name torch's argument parser prints: Tensor, numpy.float64, float."""
-    import pyad
-    if isinstance(v, pyad.Tensor):
+    if isinstance(v, _Tensor):
         return "Tensor"
     module = type(v).__module__
     return f"numpy.{type(v).__name__}" if module == "numpy" else type(v).__name__
@@ -31,9 +33,8 @@ def _parser_type_name(v):
 def _index_of(v):
     """v as an int where torch's parser takes it for one (anything with __index__: an int, a
     numpy integer or 0-d integer array; a one-element int64 tensor), else None."""
-    import pyad
-    if isinstance(v, pyad.Tensor):
-        return int(v.item()) if v.numel() == 1 and v.dtype is pyad.int64 else None
+    if isinstance(v, _Tensor):
+        return int(v.item()) if v.numel() == 1 and v.dtype is _int64 else None
     if isinstance(v, _np.bool_):
         return None
     try:
@@ -45,12 +46,17 @@ def _index_of(v):
 def _is_index(v):
     """torch's checkIndex, which the first item of an int list must pass: an index that is
     not a bool."""
-    return not isinstance(v, bool) and _index_of(v) is not None
+    return type(v) is int or (not isinstance(v, bool) and _index_of(v) is not None)
 
 
 def _checked_sizes(fn, items):
     """torch's parser over an int list's items, in order: indexes (a bool is one after the
     first), each within int64."""
+    for v in items:                 # the common case: Python ints
+        if type(v) is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            break
+    else:
+        return tuple(items)
     sizes = []
     for k, item in enumerate(items):
         v = _index_of(item)
@@ -95,13 +101,13 @@ def size_argument(fn, args, size=NO_SIZE):
                             f"expected one of:\n{_OVERLOADS}")
         raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
     first = args[0]
+    if len(args) == 1 and isinstance(first, (tuple, list)):
+        return _int_list(fn, first, True)
     if _is_index(first):
         return _checked_sizes(fn, args)
     if len(args) == 1:
-        if not isinstance(first, (tuple, list)):
-            raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
-                            f"{_parser_type_name(first)}")
-        return _int_list(fn, first, True)
+        raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
+                        f"{_parser_type_name(first)}")
     # more than one, the first not an int: no overload takes that
     if fn in ("rand", "randn"):
         got = ", ".join(_parser_type_name(a) for a in args)
@@ -112,7 +118,7 @@ def size_argument(fn, args, size=NO_SIZE):
 
 def check_non_negative(fn, size):
     """torch's refusal of a negative size (zeros has a message of its own)."""
-    if any(s < 0 for s in size):
+    if size and min(size) < 0:
         if fn == "zeros":
             raise RuntimeError("zeros: Dimension size must be non-negative.")
         first = next(s for s in size if s < 0)
