@@ -1352,8 +1352,10 @@ cdef class Tensor:
         cdef Py_ssize_t mask[PYAD_MAXDIM]
         if not dim_arg_ok(dim):     # no overload takes it (before the dtype check, as torch)
             raise rd_bad_args("mean", (), {"keepdim": keepdim, "dim": dim}, _MEAN_SIGS)
-        if isinstance(dim, (tuple, list)):
-            check_int64_items("mean", "dim", dim)     # the argument parser comes first
+        if isinstance(dim, (tuple, list)):       # the argument parser comes first
+            check_int64_items("mean", "dim", dim)
+        else:
+            _int64_arg(dim)
         check_keepdim("mean", keepdim)
         x = self if dtype is None else t_to(self, dtype_code(dtype))
         if (<Tensor>x).m.dtype > PYAD_F64:   # torch's dtype error comes before any dim error

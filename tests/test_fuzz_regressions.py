@@ -3139,3 +3139,13 @@ def test_squeezing_nothing_hands_on_the_gradient_under_create_graph(pt):
     g = pt.tensor(-0.68, requires_grad=True)
     (r,) = pt.autograd.grad(x.squeeze(0), [x], g, create_graph=True)
     assert r is g
+
+
+# --- campaign 63 ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dim", [2**64, -(2**63) - 1])
+def test_mean_parses_an_int_dim_before_its_dtype_check(pt, dim):
+    # torch's argument parser refuses a dim beyond int64 before mean's dtype error
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        pt.tensor(0).mean(dim=dim)
+    with raises_exact(ValueError, "Overflow when unpacking long long"):
+        pt.tensor([1.0]).mean(dim)
