@@ -122,10 +122,7 @@ cdef int cm_num_to(BV* out, const BV* x, int dtype) except -1:
     return 0
 
 cdef int cm_num_zeros(BV* out, const Meta* m) except -1:
-    cdef Py_ssize_t nbytes = m.numel * itemsize(m.dtype)
-    cdef Buffer* b = buf_new(nbytes)
-    memset(b.data, 0, nbytes)
-    bv_set_buffer(out, b, m)
+    bv_set_buffer(out, buf_zeros(m), m)
     return 0
 
 

@@ -1043,13 +1043,9 @@ cdef Tensor t_to(Tensor x, int dtype):
         record(OP_CAST, NAME_TO_COPY, out, x, None, 1)
     return out
 
-cdef int cast_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    gin[0] = nb_cast(g.data, &n.out_meta, n.in_meta[0].dtype)
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef list cast_recorded(Node* n, Tensor g):
-    return [t_to(g, n.in_meta[0].dtype)]
+cdef int cast_bw(const CMath* C, Node* n, const BV* g, BV* outs) except -1:
+    """g cast back to the input's dtype."""
+    return C.to(&outs[0], g, n.in_meta[0].dtype)
 
 
 # ============================================================================================
@@ -1061,15 +1057,9 @@ cdef Tensor zero_grad_of(Tensor value, Tensor x, int name):
         record(OP_ZERO, name, value, x, None, 1)
     return value
 
-cdef int zero_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    gin[0] = buf_zeros(&n.in_meta[0])
-    gm[0] = &n.in_meta[0]
-    return 0
-
-cdef list zero_recorded(Node* n, Tensor g):
-    cdef Tensor z = new_tensor(n.in_meta[0].dtype, n.in_meta[0].ndim, n.in_meta[0].shape)
-    memset(z.buf.data, 0, z.m.numel * itemsize(z.m.dtype))
-    return [z]
+cdef int zero_bw(const CMath* C, Node* n, const BV* g, BV* outs) except -1:
+    """Zeros of the input's shape (the value has no derivative)."""
+    return C.zeros(&outs[0], &n.in_meta[0])
 
 
 # ---- what each core op's formula hands its inputs of g (HANDS_ON, see layer_ops.pxd) -------
@@ -1135,5 +1125,5 @@ cdef void init_ops() noexcept:
     set_cmath(OP_GATHER, gather_bw, 0)
     set_cmath(OP_SCATTER, gather_bw, 0)
     set_cmath(OP_BMM, bmm_bw, 0)
-    OPS[OP_CAST] = OpDef(cast_numeric, cast_recorded, 0)
-    OPS[OP_ZERO] = OpDef(zero_numeric, zero_recorded, 0)
+    set_cmath(OP_CAST, cast_bw, 0)
+    set_cmath(OP_ZERO, zero_bw, 0)

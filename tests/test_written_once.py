@@ -92,6 +92,9 @@ OPS = {
     "stack": (lambda m, a, b: m.stack([a, b, a], 1), [COND, SPD], [[COND, _with(SPD, 1, 1, NAN)]]),
     "split": (lambda m, x: m.cat([p * (i + 1) for i, p in enumerate(m.split(x, 2, 1))], 1),
               [ROWS[:3, :3]], [[ROWS]]),
+    # the dtype cast (g cast back) and a value with no derivative (zeros)
+    "cast": (lambda m, x: x.double() * x.float(), [COND], [[ROWS]]),
+    "zero": (lambda m, x: m.sign(x) * x + m.sign(x), [COND], [[ROWS]]),
 }
 
 
