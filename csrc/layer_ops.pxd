@@ -68,6 +68,9 @@ ctypedef struct CMath:
     int (*cumprod_grad)(BV* out, const BV* g, const BV* x, int dim) except -1
     # x holds a zero
     int (*has_zero)(const BV* x) except -1
+    # ---- filled in by ops_linalg.pxi ----
+    # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
+    int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1
 
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1

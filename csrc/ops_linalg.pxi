@@ -299,13 +299,20 @@ cdef Tensor t_tri(Tensor x, Py_ssize_t k, bint upper):
         n.ip[1] = upper
     return out
 
-cdef int tri_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    gin[0] = _tri_mask(g.data, &n.out_meta, n.ip[0], n.ip[1])
-    gm[0] = &n.out_meta
+cdef int tri_bw(const CMath* C, Node* n, const BV* g, BV* outs) except -1:
+    """The triangle is a mask: its adjoint is the same triangle of g."""
+    return C.tri(&outs[0], g, n.ip[0], n.ip[1])
+
+# CMath's triangle (cmath.pxi): the forward's C loop on buffers, or the recorded op
+cdef int cm_num_tri(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1:
+    bv_set_buffer(out, _tri_mask(x.buf.data, &x.m, k, upper), &x.m)
     return 0
 
-cdef list tri_recorded(Node* n, Tensor g):
-    return [t_tri(g, n.ip[0], n.ip[1])]
+cdef int cm_rec_tri(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1:
+    return bv_set_tensor(out, t_tri(bv_t(x), k, upper))
+
+CMATH_NUM.tri = cm_num_tri
+CMATH_REC.tri = cm_rec_tri
 
 cdef Tensor _tri_public(object input, object diag, bint upper):
     cdef Tensor x = _lt(input, "triu" if upper else "tril", "input")
@@ -1166,7 +1173,7 @@ def inverse(input):
     return _linalg_inv(input)
 
 
-cdef int OP_TRI = register_op(tri_numeric, tri_recorded)
+cdef int OP_TRI = register_cmath(tri_bw)
 cdef int OP_SOLVE = register_once(solve_bw)
 cdef int OP_INV = register_once(inv_bw)
 cdef int OP_DET = register_once(det_bw)

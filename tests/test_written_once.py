@@ -95,6 +95,7 @@ OPS = {
     # the dtype cast (g cast back) and a value with no derivative (zeros)
     "cast": (lambda m, x: x.double() * x.float(), [COND], [[ROWS]]),
     "zero": (lambda m, x: m.sign(x) * x + m.sign(x), [COND], [[ROWS]]),
+    "tril": (lambda m, x: m.tril(x, -1) * x + m.triu(x, 2), [COND], [[ROWS]]),
 }
 
 
