@@ -131,6 +131,8 @@ ctypedef struct UnaryDef:
     int name_id              # grad_fn name
     unary_rec_t recorded     # the same derivative with pyad ops: (g, saved value, params)
     int ints                 # UI_*: what an int64 input gives (a bool input: see below)
+    bint hands_same          # the derivative is g itself (fmod / remainder by a scalar), which
+                             # torch's grad() hands on as that very tensor (HANDS_ON)
 
 cdef enum:
     # an int64 input: computed in the default float dtype (exp) | by the op's own int64
@@ -177,6 +179,7 @@ cdef int result_type_scalar(Tensor a, object c) except -1
 cdef const char* sdata(Node* n, int slot) noexcept
 cdef int set_unary_int_identity(int u, str int_kernel) except -1
 cdef int set_unary_ints(int u, int ints, object bool_refusal=*) except -1
+cdef int set_unary_hands_same(int u) except -1
 cdef int set_unary_row(int u, int fwd, int bw, int saves, int name, unary_rec_t rec) except -1
 cdef const Meta* smeta(Node* n, int slot) noexcept
 cdef Tensor t_add(Tensor a, Tensor b, double alpha=*)

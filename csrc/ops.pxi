@@ -514,7 +514,16 @@ cdef int set_unary_row(int u, int fwd, int bw, int saves, int name, unary_rec_t 
     UNARY[u].saves = saves
     UNARY[u].name_id = name
     UNARY[u].recorded = rec
+    UNARY[u].hands_same = False
     return u
+
+cdef int set_unary_hands_same(int u) except -1:
+    """Row u's derivative is g itself: grad() returns a grad_output handed on unchanged."""
+    UNARY[u].hands_same = True
+    return 0
+
+cdef int unary_hands_on(Node* n, int k) noexcept:
+    return HANDS_SAME if UNARY[n.ip[0]].hands_same else HANDS_NEW
 
 # A bool input is refused with torch's (exception, message) for the rows here; otherwise it
 # is computed in float (UI_FLOAT) or copied unchanged (sign, the only other bool-taking row).
@@ -1116,6 +1125,7 @@ cdef void init_ops() noexcept:
     HANDS_ON[OP_DIV] = broadcast_hands_on
     HANDS_ON[OP_POW] = broadcast_hands_on
     HANDS_ON[OP_ADDS] = hands_same
+    HANDS_ON[OP_UNARY] = unary_hands_on
     HANDS_ON[OP_SUM] = sum_hands_on
     HANDS_ON[OP_VIEW] = view_hands_on
     HANDS_ON[OP_GATHER] = gather_hands_on

@@ -172,6 +172,8 @@ cdef extern from "pyad_kernels.h":
 cdef int U_FMODS = register_unary(K_FMODS, K_IDENTITY, SAVE_NONE, "FmodBackward0", identity_rec)
 cdef int U_REMAINDERS = register_unary(K_REMAINDERS, K_IDENTITY, SAVE_NONE, "RemainderBackward0",
                                        identity_rec)
+set_unary_hands_same(U_FMODS)
+set_unary_hands_same(U_REMAINDERS)
 cdef int U_DIVTRUNC_S = register_unary(K_DIVTRUNC_S, BW_ZERO, SAVE_NONE, "DivBackward2", NULL)
 cdef int U_DIVFLOOR_S = register_unary(K_DIVFLOOR_S, BW_ZERO, SAVE_NONE, "DivBackward2", NULL)
 

@@ -27,6 +27,10 @@ OPS = [
     ("x+x", lambda m, x: x + x, (2, 3)),
     ("add-alpha", lambda m, x: m.add(x, x, alpha=2.0), (2, 3)),
     ("clone", lambda m, x: x.clone(), (2, 3)),
+    # the derivative is g itself (campaign 64: pyad returned a new tensor)
+    ("remainder-c", lambda m, x: m.remainder(x, 0.75), (2, 3)),
+    ("fmod-c", lambda m, x: m.fmod(x, -0.5), (2, 3)),
+    ("remainder-c-sin", lambda m, x: m.remainder(x.sin(), 0.25), (2, 3)),
     ("x*1", lambda m, x: x * 1.0, (2, 3)),
     ("view", lambda m, x: x.view(6), (2, 3)),
     ("reshape", lambda m, x: x.reshape(3, 2), (2, 3)),
