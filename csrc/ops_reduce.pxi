@@ -825,10 +825,10 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {ptxt} norm on the "
                                    f"dimension {d}because this dimension is empty and the "
                                    "operation does not have an identity")
-    # a trivial reduction (one element into each result) of a tensor with dims is |x| in torch,
-    # whatever the order but the 0-"norm" (its kernel is not run: 1e308 or NaN would give 0 or
-    # NaN); a 0-d one is computed (|x| ** p may leave the dtype's range)
-    cdef double pf = 1.0 if pl.count == 1 and p != 0 and x.m.ndim > 0 else p
+    # a trivial reduction (one element into each result) is |x| in torch, whatever the order
+    # but the 0-"norm" (its kernel is not run: 1e308 or NaN would give 0 or NaN), except a 0-d
+    # tensor reduced over dim 0, which is computed (|x| ** p may leave the dtype's range)
+    cdef double pf = 1.0 if pl.count == 1 and p != 0 and (x.m.ndim > 0 or whole) else p
     macc = rd_retyped(&pl.mk, PYAD_F64)
     acc = rd_fold(rd_pick(x.m.dtype, rd_norm_f32, rd_norm_f64, NULL, NULL), x.buf.data, &x.m,
                   NULL, NULL, &macc, INFINITY if pf < 0 and c_isinf(pf) else 0.0, &pf)

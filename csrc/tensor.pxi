@@ -513,8 +513,8 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
                                f"({a.m.shape[0]}x{a.m.shape[1]}), vec ({b.m.shape[0]})")
         shp[0] = a.m.shape[0]
         return t_bmm_kind(a, b, PROD_MV, 1, a.m.shape[0], a.m.shape[1], 1, 1, shp)
-    if da == 1 and db == 2:
-        return t_squeeze(t_matmul(t_unsqueeze(a, 0), b), _MASK0, NAME_SQUEEZE4)
+    if da == 1 and db == 2:     # torch squeezes the product in place: not a view
+        return not_a_view(t_squeeze(t_matmul(t_unsqueeze(a, 0), b), _MASK0, NAME_SQUEEZE4))
     if da == 2 and db == 2:
         if a.m.shape[1] != b.m.shape[0]:
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.m.shape[0]}x"

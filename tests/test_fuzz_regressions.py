@@ -3149,3 +3149,24 @@ def test_mean_parses_an_int_dim_before_its_dtype_check(pt, dim):
         pt.tensor(0).mean(dim=dim)
     with raises_exact(ValueError, "Overflow when unpacking long long"):
         pt.tensor([1.0]).mean(dim)
+
+
+# --- campaign 65 ---------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("p", [1000.0, 2.0**63 - 1, 0.5, 3.0, float("nan"), -1.0, -math.inf,
+                               1e-300])
+def test_the_whole_norm_of_a_0d_tensor_is_its_absolute_value(pt, dtype, p):
+    # torch's trivial reduction: |x| for any nonzero order (over dim 0 it is computed)
+    x = pt.tensor(-0.795, dtype=getattr(pt, dtype))
+    want = float(pt.tensor(0.795, dtype=getattr(pt, dtype)))
+    assert float(pt.linalg.vector_norm(x, p)) == want
+    assert float(pt.norm(x, p)) == want
+    assert float(x.norm(p, dim=())) == want
+
+
+def test_vector_times_matrix_is_not_a_view(pt):
+    a = pt.tensor([1.0, 2.0], requires_grad=True)
+    y = a @ pt.ones(2, 3)
+    assert y.grad_fn.name() == "SqueezeBackward4"
+    y.detach_()                 # refused for a view
+    assert not y.requires_grad and y.tolist() == [3.0, 3.0, 3.0]
