@@ -20,8 +20,7 @@ cdef int check_inplace_torch(Tensor x) except -1:
         base = <Tensor>x._base
         if (x._view_creation != VIEW_DEFAULT and pyad_is_grad_enabled()
                 and (requires_grad_now(x) or base._requires_grad)):
-            raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
-                                                   x._view_output_nr))
+            raise view_write_error(x)
         # torch: the view requires grad (its own graph from the leaf, or through the base)
         # and its base is a leaf; so also after the base's detach_()
         if pyad_is_grad_enabled() and base.grad_fn_ == NULL and (
@@ -37,6 +36,12 @@ cdef int check_inplace_torch(Tensor x) except -1:
 cdef str forward_name(Node* fn):
     """The name of the op that made a node (torch's forward_op_name): ViewBackward0 -> View."""
     return None if fn == NULL else NODE_NAMES[fn.name_id].split("Backward")[0]
+
+
+cdef object view_write_error(Tensor x):
+    """torch's refusal of a recorded in-place change of the view x (handle_view_on_rebase)."""
+    return RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                            x._view_output_nr))
 
 
 cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr):
@@ -85,8 +90,7 @@ cdef Tensor inplace_result(Tensor x, Tensor r):
     recorded because another operand requires grad; check_inplace_torch saw x alone), x's
     shape, a result type x's dtype can hold. Returns r cast to x's dtype."""
     if r.grad_fn_ != NULL and x._base is not None and x._view_creation != VIEW_DEFAULT:
-        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
-                                               x._view_output_nr))
+        raise view_write_error(x)
     if not same_shape(&r.m, &x.m):
         raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(r.shape)}")
@@ -183,8 +187,7 @@ cdef Tensor fill_tensor_inplace(Tensor x, Tensor value):
     if (pyad_is_grad_enabled() and requires_grad_now(value) and x._base is not None
             and x._view_creation != VIEW_DEFAULT):
         # torch's check_inplace asks whether any input requires grad, whatever x's dtype
-        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
-                                               x._view_output_nr))
+        raise view_write_error(x)
     if value.m.ndim != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{value.m.ndim} dimensions.")
@@ -302,8 +305,7 @@ cdef int check_setitem_view(Tensor x, int last_view, Tensor v, bint copies) exce
     if not (x_requires or v._requires_grad):
         return 0
     if last_view < 0:
-        raise RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
-                                               x._view_output_nr))
+        raise view_write_error(x)
     raise RuntimeError(view_rebase_message(
         x._view_creation, NODE_NAMES[last_view].split("Backward")[0] if x_requires else None, 0))
 

@@ -82,13 +82,20 @@ def _int_list(fn, seq, positional):
     return _checked_sizes(fn, seq)
 
 
+def _invalid_combination(fn, args, size=NO_SIZE):
+    """rand/randn's parser error: no overload takes these arguments."""
+    got = [_parser_type_name(a) for a in args]
+    if size is not NO_SIZE:
+        got.append(f"size={_parser_type_name(size)}")
+    return TypeError(f"{fn}() received an invalid combination of arguments - got "
+                     f"({', '.join(got)}), but expected one of:\n{_OVERLOADS}")
+
+
 def size_argument(fn, args, size=NO_SIZE):
     """The sizes of ``fn(*args, size=size)`` as a tuple of ints, with torch's parser errors."""
     if size is not NO_SIZE:
         if args and fn in ("rand", "randn"):
-            got = ", ".join(_parser_type_name(a) for a in args)
-            raise TypeError(f"{fn}() received an invalid combination of arguments - got ({got}, "
-                            f"size={_parser_type_name(size)}), but expected one of:\n{_OVERLOADS}")
+            raise _invalid_combination(fn, args, size)
         if args:
             raise TypeError(f"{fn}() got multiple values for argument 'size'")
         if not isinstance(size, (tuple, list)):
@@ -97,8 +104,7 @@ def size_argument(fn, args, size=NO_SIZE):
         return _int_list(fn, size, False)
     if not args:
         if fn in ("rand", "randn"):
-            raise TypeError(f"{fn}() received an invalid combination of arguments - got (), but "
-                            f"expected one of:\n{_OVERLOADS}")
+            raise _invalid_combination(fn, args)
         raise TypeError(f'{fn}() missing 1 required positional arguments: "size"')
     first = args[0]
     if len(args) == 1 and isinstance(first, (tuple, list)):
@@ -110,9 +116,7 @@ def size_argument(fn, args, size=NO_SIZE):
                         f"{_parser_type_name(first)}")
     # more than one, the first not an int: no overload takes that
     if fn in ("rand", "randn"):
-        got = ", ".join(_parser_type_name(a) for a in args)
-        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({got}), "
-                        f"but expected one of:\n{_OVERLOADS}")
+        raise _invalid_combination(fn, args)
     raise TypeError(f"{fn}() takes 1 positional argument but {len(args)} were given")
 
 
