@@ -26,7 +26,7 @@ cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph,
                     f"output[{i}] has a shape of {out.shape}.")
             seeds.append(_seed_like(out, g, create_graph))
         elif g is None:
-            if out._requires_grad:
+            if requires_grad_flag(out):
                 if out.m.numel != 1:
                     raise RuntimeError("grad can be implicitly created only for scalar outputs")
                 if out.m.dtype > PYAD_F64:
@@ -51,6 +51,8 @@ cdef int _check_outputs(tuple outputs, list seeds) except -1:
     cdef Tensor o
     for i in range(len(seeds)):
         o = <Tensor>outputs[i]
+        if requires_grad_flag(o):
+            view_current(o)     # torch's gradient_edge asks grad_fn(), which may refuse
         # (a view made in no_grad mode requires grad through its base, but has no gradient
         # edge: torch's engine refuses it as a root)
         if not o._requires_grad or o._grad_dead:
@@ -281,7 +283,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         raise RuntimeError(f"got {len(tensors)} tensors and {len(seeds)} gradients")
     _check_outputs(tensors, seeds)
     for t in inputs or ():
-        if isinstance(t, Tensor) and not (<Tensor>t)._requires_grad:
+        if isinstance(t, Tensor) and not requires_grad_flag(<Tensor>t):
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     for t in inputs or ():
         # as torch: a non-leaf input retains its gradient from now on, and its retain_grad

@@ -251,6 +251,7 @@ cdef object seed_result(RunSlot* s, list seeds, const Meta* m):
         base = _internal_base()
     t._base = base._base if base._base is not None else base
     t._view_creation = VIEW_NO_GRAD
+    t._view_version = watched_version(t)
     if base._requires_grad:
         t._requires_grad = True
         t._grad_dead = True
@@ -512,6 +513,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
     try:
         # ---- 1. collect ----------------------------------------------------------------
         for t in roots:
+            view_current(t)
             root = t.grad_fn_ if t.grad_fn_ != NULL else accumulate_node(t)
             if t.grad_fn_ == NULL:
                 if root_refs is None:
@@ -558,6 +560,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                     raise MemoryError()
             for i in range(n_inputs - 1, -1, -1):
                 t = <Tensor>inputs[i]
+                view_current(t)
                 n = t.grad_fn_ if t.grad_fn_ != NULL else t.grad_acc
                 j = run_find(&r, n) if n != NULL else -1
                 if j < 0 and t.grad_fn_ == NULL:

@@ -18,7 +18,7 @@ from libc.math cimport fma, fmaf
 
 cdef int _fused_target(Tensor x) except -1:
     check_inplace(x)
-    if pyad_is_grad_enabled() and x._requires_grad:
+    if pyad_is_grad_enabled() and requires_grad_flag(x):
         raise RuntimeError("pyad: fused in-place updates record no history; call them under "
                            "pyad.no_grad()")
     if x.m.dtype > PYAD_F64:

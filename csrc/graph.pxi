@@ -89,6 +89,7 @@ cdef inline int set_edge(Node* n, int i, Tensor t) except -1:
     m.numel = t.m.numel
     pyad_copy_shape(m.shape, t.m.shape, t.m.ndim)
     n.next[i].input_nr = 0
+    view_current(t)
     if not t._requires_grad or t._grad_dead:
         n.next[i].fn = NULL         # (torch's view made in no_grad mode has no grad accumulator)
     elif t.grad_fn_ != NULL:
@@ -120,16 +121,51 @@ cdef Node* record(int op, int name_id, Tensor out, Tensor a, Tensor b=None, int 
     return n
 
 
-cdef inline bint requires_grad_now(Tensor a) noexcept:
-    """a.requires_grad: a view made in no_grad mode of a tensor that requires grad follows its
-    base (torch's view.requires_grad() asks the base; detach_() there turns it off)."""
+# A view's history goes stale when its memory is written through its base or another view of
+# the base (torch's NOTE [View + Inplace detection]). Like torch's grad_fn(), every read of a
+# view's history for recording first brings it up to date: view_current compares the version
+# the view last took its history at with its memory's version, and on a difference calls the
+# ops layer's sync_view (torch's VariableHooks::grad_fn), which regenerates the history or
+# raises torch's refusal. (sync_view is declared in layer_storage.pxd.)
+
+cdef inline Py_ssize_t watched_version(Tensor v) noexcept:
+    """The version of the memory a view watches: its own (shared with its base), or for one of
+    pyad's copies the base's."""
+    return tensor_version(<Tensor>v._base if v._view_copies else v)
+
+cdef inline int view_current(Tensor t) except -1:
+    """Bring t's history up to date if t is a view whose memory was written since it took it."""
+    if t._base is not None and t._view_version != watched_version(t):
+        sync_view(t)
+    return 0
+
+cdef inline bint requires_grad_flag(Tensor a) noexcept:
+    """a.requires_grad, as torch's attribute reads it (it never raises): a view made in no_grad
+    mode of a tensor that requires grad follows its base (detach_() there turns it off), and a
+    view whose memory was written since it took its history requires grad when its base does
+    (but not one of pyad's copies, which keeps the history it was made with)."""
+    if a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad):
+        return True
+    return (a._base is not None and a._view_version != watched_version(a)
+            and (<Tensor>a._base)._requires_grad
+            and not (a._view_copies and a._view_creation == VIEW_DEFAULT))
+
+cdef inline int requires_grad_now(Tensor a) except -1:
+    """Whether ops record a: requires_grad_flag after view_current, which may regenerate a
+    view's history or refuse it (torch asks grad_fn() here)."""
+    view_current(a)
     return a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad)
 
-cdef inline bint wants_grad(Tensor a) noexcept:
-    return requires_grad_now(a) and pyad_is_grad_enabled()
+cdef inline int wants_grad(Tensor a) except -1:
+    return pyad_is_grad_enabled() and requires_grad_now(a)
 
-cdef inline bint wants_grad2(Tensor a, Tensor b) noexcept:
-    return (requires_grad_now(a) or requires_grad_now(b)) and pyad_is_grad_enabled()
+cdef inline int wants_grad2(Tensor a, Tensor b) except -1:
+    """Whether ops record a and b, both brought up to date (what the op saves for b's
+    gradient may depend on b's requiring grad when a does too)."""
+    if not pyad_is_grad_enabled():
+        return 0
+    cdef int a_grad = requires_grad_now(a)
+    return requires_grad_now(b) or a_grad
 
 
 cdef inline unsigned long long meta_key(const Meta* m) noexcept nogil:

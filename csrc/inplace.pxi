@@ -19,7 +19,7 @@ cdef int check_inplace_torch(Tensor x) except -1:
     if x._base is not None:
         base = <Tensor>x._base
         if (x._view_creation != VIEW_DEFAULT and pyad_is_grad_enabled()
-                and (requires_grad_now(x) or base._requires_grad)):
+                and (requires_grad_flag(x) or base._requires_grad)):
             raise view_write_error(x)
         # torch: the view requires grad (its own graph from the leaf, or through the base)
         # and its base is a leaf; so also after the base's detach_()
@@ -31,38 +31,6 @@ cdef int check_inplace_torch(Tensor x) except -1:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     return 0
-
-
-cdef str forward_name(Node* fn):
-    """The name of the op that made a node (torch's forward_op_name): ViewBackward0 -> View."""
-    return None if fn == NULL else NODE_NAMES[fn.name_id].split("Backward")[0]
-
-
-cdef object view_write_error(Tensor x):
-    """torch's refusal of a recorded in-place change of the view x (handle_view_on_rebase)."""
-    return RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
-                                            x._view_output_nr))
-
-
-cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr):
-    """torch's handle_view_on_rebase: why an in-place change of a view that autograd would
-    record is refused. op: the forward name of the view's grad_fn, None when it has none."""
-    if creation == VIEW_NO_GRAD or op is None:
-        msg = ((f"Output {output_nr} of {op} is a view of a view which was created in"
-                if op is not None else "A view was created in")
-               + " no_grad mode and is being modified inplace with grad mode enabled.")
-    else:
-        msg = f"Output {output_nr} of {op} is a view and is being modified inplace."
-    if creation == VIEW_MULTIPLE:
-        msg += (" This view is the output of a function that returns multiple views. Such "
-                "functions do not allow the output views to be modified inplace. You should "
-                "replace the inplace operation by an out-of-place one.")
-    elif creation == VIEW_NO_GRAD:
-        msg += (" Given that this use case is ambiguous and error-prone, it is forbidden. You "
-                "can clarify your code by moving both the view and the inplace either both "
-                "inside the no_grad block (if you don't want the inplace to be tracked) or both "
-                "outside (if you want the inplace to be tracked).")
-    return msg
 
 
 cdef int check_inplace_pyad(Tensor x) except -1:
@@ -184,7 +152,7 @@ cdef Tensor fill_tensor_inplace(Tensor x, Tensor value):
     """x.fill_(value) with a 0-d tensor value (torch's fill_.Tensor, FillBackward3): the value's
     gradient is the sum of x's, x's old values get none."""
     check_inplace_torch(x)
-    if (pyad_is_grad_enabled() and requires_grad_now(value) and x._base is not None
+    if (pyad_is_grad_enabled() and requires_grad_flag(value) and x._base is not None
             and x._view_creation != VIEW_DEFAULT):
         # torch's check_inplace asks whether any input requires grad, whatever x's dtype
         raise view_write_error(x)
@@ -301,13 +269,14 @@ cdef int check_setitem_view(Tensor x, int last_view, Tensor v, bint copies) exce
         return 0
     if copies and x.m.dtype != PYAD_F32 and x.m.dtype != PYAD_F64:
         return 0
-    x_requires = requires_grad_now(x) or (<Tensor>x._base)._requires_grad
+    x_requires = requires_grad_flag(x) or (<Tensor>x._base)._requires_grad
     if not (x_requires or v._requires_grad):
         return 0
     if last_view < 0:
         raise view_write_error(x)
     raise RuntimeError(view_rebase_message(
-        x._view_creation, NODE_NAMES[last_view].split("Backward")[0] if x_requires else None, 0))
+        x._view_creation, NODE_NAMES[last_view].split("Backward")[0] if x_requires else None, 0,
+        False))
 
 
 cdef int t_setitem(Tensor x, object index, object value) except -1:
@@ -361,7 +330,7 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
                            f"broadcast to indexing result of shape {[shp[d] for d in range(nd)]}")
     check_setitem_view(x, last_view, v, not (v.m.ndim == 0 and nd > 0))
     check_inplace(x)
-    if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
+    if x.m.dtype <= PYAD_F64 and wants_grad2(x, v):
         # x with the region replaced, recorded (CopySlices): where(region, scatter(v), x), so
         # a NaN or inf in x (or in the gradient) stays out of the region; x - scatter(gather(x))
         # + scatter(v) gave NaN there
@@ -468,7 +437,7 @@ cdef int t_setitem_advanced(Tensor x, object index, object value) except -1:
         raise RuntimeError(f"shape mismatch: value tensor of shape {list(v.shape)} cannot be "
                            f"broadcast to indexing result of shape {list(sel.shape)}") from None
     check_inplace_pyad(x)      # pyad's refusals: only where torch would succeed
-    if pyad_is_grad_enabled() and x.m.dtype <= PYAD_F64 and (x._requires_grad or v._requires_grad):
+    if x.m.dtype <= PYAD_F64 and wants_grad2(x, v):
         # torch's IndexPutBackward0: x's gradient is zero where anything was written; the
         # value's is the gradient taken at the indices, every repeated index included (the
         # adjoint of put, a scatter-add). The values are those of the write itself: where an

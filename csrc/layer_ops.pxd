@@ -144,6 +144,7 @@ cdef enum:
 cdef int NAME_ACCUMULATE
 cdef int NAME_ADD
 cdef int NAME_ALIAS
+cdef int NAME_AS_STRIDED
 cdef int NAME_EXPAND
 cdef int NAME_PERMUTE
 cdef int NAME_SELECT
@@ -211,6 +212,11 @@ cdef Tensor t_unsafe_view(Tensor x, int ndim, const Py_ssize_t* shape)
 cdef Tensor t_view(Tensor x, int ndim, const Py_ssize_t* shape, int name)
 cdef unsigned char view_creation(Tensor x, unsigned char made) noexcept
 cdef int mark_view(Tensor out, Tensor x, unsigned char made) except -1
+cdef int sync_view_history(Tensor v) except -1
+cdef str forward_name(Node* fn)
+cdef object view_write_error(Tensor x)
+cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr,
+                             bint indirect)
 cdef Tensor not_a_view(Tensor out)
 cdef Tensor to_dtype_nograd(Tensor t, int dtype)
 cdef int view_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1

@@ -85,6 +85,8 @@ cdef class Tensor:
                                  # mode of a tensor that requires grad): no gradient reaches it
     cdef Py_ssize_t _version_shift  # buf.version minus this tensor's version: torch's version
                                     # counter stays with the tensor when .data is replaced
+    cdef Py_ssize_t _view_version   # a view's watched_version when it last took its history
+                                    # (torch's attr_version; graph.pxi, view_current)
     cdef object __weakref__
 
 # torch's CreationMeta for views: an in-place op that autograd records refuses a view made in
@@ -172,7 +174,11 @@ cdef Tensor saved_result(Node* n)
 cdef Tensor saved_tensor(Node* n, int slot)
 cdef int set_edge(Node* n, int i, Tensor t) except -1
 cdef Py_ssize_t tensor_version(Tensor t) noexcept
-cdef bint requires_grad_now(Tensor a) noexcept
-cdef bint wants_grad(Tensor a) noexcept
-cdef bint wants_grad2(Tensor a, Tensor b) noexcept
+cdef int (*sync_view)(Tensor v) except -1     # set by the ops layer (ops.pxi)
+cdef Py_ssize_t watched_version(Tensor v) noexcept
+cdef int view_current(Tensor t) except -1
+cdef bint requires_grad_flag(Tensor a) noexcept
+cdef int requires_grad_now(Tensor a) except -1
+cdef int wants_grad(Tensor a) except -1
+cdef int wants_grad2(Tensor a, Tensor b) except -1
 cdef object wrap_node(Node* n)

@@ -70,9 +70,6 @@ cdef long long int64_of(object v, bint wrap) except? -1
 cdef int check_f32_value(object v, int dtype) except -1
 cdef int check_scalar_range(object v) except -1
 cdef int check_inplace_torch(Tensor x) except -1
-cdef str forward_name(Node* fn)
-cdef object view_write_error(Tensor x)
-cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr)
 cdef Tensor inplace_result(Tensor x, Tensor r)
 cdef int set_requires_grad(Tensor t, bint value) except -1
 cdef object NP_NDARRAY             # numpy's types, looked up once (ops_index.pxi)

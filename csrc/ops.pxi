@@ -46,6 +46,7 @@ cdef int NAME_SQUEEZE1 = register_name("SqueezeBackward1")
 cdef int NAME_SQUEEZE2 = register_name("SqueezeBackward2")
 cdef int NAME_SQUEEZE4 = register_name("SqueezeBackward4")
 cdef int NAME_ALIAS = register_name("AliasBackward0")
+cdef int NAME_AS_STRIDED = register_name("AsStridedBackward0")
 cdef int NAME_SELECT = register_name("SelectBackward0")
 cdef int NAME_SLICE = register_name("SliceBackward0")
 cdef int NAME_TRANSPOSE = register_name("TransposeBackward0")
@@ -801,10 +802,71 @@ cdef int mark_view(Tensor out, Tensor x, unsigned char made) except -1:
     """out, a view of x: torch's CreationMeta; made in no_grad mode of a tensor that requires
     grad, it requires grad too, but as torch's, no gradient reaches it (no accumulator)."""
     out._view_creation = view_creation(x, made)
-    if requires_grad_now(x) and not pyad_is_grad_enabled():
+    out._view_version = watched_version(out)
+    if not pyad_is_grad_enabled() and requires_grad_flag(x):
         out._requires_grad = True
         out._grad_dead = True
     return 0
+
+
+cdef int sync_view_history(Tensor v) except -1:
+    """torch's grad_fn() of a view whose memory was written since it took its history (through
+    its base or another view of the base): a view torch does not let be rebased (made in no_grad
+    mode, or one of several outputs) refuses to be used; any other view takes its base's current
+    history, as torch's AsStridedBackward0 node. pyad's copies keep the values and the history
+    they were made with (docs/differences.md, "Indexing ... return copies")."""
+    cdef Tensor base = <Tensor>v._base
+    cdef Node* old = v.grad_fn_
+    if old == NULL and not base._requires_grad:
+        return 0            # nothing to regenerate, as torch; checked again at the next use
+    if v._view_creation != VIEW_DEFAULT:
+        raise RuntimeError(view_rebase_message(v._view_creation, forward_name(old),
+                                               v._view_output_nr, True))
+    v._view_version = watched_version(v)
+    if v._view_copies:
+        return 0
+    v.grad_fn_ = NULL
+    # (a base detach_()ed since gives the node no edge: the view still requires grad, as torch's)
+    record(OP_VIEW, NAME_AS_STRIDED, v, base, None, 1)
+    if old != NULL:
+        node_decref(old)
+    return 0
+
+
+cdef str forward_name(Node* fn):
+    """The name of the op that made a node (torch's forward_op_name): ViewBackward0 -> View."""
+    return None if fn == NULL else NODE_NAMES[fn.name_id].split("Backward")[0]
+
+
+cdef object view_write_error(Tensor x):
+    """torch's refusal of a recorded in-place change of the view x (handle_view_on_rebase)."""
+    return RuntimeError(view_rebase_message(x._view_creation, forward_name(x.grad_fn_),
+                                            x._view_output_nr, False))
+
+
+cdef str view_rebase_message(unsigned char creation, str op, Py_ssize_t output_nr,
+                             bint indirect):
+    """torch's handle_view_on_rebase: why a view's history may not be rebased, for an in-place
+    change of the view itself or (indirect) of its base or another view of the base.
+    op: the forward name of the view's grad_fn, None when it has none."""
+    cdef str modified = ("its base or another view of its base has been" if indirect
+                         else "is being")
+    if creation == VIEW_NO_GRAD or op is None:
+        msg = ((f"Output {output_nr} of {op} is a view of a view which was created in"
+                if op is not None else "A view was created in")
+               + f" no_grad mode and {modified} modified inplace with grad mode enabled.")
+    else:
+        msg = f"Output {output_nr} of {op} is a view and {modified} modified inplace."
+    if creation == VIEW_MULTIPLE:
+        msg += (" This view is the output of a function that returns multiple views. Such "
+                "functions do not allow the output views to be modified inplace. You should "
+                "replace the inplace operation by an out-of-place one.")
+    elif creation == VIEW_NO_GRAD:
+        msg += (" Given that this use case is ambiguous and error-prone, it is forbidden. You "
+                "can clarify your code by moving both the view and the inplace either both "
+                "inside the no_grad block (if you don't want the inplace to be tracked) or both "
+                "outside (if you want the inplace to be tracked).")
+    return msg
 
 
 cdef unsigned char view_creation(Tensor x, unsigned char made) noexcept:
@@ -1100,6 +1162,8 @@ cdef int view_hands_on(Node* n, int k) noexcept:
         return HANDS_SAME if same_shape(&n.in_meta[0], &n.out_meta) else HANDS_VIEW
     if name == NAME_ALIAS:
         return HANDS_SAME            # x[()], x[...]: the gradient itself
+    if name == NAME_AS_STRIDED:
+        return HANDS_NEW_VIEW        # as_strided_scatter's result, viewed
     if name == NAME_T or name == NAME_TRANSPOSE:
         return HANDS_VIEW            # (pyad views only transposes that move no data)
     return HANDS_VIEW_RESHAPE        # view, reshape, flatten: g.reshape(x's shape)
@@ -1128,6 +1192,8 @@ cdef void init_ops() noexcept:
     HANDS_ON[OP_UNARY] = unary_hands_on
     HANDS_ON[OP_SUM] = sum_hands_on
     HANDS_ON[OP_VIEW] = view_hands_on
+    global sync_view
+    sync_view = sync_view_history
     HANDS_ON[OP_GATHER] = gather_hands_on
     OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded, OPF_UNIFORM_GRAD)
     OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded, 0)

@@ -468,8 +468,9 @@ cdef Tensor t_ternary(int t, Tensor x, Tensor y, Tensor z, int dt, const double*
     cdef Tensor xc, yc, zc, out
     cdef Node* n
     cdef int k
-    cdef bint grad = pyad_is_grad_enabled() and (
-        x._requires_grad or y._requires_grad or (d.n_in == 3 and z._requires_grad))
+    cdef bint grad = wants_grad2(x, y)
+    if d.n_in == 3 and wants_grad(z):
+        grad = True
     mo.shape = shp
     ternary_shape(x, y, z, &mo)
     mo.dtype = dt

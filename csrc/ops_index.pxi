@@ -869,10 +869,10 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
     if mo.dtype > PYAD_F64 or not pyad_is_grad_enabled():
         return out
     if v is None:
-        if x._requires_grad:
+        if requires_grad_now(x):
             n = record(OP_MASKED_FILL, NAME_MASKED_FILL0, out, x, None, 1, 0)
             save_input(n, 0, mask)
-    elif x._requires_grad or v._requires_grad:
+    elif wants_grad2(x, v):
         n = record(OP_MASKED_FILL, NAME_MASKED_FILL1, out, x, v, 2, 0)
         save_input(n, 0, mask)
     return out

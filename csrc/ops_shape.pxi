@@ -677,7 +677,7 @@ cdef Tensor t_cat(list ts, int dim, bint stack):
     for t in ts:                        # torch's result_type over all inputs
         if ref is None or result_type2(ref, t) != ref.m.dtype:
             ref = t
-        grad = grad or t._requires_grad
+        grad = grad or requires_grad_flag(t)    # (recording brings each input up to date)
     dtype = ref.m.dtype
     ref = None
     for t in ts:

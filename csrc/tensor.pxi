@@ -541,9 +541,9 @@ cdef Tensor t_matmul(Tensor a, Tensor b):
         # torch's _matmul_impl drops a broadcast (size-1) batch of an operand that requires
         # grad, so that its gradient is one mm rather than a bmm summed over the batch: the
         # folded path's checks, errors and nodes
-        if a.m.shape[0] == 1 and a._requires_grad:
+        if a.m.shape[0] == 1 and requires_grad_flag(a):
             return t_matmul(t_squeeze(a, _MASK0, NAME_SQUEEZE1), b)
-        if b.m.shape[0] == 1 and b._requires_grad:
+        if b.m.shape[0] == 1 and requires_grad_flag(b):
             return t_matmul(a, t_squeeze(b, _MASK0, NAME_SQUEEZE1))
     # general batched case: broadcast batch dims, flatten them, bmm, restore
     a2 = t_unsqueeze(a, 0) if da == 1 else a
@@ -558,7 +558,7 @@ cdef int _folded_checks(Tensor a, Tensor b) except -1:
     cdef int db = b.m.ndim
     cdef Py_ssize_t K = b.m.shape[db - 2], rows = b.m.numel // K if K else 0
     cdef Py_ssize_t ka = a.m.shape[a.m.ndim - 1]
-    if not (a._requires_grad or (a.m.ndim == 1 and (b.m.numel == 0 or K == 1))):
+    if not (requires_grad_flag(a) or (a.m.ndim == 1 and (b.m.numel == 0 or K == 1))):
         return 0
     if K == 0:
         rows = _batch_numel(b) * b.m.shape[db - 1]
@@ -1049,7 +1049,7 @@ cdef class Tensor:
     @property
     def requires_grad(self):
         """Whether ops on this tensor are recorded for autograd; settable on leaves."""
-        return requires_grad_now(self)
+        return requires_grad_flag(self)
 
     @requires_grad.setter
     def requires_grad(self, value):
@@ -1084,11 +1084,13 @@ cdef class Tensor:
         """The node that made this tensor (None for leaves), with name() and
         next_functions as in torch.
         """
+        view_current(self)
         return wrap_node(self.grad_fn_)
 
     @property
     def is_leaf(self):
         """True if the tensor was not made by a recorded op (grad_fn is None)."""
+        view_current(self)
         return self.grad_fn_ == NULL
 
     @property
@@ -1212,11 +1214,18 @@ cdef class Tensor:
 
     def __repr__(self):
         from pyad._tensor_str import format_tensor
+        cdef str grad_fn_name = None
+        try:
+            view_current(self)
+        except RuntimeError:
+            grad_fn_name = "Invalid"    # torch's repr: a view its in-place rules refuse
+        else:
+            if self.grad_fn_ != NULL:
+                grad_fn_name = NODE_NAMES[self.grad_fn_.name_id]
         return format_tensor(_np_view(self), dtype_name=DTYPE_NAMES[self.m.dtype],
                              default_dtype_name=DTYPE_NAMES[_default_dtype],
-                             grad_fn_name=(NODE_NAMES[self.grad_fn_.name_id]
-                                           if self.grad_fn_ != NULL else None),
-                             requires_grad=self._requires_grad,
+                             grad_fn_name=grad_fn_name,
+                             requires_grad=requires_grad_flag(self),
                              type_name=_subclass_repr_name(type(self)))
 
     def __str__(self):

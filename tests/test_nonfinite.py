@@ -63,7 +63,8 @@ def _run_elementwise(mod, fn, arrays, weights):
 
 # torch's vectorised and scalar kernels disagree at NaN here; which one an element meets
 # depends on the CPU and on its position (the vector body takes whole groups of 8 float64
-# elements with AVX2, 16 with AVX-512; the scalar loop the rest). pyad follows the scalar kernel, so torch is run one element at a time.
+# elements with AVX2, 16 with AVX-512; the scalar loop the rest). pyad follows the scalar
+# kernel, so torch is run one element at a time.
 # F.elu: elu_backward's vector body selects the exp branch for NaN (gradient NaN), its scalar
 # body the identity (gradient g); docs/differences.md, "elu at NaN".
 TORCH_SCALAR_PATH = {"F.elu(x)"}
