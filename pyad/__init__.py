@@ -24,6 +24,9 @@ from pyad._device import device, get_default_device, set_default_device
 from pyad._device import check_creation_device as _check_device
 from pyad._size_arg import NO_SIZE as _NO_SIZE
 from pyad._size_arg import check_non_negative as _check_non_negative
+from pyad._size_arg import in_int64 as _in_int64
+from pyad._size_arg import index_of as _index_of
+from pyad._size_arg import parser_type_name as _parser_type_name
 from pyad._size_arg import size_argument as _size_argument
 from pyad._random import (Generator, default_generator, manual_seed, seed, initial_seed,
                           get_rng_state, set_rng_state, rand, randn, randint, randint_like,
@@ -326,7 +329,6 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     _check_device(device)
     if isinstance(steps, _builtins.bool) or not isinstance(
             steps, (_builtins.int, _np.integer, _C.Tensor)):
-        from pyad._size_arg import _parser_type_name
         got = ", ".join(_parser_type_name(v) for v in (start, end, steps))
         raise TypeError(f"linspace() received an invalid combination of arguments - got ({got}), "
                         f"but expected one of:\n{_LINSPACE_OVERLOADS}")
@@ -343,12 +345,12 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     for k, (name, v) in enumerate(zip("nm", (n, m))):
         if v is None:
             continue
-        from pyad._size_arg import _index_of, _parser_type_name
-        if isinstance(v, _builtins.bool) or _index_of(v) is None:
+        index = None if isinstance(v, _builtins.bool) else _index_of(v)
+        if index is None:
             raise TypeError(f"eye(): argument '{name}' (position {k + 1}) must be int, not "
                             f"{_parser_type_name(v)}")
-        v = _index_of(v)
-        if not -2**63 <= v < 2**63:
+        v = index
+        if not _in_int64(v):
             raise ValueError("Overflow when unpacking long long")   # torch's argument parser
         sizes.append(_builtins.int(v))
     for name, v in zip("nm", sizes):

@@ -22,7 +22,7 @@ _OVERLOADS = (" * (tuple of ints size, *, pyad.Generator generator, Tensor out =
               "bool requires_grad = False)\n")
 
 
-def _parser_type_name(v):
+def parser_type_name(v):
     """The type name torch's argument parser prints: Tensor, numpy.float64, float."""
     if isinstance(v, _Tensor):
         return "Tensor"
@@ -30,7 +30,12 @@ def _parser_type_name(v):
     return f"numpy.{type(v).__name__}" if module == "numpy" else type(v).__name__
 
 
-def _index_of(v):
+def in_int64(v):
+    """Whether the int v fits torch's int64 arguments."""
+    return -9223372036854775808 <= v <= 9223372036854775807
+
+
+def index_of(v):
     """v as an int where torch's parser takes it for one (anything with __index__: an int, a
     numpy integer or 0-d integer array; a one-element int64 tensor), else None."""
     if isinstance(v, _Tensor):
@@ -46,25 +51,25 @@ def _index_of(v):
 def _is_index(v):
     """torch's checkIndex, which the first item of an int list must pass: an index that is
     not a bool."""
-    return type(v) is int or (not isinstance(v, bool) and _index_of(v) is not None)
+    return type(v) is int or (not isinstance(v, bool) and index_of(v) is not None)
 
 
 def _checked_sizes(fn, items):
     """torch's parser over an int list's items, in order: indexes (a bool is one after the
     first), each within int64."""
     for v in items:                 # the common case: Python ints
-        if type(v) is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+        if type(v) is not int or not in_int64(v):
             break
     else:
         return tuple(items)
     sizes = []
     for k, item in enumerate(items):
-        v = _index_of(item)
+        v = index_of(item)
         if v is None:
             raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
                             f"with error \"type must be tuple of ints,but got "
-                            f"{_parser_type_name(item)}\"")
-        if not -9223372036854775808 <= v <= 9223372036854775807:
+                            f"{parser_type_name(item)}\"")
+        if not in_int64(v):
             raise TypeError(f"{fn}(): argument 'size' failed to unpack the object at pos {k + 1} "
                             f"with error \"Overflow when unpacking long long\"")
         sizes.append(int(v))
@@ -76,7 +81,7 @@ def _int_list(fn, seq, positional):
     if len(seq) and not _is_index(seq[0]):
         if positional:
             raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, but "
-                            f"found element of type {_parser_type_name(seq[0])} at pos 0")
+                            f"found element of type {parser_type_name(seq[0])} at pos 0")
         raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not "
                         f"{type(seq).__name__}")
     return _checked_sizes(fn, seq)
@@ -84,9 +89,9 @@ def _int_list(fn, seq, positional):
 
 def _invalid_combination(fn, args, size=NO_SIZE):
     """rand/randn's parser error: no overload takes these arguments."""
-    got = [_parser_type_name(a) for a in args]
+    got = [parser_type_name(a) for a in args]
     if size is not NO_SIZE:
-        got.append(f"size={_parser_type_name(size)}")
+        got.append(f"size={parser_type_name(size)}")
     return TypeError(f"{fn}() received an invalid combination of arguments - got "
                      f"({', '.join(got)}), but expected one of:\n{_OVERLOADS}")
 
@@ -100,7 +105,7 @@ def size_argument(fn, args, size=NO_SIZE):
             raise TypeError(f"{fn}() got multiple values for argument 'size'")
         if not isinstance(size, (tuple, list)):
             raise TypeError(f"{fn}(): argument 'size' must be tuple of ints, not "
-                            f"{_parser_type_name(size)}")
+                            f"{parser_type_name(size)}")
         return _int_list(fn, size, False)
     if not args:
         if fn in ("rand", "randn"):
@@ -113,7 +118,7 @@ def size_argument(fn, args, size=NO_SIZE):
         return _checked_sizes(fn, args)
     if len(args) == 1:
         raise TypeError(f"{fn}(): argument 'size' (position 1) must be tuple of ints, not "
-                        f"{_parser_type_name(first)}")
+                        f"{parser_type_name(first)}")
     # more than one, the first not an int: no overload takes that
     if fn in ("rand", "randn"):
         raise _invalid_combination(fn, args)
