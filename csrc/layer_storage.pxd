@@ -61,6 +61,7 @@ cdef void nb_zip_write(pyad_loop f, int nops, const char** xs, const Meta** ms,
                        const Meta* mout, const double* c, char* out) noexcept
 cdef int register_kernel(pyad_loop f32, pyad_loop f64, pyad_loop i64) except -1
 cdef bint same_shape(const Meta* a, const Meta* b) noexcept nogil
+cdef int check_no_negative(int ndim, const Py_ssize_t* shape) except -1
 cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1
 cdef Buffer* uniform_expand(const Buffer* g, const Meta* m) except NULL
 

@@ -269,14 +269,20 @@ cdef inline void meta_copy(Meta* dst, const Meta* src) noexcept nogil:
     for d in range(src.ndim):
         dst.shape[d] = src.shape[d]
 
-cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1:
-    """Product of sizes with overflow and sign checks."""
-    cdef Py_ssize_t n = 1
+cdef int check_no_negative(int ndim, const Py_ssize_t* shape) except -1:
+    """torch's refusal of a negative size (its empty/full/new's), naming the first."""
     cdef int d
     for d in range(ndim):
         if shape[d] < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {shape[d]}: "
                                f"{[shape[i] for i in range(ndim)]}")
+    return 0
+
+cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1:
+    """Product of sizes with overflow and sign checks."""
+    cdef Py_ssize_t n = 1
+    cdef int d
+    check_no_negative(ndim, shape)
     for d in range(ndim):
         if shape[d] == 0:
             return 0

@@ -2411,10 +2411,8 @@ cdef Tensor legacy_tensor_new(type cls, int code, tuple args, dict kwargs):
             raise RuntimeError(f"pyad: tensors have at most {PYAD_MAXDIM} dimensions, got "
                                f"{len(args)}")
         for d in range(len(args)):
-            if args[d] < 0:
-                raise RuntimeError(f"Trying to create tensor with negative dimension {args[d]}: "
-                                   f"{[int(a) for a in args]}")
             shp[d] = args[d]
+        check_no_negative(len(args), shp)
         check_storage_size(len(args), shp, code)
         return _tensor_instance(cls, new_tensor(code, len(args), shp))
     if len(args) > 1:

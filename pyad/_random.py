@@ -226,8 +226,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
              layout=None, pin_memory=False):
     """A random permutation of 0 .. n-1."""
     n = _int_arg("randperm", "n", 1, n)
-    if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    check_non_negative("randperm", (n,))
     t = _finish(_rng(generator).permutation(n).astype(_np.int64), dtype or pyad.int64,
                 requires_grad, device)
     return _out(t, out)

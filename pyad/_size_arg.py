@@ -126,7 +126,8 @@ def size_argument(fn, args, size=NO_SIZE):
 
 
 def check_non_negative(fn, size):
-    """torch's refusal of a negative size (zeros has a message of its own)."""
+    """torch's refusal of a negative size (zeros has a message of its own; the others are
+    empty's, which pyad._C's check_no_negative gives for tensors made there)."""
     if size and min(size) < 0:
         if fn == "zeros":
             raise RuntimeError("zeros: Dimension size must be non-negative.")
