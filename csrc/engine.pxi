@@ -700,8 +700,11 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                         # child.out_meta: the same shape; its dtype where `.data` changed that
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
                         flow = 0
-                        if not track_flow or (not (s.mark & MARK_FLOW) and HANDS_ON[n.op] == NULL
-                                              and gm[k].ndim == child.out_meta.ndim):
+                        if not track_flow or (
+                                not (s.mark & MARK_FLOW) and gm[k].ndim == child.out_meta.ndim
+                                and (HANDS_ON[n.op] == NULL or (
+                                    OPS[n.op].flags & OPF_FLOW_SAME_OR_NEW
+                                    and n.in_meta[k].ndim == n.out_meta.ndim))):
                             pass        # a new tensor from a new tensor (the common case)
                         elif same_shape(gm[k], &child.out_meta):
                             if g_fixed == gin[k]:

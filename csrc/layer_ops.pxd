@@ -82,6 +82,10 @@ cdef enum:
     # the numeric backward reads a uniform gradient (one value standing for all, as a full
     # sum's) correctly as it is; the engine expands a uniform gradient for every other op
     OPF_UNIFORM_GRAD = 1
+    # its HANDS_ON answers SAME or NEW for an input of the output's ndim, so from a gradient
+    # that is a new tensor it hands on a new one: grad()'s bookkeeping of which results are
+    # grad_outputs (or views of them) may skip asking it on the engine's common path
+    OPF_FLOW_SAME_OR_NEW = 2
 
 cdef enum:
     OP_ACCUMULATE, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_POW,

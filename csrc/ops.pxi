@@ -1190,12 +1190,19 @@ cdef void init_ops() noexcept:
     HANDS_ON[OP_POW] = broadcast_hands_on
     HANDS_ON[OP_ADDS] = hands_same
     HANDS_ON[OP_UNARY] = unary_hands_on
+    OPS[OP_ADD].flags |= OPF_FLOW_SAME_OR_NEW
+    OPS[OP_SUB].flags |= OPF_FLOW_SAME_OR_NEW
+    OPS[OP_MUL].flags |= OPF_FLOW_SAME_OR_NEW
+    OPS[OP_DIV].flags |= OPF_FLOW_SAME_OR_NEW
+    OPS[OP_POW].flags |= OPF_FLOW_SAME_OR_NEW
+    OPS[OP_ADDS].flags |= OPF_FLOW_SAME_OR_NEW
     HANDS_ON[OP_SUM] = sum_hands_on
     HANDS_ON[OP_VIEW] = view_hands_on
     global sync_view
     sync_view = sync_view_history
     HANDS_ON[OP_GATHER] = gather_hands_on
-    OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded, OPF_UNIFORM_GRAD)
+    OPS[OP_UNARY] = OpDef(unary_numeric, unary_recorded,
+                          OPF_UNIFORM_GRAD | OPF_FLOW_SAME_OR_NEW)
     OPS[OP_SUM] = OpDef(sum_numeric, sum_recorded, 0)
     OPS[OP_VIEW] = OpDef(view_numeric, view_recorded, 0)
     set_cmath(OP_GATHER, gather_bw, 0)

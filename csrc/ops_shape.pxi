@@ -1035,6 +1035,7 @@ cdef int OP_CAT = register_cmath(cat_bw)
 cdef int OP_CLONE = register_op(view_numeric, clone_recorded)
 HANDS_ON[OP_REPEAT] = repeat_hands_on
 HANDS_ON[OP_CLONE] = hands_same
+OPS[OP_CLONE].flags |= OPF_FLOW_SAME_OR_NEW
 cdef int NAME_REPEAT = register_name("RepeatBackward0")
 cdef int NAME_FLIP = register_name("FlipBackward0")
 cdef int NAME_ROLL = register_name("RollBackward0")
