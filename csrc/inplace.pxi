@@ -265,6 +265,10 @@ cdef int check_setitem_view(Tensor x, int last_view, Tensor v, bint copies) exce
     copy_, whose check counts v only where x's dtype is differentiable (fill_ from a 0-d v
     and index_put_ count it whatever x's dtype)."""
     cdef bint x_requires
+    if (last_view >= 0 and x._base is None and x.grad_fn_ == NULL and x._requires_grad
+            and pyad_is_grad_enabled()):
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
     if x._base is None or x._view_creation == VIEW_DEFAULT or not pyad_is_grad_enabled():
         return 0
     if copies and x.m.dtype != PYAD_F32 and x.m.dtype != PYAD_F64:

@@ -77,6 +77,7 @@ cdef object NP_BOOL
 cdef object NP_INTEGER
 cdef bint seq_as_tuple(object index, bint warn=*)
 cdef bint is_basic_index(object it)
+cdef bint is_int_array0d(object it)
 cdef int check_slice_step(object it) except -1
 cdef int check_np_bool_index(object index) except -1
 cdef int check_index_count(Tensor x, object index) except -1

@@ -226,8 +226,14 @@ cdef bint is_basic_index(object it):
         return False
     if isinstance(it, (int, NP_INTEGER)):
         return True
+    if isinstance(it, NP_NDARRAY):
+        return is_int_array0d(it)
     return (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
             and (<Tensor>it).m.dtype == PYAD_I64)
+
+cdef bint is_int_array0d(object it):
+    """A 0-d numpy integer array: an index (torch's parser takes anything with __index__)."""
+    return it.ndim == 0 and it.dtype.kind in "iu"
 
 cdef object index_array(object it):
     """An advanced index as a numpy int64 or bool array (torch's conversion rules)."""
@@ -353,6 +359,8 @@ cdef tuple index_slicing(Tensor x, tuple items, list same=None, int* last_view=N
         elif (isinstance(it, Tensor) and (<Tensor>it).m.ndim == 0
               and (<Tensor>it).m.dtype == PYAD_BOOL):
             conv.append(bool((<Tensor>it).item()))
+        elif isinstance(it, NP_NDARRAY) and it.ndim == 0 and it.dtype == NP_BOOL:
+            conv.append(bool(it))           # a 0-d bool array is a bool tensor, as torch's
         elif is_basic_index(it):
             conv.append(it)
             n_specified += 1
@@ -425,7 +433,8 @@ cdef object walk_index(Tensor x, tuple items, Py_ssize_t n_specified, bint singl
             kind = ITEM_ELLIPSIS
         elif it is None or isinstance(it, bool):
             kind = ITEM_NEW_DIM
-        elif isinstance(it, _BadIndexDtype) or isinstance(it, NP_NDARRAY):
+        elif isinstance(it, _BadIndexDtype) or (isinstance(it, NP_NDARRAY)
+                                                and not is_int_array0d(it)):
             kind = ITEM_ADVANCED
         elif isinstance(it, _IndexItemError):
             raise (<_IndexItemError>it).error

@@ -260,3 +260,42 @@ def test_fill_with_a_tensor_value_of_another_dtype_and_its_errors(pt):
     with raises_exact(RuntimeError, "a leaf Variable that requires grad is being used in an "
                                     "in-place operation."):
         leaf.fill_(pt.tensor([1.0, 2.0]))   # autograd's check comes before the value's dims
+
+
+SETITEM_KEYS = [1, (Ellipsis, 1), slice(0, 2), slice(None), slice(-100, None), Ellipsis, (),
+                None, (1, slice(None)), "t1", "np1", (Ellipsis, "np1"), [0, 1],
+                (slice(None), [0, 1]), (slice(0, 2), [0, 1]), (None, [0, 1]), True, "mask"]
+
+
+def _key(m, k):
+    if isinstance(k, tuple):
+        return tuple(_key(m, i) for i in k)
+    return {"t1": m.tensor(1), "np1": np.array(1), "mask": m.tensor([True, False, True])}.get(
+        k, k) if isinstance(k, str) else k
+
+
+@pytest.mark.parametrize("key", SETITEM_KEYS, ids=repr)
+def test_setitem_into_a_leaf_names_the_view_torch_makes(key):
+    """x[key] = v on a leaf that requires grad: torch's indexing makes a view first for a key
+    with an int, a slice it does not skip or None, and refuses "a view of a leaf Variable";
+    otherwise it writes into x and refuses "a leaf Variable". A 0-d integer array is an int."""
+    outcomes = []
+    for m in (pyad, torch):
+        x = m.ones(3, 4, requires_grad=True)
+        try:
+            x[_key(m, key)] = 2.0
+            outcomes.append("ok")
+        except RuntimeError as e:
+            outcomes.append(str(e))
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("key", [np.array(1), (Ellipsis, np.array(2)), (np.array(0), slice(1)),
+                                 np.array([1]), np.array(True)], ids=repr)
+def test_getitem_with_a_0d_integer_array_is_a_select(key):
+    outcomes = []
+    for m in (pyad, torch):
+        x = m.arange(12.0).reshape(3, 4).requires_grad_()
+        y = (x * 1)[key]
+        outcomes.append((y.grad_fn.name(), tuple(y.shape), y.tolist()))
+    assert outcomes[0] == outcomes[1]
