@@ -829,6 +829,13 @@ cdef int sync_view_history(Tensor v) except -1:
     # (a base detach_()ed since gives the node no edge: the view still requires grad, as torch's)
     record(OP_VIEW, NAME_AS_STRIDED, v, base, None, 1)
     if old != NULL:
+        if v.retains_grad_ and old.hooks != NULL:
+            # torch moves a retain_grad hook to the new node (the user's hooks stay behind)
+            retain = (<object>old.hooks).pop(_RETAIN_KEY, None)
+            if retain is not None:
+                table = {_RETAIN_KEY: retain}
+                Py_INCREF(table)
+                v.grad_fn_.hooks = <PyObject*>table
         node_decref(old)
     return 0
 

@@ -1649,6 +1649,7 @@ cdef class Tensor:
     def register_hook(self, hook):
         """Call hook(grad) whenever this tensor's gradient is computed; a returned tensor
         replaces the gradient. Returns a handle whose remove() unregisters it."""
+        view_current(self)
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn_ == NULL:
@@ -1665,6 +1666,7 @@ cdef class Tensor:
 
     def retain_grad(self):
         """Keep this non-leaf's gradient in .grad during backward (and grad()), as torch does."""
+        view_current(self)
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn_ == NULL or self.retains_grad_:
