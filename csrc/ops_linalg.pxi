@@ -1136,6 +1136,7 @@ def _linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         f"{type(ord).__name__}")
+    check_scalar_range(ord)
     p = ord
     check_vector_norm_dim(dim)                      # the argument parser's, before the dtype
     check_keepdim("linalg_vector_norm", keepdim)

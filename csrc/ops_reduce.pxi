@@ -933,6 +933,7 @@ cdef Tensor rd_norm_call(Tensor x, object p, object dim, object keepdim, object 
         from pyad.linalg import matrix_norm
         return matrix_norm(x, p, tuple(range(x.m.ndim)) if dim is None else dim, keepdim,
                            dtype=dtype)
+    check_scalar_range(p)               # torch's Scalar parsing of the order, then the dims
     check_vector_norm_dim(dim)
     check_keepdim("linalg_vector_norm", keepdim)
     if dtype is not None:

@@ -535,6 +535,16 @@ group("shape",
       ("unbind_range", "R(2, 3).unbind(2)"),
       )
 
+# --- a norm's order beyond torch's Scalar (uint64): its OverflowErrors, before the dims ------
+_BIG_ORDERS = {"2p64": "2**64", "m2p63m1": "-2**63 - 1", "1e30": "10**30", "2p63": "2**63"}
+group("norm_order",
+      *[(f"{f}_{k}", c.format(o=o)) for k, o in _BIG_ORDERS.items()
+        for f, c in (("norm", "M.norm(R(2, 1), p={o})"), ("method", "R(2, 1).norm(p={o})"),
+                     ("vector_norm", "LA.vector_norm(R(2, 1), ord={o})"),
+                     ("linalg_norm", "LA.norm(R(2), ord={o})"),
+                     ("bad_dim_too", "LA.vector_norm(R(2, 1), ord={o}, dim=5)"))],
+      )
+
 # --- dims and indices out of range: reductions, squeeze, narrow, split, index ops -----------
 _BAD_DIMS = {"2": "2", "neg3": "-3", "2p63": "2**63", "m2p63": "-2**63", "1e30": "10**30",
              "float": "1.0", "str": "'a'", "none_list": "[None]", "dup": "(0, 0)",
