@@ -18,6 +18,10 @@
 cdef enum:
     NODEVEC_INLINE = 32
 
+cdef enum:
+    # run_backward: when a node's edges ask seed_flow (grad()'s MARK_FLOW bookkeeping)
+    FLOW_ASK_NONE, FLOW_ASK_NDIM, FLOW_ASK_ALL
+
 cdef struct NodeVec:
     Node** items                      # inline until it outgrows it, then malloc'd
     Py_ssize_t n
@@ -495,7 +499,7 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
     # view made in backward (MARK_FLOW)
     cdef bint track_flow = not create_graph and not accumulate
     cdef Py_ssize_t i, j, n_inputs = len(inputs) if inputs is not None else 0
-    cdef int k, flow
+    cdef int k, flow, flow_ask
     cdef bint prev_mode = pyad_is_grad_enabled()
     cdef list results = [None] * n_inputs
     cdef list rec
@@ -686,6 +690,17 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                             if gin[k] != NULL:
                                 check_nan_grad(n, k, gin[k].data, gm[k] if not gin[k].uniform
                                                else &ONE_ELEMENT[gm[k].dtype])
+                    # grad()'s MARK_FLOW, decided once per node: ask seed_flow for every input
+                    # (FLOW_ASK_ALL), only for an input of another ndim than the output's
+                    # (FLOW_ASK_NDIM: HANDS_ON answers SAME or NEW, so from a new tensor it hands
+                    # on a new one), or never (FLOW_ASK_NONE: a new tensor from a new tensor)
+                    flow_ask = FLOW_ASK_NONE
+                    if track_flow:
+                        if s.mark & MARK_FLOW:
+                            flow_ask = FLOW_ASK_ALL
+                        elif HANDS_ON[n.op] != NULL:
+                            flow_ask = (FLOW_ASK_NDIM if OPS[n.op].flags & OPF_FLOW_SAME_OR_NEW
+                                        else FLOW_ASK_ALL)
                     for k in range(n.n_in):
                         child = n.next[k].fn
                         if gin[k] == NULL:
@@ -700,16 +715,14 @@ cdef object run_backward(tuple roots, list seeds, tuple inputs, bint keep_graph,
                         # child.out_meta: the same shape; its dtype where `.data` changed that
                         g_fixed = fix_grad_numeric(gin[k], gm[k], &child.out_meta)
                         flow = 0
-                        if not track_flow or (
-                                not (s.mark & MARK_FLOW) and gm[k].ndim == child.out_meta.ndim
-                                and (HANDS_ON[n.op] == NULL or (
-                                    OPS[n.op].flags & OPF_FLOW_SAME_OR_NEW
-                                    and n.in_meta[k].ndim == n.out_meta.ndim))):
-                            pass        # a new tensor from a new tensor (the common case)
-                        elif same_shape(gm[k], &child.out_meta):
-                            if g_fixed == gin[k]:
+                        if g_fixed == gin[k]:
+                            # fix_grad_numeric handed the formula's gradient on as it is: it has
+                            # the input's shape and dtype
+                            if flow_ask == FLOW_ASK_ALL or (
+                                    flow_ask == FLOW_ASK_NDIM
+                                    and n.in_meta[k].ndim != n.out_meta.ndim):
                                 flow = seed_flow(n, k, s.mark)
-                        elif (child.out_meta.ndim < gm[k].ndim
+                        elif (track_flow and child.out_meta.ndim < gm[k].ndim
                                 and gm[k].dtype == child.out_meta.dtype):
                             # torch's engine sums a broadcast gradient to the input's shape
                             # (sum_to): over leading dims, a view of the sum

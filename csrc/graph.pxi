@@ -89,9 +89,13 @@ cdef inline int set_edge(Node* n, int i, Tensor t) except -1:
     m.numel = t.m.numel
     pyad_copy_shape(m.shape, t.m.shape, t.m.ndim)
     n.next[i].input_nr = 0
-    view_current(t)
-    if not t._requires_grad or t._grad_dead:
-        n.next[i].fn = NULL         # (torch's view made in no_grad mode has no grad accumulator)
+    if t._base is not None:         # (only a view has a history to update or a dead gradient)
+        view_current(t)
+        if t._grad_dead:
+            n.next[i].fn = NULL     # (torch's view made in no_grad mode has no grad accumulator)
+            return 0
+    if not t._requires_grad:
+        n.next[i].fn = NULL
     elif t.grad_fn_ != NULL:
         t.grad_fn_.refcnt += 1
         n.next[i].fn = t.grad_fn_
@@ -153,6 +157,8 @@ cdef inline bint requires_grad_flag(Tensor a) noexcept:
 cdef inline int requires_grad_now(Tensor a) except -1:
     """Whether ops record a: requires_grad_flag after view_current, which may regenerate a
     view's history or refuse it (torch asks grad_fn() here)."""
+    if a._base is None:             # not a view: nothing to update, never _grad_dead
+        return a._requires_grad
     view_current(a)
     return a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad)
 

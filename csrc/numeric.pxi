@@ -282,10 +282,14 @@ cdef Py_ssize_t shape_numel(int ndim, const Py_ssize_t* shape) except -1:
     """Product of sizes with overflow and sign checks."""
     cdef Py_ssize_t n = 1
     cdef int d
-    check_no_negative(ndim, shape)
+    cdef bint empty = False
     for d in range(ndim):
-        if shape[d] == 0:
-            return 0
+        if shape[d] <= 0:
+            if shape[d] < 0:
+                check_no_negative(ndim, shape)      # raises, naming the first negative size
+            empty = True
+    if empty:
+        return 0
     for d in range(ndim):
         # bounded so that numel * itemsize (at most 8) cannot overflow either: zeros(2**62,
         # dtype=float64) made 2**65 bytes, wrapped to 0, and got a 0-byte buffer
@@ -381,8 +385,17 @@ cdef void nb_zip_write(pyad_loop f, int nops, const char** xs, const Meta** ms,
     cdef Py_ssize_t steps[5]
     cdef int i
     cdef bint flat = True
+    # the (at most 4) operand pointers one by one: GCC makes a copy loop a memcpy call, which
+    # costs more than the copy for so few
+    if nops > 0:
+        base[0] = <char*>xs[0]
+    if nops > 1:
+        base[1] = <char*>xs[1]
+    if nops > 2:
+        base[2] = <char*>xs[2]
+    if nops > 3:
+        base[3] = <char*>xs[3]
     for i in range(nops):
-        base[i] = <char*>xs[i]
         if ms[i].numel != mout.numel and ms[i].numel != 1:
             flat = False
     base[nops] = out
