@@ -143,24 +143,29 @@ cdef inline int view_current(Tensor t) except -1:
         sync_view(t)
     return 0
 
+cdef inline bint requires_grad_recorded(Tensor a) noexcept:
+    """Whether a's history as it stands requires grad: a view made in no_grad mode of a tensor
+    that requires grad follows its base (detach_() there turns it off)."""
+    return a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad)
+
 cdef inline bint requires_grad_flag(Tensor a) noexcept:
     """a.requires_grad, as torch's attribute reads it (it never raises): a view made in no_grad
     mode of a tensor that requires grad follows its base (detach_() there turns it off), and a
     view whose memory was written since it took its history requires grad when its base does
     (but not one of pyad's copies, which keeps the history it was made with)."""
-    if a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad):
+    if requires_grad_recorded(a):
         return True
     return (a._base is not None and a._view_version != watched_version(a)
             and (<Tensor>a._base)._requires_grad
             and not (a._view_copies and a._view_creation == VIEW_DEFAULT))
 
 cdef inline int requires_grad_now(Tensor a) except -1:
-    """Whether ops record a: requires_grad_flag after view_current, which may regenerate a
-    view's history or refuse it (torch asks grad_fn() here)."""
+    """Whether ops record a: requires_grad_recorded after view_current, which may regenerate
+    a view's history or refuse it (torch asks grad_fn() here)."""
     if a._base is None:             # not a view: nothing to update, never _grad_dead
         return a._requires_grad
     view_current(a)
-    return a._requires_grad and (not a._grad_dead or (<Tensor>a._base)._requires_grad)
+    return requires_grad_recorded(a)
 
 cdef inline int wants_grad(Tensor a) except -1:
     return pyad_is_grad_enabled() and requires_grad_now(a)

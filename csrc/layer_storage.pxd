@@ -178,6 +178,7 @@ cdef Py_ssize_t tensor_version(Tensor t) noexcept
 cdef int (*sync_view)(Tensor v) except -1     # set by the ops layer (ops.pxi)
 cdef Py_ssize_t watched_version(Tensor v) noexcept
 cdef int view_current(Tensor t) except -1
+cdef bint requires_grad_recorded(Tensor a) noexcept
 cdef bint requires_grad_flag(Tensor a) noexcept
 cdef int requires_grad_now(Tensor a) except -1
 cdef int wants_grad(Tensor a) except -1
