@@ -209,11 +209,32 @@ cdef inline Tensor need_tensor(object obj, str fn, str arg, int pos):
     raise TypeError(f"{fn}(): argument '{arg}' (position {pos}) must be Tensor, not "
                     f"{type(obj).__name__}")
 
-cdef str invalid_combination(str fn, tuple args, list signatures):
-    """torch's TypeError text for arguments that match none of an op's overloads."""
+cdef str invalid_combination(str fn, tuple args, list signatures, object out=None):
+    """torch's TypeError text for arguments that match none of an op's overloads (an out=
+    argument is listed by its keyword)."""
     got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    if out is not None:
+        got += f", out={arg_type_name(out)}"
     return (f"{fn}() received an invalid combination of arguments - got ({got}), but expected "
             "one of:\n" + "".join(f" * {s}\n" for s in signatures))
+
+cdef str arg_type_name(object v):
+    """An argument's type as torch's parser names it (a list's or tuple's by its elements)."""
+    if isinstance(v, Tensor):
+        return "Tensor"
+    if type(v) is list or type(v) is tuple:
+        inner = ", ".join([arg_type_name(e) for e in v])
+        return f"list of [{inner}]" if type(v) is list else f"tuple of ({inner})"
+    return type(v).__name__
+
+cdef str method_invalid_combination(str fn, object arg, list signatures):
+    """torch's TypeError text for a method's one argument that matches none of its overloads
+    (each overload then says why, unlike the function form's list)."""
+    why = ("      didn't match because some of the arguments have invalid types: "
+           f"(!{arg_type_name(arg)}!)\n")
+    return (f"{fn}() received an invalid combination of arguments - got "
+            f"({type(arg).__name__}), but expected one of:\n"
+            + "".join(f" * {s}\n{why}" for s in signatures))
 
 cdef inline Tensor method_self(object x, str name):
     """self of a Tensor method called through the class (Tensor.erfc(3.0)): torch's error."""

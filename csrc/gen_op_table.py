@@ -35,7 +35,7 @@ MAX_PARAMS = 4
 C_ONLY = {"expm1", "exp2", "log1p", "log2", "log10", "tan", "asin", "acos", "atan", "sinh",
           "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "lgamma", "floor", "ceil", "trunc",
           "nearbyint", "fabs", "fmin", "fmax", "fma", "exp", "log", "sqrt", "sin", "cos", "tanh",
-          "pyad_sigmoid"}
+          "pyad_sigmoid", "atan2", "hypot"}
 CONSTANTS = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
 
@@ -208,6 +208,11 @@ class Lowering:
                 self.rec_lines.append(f"{arr}[:] = [{init}]")
             return self.step(f"pyad_u_{fn}_{{S}}({a}, {arr})",
                              f"t_unary(U_{fn.upper()}, {a}, {arr})", (a,))
+        binary = {op.name: op for op in op_table.BINARY if not op.kernels and not op.params}
+        if fn in binary and len(node.args) == 2:    # another binary entry, of two operands
+            a, b = self.tensor(node.args[0]), self.tensor(node.args[1])
+            return self.step(f"pyad_b_{fn}_{{S}}({a}, {b}, c)",
+                             f"t_binary(B_{fn.upper()}, {a}, {b})", (a, b))
         raise GenError(f"{self.op.name}: unknown function {fn!r} in a derivative")
 
     def where(self, node):
@@ -736,40 +741,52 @@ class BinaryCode:
     def pyx_surface(self):
         op, name, N = self.op, self.op.name, self.N
         o = op.other
-        out = [f"cdef object op_{name}(object input, object {o}, str fn):",
+        # method: the Tensor method's form (its operand is argument 1, torch's overloads
+        # without self); one path, so the function and the method cannot raise differently
+        # out: the function's out= (torch's errors list it); into: an in-place method's self
+        out = [f"cdef object op_{name}(object input, object {o}, str fn, bint method, "
+               "object out=None, Tensor into=None):",
                "    cdef Tensor x, y", "    cdef int renamed = -1"]
         branch = "if"
         if op.scalars[1]:
-            out += [f"    {branch} not isinstance({o}, Tensor) and is_scalar({o}):",
+            out += [f"    {branch} isinstance(input, Tensor) and not isinstance({o}, Tensor) "
+                    f"and is_scalar({o}):",
                     '        x = need_tensor(input, fn, "input", 1)',
                     f"        y = scalar0d({o}, result_type_scalar(x, {o}))",
                     f"        renamed = NAME_{N}_SCALAR1"]
             branch = "elif"
         if op.scalars[0]:
-            out += [f"    {branch} not isinstance(input, Tensor) and is_scalar(input):",
+            out += [f"    {branch} isinstance({o}, Tensor) and not isinstance(input, Tensor) "
+                    "and is_scalar(input):",
                     f'        y = need_tensor({o}, fn, "{o}", 2)',
                     "        x = scalar0d(input, result_type_scalar(y, input))",
                     f"        renamed = NAME_{N}_SCALAR0"]
             branch = "elif"
-        body = ['x = need_tensor(input, fn, "input", 1)', f'y = need_tensor({o}, fn, "{o}", 2)']
+        body = ['x = need_tensor(input, fn, "input", 1)',
+                f'y = need_tensor({o}, fn, "{o}", 1 if method else 2)']
         if any(op.scalars):     # torch's overloads: its "invalid combination" error
             sigs = [f"(Tensor input, Tensor {o}, *, Tensor out = None)"]
+            msigs = [f"(Tensor {o})"]
             if op.scalars[0]:
                 sigs.append(f"(Number self, Tensor {o}, *, Tensor out = None)")
             if op.scalars[1]:
                 sigs.append(f"(Tensor input, Number {o}, *, Tensor out = None)")
-            body = [f"if not (isinstance(input, Tensor) and isinstance({o}, Tensor)):",
-                    f"    raise TypeError(invalid_combination(fn, (input, {o}), {sigs!r}))"] + body
+                msigs.append(f"(Number {o})")
+            body = [f"if method and not isinstance({o}, Tensor):",
+                    f"    raise TypeError(method_invalid_combination(fn, {o}, {msigs!r}))",
+                    f"if not (isinstance(input, Tensor) and isinstance({o}, Tensor)):",
+                    f"    raise TypeError(invalid_combination(fn, (input, {o}), {sigs!r}, "
+                    "out))"] + body
         if branch == "if":
             out += [f"    {line}" for line in body]
         else:
             out += ["    else:"] + [f"        {line}" for line in body]
-        if op.ints == "refuse":
+        if op.ints == "refuse":     # torch: the shapes broadcast first; the result's dtype named
             out += ["    if result_type2(x, y) > PYAD_F64:",
-                    f"        refuse_integer_input(x if x.m.dtype > PYAD_F64 else y, "
-                    f"\"{op.int_kernel}\")"]
+                    f'        refuse_integer_result(x, y, "{op.int_kernel}", into)']
         elif op.ints == "same":
-            out += ["    if x.m.dtype != y.m.dtype:",
+            out += ["    if x.m.dtype != y.m.dtype or (isinstance(out, Tensor) and "   # out's too
+                    "(<Tensor>out).m.dtype != x.m.dtype):",
                     f'        raise RuntimeError("{name} is not yet implemented for tensors '
                     f'with different dtypes.")',
                     "    if x.m.dtype == PYAD_BOOL:",
@@ -781,19 +798,20 @@ class BinaryCode:
                 "    return r"]
         for fname in (name,) + op.aliases:
             out += [f"def {fname}(input, {o}, *, out=None):", f'    """{op.doc}"""',
-                    f'    r = op_{name}(input, {o}, "{fname}")',
+                    f'    r = op_{name}(input, {o}, "{fname}", False, out)',
                     f'    return r if out is None else write_out("{fname}", out, r)']
         if op.surface == "torch":
             for mname in (name,) + op.aliases:
                 out += ["@cython.binding(True)\n@cython.embedsignature(False)",
                         f"def method_{mname}(self, {o}):", f'    """{op.doc}"""',
-                        f'    return op_{name}(method_self(self, "{mname}"), {o}, "{mname}")']
+                        f'    return op_{name}(method_self(self, "{mname}"), {o}, "{mname}", True)']
                 if op.inplace:
                     out += ["@cython.binding(True)\n@cython.embedsignature(False)",
                             f"def method_{mname}_(self, {o}):",
                             f'    """In-place {name}; returns self."""',
                             f'    cdef Tensor x = method_self(self, "{mname}_")',
-                            f'    return inplace(x, op_{name}(inplace_source(x), {o}, "{mname}_"))']
+                            f'    return inplace(x, op_{name}(inplace_source(x), {o}, "{mname}_", '
+                            'True, None, x))']
         return out
 
     def methods(self):

@@ -1,5 +1,5 @@
 # ops_elementwise.pxi: the elementwise catalogue beyond the core ops: more unary functions,
-# clamp, nan_to_num, maximum/minimum/atan2/hypot/fmod/remainder/rounding division, where,
+# clamp, nan_to_num, maximum/minimum/fmod/remainder/rounding division, where,
 # comparisons, logical ops and predicates.
 # Each op: forward, numeric backward (kernel ids) and recorded backward side by side.
 
@@ -11,7 +11,6 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_divfloor_s_f32, loop_divfloor_s_f64, loop_divfloor_s_i64
     pyad_loop loop_maximum_f32, loop_maximum_f64, loop_maximum_i64
     pyad_loop loop_minimum_f32, loop_minimum_f64, loop_minimum_i64
-    pyad_loop loop_atan2_f32, loop_atan2_f64, loop_hypot_f32, loop_hypot_f64
     pyad_loop loop_fmod_f32, loop_fmod_f64, loop_fmod_i64
     pyad_loop loop_remainder_f32, loop_remainder_f64, loop_remainder_i64
     pyad_loop loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64
@@ -19,8 +18,6 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_clamp_bw_f32, loop_clamp_bw_f64
     pyad_loop loop_finite_mask_f32, loop_finite_mask_f64
     pyad_loop loop_max_bw_a_f32, loop_max_bw_a_f64, loop_min_bw_a_f32, loop_min_bw_a_f64
-    pyad_loop loop_atan2_bw_a_f32, loop_atan2_bw_a_f64, loop_atan2_bw_b_f32, loop_atan2_bw_b_f64
-    pyad_loop loop_hypot_bw_f32, loop_hypot_bw_f64
     pyad_loop loop_fmod_bw_b_f32, loop_fmod_bw_b_f64
     pyad_loop loop_remainder_bw_b_f32, loop_remainder_bw_b_f64
     pyad_loop loop_eq_f32, loop_eq_f64, loop_eq_i64, loop_eq_bool
@@ -179,7 +176,7 @@ cdef int U_DIVFLOOR_S = register_unary(K_DIVFLOOR_S, BW_ZERO, SAVE_NONE, "DivBac
 
 
 # ============================================================================================
-# Binary ops with broadcasting: maximum, minimum, atan2, hypot, fmod, remainder, rounding
+# Binary ops with broadcasting: maximum, minimum, fmod, remainder, rounding
 # division. Numeric backward: kernels k(g, a, b) per input (BW_ZERO: no gradient; BW_PASS: g);
 # recorded backward: the formula functions below. Both inputs are saved.
 # ============================================================================================
@@ -237,6 +234,25 @@ cdef int _check_broadcast(Tensor x, Tensor y) except -1:
     broadcast_meta(&x.m, &y.m, &o)
     return 0
 
+cdef int refuse_integer_result(Tensor x, Tensor y, str kernel, Tensor into) except -1:
+    """torch's refusal of an op with no integer kernel, in its order: the shapes broadcast, an
+    in-place op's write `into` its self is checked, then the kernel is named with the result's
+    dtype."""
+    cdef Meta o
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int dt = result_type2(x, y)
+    o.shape = shp
+    broadcast_meta(&x.m, &y.m, &o)
+    if into is not None:
+        if not same_shape(&o, &into.m):
+            raise RuntimeError(f"output with shape {list(into.shape)} doesn't match the "
+                               f"broadcast shape {[o.shape[i] for i in range(o.ndim)]}")
+        if category(dt) > category(into.m.dtype):
+            raise RuntimeError(f"result type {DTYPE_TITLES[dt]} can't be cast to the desired "
+                               f"output type {DTYPE_TITLES[into.m.dtype]}")
+    raise NotImplementedError(f"\"{kernel}\" not implemented for "
+                              f"'{DTYPE_TITLES[result_type2(x, y)]}'")
+
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
@@ -245,9 +261,6 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
             return to_dtype_nograd(t_binary(b, to_dtype_nograd(x, PYAD_I64),
                                             to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)
         _refuse_bool_division(b)
-    if b == B_HYPOT and category(dt) != 2:    # torch's hypot keeps integers, and has no kernel
-        _check_broadcast(x, y)
-        raise NotImplementedError(f"\"hypot_cpu\" not implemented for '{DTYPE_TITLES[dt]}'")
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
     if dt == PYAD_I64 and (b == B_DIVTRUNC or b == B_DIVFLOOR or b == B_FLOOR_DIVIDE or
@@ -569,17 +582,12 @@ cdef int OP_TERNARY = register_op(ternary_numeric, ternary_recorded)
 
 cdef int K_MAXIMUM = register_kernel(loop_maximum_f32, loop_maximum_f64, loop_maximum_i64)
 cdef int K_MINIMUM = register_kernel(loop_minimum_f32, loop_minimum_f64, loop_minimum_i64)
-cdef int K_ATAN2 = register_kernel(loop_atan2_f32, loop_atan2_f64, NULL)
-cdef int K_HYPOT = register_kernel(loop_hypot_f32, loop_hypot_f64, NULL)
 cdef int K_FMOD = register_kernel(loop_fmod_f32, loop_fmod_f64, loop_fmod_i64)
 cdef int K_REMAINDER = register_kernel(loop_remainder_f32, loop_remainder_f64, loop_remainder_i64)
 cdef int K_DIVTRUNC = register_kernel(loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64)
 cdef int K_DIVFLOOR = register_kernel(loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64)
 cdef int K_MAX_BW_A = register_kernel(loop_max_bw_a_f32, loop_max_bw_a_f64, NULL)
 cdef int K_MIN_BW_A = register_kernel(loop_min_bw_a_f32, loop_min_bw_a_f64, NULL)
-cdef int K_ATAN2_BW_A = register_kernel(loop_atan2_bw_a_f32, loop_atan2_bw_a_f64, NULL)
-cdef int K_ATAN2_BW_B = register_kernel(loop_atan2_bw_b_f32, loop_atan2_bw_b_f64, NULL)
-cdef int K_HYPOT_BW = register_kernel(loop_hypot_bw_f32, loop_hypot_bw_f64, NULL)
 cdef int K_FMOD_BW_B = register_kernel(loop_fmod_bw_b_f32, loop_fmod_bw_b_f64, NULL)
 cdef int K_REMAINDER_BW_B = register_kernel(loop_remainder_bw_b_f32, loop_remainder_bw_b_f64, NULL)
 
@@ -588,14 +596,6 @@ cdef list maximum_rec(Tensor g, Tensor a, Tensor b):
     return [t_mul(g, const_k(K_MAX_BW_A, a, b, NULL)), t_mul(g, const_k(K_MAX_BW_A, b, a, NULL))]
 cdef list minimum_rec(Tensor g, Tensor a, Tensor b):
     return [t_mul(g, const_k(K_MIN_BW_A, a, b, NULL)), t_mul(g, const_k(K_MIN_BW_A, b, a, NULL))]
-cdef list atan2_rec(Tensor g, Tensor a, Tensor b):
-    # torch's atan2_backward: (g b) r, (g -a) r with r = 1 / (a^2 + b^2), 0 where that is inf
-    cdef Tensor r = t_unary(U_RECIPROCAL, t_add(t_mul(a, a), t_mul(b, b)))
-    r = t_where(bool_mask(r, np.isinf), scalar0d_f(0.0, r.m.dtype), r)
-    return [t_mul(t_mul(g, b), r), t_mul(t_mul(g, t_neg(a)), r)]
-cdef list hypot_rec(Tensor g, Tensor a, Tensor b):
-    cdef Tensor h = t_binary(B_HYPOT, a, b)               # g a / h, g b / h
-    return [t_div(t_mul(g, a), h), t_div(t_mul(g, b), h)]
 cdef list fmod_rec(Tensor g, Tensor a, Tensor b):
     return [g, t_mul(t_neg(g), t_binary(B_DIVTRUNC, a, b))]   # g, -g trunc(a / b)
 cdef list remainder_rec(Tensor g, Tensor a, Tensor b):
@@ -607,9 +607,6 @@ cdef int B_MAXIMUM = register_binary(K_MAXIMUM, K_MAX_BW_A, 0, True, False, "Max
                                      maximum_rec)
 cdef int B_MINIMUM = register_binary(K_MINIMUM, K_MIN_BW_A, 0, True, False, "MinimumBackward0",
                                      minimum_rec)
-cdef int B_ATAN2 = register_binary(K_ATAN2, K_ATAN2_BW_A, K_ATAN2_BW_B, False, True,
-                                   "Atan2Backward0", atan2_rec)
-cdef int B_HYPOT = register_binary(K_HYPOT, K_HYPOT_BW, 0, True, True, "HypotBackward0", hypot_rec)
 cdef int B_FMOD = register_binary(K_FMOD, BW_PASS, K_FMOD_BW_B, False, False, "FmodBackward1",
                                   fmod_rec)
 cdef int B_REMAINDER = register_binary(K_REMAINDER, BW_PASS, K_REMAINDER_BW_B, False, False,
@@ -1065,19 +1062,6 @@ def minimum(input, other):
                     need_tensor(other, "minimum", "other", 2))
 
 
-def atan2(input, other):
-    """Angle of (other, input): atan(input / other) in the right quadrant."""
-    return t_binary(B_ATAN2, _t(input), need_tensor(other, "atan2", "other", 2))  # no scalars
-
-
-arctan2 = atan2
-
-
-def hypot(input, other):
-    """sqrt(input**2 + other**2) without overflow."""
-    return t_binary(B_HYPOT, _t(input), need_tensor(other, "hypot", "other", 2))  # no scalars
-
-
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)
@@ -1228,7 +1212,7 @@ def isfinite(input):
 
 __all__ += [
     "square", "polygamma", "sign", "round", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num",
-    "maximum", "minimum", "atan2", "arctan2", "hypot", "fmod", "remainder", "floor_divide",
+    "maximum", "minimum", "fmod", "remainder", "floor_divide",
     "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
     "isnan", "isinf", "isfinite",

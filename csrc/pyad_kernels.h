@@ -768,18 +768,6 @@ static inline double pyad_remainder(double a, double b)
     }
 PYAD_DIV_FLOOR(pyad_div_floor_f64, double, )
 PYAD_DIV_FLOOR(pyad_div_floor_f32, float, f)
-/* atan2's 1 / (a^2 + b^2), 0 where that is infinite (a = b = 0, or both underflow), as
- * torch's atan2_backward masks it */
-static inline double pyad_atan2_recip(double a, double b)
-{
-    double r = 1.0 / (a * a + b * b);
-    return isinf(r) ? 0.0 : r;
-}
-static inline float pyad_atan2_recipf(float a, float b)
-{
-    float r = 1.0f / (a * a + b * b);
-    return isinf(r) ? 0.0f : r;
-}
 /* Integer division and remainder. x86's idiv traps (SIGFPE) on INT64_MIN / -1, so a divisor of
  * -1 never reaches it: the quotient is the wrapped negation (INT64_MIN stays INT64_MIN, as
  * torch gives) and the remainder 0. A divisor of 0 gives 0 here; callers raise before. */
@@ -844,8 +832,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_UNARY(loop_divfloor_s_##S, T, pyad_div_floor_##S(x, (T)c[0]))                          \
     PYAD_BINARY(loop_maximum_##S, T, (x != x || y != y) ? x + y : (x > y ? x : y))             \
     PYAD_BINARY(loop_minimum_##S, T, (x != x || y != y) ? x + y : (x < y ? x : y))             \
-    PYAD_BINARY(loop_atan2_##S, T, atan2##F(x, y))                                             \
-    PYAD_BINARY(loop_hypot_##S, T, hypot##F(x, y))                                             \
     PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                               \
     PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                \
     PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
@@ -856,9 +842,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
     /* maximum's gradient to its first input: all of g where it won, half on ties */           \
     PYAD_TERNARY(loop_max_bw_a_##S, T, y < z ? (T)0 : (y == z ? x / (T)2 : x))  /* NaN: all g */ \
     PYAD_TERNARY(loop_min_bw_a_##S, T, y > z ? (T)0 : (y == z ? x / (T)2 : x))                   \
-    PYAD_TERNARY(loop_atan2_bw_a_##S, T, (x * z) * pyad_atan2_recip##F(y, z))                   \
-    PYAD_TERNARY(loop_atan2_bw_b_##S, T, (x * -y) * pyad_atan2_recip##F(y, z))                  \
-    PYAD_TERNARY(loop_hypot_bw_##S, T, x *y / hypot##F(y, z))                                    \
     PYAD_TERNARY(loop_fmod_bw_b_##S, T, -x * trunc##F(y / z))                                    \
     PYAD_TERNARY(loop_remainder_bw_b_##S, T, -x * pyad_div_floor_##S(y, z))
 

@@ -1734,14 +1734,6 @@ cdef class Tensor:
         """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
         return t_binary(B_MINIMUM, self, need_tensor(other, "minimum", "other", 1))
 
-    def atan2(self, other):
-        """Angle of (other, input): atan(input / other) in the right quadrant."""
-        return t_binary(B_ATAN2, self, need_tensor(other, "atan2", "other", 1))  # no scalars
-
-    def hypot(self, other):
-        """sqrt(input**2 + other**2) without overflow."""
-        return t_binary(B_HYPOT, self, need_tensor(other, "hypot", "other", 1))  # no scalars
-
     def fmod(self, other):
         """C-style remainder (sign of the dividend)."""
         return fmod(self, other)
