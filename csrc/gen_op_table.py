@@ -690,7 +690,7 @@ class BinaryCode:
         return out
 
     def int_loops(self):
-        if self.op.ints != "same":
+        if self.op.ints not in ("same", "int64"):
             return []
         body = per_dtype(self.fwd_c, "i64", "int64_t", "")
         return [f"PYAD_BINARY(loop_g_{self.op.name}_i64, int64_t, (int64_t)({body}))"]
@@ -702,12 +702,13 @@ class BinaryCode:
                 names.append(f"loop_g_{g[0].tag}")
                 names += [f"loop_g_{g[0].tag}_m{k}" for k in range(len(g[0].masks))]
         out = [f"{n}_{s}" for n in names for s in ("f32", "f64")]
-        return out + ([f"loop_g_{self.op.name}_i64"] if self.op.ints == "same" else [])
+        return out + ([f"loop_g_{self.op.name}_i64"] if self.op.ints in ("same", "int64")
+                      else [])
 
     def pyx_rows(self):
         op, name, N = self.op, self.op.name, self.N
         out = [f"# ---- {name}: {op.fwd};  d/dx: {op.dx};  d/dy: {op.dy}"]
-        i64 = f"loop_g_{name}_i64" if op.ints == "same" else "NULL"
+        i64 = f"loop_g_{name}_i64" if op.ints in ("same", "int64") else "NULL"
         out.append(f"cdef int K_{N} = register_kernel(loop_g_{name}_f32, loop_g_{name}_f64, {i64})")
         kernels, rets = [], []
         for k, g in enumerate(self.grads):
@@ -728,8 +729,8 @@ class BinaryCode:
             out += [f"    {line}" for line in
                     rec_body(*[g[0] for g in self.grads if isinstance(g, tuple)])]
             out.append(f"    return [{', '.join(vals)}]")
-        float_only = op.ints != "same"
-        out.append(f'cdef int B_{N} = register_binary(K_{N}, {kernels[0]}, {kernels[1]}, False, '
+        float_only = op.ints not in ("same", "int64")
+        out.append(f'cdef int B_{N} = register_binary(K_{N}, {kernels[0]}, {kernels[1]}, '
                    f'{float_only}, "{op.grad_fn}", rec_{name})')
         if "undefined" in self.grads:
             out.append(f'binary_undefined_name[B_{N}] = "{name}"')
@@ -784,6 +785,10 @@ class BinaryCode:
         if op.ints == "refuse":     # torch: the shapes broadcast first; the result's dtype named
             out += ["    if result_type2(x, y) > PYAD_F64:",
                     f'        refuse_integer_result(x, y, "{op.int_kernel}", into)']
+        elif op.ints == "int64":    # bool operands: computed in int64, a bool result
+            out += ["    if result_type2(x, y) == PYAD_BOOL:",
+                    f"        return to_dtype_nograd(t_binary(B_{N}, to_dtype_nograd(x, PYAD_I64), "
+                    "to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)"]
         elif op.ints == "same":
             out += ["    if x.m.dtype != y.m.dtype or (isinstance(out, Tensor) and "   # out's too
                     "(<Tensor>out).m.dtype != x.m.dtype):",

@@ -80,7 +80,8 @@ class Binary:
     input gets none; "undefined": torch records the node but has no derivative). ints:
     "float" (integer results compute in the default float dtype), "refuse" (torch's
     "<int_kernel>" not implemented error when the result dtype is an integer), "same" (both
-    operands must have one dtype: int64 and bool computed as they are, heaviside).
+    operands must have one dtype: int64 and bool computed as they are, heaviside), "int64"
+    (int64 computed in int64, two bools in int64 with a bool result: maximum, minimum).
     scalars: the grad_fn names when `input` or `other` is a Python number (None: torch
     refuses a number there).
     The core arithmetic's entries add: kernels (forward, bw_x, bw_y: pyad_kernels.h's kernels,
@@ -357,6 +358,18 @@ BINARY = [
            "g / (1 + exp2(y - x))", "g / (1 + exp2(x - y))", ints="refuse",
            int_kernel="logaddexp2_cpu", inplace=False,
            doc="log2(2**x + 2**y), without overflow."),
+    # NaN propagates; on +-0 ties the second operand, as torch's vectorised kernels (its scalar
+    # loop gives the first); the gradient is split evenly on ties (torch's formula)
+    Binary("maximum", "where((x != x) | (y != y), x + y, where(x > y, x, y))",
+           "MaximumBackward0", "where(x < y, 0, where(x == y, g / 2, g))",
+           "where(x > y, 0, where(x == y, g / 2, g))", ints="int64", inplace=False,
+           doc="Elementwise maximum with broadcasting (NaN propagates; ties split the "
+           "gradient)."),
+    Binary("minimum", "where((x != x) | (y != y), x + y, where(x < y, x, y))",
+           "MinimumBackward0", "where(x > y, 0, where(x == y, g / 2, g))",
+           "where(x < y, 0, where(x == y, g / 2, g))", ints="int64", inplace=False,
+           doc="Elementwise minimum with broadcasting (NaN propagates; ties split the "
+           "gradient)."),
     # torch's atan2_backward: g y r and g (-x) r, r = 1 / (x^2 + y^2), 0 where r is infinite
     Binary("atan2", "atan2(x, y)", "Atan2Backward0",
            "g * y * where(reciprocal(x * x + y * y) == inf, 0, reciprocal(x * x + y * y))",

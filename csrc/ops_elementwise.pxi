@@ -1,5 +1,5 @@
 # ops_elementwise.pxi: the elementwise catalogue beyond the core ops: more unary functions,
-# clamp, nan_to_num, maximum/minimum/fmod/remainder/rounding division, where,
+# clamp, nan_to_num, fmod/remainder/rounding division, where,
 # comparisons, logical ops and predicates.
 # Each op: forward, numeric backward (kernel ids) and recorded backward side by side.
 
@@ -9,15 +9,12 @@ cdef extern from "pyad_kernels.h":
     pyad_loop loop_fmods_f32, loop_fmods_f64, loop_remainders_f32, loop_remainders_f64
     pyad_loop loop_remainders_i64, loop_divtrunc_s_f32, loop_divtrunc_s_f64, loop_divtrunc_s_i64
     pyad_loop loop_divfloor_s_f32, loop_divfloor_s_f64, loop_divfloor_s_i64
-    pyad_loop loop_maximum_f32, loop_maximum_f64, loop_maximum_i64
-    pyad_loop loop_minimum_f32, loop_minimum_f64, loop_minimum_i64
     pyad_loop loop_fmod_f32, loop_fmod_f64, loop_fmod_i64
     pyad_loop loop_remainder_f32, loop_remainder_f64, loop_remainder_i64
     pyad_loop loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64
     pyad_loop loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64
     pyad_loop loop_clamp_bw_f32, loop_clamp_bw_f64
     pyad_loop loop_finite_mask_f32, loop_finite_mask_f64
-    pyad_loop loop_max_bw_a_f32, loop_max_bw_a_f64, loop_min_bw_a_f32, loop_min_bw_a_f64
     pyad_loop loop_fmod_bw_b_f32, loop_fmod_bw_b_f64
     pyad_loop loop_remainder_bw_b_f32, loop_remainder_bw_b_f64
     pyad_loop loop_eq_f32, loop_eq_f64, loop_eq_i64, loop_eq_bool
@@ -176,7 +173,7 @@ cdef int U_DIVFLOOR_S = register_unary(K_DIVFLOOR_S, BW_ZERO, SAVE_NONE, "DivBac
 
 
 # ============================================================================================
-# Binary ops with broadcasting: maximum, minimum, fmod, remainder, rounding
+# Binary ops with broadcasting: fmod, remainder, rounding
 # division. Numeric backward: kernels k(g, a, b) per input (BW_ZERO: no gradient; BW_PASS: g);
 # recorded backward: the formula functions below. Both inputs are saved.
 # ============================================================================================
@@ -186,7 +183,6 @@ ctypedef struct BinaryDef:
     int fwd_kernel           # out = k(a, b)
     int bw_a                 # numeric gradient of a: k(g, a, b), BW_PASS or BW_ZERO
     int bw_b                 # numeric gradient of b: k(g, a, b), BW_PASS or BW_ZERO
-    bint bw_b_swapped        # bw_b is bw_a applied to (g, b, a) (symmetric ops)
     bint float_only          # integer inputs promote to the default float dtype
     int name_id              # grad_fn name
     binary_rec_t recorded    # [grad a, grad b] with pyad ops
@@ -200,11 +196,11 @@ cdef int _n_binary = 0
 cdef dict binary_undefined_name = {}
 
 
-cdef int register_binary(int fwd, int bw_a, int bw_b, bint swapped, bint float_only, str name,
+cdef int register_binary(int fwd, int bw_a, int bw_b, bint float_only, str name,
                          binary_rec_t rec) except -1:
     global _n_binary
     cdef BinaryDef* d = &BINARY[_n_binary]
-    d.fwd_kernel, d.bw_a, d.bw_b, d.bw_b_swapped = fwd, bw_a, bw_b, swapped
+    d.fwd_kernel, d.bw_a, d.bw_b = fwd, bw_a, bw_b
     d.float_only, d.name_id, d.recorded = float_only, register_name(name), rec
     _n_binary += 1
     return _n_binary - 1
@@ -257,9 +253,6 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
     if dt == PYAD_BOOL:
-        if b == B_MAXIMUM or b == B_MINIMUM:    # bool in, bool out (or / and), as torch
-            return to_dtype_nograd(t_binary(b, to_dtype_nograd(x, PYAD_I64),
-                                            to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)
         _refuse_bool_division(b)
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
@@ -272,7 +265,7 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
         n = record(OP_BINARY, d.name_id, out, x, y, 2, 1)
         n.ip[0] = b
         if ((requires_grad_now(x) and _reads_inputs(d.bw_a))
-                or (requires_grad_now(y) and _reads_inputs(_bw_of_b(d)))):
+                or (requires_grad_now(y) and _reads_inputs(d.bw_b))):
             # as torch's generated code: the inputs are saved only for a derivative that
             # reads them (fmod's and remainder's of a alone is g: nothing is saved, nothing
             # is freed, a second backward runs)
@@ -280,13 +273,10 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
             save_input(n, 1, y)
     return out
 
-cdef inline int _bw_of_b(const BinaryDef* d) noexcept:
-    return d.bw_a if d.bw_b_swapped else d.bw_b
-
 cdef inline bint _reads_inputs(int k) noexcept:
     return k != BW_PASS and k != BW_ZERO and k != BW_UNDEFINED
 
-cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
+cdef Buffer* _binary_grad(int k, Node* n, Buffer* g) except NULL:
     if k == BW_UNDEFINED:
         raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
                            "implemented.")
@@ -295,9 +285,6 @@ cdef Buffer* _binary_grad(int k, bint swap, Node* n, Buffer* g) except NULL:
         return g
     if k == BW_ZERO:
         return buf_zeros(&n.out_meta)
-    if swap:
-        return zip_numeric(k, g, &n.out_meta, sdata(n, 1), smeta(n, 1), sdata(n, 0), smeta(n, 0),
-                           NULL)
     return zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), sdata(n, 1), smeta(n, 1), NULL)
 
 cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
@@ -305,10 +292,10 @@ cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
     cdef const BinaryDef* d = &BINARY[n.ip[0]]
     check_saved(n)
     if needs_input_grad(n, 0):
-        gin[0] = _binary_grad(d.bw_a, False, n, g)
+        gin[0] = _binary_grad(d.bw_a, n, g)
         gm[0] = &n.out_meta
     if needs_input_grad(n, 1):
-        gin[1] = _binary_grad(d.bw_a if d.bw_b_swapped else d.bw_b, d.bw_b_swapped, n, g)
+        gin[1] = _binary_grad(d.bw_b, n, g)
         gm[1] = &n.out_meta
     return 0
 
@@ -317,7 +304,7 @@ cdef list binary_recorded(Node* n, Tensor g):
     cdef const BinaryDef* d = &BINARY[n.ip[0]]
     if n.saved[0] == NULL:          # the derivatives needed read no input (g, 0 or undefined)
         return [_unsaved_grad(n, d.bw_a, g) if needs_input_grad(n, 0) else None,
-                _unsaved_grad(n, _bw_of_b(d), g) if needs_input_grad(n, 1) else None]
+                _unsaved_grad(n, d.bw_b, g) if needs_input_grad(n, 1) else None]
     cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
     # the formulas work in the result's dtype, as the numeric path does: an int64 operand
     # beside a float one (maximum(x, ints)) had no kernel; a cast of a float32 operand is
@@ -580,22 +567,13 @@ cdef list ternary_recorded(Node* n, Tensor g):
 
 cdef int OP_TERNARY = register_op(ternary_numeric, ternary_recorded)
 
-cdef int K_MAXIMUM = register_kernel(loop_maximum_f32, loop_maximum_f64, loop_maximum_i64)
-cdef int K_MINIMUM = register_kernel(loop_minimum_f32, loop_minimum_f64, loop_minimum_i64)
 cdef int K_FMOD = register_kernel(loop_fmod_f32, loop_fmod_f64, loop_fmod_i64)
 cdef int K_REMAINDER = register_kernel(loop_remainder_f32, loop_remainder_f64, loop_remainder_i64)
 cdef int K_DIVTRUNC = register_kernel(loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64)
 cdef int K_DIVFLOOR = register_kernel(loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64)
-cdef int K_MAX_BW_A = register_kernel(loop_max_bw_a_f32, loop_max_bw_a_f64, NULL)
-cdef int K_MIN_BW_A = register_kernel(loop_min_bw_a_f32, loop_min_bw_a_f64, NULL)
 cdef int K_FMOD_BW_B = register_kernel(loop_fmod_bw_b_f32, loop_fmod_bw_b_f64, NULL)
 cdef int K_REMAINDER_BW_B = register_kernel(loop_remainder_bw_b_f32, loop_remainder_bw_b_f64, NULL)
 
-cdef list maximum_rec(Tensor g, Tensor a, Tensor b):
-    # all of g to the larger input, half to each on ties
-    return [t_mul(g, const_k(K_MAX_BW_A, a, b, NULL)), t_mul(g, const_k(K_MAX_BW_A, b, a, NULL))]
-cdef list minimum_rec(Tensor g, Tensor a, Tensor b):
-    return [t_mul(g, const_k(K_MIN_BW_A, a, b, NULL)), t_mul(g, const_k(K_MIN_BW_A, b, a, NULL))]
 cdef list fmod_rec(Tensor g, Tensor a, Tensor b):
     return [g, t_mul(t_neg(g), t_binary(B_DIVTRUNC, a, b))]   # g, -g trunc(a / b)
 cdef list remainder_rec(Tensor g, Tensor a, Tensor b):
@@ -603,22 +581,18 @@ cdef list remainder_rec(Tensor g, Tensor a, Tensor b):
 cdef list zero_rec(Tensor g, Tensor a, Tensor b):
     return [zeros_like_nograd(g), zeros_like_nograd(g)]
 
-cdef int B_MAXIMUM = register_binary(K_MAXIMUM, K_MAX_BW_A, 0, True, False, "MaximumBackward0",
-                                     maximum_rec)
-cdef int B_MINIMUM = register_binary(K_MINIMUM, K_MIN_BW_A, 0, True, False, "MinimumBackward0",
-                                     minimum_rec)
-cdef int B_FMOD = register_binary(K_FMOD, BW_PASS, K_FMOD_BW_B, False, False, "FmodBackward1",
+cdef int B_FMOD = register_binary(K_FMOD, BW_PASS, K_FMOD_BW_B, False, "FmodBackward1",
                                   fmod_rec)
-cdef int B_REMAINDER = register_binary(K_REMAINDER, BW_PASS, K_REMAINDER_BW_B, False, False,
+cdef int B_REMAINDER = register_binary(K_REMAINDER, BW_PASS, K_REMAINDER_BW_B, False,
                                        "RemainderBackward1", remainder_rec)
-cdef int B_DIVTRUNC = register_binary(K_DIVTRUNC, BW_ZERO, BW_ZERO, False, False, "DivBackward2",
+cdef int B_DIVTRUNC = register_binary(K_DIVTRUNC, BW_ZERO, BW_ZERO, False, "DivBackward2",
                                       zero_rec)
-cdef int B_DIVFLOOR = register_binary(K_DIVFLOOR, BW_ZERO, BW_ZERO, False, False, "DivBackward2",
+cdef int B_DIVFLOOR = register_binary(K_DIVFLOOR, BW_ZERO, BW_ZERO, False, "DivBackward2",
                                       zero_rec)
 # x // y: torch records a node whose backward is not implemented
 cdef list floor_divide_rec(Tensor g, Tensor a, Tensor b):
     raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
-cdef int B_FLOOR_DIVIDE = register_binary(K_DIVFLOOR, BW_UNDEFINED, BW_UNDEFINED, False, False,
+cdef int B_FLOOR_DIVIDE = register_binary(K_DIVFLOOR, BW_UNDEFINED, BW_UNDEFINED, False,
                                           "NotImplemented", floor_divide_rec)
 binary_undefined_name[B_FLOOR_DIVIDE] = "floor_divide"
 
@@ -1050,18 +1024,6 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return t_nan_to_num(_t(input), nan, posinf, neginf)
 
 
-def maximum(input, other):
-    """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MAXIMUM, need_tensor(input, "maximum", "input", 1),
-                    need_tensor(other, "maximum", "other", 2))
-
-
-def minimum(input, other):
-    """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-    return t_binary(B_MINIMUM, need_tensor(input, "minimum", "input", 1),
-                    need_tensor(other, "minimum", "other", 2))
-
-
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
     cdef Tensor x = _t(input)
@@ -1212,7 +1174,7 @@ def isfinite(input):
 
 __all__ += [
     "square", "polygamma", "sign", "round", "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num",
-    "maximum", "minimum", "fmod", "remainder", "floor_divide",
+    "fmod", "remainder", "floor_divide",
     "where", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not",
     "isnan", "isinf", "isfinite",

@@ -830,8 +830,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                          \
     PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                  \
     PYAD_UNARY(loop_divfloor_s_##S, T, pyad_div_floor_##S(x, (T)c[0]))                          \
-    PYAD_BINARY(loop_maximum_##S, T, (x != x || y != y) ? x + y : (x > y ? x : y))             \
-    PYAD_BINARY(loop_minimum_##S, T, (x != x || y != y) ? x + y : (x < y ? x : y))             \
     PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                               \
     PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                \
     PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
@@ -839,9 +837,6 @@ static inline double pyad_clamp(double x, double lo, double hi)
     /* backward helpers: x = incoming gradient, y = saved value */                             \
     PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)               \
     PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                               \
-    /* maximum's gradient to its first input: all of g where it won, half on ties */           \
-    PYAD_TERNARY(loop_max_bw_a_##S, T, y < z ? (T)0 : (y == z ? x / (T)2 : x))  /* NaN: all g */ \
-    PYAD_TERNARY(loop_min_bw_a_##S, T, y > z ? (T)0 : (y == z ? x / (T)2 : x))                   \
     PYAD_TERNARY(loop_fmod_bw_b_##S, T, -x * trunc##F(y / z))                                    \
     PYAD_TERNARY(loop_remainder_bw_b_##S, T, -x * pyad_div_floor_##S(y, z))
 
@@ -852,8 +847,6 @@ PYAD_UNARY(loop_remainders_i64, int64_t, pyad_iremainder(x, (int64_t)c[0]))
 PYAD_UNARY(loop_divfloor_s_i64, int64_t, pyad_ifloordiv(x, (int64_t)c[0]))
 PYAD_UNARY(loop_divtrunc_s_i64, int64_t, pyad_itruncdiv(x, (int64_t)c[0]))
 PYAD_UNARY(loop_sign_i64, int64_t, (int64_t)((x > 0) - (x < 0)))
-PYAD_BINARY(loop_maximum_i64, int64_t, x > y ? x : y)
-PYAD_BINARY(loop_minimum_i64, int64_t, x < y ? x : y)
 PYAD_BINARY(loop_remainder_i64, int64_t, pyad_iremainder(x, y))
 PYAD_BINARY(loop_divfloor_i64, int64_t, pyad_ifloordiv(x, y))
 PYAD_BINARY(loop_divtrunc_i64, int64_t, pyad_itruncdiv(x, y))

@@ -1726,14 +1726,6 @@ cdef class Tensor:
         """Replace NaN, +inf and -inf (default: 0 and the dtype's largest finite values)."""
         return t_nan_to_num(self, nan, posinf, neginf)
 
-    def maximum(self, other):
-        """Elementwise maximum with broadcasting (NaN propagates; ties split the gradient)."""
-        return t_binary(B_MAXIMUM, self, need_tensor(other, "maximum", "other", 1))
-
-    def minimum(self, other):
-        """Elementwise minimum with broadcasting (NaN propagates; ties split the gradient)."""
-        return t_binary(B_MINIMUM, self, need_tensor(other, "minimum", "other", 1))
-
     def fmod(self, other):
         """C-style remainder (sign of the dividend)."""
         return fmod(self, other)
