@@ -211,6 +211,14 @@ cdef void cmath_outs_free(Node* n, BV* outs, BV* small) noexcept:
         free(outs)
 
 
+# The metas of gradients a formula gave in another shape than their input's (masked_fill's of a
+# broadcast input, scatter_add's of src: index-shaped), which the engine reduces to the input's
+# shape as it reads them, right after the formula returns
+cdef Meta _CMATH_GM[CMATH_SMALL]
+cdef Py_ssize_t _CMATH_GM_SHAPE[CMATH_SMALL][PYAD_MAXDIM]
+for _i in range(CMATH_SMALL):
+    _CMATH_GM[_i].shape = _CMATH_GM_SHAPE[_i]
+
 cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                        GradSink* sink) except -1:
     cdef BV gv
@@ -230,6 +238,12 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                 gin[i] = outs[i].buf
                 outs[i].buf = NULL
                 gm[i] = &n.in_meta[i]
+                if not same_shape(&outs[i].m, gm[i]):
+                    if i >= CMATH_SMALL:
+                        raise SystemError("pyad: a CMath formula gave a gradient of another "
+                                          "shape than its input's")
+                    meta_copy(&_CMATH_GM[i], &outs[i].m)
+                    gm[i] = &_CMATH_GM[i]
     finally:
         bv_clear(&gv)
         cmath_outs_free(n, outs, small)

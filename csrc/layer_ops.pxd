@@ -71,6 +71,11 @@ ctypedef struct CMath:
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1
+    # ---- filled in by ops_index.pxi / ops_shape.pxi ----
+    # x with zeros where mask (a bool value broadcast to x's shape) is set
+    int (*masked_zero)(BV* out, const BV* x, const BV* mask) except -1
+    # the sum of x where mask (broadcast to x's shape) is set: a 0-d value of x's dtype
+    int (*masked_sum)(BV* out, const BV* x, const BV* mask) except -1
 
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1

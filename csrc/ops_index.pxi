@@ -886,56 +886,74 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
         save_input(n, 0, mask)
     return out
 
-cdef Meta _META0[2]
-_META0[0].dtype = PYAD_F32
-_META0[1].dtype = PYAD_F64
-for _i in range(2):
-    _META0[_i].ndim = 0
-    _META0[_i].numel = 1
-    _META0[_i].shape = NULL
+# CMath's masked operations (cmath.pxi), for masked_fill_bw: the numeric ones over the C loops
+# (nb_masked_fill, loop_msum), the recorded ones differentiable
+cdef int cm_num_masked_zero(BV* out, const BV* x, const BV* mask) except -1:
+    bv_set_buffer(out, nb_masked_fill(x.buf.data, &x.m, mask.buf.data, &mask.m, &x.m, 0), &x.m)
+    return 0
 
-cdef int masked_fill_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                             GradSink* sink) except -1:
-    check_saved(n)
-    cdef const Meta* mo = &n.out_meta
+cdef int cm_num_masked_sum(BV* out, const BV* x, const BV* mask) except -1:
     cdef char* base[3]
     cdef Py_ssize_t st[3][PYAD_MAXDIM]
     cdef double acc = 0.0
-    if needs_input_grad(n, 0):
-        gin[0] = nb_masked_fill(g.data, mo, sdata(n, 0), smeta(n, 0), mo, 0)
-        gm[0] = mo
-    if n.n_in > 1 and needs_input_grad(n, 1):
-        base[0] = g.data
-        base[1] = <char*>sdata(n, 0)
-        base[2] = <char*>&acc
-        broadcast_byte_strides(mo, mo, st[0])
-        broadcast_byte_strides(smeta(n, 0), mo, st[1])
-        memset(st[2], 0, sizeof(st[2]))
-        pyad_nd_apply(3, base, st, mo.ndim, mo.shape,
-                      loop_msum_f32 if mo.dtype == PYAD_F32 else loop_msum_f64, NULL)
-        gin[1] = buf_new(itemsize(mo.dtype))
-        if mo.dtype == PYAD_F32:
-            (<float*>gin[1].data)[0] = <float>acc
-        else:
-            (<double*>gin[1].data)[0] = acc
-        gm[1] = &_META0[mo.dtype]
+    cdef Meta m0
+    cdef Buffer* b
+    base[0] = x.buf.data
+    base[1] = mask.buf.data
+    base[2] = <char*>&acc
+    broadcast_byte_strides(&x.m, &x.m, st[0])
+    broadcast_byte_strides(&mask.m, &x.m, st[1])
+    memset(st[2], 0, sizeof(st[2]))
+    pyad_nd_apply(3, base, st, x.m.ndim, x.m.shape,
+                  loop_msum_f32 if x.m.dtype == PYAD_F32 else loop_msum_f64, NULL)
+    b = buf_new(itemsize(x.m.dtype))
+    if x.m.dtype == PYAD_F32:
+        (<float*>b.data)[0] = <float>acc
+    else:
+        (<double*>b.data)[0] = acc
+    m0.dtype = x.m.dtype
+    m0.ndim = 0
+    m0.numel = 1
+    bv_set_buffer(out, b, &m0)
     return 0
 
-cdef list masked_fill_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor mask = saved_tensor(n, 0)
+cdef int cm_rec_masked_zero(BV* out, const BV* x, const BV* mask) except -1:
+    return bv_set_tensor(out, t_masked_fill(bv_t(x), bv_t(mask), 0))
+
+cdef int cm_rec_masked_sum(BV* out, const BV* x, const BV* mask) except -1:
     cdef Py_ssize_t all_dims[PYAD_MAXDIM]
-    cdef object gx = None, gv = None
-    cdef Tensor sel
+    cdef Tensor sel = t_masked_select(bv_t(x), bv_t(mask), 1)
     cdef int d
-    if needs_input_grad(n, 0):
-        gx = t_masked_fill(g, mask, 0)
-    if n.n_in > 1 and needs_input_grad(n, 1):
-        sel = t_masked_select(g, mask, 1)
-        for d in range(sel.m.ndim):
-            all_dims[d] = 1
-        gv = t_sum(sel, all_dims, False, False, True)
-    return [gx, gv]
+    for d in range(sel.m.ndim):
+        all_dims[d] = 1
+    return bv_set_tensor(out, t_sum(sel, all_dims, False, False, True))
+
+CMATH_NUM.masked_zero = cm_num_masked_zero
+CMATH_NUM.masked_sum = cm_num_masked_sum
+CMATH_REC.masked_zero = cm_rec_masked_zero
+CMATH_REC.masked_sum = cm_rec_masked_sum
+
+cdef int masked_fill_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """x's gradient: g with zeros under the mask, of the output's shape (the engine reduces it
+    to a broadcast x's); the 0-d value's: the sum of g under the mask, in the value's dtype."""
+    cdef BV mask, s
+    check_saved(n)
+    bv_init(&mask)
+    bv_init(&s)
+    try:
+        M.input(&mask, n, 0)
+        if needs_input_grad(n, 0):
+            M.masked_zero(&outs[0], g, &mask)
+        if n.n_in > 1 and needs_input_grad(n, 1):
+            M.masked_sum(&s, g, &mask)
+            if s.m.dtype != n.in_meta[1].dtype:
+                M.to(&outs[1], &s, n.in_meta[1].dtype)
+            else:
+                bv_copy(&outs[1], &s)
+    finally:
+        bv_clear(&mask)
+        bv_clear(&s)
+    return 0
 
 
 # ============================================================================================
@@ -986,7 +1004,7 @@ cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
 cdef int OP_TAKE = register_op(take_numeric, take_recorded)
 cdef int OP_PUT = register_op(take_numeric, take_recorded)
 cdef int OP_SCATTER_ADD = register_op(scatter_add_numeric, scatter_add_recorded)
-cdef int OP_MASKED_FILL = register_op(masked_fill_numeric, masked_fill_recorded)
+cdef int OP_MASKED_FILL = register_cmath(masked_fill_bw)
 cdef int NAME_INDEX = register_name("IndexBackward0")
 cdef int NAME_INDEX_PUT_IMPL = register_name("IndexPutImplBackward0")
 cdef int NAME_INDEX_SELECT = register_name("IndexSelectBackward0")
