@@ -76,6 +76,9 @@ ctypedef struct CMath:
     int (*masked_zero)(BV* out, const BV* x, const BV* mask) except -1
     # the sum of x where mask (broadcast to x's shape) is set: a 0-d value of x's dtype
     int (*masked_sum)(BV* out, const BV* x, const BV* mask) except -1
+    # x (nd dims of sizes shape, its elements in order) rolled by shifts along each dim
+    int (*roll)(BV* out, const BV* x, int nd, const Py_ssize_t* shape,
+                const Py_ssize_t* shifts) except -1
 
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1
