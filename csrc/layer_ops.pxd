@@ -79,6 +79,8 @@ ctypedef struct CMath:
     # x (nd dims of sizes shape, its elements in order) rolled by shifts along each dim
     int (*roll)(BV* out, const BV* x, int nd, const Py_ssize_t* shape,
                 const Py_ssize_t* shifts) except -1
+    # x's elements in order, seen as nd dims of sizes shape (numel unchanged; a ViewBackward0)
+    int (*view)(BV* out, const BV* x, int nd, const Py_ssize_t* shape) except -1
 
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1
