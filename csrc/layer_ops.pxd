@@ -81,6 +81,13 @@ ctypedef struct CMath:
                 const Py_ssize_t* shifts) except -1
     # x's elements in order, seen as nd dims of sizes shape (numel unchanged; a ViewBackward0)
     int (*view)(BV* out, const BV* x, int nd, const Py_ssize_t* shape) except -1
+    # the flat take out.flat[i] = x.flat[offs[i]] of meta m (x's dtype; offs an int64 value of
+    # m's numel), and its adjoint, zeros(m) with x.flat[i] added at offs[i] (repeats add up);
+    # name, adjoint_name: the recorded node's names
+    int (*take)(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                int adjoint_name) except -1
+    int (*put)(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+               int adjoint_name) except -1
 
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1

@@ -81,6 +81,36 @@ cdef Tensor t_put(Tensor g, Tensor offs, int ndim, const Py_ssize_t* shape, int 
         save_input(n, 0, offs)
     return out
 
+# CMath's flat take and put (cmath.pxi), for take_bw and scatter_add_bw
+cdef int cm_num_take(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                     int adjoint_name) except -1:
+    cdef Meta mo = m[0]
+    mo.dtype = x.m.dtype
+    bv_set_buffer(out, nb_take(x.buf.data, x.m.dtype, <const int64_t*>offs.buf.data, mo.numel),
+                  &mo)
+    return 0
+
+cdef int cm_num_put(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                    int adjoint_name) except -1:
+    cdef Meta mo = m[0]
+    mo.dtype = x.m.dtype
+    bv_set_buffer(out, nb_put(x.buf.data, x.m.dtype, <const int64_t*>offs.buf.data, x.m.numel,
+                              mo.numel), &mo)
+    return 0
+
+cdef int cm_rec_take(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                     int adjoint_name) except -1:
+    return bv_set_tensor(out, t_take(bv_t(x), bv_t(offs), m.ndim, m.shape, name, adjoint_name))
+
+cdef int cm_rec_put(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                    int adjoint_name) except -1:
+    return bv_set_tensor(out, t_put(bv_t(x), bv_t(offs), m.ndim, m.shape, name, adjoint_name))
+
+CMATH_NUM.take = cm_num_take
+CMATH_NUM.put = cm_num_put
+CMATH_REC.take = cm_rec_take
+CMATH_REC.put = cm_rec_put
+
 cdef int take_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
     check_saved(n)
     cdef Tensor offs = saved_tensor(n, 0)
@@ -747,10 +777,6 @@ cdef object _corner_offsets(Tensor s, Tensor idx):
         offs = offs + axis_term(offs.shape[k], strides[k], k, offs.ndim)
     return offs
 
-cdef Meta _src_meta
-cdef Py_ssize_t _src_shape[PYAD_MAXDIM]
-_src_meta.shape = _src_shape
-
 cdef int _check_src_grad(Node* n) except -1:
     """torch's validate_outputs: the index-shaped src gradient must expand to src's shape."""
     cdef const Meta* mi = smeta(n, 0)
@@ -767,29 +793,22 @@ cdef int _check_src_grad(Node* n) except -1:
                            f"compatible with {[ms.shape[k] for k in range(ms.ndim)]}")
     return 0
 
-cdef int scatter_add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                             GradSink* sink) except -1:
+cdef int scatter_add_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """input's gradient is g itself; src's, g taken at the saved offsets: index-shaped, which
+    the engine reduces to src's shape."""
+    cdef BV offs
     if needs_input_grad(n, 0):
-        buf_incref(g)
-        gin[0] = g
-        gm[0] = &n.out_meta
+        bv_copy(&outs[0], g)
     if needs_input_grad(n, 1):
         check_saved(n)
         _check_src_grad(n)
-        meta_copy(&_src_meta, smeta(n, 0))
-        _src_meta.dtype = n.out_meta.dtype
-        gin[1] = nb_take(g.data, n.out_meta.dtype, offs_ptr(saved_tensor(n, 0)), _src_meta.numel)
-        gm[1] = &_src_meta
+        bv_init(&offs)
+        try:
+            M.input(&offs, n, 0)
+            M.take(&outs[1], g, &offs, &offs.m, NAME_GATHER, NAME_SCATTER_ADD)
+        finally:
+            bv_clear(&offs)
     return 0
-
-cdef list scatter_add_recorded(Node* n, Tensor g):
-    cdef Tensor offs, gs = None
-    if needs_input_grad(n, 1):
-        check_saved(n)
-        _check_src_grad(n)
-        offs = saved_tensor(n, 0)
-        gs = t_take(g, offs, offs.m.ndim, offs.m.shape, NAME_GATHER, NAME_SCATTER_ADD)
-    return [g if needs_input_grad(n, 0) else None, gs]
 
 
 # ============================================================================================
@@ -1003,7 +1022,7 @@ cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
 
 cdef int OP_TAKE = register_op(take_numeric, take_recorded)
 cdef int OP_PUT = register_op(take_numeric, take_recorded)
-cdef int OP_SCATTER_ADD = register_op(scatter_add_numeric, scatter_add_recorded)
+cdef int OP_SCATTER_ADD = register_cmath(scatter_add_bw)
 cdef int OP_MASKED_FILL = register_cmath(masked_fill_bw)
 cdef int NAME_INDEX = register_name("IndexBackward0")
 cdef int NAME_INDEX_PUT_IMPL = register_name("IndexPutImplBackward0")
