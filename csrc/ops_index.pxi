@@ -111,28 +111,21 @@ CMATH_NUM.put = cm_num_put
 CMATH_REC.take = cm_rec_take
 CMATH_REC.put = cm_rec_put
 
-cdef int take_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+cdef int take_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """take's gradient is the put of g at the saved offsets, put's (of its input 1) the take;
+    each recorded under the other's names (ip[0]: the adjoint's name)."""
+    cdef BV offs
     check_saved(n)
-    cdef Tensor offs = saved_tensor(n, 0)
-    if n.op == OP_TAKE:
-        gin[0] = nb_put(g.data, n.out_meta.dtype, offs_ptr(offs), n.out_meta.numel,
-                        n.in_meta[0].numel)
-        gm[0] = &n.in_meta[0]
-    else:
-        gin[1] = nb_take(g.data, n.out_meta.dtype, offs_ptr(offs), n.in_meta[1].numel)
-        gm[1] = &n.in_meta[1]
+    bv_init(&offs)
+    try:
+        M.input(&offs, n, 0)
+        if n.op == OP_TAKE:
+            M.put(&outs[0], g, &offs, &n.in_meta[0], <int>n.ip[0], n.name_id)
+        else:
+            M.take(&outs[1], g, &offs, &n.in_meta[1], <int>n.ip[0], n.name_id)
+    finally:
+        bv_clear(&offs)
     return 0
-
-cdef list take_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor offs = saved_tensor(n, 0)
-    cdef const Meta* mi
-    if n.op == OP_TAKE:
-        mi = &n.in_meta[0]
-        return [t_put(g, offs, mi.ndim, mi.shape, n.ip[0], n.name_id)]
-    mi = &n.in_meta[1]
-    return [None, t_take(g, offs, mi.ndim, mi.shape, n.ip[0], n.name_id)]
-
 
 cdef Tensor offsets_tensor(object arr):
     return tensor_from_numpy_copy(np.asarray(arr, dtype=np.int64), PYAD_I64)
@@ -1020,8 +1013,8 @@ cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
     return t_gather_index(t_expand(x, mo.ndim, so), d, idx_b, 3)
 
 
-cdef int OP_TAKE = register_op(take_numeric, take_recorded)
-cdef int OP_PUT = register_op(take_numeric, take_recorded)
+cdef int OP_TAKE = register_cmath(take_bw)
+cdef int OP_PUT = register_cmath(take_bw)
 cdef int OP_SCATTER_ADD = register_cmath(scatter_add_bw)
 cdef int OP_MASKED_FILL = register_cmath(masked_fill_bw)
 cdef int NAME_INDEX = register_name("IndexBackward0")
