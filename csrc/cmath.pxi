@@ -211,9 +211,10 @@ cdef void cmath_outs_free(Node* n, BV* outs, BV* small) noexcept:
         free(outs)
 
 
-# The metas of gradients a formula gave in another shape than their input's (masked_fill's of a
-# broadcast input, scatter_add's of src: index-shaped), which the engine reduces to the input's
-# shape as it reads them, right after the formula returns
+# The metas of gradients a formula gave in another shape than their input's and than the
+# output's (scatter_add's of src: index-shaped), which the engine reduces to the input's shape
+# as it reads them, right after the formula returns (a gradient of the output's shape, as
+# masked_fill's of an input broadcast by the mask, is described by the node's out_meta)
 cdef Meta _CMATH_GM[CMATH_SMALL]
 cdef Py_ssize_t _CMATH_GM_SHAPE[CMATH_SMALL][PYAD_MAXDIM]
 for _i in range(CMATH_SMALL):
@@ -239,6 +240,10 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                 outs[i].buf = NULL
                 gm[i] = &n.in_meta[i]
                 if not same_shape(&outs[i].m, gm[i]):
+                    if (same_shape(&outs[i].m, &n.out_meta)
+                            and outs[i].m.dtype == n.out_meta.dtype):
+                        gm[i] = &n.out_meta
+                        continue
                     if i >= CMATH_SMALL:
                         raise SystemError("pyad: a CMath formula gave a gradient of another "
                                           "shape than its input's")
