@@ -226,9 +226,9 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
     cdef BV small[CMATH_SMALL]
     cdef BV* outs = cmath_outs(n, small)
     cdef int i
-    bv_init(&gv)
-    buf_incref(g)
-    bv_set_buffer(&gv, g, &n.out_meta)
+    gv.buf = g                  # borrowed (the sweep holds g while the formula runs)
+    gv.t = NULL
+    gv.m = n.out_meta           # its shape the node's
     try:
         CMATH_BW[n.op](&CMATH_NUM, n, &gv, outs)
         for i in range(n.n_in):
@@ -250,7 +250,6 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                     meta_copy(&_CMATH_GM[i], &outs[i].m)
                     gm[i] = &_CMATH_GM[i]
     finally:
-        bv_clear(&gv)
         cmath_outs_free(n, outs, small)
     return 0
 
