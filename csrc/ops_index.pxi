@@ -1,7 +1,9 @@
 # ops_index.pxi: indexing: advanced indexing, index_select, gather, scatter_add, masked_fill,
 # masked_select, take_along_dim.
-# Each op: forward, numeric backward and recorded backward side by side; registered with
-# register_op/register_name; public functions appended to __all__.
+# Each op: forward and backward side by side (take/put, scatter_add and masked_fill: one
+# backward written once against CMath, cmath.pxi, for both sweeps, with the CMath operations
+# it needs filled in here); registered with register_cmath/register_name; public functions
+# appended to __all__.
 #
 # One primitive carries every gather-like op: a flat "take", out[i] = x.flat[offs[i]], with the
 # int64 element offsets precomputed (with numpy) by the op. Its adjoint is the scatter-add into
