@@ -206,7 +206,8 @@ cdef BV* cmath_outs(Node* n, BV* small) except NULL:
 cdef void cmath_outs_free(Node* n, BV* outs, BV* small) noexcept:
     cdef int i
     for i in range(n.n_in):
-        bv_clear(&outs[i])
+        if outs[i].buf != NULL or outs[i].t != NULL:    # (most were handed on)
+            bv_clear(&outs[i])
     if outs != small:
         free(outs)
 

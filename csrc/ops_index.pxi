@@ -831,9 +831,6 @@ cdef Tensor t_masked_select(Tensor x, object mask, int pos):
 # ============================================================================================
 cdef Buffer* nb_masked_fill(const char* x, const Meta* mx, const char* mask, const Meta* mm,
                             const Meta* mout, object value) except NULL:
-    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
-    cdef char* base[3]
-    cdef Py_ssize_t st[3][PYAD_MAXDIM]
     cdef double c[1]
     cdef int64_t iv
     cdef pyad_loop f
@@ -853,6 +850,14 @@ cdef Buffer* nb_masked_fill(const char* x, const Meta* mx, const char* mask, con
             f = loop_mfill_f64
         else:
             f = loop_mfill_bool
+    return nb_mfill_loop(x, mx, mask, mm, mout, f, c)
+
+cdef Buffer* nb_mfill_loop(const char* x, const Meta* mx, const char* mask, const Meta* mm,
+                           const Meta* mout, pyad_loop f, const double* c) except NULL:
+    """x (broadcast to mout) with the value c where mask (broadcast) is set, by the loop f."""
+    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
+    cdef char* base[3]
+    cdef Py_ssize_t st[3][PYAD_MAXDIM]
     base[0] = <char*>x
     base[1] = <char*>mask
     base[2] = out.data
@@ -903,7 +908,10 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
 # CMath's masked operations (cmath.pxi), for masked_fill_bw: the numeric ones over the C loops
 # (nb_masked_fill, loop_msum), the recorded ones differentiable
 cdef int cm_num_masked_zero(BV* out, const BV* x, const BV* mask) except -1:
-    bv_set_buffer(out, nb_masked_fill(x.buf.data, &x.m, mask.buf.data, &mask.m, &x.m, 0), &x.m)
+    cdef double zero = 0.0
+    bv_set_buffer(out, nb_mfill_loop(x.buf.data, &x.m, mask.buf.data, &mask.m, &x.m,
+                                     loop_mfill_f32 if x.m.dtype == PYAD_F32 else loop_mfill_f64,
+                                     &zero), &x.m)
     return 0
 
 cdef int cm_num_masked_sum(BV* out, const BV* x, const BV* mask) except -1:
