@@ -206,10 +206,20 @@ cdef BV* cmath_outs(Node* n, BV* small) except NULL:
 cdef void cmath_outs_free(Node* n, BV* outs, BV* small) noexcept:
     cdef int i
     for i in range(n.n_in):
-        bv_clear(&outs[i])
+        if outs[i].buf != NULL or outs[i].t != NULL:    # (most were handed on)
+            bv_clear(&outs[i])
     if outs != small:
         free(outs)
 
+
+# The metas of gradients a formula gave in another shape than their input's and than the
+# output's (scatter_add's of src: index-shaped), which the engine reduces to the input's shape
+# as it reads them, right after the formula returns (a gradient of the output's shape, as
+# masked_fill's of an input broadcast by the mask, is described by the node's out_meta)
+cdef Meta _CMATH_GM[CMATH_SMALL]
+cdef Py_ssize_t _CMATH_GM_SHAPE[CMATH_SMALL][PYAD_MAXDIM]
+for _i in range(CMATH_SMALL):
+    _CMATH_GM[_i].shape = _CMATH_GM_SHAPE[_i]
 
 cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                        GradSink* sink) except -1:
@@ -217,9 +227,9 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
     cdef BV small[CMATH_SMALL]
     cdef BV* outs = cmath_outs(n, small)
     cdef int i
-    bv_init(&gv)
-    buf_incref(g)
-    bv_set_buffer(&gv, g, &n.out_meta)
+    gv.buf = g                  # borrowed (the sweep holds g while the formula runs)
+    gv.t = NULL
+    gv.m = n.out_meta           # its shape the node's
     try:
         CMATH_BW[n.op](&CMATH_NUM, n, &gv, outs)
         for i in range(n.n_in):
@@ -230,8 +240,17 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                 gin[i] = outs[i].buf
                 outs[i].buf = NULL
                 gm[i] = &n.in_meta[i]
+                if not same_shape(&outs[i].m, gm[i]):
+                    if (same_shape(&outs[i].m, &n.out_meta)
+                            and outs[i].m.dtype == n.out_meta.dtype):
+                        gm[i] = &n.out_meta
+                        continue
+                    if i >= CMATH_SMALL:
+                        raise SystemError("pyad: a CMath formula gave a gradient of another "
+                                          "shape than its input's")
+                    meta_copy(&_CMATH_GM[i], &outs[i].m)
+                    gm[i] = &_CMATH_GM[i]
     finally:
-        bv_clear(&gv)
         cmath_outs_free(n, outs, small)
     return 0
 

@@ -71,6 +71,23 @@ ctypedef struct CMath:
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1
+    # ---- filled in by ops_index.pxi / ops_shape.pxi ----
+    # x with zeros where mask (a bool value broadcast to x's shape) is set
+    int (*masked_zero)(BV* out, const BV* x, const BV* mask) except -1
+    # the sum of x where mask (broadcast to x's shape) is set: a 0-d value of x's dtype
+    int (*masked_sum)(BV* out, const BV* x, const BV* mask) except -1
+    # x (nd dims of sizes shape, its elements in order) rolled by shifts along each dim
+    int (*roll)(BV* out, const BV* x, int nd, const Py_ssize_t* shape,
+                const Py_ssize_t* shifts) except -1
+    # x's elements in order, seen as nd dims of sizes shape (numel unchanged; a ViewBackward0)
+    int (*view)(BV* out, const BV* x, int nd, const Py_ssize_t* shape) except -1
+    # the flat take out.flat[i] = x.flat[offs[i]] of meta m (x's dtype; offs an int64 value of
+    # m's numel), and its adjoint, zeros(m) with x.flat[i] added at offs[i] (repeats add up);
+    # name, adjoint_name: the recorded node's names
+    int (*take)(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                int adjoint_name) except -1
+    int (*put)(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+               int adjoint_name) except -1
 
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1

@@ -1,7 +1,9 @@
 # ops_index.pxi: indexing: advanced indexing, index_select, gather, scatter_add, masked_fill,
 # masked_select, take_along_dim.
-# Each op: forward, numeric backward and recorded backward side by side; registered with
-# register_op/register_name; public functions appended to __all__.
+# Each op: forward and backward side by side (take/put, scatter_add and masked_fill: one
+# backward written once against CMath, cmath.pxi, for both sweeps, with the CMath operations
+# it needs filled in here); registered with register_cmath/register_name; public functions
+# appended to __all__.
 #
 # One primitive carries every gather-like op: a flat "take", out[i] = x.flat[offs[i]], with the
 # int64 element offsets precomputed (with numpy) by the op. Its adjoint is the scatter-add into
@@ -81,28 +83,51 @@ cdef Tensor t_put(Tensor g, Tensor offs, int ndim, const Py_ssize_t* shape, int 
         save_input(n, 0, offs)
     return out
 
-cdef int take_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    check_saved(n)
-    cdef Tensor offs = saved_tensor(n, 0)
-    if n.op == OP_TAKE:
-        gin[0] = nb_put(g.data, n.out_meta.dtype, offs_ptr(offs), n.out_meta.numel,
-                        n.in_meta[0].numel)
-        gm[0] = &n.in_meta[0]
-    else:
-        gin[1] = nb_take(g.data, n.out_meta.dtype, offs_ptr(offs), n.in_meta[1].numel)
-        gm[1] = &n.in_meta[1]
+# CMath's flat take and put (cmath.pxi), for take_bw and scatter_add_bw
+cdef int cm_num_take(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                     int adjoint_name) except -1:
+    cdef Meta mo = m[0]
+    mo.dtype = x.m.dtype
+    bv_set_buffer(out, nb_take(x.buf.data, x.m.dtype, <const int64_t*>offs.buf.data, mo.numel),
+                  &mo)
     return 0
 
-cdef list take_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor offs = saved_tensor(n, 0)
-    cdef const Meta* mi
-    if n.op == OP_TAKE:
-        mi = &n.in_meta[0]
-        return [t_put(g, offs, mi.ndim, mi.shape, n.ip[0], n.name_id)]
-    mi = &n.in_meta[1]
-    return [None, t_take(g, offs, mi.ndim, mi.shape, n.ip[0], n.name_id)]
+cdef int cm_num_put(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                    int adjoint_name) except -1:
+    cdef Meta mo = m[0]
+    mo.dtype = x.m.dtype
+    bv_set_buffer(out, nb_put(x.buf.data, x.m.dtype, <const int64_t*>offs.buf.data, x.m.numel,
+                              mo.numel), &mo)
+    return 0
 
+cdef int cm_rec_take(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                     int adjoint_name) except -1:
+    return bv_set_tensor(out, t_take(bv_t(x), bv_t(offs), m.ndim, m.shape, name, adjoint_name))
+
+cdef int cm_rec_put(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
+                    int adjoint_name) except -1:
+    return bv_set_tensor(out, t_put(bv_t(x), bv_t(offs), m.ndim, m.shape, name, adjoint_name))
+
+CMATH_NUM.take = cm_num_take
+CMATH_NUM.put = cm_num_put
+CMATH_REC.take = cm_rec_take
+CMATH_REC.put = cm_rec_put
+
+cdef int take_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """take's gradient is the put of g at the saved offsets, put's (of its input 1) the take;
+    each recorded under the other's names (ip[0]: the adjoint's name)."""
+    cdef BV offs
+    check_saved(n)
+    bv_init(&offs)
+    try:
+        M.input(&offs, n, 0)
+        if n.op == OP_TAKE:
+            M.put(&outs[0], g, &offs, &n.in_meta[0], <int>n.ip[0], n.name_id)
+        else:
+            M.take(&outs[1], g, &offs, &n.in_meta[1], <int>n.ip[0], n.name_id)
+    finally:
+        bv_clear(&offs)
+    return 0
 
 cdef Tensor offsets_tensor(object arr):
     return tensor_from_numpy_copy(np.asarray(arr, dtype=np.int64), PYAD_I64)
@@ -747,10 +772,6 @@ cdef object _corner_offsets(Tensor s, Tensor idx):
         offs = offs + axis_term(offs.shape[k], strides[k], k, offs.ndim)
     return offs
 
-cdef Meta _src_meta
-cdef Py_ssize_t _src_shape[PYAD_MAXDIM]
-_src_meta.shape = _src_shape
-
 cdef int _check_src_grad(Node* n) except -1:
     """torch's validate_outputs: the index-shaped src gradient must expand to src's shape."""
     cdef const Meta* mi = smeta(n, 0)
@@ -767,29 +788,22 @@ cdef int _check_src_grad(Node* n) except -1:
                            f"compatible with {[ms.shape[k] for k in range(ms.ndim)]}")
     return 0
 
-cdef int scatter_add_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                             GradSink* sink) except -1:
+cdef int scatter_add_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """input's gradient is g itself; src's, g taken at the saved offsets: index-shaped, which
+    the engine reduces to src's shape."""
+    cdef BV offs
     if needs_input_grad(n, 0):
-        buf_incref(g)
-        gin[0] = g
-        gm[0] = &n.out_meta
+        bv_copy(&outs[0], g)
     if needs_input_grad(n, 1):
         check_saved(n)
         _check_src_grad(n)
-        meta_copy(&_src_meta, smeta(n, 0))
-        _src_meta.dtype = n.out_meta.dtype
-        gin[1] = nb_take(g.data, n.out_meta.dtype, offs_ptr(saved_tensor(n, 0)), _src_meta.numel)
-        gm[1] = &_src_meta
+        bv_init(&offs)
+        try:
+            M.input(&offs, n, 0)
+            M.take(&outs[1], g, &offs, &offs.m, NAME_GATHER, NAME_SCATTER_ADD)
+        finally:
+            bv_clear(&offs)
     return 0
-
-cdef list scatter_add_recorded(Node* n, Tensor g):
-    cdef Tensor offs, gs = None
-    if needs_input_grad(n, 1):
-        check_saved(n)
-        _check_src_grad(n)
-        offs = saved_tensor(n, 0)
-        gs = t_take(g, offs, offs.m.ndim, offs.m.shape, NAME_GATHER, NAME_SCATTER_ADD)
-    return [g if needs_input_grad(n, 0) else None, gs]
 
 
 # ============================================================================================
@@ -817,9 +831,6 @@ cdef Tensor t_masked_select(Tensor x, object mask, int pos):
 # ============================================================================================
 cdef Buffer* nb_masked_fill(const char* x, const Meta* mx, const char* mask, const Meta* mm,
                             const Meta* mout, object value) except NULL:
-    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
-    cdef char* base[3]
-    cdef Py_ssize_t st[3][PYAD_MAXDIM]
     cdef double c[1]
     cdef int64_t iv
     cdef pyad_loop f
@@ -839,6 +850,14 @@ cdef Buffer* nb_masked_fill(const char* x, const Meta* mx, const char* mask, con
             f = loop_mfill_f64
         else:
             f = loop_mfill_bool
+    return nb_mfill_loop(x, mx, mask, mm, mout, f, c)
+
+cdef Buffer* nb_mfill_loop(const char* x, const Meta* mx, const char* mask, const Meta* mm,
+                           const Meta* mout, pyad_loop f, const double* c) except NULL:
+    """x (broadcast to mout) with the value c where mask (broadcast) is set, by the loop f."""
+    cdef Buffer* out = buf_new(mout.numel * itemsize(mout.dtype))
+    cdef char* base[3]
+    cdef Py_ssize_t st[3][PYAD_MAXDIM]
     base[0] = <char*>x
     base[1] = <char*>mask
     base[2] = out.data
@@ -886,56 +905,77 @@ cdef Tensor t_masked_fill(Tensor x, Tensor mask, object value):
         save_input(n, 0, mask)
     return out
 
-cdef Meta _META0[2]
-_META0[0].dtype = PYAD_F32
-_META0[1].dtype = PYAD_F64
-for _i in range(2):
-    _META0[_i].ndim = 0
-    _META0[_i].numel = 1
-    _META0[_i].shape = NULL
+# CMath's masked operations (cmath.pxi), for masked_fill_bw: the numeric ones over the C loops
+# (nb_masked_fill, loop_msum), the recorded ones differentiable
+cdef int cm_num_masked_zero(BV* out, const BV* x, const BV* mask) except -1:
+    cdef double zero = 0.0
+    bv_set_buffer(out, nb_mfill_loop(x.buf.data, &x.m, mask.buf.data, &mask.m, &x.m,
+                                     loop_mfill_f32 if x.m.dtype == PYAD_F32 else loop_mfill_f64,
+                                     &zero), &x.m)
+    return 0
 
-cdef int masked_fill_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                             GradSink* sink) except -1:
-    check_saved(n)
-    cdef const Meta* mo = &n.out_meta
+cdef int cm_num_masked_sum(BV* out, const BV* x, const BV* mask) except -1:
     cdef char* base[3]
     cdef Py_ssize_t st[3][PYAD_MAXDIM]
     cdef double acc = 0.0
-    if needs_input_grad(n, 0):
-        gin[0] = nb_masked_fill(g.data, mo, sdata(n, 0), smeta(n, 0), mo, 0)
-        gm[0] = mo
-    if n.n_in > 1 and needs_input_grad(n, 1):
-        base[0] = g.data
-        base[1] = <char*>sdata(n, 0)
-        base[2] = <char*>&acc
-        broadcast_byte_strides(mo, mo, st[0])
-        broadcast_byte_strides(smeta(n, 0), mo, st[1])
-        memset(st[2], 0, sizeof(st[2]))
-        pyad_nd_apply(3, base, st, mo.ndim, mo.shape,
-                      loop_msum_f32 if mo.dtype == PYAD_F32 else loop_msum_f64, NULL)
-        gin[1] = buf_new(itemsize(mo.dtype))
-        if mo.dtype == PYAD_F32:
-            (<float*>gin[1].data)[0] = <float>acc
-        else:
-            (<double*>gin[1].data)[0] = acc
-        gm[1] = &_META0[mo.dtype]
+    cdef Meta m0
+    cdef Buffer* b
+    base[0] = x.buf.data
+    base[1] = mask.buf.data
+    base[2] = <char*>&acc
+    broadcast_byte_strides(&x.m, &x.m, st[0])
+    broadcast_byte_strides(&mask.m, &x.m, st[1])
+    memset(st[2], 0, sizeof(st[2]))
+    pyad_nd_apply(3, base, st, x.m.ndim, x.m.shape,
+                  loop_msum_f32 if x.m.dtype == PYAD_F32 else loop_msum_f64, NULL)
+    b = buf_new(itemsize(x.m.dtype))
+    if x.m.dtype == PYAD_F32:
+        (<float*>b.data)[0] = <float>acc
+    else:
+        (<double*>b.data)[0] = acc
+    m0.dtype = x.m.dtype
+    m0.ndim = 0
+    m0.numel = 1
+    bv_set_buffer(out, b, &m0)
     return 0
 
-cdef list masked_fill_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor mask = saved_tensor(n, 0)
+cdef int cm_rec_masked_zero(BV* out, const BV* x, const BV* mask) except -1:
+    return bv_set_tensor(out, t_masked_fill(bv_t(x), bv_t(mask), 0))
+
+cdef int cm_rec_masked_sum(BV* out, const BV* x, const BV* mask) except -1:
     cdef Py_ssize_t all_dims[PYAD_MAXDIM]
-    cdef object gx = None, gv = None
-    cdef Tensor sel
+    cdef Tensor sel = t_masked_select(bv_t(x), bv_t(mask), 1)
     cdef int d
-    if needs_input_grad(n, 0):
-        gx = t_masked_fill(g, mask, 0)
-    if n.n_in > 1 and needs_input_grad(n, 1):
-        sel = t_masked_select(g, mask, 1)
-        for d in range(sel.m.ndim):
-            all_dims[d] = 1
-        gv = t_sum(sel, all_dims, False, False, True)
-    return [gx, gv]
+    for d in range(sel.m.ndim):
+        all_dims[d] = 1
+    return bv_set_tensor(out, t_sum(sel, all_dims, False, False, True))
+
+CMATH_NUM.masked_zero = cm_num_masked_zero
+CMATH_NUM.masked_sum = cm_num_masked_sum
+CMATH_REC.masked_zero = cm_rec_masked_zero
+CMATH_REC.masked_sum = cm_rec_masked_sum
+
+cdef int masked_fill_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """x's gradient: g with zeros under the mask, of the output's shape (the engine reduces it
+    to a broadcast x's); the 0-d value's: the sum of g under the mask, in the value's dtype."""
+    cdef BV mask, s
+    check_saved(n)
+    bv_init(&mask)
+    bv_init(&s)
+    try:
+        M.input(&mask, n, 0)
+        if needs_input_grad(n, 0):
+            M.masked_zero(&outs[0], g, &mask)
+        if n.n_in > 1 and needs_input_grad(n, 1):
+            M.masked_sum(&s, g, &mask)
+            if s.m.dtype != n.in_meta[1].dtype:
+                M.to(&outs[1], &s, n.in_meta[1].dtype)
+            else:
+                bv_copy(&outs[1], &s)
+    finally:
+        bv_clear(&mask)
+        bv_clear(&s)
+    return 0
 
 
 # ============================================================================================
@@ -983,10 +1023,10 @@ cdef Tensor t_take_along_dim(Tensor x, object indices, object dim, int pos):
     return t_gather_index(t_expand(x, mo.ndim, so), d, idx_b, 3)
 
 
-cdef int OP_TAKE = register_op(take_numeric, take_recorded)
-cdef int OP_PUT = register_op(take_numeric, take_recorded)
-cdef int OP_SCATTER_ADD = register_op(scatter_add_numeric, scatter_add_recorded)
-cdef int OP_MASKED_FILL = register_op(masked_fill_numeric, masked_fill_recorded)
+cdef int OP_TAKE = register_cmath(take_bw)
+cdef int OP_PUT = register_cmath(take_bw)
+cdef int OP_SCATTER_ADD = register_cmath(scatter_add_bw)
+cdef int OP_MASKED_FILL = register_cmath(masked_fill_bw)
 cdef int NAME_INDEX = register_name("IndexBackward0")
 cdef int NAME_INDEX_PUT_IMPL = register_name("IndexPutImplBackward0")
 cdef int NAME_INDEX_SELECT = register_name("IndexSelectBackward0")

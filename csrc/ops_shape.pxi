@@ -373,22 +373,35 @@ cdef Tensor t_repeat(Tensor x, int k, const Py_ssize_t* reps):
         memcpy(n.ip + 1 + nd, lst, nd * sizeof(Py_ssize_t))
     return out
 
-cdef int repeat_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                        GradSink* sink) except -1:
-    cdef Meta ml
-    ml.dtype = n.out_meta.dtype
-    ml.ndim = <int>n.ip[0]
-    ml.shape = n.ip + 1
-    ml.numel = n.out_meta.numel
-    gin[0] = nb_scatter(g.data, &ml, 0, n.ip + 1 + ml.ndim, &n.in_meta[0])
-    gm[0] = &n.in_meta[0]
+# CMath's view (cmath.pxi), for repeat_bw: the numeric one the same Buffer under another meta
+cdef int cm_num_view(BV* out, const BV* x, int nd, const Py_ssize_t* shape) except -1:
+    cdef Meta mv
+    mv.dtype = x.m.dtype
+    mv.ndim = nd
+    mv.shape = <Py_ssize_t*>shape
+    mv.numel = x.m.numel
+    buf_incref(x.buf)
+    bv_set_buffer(out, x.buf, &mv)
     return 0
 
-cdef list repeat_recorded(Node* n, Tensor g):
+cdef int cm_rec_view(BV* out, const BV* x, int nd, const Py_ssize_t* shape) except -1:
+    return bv_set_tensor(out, t_view(bv_t(x), nd, shape, NAME_VIEW))
+
+CMATH_NUM.view = cm_num_view
+CMATH_REC.view = cm_rec_view
+
+cdef int repeat_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """g seen in the repeat's layout (ip: nd, its sizes, the strides into x), each element added
+    at its place in x: the sum over the repeats."""
     cdef int nd = <int>n.ip[0]
-    cdef const Meta* mi = &n.in_meta[0]
-    return [t_scatter(t_view(g, nd, n.ip + 1, NAME_VIEW), 0, n.ip + 1 + nd, mi.ndim, mi.shape,
-                      NAME_SUM1, NAME_EXPAND)]
+    cdef BV v
+    bv_init(&v)
+    try:
+        M.view(&v, g, nd, n.ip + 1)
+        M.scatter(&outs[0], &v, 0, n.ip + 1 + nd, &n.in_meta[0], NAME_SUM1, NAME_EXPAND)
+    finally:
+        bv_clear(&v)
+    return 0
 
 cdef Tensor t_tile(Tensor x, object dims):
     cdef Py_ssize_t reps[PYAD_MAXDIM]
@@ -519,17 +532,24 @@ cdef inline void _negated(const Node* n, Py_ssize_t* neg) noexcept:
     for d in range(nd):
         neg[d] = -n.ip[1 + nd + d]
 
-cdef int roll_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef Py_ssize_t neg[PYAD_MAXDIM]
-    _negated(n, neg)
-    gin[0] = nb_roll(g.data, n.out_meta.dtype, <int>n.ip[0], n.ip + 1, neg)
-    gm[0] = &n.in_meta[0]
+# CMath's roll (cmath.pxi), for roll_bw
+cdef int cm_num_roll(BV* out, const BV* x, int nd, const Py_ssize_t* shape,
+                     const Py_ssize_t* shifts) except -1:
+    bv_set_buffer(out, nb_roll(x.buf.data, x.m.dtype, nd, shape, shifts), &x.m)
     return 0
 
-cdef list roll_recorded(Node* n, Tensor g):
+cdef int cm_rec_roll(BV* out, const BV* x, int nd, const Py_ssize_t* shape,
+                     const Py_ssize_t* shifts) except -1:
+    return bv_set_tensor(out, t_roll(bv_t(x), nd, shape, shifts))
+
+CMATH_NUM.roll = cm_num_roll
+CMATH_REC.roll = cm_rec_roll
+
+cdef int roll_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """g rolled back: by the negated shifts (ip: nd, the sizes, the shifts)."""
     cdef Py_ssize_t neg[PYAD_MAXDIM]
     _negated(n, neg)
-    return [t_roll(g, <int>n.ip[0], n.ip + 1, neg)]
+    return M.roll(&outs[0], g, <int>n.ip[0], n.ip + 1, neg)
 
 cdef Tensor t_roll_args(Tensor x, object shifts, object dims):
     cdef Py_ssize_t shp[PYAD_MAXDIM]
@@ -1029,8 +1049,8 @@ def clone(input, *, memory_format=None):
 cdef int repeat_hands_on(Node* n, int k) noexcept:
     return HANDS_SAME if same_shape(&n.in_meta[0], &n.out_meta) else HANDS_NEW   # no repeat
 
-cdef int OP_REPEAT = register_op(repeat_numeric, repeat_recorded)
-cdef int OP_ROLL = register_op(roll_numeric, roll_recorded)
+cdef int OP_REPEAT = register_cmath(repeat_bw)
+cdef int OP_ROLL = register_cmath(roll_bw)
 cdef int OP_CAT = register_cmath(cat_bw)
 cdef int OP_CLONE = register_op(view_numeric, clone_recorded)
 HANDS_ON[OP_REPEAT] = repeat_hands_on
