@@ -68,6 +68,11 @@ ctypedef struct CMath:
     int (*cumprod_grad)(BV* out, const BV* g, const BV* x, int dim) except -1
     # x holds a zero
     int (*has_zero)(const BV* x) except -1
+    # x seen with m's shape (the same elements, x's dtype): a reduction's gradient or result in
+    # the keepdim layout (size 1 on the reduced dims)
+    int (*reshape)(BV* out, const BV* x, const Meta* m) except -1
+    # logsumexp's gradient g exp(x - y), at x's shape (g and its result y broadcast)
+    int (*lse_grad)(BV* out, const BV* g, const BV* x, const BV* y) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

@@ -1,7 +1,9 @@
 # ops_reduce.pxi: reductions: prod, amax/amin, max/min, argmax/argmin, var/std, norm, logsumexp,
 # cumsum, cumprod, all, any.
-# Each op: forward, numeric backward and recorded backward side by side; registered with
-# register_op/register_name; public functions appended to __all__.
+# Each op: forward and backward side by side; registered with register_op or register_cmath
+# and register_name; public functions appended to __all__. A backward written once against
+# CMath (cmath.pxi) has the CMath operations it adds beside it: cm_num_* over the C loops
+# (kernels_reduce.h), cm_rec_* with differentiable pyad ops.
 #
 # Reductions over a set of dims run one C fold over the input's index space with the
 # accumulator broadcast (kernels_reduce.h); ops along one dim see the input as
@@ -221,6 +223,20 @@ cdef int rd_node_plan(Node* n, RdPlan* p) except -1:
     """The plan of a recorded reduction node (mask in ip, keepdim after it)."""
     cdef const Meta* mx = &n.in_meta[0]
     rd_plan(p, mx, n.ip, n.ip[mx.ndim], mx.dtype)
+    return 0
+
+cdef int rd_keepdim_values(const CMath* M, Node* n, const BV* g, const Meta* mk, BV* x, BV* gk,
+                           BV* yk) except -1:
+    """A reduction node's saved input x, and g and its saved result in the keepdim layout mk."""
+    cdef BV y
+    bv_init(&y)
+    try:
+        M.input(x, n, 0)
+        M.result(&y, n)
+        M.reshape(yk, &y, mk)
+        M.reshape(gk, g, mk)
+    finally:
+        bv_clear(&y)
     return 0
 
 cdef Node* rd_record(int op, int name, Tensor out, Tensor x, const Py_ssize_t* mask,
@@ -990,24 +1006,46 @@ cdef Tensor t_logsumexp(Tensor x, const Py_ssize_t* mask, bint keepdim):
         save_output(n, out)
     return out
 
-cdef int logsumexp_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                           GradSink* sink) except -1:
-    cdef RdPlan p
-    check_saved(n)
-    rd_node_plan(n, &p)
-    gin[0] = rd_map(rd_pick(p.mk.dtype, rd_lse_bw_f32, rd_lse_bw_f64, NULL, NULL), g.data, &p.mk,
-                    sdata(n, 0), smeta(n, 0), n.saved_out.data, &p.mk, n.saved_out.data, &p.mk,
-                    NULL)
-    gm[0] = &n.in_meta[0]
+cdef int cm_num_reshape(BV* out, const BV* x, const Meta* m) except -1:
+    buf_incref(x.buf)
+    bv_set_buffer(out, x.buf, m)
+    out.m.dtype = x.m.dtype
     return 0
 
-cdef list logsumexp_recorded(Node* n, Tensor g):
+cdef int cm_rec_reshape(BV* out, const BV* x, const Meta* m) except -1:
+    return bv_set_tensor(out, rd_keepdim_grad(bv_t(x), m))
+
+cdef int cm_num_lse_grad(BV* out, const BV* g, const BV* x, const BV* y) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_lse_bw_f32, rd_lse_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, y.buf.data, &y.m, y.buf.data,
+                              &y.m, NULL), &x.m)
+    return 0
+
+cdef int cm_rec_lse_grad(BV* out, const BV* g, const BV* x, const BV* y) except -1:
+    return bv_set_tensor(out, t_mul(bv_t(g), t_unary(U_EXP, t_sub(bv_t(x), bv_t(y)))))
+
+CMATH_NUM.reshape = cm_num_reshape
+CMATH_NUM.lse_grad = cm_num_lse_grad
+CMATH_REC.reshape = cm_rec_reshape
+CMATH_REC.lse_grad = cm_rec_lse_grad
+
+
+cdef int logsumexp_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef RdPlan p
+    cdef BV x, gk, yk
     check_saved(n)
     rd_node_plan(n, &p)
-    cdef Tensor x = saved_tensor(n, 0)
-    cdef Tensor y = rd_keepdim_grad(saved_result(n), &p.mk)
-    return [t_mul(rd_keepdim_grad(g, &p.mk), t_unary(U_EXP, t_sub(x, y)))]
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&yk)
+    try:
+        rd_keepdim_values(M, n, g, &p.mk, &x, &gk, &yk)
+        M.lse_grad(&outs[0], &gk, &x, &yk)
+    finally:
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&yk)
+    return 0
 
 
 cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
@@ -1248,7 +1286,7 @@ cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
 cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
 cdef int OP_VAR = register_op(var_numeric, var_recorded)
 cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
-cdef int OP_LOGSUMEXP = register_op(logsumexp_numeric, logsumexp_recorded)
+cdef int OP_LOGSUMEXP = register_cmath(logsumexp_bw)
 cdef int OP_CUM = register_cmath(cum_bw)
 HANDS_ON[OP_CUM] = cum_hands_on
 cdef int OP_SOFTMAX = register_op(softmax_numeric, softmax_recorded)
