@@ -73,6 +73,9 @@ ctypedef struct CMath:
     int (*reshape)(BV* out, const BV* x, const Meta* m) except -1
     # logsumexp's gradient g exp(x - y), at x's shape (g and its result y broadcast)
     int (*lse_grad)(BV* out, const BV* g, const BV* x, const BV* y) except -1
+    # softmax's gradient y (g - sum(g y)) along dim from its result y, or log_softmax's
+    # g - exp(y) sum(g) (is_log)
+    int (*softmax_grad)(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

@@ -1225,35 +1225,48 @@ cdef Tensor t_softmax(Tensor x, int dim, bint is_log):
         save_output(n, out)
     return out
 
-cdef int softmax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                         GradSink* sink) except -1:
+cdef int cm_num_softmax_grad(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1:
     cdef Py_ssize_t outer, ln, inner
     cdef double* scratch
-    cdef const Meta* m = &n.out_meta
-    check_saved(n)
-    rd_lines(m, n.ip[0], &outer, &ln, &inner)
-    gm[0] = m
-    gin[0] = buf_new(m.numel * itemsize(m.dtype))
+    cdef const Meta* m = &y.m
+    rd_lines(m, dim, &outer, &ln, &inner)
+    bv_set_buffer(out, buf_new(m.numel * itemsize(m.dtype)), m)
     if m.numel == 0:
         return 0
     scratch = <double*>malloc(inner * sizeof(double))
     if scratch == NULL:
         raise MemoryError()
-    rd_softmax_bw(m.dtype, g.data, n.saved_out.data, gin[0].data, outer, ln, inner, n.ip[1],
+    rd_softmax_bw(m.dtype, g.buf.data, y.buf.data, out.buf.data, outer, ln, inner, is_log,
                   KERNELS[K_EXP][kcol(m.dtype)], scratch)
     free(scratch)
     return 0
 
-cdef list softmax_recorded(Node* n, Tensor g):
+cdef int cm_rec_softmax_grad(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1:
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef int i
+    cdef Tensor gt = bv_t(g), yt = bv_t(y)
+    for i in range(yt.m.ndim):
+        mask[i] = i == dim
+    if is_log:
+        return bv_set_tensor(out, t_sub(gt, t_mul(t_unary(U_EXP, yt),
+                                                  t_sum(gt, mask, True, False, False))))
+    return bv_set_tensor(out, t_mul(yt, t_sub(gt, t_sum(t_mul(gt, yt), mask, True, False,
+                                                        False))))
+
+CMATH_NUM.softmax_grad = cm_num_softmax_grad
+CMATH_REC.softmax_grad = cm_rec_softmax_grad
+
+
+cdef int softmax_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef BV y
     check_saved(n)
-    cdef Tensor y = saved_result(n)
-    for i in range(y.m.ndim):
-        mask[i] = i == n.ip[0]
-    if n.ip[1]:
-        return [t_sub(g, t_mul(t_unary(U_EXP, y), t_sum(g, mask, True, False, False)))]
-    return [t_mul(y, t_sub(g, t_sum(t_mul(g, y), mask, True, False, False)))]
+    bv_init(&y)
+    try:
+        M.result(&y, n)
+        M.softmax_grad(&outs[0], g, &y, n.ip[0], n.ip[1])
+    finally:
+        bv_clear(&y)
+    return 0
 
 
 def _softmax(Tensor x, int dim, bint is_log):
@@ -1289,7 +1302,7 @@ cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
 cdef int OP_LOGSUMEXP = register_cmath(logsumexp_bw)
 cdef int OP_CUM = register_cmath(cum_bw)
 HANDS_ON[OP_CUM] = cum_hands_on
-cdef int OP_SOFTMAX = register_op(softmax_numeric, softmax_recorded)
+cdef int OP_SOFTMAX = register_cmath(softmax_bw)
 cdef int NAME_PROD0 = register_name("ProdBackward0")
 cdef int NAME_PROD1 = register_name("ProdBackward1")
 cdef int NAME_AMAX = register_name("AmaxBackward0")

@@ -42,6 +42,8 @@ def _norm(p):
 PROGRAMS = [
     ("logsumexp", lambda m, x, d, k: m.logsumexp(x, d, keepdim=k), "u"),
     ("logsumexp:all", lambda m, x, d, k: m.logsumexp(x, (0, 1), keepdim=k), "u"),
+    ("softmax", lambda m, x, d, k: x.softmax(d), "u"),
+    ("log_softmax", lambda m, x, d, k: x.log_softmax(d), "u"),
 ]
 
 
