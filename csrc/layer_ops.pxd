@@ -76,6 +76,14 @@ ctypedef struct CMath:
     # softmax's gradient y (g - sum(g y)) along dim from its result y, or log_softmax's
     # g - exp(y) sum(g) (is_log)
     int (*softmax_grad)(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1
+    # the mean of x over the dims of mask, of meta mk (the keepdim layout; x's dtype)
+    int (*mean)(BV* out, const BV* x, const Py_ssize_t* mask, const Meta* mk) except -1
+    # var's gradient at x's shape from g, the mean mu and (std) the result s, all three in the
+    # keepdim layout; c = [2 / dof, std, a full reduction with dof <= 0]:
+    # c[0] g' (x - mu), with g' = g / (2 s) (0 where s == 0) for std; dof <= 0 over all
+    # elements: g' (x == mu ? NaN : inf), torch's
+    int (*var_grad)(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
+                    const double* c) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

@@ -716,47 +716,78 @@ cdef Tensor t_var(Tensor x, const Py_ssize_t* mask, bint keepdim, double correct
             save_output(n, out)
     return out
 
-cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+cdef int cm_num_mean(BV* out, const BV* x, const Py_ssize_t* mask, const Meta* mk) except -1:
+    cdef Py_ssize_t count = 1
+    cdef int d
+    for d in range(x.m.ndim):
+        if mask[d]:
+            count *= x.m.shape[d]
+    bv_set_buffer(out, rd_mean(x.buf.data, &x.m, mk, count), mk)
+    out.m.dtype = x.m.dtype
+    return 0
+
+cdef int cm_rec_mean(BV* out, const BV* x, const Py_ssize_t* mask, const Meta* mk) except -1:
+    return bv_set_tensor(out, t_sum(bv_t(x), mask, True, True, False))
+
+cdef int cm_num_var_grad(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
+                         const double* c) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, mu.buf.data, &mu.m, s.buf.data,
+                              &s.m, c), &x.m)
+    return 0
+
+cdef int cm_rec_var_grad(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
+                         const double* c) except -1:
+    cdef Tensor gk = bv_t(g), xt = bv_t(x), mean = bv_t(mu), y
+    if c[1] != 0:          # std: g / (2 std), 0 where std == 0 (a select: torch's masked_fill)
+        y = bv_t(s)
+        ya = rd_np(y)
+        gk = t_where(rd_const(ya == 0, PYAD_BOOL), scalar0d_f(0.0, y.m.dtype),
+                     t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)))
+    if c[2] != 0:
+        return bv_set_tensor(out, t_mul(gk, rd_const(np.where(rd_np(xt) == rd_np(mean), np.nan,
+                                                              np.inf), xt.m.dtype)))
+    return bv_set_tensor(out, t_mul(t_muls(gk, c[0]), t_sub(xt, mean)))
+
+CMATH_NUM.mean = cm_num_mean
+CMATH_NUM.var_grad = cm_num_var_grad
+CMATH_REC.mean = cm_rec_mean
+CMATH_REC.var_grad = cm_rec_var_grad
+
+
+cdef int var_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef RdPlan p
-    cdef const Meta* mx
     cdef double c[3]
     cdef double dof
-    cdef Buffer* mean
+    cdef BV x, gk, mu, y, s
     check_saved(n)
-    mx = smeta(n, 0)
     rd_node_plan(n, &p)
     dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
     c[0] = 2.0 / dof
     c[1] = n.c[1]
     c[2] = n.c[2] == 1 and dof <= 0
-    mean = rd_mean(sdata(n, 0), mx, &p.mk, p.count)
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&mu)
+    bv_init(&y)
+    bv_init(&s)
     try:
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, mean.data, &p.mk,
-                        n.saved_out.data if n.c[1] != 0 else mean.data, &p.mk, c)
+        M.input(&x, n, 0)
+        M.reshape(&gk, g, &p.mk)
+        M.mean(&mu, &x, n.ip, &p.mk)
+        if n.c[1] != 0:         # std: its result (saved)
+            M.result(&y, n)
+            M.reshape(&s, &y, &p.mk)
+        else:                   # var: unused
+            bv_copy(&s, &mu)
+        M.var_grad(&outs[0], &gk, &x, &mu, &s, c)
     finally:
-        buf_decref(mean)
-    gm[0] = &n.in_meta[0]
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&mu)
+        bv_clear(&y)
+        bv_clear(&s)
     return 0
-
-cdef list var_recorded(Node* n, Tensor g):
-    cdef RdPlan p
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0), gk, y, mean
-    cdef double dof
-    rd_node_plan(n, &p)
-    dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
-    gk = rd_keepdim_grad(g, &p.mk)
-    mean = t_sum(x, n.ip, True, True, False)
-    if n.c[1] != 0:          # std: g / (2 std), 0 where std == 0
-        y = rd_keepdim_grad(saved_result(n), &p.mk)
-        ya = rd_np(y)
-        gk = t_mul(t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)),
-                   rd_const(ya != 0, y.m.dtype))
-    if n.c[2] == 1 and dof <= 0:
-        xa = rd_np(x)
-        return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
-    return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
 
 _MEAN_SIGS = ["(*, torch.dtype dtype = None)",
               "(tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)"]
@@ -1297,7 +1328,7 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
 cdef int OP_PROD = register_op(prod_numeric, prod_recorded)
 cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
 cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
-cdef int OP_VAR = register_op(var_numeric, var_recorded)
+cdef int OP_VAR = register_cmath(var_bw)
 cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
 cdef int OP_LOGSUMEXP = register_cmath(logsumexp_bw)
 cdef int OP_CUM = register_cmath(cum_bw)

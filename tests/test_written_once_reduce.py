@@ -44,6 +44,11 @@ PROGRAMS = [
     ("logsumexp:all", lambda m, x, d, k: m.logsumexp(x, (0, 1), keepdim=k), "u"),
     ("softmax", lambda m, x, d, k: x.softmax(d), "u"),
     ("log_softmax", lambda m, x, d, k: x.log_softmax(d), "u"),
+    ("var", lambda m, x, d, k: m.var(x, d, keepdim=k), "u"),
+    ("var:c0", lambda m, x, d, k: m.var(x, d, correction=0, keepdim=k), "u"),
+    ("var:all", lambda m, x, d, k: m.var(x), "u"),
+    ("std", lambda m, x, d, k: m.std(x, d, keepdim=k), "u"),
+    ("std:all", lambda m, x, d, k: m.std(x, correction=0), "u"),
 ]
 
 
