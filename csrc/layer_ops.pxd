@@ -84,6 +84,16 @@ ctypedef struct CMath:
     # elements: g' (x == mu ? NaN : inf), torch's
     int (*var_grad)(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
                     const double* c) except -1
+    # per group of y (an extremum in the keepdim layout of x's reduction), how many elements of
+    # x match it (x's dtype); mode: 0 x == y, 1 also both NaN, 2 |x| == y or x NaN (inf norms)
+    int (*count)(BV* out, const BV* x, const BV* y, double mode) except -1
+    # an extremum's gradient at x's shape, ties sharing it: (g / cnt) [x matches y] (count's
+    # modes), times sgn(x) in mode 2; g, y, cnt in the keepdim layout
+    int (*ext_grad)(BV* out, const BV* g, const BV* x, const BV* y, const BV* cnt,
+                    double mode) except -1
+    # the gradient of x's finite p-norm y (p != 0) at x's shape, torch's norm_backward; g and y
+    # in the keepdim layout
+    int (*norm_grad)(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

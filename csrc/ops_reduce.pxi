@@ -892,67 +892,112 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
         save_output(n, out)
     return out
 
-cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef RdPlan p
-    cdef const Meta* mx
-    cdef double mode = 2.0
-    cdef Buffer* cnt
-    check_saved(n)
-    if n.c[0] == 0.0:       # torch's norm_backward gives no gradient at all: x.grad stays None
-        return 0
-    mx = smeta(n, 0)
-    rd_node_plan(n, &p)
-    gm[0] = &n.in_meta[0]
-    if not c_isinf(n.c[0]):
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_norm_bw_f32, rd_norm_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, n.saved_out.data,
-                        &p.mk, n.c)
-        return 0
-    cnt = rd_fold(rd_pick(mx.dtype, rd_count_f32, rd_count_f64, NULL, NULL), sdata(n, 0), mx,
-                  n.saved_out.data, &p.mk, &p.mk, 0.0, &mode)
-    try:
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, cnt.data, &p.mk, &mode)
-    finally:
-        buf_decref(cnt)
+cdef int cm_num_count(BV* out, const BV* x, const BV* y, double mode) except -1:
+    bv_set_buffer(out, rd_fold(rd_pick(x.m.dtype, rd_count_f32, rd_count_f64, NULL, NULL),
+                               x.buf.data, &x.m, y.buf.data, &y.m, &y.m, 0.0, &mode), &y.m)
     return 0
 
-cdef list norm_recorded(Node* n, Tensor g):
-    cdef RdPlan pl
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0), gk, y, ysafe, nz, absx, scaled, scale_v
-    cdef double p = n.c[0]
-    cdef int dt = x.m.dtype
-    rd_node_plan(n, &pl)
-    gk = rd_keepdim_grad(g, &pl.mk)
-    y = rd_keepdim_grad(saved_result(n), &pl.mk)
+cdef object rd_match_np(Tensor x, Tensor y, double mode):
+    """Where x matches the extremum y (count's modes), a numpy bool array."""
     xa = rd_np(x)
     ya = rd_np(y)
-    # torch's sgn(x): its derivative is 0 but it stays in the graph (x ** 0 does the same)
-    sgn = t_mul(t_pows(x, 0.0), rd_const((xa > 0).astype(np.int8) - (xa < 0), dt))
-    if p == 0.0:
-        return [None]
+    if mode == 2.0:
+        return (np.abs(xa) == ya) | np.isnan(xa)
+    match = xa == ya
+    if mode == 1.0:
+        match |= np.isnan(xa) & np.isnan(ya)
+    return match
+
+cdef int cm_rec_count(BV* out, const BV* x, const BV* y, double mode) except -1:
+    cdef Tensor yt = bv_t(y)
+    axes = tuple(d for d in range(yt.m.ndim) if yt.m.shape[d] == 1)
+    cnt = rd_match_np(bv_t(x), yt, mode).sum(axis=axes, keepdims=True)
+    return bv_set_tensor(out, rd_const(cnt, yt.m.dtype))
+
+cdef int cm_num_ext_grad(BV* out, const BV* g, const BV* x, const BV* y, const BV* cnt,
+                         double mode) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, y.buf.data, &y.m,
+                              cnt.buf.data, &cnt.m, &mode), &x.m)
+    return 0
+
+cdef Tensor rd_sgn(Tensor x):
+    """torch's sgn(x): its derivative is 0 but it stays in the graph (x ** 0 does the same)."""
+    xa = rd_np(x)
+    return t_mul(t_pows(x, 0.0), rd_const((xa > 0).astype(np.int8) - (xa < 0), x.m.dtype))
+
+cdef int cm_rec_ext_grad(BV* out, const BV* g, const BV* x, const BV* y, const BV* cnt,
+                         double mode) except -1:
+    cdef Tensor xt = bv_t(x)
+    cdef Tensor r = t_mul(t_div(bv_t(g), bv_t(cnt)),
+                          rd_const(rd_match_np(xt, bv_t(y), mode), xt.m.dtype))
+    return bv_set_tensor(out, t_mul(rd_sgn(xt), r) if mode == 2.0 else r)
+
+cdef int cm_num_norm_grad(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_norm_bw_f32, rd_norm_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, y.buf.data, &y.m, y.buf.data,
+                              &y.m, &p), &x.m)
+    return 0
+
+cdef int cm_rec_norm_grad(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1:
+    cdef Tensor xt = bv_t(x), gk = bv_t(g), yt = bv_t(y), zero, ysafe, absx, scaled
+    cdef int dt = xt.m.dtype
+    sgn = rd_sgn(xt)
     if p == 1.0:
-        return [t_mul(sgn, gk)]
-    nz = rd_const(ya != 0, dt)
-    ysafe = t_add(y, rd_const(ya == 0, dt))
+        return bv_set_tensor(out, t_mul(sgn, gk))
+    xa = rd_np(xt)
+    ya = rd_np(yt)
+    # torch's masked_fill(y == 0, 0): a select (a NaN or inf g stays out of it); y + 1 there,
+    # so that the unselected quotient and its derivative stay finite
+    zero = rd_const(ya == 0, PYAD_BOOL)
+    ysafe = t_add(yt, rd_const(ya == 0, dt))
     if p == 2.0:
-        return [t_mul(x, t_mul(t_div(gk, ysafe), nz))]
-    if c_isinf(p):
-        match = (np.abs(xa) == ya) | np.isnan(xa)
-        cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
-        return [t_mul(sgn, t_mul(t_div(gk, rd_const(cnt, dt)), rd_const(match, dt)))]
-    absx = t_unary(U_ABS, x)
+        return bv_set_tensor(out, t_mul(gk, t_where(zero, scalar0d_f(0.0, dt), t_div(xt, ysafe))))
+    absx = t_unary(U_ABS, xt)
     if p < 1.0:     # |x|^(p-1), 0 where x == 0
         scaled = t_mul(sgn, t_mul(t_pows(t_add(absx, rd_const(xa == 0, dt)), p - 1.0),
                                   rd_const(xa != 0, dt)))
-        return [t_mul(t_mul(scaled, gk), t_pows(y, 1.0 - p))]
+        return bv_set_tensor(out, t_mul(t_mul(scaled, gk), t_pows(yt, 1.0 - p)))
     if p < 2.0:
         scaled = t_mul(sgn, t_pows(absx, p - 1.0))
     else:
-        scaled = t_mul(x, t_pows(absx, p - 2.0))
-    scale_v = t_mul(t_div(gk, t_pows(ysafe, p - 1.0)), nz)
-    return [t_mul(scaled, scale_v)]
+        scaled = t_mul(xt, t_pows(absx, p - 2.0))
+    return bv_set_tensor(out, t_mul(scaled, t_where(zero, scalar0d_f(0.0, dt),
+                                                    t_div(gk, t_pows(ysafe, p - 1.0)))))
+
+CMATH_NUM.count = cm_num_count
+CMATH_NUM.ext_grad = cm_num_ext_grad
+CMATH_NUM.norm_grad = cm_num_norm_grad
+CMATH_REC.count = cm_rec_count
+CMATH_REC.ext_grad = cm_rec_ext_grad
+CMATH_REC.norm_grad = cm_rec_norm_grad
+
+
+cdef int norm_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef RdPlan pl
+    cdef double p = n.c[0]
+    cdef BV x, gk, yk, cnt
+    check_saved(n)
+    if p == 0.0:        # torch's norm_backward gives no gradient at all: x.grad stays None
+        return 0
+    rd_node_plan(n, &pl)
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&yk)
+    bv_init(&cnt)
+    try:
+        rd_keepdim_values(M, n, g, &pl.mk, &x, &gk, &yk)
+        if c_isinf(p):      # sgn(x) g / count at |x| == y
+            M.count(&cnt, &x, &yk, 2.0)
+            M.ext_grad(&outs[0], &gk, &x, &yk, &cnt, 2.0)
+        else:
+            M.norm_grad(&outs[0], &gk, &x, &yk, p)
+    finally:
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&yk)
+        bv_clear(&cnt)
+    return 0
 
 cdef int check_vector_norm_dim(object dim) except -1:
     """linalg_vector_norm's argument parser on dim (before the call's other checks)."""
@@ -1329,7 +1374,7 @@ cdef int OP_PROD = register_op(prod_numeric, prod_recorded)
 cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
 cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
 cdef int OP_VAR = register_cmath(var_bw)
-cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
+cdef int OP_NORM = register_cmath(norm_bw)
 cdef int OP_LOGSUMEXP = register_cmath(logsumexp_bw)
 cdef int OP_CUM = register_cmath(cum_bw)
 HANDS_ON[OP_CUM] = cum_hands_on

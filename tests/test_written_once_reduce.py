@@ -49,6 +49,8 @@ PROGRAMS = [
     ("var:all", lambda m, x, d, k: m.var(x), "u"),
     ("std", lambda m, x, d, k: m.std(x, d, keepdim=k), "u"),
     ("std:all", lambda m, x, d, k: m.std(x, correction=0), "u"),
+    *[(f"norm:{p}", _norm(p), "u") for p in (2, 1, 3, 0.5, 1.5, INF, -INF, 0)],
+    ("norm:inf:all", lambda m, x, d, k: m.linalg.vector_norm(x, INF), "u"),
 ]
 
 
