@@ -94,6 +94,12 @@ ctypedef struct CMath:
     # the gradient of x's finite p-norm y (p != 0) at x's shape, torch's norm_backward; g and y
     # in the keepdim layout
     int (*norm_grad)(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1
+    # how many zeros x holds
+    Py_ssize_t (*n_zeros)(const BV* x) except -1
+    # prod's gradient at x's shape, along dim (-1: over all elements), of g and the result y:
+    # g (y / x) or, exact (where x holds zeros), g prod_{i != k} x_i
+    int (*prod_grad)(BV* out, const BV* g, const BV* x, const BV* y, int dim,
+                     bint exact) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

@@ -314,43 +314,6 @@ cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
         save_output(n, out)
     return out
 
-cdef Buffer* rd_div_numeric(Node* n, Buffer* g) except NULL:
-    """torch's dividing formula for prod (no zero in the input): g (y / x), in C
-    (kernels_reduce.h), as the recorded path computes it."""
-    cdef const Meta* mx = &n.in_meta[0]
-    cdef Py_ssize_t outer, ln, inner
-    cdef Buffer* out = buf_new(mx.numel * itemsize(mx.dtype))
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    if mx.dtype == PYAD_F32:
-        rd_div_bw_f32(<const float*>g.data, <const float*>n.saved_out.data,
-                      <const float*>sdata(n, 0), <float*>out.data, outer, ln, inner)
-    else:
-        rd_div_bw_f64(<const double*>g.data, <const double*>n.saved_out.data,
-                      <const double*>sdata(n, 0), <double*>out.data, outer, ln, inner)
-    return out
-
-cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef const Meta* mx = &n.in_meta[0]
-    cdef Py_ssize_t outer, ln, inner
-    check_saved(n)
-    gm[0] = mx
-    cdef Py_ssize_t nz = rd_count_zeros(sdata(n, 0), mx)
-    if mx.ndim == 0:
-        buf_incref(g)
-        gin[0] = g
-        return 0
-    if nz == 0:                          # torch: g * (result / x)
-        gin[0] = rd_div_numeric(n, g)
-        return 0
-    if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
-        gin[0] = buf_zeros(mx)
-        return 0
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
-    rd_line_bw(0, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
-    gm[0] = mx
-    return 0
-
 cdef Tensor rd_int_result_check(Tensor x, Tensor r):
     """r computed from x with dtype=: torch's autograd refuses an integral or bool result of an
     input that requires grad (after the forward and its errors)."""
@@ -415,34 +378,84 @@ cdef Tensor rd_others_matrix(Tensor x, int d):
     return t_where(rd_pair_const(eye, d, x.m.ndim, PYAD_BOOL), scalar0d_f(1.0, x.m.dtype),
                    t_unsqueeze(x, d))
 
-cdef list prod_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0), y = saved_result(n), xl, gl, yl, r
-    cdef int d = n.ip[0], i
-    cdef Py_ssize_t one = 1, numel = x.m.numel
+cdef Py_ssize_t cm_num_n_zeros(const BV* x) except -1:
+    return rd_count_zeros(x.buf.data, &x.m)
+
+cdef Py_ssize_t cm_rec_n_zeros(const BV* x) except -1:
+    return int((rd_np(bv_t(x)) == 0).sum())
+
+cdef int cm_num_prod_grad(BV* out, const BV* g, const BV* x, const BV* y, int dim,
+                          bint exact) except -1:
+    cdef const Meta* mx = &x.m
+    cdef Py_ssize_t outer, ln, inner
+    cdef Buffer* b = buf_new(mx.numel * itemsize(mx.dtype))
+    rd_lines(mx, dim, &outer, &ln, &inner)
+    if exact:
+        rd_line_bw(0, mx.dtype, g.buf.data, x.buf.data, b.data, outer, ln, inner)
+    elif mx.dtype == PYAD_F32:      # torch's dividing formula (kernels_reduce.h)
+        rd_div_bw_f32(<const float*>g.buf.data, <const float*>y.buf.data,
+                      <const float*>x.buf.data, <float*>b.data, outer, ln, inner)
+    else:
+        rd_div_bw_f64(<const double*>g.buf.data, <const double*>y.buf.data,
+                      <const double*>x.buf.data, <double*>b.data, outer, ln, inner)
+    bv_set_buffer(out, b, mx)
+    return 0
+
+cdef int cm_rec_prod_grad(BV* out, const BV* g, const BV* x, const BV* y, int dim,
+                          bint exact) except -1:
+    cdef Tensor xt = bv_t(x), xl, gl, yl, r
+    cdef int d = dim, i
+    cdef Py_ssize_t one = 1, numel = xt.m.numel
     cdef RdPlan p
     cdef Py_ssize_t mask[PYAD_MAXDIM]
-    if x.m.ndim == 0:
-        return [g]
     if d < 0:
-        xl = t_view(x, 1, &numel, NAME_VIEW)
-        gl = t_view(g, 1, &one, NAME_VIEW)
-        yl = t_view(y, 1, &one, NAME_VIEW)
+        xl = t_view(xt, 1, &numel, NAME_VIEW)
+        gl = t_view(bv_t(g), 1, &one, NAME_VIEW)
+        yl = t_view(bv_t(y), 1, &one, NAME_VIEW)
         d = 0
     else:
-        for i in range(x.m.ndim):
+        for i in range(xt.m.ndim):
             mask[i] = i == d
-        rd_plan(&p, &x.m, mask, True, x.m.dtype)
-        xl = x
-        gl = rd_keepdim_grad(g, &p.mk)
-        yl = rd_keepdim_grad(y, &p.mk)
-    if not rd_has_zero(x):
+        rd_plan(&p, &xt.m, mask, True, xt.m.dtype)
+        xl = xt
+        gl = rd_keepdim_grad(bv_t(g), &p.mk)
+        yl = rd_keepdim_grad(bv_t(y), &p.mk)
+    if not exact:
         r = t_mul(gl, t_div(yl, xl))
     else:
         r = t_mul(gl, t_prod(rd_others_matrix(xl, d), d + 1, False))
-    if n.ip[0] < 0:
-        r = t_view(r, x.m.ndim, x.m.shape, NAME_VIEW)
-    return [r]
+    if dim < 0:
+        r = t_view(r, xt.m.ndim, xt.m.shape, NAME_VIEW)
+    return bv_set_tensor(out, r)
+
+CMATH_NUM.n_zeros = cm_num_n_zeros
+CMATH_NUM.prod_grad = cm_num_prod_grad
+CMATH_REC.n_zeros = cm_rec_n_zeros
+CMATH_REC.prod_grad = cm_rec_prod_grad
+
+
+cdef int prod_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef BV x, y
+    cdef Py_ssize_t nz
+    check_saved(n)
+    if n.in_meta[0].ndim == 0:
+        bv_copy(&outs[0], g)
+        return 0
+    bv_init(&x)
+    bv_init(&y)
+    try:
+        M.input(&x, n, 0)
+        nz = M.n_zeros(&x)
+        if nz > 1 and n.ip[0] < 0 and not M.recorded:
+            # torch's ProdBackward0 without grad mode: zeros (with it: the exact formula)
+            M.zeros(&outs[0], &n.in_meta[0])
+        else:           # torch: g (y / x) without zeros
+            M.result(&y, n)
+            M.prod_grad(&outs[0], g, &x, &y, n.ip[0], nz != 0)
+    finally:
+        bv_clear(&x)
+        bv_clear(&y)
+    return 0
 
 
 # ============================================================================================
@@ -1370,7 +1383,7 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
 # ============================================================================================
 # Registration
 # ============================================================================================
-cdef int OP_PROD = register_op(prod_numeric, prod_recorded)
+cdef int OP_PROD = register_cmath(prod_bw)
 cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
 cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
 cdef int OP_VAR = register_cmath(var_bw)

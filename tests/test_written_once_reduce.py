@@ -51,6 +51,8 @@ PROGRAMS = [
     ("std:all", lambda m, x, d, k: m.std(x, correction=0), "u"),
     *[(f"norm:{p}", _norm(p), "u") for p in (2, 1, 3, 0.5, 1.5, INF, -INF, 0)],
     ("norm:inf:all", lambda m, x, d, k: m.linalg.vector_norm(x, INF), "u"),
+    ("prod", lambda m, x, d, k: m.prod(x, d, keepdim=k), "near1"),
+    ("prod:all", lambda m, x, d, k: m.prod(x), "near1"),
 ]
 
 
