@@ -488,37 +488,26 @@ cdef Tensor t_amax(Tensor x, const Py_ssize_t* mask, bint keepdim, bint is_min, 
         save_output(n, out)
     return out
 
-cdef int amax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+cdef int amax_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef RdPlan p
-    cdef const Meta* mx
     cdef double mode = n.ip[n.in_meta[0].ndim + 1]
-    cdef Buffer* cnt
+    cdef BV x, gk, yk, cnt
     check_saved(n)
-    mx = smeta(n, 0)
     rd_node_plan(n, &p)
-    cnt = rd_fold(rd_pick(mx.dtype, rd_count_f32, rd_count_f64, NULL, NULL), sdata(n, 0), mx,
-                  n.saved_out.data, &p.mk, &p.mk, 0.0, &mode)
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&yk)
+    bv_init(&cnt)
     try:
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, cnt.data, &p.mk, &mode)
+        rd_keepdim_values(M, n, g, &p.mk, &x, &gk, &yk)
+        M.count(&cnt, &x, &yk, mode)
+        M.ext_grad(&outs[0], &gk, &x, &yk, &cnt, mode)
     finally:
-        buf_decref(cnt)
-    gm[0] = &n.in_meta[0]
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&yk)
+        bv_clear(&cnt)
     return 0
-
-cdef list amax_recorded(Node* n, Tensor g):
-    cdef RdPlan p
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0)
-    rd_node_plan(n, &p)
-    xa = rd_np(x)
-    ya = rd_np_keepdim(n, &p.mk)
-    match = xa == ya
-    if n.ip[x.m.ndim + 1]:
-        match |= np.isnan(xa) & np.isnan(ya)
-    cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
-    return [t_mul(t_div(rd_keepdim_grad(g, &p.mk), rd_const(cnt, x.m.dtype)),
-                  rd_const(match, x.m.dtype))]
 
 
 # ============================================================================================
@@ -1384,7 +1373,7 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
 # Registration
 # ============================================================================================
 cdef int OP_PROD = register_cmath(prod_bw)
-cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
+cdef int OP_AMAX = register_cmath(amax_bw)
 cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
 cdef int OP_VAR = register_cmath(var_bw)
 cdef int OP_NORM = register_cmath(norm_bw)

@@ -53,6 +53,11 @@ PROGRAMS = [
     ("norm:inf:all", lambda m, x, d, k: m.linalg.vector_norm(x, INF), "u"),
     ("prod", lambda m, x, d, k: m.prod(x, d, keepdim=k), "near1"),
     ("prod:all", lambda m, x, d, k: m.prod(x), "near1"),
+    ("amax", lambda m, x, d, k: m.amax(x, d, keepdim=k), "u"),
+    ("amin", lambda m, x, d, k: m.amin(x, d, keepdim=k), "u"),
+    ("amax:two", lambda m, x, d, k: m.amax(x, (0, 1), keepdim=k), "u"),
+    ("max", lambda m, x, d, k: m.max(x), "u"),
+    ("min", lambda m, x, d, k: m.min(x), "u"),
 ]
 
 
