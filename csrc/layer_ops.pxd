@@ -100,6 +100,8 @@ ctypedef struct CMath:
     # g (y / x) or, exact (where x holds zeros), g prod_{i != k} x_i
     int (*prod_grad)(BV* out, const BV* g, const BV* x, const BV* y, int dim,
                      bint exact) except -1
+    # zeros of meta m with g put at the indices idx along dim (-1: of the flattened m)
+    int (*index_grad)(BV* out, const BV* g, const BV* idx, int dim, const Meta* m) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

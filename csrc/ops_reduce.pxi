@@ -555,35 +555,48 @@ cdef tuple t_max_dim(Tensor x, object dim, bint keepdim, bint is_min, bint want_
         save_input(n, 0, indices)
     return values, indices
 
-cdef int maxdim_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                        GradSink* sink) except -1:
-    cdef const Meta* mx = &n.in_meta[0]
+cdef int cm_num_index_grad(BV* out, const BV* g, const BV* idx, int dim, const Meta* m) except -1:
     cdef Py_ssize_t outer, ln, inner
-    check_saved(n)
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    gin[0] = buf_zeros(mx)
-    rd_index_put(mx.dtype, g.data, <const int64_t*>sdata(n, 0), gin[0].data, outer, ln, inner)
-    gm[0] = mx
+    rd_lines(m, dim, &outer, &ln, &inner)
+    bv_set_buffer(out, buf_zeros(m), m)
+    rd_index_put(m.dtype, g.buf.data, <const int64_t*>idx.buf.data, out.buf.data, outer, ln,
+                 inner)
     return 0
 
-cdef list maxdim_recorded(Node* n, Tensor g):
-    cdef const Meta* mx = &n.in_meta[0]
+cdef int cm_rec_index_grad(BV* out, const BV* g, const BV* idx, int dim, const Meta* m) except -1:
     cdef Meta mk
     cdef Py_ssize_t shk[PYAD_MAXDIM]
     cdef Py_ssize_t mask[PYAD_MAXDIM]
-    cdef int d = n.ip[0], i
-    check_saved(n)
-    if mx.ndim == 0:
+    cdef int i
+    if m.ndim == 0:
         # torch scatters g into zeros: a new tensor, recorded (g * 1 here, the same values)
-        return [t_mul(g, rd_const(np.ones((), dtype=NP_DTYPES[mx.dtype]), mx.dtype))]
-    for i in range(mx.ndim):
-        mask[i] = i == d
+        return bv_set_tensor(out, t_mul(bv_t(g), rd_const(np.ones((), dtype=NP_DTYPES[m.dtype]),
+                                                          m.dtype)))
+    for i in range(m.ndim):
+        mask[i] = i == dim
     mk.shape = shk
-    keepdim_meta(&mk, mx, mask)
-    idx = rd_np(saved_tensor(n, 0)).reshape([shk[i] for i in range(mx.ndim)])
-    onehot = np.zeros([mx.shape[i] for i in range(mx.ndim)], dtype=NP_DTYPES[mx.dtype])
-    np.put_along_axis(onehot, idx, 1, axis=d)
-    return [t_mul(rd_keepdim_grad(g, &mk), rd_const(onehot, mx.dtype))]
+    keepdim_meta(&mk, m, mask)
+    ia = rd_np(bv_t(idx)).reshape([shk[i] for i in range(m.ndim)])
+    onehot = np.zeros([m.shape[i] for i in range(m.ndim)], dtype=bool)
+    np.put_along_axis(onehot, ia, True, axis=dim)
+    # a select, as torch's scatter: a NaN or inf in g stays at its index
+    return bv_set_tensor(out, t_where(rd_const(onehot, PYAD_BOOL), rd_keepdim_grad(bv_t(g), &mk),
+                                      scalar0d_f(0.0, m.dtype)))
+
+CMATH_NUM.index_grad = cm_num_index_grad
+CMATH_REC.index_grad = cm_rec_index_grad
+
+
+cdef int maxdim_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef BV idx
+    check_saved(n)
+    bv_init(&idx)
+    try:
+        M.input(&idx, n, 0)
+        M.index_grad(&outs[0], g, &idx, n.ip[0], &n.in_meta[0])
+    finally:
+        bv_clear(&idx)
+    return 0
 
 
 # --- torch.return_types: structseq-like named tuples ----------------------------------------
@@ -1374,7 +1387,7 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
 # ============================================================================================
 cdef int OP_PROD = register_cmath(prod_bw)
 cdef int OP_AMAX = register_cmath(amax_bw)
-cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
+cdef int OP_MAXDIM = register_cmath(maxdim_bw)
 cdef int OP_VAR = register_cmath(var_bw)
 cdef int OP_NORM = register_cmath(norm_bw)
 cdef int OP_LOGSUMEXP = register_cmath(logsumexp_bw)

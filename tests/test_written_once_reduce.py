@@ -58,6 +58,8 @@ PROGRAMS = [
     ("amax:two", lambda m, x, d, k: m.amax(x, (0, 1), keepdim=k), "u"),
     ("max", lambda m, x, d, k: m.max(x), "u"),
     ("min", lambda m, x, d, k: m.min(x), "u"),
+    ("max:dim", lambda m, x, d, k: m.max(x, d, keepdim=k).values, "u"),
+    ("min:dim", lambda m, x, d, k: m.min(x, d, keepdim=k).values, "u"),
 ]
 
 
