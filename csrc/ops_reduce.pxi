@@ -208,14 +208,6 @@ cdef Tensor rd_const(object arr, int dtype):
 cdef object rd_np(Tensor t):
     return np.asarray(_np_view(t))
 
-cdef object rd_np_keepdim(Node* n, const Meta* mk):
-    """The node's saved output as a numpy array in the keepdim layout."""
-    cdef Tensor y = tensor_from_buffer(n.saved_out, mk)
-    return rd_np(y)
-
-cdef tuple rd_axes(const Meta* m, const Py_ssize_t* mask):
-    return tuple(d for d in range(m.ndim) if mask[d])
-
 cdef Tensor rd_keepdim_grad(Tensor g, const Meta* mk):
     return g if g.m.ndim == mk.ndim else t_view(g, mk.ndim, mk.shape, NAME_VIEW)
 
