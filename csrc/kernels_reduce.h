@@ -239,9 +239,10 @@ RD_MAP4(rd_var_bw_f64, double, rd_var_bw(g, x, y, z, c))
 /*
  * norm backward for finite ord (c[0]); y = the norm. torch's norm_backward, in its order and
  * in the tensor's own precision (float32 overflows where torch's does):
- *   0: 0   1: sgn(x) g   2: x (g / y)   p < 1: sgn(x) |x|^(p-1) g y^(1-p)
+ *   0: 0   1: sgn(x) g   2: g (x / y)   p < 1: sgn(x) |x|^(p-1) g y^(1-p)
  *   p < 2: sgn(x) |x|^(p-1) (g / y^(p-1))   else: x |x|^(p-2) (g / y^(p-1)),
- * with |x|^(p-1) = 0 at x == 0 for p < 1 and g / ... = 0 where y == 0.
+ * with |x|^(p-1) = 0 at x == 0 for p < 1 and x / y, g / ... = 0 where y == 0 (torch's
+ * masked_fill: a NaN or inf g times that 0 is NaN for p = 2 only).
  */
 #define RD_NORM_BW(NAME, T, POW, FABS)                                                     \
     static inline T NAME(T g, T x, T y, double p)                                          \
@@ -249,7 +250,7 @@ RD_MAP4(rd_var_bw_f64, double, rd_var_bw(g, x, y, z, c))
         T s = (T)RD_SGN(x);                                                                \
         if (p == 0.0) return 0;                                                            \
         if (p == 1.0) return s * g;                                                        \
-        if (p == 2.0) return x * (y == 0 ? (T)0 : g / y);                                  \
+        if (p == 2.0) return g * (y == 0 ? (T)0 : x / y);                                  \
         if (p < 1.0)                                                                       \
             return s * (x == 0 ? (T)0 : POW(FABS(x), (T)(p - 1))) * g * POW(y, (T)(1 - p)); \
         if (p < 2.0)                                                                       \

@@ -68,6 +68,40 @@ ctypedef struct CMath:
     int (*cumprod_grad)(BV* out, const BV* g, const BV* x, int dim) except -1
     # x holds a zero
     int (*has_zero)(const BV* x) except -1
+    # x seen with m's shape (the same elements, x's dtype): a reduction's gradient or result in
+    # the keepdim layout (size 1 on the reduced dims)
+    int (*reshape)(BV* out, const BV* x, const Meta* m) except -1
+    # logsumexp's gradient g exp(x - y), at x's shape (g and its result y broadcast)
+    int (*lse_grad)(BV* out, const BV* g, const BV* x, const BV* y) except -1
+    # softmax's gradient y (g - sum(g y)) along dim from its result y, or log_softmax's
+    # g - exp(y) sum(g) (is_log)
+    int (*softmax_grad)(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1
+    # the mean of x over the dims of mask, of meta mk (the keepdim layout; x's dtype)
+    int (*mean)(BV* out, const BV* x, const Py_ssize_t* mask, const Meta* mk) except -1
+    # var's gradient at x's shape from g, the mean mu and (std) the result s, all three in the
+    # keepdim layout; c = [2 / dof, std, a full reduction with dof <= 0]:
+    # c[0] g' (x - mu), with g' = g / (2 s) (0 where s == 0) for std; dof <= 0 over all
+    # elements: g' (x == mu ? NaN : inf), torch's
+    int (*var_grad)(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
+                    const double* c) except -1
+    # per group of y (an extremum in the keepdim layout of x's reduction), how many elements of
+    # x match it (x's dtype); mode: 0 x == y, 1 also both NaN, 2 |x| == y or x NaN (inf norms)
+    int (*count)(BV* out, const BV* x, const BV* y, double mode) except -1
+    # an extremum's gradient at x's shape, ties sharing it: (g / cnt) [x matches y] (count's
+    # modes), times sgn(x) in mode 2; g, y, cnt in the keepdim layout
+    int (*ext_grad)(BV* out, const BV* g, const BV* x, const BV* y, const BV* cnt,
+                    double mode) except -1
+    # the gradient of x's finite p-norm y (p != 0) at x's shape, torch's norm_backward; g and y
+    # in the keepdim layout
+    int (*norm_grad)(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1
+    # how many zeros x holds
+    Py_ssize_t (*n_zeros)(const BV* x) except -1
+    # prod's gradient at x's shape, along dim (-1: over all elements), of g and the result y:
+    # g (y / x) or, exact (where x holds zeros), g prod_{i != k} x_i
+    int (*prod_grad)(BV* out, const BV* g, const BV* x, const BV* y, int dim,
+                     bint exact) except -1
+    # zeros of meta m with g put at the indices idx along dim (-1: of the flattened m)
+    int (*index_grad)(BV* out, const BV* g, const BV* idx, int dim, const Meta* m) except -1
     # ---- filled in by ops_linalg.pxi ----
     # the lower (upper) triangle j - i <= k (>= k) of x's last two dims, zeros elsewhere
     int (*tri)(BV* out, const BV* x, Py_ssize_t k, bint upper) except -1

@@ -1,7 +1,9 @@
 # ops_reduce.pxi: reductions: prod, amax/amin, max/min, argmax/argmin, var/std, norm, logsumexp,
 # cumsum, cumprod, all, any.
-# Each op: forward, numeric backward and recorded backward side by side; registered with
-# register_op/register_name; public functions appended to __all__.
+# Each op: forward and backward side by side; registered with register_op or register_cmath
+# and register_name; public functions appended to __all__. A backward written once against
+# CMath (cmath.pxi) has the CMath operations it adds beside it: cm_num_* over the C loops
+# (kernels_reduce.h), cm_rec_* with differentiable pyad ops.
 #
 # Reductions over a set of dims run one C fold over the input's index space with the
 # accumulator broadcast (kernels_reduce.h); ops along one dim see the input as
@@ -206,14 +208,6 @@ cdef Tensor rd_const(object arr, int dtype):
 cdef object rd_np(Tensor t):
     return np.asarray(_np_view(t))
 
-cdef object rd_np_keepdim(Node* n, const Meta* mk):
-    """The node's saved output as a numpy array in the keepdim layout."""
-    cdef Tensor y = tensor_from_buffer(n.saved_out, mk)
-    return rd_np(y)
-
-cdef tuple rd_axes(const Meta* m, const Py_ssize_t* mask):
-    return tuple(d for d in range(m.ndim) if mask[d])
-
 cdef Tensor rd_keepdim_grad(Tensor g, const Meta* mk):
     return g if g.m.ndim == mk.ndim else t_view(g, mk.ndim, mk.shape, NAME_VIEW)
 
@@ -221,6 +215,20 @@ cdef int rd_node_plan(Node* n, RdPlan* p) except -1:
     """The plan of a recorded reduction node (mask in ip, keepdim after it)."""
     cdef const Meta* mx = &n.in_meta[0]
     rd_plan(p, mx, n.ip, n.ip[mx.ndim], mx.dtype)
+    return 0
+
+cdef int rd_keepdim_values(const CMath* M, Node* n, const BV* g, const Meta* mk, BV* x, BV* gk,
+                           BV* yk) except -1:
+    """A reduction node's saved input x, and g and its saved result in the keepdim layout mk."""
+    cdef BV y
+    bv_init(&y)
+    try:
+        M.input(x, n, 0)
+        M.result(&y, n)
+        M.reshape(yk, &y, mk)
+        M.reshape(gk, g, mk)
+    finally:
+        bv_clear(&y)
     return 0
 
 cdef Node* rd_record(int op, int name, Tensor out, Tensor x, const Py_ssize_t* mask,
@@ -298,43 +306,6 @@ cdef Tensor t_prod(Tensor x, int dim, bint keepdim):
         save_output(n, out)
     return out
 
-cdef Buffer* rd_div_numeric(Node* n, Buffer* g) except NULL:
-    """torch's dividing formula for prod (no zero in the input): g (y / x), in C
-    (kernels_reduce.h), as the recorded path computes it."""
-    cdef const Meta* mx = &n.in_meta[0]
-    cdef Py_ssize_t outer, ln, inner
-    cdef Buffer* out = buf_new(mx.numel * itemsize(mx.dtype))
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    if mx.dtype == PYAD_F32:
-        rd_div_bw_f32(<const float*>g.data, <const float*>n.saved_out.data,
-                      <const float*>sdata(n, 0), <float*>out.data, outer, ln, inner)
-    else:
-        rd_div_bw_f64(<const double*>g.data, <const double*>n.saved_out.data,
-                      <const double*>sdata(n, 0), <double*>out.data, outer, ln, inner)
-    return out
-
-cdef int prod_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef const Meta* mx = &n.in_meta[0]
-    cdef Py_ssize_t outer, ln, inner
-    check_saved(n)
-    gm[0] = mx
-    cdef Py_ssize_t nz = rd_count_zeros(sdata(n, 0), mx)
-    if mx.ndim == 0:
-        buf_incref(g)
-        gin[0] = g
-        return 0
-    if nz == 0:                          # torch: g * (result / x)
-        gin[0] = rd_div_numeric(n, g)
-        return 0
-    if nz > 1 and n.ip[0] < 0:          # torch's ProdBackward0 without grad mode: zeros
-        gin[0] = buf_zeros(mx)
-        return 0
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    gin[0] = buf_new(mx.numel * itemsize(mx.dtype))
-    rd_line_bw(0, mx.dtype, g.data, sdata(n, 0), gin[0].data, outer, ln, inner)
-    gm[0] = mx
-    return 0
-
 cdef Tensor rd_int_result_check(Tensor x, Tensor r):
     """r computed from x with dtype=: torch's autograd refuses an integral or bool result of an
     input that requires grad (after the forward and its errors)."""
@@ -399,34 +370,84 @@ cdef Tensor rd_others_matrix(Tensor x, int d):
     return t_where(rd_pair_const(eye, d, x.m.ndim, PYAD_BOOL), scalar0d_f(1.0, x.m.dtype),
                    t_unsqueeze(x, d))
 
-cdef list prod_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0), y = saved_result(n), xl, gl, yl, r
-    cdef int d = n.ip[0], i
-    cdef Py_ssize_t one = 1, numel = x.m.numel
+cdef Py_ssize_t cm_num_n_zeros(const BV* x) except -1:
+    return rd_count_zeros(x.buf.data, &x.m)
+
+cdef Py_ssize_t cm_rec_n_zeros(const BV* x) except -1:
+    return int((rd_np(bv_t(x)) == 0).sum())
+
+cdef int cm_num_prod_grad(BV* out, const BV* g, const BV* x, const BV* y, int dim,
+                          bint exact) except -1:
+    cdef const Meta* mx = &x.m
+    cdef Py_ssize_t outer, ln, inner
+    cdef Buffer* b = buf_new(mx.numel * itemsize(mx.dtype))
+    rd_lines(mx, dim, &outer, &ln, &inner)
+    if exact:
+        rd_line_bw(0, mx.dtype, g.buf.data, x.buf.data, b.data, outer, ln, inner)
+    elif mx.dtype == PYAD_F32:      # torch's dividing formula (kernels_reduce.h)
+        rd_div_bw_f32(<const float*>g.buf.data, <const float*>y.buf.data,
+                      <const float*>x.buf.data, <float*>b.data, outer, ln, inner)
+    else:
+        rd_div_bw_f64(<const double*>g.buf.data, <const double*>y.buf.data,
+                      <const double*>x.buf.data, <double*>b.data, outer, ln, inner)
+    bv_set_buffer(out, b, mx)
+    return 0
+
+cdef int cm_rec_prod_grad(BV* out, const BV* g, const BV* x, const BV* y, int dim,
+                          bint exact) except -1:
+    cdef Tensor xt = bv_t(x), xl, gl, yl, r
+    cdef int d = dim, i
+    cdef Py_ssize_t one = 1, numel = xt.m.numel
     cdef RdPlan p
     cdef Py_ssize_t mask[PYAD_MAXDIM]
-    if x.m.ndim == 0:
-        return [g]
     if d < 0:
-        xl = t_view(x, 1, &numel, NAME_VIEW)
-        gl = t_view(g, 1, &one, NAME_VIEW)
-        yl = t_view(y, 1, &one, NAME_VIEW)
+        xl = t_view(xt, 1, &numel, NAME_VIEW)
+        gl = t_view(bv_t(g), 1, &one, NAME_VIEW)
+        yl = t_view(bv_t(y), 1, &one, NAME_VIEW)
         d = 0
     else:
-        for i in range(x.m.ndim):
+        for i in range(xt.m.ndim):
             mask[i] = i == d
-        rd_plan(&p, &x.m, mask, True, x.m.dtype)
-        xl = x
-        gl = rd_keepdim_grad(g, &p.mk)
-        yl = rd_keepdim_grad(y, &p.mk)
-    if not rd_has_zero(x):
+        rd_plan(&p, &xt.m, mask, True, xt.m.dtype)
+        xl = xt
+        gl = rd_keepdim_grad(bv_t(g), &p.mk)
+        yl = rd_keepdim_grad(bv_t(y), &p.mk)
+    if not exact:
         r = t_mul(gl, t_div(yl, xl))
     else:
         r = t_mul(gl, t_prod(rd_others_matrix(xl, d), d + 1, False))
-    if n.ip[0] < 0:
-        r = t_view(r, x.m.ndim, x.m.shape, NAME_VIEW)
-    return [r]
+    if dim < 0:
+        r = t_view(r, xt.m.ndim, xt.m.shape, NAME_VIEW)
+    return bv_set_tensor(out, r)
+
+CMATH_NUM.n_zeros = cm_num_n_zeros
+CMATH_NUM.prod_grad = cm_num_prod_grad
+CMATH_REC.n_zeros = cm_rec_n_zeros
+CMATH_REC.prod_grad = cm_rec_prod_grad
+
+
+cdef int prod_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef BV x, y
+    cdef Py_ssize_t nz
+    check_saved(n)
+    if n.in_meta[0].ndim == 0:
+        bv_copy(&outs[0], g)
+        return 0
+    bv_init(&x)
+    bv_init(&y)
+    try:
+        M.input(&x, n, 0)
+        nz = M.n_zeros(&x)
+        if nz > 1 and n.ip[0] < 0 and not M.recorded:
+            # torch's ProdBackward0 without grad mode: zeros (with it: the exact formula)
+            M.zeros(&outs[0], &n.in_meta[0])
+        else:           # torch: g (y / x) without zeros
+            M.result(&y, n)
+            M.prod_grad(&outs[0], g, &x, &y, n.ip[0], nz != 0)
+    finally:
+        bv_clear(&x)
+        bv_clear(&y)
+    return 0
 
 
 # ============================================================================================
@@ -459,37 +480,26 @@ cdef Tensor t_amax(Tensor x, const Py_ssize_t* mask, bint keepdim, bint is_min, 
         save_output(n, out)
     return out
 
-cdef int amax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+cdef int amax_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef RdPlan p
-    cdef const Meta* mx
     cdef double mode = n.ip[n.in_meta[0].ndim + 1]
-    cdef Buffer* cnt
+    cdef BV x, gk, yk, cnt
     check_saved(n)
-    mx = smeta(n, 0)
     rd_node_plan(n, &p)
-    cnt = rd_fold(rd_pick(mx.dtype, rd_count_f32, rd_count_f64, NULL, NULL), sdata(n, 0), mx,
-                  n.saved_out.data, &p.mk, &p.mk, 0.0, &mode)
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&yk)
+    bv_init(&cnt)
     try:
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, cnt.data, &p.mk, &mode)
+        rd_keepdim_values(M, n, g, &p.mk, &x, &gk, &yk)
+        M.count(&cnt, &x, &yk, mode)
+        M.ext_grad(&outs[0], &gk, &x, &yk, &cnt, mode)
     finally:
-        buf_decref(cnt)
-    gm[0] = &n.in_meta[0]
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&yk)
+        bv_clear(&cnt)
     return 0
-
-cdef list amax_recorded(Node* n, Tensor g):
-    cdef RdPlan p
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0)
-    rd_node_plan(n, &p)
-    xa = rd_np(x)
-    ya = rd_np_keepdim(n, &p.mk)
-    match = xa == ya
-    if n.ip[x.m.ndim + 1]:
-        match |= np.isnan(xa) & np.isnan(ya)
-    cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
-    return [t_mul(t_div(rd_keepdim_grad(g, &p.mk), rd_const(cnt, x.m.dtype)),
-                  rd_const(match, x.m.dtype))]
 
 
 # ============================================================================================
@@ -537,35 +547,48 @@ cdef tuple t_max_dim(Tensor x, object dim, bint keepdim, bint is_min, bint want_
         save_input(n, 0, indices)
     return values, indices
 
-cdef int maxdim_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                        GradSink* sink) except -1:
-    cdef const Meta* mx = &n.in_meta[0]
+cdef int cm_num_index_grad(BV* out, const BV* g, const BV* idx, int dim, const Meta* m) except -1:
     cdef Py_ssize_t outer, ln, inner
-    check_saved(n)
-    rd_lines(mx, n.ip[0], &outer, &ln, &inner)
-    gin[0] = buf_zeros(mx)
-    rd_index_put(mx.dtype, g.data, <const int64_t*>sdata(n, 0), gin[0].data, outer, ln, inner)
-    gm[0] = mx
+    rd_lines(m, dim, &outer, &ln, &inner)
+    bv_set_buffer(out, buf_zeros(m), m)
+    rd_index_put(m.dtype, g.buf.data, <const int64_t*>idx.buf.data, out.buf.data, outer, ln,
+                 inner)
     return 0
 
-cdef list maxdim_recorded(Node* n, Tensor g):
-    cdef const Meta* mx = &n.in_meta[0]
+cdef int cm_rec_index_grad(BV* out, const BV* g, const BV* idx, int dim, const Meta* m) except -1:
     cdef Meta mk
     cdef Py_ssize_t shk[PYAD_MAXDIM]
     cdef Py_ssize_t mask[PYAD_MAXDIM]
-    cdef int d = n.ip[0], i
-    check_saved(n)
-    if mx.ndim == 0:
+    cdef int i
+    if m.ndim == 0:
         # torch scatters g into zeros: a new tensor, recorded (g * 1 here, the same values)
-        return [t_mul(g, rd_const(np.ones((), dtype=NP_DTYPES[mx.dtype]), mx.dtype))]
-    for i in range(mx.ndim):
-        mask[i] = i == d
+        return bv_set_tensor(out, t_mul(bv_t(g), rd_const(np.ones((), dtype=NP_DTYPES[m.dtype]),
+                                                          m.dtype)))
+    for i in range(m.ndim):
+        mask[i] = i == dim
     mk.shape = shk
-    keepdim_meta(&mk, mx, mask)
-    idx = rd_np(saved_tensor(n, 0)).reshape([shk[i] for i in range(mx.ndim)])
-    onehot = np.zeros([mx.shape[i] for i in range(mx.ndim)], dtype=NP_DTYPES[mx.dtype])
-    np.put_along_axis(onehot, idx, 1, axis=d)
-    return [t_mul(rd_keepdim_grad(g, &mk), rd_const(onehot, mx.dtype))]
+    keepdim_meta(&mk, m, mask)
+    ia = rd_np(bv_t(idx)).reshape([shk[i] for i in range(m.ndim)])
+    onehot = np.zeros([m.shape[i] for i in range(m.ndim)], dtype=bool)
+    np.put_along_axis(onehot, ia, True, axis=dim)
+    # a select, as torch's scatter: a NaN or inf in g stays at its index
+    return bv_set_tensor(out, t_where(rd_const(onehot, PYAD_BOOL), rd_keepdim_grad(bv_t(g), &mk),
+                                      scalar0d_f(0.0, m.dtype)))
+
+CMATH_NUM.index_grad = cm_num_index_grad
+CMATH_REC.index_grad = cm_rec_index_grad
+
+
+cdef int maxdim_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef BV idx
+    check_saved(n)
+    bv_init(&idx)
+    try:
+        M.input(&idx, n, 0)
+        M.index_grad(&outs[0], g, &idx, n.ip[0], &n.in_meta[0])
+    finally:
+        bv_clear(&idx)
+    return 0
 
 
 # --- torch.return_types: structseq-like named tuples ----------------------------------------
@@ -700,47 +723,78 @@ cdef Tensor t_var(Tensor x, const Py_ssize_t* mask, bint keepdim, double correct
             save_output(n, out)
     return out
 
-cdef int var_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
+cdef int cm_num_mean(BV* out, const BV* x, const Py_ssize_t* mask, const Meta* mk) except -1:
+    cdef Py_ssize_t count = 1
+    cdef int d
+    for d in range(x.m.ndim):
+        if mask[d]:
+            count *= x.m.shape[d]
+    bv_set_buffer(out, rd_mean(x.buf.data, &x.m, mk, count), mk)
+    out.m.dtype = x.m.dtype
+    return 0
+
+cdef int cm_rec_mean(BV* out, const BV* x, const Py_ssize_t* mask, const Meta* mk) except -1:
+    return bv_set_tensor(out, t_sum(bv_t(x), mask, True, True, False))
+
+cdef int cm_num_var_grad(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
+                         const double* c) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, mu.buf.data, &mu.m, s.buf.data,
+                              &s.m, c), &x.m)
+    return 0
+
+cdef int cm_rec_var_grad(BV* out, const BV* g, const BV* x, const BV* mu, const BV* s,
+                         const double* c) except -1:
+    cdef Tensor gk = bv_t(g), xt = bv_t(x), mean = bv_t(mu), y
+    if c[1] != 0:          # std: g / (2 std), 0 where std == 0 (a select: torch's masked_fill)
+        y = bv_t(s)
+        ya = rd_np(y)
+        gk = t_where(rd_const(ya == 0, PYAD_BOOL), scalar0d_f(0.0, y.m.dtype),
+                     t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)))
+    if c[2] != 0:
+        return bv_set_tensor(out, t_mul(gk, rd_const(np.where(rd_np(xt) == rd_np(mean), np.nan,
+                                                              np.inf), xt.m.dtype)))
+    return bv_set_tensor(out, t_mul(t_muls(gk, c[0]), t_sub(xt, mean)))
+
+CMATH_NUM.mean = cm_num_mean
+CMATH_NUM.var_grad = cm_num_var_grad
+CMATH_REC.mean = cm_rec_mean
+CMATH_REC.var_grad = cm_rec_var_grad
+
+
+cdef int var_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef RdPlan p
-    cdef const Meta* mx
     cdef double c[3]
     cdef double dof
-    cdef Buffer* mean
+    cdef BV x, gk, mu, y, s
     check_saved(n)
-    mx = smeta(n, 0)
     rd_node_plan(n, &p)
     dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
     c[0] = 2.0 / dof
     c[1] = n.c[1]
     c[2] = n.c[2] == 1 and dof <= 0
-    mean = rd_mean(sdata(n, 0), mx, &p.mk, p.count)
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&mu)
+    bv_init(&y)
+    bv_init(&s)
     try:
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_var_bw_f32, rd_var_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, mean.data, &p.mk,
-                        n.saved_out.data if n.c[1] != 0 else mean.data, &p.mk, c)
+        M.input(&x, n, 0)
+        M.reshape(&gk, g, &p.mk)
+        M.mean(&mu, &x, n.ip, &p.mk)
+        if n.c[1] != 0:         # std: its result (saved)
+            M.result(&y, n)
+            M.reshape(&s, &y, &p.mk)
+        else:                   # var: unused
+            bv_copy(&s, &mu)
+        M.var_grad(&outs[0], &gk, &x, &mu, &s, c)
     finally:
-        buf_decref(mean)
-    gm[0] = &n.in_meta[0]
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&mu)
+        bv_clear(&y)
+        bv_clear(&s)
     return 0
-
-cdef list var_recorded(Node* n, Tensor g):
-    cdef RdPlan p
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0), gk, y, mean
-    cdef double dof
-    rd_node_plan(n, &p)
-    dof = (1.0 if n.c[2] == 2 else p.count) - n.c[0]
-    gk = rd_keepdim_grad(g, &p.mk)
-    mean = t_sum(x, n.ip, True, True, False)
-    if n.c[1] != 0:          # std: g / (2 std), 0 where std == 0
-        y = rd_keepdim_grad(saved_result(n), &p.mk)
-        ya = rd_np(y)
-        gk = t_mul(t_div(gk, t_muls(t_add(y, rd_const(ya == 0, y.m.dtype)), 2.0)),
-                   rd_const(ya != 0, y.m.dtype))
-    if n.c[2] == 1 and dof <= 0:
-        xa = rd_np(x)
-        return [t_mul(gk, rd_const(np.where(xa == rd_np(mean), np.nan, np.inf), x.m.dtype))]
-    return [t_mul(t_muls(gk, 2.0 / dof), t_sub(x, mean))]
 
 _MEAN_SIGS = ["(*, torch.dtype dtype = None)",
               "(tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None)"]
@@ -845,67 +899,112 @@ cdef Tensor t_norm(Tensor x, double p, const Py_ssize_t* mask, bint keepdim, bin
         save_output(n, out)
     return out
 
-cdef int norm_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef RdPlan p
-    cdef const Meta* mx
-    cdef double mode = 2.0
-    cdef Buffer* cnt
-    check_saved(n)
-    if n.c[0] == 0.0:       # torch's norm_backward gives no gradient at all: x.grad stays None
-        return 0
-    mx = smeta(n, 0)
-    rd_node_plan(n, &p)
-    gm[0] = &n.in_meta[0]
-    if not c_isinf(n.c[0]):
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_norm_bw_f32, rd_norm_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, n.saved_out.data,
-                        &p.mk, n.c)
-        return 0
-    cnt = rd_fold(rd_pick(mx.dtype, rd_count_f32, rd_count_f64, NULL, NULL), sdata(n, 0), mx,
-                  n.saved_out.data, &p.mk, &p.mk, 0.0, &mode)
-    try:
-        gin[0] = rd_map(rd_pick(mx.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL), g.data,
-                        &p.mk, sdata(n, 0), mx, n.saved_out.data, &p.mk, cnt.data, &p.mk, &mode)
-    finally:
-        buf_decref(cnt)
+cdef int cm_num_count(BV* out, const BV* x, const BV* y, double mode) except -1:
+    bv_set_buffer(out, rd_fold(rd_pick(x.m.dtype, rd_count_f32, rd_count_f64, NULL, NULL),
+                               x.buf.data, &x.m, y.buf.data, &y.m, &y.m, 0.0, &mode), &y.m)
     return 0
 
-cdef list norm_recorded(Node* n, Tensor g):
-    cdef RdPlan pl
-    check_saved(n)
-    cdef Tensor x = saved_tensor(n, 0), gk, y, ysafe, nz, absx, scaled, scale_v
-    cdef double p = n.c[0]
-    cdef int dt = x.m.dtype
-    rd_node_plan(n, &pl)
-    gk = rd_keepdim_grad(g, &pl.mk)
-    y = rd_keepdim_grad(saved_result(n), &pl.mk)
+cdef object rd_match_np(Tensor x, Tensor y, double mode):
+    """Where x matches the extremum y (count's modes), a numpy bool array."""
     xa = rd_np(x)
     ya = rd_np(y)
-    # torch's sgn(x): its derivative is 0 but it stays in the graph (x ** 0 does the same)
-    sgn = t_mul(t_pows(x, 0.0), rd_const((xa > 0).astype(np.int8) - (xa < 0), dt))
-    if p == 0.0:
-        return [None]
+    if mode == 2.0:
+        return (np.abs(xa) == ya) | np.isnan(xa)
+    match = xa == ya
+    if mode == 1.0:
+        match |= np.isnan(xa) & np.isnan(ya)
+    return match
+
+cdef int cm_rec_count(BV* out, const BV* x, const BV* y, double mode) except -1:
+    cdef Tensor yt = bv_t(y)
+    axes = tuple(d for d in range(yt.m.ndim) if yt.m.shape[d] == 1)
+    cnt = rd_match_np(bv_t(x), yt, mode).sum(axis=axes, keepdims=True)
+    return bv_set_tensor(out, rd_const(cnt, yt.m.dtype))
+
+cdef int cm_num_ext_grad(BV* out, const BV* g, const BV* x, const BV* y, const BV* cnt,
+                         double mode) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_ext_bw_f32, rd_ext_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, y.buf.data, &y.m,
+                              cnt.buf.data, &cnt.m, &mode), &x.m)
+    return 0
+
+cdef Tensor rd_sgn(Tensor x):
+    """torch's sgn(x): its derivative is 0 but it stays in the graph (x ** 0 does the same)."""
+    xa = rd_np(x)
+    return t_mul(t_pows(x, 0.0), rd_const((xa > 0).astype(np.int8) - (xa < 0), x.m.dtype))
+
+cdef int cm_rec_ext_grad(BV* out, const BV* g, const BV* x, const BV* y, const BV* cnt,
+                         double mode) except -1:
+    cdef Tensor xt = bv_t(x)
+    cdef Tensor r = t_mul(t_div(bv_t(g), bv_t(cnt)),
+                          rd_const(rd_match_np(xt, bv_t(y), mode), xt.m.dtype))
+    return bv_set_tensor(out, t_mul(rd_sgn(xt), r) if mode == 2.0 else r)
+
+cdef int cm_num_norm_grad(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_norm_bw_f32, rd_norm_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, y.buf.data, &y.m, y.buf.data,
+                              &y.m, &p), &x.m)
+    return 0
+
+cdef int cm_rec_norm_grad(BV* out, const BV* g, const BV* x, const BV* y, double p) except -1:
+    cdef Tensor xt = bv_t(x), gk = bv_t(g), yt = bv_t(y), zero, ysafe, absx, scaled
+    cdef int dt = xt.m.dtype
+    sgn = rd_sgn(xt)
     if p == 1.0:
-        return [t_mul(sgn, gk)]
-    nz = rd_const(ya != 0, dt)
-    ysafe = t_add(y, rd_const(ya == 0, dt))
+        return bv_set_tensor(out, t_mul(sgn, gk))
+    xa = rd_np(xt)
+    ya = rd_np(yt)
+    # torch's masked_fill(y == 0, 0): a select (a NaN or inf g stays out of it); y + 1 there,
+    # so that the unselected quotient and its derivative stay finite
+    zero = rd_const(ya == 0, PYAD_BOOL)
+    ysafe = t_add(yt, rd_const(ya == 0, dt))
     if p == 2.0:
-        return [t_mul(x, t_mul(t_div(gk, ysafe), nz))]
-    if c_isinf(p):
-        match = (np.abs(xa) == ya) | np.isnan(xa)
-        cnt = match.sum(axis=rd_axes(&x.m, n.ip), keepdims=True)
-        return [t_mul(sgn, t_mul(t_div(gk, rd_const(cnt, dt)), rd_const(match, dt)))]
-    absx = t_unary(U_ABS, x)
+        return bv_set_tensor(out, t_mul(gk, t_where(zero, scalar0d_f(0.0, dt), t_div(xt, ysafe))))
+    absx = t_unary(U_ABS, xt)
     if p < 1.0:     # |x|^(p-1), 0 where x == 0
         scaled = t_mul(sgn, t_mul(t_pows(t_add(absx, rd_const(xa == 0, dt)), p - 1.0),
                                   rd_const(xa != 0, dt)))
-        return [t_mul(t_mul(scaled, gk), t_pows(y, 1.0 - p))]
+        return bv_set_tensor(out, t_mul(t_mul(scaled, gk), t_pows(yt, 1.0 - p)))
     if p < 2.0:
         scaled = t_mul(sgn, t_pows(absx, p - 1.0))
     else:
-        scaled = t_mul(x, t_pows(absx, p - 2.0))
-    scale_v = t_mul(t_div(gk, t_pows(ysafe, p - 1.0)), nz)
-    return [t_mul(scaled, scale_v)]
+        scaled = t_mul(xt, t_pows(absx, p - 2.0))
+    return bv_set_tensor(out, t_mul(scaled, t_where(zero, scalar0d_f(0.0, dt),
+                                                    t_div(gk, t_pows(ysafe, p - 1.0)))))
+
+CMATH_NUM.count = cm_num_count
+CMATH_NUM.ext_grad = cm_num_ext_grad
+CMATH_NUM.norm_grad = cm_num_norm_grad
+CMATH_REC.count = cm_rec_count
+CMATH_REC.ext_grad = cm_rec_ext_grad
+CMATH_REC.norm_grad = cm_rec_norm_grad
+
+
+cdef int norm_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef RdPlan pl
+    cdef double p = n.c[0]
+    cdef BV x, gk, yk, cnt
+    check_saved(n)
+    if p == 0.0:        # torch's norm_backward gives no gradient at all: x.grad stays None
+        return 0
+    rd_node_plan(n, &pl)
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&yk)
+    bv_init(&cnt)
+    try:
+        rd_keepdim_values(M, n, g, &pl.mk, &x, &gk, &yk)
+        if c_isinf(p):      # sgn(x) g / count at |x| == y
+            M.count(&cnt, &x, &yk, 2.0)
+            M.ext_grad(&outs[0], &gk, &x, &yk, &cnt, 2.0)
+        else:
+            M.norm_grad(&outs[0], &gk, &x, &yk, p)
+    finally:
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&yk)
+        bv_clear(&cnt)
+    return 0
 
 cdef int check_vector_norm_dim(object dim) except -1:
     """linalg_vector_norm's argument parser on dim (before the call's other checks)."""
@@ -990,24 +1089,46 @@ cdef Tensor t_logsumexp(Tensor x, const Py_ssize_t* mask, bint keepdim):
         save_output(n, out)
     return out
 
-cdef int logsumexp_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                           GradSink* sink) except -1:
-    cdef RdPlan p
-    check_saved(n)
-    rd_node_plan(n, &p)
-    gin[0] = rd_map(rd_pick(p.mk.dtype, rd_lse_bw_f32, rd_lse_bw_f64, NULL, NULL), g.data, &p.mk,
-                    sdata(n, 0), smeta(n, 0), n.saved_out.data, &p.mk, n.saved_out.data, &p.mk,
-                    NULL)
-    gm[0] = &n.in_meta[0]
+cdef int cm_num_reshape(BV* out, const BV* x, const Meta* m) except -1:
+    buf_incref(x.buf)
+    bv_set_buffer(out, x.buf, m)
+    out.m.dtype = x.m.dtype
     return 0
 
-cdef list logsumexp_recorded(Node* n, Tensor g):
+cdef int cm_rec_reshape(BV* out, const BV* x, const Meta* m) except -1:
+    return bv_set_tensor(out, rd_keepdim_grad(bv_t(x), m))
+
+cdef int cm_num_lse_grad(BV* out, const BV* g, const BV* x, const BV* y) except -1:
+    bv_set_buffer(out, rd_map(rd_pick(x.m.dtype, rd_lse_bw_f32, rd_lse_bw_f64, NULL, NULL),
+                              g.buf.data, &g.m, x.buf.data, &x.m, y.buf.data, &y.m, y.buf.data,
+                              &y.m, NULL), &x.m)
+    return 0
+
+cdef int cm_rec_lse_grad(BV* out, const BV* g, const BV* x, const BV* y) except -1:
+    return bv_set_tensor(out, t_mul(bv_t(g), t_unary(U_EXP, t_sub(bv_t(x), bv_t(y)))))
+
+CMATH_NUM.reshape = cm_num_reshape
+CMATH_NUM.lse_grad = cm_num_lse_grad
+CMATH_REC.reshape = cm_rec_reshape
+CMATH_REC.lse_grad = cm_rec_lse_grad
+
+
+cdef int logsumexp_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     cdef RdPlan p
+    cdef BV x, gk, yk
     check_saved(n)
     rd_node_plan(n, &p)
-    cdef Tensor x = saved_tensor(n, 0)
-    cdef Tensor y = rd_keepdim_grad(saved_result(n), &p.mk)
-    return [t_mul(rd_keepdim_grad(g, &p.mk), t_unary(U_EXP, t_sub(x, y)))]
+    bv_init(&x)
+    bv_init(&gk)
+    bv_init(&yk)
+    try:
+        rd_keepdim_values(M, n, g, &p.mk, &x, &gk, &yk)
+        M.lse_grad(&outs[0], &gk, &x, &yk)
+    finally:
+        bv_clear(&x)
+        bv_clear(&gk)
+        bv_clear(&yk)
+    return 0
 
 
 cdef Tensor rd_logsumexp_call(Tensor x, tuple args, dict kwargs):
@@ -1187,35 +1308,48 @@ cdef Tensor t_softmax(Tensor x, int dim, bint is_log):
         save_output(n, out)
     return out
 
-cdef int softmax_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
-                         GradSink* sink) except -1:
+cdef int cm_num_softmax_grad(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1:
     cdef Py_ssize_t outer, ln, inner
     cdef double* scratch
-    cdef const Meta* m = &n.out_meta
-    check_saved(n)
-    rd_lines(m, n.ip[0], &outer, &ln, &inner)
-    gm[0] = m
-    gin[0] = buf_new(m.numel * itemsize(m.dtype))
+    cdef const Meta* m = &y.m
+    rd_lines(m, dim, &outer, &ln, &inner)
+    bv_set_buffer(out, buf_new(m.numel * itemsize(m.dtype)), m)
     if m.numel == 0:
         return 0
     scratch = <double*>malloc(inner * sizeof(double))
     if scratch == NULL:
         raise MemoryError()
-    rd_softmax_bw(m.dtype, g.data, n.saved_out.data, gin[0].data, outer, ln, inner, n.ip[1],
+    rd_softmax_bw(m.dtype, g.buf.data, y.buf.data, out.buf.data, outer, ln, inner, is_log,
                   KERNELS[K_EXP][kcol(m.dtype)], scratch)
     free(scratch)
     return 0
 
-cdef list softmax_recorded(Node* n, Tensor g):
+cdef int cm_rec_softmax_grad(BV* out, const BV* g, const BV* y, int dim, bint is_log) except -1:
     cdef Py_ssize_t mask[PYAD_MAXDIM]
     cdef int i
+    cdef Tensor gt = bv_t(g), yt = bv_t(y)
+    for i in range(yt.m.ndim):
+        mask[i] = i == dim
+    if is_log:
+        return bv_set_tensor(out, t_sub(gt, t_mul(t_unary(U_EXP, yt),
+                                                  t_sum(gt, mask, True, False, False))))
+    return bv_set_tensor(out, t_mul(yt, t_sub(gt, t_sum(t_mul(gt, yt), mask, True, False,
+                                                        False))))
+
+CMATH_NUM.softmax_grad = cm_num_softmax_grad
+CMATH_REC.softmax_grad = cm_rec_softmax_grad
+
+
+cdef int softmax_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    cdef BV y
     check_saved(n)
-    cdef Tensor y = saved_result(n)
-    for i in range(y.m.ndim):
-        mask[i] = i == n.ip[0]
-    if n.ip[1]:
-        return [t_sub(g, t_mul(t_unary(U_EXP, y), t_sum(g, mask, True, False, False)))]
-    return [t_mul(y, t_sub(g, t_sum(t_mul(g, y), mask, True, False, False)))]
+    bv_init(&y)
+    try:
+        M.result(&y, n)
+        M.softmax_grad(&outs[0], g, &y, n.ip[0], n.ip[1])
+    finally:
+        bv_clear(&y)
+    return 0
 
 
 def _softmax(Tensor x, int dim, bint is_log):
@@ -1243,15 +1377,15 @@ cdef Tensor t_all_any(Tensor x, object dim, bint keepdim, bint is_all):
 # ============================================================================================
 # Registration
 # ============================================================================================
-cdef int OP_PROD = register_op(prod_numeric, prod_recorded)
-cdef int OP_AMAX = register_op(amax_numeric, amax_recorded)
-cdef int OP_MAXDIM = register_op(maxdim_numeric, maxdim_recorded)
-cdef int OP_VAR = register_op(var_numeric, var_recorded)
-cdef int OP_NORM = register_op(norm_numeric, norm_recorded)
-cdef int OP_LOGSUMEXP = register_op(logsumexp_numeric, logsumexp_recorded)
+cdef int OP_PROD = register_cmath(prod_bw)
+cdef int OP_AMAX = register_cmath(amax_bw)
+cdef int OP_MAXDIM = register_cmath(maxdim_bw)
+cdef int OP_VAR = register_cmath(var_bw)
+cdef int OP_NORM = register_cmath(norm_bw)
+cdef int OP_LOGSUMEXP = register_cmath(logsumexp_bw)
 cdef int OP_CUM = register_cmath(cum_bw)
 HANDS_ON[OP_CUM] = cum_hands_on
-cdef int OP_SOFTMAX = register_op(softmax_numeric, softmax_recorded)
+cdef int OP_SOFTMAX = register_cmath(softmax_bw)
 cdef int NAME_PROD0 = register_name("ProdBackward0")
 cdef int NAME_PROD1 = register_name("ProdBackward1")
 cdef int NAME_AMAX = register_name("AmaxBackward0")
