@@ -182,6 +182,9 @@ def test_sweeps_agree_and_match_torch(name, fn, kind, layout, keepdim, n, dtype,
     except ImportError:
         torch = None
     if torch is None or torch is pt:
+        if name == "prod:all" and special_x:
+            pytest.skip("torch's own two sweeps differ here (below), and pyad follows each: "
+                        "nothing to compare with without torch")
         _same(numeric, recorded, RTOL[dtype], "numeric sweep vs recorded sweep")
         return
     if _known_difference(name, n, special_x, special_g):
