@@ -21,6 +21,7 @@ dtype, so the two agree to the bit (up to libm's and the vector kernels' own rou
 import ast
 import math
 import os
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -350,8 +351,44 @@ def c_derivative(tag, low, value, operands):
 
 def rec_body(*lows):
     """The recorded lines of lowerings: their declarations first (Cython declares at a
-    function's top level only), then their steps."""
-    return [d for low in lows for d in low.decls] + [line for low in lows for line in low.rec_lines]
+    function's top level only), then their steps, each value computed once across them."""
+    same = {}      # a mask kernel of a later lowering -> an earlier one's with its condition
+    for i, low in enumerate(lows):
+        for k, cond in enumerate(low.masks):
+            earlier = next((e for e in lows[:i] if cond in e.masks), None)
+            if earlier is not None:
+                for s in ("f32", "f64"):
+                    same[f"loop_g_{low.tag}_m{k}_{s}"] = \
+                        f"loop_g_{earlier.tag}_m{earlier.masks.index(cond)}_{s}"
+    return [d for low in lows for d in low.decls] + \
+        share_values([line for low in lows for line in low.rec_lines], same)
+
+
+_ASSIGN = re.compile(r"^(\w+) = (.*)$")
+_NAME = re.compile(r"\b\w+\b")
+
+
+def share_values(lines, same=None):
+    """Recorded lines in which a top-level step that repeats an earlier one (the same call on
+    the same values: hypot's dx and dy both divide by hypot(x, y)) becomes a reference to the
+    earlier value, so create_graph records it once. Each lowering has its own memo (its C side
+    is its own kernel); this is their shared one. Lines inside a branch are left alone: they do
+    not run on every path. same: names known to be the same value, mapped to one of them."""
+    same, first, out = dict(same or {}), {}, []
+    for line in lines:
+        m = _ASSIGN.match(line)
+        if m is None:
+            out.append(line)
+            continue
+        name, rhs = m.groups()
+        key = _NAME.sub(lambda t: same.get(t.group(0), t.group(0)), rhs)
+        if key in first:
+            same[name] = first[key]
+            out.append(f"{name} = {first[key]}")
+        else:
+            first[key] = name
+            out.append(line)
+    return out
 
 
 def parse(text, op):

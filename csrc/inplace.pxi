@@ -59,15 +59,23 @@ cdef Tensor inplace_result(Tensor x, Tensor r):
     shape, a result type x's dtype can hold. Returns r cast to x's dtype."""
     if r.grad_fn_ != NULL and x._base is not None and x._view_creation != VIEW_DEFAULT:
         raise view_write_error(x)
-    if not same_shape(&r.m, &x.m):
-        raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
-                           f"{list(r.shape)}")
+    check_inplace_write(x, &r.m, r.m.dtype)
     if r.m.dtype != x.m.dtype:
-        if category(r.m.dtype) > category(x.m.dtype):
-            raise RuntimeError(f"result type {DTYPE_TITLES[r.m.dtype]} can't be cast to the "
-                               f"desired output type {DTYPE_TITLES[x.m.dtype]}")
         r = t_to(r, x.m.dtype)
     return r
+
+
+cdef int check_inplace_write(Tensor x, const Meta* result, int dtype) except -1:
+    """torch's checks on writing a result of this shape and dtype into x: x's shape, and a
+    result type x's dtype can hold. Also made before an op refuses x's dtype, as torch's order
+    is (refuse_integer_result)."""
+    if not same_shape(result, &x.m):
+        raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                           f"{[result.shape[i] for i in range(result.ndim)]}")
+    if category(dtype) > category(x.m.dtype):
+        raise RuntimeError(f"result type {DTYPE_TITLES[dtype]} can't be cast to the desired "
+                           f"output type {DTYPE_TITLES[x.m.dtype]}")
+    return 0
 
 
 cdef Tensor commit_inplace(Tensor x, Tensor r):

@@ -71,6 +71,7 @@ cdef int check_f32_value(object v, int dtype) except -1
 cdef int check_scalar_range(object v) except -1
 cdef int check_inplace_torch(Tensor x) except -1
 cdef Tensor inplace_result(Tensor x, Tensor r)
+cdef int check_inplace_write(Tensor x, const Meta* result, int dtype) except -1
 cdef int set_requires_grad(Tensor t, bint value) except -1
 cdef object NP_NDARRAY             # numpy's types, looked up once (ops_index.pxi)
 cdef object NP_BOOL

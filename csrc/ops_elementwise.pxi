@@ -240,14 +240,8 @@ cdef int refuse_integer_result(Tensor x, Tensor y, str kernel, Tensor into) exce
     o.shape = shp
     broadcast_meta(&x.m, &y.m, &o)
     if into is not None:
-        if not same_shape(&o, &into.m):
-            raise RuntimeError(f"output with shape {list(into.shape)} doesn't match the "
-                               f"broadcast shape {[o.shape[i] for i in range(o.ndim)]}")
-        if category(dt) > category(into.m.dtype):
-            raise RuntimeError(f"result type {DTYPE_TITLES[dt]} can't be cast to the desired "
-                               f"output type {DTYPE_TITLES[into.m.dtype]}")
-    raise NotImplementedError(f"\"{kernel}\" not implemented for "
-                              f"'{DTYPE_TITLES[result_type2(x, y)]}'")
+        check_inplace_write(into, &o, dt)
+    raise NotImplementedError(f"\"{kernel}\" not implemented for '{DTYPE_TITLES[dt]}'")
 
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
