@@ -123,6 +123,11 @@ ctypedef struct CMath:
     int (*put)(BV* out, const BV* x, const BV* offs, const Meta* m, int name,
                int adjoint_name) except -1
 
+    # ---- filled in by ops_elementwise.pxi ----
+    # x where cond (a bool value broadcast to x's shape) is set, zeros elsewhere (keep), or
+    # zeros where it is set and x elsewhere (not keep): where's gradients, recorded as torch's
+    int (*where_zero)(BV* out, const BV* cond, const BV* x, bint keep) except -1
+
 # A written-once backward: outs[i] := input i's gradient (left empty: none)
 ctypedef int (*cmath_bw_t)(const CMath* M, Node* n, const BV* g, BV* outs) except -1
 

@@ -622,7 +622,8 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
 
 # ============================================================================================
 # where(cond, a, b): WhereBackward0          d/da = where(cond, g, 0)   d/db = where(cond, 0, g)
-# cond is saved (not an input: it has no gradient).
+# cond is saved (not an input: it has no gradient). The backward is written once (where_bw,
+# CMath) with one operation of its own, where_zero.
 # ============================================================================================
 cdef pyad_loop WHERE_LOOPS[4]
 WHERE_LOOPS[0] = loop_where_f32
@@ -661,34 +662,58 @@ cdef Tensor t_where(Tensor cond, Tensor a, Tensor b):
         save_input(n, 0, cond)
     return out
 
-cdef int where_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm, GradSink* sink) except -1:
-    cdef long long zbuf[2]      # a 0-d zero of any dtype
+cdef int cm_num_where_zero(BV* out, const BV* cond, const BV* x, bint keep) except -1:
+    cdef long long zero[2]      # a 0-d zero of any dtype
     cdef Meta zm
-    zbuf[0] = 0
-    zbuf[1] = 0
-    zm.dtype = n.out_meta.dtype
+    cdef Buffer* b
+    zero[0] = 0
+    zero[1] = 0
+    zm.dtype = x.m.dtype
     zm.ndim = 0
     zm.numel = 1
     zm.shape = NULL
-    check_saved(n)
-    if needs_input_grad(n, 0):
-        gin[0] = _where_numeric(sdata(n, 0), smeta(n, 0), g.data, &n.out_meta,
-                                <char*>zbuf, &zm, &n.out_meta)
-        gm[0] = &n.out_meta
-    if needs_input_grad(n, 1):
-        gin[1] = _where_numeric(sdata(n, 0), smeta(n, 0), <char*>zbuf, &zm, g.data,
-                                &n.out_meta, &n.out_meta)
-        gm[1] = &n.out_meta
+    if keep:
+        b = _where_numeric(cond.buf.data, &cond.m, x.buf.data, &x.m, <char*>zero, &zm, &x.m)
+    else:
+        b = _where_numeric(cond.buf.data, &cond.m, <char*>zero, &zm, x.buf.data, &x.m, &x.m)
+    bv_set_buffer(out, b, &x.m)
     return 0
 
-cdef list where_recorded(Node* n, Tensor g):
-    check_saved(n)
-    cdef Tensor cond = saved_tensor(n, 0)
-    cdef Tensor zero = scalar0d_f(0.0, g.m.dtype)
-    return [t_where(cond, g, zero) if needs_input_grad(n, 0) else None,
-            t_where(cond, zero, g) if needs_input_grad(n, 1) else None]
+cdef int cm_rec_where_zero(BV* out, const BV* cond, const BV* x, bint keep) except -1:
+    cdef Tensor zero = scalar0d_f(0.0, x.m.dtype)
+    if keep:
+        return bv_set_tensor(out, t_where(bv_t(cond), bv_t(x), zero))
+    return bv_set_tensor(out, t_where(bv_t(cond), zero, bv_t(x)))
 
-cdef int OP_WHERE = register_op(where_numeric, where_recorded)
+CMATH_NUM.where_zero = cm_num_where_zero
+CMATH_REC.where_zero = cm_rec_where_zero
+
+
+cdef int where_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
+    """a's gradient: g where cond is set, else 0; b's: 0 where cond is set, else g. Of the
+    output's shape (the engine reduces it to a broadcast input's), in the input's dtype (a
+    float32 a beside a float64 b has a float32 gradient, as torch's)."""
+    cdef BV cond, w
+    cdef int k
+    check_saved(n)
+    bv_init(&cond)
+    bv_init(&w)
+    try:
+        M.input(&cond, n, 0)
+        for k in range(2):
+            if needs_input_grad(n, k):
+                M.where_zero(&w, &cond, g, k == 0)
+                if w.m.dtype != n.in_meta[k].dtype:
+                    M.to(&outs[k], &w, n.in_meta[k].dtype)
+                else:
+                    bv_copy(&outs[k], &w)
+                bv_clear(&w)
+    finally:
+        bv_clear(&cond)
+        bv_clear(&w)
+    return 0
+
+cdef int OP_WHERE = register_cmath(where_bw)
 cdef int NAME_WHERE = register_name("WhereBackward0")
 
 

@@ -1,7 +1,8 @@
 """The indexing and shape ops whose backward is written once against CMath (csrc/cmath.pxi):
-masked_fill (``masked_fill_bw``), roll (``roll_bw``), repeat (``repeat_bw``), scatter_add
-(``scatter_add_bw``) and the flat take/put pair behind index_select, gather, advanced indexing,
-masked_select, take_along_dim and ``x[idx] = v`` (``take_bw``).
+where (``where_bw``), masked_fill (``masked_fill_bw``), roll (``roll_bw``), repeat
+(``repeat_bw``), scatter_add (``scatter_add_bw``) and the flat take/put pair behind
+index_select, gather, advanced indexing, masked_select, take_along_dim and ``x[idx] = v``
+(``take_bw``).
 
 For each program, in float32 and float64, with an ordinary upstream gradient and with one
 holding NaN and +-inf (at the first elements and at the C loops' run and block edges), the
@@ -75,6 +76,24 @@ def _mf_value_second(m, x, v):
     (gv,) = m.autograd.grad((m.masked_fill(x, _mask(m, tuple(x.shape)), v) * x).sum(), v,
                             create_graph=True)
     return gv * x * v
+
+
+def _where(m, x, y):
+    return m.where(_mask(m, tuple(x.shape)), x, y) * x
+
+
+def _where_b(m, x, v):      # x (1, n) and a 0-d v broadcast by the condition (3, n)
+    return m.where(_mask(m, (3, x.shape[1])), x, v) * 1.5
+
+
+def _where_bc(m, x, y):     # the condition (n,) broadcast to x and y (3, n)
+    return m.where(_mask(m, (x.shape[1],)), y, x) * x
+
+
+def _where_second(m, x, y, w):
+    gx, gy = m.autograd.grad(m.where(_mask(m, tuple(x.shape)), x, y), [x, y], w,
+                             create_graph=True)
+    return m.cat([gx * x * y, gy * y * x])
 
 
 def _roll_second(m, x, w):
@@ -160,6 +179,12 @@ def _case(name, n, fn, specs, fd=True):
 
 
 for n in SIZES:
+    _case("where", n, _where, [(n,), (n,)])
+    _case("where:number", n, lambda m, x: m.where(_mask(m, tuple(x.shape)), x, 0.5) * x,
+          [(n,)])
+    _case("where:broadcast", n, _where_b, [(1, n), ()])
+    _case("where:broadcast_cond", n, _where_bc, [(3, n), (3, n)])
+    _case("where:second", n, _where_second, [(n,), (n,), (n,)])
     _case("masked_fill:scalar", n, _mf_scalar, [(n,)])
     _case("masked_fill:value", n, _mf_value, [(n,), ()])
     _case("masked_fill:broadcast_x", n, _mf_bx, [(1, n), ()])
@@ -335,6 +360,7 @@ def _grad_fn_names(m, x, w):
     mask = m.tensor([True, False, True])
     v = m.tensor(0.5, dtype=m.float64, requires_grad=True)
     progs = {
+        "where": lambda: m.where(mask, x, w),
         "masked_fill": lambda: m.masked_fill(x, mask, 0.0),
         "masked_fill_value": lambda: m.masked_fill(x, mask, v),
         "roll": lambda: x.roll(1),
@@ -383,5 +409,23 @@ def test_masked_fill_value_of_another_dtype(create_graph):
         gx, gv = m.autograd.grad(out, [x, v], m.tensor([1.0, 2.0, 4.0, 8.0]),
                                  create_graph=create_graph)
         return gx.tolist(), str(gx.dtype).split(".")[-1], gv.item(), str(gv.dtype).split(".")[-1]
+
+    assert run(pt) == run(torch)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_where_of_two_dtypes(create_graph):
+    """where(cond, float32, float64) is float64; each operand's gradient is of its own dtype,
+    on both sweeps, as torch's."""
+    torch = pytest.importorskip("torch")
+
+    def run(m):
+        x = m.tensor([1.0, 2.0, 3.0, 4.0], dtype=m.float32, requires_grad=True)
+        y = m.tensor([0.5], dtype=m.float64, requires_grad=True)
+        out = m.where(m.tensor([True, False, True, True]), x, y)
+        gx, gy = m.autograd.grad(out, [x, y], m.tensor([1.0, 2.0, 4.0, 8.0], dtype=m.float64),
+                                 create_graph=create_graph)
+        return [str(out.dtype).split(".")[-1], gx.tolist(), str(gx.dtype).split(".")[-1],
+                gy.tolist(), str(gy.dtype).split(".")[-1]]
 
     assert run(pt) == run(torch)
