@@ -35,11 +35,13 @@ cdef void bv_clear(BV* v) noexcept:
     v.t = NULL
 
 cdef void bv_meta(BV* v, const Meta* m) noexcept:
+    cdef int d
     v.m.dtype = m.dtype
     v.m.ndim = m.ndim
     v.m.numel = m.numel
     v.m.shape = v.shp
-    memcpy(v.shp, m.shape, m.ndim * sizeof(Py_ssize_t))
+    for d in range(m.ndim):     # not memcpy: a 0-d meta's shape may be NULL (UB for memcpy)
+        v.shp[d] = m.shape[d]
 
 cdef void bv_set_buffer(BV* v, Buffer* b, const Meta* m) noexcept:
     """v := the new reference b, of meta m."""

@@ -936,6 +936,7 @@ cdef int cm_num_masked_sum(BV* out, const BV* x, const BV* mask) except -1:
     m0.dtype = x.m.dtype
     m0.ndim = 0
     m0.numel = 1
+    m0.shape = NULL
     bv_set_buffer(out, b, &m0)
     return 0
 
