@@ -20,6 +20,7 @@ A debug or sanitized build, or one given --build-lib, is never copied into the c
 as a side effect of `setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace
 puts it there.
 """
+import hashlib
 import os
 import platform
 import shutil
@@ -204,6 +205,41 @@ class build_ext_into_checkout(build_ext):
                 os.replace(target + ".tmp", target)
 
 
+def cythonize_unless_unchanged(extension, build_dir):
+    """cythonize, or the C it generated last time when none of its inputs changed.
+
+    Cython decides by file times, and counts its own .pxd files (libc, cpython) among the
+    inputs; pip installs Cython afresh into each isolated build environment, so those are
+    always new and every `pip install .` regenerated the C and recompiled it (4-5 minutes):
+    the README's second command rebuilt what its first had just built. The inputs here are
+    contents: every file of csrc/, Cython's version and the directives. An unchanged C keeps
+    its file time, and build_ext then finds the built extension up to date.
+    """
+    import Cython
+    digest = hashlib.sha256(repr((Cython.__version__, sorted(directives.items()))).encode())
+    for name in sorted(os.listdir(os.path.join(HERE, "csrc"))):
+        path = os.path.join(HERE, "csrc", name)
+        if os.path.isfile(path):
+            digest.update(name.encode() + b"\0")
+            with open(path, "rb") as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+    for name in sorted(os.listdir(os.path.join(HERE, "csrc", "pyad"))):
+        with open(os.path.join(HERE, "csrc", "pyad", name), "rb") as f:
+            digest.update(name.encode() + b"\0" + hashlib.sha256(f.read()).digest())
+    c_file = os.path.join(build_dir, "csrc", "_C.c")
+    stamp = c_file + ".inputs"
+    if os.path.exists(c_file) and os.path.exists(stamp):
+        with open(stamp) as f:
+            if f.read() == digest.hexdigest():
+                extension.sources = [c_file]
+                return [extension]
+    out = cythonize([extension], compiler_directives=directives, include_path=["csrc"],
+                    build_dir=build_dir)
+    with open(stamp, "w") as f:
+        f.write(digest.hexdigest())
+    return out
+
+
 setup(cmdclass={"build_ext": build_ext_into_checkout},
-      ext_modules=cythonize([ext], compiler_directives=directives, include_path=["csrc"],
-                            build_dir="build/cython-debug" if DEBUG else "build/cython"))
+      ext_modules=cythonize_unless_unchanged(
+          ext, "build/cython-debug" if DEBUG else "build/cython"))
