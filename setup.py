@@ -16,10 +16,14 @@ PYAD_SANITIZE=address,undefined
                       that the sanitizer sees (pyad_alloc.h). Python is not instrumented, so
                       the runtime must be preloaded: tools/sanitize.sh builds into
                       build/sanitize-<list>/ and runs the suite that way.
+PYAD_QUICK_BUILD=1    -O1 without debug info (GCC or Clang): a third of -O3's compile time, for
+                      checks that the C builds and runs against another CPython's headers
+                      (tools/portability.sh's python3.10/3.12/3.13); never for a release.
 A debug or sanitized build, or one given --build-lib, is never copied into the checkout's pyad/
 as a side effect of `setup.py build` or `pip install .` (see build_ext_into_checkout); --inplace
 puts it there.
 """
+import contextlib
 import hashlib
 import os
 import platform
@@ -34,6 +38,7 @@ from setuptools.command.build_ext import build_ext
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEBUG = os.environ.get("PYAD_DEBUG_CYTHON", "0") not in ("", "0")
+QUICK = os.environ.get("PYAD_QUICK_BUILD", "0") not in ("", "0")
 
 SANITIZERS = ("address", "undefined", "leak")
 SANITIZE = [s for s in os.environ.get("PYAD_SANITIZE", "").replace(" ", "").split(",") if s]
@@ -141,8 +146,30 @@ SANITIZE_ARGS = ([f"-fsanitize={','.join(SANITIZE)}", "-fno-omit-frame-pointer",
 sys.path.insert(0, os.path.join(HERE, "csrc"))
 import gen_op_table  # noqa: E402
 
-gen_op_table.generate()
 sys.path.pop(0)
+
+
+@contextlib.contextmanager
+def generating_sources():
+    """Held while the generated sources (csrc/_gen_*, build/cython*) are written and read.
+
+    Two builds from one checkout may run at once (.ci/run builds the wheel from the sdist
+    beside the README's install, the sanitizer build beside the portability builds); each
+    runs this script, which writes those files. Where there is no fcntl (Windows) there is
+    no lock, and builds there run one at a time.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    os.makedirs(os.path.join(HERE, "build"), exist_ok=True)
+    with open(os.path.join(HERE, "build", "generating.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 ext = Extension(
     "pyad._C",
@@ -168,6 +195,10 @@ class build_ext_into_checkout(build_ext):
             if self.compiler.compiler_type not in ("unix", "mingw32"):
                 raise SystemExit("PYAD_SANITIZE needs GCC or Clang")
             args = [a for a in args if not a.startswith("-O")] + SANITIZE_ARGS
+        elif QUICK:
+            if self.compiler.compiler_type not in ("unix", "mingw32"):
+                raise SystemExit("PYAD_QUICK_BUILD needs GCC or Clang")
+            args = [a for a in args if not a.startswith("-O")] + ["-O1", "-g0"]
         elif not DEBUG and is_gcc(self.compiler):
             args += GCC_SIZE_ARGS
             if target_machine(self.compiler) in ("x86_64", "amd64"):
@@ -240,6 +271,8 @@ def cythonize_unless_unchanged(extension, build_dir):
     return out
 
 
-setup(cmdclass={"build_ext": build_ext_into_checkout},
-      ext_modules=cythonize_unless_unchanged(
-          ext, "build/cython-debug" if DEBUG else "build/cython"))
+with generating_sources():
+    gen_op_table.generate()
+    extensions = cythonize_unless_unchanged(ext, "build/cython-debug" if DEBUG else "build/cython")
+
+setup(cmdclass={"build_ext": build_ext_into_checkout}, ext_modules=extensions)

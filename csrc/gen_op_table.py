@@ -1467,8 +1467,10 @@ def render_stub(text, codes):
 def write_if_changed(path, text):
     old = open(path).read() if os.path.exists(path) else None
     if old != text:
-        with open(path, "w") as f:
+        # a new file renamed over the old: a build reading it never sees half of one
+        with open(path + ".tmp", "w") as f:
             f.write(text)
+        os.replace(path + ".tmp", path)
 
 
 def render_pxis(codes):
