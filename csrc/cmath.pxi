@@ -214,10 +214,13 @@ cdef void cmath_outs_free(Node* n, BV* outs, BV* small) noexcept:
         free(outs)
 
 
-# The metas of gradients a formula gave in another shape than their input's and than the
-# output's (scatter_add's of src: index-shaped), which the engine reduces to the input's shape
-# as it reads them, right after the formula returns (a gradient of the output's shape, as
-# masked_fill's of an input broadcast by the mask, is described by the node's out_meta)
+# The metas of gradients a formula gave in another shape or dtype than their input's and than
+# the output's (scatter_add's of src: index-shaped; where's of a float32 operand beside a
+# float64 one: the promoted dtype), which the engine reduces to the input's shape and casts to
+# its dtype as it reads them, right after the formula returns, as the recorded sweep's engine
+# does too (fix_grad_numeric, fix_grad_recorded: torch's validate_outputs). A gradient of the
+# output's shape and dtype, as masked_fill's of an input broadcast by the mask, is described by
+# the node's out_meta.
 cdef Meta _CMATH_GM[CMATH_SMALL]
 cdef Py_ssize_t _CMATH_GM_SHAPE[CMATH_SMALL][PYAD_MAXDIM]
 for _i in range(CMATH_SMALL):
@@ -236,22 +239,19 @@ cdef int cmath_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
         CMATH_BW[n.op](&CMATH_NUM, n, &gv, outs)
         for i in range(n.n_in):
             if outs[i].buf != NULL:
-                if outs[i].m.dtype != n.in_meta[i].dtype:
-                    raise SystemError("pyad: a CMath formula gave a gradient of another dtype "
-                                      "than its input's")
                 gin[i] = outs[i].buf
                 outs[i].buf = NULL
                 gm[i] = &n.in_meta[i]
-                if not same_shape(&outs[i].m, gm[i]):
-                    if (same_shape(&outs[i].m, &n.out_meta)
-                            and outs[i].m.dtype == n.out_meta.dtype):
-                        gm[i] = &n.out_meta
-                        continue
-                    if i >= CMATH_SMALL:
-                        raise SystemError("pyad: a CMath formula gave a gradient of another "
-                                          "shape than its input's")
-                    meta_copy(&_CMATH_GM[i], &outs[i].m)
-                    gm[i] = &_CMATH_GM[i]
+                if same_shape(&outs[i].m, gm[i]) and outs[i].m.dtype == gm[i].dtype:
+                    continue
+                if same_shape(&outs[i].m, &n.out_meta) and outs[i].m.dtype == n.out_meta.dtype:
+                    gm[i] = &n.out_meta
+                    continue
+                if i >= CMATH_SMALL:
+                    raise SystemError("pyad: a CMath formula gave a gradient of another "
+                                      "shape or dtype than its input's and its output's")
+                meta_copy(&_CMATH_GM[i], &outs[i].m)
+                gm[i] = &_CMATH_GM[i]
     finally:
         cmath_outs_free(n, outs, small)
     return 0

@@ -691,26 +691,19 @@ CMATH_REC.where_zero = cm_rec_where_zero
 
 cdef int where_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     """a's gradient: g where cond is set, else 0; b's: 0 where cond is set, else g. Of the
-    output's shape (the engine reduces it to a broadcast input's), in the input's dtype (a
-    float32 a beside a float64 b has a float32 gradient, as torch's)."""
-    cdef BV cond, w
+    output's shape and dtype: the engine reduces each to a broadcast input's shape and casts it
+    to the input's dtype (a float32 a beside a float64 b has a float32 gradient, as torch's)."""
+    cdef BV cond
     cdef int k
     check_saved(n)
     bv_init(&cond)
-    bv_init(&w)
     try:
         M.input(&cond, n, 0)
         for k in range(2):
             if needs_input_grad(n, k):
-                M.where_zero(&w, &cond, g, k == 0)
-                if w.m.dtype != n.in_meta[k].dtype:
-                    M.to(&outs[k], &w, n.in_meta[k].dtype)
-                else:
-                    bv_copy(&outs[k], &w)
-                bv_clear(&w)
+                M.where_zero(&outs[k], &cond, g, k == 0)
     finally:
         bv_clear(&cond)
-        bv_clear(&w)
     return 0
 
 cdef int OP_WHERE = register_cmath(where_bw)

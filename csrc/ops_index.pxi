@@ -958,24 +958,19 @@ CMATH_REC.masked_sum = cm_rec_masked_sum
 
 cdef int masked_fill_bw(const CMath* M, Node* n, const BV* g, BV* outs) except -1:
     """x's gradient: g with zeros under the mask, of the output's shape (the engine reduces it
-    to a broadcast x's); the 0-d value's: the sum of g under the mask, in the value's dtype."""
-    cdef BV mask, s
+    to a broadcast x's); the 0-d value's: the sum of g under the mask, in g's dtype (the engine
+    casts it to the value's)."""
+    cdef BV mask
     check_saved(n)
     bv_init(&mask)
-    bv_init(&s)
     try:
         M.input(&mask, n, 0)
         if needs_input_grad(n, 0):
             M.masked_zero(&outs[0], g, &mask)
         if n.n_in > 1 and needs_input_grad(n, 1):
-            M.masked_sum(&s, g, &mask)
-            if s.m.dtype != n.in_meta[1].dtype:
-                M.to(&outs[1], &s, n.in_meta[1].dtype)
-            else:
-                bv_copy(&outs[1], &s)
+            M.masked_sum(&outs[1], g, &mask)
     finally:
         bv_clear(&mask)
-        bv_clear(&s)
     return 0
 
 

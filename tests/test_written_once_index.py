@@ -429,3 +429,23 @@ def test_where_of_two_dtypes(create_graph):
                 gy.tolist(), str(gy.dtype).split(".")[-1]]
 
     assert run(pt) == run(torch)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_where_broadcast_operand_of_another_dtype_sums_then_casts(create_graph):
+    """A float32 operand broadcast against a float64 one: its gradient is the float64 gradient
+    summed to its shape, then cast to float32 (torch's engine: sum_to, then the dtype). Cast
+    first and summed, these three values give another float32 (0.94772196, not 0.9477219)."""
+    torch = pytest.importorskip("torch")
+    g = [0.6369616873214543, 0.2697867137638703, 0.04097352393619469]
+
+    def run(m):
+        x = m.tensor([1.0], dtype=m.float32, requires_grad=True)
+        y = m.tensor([0.5, 1.5, 2.5], dtype=m.float64, requires_grad=True)
+        out = m.where(m.tensor([True, True, True]), x, y)
+        gx, gy = m.autograd.grad(out, [x, y], m.tensor(g, dtype=m.float64),
+                                 create_graph=create_graph)
+        return gx.tolist(), str(gx.dtype).split(".")[-1], gy.tolist()
+
+    assert run(pt) == run(torch)
+    assert run(pt)[0] == [float(np.float32(sum(g)))]
