@@ -141,6 +141,8 @@ def target_machine(compiler):
 # reports readable at a bearable speed. Flags stay portable (no -march, no -ffast-math).
 SANITIZE_ARGS = ([f"-fsanitize={','.join(SANITIZE)}", "-fno-omit-frame-pointer", "-O1", "-g"]
                  if SANITIZE else [])
+# PYAD_QUICK_BUILD: a third of -O3's compile time; the C API is what it checks, not codegen.
+QUICK_ARGS = ["-O1", "-g0"]
 
 # The op table (csrc/op_table.py) becomes csrc/_gen_ops.h and csrc/_gen_ops.pxi before cythonize
 sys.path.insert(0, os.path.join(HERE, "csrc"))
@@ -171,13 +173,20 @@ def generating_sources():
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
-ext = Extension(
-    "pyad._C",
-    sources=["csrc/_C.pyx"],
-    include_dirs=["csrc"],
-    depends=["csrc/pyad_kernels.h", "csrc/pyad_special.h", "csrc/_gen_ops.h", "csrc/pyad_trig.h", "csrc/pyad_nploops.h", "csrc/pyad_alloc.h", "csrc/pyad/_C.pxd"] + [
-        os.path.join("csrc", f) for f in os.listdir("csrc") if f.endswith((".pxi", ".pxd"))],
-)
+def pyad_extension():
+    """pyad._C, one Cython module; its depends are every header, .pxi and .pxd it can include.
+
+    Called once the op table's sources are generated (they are among the depends): a change
+    to any of these files alone recompiles the extension.
+    """
+    csrc = os.path.join(HERE, "csrc")
+    depends = [os.path.join("csrc", name) for name in sorted(os.listdir(csrc))
+               if name.endswith((".h", ".pxi", ".pxd"))]
+    depends += [os.path.join("csrc", "pyad", name)
+                for name in sorted(os.listdir(os.path.join(csrc, "pyad")))
+                if name.endswith(".pxd")]
+    return Extension("pyad._C", sources=["csrc/_C.pyx"], include_dirs=["csrc"],
+                     depends=depends)
 
 
 class build_ext_into_checkout(build_ext):
@@ -191,14 +200,12 @@ class build_ext_into_checkout(build_ext):
 
     def build_extensions(self):
         args = list(COMPILE_ARGS.get(self.compiler.compiler_type, []))
-        if SANITIZE:
+        if SANITIZE or QUICK:
             if self.compiler.compiler_type not in ("unix", "mingw32"):
-                raise SystemExit("PYAD_SANITIZE needs GCC or Clang")
-            args = [a for a in args if not a.startswith("-O")] + SANITIZE_ARGS
-        elif QUICK:
-            if self.compiler.compiler_type not in ("unix", "mingw32"):
-                raise SystemExit("PYAD_QUICK_BUILD needs GCC or Clang")
-            args = [a for a in args if not a.startswith("-O")] + ["-O1", "-g0"]
+                raise SystemExit(f"{'PYAD_SANITIZE' if SANITIZE else 'PYAD_QUICK_BUILD'} "
+                                 "needs GCC or Clang")
+            args = [a for a in args if not a.startswith("-O")]
+            args += SANITIZE_ARGS if SANITIZE else QUICK_ARGS
         elif not DEBUG and is_gcc(self.compiler):
             args += GCC_SIZE_ARGS
             if target_machine(self.compiler) in ("x86_64", "amd64"):
@@ -243,20 +250,15 @@ def cythonize_unless_unchanged(extension, build_dir):
     inputs; pip installs Cython afresh into each isolated build environment, so those are
     always new and every `pip install .` regenerated the C and recompiled it (4-5 minutes):
     the README's second command rebuilt what its first had just built. The inputs here are
-    contents: every file of csrc/, Cython's version and the directives. An unchanged C keeps
+    contents: the extension's sources and depends, Cython's version and the directives. An unchanged C keeps
     its file time, and build_ext then finds the built extension up to date.
     """
     import Cython
     digest = hashlib.sha256(repr((Cython.__version__, sorted(directives.items()))).encode())
-    for name in sorted(os.listdir(os.path.join(HERE, "csrc"))):
-        path = os.path.join(HERE, "csrc", name)
-        if os.path.isfile(path):
-            digest.update(name.encode() + b"\0")
-            with open(path, "rb") as f:
-                digest.update(hashlib.sha256(f.read()).digest())
-    for name in sorted(os.listdir(os.path.join(HERE, "csrc", "pyad"))):
-        with open(os.path.join(HERE, "csrc", "pyad", name), "rb") as f:
-            digest.update(name.encode() + b"\0" + hashlib.sha256(f.read()).digest())
+    for name in sorted(extension.sources + extension.depends):
+        digest.update(name.encode() + b"\0")
+        with open(os.path.join(HERE, name), "rb") as f:
+            digest.update(hashlib.sha256(f.read()).digest())
     c_file = os.path.join(build_dir, "csrc", "_C.c")
     stamp = c_file + ".inputs"
     if os.path.exists(c_file) and os.path.exists(stamp):
@@ -273,6 +275,7 @@ def cythonize_unless_unchanged(extension, build_dir):
 
 with generating_sources():
     gen_op_table.generate()
-    extensions = cythonize_unless_unchanged(ext, "build/cython-debug" if DEBUG else "build/cython")
+    extensions = cythonize_unless_unchanged(pyad_extension(),
+                                            "build/cython-debug" if DEBUG else "build/cython")
 
 setup(cmdclass={"build_ext": build_ext_into_checkout}, ext_modules=extensions)
