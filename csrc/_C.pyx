@@ -212,7 +212,7 @@ cdef inline Tensor need_tensor(object obj, str fn, str arg, int pos):
 cdef str invalid_combination(str fn, tuple args, list signatures, object out=None):
     """torch's TypeError text for arguments that match none of an op's overloads (an out=
     argument is listed by its keyword)."""
-    got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+    got = ", ".join("Tensor" if isinstance(a, Tensor) else tp_name(a) for a in args)
     if out is not None:
         got += f", out={arg_type_name(out)}"
     return (f"{fn}() received an invalid combination of arguments - got ({got}), but expected "
@@ -225,7 +225,15 @@ cdef str arg_type_name(object v):
     if type(v) is list or type(v) is tuple:
         inner = ", ".join([arg_type_name(e) for e in v])
         return f"list of [{inner}]" if type(v) is list else f"tuple of ({inner})"
-    return type(v).__name__
+    return tp_name(v)
+
+cdef str tp_name(object v):
+    """The name of v's type as C sees it (torch's parser prints it): a type defined in C names
+    its module (numpy.ndarray), a class defined in Python does not."""
+    cdef type t = type(v)
+    if not (t.__flags__ & (1 << 9)) and t.__module__ != "builtins":     # not a heap type
+        return f"{t.__module__}.{t.__name__}"
+    return t.__name__
 
 cdef str method_invalid_combination(str fn, object arg, list signatures):
     """torch's TypeError text for a method's one argument that matches none of its overloads
@@ -233,7 +241,7 @@ cdef str method_invalid_combination(str fn, object arg, list signatures):
     why = ("      didn't match because some of the arguments have invalid types: "
            f"(!{arg_type_name(arg)}!)\n")
     return (f"{fn}() received an invalid combination of arguments - got "
-            f"({type(arg).__name__}), but expected one of:\n"
+            f"({tp_name(arg)}), but expected one of:\n"
             + "".join(f" * {s}\n{why}" for s in signatures))
 
 cdef inline Tensor method_self(object x, str name):

@@ -36,7 +36,10 @@ MAX_PARAMS = 4
 C_ONLY = {"expm1", "exp2", "log1p", "log2", "log10", "tan", "asin", "acos", "atan", "sinh",
           "cosh", "asinh", "acosh", "atanh", "erf", "erfc", "lgamma", "floor", "ceil", "trunc",
           "nearbyint", "fabs", "fmin", "fmax", "fma", "exp", "log", "sqrt", "sin", "cos", "tanh",
-          "pyad_sigmoid", "atan2", "hypot"}
+          "pyad_sigmoid", "atan2", "hypot", "fmod"}
+# pyad_kernels.h's helpers with one definition per element type (pyad_div_floor_f32/_f64),
+# which compute in it, as torch's kernels; a number argument is converted to it
+PER_DTYPE_HELPERS = {"pyad_div_floor", "pyad_remainder"}
 CONSTANTS = {"pi": math.pi, "inf": math.inf, "nan": math.nan}
 
 
@@ -327,6 +330,8 @@ def value_c(node, low, scalar_only=False):
             return f"pyad_u_{fn}_{{S}}({cargs[0]}, c)"
         if fn in C_ONLY:
             return f"{fn}{{F}}({', '.join(cargs)})"
+        if fn in PER_DTYPE_HELPERS:
+            return f"{fn}_{{S}}({', '.join(cargs)})"
         if fn.startswith("pyad_"):
             return f"({{T}}){fn}({', '.join(cargs)})"
         raise GenError(f"{low.op.name}: unknown function {fn!r}")
@@ -539,6 +544,8 @@ class UnaryCode:
                 out.append(f"    return {self.dx_val}")
             out.append(f'cdef int U_{N} = register_unary(K_{N}, K_{N}_BW, {self.saves}, '
                        f'"{op.grad_fn}", rec_{name})')
+            if self.dx_val == "g":      # grad() hands a grad_output on as it is, as torch
+                out.append(f"set_unary_hands_same(U_{N})")
         if op.ints == "identity":
             out.append(f'set_unary_int_identity(U_{N}, "{op.int_kernel}")')
         elif op.ints == "int64":
@@ -697,12 +704,19 @@ class BinaryCode:
         self.fwd_c = value_c(parse(op.fwd, op), fwd)
         self.grads = []
         for k, expr in enumerate((op.dx, op.dy)):
-            if expr in (None, "undefined"):
+            if expr in (None, "undefined", "g"):
                 self.grads.append(expr)
                 continue
             low = Lowering(op, ops)
             low.tag, low.prefix = f"{op.name}_d{k}", f"d{k}_"
             self.grads.append((low, low.tensor(parse(expr, op))))
+        self.int_c = None
+        if op.int_fwd is not None:
+            if op.ints != "int64":
+                raise GenError(f"{op.name}: int_fwd goes with ints='int64'")
+            self.int_c = per_dtype(value_c(parse(op.int_fwd, op), fwd), "i64", "int64_t", "")
+        if op.zero_division and op.ints != "int64":
+            raise GenError(f"{op.name}: zero_division goes with ints='int64'")
 
     def c_functions(self):
         name = self.op.name
@@ -729,7 +743,7 @@ class BinaryCode:
     def int_loops(self):
         if self.op.ints not in ("same", "int64"):
             return []
-        body = per_dtype(self.fwd_c, "i64", "int64_t", "")
+        body = self.int_c or per_dtype(self.fwd_c, "i64", "int64_t", "")
         return [f"PYAD_BINARY(loop_g_{self.op.name}_i64, int64_t, (int64_t)({body}))"]
 
     def loop_names(self):
@@ -754,6 +768,8 @@ class BinaryCode:
                 rets.append("None")
             elif g == "undefined":
                 kernels.append("BW_UNDEFINED")
+            elif g == "g":
+                kernels.append("BW_PASS")
             else:
                 kernels.append(f"K_{N}_D{k}")
                 out.append(f"cdef int K_{N}_D{k} = register_kernel(loop_g_{g[0].tag}_f32, "
@@ -762,13 +778,16 @@ class BinaryCode:
         if "undefined" in self.grads:
             out.append(f"    raise RuntimeError(\"the derivative for '{name}' is not implemented.\")")
         else:
-            vals = [g[1] if isinstance(g, tuple) else "None" for g in self.grads]
+            vals = [g[1] if isinstance(g, tuple) else g or "None" for g in self.grads]
             out += [f"    {line}" for line in
                     rec_body(*[g[0] for g in self.grads if isinstance(g, tuple)])]
             out.append(f"    return [{', '.join(vals)}]")
         float_only = op.ints not in ("same", "int64")
+        # ints="int64" with an int_kernel: bool operands refused with torch's kernel name
+        bool_kernel = repr(op.int_kernel) if op.ints == "int64" and op.int_kernel else None
         out.append(f'cdef int B_{N} = register_binary(K_{N}, {kernels[0]}, {kernels[1]}, '
-                   f'{float_only}, "{op.grad_fn}", rec_{name})')
+                   f'{float_only}, "{op.grad_fn}", rec_{name}, {op.zero_division}, '
+                   f'{bool_kernel})')
         if "undefined" in self.grads:
             out.append(f'binary_undefined_name[B_{N}] = "{name}"')
         for k, nm in enumerate(op.scalars):
@@ -778,6 +797,8 @@ class BinaryCode:
 
     def pyx_surface(self):
         op, name, N = self.op, self.op.name, self.N
+        if op.surface == "none":
+            return []
         o = op.other
         # method: the Tensor method's form (its operand is argument 1, torch's overloads
         # without self); one path, so the function and the method cannot raise differently
@@ -822,7 +843,7 @@ class BinaryCode:
         if op.ints == "refuse":     # torch: the shapes broadcast first; the result's dtype named
             out += ["    if result_type2(x, y) > PYAD_F64:",
                     f'        refuse_integer_result(x, y, "{op.int_kernel}", into)']
-        elif op.ints == "int64":    # bool operands: computed in int64, a bool result
+        elif op.ints == "int64" and not op.int_kernel:  # bools: in int64, a bool result
             out += ["    if result_type2(x, y) == PYAD_BOOL:",
                     f"        return to_dtype_nograd(t_binary(B_{N}, to_dtype_nograd(x, PYAD_I64), "
                     "to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)"]
@@ -869,6 +890,8 @@ class BinaryCode:
         return [self.op.name, *self.op.aliases] if self.op.surface != "none" else []
 
     def stub_functions(self):
+        if self.op.surface == "none":
+            return []
         t = "Tensor | _Scalar"
         a = t if self.op.scalars[0] else "Tensor"
         b = t if self.op.scalars[1] else "Tensor"
@@ -1405,7 +1428,7 @@ def render_pxi(codes, table=None):
                            f"kernels={op.kernels!r}, params={op.params!r}, forms={forms!r}),")
                 continue
             if kind == "binary":
-                dx = any(isinstance(gr, tuple) for gr in code.grads)
+                dx = any(isinstance(gr, tuple) or gr == "g" for gr in code.grads)
             elif kind == "ternary":
                 dx = True
             else:

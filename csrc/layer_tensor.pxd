@@ -19,6 +19,7 @@ cdef list _DTYPES
 cdef int _extreme_empty_dims(Tensor x, object dim, str opname) except -1
 cdef object _methods()
 cdef Tensor _tensor_instance(type cls, Tensor src)
+cdef Tensor _tensor_from_data(object data)
 cdef int add_tensor_method(str name, object fn) except -1
 cdef int add_tensor_noargs(PyMethodDef* d, PyCFunction fn, const char* name,
                            const char* doc) except -1

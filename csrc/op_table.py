@@ -76,12 +76,16 @@ class Unary:
 
 
 class Binary:
-    """A broadcasting binary op: fwd in x and y; dx and dy the gradients of each (None: the
-    input gets none; "undefined": torch records the node but has no derivative). ints:
+    """A broadcasting binary op: fwd in x and y; dx and dy the gradients of each ("g": the
+    incoming gradient itself, nothing saved for it; None: the input gets none; "undefined":
+    torch records the node but has no derivative). ints:
     "float" (integer results compute in the default float dtype), "refuse" (torch's
     "<int_kernel>" not implemented error when the result dtype is an integer), "same" (both
     operands must have one dtype: int64 and bool computed as they are, heaviside), "int64"
-    (int64 computed in int64, two bools in int64 with a bool result: maximum, minimum).
+    (int64 computed in int64: fwd in int64_t, or `int_fwd` where the float formula is not
+    exact on integers; two bools in int64 with a bool result (maximum, minimum), or refused
+    with torch's "<int_kernel>" error when one is given). zero_division: an int64 divisor
+    with a zero raises torch's "ZeroDivisionError".
     scalars: the grad_fn names when `input` or `other` is a Python number (None: torch
     refuses a number there).
     The core arithmetic's entries add: kernels (forward, bw_x, bw_y: pyad_kernels.h's kernels,
@@ -94,7 +98,8 @@ class Binary:
     def __init__(self, name, fwd, grad_fn, dx=None, dy=None, *, surface="torch", aliases=(),
                  ints="float", int_kernel=None, scalars=(None, None), other="other",
                  inplace=True, doc="", jvp="auto", batch="elementwise", kernels=None,
-                 params=(), opcode=None, numeric=None, uniform=False, cast=False, numbers=()):
+                 params=(), opcode=None, numeric=None, uniform=False, cast=False, numbers=(),
+                 int_fwd=None, zero_division=False):
         self.name, self.fwd, self.grad_fn, self.dx, self.dy = name, fwd, grad_fn, dx, dy
         self.surface, self.aliases, self.ints, self.int_kernel = surface, tuple(aliases), ints, \
             int_kernel
@@ -103,6 +108,7 @@ class Binary:
         self.params, self.checks = tuple(params), ()
         self.kernels, self.opcode, self.numeric, self.uniform = kernels, opcode, numeric, uniform
         self.cast, self.numbers = cast, tuple(numbers)
+        self.int_fwd, self.zero_division = int_fwd, zero_division
 
 
 class Number:
@@ -259,6 +265,22 @@ UNARY = [
     Unary("round", "nearbyint(x)", "RoundBackward0", ints="identity",
           int_kernel="round_vml_cpu", surface="none",
           doc="Round half to even (zero gradient)."),
+    # ---- a remainder or a rounded quotient by a Python number (fmod(x, 0.7), x % 0.7,
+    # div(x, 2., rounding_mode=...)) in a float dtype: torch's Scalar overloads, which record
+    # x alone. The number is rounded to the computation dtype first, as torch's wrapped scalar.
+    # Integer operands divide exactly through the Binary entries below (pyad's hand-written
+    # fmod, remainder and div surfaces choose; surface="none").
+    Unary("fmod_scalar", "fmod(x, other)", "FmodBackward0", "g",
+          params=[("other", "required")], surface="none", doc="C's fmod by a number."),
+    Unary("remainder_scalar", "pyad_remainder(x, other)", "RemainderBackward0", "g",
+          params=[("other", "required")], surface="none",
+          doc="Python's remainder by a number (the sign of the divisor)."),
+    Unary("div_trunc_scalar", "trunc(x / other)", "DivBackward2",
+          params=[("other", "required")], surface="none",
+          doc="x / number rounded toward zero (zero gradient)."),
+    Unary("div_floor_scalar", "pyad_div_floor(x, other)", "DivBackward2",
+          params=[("other", "required")], surface="none",
+          doc="x / number rounded down, as torch's div_floor (zero gradient)."),
     # ---- activations (torch.nn.functional); torch's backward formulas, special points too
     Unary("hardtanh", "pyad_clamp(x, min_val, max_val)", "HardtanhBackward0",
           "where((x <= min_val) | (x >= max_val), 0, g)",
@@ -340,6 +362,30 @@ BINARY = [
                     Number("input", "c ** y", "PowBackward2", "OP_RPOWS",
                            "where(c == 0, g * where(result - result == 0, 0, result * log(c)),"
                            " g * result * log(c))", ("K_RPOWS", "K_RPOWS_BW"), inputs=1)]),
+    # ---- the remainders and rounding divisions (pyad's fmod, remainder, div(rounding_mode=),
+    # floor_divide and the % and // operators choose the entry; their surface is hand-written
+    # for torch's Scalar overloads). Floats as torch's kernels: fmod from libm, remainder
+    # fmod plus the divisor where the signs differ, div_floor from fmod (pyad_kernels.h).
+    # int64 divides exactly (int_fwd; INT64_MIN by -1 wraps, as torch) and a zero divisor
+    # raises torch's ZeroDivisionError; bool is refused with torch's kernel name.
+    Binary("div_trunc", "trunc(x / y)", "DivBackward2", surface="none", ints="int64",
+           int_fwd="pyad_itruncdiv(x, y)", int_kernel="div_trunc_cpu", zero_division=True,
+           doc="x / y rounded toward zero (zero gradient)."),
+    Binary("div_floor", "pyad_div_floor(x, y)", "DivBackward2", surface="none", ints="int64",
+           int_fwd="pyad_ifloordiv(x, y)", int_kernel="div_floor_cpu", zero_division=True,
+           doc="x / y rounded down (zero gradient)."),
+    # torch records x // y with a node whose derivative is not implemented
+    Binary("floor_divide", "pyad_div_floor(x, y)", "NotImplemented", "undefined", "undefined",
+           surface="none", ints="int64", int_fwd="pyad_ifloordiv(x, y)",
+           int_kernel="div_floor_cpu", zero_division=True, doc="x // y (no gradient)."),
+    # torch's formulas: g, and -g times the rounded quotient
+    Binary("fmod", "fmod(x, y)", "FmodBackward1", "g", "-g * div_trunc(x, y)", surface="none",
+           ints="int64", int_fwd="pyad_ifmod(x, y)", int_kernel="fmod_cpu", zero_division=True,
+           doc="C-style remainder (the sign of the dividend)."),
+    Binary("remainder", "pyad_remainder(x, y)", "RemainderBackward1", "g",
+           "-g * div_floor(x, y)", surface="none", ints="int64",
+           int_fwd="pyad_iremainder(x, y)", int_kernel="remainder_cpu", zero_division=True,
+           doc="Python-style remainder (the sign of the divisor)."),
     Binary("xlogy", "where(y != y, y, where(x == 0, 0, x * log(y)))", "XlogyBackward0",
            # torch: xlogy(grad, y), zero where x == 0 and y <= 0; grad * x / y
            "where((x == 0) & (y <= 0), 0, where(y != y, nan, g * log(y)))", "g * x / y",

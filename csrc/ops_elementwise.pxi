@@ -6,17 +6,8 @@
 cdef extern from "pyad_kernels.h":
     double pyad_round_half_even(double x) noexcept nogil
     pyad_loop loop_clamp_f32, loop_clamp_f64, loop_nan_to_num_f32, loop_nan_to_num_f64
-    pyad_loop loop_fmods_f32, loop_fmods_f64, loop_remainders_f32, loop_remainders_f64
-    pyad_loop loop_remainders_i64, loop_divtrunc_s_f32, loop_divtrunc_s_f64, loop_divtrunc_s_i64
-    pyad_loop loop_divfloor_s_f32, loop_divfloor_s_f64, loop_divfloor_s_i64
-    pyad_loop loop_fmod_f32, loop_fmod_f64, loop_fmod_i64
-    pyad_loop loop_remainder_f32, loop_remainder_f64, loop_remainder_i64
-    pyad_loop loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64
-    pyad_loop loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64
     pyad_loop loop_clamp_bw_f32, loop_clamp_bw_f64
     pyad_loop loop_finite_mask_f32, loop_finite_mask_f64
-    pyad_loop loop_fmod_bw_b_f32, loop_fmod_bw_b_f64
-    pyad_loop loop_remainder_bw_b_f32, loop_remainder_bw_b_f64
     pyad_loop loop_eq_f32, loop_eq_f64, loop_eq_i64, loop_eq_bool
     pyad_loop loop_ne_f32, loop_ne_f64, loop_ne_i64, loop_ne_bool
     pyad_loop loop_lt_f32, loop_lt_f64, loop_lt_i64, loop_lt_bool
@@ -131,8 +122,6 @@ cdef Tensor clamp_rec(Tensor g, Tensor x, const double* c):
     return t_mul(g, const_k(K_CLAMP_BW, x, None, c))                          # g [lo <= x <= hi]
 cdef Tensor nan_to_num_rec(Tensor g, Tensor x, const double* c):
     return t_mul(g, const_k(K_FINITE_MASK, x, None, c))                       # g [x finite]
-cdef Tensor identity_rec(Tensor g, Tensor x, const double* c):
-    return g                                                                  # g
 
 # piecewise constant: derivative zero
 cdef int U_SIGN = register_unary(K_SIGN, BW_ZERO, SAVE_NONE, "SignBackward0", NULL)
@@ -148,34 +137,9 @@ cdef int U_NAN_TO_NUM = register_unary(K_NAN_TO_NUM, K_FINITE_MASK, SAVE_INPUT,
 
 
 # ============================================================================================
-# Ops with one Python scalar and a piecewise derivative: fmod(x, s), remainder(x, s) pass g
-# through; division with rounding has derivative zero.
-# ============================================================================================
-cdef int K_FMODS = register_kernel(loop_fmods_f32, loop_fmods_f64, NULL)
-cdef int K_REMAINDERS = register_kernel(loop_remainders_f32, loop_remainders_f64,
-                                        loop_remainders_i64)
-cdef int K_DIVTRUNC_S = register_kernel(loop_divtrunc_s_f32, loop_divtrunc_s_f64,
-                                        loop_divtrunc_s_i64)
-cdef int K_DIVFLOOR_S = register_kernel(loop_divfloor_s_f32, loop_divfloor_s_f64,
-                                        loop_divfloor_s_i64)
-cdef int K_IDENTITY = register_kernel(loop_cast_f32_f32, loop_cast_f64_f64, NULL)
-
-cdef extern from "pyad_kernels.h":
-    pyad_loop loop_cast_f32_f32, loop_cast_f64_f64
-
-cdef int U_FMODS = register_unary(K_FMODS, K_IDENTITY, SAVE_NONE, "FmodBackward0", identity_rec)
-cdef int U_REMAINDERS = register_unary(K_REMAINDERS, K_IDENTITY, SAVE_NONE, "RemainderBackward0",
-                                       identity_rec)
-set_unary_hands_same(U_FMODS)
-set_unary_hands_same(U_REMAINDERS)
-cdef int U_DIVTRUNC_S = register_unary(K_DIVTRUNC_S, BW_ZERO, SAVE_NONE, "DivBackward2", NULL)
-cdef int U_DIVFLOOR_S = register_unary(K_DIVFLOOR_S, BW_ZERO, SAVE_NONE, "DivBackward2", NULL)
-
-
-# ============================================================================================
-# Binary ops with broadcasting: fmod, remainder, rounding
-# division. Numeric backward: kernels k(g, a, b) per input (BW_ZERO: no gradient; BW_PASS: g);
-# recorded backward: the formula functions below. Both inputs are saved.
+# Binary ops with broadcasting: the op table's Binary entries (_gen_binary.pxi registers their
+# rows). Numeric backward: kernels k(g, a, b) per input (BW_ZERO: no gradient; BW_PASS: g);
+# recorded backward: the generated formula. Both inputs are saved when a derivative reads them.
 # ============================================================================================
 ctypedef list (*binary_rec_t)(Tensor g, Tensor a, Tensor b)
 
@@ -184,6 +148,7 @@ ctypedef struct BinaryDef:
     int bw_a                 # numeric gradient of a: k(g, a, b), BW_PASS or BW_ZERO
     int bw_b                 # numeric gradient of b: k(g, a, b), BW_PASS or BW_ZERO
     bint float_only          # integer inputs promote to the default float dtype
+    bint zero_division       # an int64 divisor with a zero raises torch's ZeroDivisionError
     int name_id              # grad_fn name
     binary_rec_t recorded    # [grad a, grad b] with pyad ops
 
@@ -194,14 +159,21 @@ cdef int _n_binary = 0
 
 # the op named in "the derivative for '...' is not implemented" (BW_UNDEFINED)
 cdef dict binary_undefined_name = {}
+# torch's kernel named in its refusal of two bool operands (the integer divisions)
+cdef dict binary_bool_kernel = {}
 
 
 cdef int register_binary(int fwd, int bw_a, int bw_b, bint float_only, str name,
-                         binary_rec_t rec) except -1:
+                         binary_rec_t rec, bint zero_division, str bool_kernel) except -1:
     global _n_binary
     cdef BinaryDef* d = &BINARY[_n_binary]
+    if _n_binary == MAX_BINARY:
+        raise SystemError("pyad: MAX_BINARY is too small for the op table")
     d.fwd_kernel, d.bw_a, d.bw_b = fwd, bw_a, bw_b
     d.float_only, d.name_id, d.recorded = float_only, register_name(name), rec
+    d.zero_division = zero_division
+    if bool_kernel is not None:
+        binary_bool_kernel[_n_binary] = bool_kernel
     _n_binary += 1
     return _n_binary - 1
 
@@ -212,15 +184,6 @@ cdef bint _int_has_zero(Tensor y) noexcept:
                 (y.m.dtype == PYAD_BOOL and (<char*>y.buf.data)[i] == 0):
             return True
     return False
-
-cdef int _refuse_bool_division(int b) except -1:
-    """torch has no bool kernel for the integer divisions: its error, named by kernel."""
-    name = ("div_floor_cpu" if b == B_FLOOR_DIVIDE or b == B_DIVFLOOR else
-            "div_trunc_cpu" if b == B_DIVTRUNC else "remainder_cpu" if b == B_REMAINDER else
-            "fmod_cpu" if b == B_FMOD else None)
-    if name is not None:
-        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
-    return 0
 
 cdef int _check_broadcast(Tensor x, Tensor y) except -1:
     """torch's broadcast error for x and y, before a dtype refusal."""
@@ -246,12 +209,11 @@ cdef int refuse_integer_result(Tensor x, Tensor y, str kernel, Tensor into) exce
 cdef Tensor t_binary(int b, Tensor x, Tensor y):
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
-    if dt == PYAD_BOOL:
-        _refuse_bool_division(b)
+    if dt == PYAD_BOOL and b in binary_bool_kernel:
+        raise NotImplementedError(f"\"{binary_bool_kernel[b]}\" not implemented for 'Bool'")
     if dt == PYAD_BOOL or (d.float_only and dt == PYAD_I64):
         dt = float_dtype(dt) if d.float_only else PYAD_I64
-    if dt == PYAD_I64 and (b == B_DIVTRUNC or b == B_DIVFLOOR or b == B_FLOOR_DIVIDE or
-                           b == B_REMAINDER or b == B_FMOD) and _int_has_zero(y):
+    if dt == PYAD_I64 and d.zero_division and _int_has_zero(y):
         raise RuntimeError("ZeroDivisionError")     # torch's error for an integer divisor 0
     cdef Tensor out = zip_forward(d.fwd_kernel, x, y, dt, NULL)
     cdef Node* n
@@ -561,44 +523,6 @@ cdef list ternary_recorded(Node* n, Tensor g):
 
 cdef int OP_TERNARY = register_op(ternary_numeric, ternary_recorded)
 
-cdef int K_FMOD = register_kernel(loop_fmod_f32, loop_fmod_f64, loop_fmod_i64)
-cdef int K_REMAINDER = register_kernel(loop_remainder_f32, loop_remainder_f64, loop_remainder_i64)
-cdef int K_DIVTRUNC = register_kernel(loop_divtrunc_f32, loop_divtrunc_f64, loop_divtrunc_i64)
-cdef int K_DIVFLOOR = register_kernel(loop_divfloor_f32, loop_divfloor_f64, loop_divfloor_i64)
-cdef int K_FMOD_BW_B = register_kernel(loop_fmod_bw_b_f32, loop_fmod_bw_b_f64, NULL)
-cdef int K_REMAINDER_BW_B = register_kernel(loop_remainder_bw_b_f32, loop_remainder_bw_b_f64, NULL)
-
-cdef list fmod_rec(Tensor g, Tensor a, Tensor b):
-    return [g, t_mul(t_neg(g), t_binary(B_DIVTRUNC, a, b))]   # g, -g trunc(a / b)
-cdef list remainder_rec(Tensor g, Tensor a, Tensor b):
-    return [g, t_mul(t_neg(g), t_binary(B_DIVFLOOR, a, b))]  # g, -g floor(a / b)
-cdef list zero_rec(Tensor g, Tensor a, Tensor b):
-    return [zeros_like_nograd(g), zeros_like_nograd(g)]
-
-cdef int B_FMOD = register_binary(K_FMOD, BW_PASS, K_FMOD_BW_B, False, "FmodBackward1",
-                                  fmod_rec)
-cdef int B_REMAINDER = register_binary(K_REMAINDER, BW_PASS, K_REMAINDER_BW_B, False,
-                                       "RemainderBackward1", remainder_rec)
-cdef int B_DIVTRUNC = register_binary(K_DIVTRUNC, BW_ZERO, BW_ZERO, False, "DivBackward2",
-                                      zero_rec)
-cdef int B_DIVFLOOR = register_binary(K_DIVFLOOR, BW_ZERO, BW_ZERO, False, "DivBackward2",
-                                      zero_rec)
-# x // y: torch records a node whose backward is not implemented
-cdef list floor_divide_rec(Tensor g, Tensor a, Tensor b):
-    raise RuntimeError("the derivative for 'floor_divide' is not implemented.")
-cdef int B_FLOOR_DIVIDE = register_binary(K_DIVFLOOR, BW_UNDEFINED, BW_UNDEFINED, False,
-                                          "NotImplemented", floor_divide_rec)
-binary_undefined_name[B_FLOOR_DIVIDE] = "floor_divide"
-
-
-cdef object _binary_with_scalar(int b, Tensor x, object other):
-    other = as_scalar_or_tensor(other)
-    if other is None:
-        return NotImplemented
-    if isinstance(other, Tensor):
-        return t_binary(b, x, <Tensor>other)
-    return t_binary(b, x, scalar0d(other, result_type_scalar(x, other), True))
-
 
 cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     """div(x, other, rounding_mode=None | "trunc" | "floor")."""
@@ -609,14 +533,14 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
                            f"but found '{rounding_mode}'")
     other = as_scalar_or_tensor(other)
     if isinstance(other, Tensor):
-        return t_binary(B_DIVTRUNC if rounding_mode == "trunc" else B_DIVFLOOR, x, <Tensor>other)
+        return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x, <Tensor>other)
     cdef double c[4]
     cdef int dt = result_type_scalar(x, other)
     if dt >= PYAD_I64:      # exact int64 division (t_binary raises torch's error for 0)
-        return t_binary(B_DIVTRUNC if rounding_mode == "trunc" else B_DIVFLOOR, x,
+        return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x,
                         scalar0d(other, dt, True))
     c[0] = other
-    return t_unary(U_DIVTRUNC_S if rounding_mode == "trunc" else U_DIVFLOOR_S,
+    return t_unary(U_DIV_TRUNC_SCALAR if rounding_mode == "trunc" else U_DIV_FLOOR_SCALAR,
                    t_to(x, result_type_scalar(x, other)), c)
 
 
@@ -1036,42 +960,115 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     return t_nan_to_num(_t(input), nan, posinf, neginf)
 
 
+# torch's overloads of the remainders and floor_divide, named in its "invalid combination"
+# errors; the function and method forms check their operands here, one path for both
+cdef dict _DIVISION_OVERLOADS = {
+    "fmod": ["(Tensor input, Tensor other, *, Tensor out = None)",
+             "(Tensor input, Number other, *, Tensor out = None)"],
+    "remainder": ["(Tensor input, Tensor other, *, Tensor out = None)",
+                  "(Number self, Tensor other)",
+                  "(Tensor input, Number other, *, Tensor out = None)"],
+    "floor_divide": ["(Tensor input, Tensor other, *, Tensor out = None)",
+                     "(Tensor input, Number other)"],
+}
+
+
+cdef int check_division_operands(str fn, object input, object other, bint method) except -1:
+    """torch's TypeError for operands that match none of fn's overloads (fn: fmod, remainder,
+    floor_divide, with a trailing _ for the in-place method). A number first is an overload
+    of remainder and floor_divide, not of their methods; floor_divide's input may be a number
+    whatever other is (torch's parser makes a tensor of it)."""
+    cdef str op = fn.rstrip("_")
+    if isinstance(input, Tensor) and (isinstance(other, Tensor) or is_number(other)):
+        return 0
+    if not method and op != "fmod" and is_number(input) and isinstance(other, Tensor):
+        return 0
+    if not method and op == "floor_divide" and is_number(input) and is_number(other):
+        return 0
+    if method:
+        raise TypeError(method_invalid_combination(fn, other, ["(Tensor other)",
+                                                               "(Number other)"]))
+    raise TypeError(invalid_combination(fn, (input, other), _DIVISION_OVERLOADS[op]))
+
+
+cdef int check_division_into(Tensor x, object other) except -1:
+    """x.fmod_(other) and the like: torch checks the write into x (the broadcast shape, a
+    result dtype x can hold) before the op's own errors (bool, a zero int64 divisor)."""
+    cdef Meta o
+    cdef Py_ssize_t shp[PYAD_MAXDIM]
+    cdef int dt
+    other = as_scalar_or_tensor(other)
+    if isinstance(other, Tensor):
+        o.shape = shp
+        broadcast_meta(&x.m, &(<Tensor>other).m, &o)
+        return check_inplace_write(x, &o, result_type2(x, <Tensor>other))
+    return check_inplace_write(x, &x.m, result_type_scalar(x, other))
+
+
 def fmod(input, other):
     """C-style remainder (sign of the dividend)."""
-    cdef Tensor x = _t(input)
-    cdef double c[4]
-    if isinstance(other, Tensor):
-        return t_binary(B_FMOD, x, <Tensor>other)
-    if x.m.dtype > PYAD_F64:
-        return named_result(_binary_with_scalar(B_FMOD, x, other), "fmod", other)
-    check_scalar_range(other)
-    c[0] = other
-    return t_unary(U_FMODS, x, c)
+    check_division_operands("fmod", input, other, False)
+    return t_fmod(<Tensor>input, other)
 
 
 def remainder(input, other):
     """Python-style remainder (sign of the divisor)."""
-    if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
-        return other.__rmod__(input)        # torch's remainder(Scalar, Tensor)
-    other = as_scalar_or_tensor(other)
-    cdef Tensor x = _t(input)
-    cdef double c[4]
-    if isinstance(other, Tensor):
-        return t_binary(B_REMAINDER, x, <Tensor>other)
-    cdef int dt = result_type_scalar(x, other)
-    if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
-        return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
-    c[0] = other
-    return t_unary(U_REMAINDERS, t_to(x, result_type_scalar(x, other)), c)
+    check_division_operands("remainder", input, other, False)
+    return t_remainder(input, other)
 
 
 def floor_divide(input, other):
     """input // other, rounding down (not differentiable, as in torch)."""
-    if not isinstance(input, Tensor) and isinstance(other, Tensor) and is_scalar(input):
-        return other.__rfloordiv__(input)   # torch's floor_divide(Scalar, Tensor)
+    check_division_operands("floor_divide", input, other, False)
+    return t_floor_divide(input, other)
+
+
+cdef object t_fmod(Tensor x, object other):
+    """fmod of checked operands: a tensor, or a number (torch's Scalar overload: in a float
+    dtype the op table's fmod_scalar, which records x alone; int64 divides exactly)."""
+    cdef double c[4]
+    if isinstance(other, Tensor):
+        return t_binary(B_FMOD, x, <Tensor>other)
+    check_scalar_range(other)
     other = as_scalar_or_tensor(other)
-    cdef Tensor x = _t(input)
+    cdef int dt = result_type_scalar(x, other)
+    if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
+        return t_binary(B_FMOD, x, scalar0d(other, dt, True))
+    c[0] = other
+    return t_unary(U_FMOD_SCALAR, t_to(x, dt), c)
+
+
+cdef object t_remainder(object input, object other):
+    """remainder of checked operands (either may be a number; the % operators' too)."""
+    if not isinstance(input, Tensor):       # torch's remainder(Scalar, Tensor)
+        input = as_scalar_or_tensor(input)
+        return t_binary(B_REMAINDER, scalar0d(input, result_type_scalar(other, input), True),
+                        <Tensor>other)
+    cdef Tensor x = <Tensor>input
+    cdef double c[4]
+    if isinstance(other, Tensor):
+        return t_binary(B_REMAINDER, x, <Tensor>other)
+    check_scalar_range(other)
+    other = as_scalar_or_tensor(other)
+    cdef int dt = result_type_scalar(x, other)
+    if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
+        return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
+    c[0] = other
+    return t_unary(U_REMAINDER_SCALAR, t_to(x, dt), c)
+
+
+cdef object t_floor_divide(object input, object other):
+    """floor_divide of checked operands (either may be a number; the // operators' too)."""
+    if not isinstance(input, Tensor) and isinstance(other, Tensor):   # (Scalar, Tensor)
+        input = as_scalar_or_tensor(input)
+        return t_binary(B_FLOOR_DIVIDE,
+                        scalar0d(input, result_type_scalar(other, input), True), <Tensor>other)
+    if not isinstance(input, Tensor):       # two numbers: the first a 0-d tensor of its own
+        input = _tensor_from_data(as_scalar_or_tensor(input))
+    cdef Tensor x = <Tensor>input
     if not isinstance(other, Tensor):
+        check_scalar_range(other)
+        other = as_scalar_or_tensor(other)
         other = scalar0d(other, result_type_scalar(x, other), True)
     return t_binary(B_FLOOR_DIVIDE, x, <Tensor>other)
 

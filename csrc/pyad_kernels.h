@@ -740,13 +740,16 @@ PYAD_BMM(pyad_bmm_i64, int64_t) /* integer products wrap, as torch's */
 #define PYAD_2_SQRTPI 1.12837916709551257389615890312154517
 
 static inline double pyad_round_half_even(double x) { return nearbyint(x); }
-static inline double pyad_fmod(double a, double b) { return fmod(a, b); }
-static inline double pyad_remainder(double a, double b)
-{
-    double r = fmod(a, b);
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
+/* Python's remainder (the sign of the divisor) in the element type, as torch's kernel */
+#define PYAD_REMAINDER(NAME, T, F)                                                         \
+    static inline T NAME(T a, T b)                                                         \
+    {                                                                                      \
+        T r = fmod##F(a, b);                                                               \
+        if (r != 0 && ((r < 0) != (b < 0))) r += b;                                        \
+        return r;                                                                          \
+    }
+PYAD_REMAINDER(pyad_remainder_f64, double, )
+PYAD_REMAINDER(pyad_remainder_f32, float, f)
 /* a // b for floats as torch computes it (c10::div_floor_floating): from fmod, so that
  * -2.5 // inf is -1 (floor(a / b) gives -0) and inf // 1 is NaN; x / 0 is the IEEE quotient.
  * In the element type: a float32 quotient is rounded as float32, as torch's. */
@@ -826,31 +829,14 @@ static inline double pyad_clamp(double x, double lo, double hi)
     PYAD_UNARY(loop_nan_to_num_##S, T,                                                         \
                x != x ? (T)c[0]                                                                \
                       : (x == (T)INFINITY ? (T)c[1] : (x == -(T)INFINITY ? (T)c[2] : x)))      \
-    PYAD_UNARY(loop_fmods_##S, T, fmod##F(x, (T)c[0]))                                         \
-    PYAD_UNARY(loop_remainders_##S, T, (T)pyad_remainder(x, (T)c[0]))                          \
-    PYAD_UNARY(loop_divtrunc_s_##S, T, trunc##F(x / (T)c[0]))                                  \
-    PYAD_UNARY(loop_divfloor_s_##S, T, pyad_div_floor_##S(x, (T)c[0]))                          \
-    PYAD_BINARY(loop_fmod_##S, T, fmod##F(x, y))                                               \
-    PYAD_BINARY(loop_remainder_##S, T, (T)pyad_remainder(x, y))                                \
-    PYAD_BINARY(loop_divtrunc_##S, T, trunc##F(x / y))                                         \
-    PYAD_BINARY(loop_divfloor_##S, T, pyad_div_floor_##S(x, y))                                 \
     /* backward helpers: x = incoming gradient, y = saved value */                             \
     PYAD_BINARY(loop_clamp_bw_##S, T, (y >= (T)c[0] && y <= (T)c[1]) ? x : (T)0)               \
-    PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)                               \
-    PYAD_TERNARY(loop_fmod_bw_b_##S, T, -x * trunc##F(y / z))                                    \
-    PYAD_TERNARY(loop_remainder_bw_b_##S, T, -x * pyad_div_floor_##S(y, z))
+    PYAD_BINARY(loop_finite_mask_##S, T, isfinite(y) ? x : (T)0)
 
 PYAD_FLOAT_LOOPS2(f32, float, f)
 PYAD_FLOAT_LOOPS2(f64, double, )
 
-PYAD_UNARY(loop_remainders_i64, int64_t, pyad_iremainder(x, (int64_t)c[0]))
-PYAD_UNARY(loop_divfloor_s_i64, int64_t, pyad_ifloordiv(x, (int64_t)c[0]))
-PYAD_UNARY(loop_divtrunc_s_i64, int64_t, pyad_itruncdiv(x, (int64_t)c[0]))
 PYAD_UNARY(loop_sign_i64, int64_t, (int64_t)((x > 0) - (x < 0)))
-PYAD_BINARY(loop_remainder_i64, int64_t, pyad_iremainder(x, y))
-PYAD_BINARY(loop_divfloor_i64, int64_t, pyad_ifloordiv(x, y))
-PYAD_BINARY(loop_divtrunc_i64, int64_t, pyad_itruncdiv(x, y))
-PYAD_BINARY(loop_fmod_i64, int64_t, pyad_ifmod(x, y))
 PYAD_BINARY(loop_bitand_i64, int64_t, x & y)
 PYAD_BINARY(loop_bitor_i64, int64_t, x | y)
 PYAD_BINARY(loop_bitxor_i64, int64_t, x ^ y)

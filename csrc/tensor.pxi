@@ -1602,6 +1602,24 @@ cdef class Tensor:
             return augmented_result(self, binop(BIN_POW, check_leaf_view(self), other))
         return self.pow_(other)
 
+    def __imod__(self, other):
+        other = as_scalar_or_tensor(other)
+        if other is None:
+            return NotImplemented
+        check_division_into(self, other)
+        if self._view_copies:
+            return augmented_result(self, t_remainder(check_leaf_view(self), other))
+        return inplace(self, t_remainder(inplace_source(self), other))
+
+    def __ifloordiv__(self, other):
+        other = as_scalar_or_tensor(other)
+        if other is None:
+            return NotImplemented
+        check_division_into(self, other)
+        if self._view_copies:
+            return augmented_result(self, t_floor_divide(check_leaf_view(self), other))
+        return inplace(self, t_floor_divide(inplace_source(self), other))
+
     def __setitem__(self, index, value):
         t_setitem(self, index, value)
 
@@ -1728,15 +1746,36 @@ cdef class Tensor:
 
     def fmod(self, other):
         """C-style remainder (sign of the dividend)."""
-        return fmod(self, other)
+        check_division_operands("fmod", self, other, True)
+        return t_fmod(self, other)
+
+    def fmod_(self, other):
+        """In-place fmod; returns self."""
+        check_division_operands("fmod_", self, other, True)
+        check_division_into(self, other)
+        return inplace(self, t_fmod(inplace_source(self), other))
 
     def remainder(self, other):
         """Python-style remainder (sign of the divisor)."""
-        return remainder(self, other)
+        check_division_operands("remainder", self, other, True)
+        return t_remainder(self, other)
+
+    def remainder_(self, other):
+        """In-place remainder; returns self."""
+        check_division_operands("remainder_", self, other, True)
+        check_division_into(self, other)
+        return inplace(self, t_remainder(inplace_source(self), other))
 
     def floor_divide(self, other):
         """input // other, rounding down (not differentiable, as in torch)."""
-        return floor_divide(self, other)
+        check_division_operands("floor_divide", self, other, True)
+        return t_floor_divide(self, other)
+
+    def floor_divide_(self, other):
+        """In-place floor_divide; returns self."""
+        check_division_operands("floor_divide_", self, other, True)
+        check_division_into(self, other)
+        return inplace(self, t_floor_divide(inplace_source(self), other))
 
     def eq(self, other):
         """input == other elementwise (bool)."""
@@ -1833,30 +1872,28 @@ cdef class Tensor:
         return t_unary(U_ABS, self)
 
     def __floordiv__(self, other):
-        if as_scalar_or_tensor(other) is None:
+        other = as_scalar_or_tensor(other)      # an ndarray or a list: a tensor
+        if other is None:
             return NotImplemented
-        return floor_divide(self, other)
+        return t_floor_divide(self, other)
 
     def __rfloordiv__(self, other):
         other = as_scalar_or_tensor(other)      # an ndarray or a list on the left: a tensor
         if other is None:
             return NotImplemented
-        if isinstance(other, Tensor):
-            return floor_divide(other, self)
-        return floor_divide(scalar0d(other, result_type_scalar(self, other), True), self)
+        return t_floor_divide(other, self)
 
     def __mod__(self, other):
-        if as_scalar_or_tensor(other) is None:
+        other = as_scalar_or_tensor(other)
+        if other is None:
             return NotImplemented
-        return remainder(self, other)
+        return t_remainder(self, other)
 
     def __rmod__(self, other):
         other = as_scalar_or_tensor(other)
         if other is None:
             return NotImplemented
-        if isinstance(other, Tensor):
-            return remainder(other, self)
-        return t_binary(B_REMAINDER, scalar0d(other, result_type_scalar(self, other), True), self)
+        return t_remainder(other, self)
 
     def where(self, condition, other):
         """Elements of input where condition holds, else of other (either may be a scalar)."""

@@ -1071,7 +1071,6 @@ group("integers",
 # Mostly huge ints (OverflowError where torch raises ValueError/TypeError/IndexError), numpy
 # integers as dims or sizes, and exception types of torch's argument parser.
 KNOWN: dict[str, str] = {
-    'operand_types/method_fmod_ndarray': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
     'operand_types/method_copy__ndarray': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
     'operand_types/clamp_ndarray': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
     'operand_types/cat_arg_list': 'not fixed yet: pyad raises TypeError, torch raises TypeError',
