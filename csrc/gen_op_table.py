@@ -776,7 +776,8 @@ class BinaryCode:
                            f"loop_g_{g[0].tag}_f64, NULL)")
         out.append(f"cdef list rec_{name}(Tensor g, Tensor a, Tensor b):")
         if "undefined" in self.grads:
-            out.append(f"    raise RuntimeError(\"the derivative for '{name}' is not implemented.\")")
+            out.append(f'    raise RuntimeError("derivative for aten::{op.aten or name} is not '
+                       'implemented")')
         else:
             vals = [g[1] if isinstance(g, tuple) else g or "None" for g in self.grads]
             out += [f"    {line}" for line in
@@ -789,7 +790,7 @@ class BinaryCode:
                    f'{float_only}, "{op.grad_fn}", rec_{name}, {op.zero_division}, '
                    f'{bool_kernel})')
         if "undefined" in self.grads:
-            out.append(f'binary_undefined_name[B_{N}] = "{name}"')
+            out.append(f'binary_undefined_name[B_{N}] = "{op.aten or name}"')
         for k, nm in enumerate(op.scalars):
             if nm:
                 out.append(f'cdef int NAME_{N}_SCALAR{k} = register_name("{nm}")')

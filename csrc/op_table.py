@@ -85,7 +85,8 @@ class Binary:
     (int64 computed in int64: fwd in int64_t, or `int_fwd` where the float formula is not
     exact on integers; two bools in int64 with a bool result (maximum, minimum), or refused
     with torch's "<int_kernel>" error when one is given). zero_division: an int64 divisor
-    with a zero raises torch's "ZeroDivisionError".
+    with a zero raises torch's "ZeroDivisionError". aten: the op torch names in "derivative for
+    aten::<op> is not implemented" (an "undefined" derivative), when not `name`.
     scalars: the grad_fn names when `input` or `other` is a Python number (None: torch
     refuses a number there).
     The core arithmetic's entries add: kernels (forward, bw_x, bw_y: pyad_kernels.h's kernels,
@@ -99,7 +100,7 @@ class Binary:
                  ints="float", int_kernel=None, scalars=(None, None), other="other",
                  inplace=True, doc="", jvp="auto", batch="elementwise", kernels=None,
                  params=(), opcode=None, numeric=None, uniform=False, cast=False, numbers=(),
-                 int_fwd=None, zero_division=False):
+                 int_fwd=None, zero_division=False, aten=None):
         self.name, self.fwd, self.grad_fn, self.dx, self.dy = name, fwd, grad_fn, dx, dy
         self.surface, self.aliases, self.ints, self.int_kernel = surface, tuple(aliases), ints, \
             int_kernel
@@ -108,7 +109,7 @@ class Binary:
         self.params, self.checks = tuple(params), ()
         self.kernels, self.opcode, self.numeric, self.uniform = kernels, opcode, numeric, uniform
         self.cast, self.numbers = cast, tuple(numbers)
-        self.int_fwd, self.zero_division = int_fwd, zero_division
+        self.int_fwd, self.zero_division, self.aten = int_fwd, zero_division, aten
 
 
 class Number:
@@ -378,6 +379,11 @@ BINARY = [
     Binary("floor_divide", "pyad_div_floor(x, y)", "NotImplemented", "undefined", "undefined",
            surface="none", ints="int64", int_fwd="pyad_ifloordiv(x, y)",
            int_kernel="div_floor_cpu", zero_division=True, doc="x // y (no gradient)."),
+    # remainder(Number, Tensor), number % tensor: torch records a node without a derivative
+    Binary("remainder_number", "pyad_remainder(x, y)", "NotImplemented", "undefined",
+           "undefined", surface="none", ints="int64", int_fwd="pyad_iremainder(x, y)",
+           int_kernel="remainder_cpu", zero_division=True, aten="remainder",
+           doc="number % tensor (no gradient)."),
     # torch's formulas: g, and -g times the rounded quotient
     Binary("fmod", "fmod(x, y)", "FmodBackward1", "g", "-g * div_trunc(x, y)", surface="none",
            ints="int64", int_fwd="pyad_ifmod(x, y)", int_kernel="fmod_cpu", zero_division=True,

@@ -157,7 +157,7 @@ cdef enum:
 cdef BinaryDef BINARY[MAX_BINARY]
 cdef int _n_binary = 0
 
-# the op named in "the derivative for '...' is not implemented" (BW_UNDEFINED)
+# the op named in torch's "derivative for aten::<name> is not implemented" (BW_UNDEFINED)
 cdef dict binary_undefined_name = {}
 # torch's kernel named in its refusal of two bool operands (the integer divisions)
 cdef dict binary_bool_kernel = {}
@@ -234,8 +234,8 @@ cdef inline bint _reads_inputs(int k) noexcept:
 
 cdef Buffer* _binary_grad(int k, Node* n, Buffer* g) except NULL:
     if k == BW_UNDEFINED:
-        raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
-                           "implemented.")
+        raise RuntimeError(f"derivative for aten::{binary_undefined_name[n.ip[0]]} is not "
+                           "implemented")
     if k == BW_PASS:
         buf_incref(g)
         return g
@@ -278,8 +278,8 @@ cdef list binary_recorded(Node* n, Tensor g):
 
 cdef Tensor _unsaved_grad(Node* n, int k, Tensor g):
     if k == BW_UNDEFINED:
-        raise RuntimeError(f"the derivative for '{binary_undefined_name[n.ip[0]]}' is not "
-                           "implemented.")
+        raise RuntimeError(f"derivative for aten::{binary_undefined_name[n.ip[0]]} is not "
+                           "implemented")
     return g if k == BW_PASS else zeros_like_nograd(g)
 
 cdef int OP_BINARY = register_op(binary_numeric, binary_recorded)
@@ -1042,8 +1042,8 @@ cdef object t_remainder(object input, object other):
     """remainder of checked operands (either may be a number; the % operators' too)."""
     if not isinstance(input, Tensor):       # torch's remainder(Scalar, Tensor)
         input = as_scalar_or_tensor(input)
-        return t_binary(B_REMAINDER, scalar0d(input, result_type_scalar(other, input), True),
-                        <Tensor>other)
+        return t_binary(B_REMAINDER_NUMBER,
+                        scalar0d(input, result_type_scalar(other, input), True), <Tensor>other)
     cdef Tensor x = <Tensor>input
     cdef double c[4]
     if isinstance(other, Tensor):
