@@ -806,21 +806,21 @@ class BinaryCode:
         # out: the function's out= (torch's errors list it); into: an in-place method's self
         out = [f"cdef object op_{name}(object input, object {o}, str fn, bint method, "
                "object out=None, Tensor into=None):",
-               "    cdef Tensor x, y", "    cdef int renamed = -1"]
+               "    cdef Tensor x, y", "    cdef int renamed = -1, number = -1"]
         branch = "if"
         if op.scalars[1]:
             out += [f"    {branch} isinstance(input, Tensor) and not isinstance({o}, Tensor) "
                     f"and is_scalar({o}):",
                     '        x = need_tensor(input, fn, "input", 1)',
                     f"        y = scalar0d({o}, result_type_scalar(x, {o}))",
-                    f"        renamed = NAME_{N}_SCALAR1"]
+                    f"        renamed, number = NAME_{N}_SCALAR1, 1"]
             branch = "elif"
         if op.scalars[0]:
             out += [f"    {branch} isinstance({o}, Tensor) and not isinstance(input, Tensor) "
                     "and is_scalar(input):",
                     f'        y = need_tensor({o}, fn, "{o}", 2)',
                     "        x = scalar0d(input, result_type_scalar(y, input))",
-                    f"        renamed = NAME_{N}_SCALAR0"]
+                    f"        renamed, number = NAME_{N}_SCALAR0, 0"]
             branch = "elif"
         body = ['x = need_tensor(input, fn, "input", 1)',
                 f'y = need_tensor({o}, fn, "{o}", 1 if method else 2)']
@@ -856,7 +856,7 @@ class BinaryCode:
                     "    if x.m.dtype == PYAD_BOOL:",
                     f"        return to_dtype_nograd(t_binary(B_{N}, to_dtype_nograd(x, PYAD_I64), "
                     "to_dtype_nograd(y, PYAD_I64)), PYAD_BOOL)"]
-        out += [f"    cdef Tensor r = t_binary(B_{N}, x, y)",
+        out += [f"    cdef Tensor r = t_binary(B_{N}, x, y, number)",
                 "    if renamed >= 0 and r.grad_fn_ != NULL:",
                 "        r = named(r, renamed)",
                 "    return r"]

@@ -266,22 +266,15 @@ UNARY = [
     Unary("round", "nearbyint(x)", "RoundBackward0", ints="identity",
           int_kernel="round_vml_cpu", surface="none",
           doc="Round half to even (zero gradient)."),
-    # ---- a remainder or a rounded quotient by a Python number (fmod(x, 0.7), x % 0.7,
-    # div(x, 2., rounding_mode=...)) in a float dtype: torch's Scalar overloads, which record
-    # x alone. The number is rounded to the computation dtype first, as torch's wrapped scalar.
-    # Integer operands divide exactly through the Binary entries below (pyad's hand-written
-    # fmod, remainder and div surfaces choose; surface="none").
+    # ---- a remainder by a Python number (fmod(x, 0.7), x % 0.7) in a float dtype: torch's
+    # Scalar overloads, which record x alone. The number is rounded to the computation dtype
+    # first, as torch's wrapped scalar. Integer operands divide exactly through the Binary
+    # entries below (pyad's hand-written fmod and remainder surfaces choose; surface="none").
     Unary("fmod_scalar", "fmod(x, other)", "FmodBackward0", "g",
           params=[("other", "required")], surface="none", doc="C's fmod by a number."),
     Unary("remainder_scalar", "pyad_remainder(x, other)", "RemainderBackward0", "g",
           params=[("other", "required")], surface="none",
           doc="Python's remainder by a number (the sign of the divisor)."),
-    Unary("div_trunc_scalar", "trunc(x / other)", "DivBackward2",
-          params=[("other", "required")], surface="none",
-          doc="x / number rounded toward zero (zero gradient)."),
-    Unary("div_floor_scalar", "pyad_div_floor(x, other)", "DivBackward2",
-          params=[("other", "required")], surface="none",
-          doc="x / number rounded down, as torch's div_floor (zero gradient)."),
     # ---- activations (torch.nn.functional); torch's backward formulas, special points too
     Unary("hardtanh", "pyad_clamp(x, min_val, max_val)", "HardtanhBackward0",
           "where((x <= min_val) | (x >= max_val), 0, g)",

@@ -206,7 +206,11 @@ cdef int refuse_integer_result(Tensor x, Tensor y, str kernel, Tensor into) exce
         check_inplace_write(into, &o, dt)
     raise NotImplementedError(f"\"{kernel}\" not implemented for '{DTYPE_TITLES[dt]}'")
 
-cdef Tensor t_binary(int b, Tensor x, Tensor y):
+cdef Tensor t_binary(int b, Tensor x, Tensor y, int number=-1):
+    """Row b of BINARY on x and y. number: which operand (0 or 1) is a Python number made a
+    0-d tensor, for the overloads torch records with the tensor's edge alone (xlogy's
+    Scalar forms); -1: none. A node without a derivative (torch's NotImplemented) has an edge
+    to each operand that requires grad, as torch's."""
     cdef const BinaryDef* d = &BINARY[b]
     cdef int dt = result_type2(x, y)
     if dt == PYAD_BOOL and b in binary_bool_kernel:
@@ -217,9 +221,18 @@ cdef Tensor t_binary(int b, Tensor x, Tensor y):
         raise RuntimeError("ZeroDivisionError")     # torch's error for an integer divisor 0
     cdef Tensor out = zip_forward(d.fwd_kernel, x, y, dt, NULL)
     cdef Node* n
+    cdef int only = -1      # the one operand with an edge; -1: both have one
     if wants_grad2(x, y):
-        n = record(OP_BINARY, d.name_id, out, x, y, 2, 1)
+        if d.bw_a == BW_UNDEFINED and d.bw_b == BW_UNDEFINED:
+            only = -1 if wants_grad(x) and wants_grad(y) else 0 if wants_grad(x) else 1
+        elif number >= 0:
+            only = 1 - number
+        if only < 0:
+            n = record(OP_BINARY, d.name_id, out, x, y, 2, 2)
+        else:
+            n = record(OP_BINARY, d.name_id, out, x if only == 0 else y, None, 1, 2)
         n.ip[0] = b
+        n.ip[1] = only
         if ((requires_grad_now(x) and _reads_inputs(d.bw_a))
                 or (requires_grad_now(y) and _reads_inputs(d.bw_b))):
             # as torch's generated code: the inputs are saved only for a derivative that
@@ -243,38 +256,50 @@ cdef Buffer* _binary_grad(int k, Node* n, Buffer* g) except NULL:
         return buf_zeros(&n.out_meta)
     return zip_numeric(k, g, &n.out_meta, sdata(n, 0), smeta(n, 0), sdata(n, 1), smeta(n, 1), NULL)
 
+cdef inline bint _wants_operand(Node* n, int k) noexcept:
+    """Operand k's gradient is wanted (n.ip[1]: the one operand with an edge, or -1)."""
+    if n.ip[1] < 0:
+        return needs_input_grad(n, k)
+    return k == n.ip[1] and needs_input_grad(n, 0)
+
 cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                         GradSink* sink) except -1:
     cdef const BinaryDef* d = &BINARY[n.ip[0]]
+    cdef int edge
     check_saved(n)
-    if needs_input_grad(n, 0):
-        gin[0] = _binary_grad(d.bw_a, n, g)
-        gm[0] = &n.out_meta
-    if needs_input_grad(n, 1):
-        gin[1] = _binary_grad(d.bw_b, n, g)
-        gm[1] = &n.out_meta
+    if _wants_operand(n, 0):
+        edge = 0
+        gin[edge] = _binary_grad(d.bw_a, n, g)
+        gm[edge] = &n.out_meta
+    if _wants_operand(n, 1):
+        edge = 1 if n.ip[1] < 0 else 0
+        gin[edge] = _binary_grad(d.bw_b, n, g)
+        gm[edge] = &n.out_meta
     return 0
 
 cdef list binary_recorded(Node* n, Tensor g):
     check_saved(n)
     cdef const BinaryDef* d = &BINARY[n.ip[0]]
+    cdef list r
+    cdef Tensor a, b
     if n.saved[0] == NULL:          # the derivatives needed read no input (g, 0 or undefined)
-        return [_unsaved_grad(n, d.bw_a, g) if needs_input_grad(n, 0) else None,
-                _unsaved_grad(n, d.bw_b, g) if needs_input_grad(n, 1) else None]
-    cdef Tensor a = saved_tensor(n, 0), b = saved_tensor(n, 1)
-    # the formulas work in the result's dtype, as the numeric path does: an int64 operand
-    # beside a float one (maximum(x, ints)) had no kernel; a cast of a float32 operand is
-    # recorded, so higher derivatives still reach it
-    if a.m.dtype != g.m.dtype:
-        a = t_to(a, g.m.dtype)
-    if b.m.dtype != g.m.dtype:
-        b = t_to(b, g.m.dtype)
-    cdef list r = BINARY[n.ip[0]].recorded(g, a, b)
-    if not needs_input_grad(n, 0):
-        r[0] = None
-    if not needs_input_grad(n, 1):
-        r[1] = None
-    return r
+        r = [_unsaved_grad(n, d.bw_a, g) if _wants_operand(n, 0) else None,
+             _unsaved_grad(n, d.bw_b, g) if _wants_operand(n, 1) else None]
+    else:
+        a, b = saved_tensor(n, 0), saved_tensor(n, 1)
+        # the formulas work in the result's dtype, as the numeric path does: an int64 operand
+        # beside a float one (maximum(x, ints)) had no kernel; a cast of a float32 operand is
+        # recorded, so higher derivatives still reach it
+        if a.m.dtype != g.m.dtype:
+            a = t_to(a, g.m.dtype)
+        if b.m.dtype != g.m.dtype:
+            b = t_to(b, g.m.dtype)
+        r = d.recorded(g, a, b)
+        if not _wants_operand(n, 0):
+            r[0] = None
+        if not _wants_operand(n, 1):
+            r[1] = None
+    return r if n.ip[1] < 0 else [r[n.ip[1]]]
 
 cdef Tensor _unsaved_grad(Node* n, int k, Tensor g):
     if k == BW_UNDEFINED:
@@ -534,14 +559,10 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     other = as_scalar_or_tensor(other)
     if isinstance(other, Tensor):
         return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x, <Tensor>other)
-    cdef double c[4]
-    cdef int dt = result_type_scalar(x, other)
-    if dt >= PYAD_I64:      # exact int64 division (t_binary raises torch's error for 0)
-        return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x,
-                        scalar0d(other, dt, True))
-    c[0] = other
-    return t_unary(U_DIV_TRUNC_SCALAR if rounding_mode == "trunc" else U_DIV_FLOOR_SCALAR,
-                   t_to(x, result_type_scalar(x, other)), c)
+    # a number: torch's DivBackward2 keeps its (None) edge; int64 divides exactly, and
+    # t_binary raises torch's error for 0
+    return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x,
+                    scalar0d(other, result_type_scalar(x, other), True))
 
 
 # ============================================================================================

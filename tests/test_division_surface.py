@@ -183,3 +183,43 @@ def test_number_first_records_a_node_without_a_derivative_like_torch(form, numbe
     (pn, pm, pd, pv), (tn, tm, td, tv) = outcome
     assert (pn, pm, pd) == (tn, tm, td)
     np.testing.assert_array_equal(pv, tv)
+
+
+EDGE_FORMS = {
+    "xlogy(t, 2.)": lambda lib, t, c: lib.xlogy(t, 2.0),
+    "xlogy(2., t)": lambda lib, t, c: lib.xlogy(2.0, t),
+    "t // 2.": lambda lib, t, c: t // 2.0,
+    "2. // t": lambda lib, t, c: 2.0 // t,
+    "2. % t": lambda lib, t, c: 2.0 % t,
+    "t // t": lambda lib, t, c: t // t,
+    "t // c": lambda lib, t, c: t // c,
+    "c // t": lambda lib, t, c: c // t,
+    "heaviside(t, c)": lambda lib, t, c: lib.heaviside(t, c),
+    "heaviside(c, t)": lambda lib, t, c: lib.heaviside(c, t),
+    "heaviside(t, t)": lambda lib, t, c: lib.heaviside(t, t),
+    "div(t, 2., floor)": lambda lib, t, c: lib.div(t, 2.0, rounding_mode="floor"),
+    "div(t, c, trunc)": lambda lib, t, c: lib.div(t, c, rounding_mode="trunc"),
+    "fmod(t, 2.)": lambda lib, t, c: lib.fmod(t, 2.0),
+    "fmod(t, c)": lambda lib, t, c: lib.fmod(t, c),
+    "t % 2.": lambda lib, t, c: t % 2.0,
+}
+
+
+@pytest.mark.parametrize("form", list(EDGE_FORMS))
+def test_node_edges_like_torch(form):
+    # torch's node of each overload: its name and which inputs it has an edge to (a number's
+    # edge is (None, 0) where torch keeps it; a NotImplemented node has an edge per input
+    # that requires grad); the gradients where there are some
+    seen = []
+    for lib in (pyad, torch):
+        t = lib.tensor([1.5, -2.0, 3.0], requires_grad=True)
+        c = lib.tensor([0.5, 2.0, -1.0])
+        y = EDGE_FORMS[form](lib, t, c)
+        edges = [None if f is None else "t" for f, _ in y.grad_fn.next_functions]
+        try:
+            (d,) = lib.autograd.grad(y.sum(), t)
+            grad = d.tolist()
+        except RuntimeError as e:
+            grad = str(e)
+        seen.append((type(y.grad_fn).__name__, edges, grad))
+    assert seen[0] == seen[1]
