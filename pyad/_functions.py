@@ -124,8 +124,8 @@ def column_stack(tensors, *, out=None):
 
 
 def dist(input, other, p=2):
-    """The p-norm of input - other (broadcasting)."""
-    return pyad.linalg.vector_norm(input - other, p)
+    """The p-norm of input - other (broadcasting). DistBackward0."""
+    return _C._named_as(pyad.linalg.vector_norm(input - other, p), "DistBackward0")
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):

@@ -111,7 +111,7 @@ multinomial = _random.multinomial
 
 
 def dist(t, other, p=2):
-    return pyad.linalg.vector_norm(t - other, p)
+    return pyad.dist(t, other, p)
 
 
 def logdet(t):

@@ -116,6 +116,18 @@ def test_gradients_match_torch(fn):
     np.testing.assert_allclose(grads[1][2], grads[0][2], rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("p", [2, 1, 3, 0, float("inf")])
+def test_dist_is_one_node_named_as_torchs(p):
+    # function and method: torch's DistBackward0 (pyad's composite printed the norm's name)
+    seen = []
+    for m in (torch, pyad):
+        x = m.tensor(A, requires_grad=True)
+        y = m.tensor(B)
+        seen.append([type(m.dist(x, y, p).grad_fn).__name__,
+                     type(x.dist(y, p).grad_fn).__name__, m.dist(y, y, p).grad_fn])
+    assert seen[0] == seen[1]
+
+
 def test_logdet_value_and_gradient():
     for data in (SQ, np.diag([2.0, -3.0, -1.0])):
         values = []
