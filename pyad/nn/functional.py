@@ -43,8 +43,19 @@ def _reduce(loss, reduction):
 
 
 # ---- activations ---------------------------------------------------------------------------
+def _tensor_arg(fn, name, pos, value):
+    """torch's TypeError for a non-tensor where its op takes a Tensor (a type defined in C
+    named with its module, numpy.ndarray, as its parser prints tp_name)."""
+    if not isinstance(value, pyad.Tensor):
+        t = type(value)
+        kind = t.__name__ if t.__module__ == "builtins" or t.__flags__ & (1 << 9) else \
+            f"{t.__module__}.{t.__name__}"
+        raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {kind}")
+
+
 def relu(input, inplace=False):
     """max(x, 0)."""
+    _tensor_arg("relu", "input", 1, input)
     return input.relu_() if inplace else input.relu()
 
 
@@ -87,6 +98,7 @@ def _nonpositive(x):
 
 def gelu(input, approximate="none"):
     """x * Phi(x) (exact, with erf) or its tanh approximation (approximate="tanh")."""
+    _tensor_arg("gelu", "input", 1, input)
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
         out = input * 0.5 * (pyad.tanh(inner) + 1.0)
@@ -99,6 +111,7 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
+    _tensor_arg("silu", "input", 1, input)
     out = _named(input * pyad.sigmoid(input), "SiluBackward0")
     return input.copy_(out) if inplace else out
 
@@ -188,6 +201,10 @@ def _dtype_word(t):
 
 def linear(input, weight, bias=None):
     """input @ weight.T + bias (AddmmBackward0 for 2-D input, as in torch)."""
+    _tensor_arg("linear", "input", 1, input)
+    _tensor_arg("linear", "weight", 2, weight)
+    if bias is not None:
+        _tensor_arg("linear", "bias", 3, bias)
     if input.dim() == 2:
         # with a bias torch takes addmm, whose messages these are (without one, matmul's)
         if bias is not None and input.dtype is not weight.dtype:
