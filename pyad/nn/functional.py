@@ -53,6 +53,14 @@ def _tensor_arg(fn, name, pos, value):
         raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, not {kind}")
 
 
+def _loss_operands(fn, input, target):
+    """A loss of two tensors: torch's Python code fails on anything else (AttributeError on
+    .size(); a list or a number is not converted), pyad raises the TypeError of its parser
+    (docs/differences.md, "Operands")."""
+    _tensor_arg(fn, "input", 1, input)
+    _tensor_arg(fn, "target", 2, target)
+
+
 def relu(input, inplace=False):
     """max(x, 0)."""
     _tensor_arg("relu", "input", 1, input)
@@ -229,16 +237,19 @@ def linear(input, weight, bias=None):
 # ---- losses --------------------------------------------------------------------------------
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """(input - target)^2, reduced."""
+    _loss_operands("mse_loss", input, target)
     return _named(_reduce((input - target) ** 2, reduction), "MseLossBackward0")
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|input - target|, reduced."""
+    _loss_operands("l1_loss", input, target)
     return _reduce(pyad.abs(input - target), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, delta (|d| - delta / 2) elsewhere; d = input - target."""
+    _loss_operands("huber_loss", input, target)
     d = input - target
     ad = pyad.abs(d)
     loss = pyad.where(ad < delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
