@@ -52,8 +52,19 @@ def _generator():
     return default_generator._numpy()
 
 
+# torch takes Python's float, int and bool where it takes a dtype: float64, int64 and bool
+_PYTHON_TYPE_DTYPES = {_builtins.float: "float64", _builtins.int: "int64", _builtins.bool: "bool"}
+
+
 def _code(d):
-    return (get_default_dtype() if d is None else d).__reduce__()[1][0]
+    """A dtype argument's name: a pyad dtype, None (the default dtype), or a Python type."""
+    if d is None:
+        d = get_default_dtype()
+    if isinstance(d, type) and d in _PYTHON_TYPE_DTYPES:
+        return _PYTHON_TYPE_DTYPES[d]
+    if not isinstance(d, dtype):
+        raise TypeError(f"argument 'dtype' must be pyad.dtype, not {type(d).__name__}")
+    return d.__reduce__()[1][0]
 
 
 def _dtype_code(d):
@@ -283,6 +294,8 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
             raise OverflowError("can't convert negative int to unsigned")
         if isinstance(v, int) and v >= 2**64:
             raise OverflowError("int too big to convert")
+    if dtype is not None and _code(dtype) == "bool":     # before the range's checks, as torch
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     for v in (start, end):
         if isinstance(v, int) and not -2**63 <= v < 2**63:
             raise RuntimeError("value cannot be converted to type int64_t without overflow")

@@ -11,11 +11,18 @@ from pyad._size_arg import NO_SIZE, size_argument
 _DTYPE_NAMES = ["float32", "float64", "int64", "bool"]
 
 
+def _is_dtype(obj):
+    """A dtype argument: a pyad dtype, or Python's float, int or bool (torch's float64, int64
+    and bool)."""
+    return isinstance(obj, pyad.dtype) or (isinstance(obj, type) and
+                                           obj in pyad._PYTHON_TYPE_DTYPES)
+
+
 def _code(dtype):
-    if not isinstance(dtype, pyad.dtype):
+    if not _is_dtype(dtype):
         raise TypeError(f"to() received an invalid combination of arguments - got "
                         f"({type(dtype).__name__}), expected a dtype")
-    return _DTYPE_NAMES.index(dtype.__reduce__()[1][0])
+    return _DTYPE_NAMES.index(pyad._code(dtype))
 
 
 def _is_device_like(obj):
@@ -44,7 +51,7 @@ def parse_to(t, args, kwargs):
     dtype = kwargs.get("dtype")
     if args:
         first = args[0]
-        if isinstance(first, pyad.dtype):
+        if _is_dtype(first):
             dtype = first
             args.pop(0)
         elif isinstance(first, pyad.Tensor):
@@ -53,7 +60,7 @@ def parse_to(t, args, kwargs):
         elif _is_device_like(first) or first is None:
             dev = first
             args.pop(0)
-            if args and isinstance(args[0], pyad.dtype):
+            if args and _is_dtype(args[0]):
                 dtype = args.pop(0)
     if len(args) > 2 or not all(isinstance(a, bool) for a in args):
         raise _bad_to(args, kwargs)

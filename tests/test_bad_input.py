@@ -1102,7 +1102,6 @@ KNOWN: dict[str, str] = {
     'construct/set': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'construct/object': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'construct/object_list': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
-    'construct/bad_dtype_type': 'not fixed yet: pyad raises TypeError, torch returns a result',
     'construct/generator': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'autograd/saved_modified_leaf_data': 'not fixed yet: pyad raises RuntimeError, torch returns a result',
     'autograd/grad_input_list_none': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
