@@ -128,7 +128,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     _check_outputs(outputs, seeds)
     for t in ins:
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as inputs, but got {type(t).__name__}")
+            raise RuntimeError("all inputs have to be Tensors or GradientEdges, but got "
+                               f"{type(t).__name__}")
         if not requires_grad_now(<Tensor>t):
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     results = run_backward(outs if len(outs) == len(seeds) else outs[:len(seeds)],

@@ -820,6 +820,8 @@ cdef int run_hooks(RunSlot* s, bint recorded) except -1:
             out = hook(g)
             if out is None:
                 continue
+            if not isinstance(out, Tensor):     # (read as a Tensor, it was foreign memory)
+                raise TypeError(f"expected Variable, but hook returned '{tp_name(out)}'")
             r = <Tensor>out
             if not same_shape(&r.m, &g.m):
                 raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size "

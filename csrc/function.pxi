@@ -59,14 +59,16 @@ cdef list _check_function_grads(Node* n, object result, tuple arg_is_tensor):
             raise RuntimeError(f"function {name} returned an incorrect number of gradients "
                                f"(expected {len(arg_is_tensor)}, got {len(result)})")
     for i in range(len(arg_is_tensor)):
-        if not arg_is_tensor[i]:
-            continue
         r = result[i]
+        if not arg_is_tensor[i]:
+            if r is not None:
+                raise RuntimeError(f"function {name} returned a gradient different than None at "
+                                   f"position {i + 1}, but the corresponding forward input was "
+                                   "not a Variable")
+            continue
         if r is not None:
             if not isinstance(r, Tensor):
-                raise TypeError(f"function {name} returned a gradient different than None at "
-                                f"position {i + 1}, but the corresponding forward input was not "
-                                "a Variable")
+                raise RuntimeError(f"expected Variable or None (got {tp_name(r)})")
             t = <Tensor>r
             if not _expandable(&n.in_meta[k], &t.m):
                 raise RuntimeError(f"Function {name} returned an invalid gradient at index {k} - "

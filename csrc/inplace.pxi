@@ -305,6 +305,14 @@ cdef int t_setitem(Tensor x, object index, object value) except -1:
         # torch takes Python numbers, numpy integers and np.float64 (a float) only
         raise TypeError(f"can't assign a numpy.{type(value).__name__} to a "
                         f"pyad.{DTYPE_TITLES[x.m.dtype]}Tensor")
+    if type(value) is complex:      # torch converts one without an imaginary part
+        if x.m.dtype == PYAD_BOOL:
+            value = value != 0
+        elif value.imag != 0:
+            raise RuntimeError("value cannot be converted to type "
+                               f"{('float', 'double', 'int64_t')[x.m.dtype]} without overflow")
+        else:
+            value = value.real
     if x.m.dtype == PYAD_I64 or type(value) is int:   # any dtype for a Python int: torch's Scalar
         _int64_arg(value)
     value = as_scalar_or_tensor(value)

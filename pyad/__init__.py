@@ -121,6 +121,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         arr = data.detach().numpy()
         code = _dtype_code(dtype) if dtype is not None else _dtype_code(data.dtype)
     else:
+        if data is None or isinstance(data, (str, bytes, dict, set, frozenset)):
+            raise _data_error(data)
         if isinstance(data, (list, tuple)):
             if _builtins.any(isinstance(v, Tensor) or _is_other_sequence(v) for v in _flat(data)):
                 data = _nested_lists(data, 0)
@@ -130,6 +132,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
             arr = _np.asarray(data)
         except ValueError:
             if isinstance(data, (list, tuple)):
+                error = _data_error(data)
+                if error is not None:
+                    raise error from None
                 _check_ragged(data, 0)
             raise
         leaves = _flat(data) if isinstance(data, (list, tuple)) else (data,)
@@ -139,7 +144,11 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
         if arr.dtype == object:
             if isinstance(data, (list, tuple)):
                 _check_ragged(data, 0)      # numpy 1.x makes an object array of ragged lists
-            raise TypeError(f"pyad.tensor: could not infer dtype of {type(data).__name__}")
+            raise _data_error(data) or TypeError(
+                f"pyad.tensor: could not infer dtype of {type(data).__name__}")
+        if arr.dtype.kind in "US":
+            raise _data_error(data) or TypeError(
+                f"pyad.tensor: cannot make a tensor from data of type {arr.dtype}")
         code = _infer_code(arr, data, dtype)
         if arr.dtype == _np.float64 and isinstance(data, (list, tuple)) and arr.size and \
                 _np.abs(arr).max() >= 2.0**63 and not _builtins.any(
@@ -165,8 +174,36 @@ def _flat(seq):
 
 def _is_other_sequence(v):
     """A sequence other than a list or tuple (tensor() reads these itself, checking lengths)."""
-    return (not isinstance(v, (list, tuple, str, bytes, _np.ndarray, _np.generic))
+    return (not isinstance(v, (list, tuple, str, bytes, dict, _np.ndarray, _np.generic))
             and hasattr(v, "__len__") and hasattr(v, "__getitem__"))
+
+
+_NUMBER_LEAVES = (_builtins.int, _builtins.float, _builtins.bool, complex, _np.generic,
+                  _np.ndarray)
+
+
+def _data_error(data):
+    """torch's error for data it cannot make a tensor of. Its sizes are read first, along the
+    first element at each depth, where a str is a dimension too many; then the first leaf,
+    depth first, that is not a number: a str or bytes is an invalid data type, anything else
+    (None, a dict, a set, an object) has no dtype to infer. None when every leaf is a number."""
+    seq, depth = data, 0
+    while isinstance(seq, (list, tuple, str)) and len(seq):
+        if isinstance(seq, str):
+            if depth:
+                return ValueError("too many dimensions 'str'")
+            break
+        seq, depth = seq[0], depth + 1
+    todo = [data]
+    while todo:
+        v = todo.pop()
+        if isinstance(v, (list, tuple)):
+            todo.extend(reversed(v))
+        elif isinstance(v, (str, bytes)):
+            return TypeError(f"new(): invalid data type '{type(v).__name__}'")
+        elif not isinstance(v, _NUMBER_LEAVES + (Tensor,)):
+            return RuntimeError(f"Could not infer dtype of {type(v).__name__}")
+    return None
 
 
 def _nested_lists(obj, dim):

@@ -207,3 +207,59 @@ def test_kept_ctx_after_its_graph_is_freed():
             print(e)
         """)
     assert out.strip() == pyad._C.ERR_BACKWARD_TWICE
+
+
+# ---- what Python callbacks hand back: torch's errors for a result that is not a tensor ------
+
+def _outcome(fn):
+    try:
+        return ("ok", fn())
+    except Exception as e:          # noqa: BLE001  (the type is compared with torch's)
+        return (type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize("returned", ["'a'", "5", "g.numpy()", "[1.0, 2.0, 3.0]", "(g,)"])
+def test_hook_returning_a_non_tensor_raises_torchs_type_error(returned):
+    # the hook's result was read as a Tensor before any check: foreign memory
+    torch = pytest.importorskip("torch")
+    seen = []
+    for m in (pyad, torch):
+        def run(m=m):
+            x = m.ones(3, requires_grad=True)
+            y = x * 2
+            y.register_hook(eval(f"lambda g: {returned}"))
+            y.sum().backward()
+        seen.append(_outcome(run))
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("returned", ["g, g", "g, 1.0", "3", "'a'", "g, None"])
+def test_function_backward_result_checked_as_torch(returned):
+    # a gradient for a non-tensor input must be None; a tensor input's must be a tensor or None
+    torch = pytest.importorskip("torch")
+    seen = []
+    for m in (pyad, torch):
+        body = f"return {returned}"
+        ns = {"m": m}
+        exec("class Fn(m.autograd.Function):\n"
+             "    @staticmethod\n"
+             "    def forward(ctx, a, k=None):\n"
+             "        return a * 2\n"
+             "    @staticmethod\n"
+             f"    def backward(ctx, g):\n        {body}\n", ns)
+        fn = ns["Fn"]
+        x = m.ones(3, requires_grad=True)
+        two = "," in returned
+        seen.append(_outcome(lambda: (fn.apply(x, 2.0) if two else fn.apply(x)).sum()
+                             .backward() or x.grad.tolist()))
+    assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("inputs", ["[x, None]", "'a'", "[x, 'a']"])
+def test_grad_of_a_non_tensor_input_raises_torchs_error(inputs):
+    torch = pytest.importorskip("torch")
+    seen = []
+    for m in (pyad, torch):
+        x = m.ones(3, requires_grad=True)
+        seen.append(_outcome(lambda: m.autograd.grad(x.sum(), eval(inputs))))
+    assert seen[0] == seen[1]

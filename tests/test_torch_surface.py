@@ -297,3 +297,34 @@ def test_python_types_are_dtypes_as_in_torch(call, kind):
         except NotImplementedError as e:        # arange of bool: torch's refusal
             outcome.append(("refused", str(e)))
     assert outcome[0] == outcome[1]
+
+
+BAD_DATA = [["a", "b"], "ab", None, [None], {}, {1, 2}, [{}], [1, {}], [1.0, None], [b"a"],
+            b"ab", [1, "a"], [[1], "a"], [["a"]], [1, b"a"], [[1, 2], [3, "a"]], ["ab", "cd"],
+            (1, "a"), ["a", 1], [[1, 2], [3]], [[1], 2], [object()]]
+
+
+@pytest.mark.parametrize("data", BAD_DATA, ids=repr)
+def test_tensor_of_bad_data_raises_torchs_error(data):
+    # a dict made an empty tensor; strings and unknown leaves raised pyad's own TypeErrors
+    raised = []
+    for m in (pyad, torch):
+        with pytest.raises(Exception) as e:
+            m.tensor(data)
+        raised.append((type(e.value).__name__, str(e.value)))
+    assert raised[0] == raised[1]
+
+
+@pytest.mark.parametrize("value", [1j, 2 + 0j, 0j, -3.5 + 0j])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_setitem_of_a_complex_number_as_torch(dtype, value):
+    # torch converts a complex number without an imaginary part (a bool takes any as a truth)
+    seen = []
+    for m in (pyad, torch):
+        x = m.ones(2, dtype=getattr(m, dtype))
+        try:
+            x[0] = value
+            seen.append(x.tolist())
+        except RuntimeError as e:
+            seen.append(str(e))
+    assert seen[0] == seen[1]
