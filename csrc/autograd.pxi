@@ -275,8 +275,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                                    f"{type(t).__name__}")
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
-    elif isinstance(grad_tensors, Tensor):
-        grad_tensors = (grad_tensors,)
+    else:       # a tensor, or any sequence of them (a list too, as torch's)
+        grad_tensors = _as_tuple(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
     seeds = _make_seeds(tensors, grad_tensors, create_graph, True)

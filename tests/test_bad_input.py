@@ -1097,7 +1097,6 @@ KNOWN: dict[str, str] = {
     'autograd/saved_modified_leaf_data': 'not fixed yet: pyad raises RuntimeError, torch returns a result',
     'autograd/grad_output_str': 'not fixed yet: pyad raises TypeError, torch raises AssertionError',
     'autograd/grad_input_dict': 'not fixed yet: pyad raises TypeError, torch returns a result',
-    'autograd/autograd_backward_count': 'not fixed yet: pyad raises TypeError, torch raises RuntimeError',
     'sizes/zeros_huge': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'sizes/zeros_1e30': 'not fixed yet: pyad raises OverflowError, torch raises TypeError',
     'sizes/zeros_bool_size': 'not fixed yet: pyad returns a result, torch raises TypeError',

@@ -263,3 +263,31 @@ def test_grad_of_a_non_tensor_input_raises_torchs_error(inputs):
         x = m.ones(3, requires_grad=True)
         seen.append(_outcome(lambda: m.autograd.grad(x.sum(), eval(inputs))))
     assert seen[0] == seen[1]
+
+
+BACKWARD_CALLS = {
+    "lists": lambda m, x: m.autograd.backward([x.sum(), (x * 2).sum()],
+                                              grad_tensors=[m.tensor(1.0), m.tensor(2.0)]),
+    "list with None": lambda m, x: m.autograd.backward([x.sum(), (x * 2).sum()],
+                                                       [m.tensor(3.0), None]),
+    "list and inputs": lambda m, x: m.autograd.backward([(x * x).sum()], [m.tensor(1.0)],
+                                                        inputs=[x]),
+    "tuples": lambda m, x: m.autograd.backward((x.sum(),), grad_tensors=(m.tensor(1.0),)),
+    "one tensor": lambda m, x: m.autograd.backward(x * 3, m.ones(3)),
+    "too few": lambda m, x: m.autograd.backward([x.sum(), x.sum()],
+                                                grad_tensors=[m.tensor(1.0)]),
+}
+
+
+@pytest.mark.parametrize("call", list(BACKWARD_CALLS))
+def test_autograd_backward_takes_sequences_as_torch(call):
+    # grad_tensors as a list failed with "Expected tuple, got list"
+    seen = []
+    for m in (pyad, torch):
+        x = m.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        try:
+            BACKWARD_CALLS[call](m, x)
+            seen.append(x.grad.tolist())
+        except RuntimeError as e:
+            seen.append(str(e))
+    assert seen[0] == seen[1]
