@@ -7,6 +7,14 @@ cdef tuple _as_tuple(x):
     return tuple(x)
 
 
+cdef int _check_input_tensor(object t) except -1:
+    """grad()'s and backward()'s inputs are tensors: torch's error otherwise."""
+    if not isinstance(t, Tensor):
+        raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got "
+                           f"{type(t).__name__}")
+    return 0
+
+
 cdef list _make_seeds(tuple outputs, tuple grad_outputs, bint create_graph,
                       bint implicit_one=False):
     """torch's _make_grads: validate or create one seed gradient per output (pairs are zipped,
@@ -127,9 +135,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         raise RuntimeError(f"got {len(outputs)} tensors and {len(seeds)} gradients")
     _check_outputs(outputs, seeds)
     for t in ins:
-        if not isinstance(t, Tensor):
-            raise RuntimeError("all inputs have to be Tensors or GradientEdges, but got "
-                               f"{type(t).__name__}")
+        _check_input_tensor(t)
         if not requires_grad_now(<Tensor>t):
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     results = run_backward(outs if len(outs) == len(seeds) else outs[:len(seeds)],
@@ -270,9 +276,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         if len(inputs) == 0:
             raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         for t in inputs:  # the sweep reads them as Tensors
-            if not isinstance(t, Tensor):
-                raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got "
-                                   f"{type(t).__name__}")
+            _check_input_tensor(t)
     if grad_tensors is None:
         grad_tensors = (None,) * len(tensors)
     else:       # a tensor, or any sequence of them (a list too, as torch's)

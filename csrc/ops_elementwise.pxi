@@ -265,14 +265,12 @@ cdef inline bint _wants_operand(Node* n, int k) noexcept:
 cdef int binary_numeric(Node* n, Buffer* g, Buffer** gin, const Meta** gm,
                         GradSink* sink) except -1:
     cdef const BinaryDef* d = &BINARY[n.ip[0]]
-    cdef int edge
+    cdef int edge = 1 if n.ip[1] < 0 else 0     # operand 1's edge (its only one: 0)
     check_saved(n)
     if _wants_operand(n, 0):
-        edge = 0
-        gin[edge] = _binary_grad(d.bw_a, n, g)
-        gm[edge] = &n.out_meta
+        gin[0] = _binary_grad(d.bw_a, n, g)
+        gm[0] = &n.out_meta
     if _wants_operand(n, 1):
-        edge = 1 if n.ip[1] < 0 else 0
         gin[edge] = _binary_grad(d.bw_b, n, g)
         gm[edge] = &n.out_meta
     return 0
@@ -556,13 +554,13 @@ cdef object t_div_rounding(Tensor x, object other, object rounding_mode):
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                            f"but found '{rounding_mode}'")
+    cdef int b = B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR
     other = as_scalar_or_tensor(other)
     if isinstance(other, Tensor):
-        return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x, <Tensor>other)
+        return t_binary(b, x, <Tensor>other)
     # a number: torch's DivBackward2 keeps its (None) edge; int64 divides exactly, and
     # t_binary raises torch's error for 0
-    return t_binary(B_DIV_TRUNC if rounding_mode == "trunc" else B_DIV_FLOOR, x,
-                    scalar0d(other, result_type_scalar(x, other), True))
+    return t_binary(b, x, scalar0d(other, result_type_scalar(x, other), True))
 
 
 # ============================================================================================
@@ -1017,7 +1015,6 @@ cdef int check_division_into(Tensor x, object other) except -1:
     result dtype x can hold) before the op's own errors (bool, a zero int64 divisor)."""
     cdef Meta o
     cdef Py_ssize_t shp[PYAD_MAXDIM]
-    cdef int dt
     other = as_scalar_or_tensor(other)
     if isinstance(other, Tensor):
         o.shape = shp
@@ -1044,19 +1041,24 @@ def floor_divide(input, other):
     return t_floor_divide(input, other)
 
 
-cdef object t_fmod(Tensor x, object other):
-    """fmod of checked operands: a tensor, or a number (torch's Scalar overload: in a float
-    dtype the op table's fmod_scalar, which records x alone; int64 divides exactly)."""
+cdef object _remainder_of(int b, int u_number, Tensor x, object other):
+    """x's remainder (BINARY row b) by a tensor, or by a number: torch's Scalar overload, in a
+    float dtype the Unary row u_number, which records x alone; int64 divides exactly."""
     cdef double c[4]
     if isinstance(other, Tensor):
-        return t_binary(B_FMOD, x, <Tensor>other)
+        return t_binary(b, x, <Tensor>other)
     check_scalar_range(other)
     other = as_scalar_or_tensor(other)
     cdef int dt = result_type_scalar(x, other)
     if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
-        return t_binary(B_FMOD, x, scalar0d(other, dt, True))
+        return t_binary(b, x, scalar0d(other, dt, True))
     c[0] = other
-    return t_unary(U_FMOD_SCALAR, t_to(x, dt), c)
+    return t_unary(u_number, t_to(x, dt), c)
+
+
+cdef object t_fmod(Tensor x, object other):
+    """fmod of checked operands."""
+    return _remainder_of(B_FMOD, U_FMOD_SCALAR, x, other)
 
 
 cdef object t_remainder(object input, object other):
@@ -1065,17 +1067,7 @@ cdef object t_remainder(object input, object other):
         input = as_scalar_or_tensor(input)
         return t_binary(B_REMAINDER_NUMBER,
                         scalar0d(input, result_type_scalar(other, input), True), <Tensor>other)
-    cdef Tensor x = <Tensor>input
-    cdef double c[4]
-    if isinstance(other, Tensor):
-        return t_binary(B_REMAINDER, x, <Tensor>other)
-    check_scalar_range(other)
-    other = as_scalar_or_tensor(other)
-    cdef int dt = result_type_scalar(x, other)
-    if dt >= PYAD_I64:      # exact int64 (and torch's errors for 0 and for bool)
-        return t_binary(B_REMAINDER, x, scalar0d(other, dt, True))
-    c[0] = other
-    return t_unary(U_REMAINDER_SCALAR, t_to(x, dt), c)
+    return _remainder_of(B_REMAINDER, U_REMAINDER_SCALAR, <Tensor>input, other)
 
 
 cdef object t_floor_divide(object input, object other):
